@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const bundle = path.join(__dirname, '..', 'dist', 'cli.js');
+if (!fs.existsSync(bundle)) {
+  process.stderr.write('pdplan: dist/cli.js is missing; run `npm run build` (npm install runs it for you).\n');
+  process.exit(2);
+}
+require(bundle).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

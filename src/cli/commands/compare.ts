@@ -1,0 +1,8 @@
+import type { CliIo } from '../io';
+import { EXIT_USAGE } from '../io';
+
+// Placeholder until the issue that owns this command lands.
+export async function compareCommand(_args: string[], io: CliIo): Promise<number> {
+  io.err('pdplan compare: not built yet.\n');
+  return EXIT_USAGE;
+}

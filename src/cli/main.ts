@@ -1,0 +1,52 @@
+import { processIo, type CliIo, type Command, EXIT_USAGE } from './io';
+import { validateCommand } from './commands/validate';
+import { estimateCommand } from './commands/estimate';
+import { simulateCommand } from './commands/simulate';
+import { planCommand } from './commands/plan';
+import { compareCommand } from './commands/compare';
+
+interface CommandEntry {
+  run: Command;
+  summary: string;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  validate: { run: validateCommand, summary: 'validate FILE... [--json]           check plan files' },
+  estimate: { run: estimateCommand, summary: 'estimate FILE [--json]              performance-model grid for the plan' },
+  simulate: {
+    run: simulateCommand,
+    summary: 'simulate FILE [--policy P] [--deployment SPEC] [--seed N] [--replications R] [--json]',
+  },
+  plan: { run: planCommand, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--json]' },
+  compare: { run: compareCommand, summary: 'compare FILE... [--json]            simulate plans or variants side by side' },
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  pdplan ${c.summary}`);
+  return `Usage:\n${lines.join('\n')}\n\nExit codes: 0 ok, 1 the plan has errors or misses its target, 2 usage or unreadable input.\n`;
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version') {
+    io.out('pdplan 0.1.0\n');
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.err(`pdplan: unknown command '${name}'.\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await entry.run(rest, io);
+  } catch (error) {
+    // A bug of ours, not the user's input: say so plainly instead of a bare stack.
+    const message = error instanceof Error ? error.stack ?? error.message : String(error);
+    io.err(`pdplan ${name}: internal error, please report it:\n${message}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,33 @@
+import type { LinkSpec } from '../spec/types';
+
+/** How a replica's memory is spent, per GPU unless the name says otherwise. */
+export interface MemoryPlan {
+  tp: number;
+  weightBytesPerGpu: number;
+  /** KV cache bytes one token occupies across the whole replica (all layers, all TP ranks). */
+  kvBytesPerToken: number;
+  reserveBytesPerGpu: number;
+  /** Tokens of KV the replica can hold after weights and reserve; 0 when it does not fit. */
+  kvCapacityTokens: number;
+  /** Largest decode batch at the workload's typical context that fits. */
+  maxDecodeBatch: number;
+  fits: boolean;
+}
+
+/**
+ * Time estimates for one model on one GPU type. Every call is pure and cheap: the simulator
+ * calls these millions of times.
+ */
+export interface PerfModel {
+  /** Prefill of `newTokens` on top of `historyTokens` already in KV, one sequence, ms. */
+  prefillMs(historyTokens: number, newTokens: number, tp: number): number;
+  /**
+   * One decode step of `batch` sequences whose contexts add up to `totalContextTokens`, ms.
+   */
+  decodeStepMs(batch: number, totalContextTokens: number, tp: number): number;
+  /** Moving `tokens` tokens of KV between replicas of TP `srcTp` and `dstTp` over `link`, ms. */
+  kvTransferMs(tokens: number, link: LinkSpec, srcTp: number, dstTp: number): number;
+  /** KV bytes of `tokens` tokens for the whole replica (independent of TP). */
+  kvBytes(tokens: number): number;
+  memoryPlan(tp: number): MemoryPlan;
+}

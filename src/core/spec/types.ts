@@ -1,0 +1,270 @@
+/**
+ * The resolved plan: what every layer below the loader works with. Catalog names are already
+ * replaced by their entries, defaults are filled in, and units are in the field names.
+ *
+ * The YAML a user writes has the same shape, except that `model`, `cluster.gpu` and
+ * `workload` may be catalog names, and most fields are optional (defaults come from the schema).
+ */
+
+export type DType = 'fp32' | 'bf16' | 'fp16' | 'fp8' | 'int8' | 'int4' | 'fp4';
+
+export interface MoeSpec {
+  experts: number;
+  activeExperts: number;
+  /** FFN size of one routed expert. */
+  expertFfnSize: number;
+  /** Experts every token goes through (DeepSeek/Qwen style); 0 when none. */
+  sharedExperts: number;
+  /** Leading layers that are dense rather than MoE (DeepSeek-V3 has 3). */
+  denseLayers: number;
+}
+
+/** Multi-head latent attention (DeepSeek): the KV cache holds a compressed latent per token. */
+export interface MlaSpec {
+  kvLoraRank: number;
+  qLoraRank: number;
+  ropeHeadDim: number;
+}
+
+export interface ModelSpec {
+  name: string;
+  layers: number;
+  hiddenSize: number;
+  attentionHeads: number;
+  kvHeads: number;
+  headDim: number;
+  /** FFN intermediate size of a dense layer. */
+  ffnSize: number;
+  vocabSize: number;
+  /** Gated (SwiGLU) MLPs have three weight matrices; plain MLPs two. */
+  gatedMlp: boolean;
+  moe?: MoeSpec;
+  mla?: MlaSpec;
+  weightDtype: DType;
+  kvDtype: DType;
+  /** Longest context the model supports, in tokens. */
+  maxContextTokens: number;
+  source?: string;
+}
+
+export interface GpuSpec {
+  name: string;
+  memoryGB: number;
+  bf16Tflops: number;
+  fp8Tflops: number;
+  hbmBandwidthGBps: number;
+  /** Per-GPU NVLink (or Infinity Fabric) bandwidth, one direction. */
+  nvlinkBandwidthGBps: number;
+  /** Analytical model fudge factors: achievable fraction of peak compute and of HBM bandwidth. */
+  computeEfficiency?: number;
+  memoryEfficiency?: number;
+  source?: string;
+}
+
+export interface LinkSpec {
+  bandwidthGBps: number;
+  latencyUs: number;
+}
+
+/** A set of identical nodes. */
+export interface PoolSpec {
+  gpu: GpuSpec;
+  gpusPerNode: number;
+  nodes: number;
+  intraNode: LinkSpec;
+  interNode: LinkSpec;
+}
+
+export interface ClusterSpec extends PoolSpec {
+  /**
+   * Separate pools for the two roles (reference 003, "the right chip for each phase"). When absent
+   * both roles share the main pool.
+   */
+  prefillPool?: PoolSpec;
+  decodePool?: PoolSpec;
+  /** Link between the prefill and decode pools when they are separate clusters. */
+  crossCluster?: LinkSpec;
+}
+
+export type Distribution =
+  | { kind: 'constant'; value: number }
+  | { kind: 'uniform'; min: number; max: number }
+  | { kind: 'normal'; mean: number; std: number; min?: number; max?: number }
+  | { kind: 'lognormal'; mean: number; std: number; min?: number; max?: number }
+  | { kind: 'exponential'; mean: number; min?: number; max?: number }
+  | { kind: 'gamma'; mean: number; cv: number; min?: number; max?: number }
+  | { kind: 'empirical'; values: number[]; weights?: number[] };
+
+export interface ArrivalSpec {
+  process: 'poisson' | 'gamma';
+  /** New sessions per second. */
+  ratePerSec: number;
+  /** Coefficient of variation of inter-arrival times (gamma only; poisson is 1). */
+  cv?: number;
+}
+
+export interface WorkloadSpec {
+  /** Built-in profile the distributions came from, if any. */
+  profile?: string;
+  arrival: ArrivalSpec;
+  rounds: Distribution;
+  initialPromptTokens: Distribution;
+  incrementalTokens: Distribution;
+  outputTokens: Distribution;
+  toolLatencyMs: Distribution;
+  /** JSONL trace to replay instead of the distributions (path as written, relative to the plan). */
+  trace?: string;
+  /** Stop generating arrivals after this many seconds, or after `sessions` sessions. */
+  durationSec?: number;
+  sessions?: number;
+  /** Sessions at the start excluded from metrics. */
+  warmupSessions: number;
+  seed: number;
+}
+
+export type ItlStatistic = 'mean' | 'p50' | 'p90' | 'p95' | 'p99' | 'max';
+
+export interface SloSpec {
+  ttftMs: number;
+  itlMs: number;
+  /** Fraction in (0, 1]; the planner's target. */
+  attainmentTarget: number;
+  scope: 'session' | 'round';
+  itlStatistic: ItlStatistic;
+}
+
+export type RoutingPolicyName =
+  | 'adaptive'
+  | 'remote'
+  | 'local'
+  | 'threshold'
+  | 'ppd'
+  | 'prfaas'
+  | 'colocated'
+  | 'continuum';
+
+export const ROUTING_POLICY_NAMES: readonly RoutingPolicyName[] = [
+  'adaptive',
+  'remote',
+  'local',
+  'threshold',
+  'ppd',
+  'prfaas',
+  'colocated',
+  'continuum',
+];
+
+export interface RoutingSpec {
+  name: RoutingPolicyName;
+  /** threshold: run locally when uncached tokens <= this. */
+  maxLocalPrefillTokens?: number;
+  /** threshold: additionally require the decode worker's running batch to be below this. */
+  maxLocalDecodeBatch?: number;
+  /** ppd: weight of the TTFT term against the TPOT term in the routing score. */
+  ttftWeight?: number;
+  /** prfaas: only prefills with at least this many uncached tokens go to the remote cluster. */
+  minRemotePrefillTokens?: number;
+  /** prfaas: skip the remote cluster when its queue holds more than this many tasks. */
+  maxRemoteQueue?: number;
+  /** continuum: how long a session's KV is pinned across a tool call, in ms. */
+  kvTtlMs?: number;
+}
+
+export interface PolicySpec {
+  routing: RoutingSpec;
+  /** Prefill reordering window W (1 = FCFS). */
+  reorderWindow: number;
+  /** Most times one prefill task may be postponed (M). */
+  maxPostpone: number;
+  /** Window of the TTFT/ITL statistics the adaptive router reads, in seconds. */
+  statsWindowSec: number;
+  /** Slack factor on the TTFT SLO for prefill workers (adaptive). */
+  alpha: number;
+  /** Slack factor on the ITL SLO for decode workers (adaptive). */
+  beta: number;
+  /** Continuous-batching limits of a decode worker. */
+  maxDecodeBatch: number;
+  maxBatchTokens: number;
+}
+
+export type PlannerObjective =
+  | 'min-p95-latency'
+  | 'max-attainment'
+  | 'max-goodput'
+  | 'min-gpus'
+  | 'max-rate';
+
+export interface PlannerSpec {
+  gpuBudget: number;
+  tpDegrees: number[];
+  objective: PlannerObjective;
+  topK: number;
+  /** Consider co-located deployments beside disaggregated ones. */
+  includeColocated: boolean;
+  /** Allow different TP degrees inside one role. */
+  mixedTp: boolean;
+  /** Replications (seeds) per top-K re-simulation. */
+  replications: number;
+  /** Hard caps so a plan cannot run away. */
+  maxCandidates: number;
+  timeLimitSec: number;
+}
+
+export interface ReplicaGroup {
+  tp: number;
+  dp: number;
+}
+
+export type Deployment =
+  | { kind: 'disaggregated'; prefill: ReplicaGroup[]; decode: ReplicaGroup[] }
+  | { kind: 'colocated'; colocated: ReplicaGroup[] };
+
+/** Analytical-model settings and the measured profile that overrides it. */
+export interface PerfSpec {
+  /** Catalog profile name or a path (relative to the plan) of a measured profile table. */
+  profile?: string;
+  /** Fixed per-step runtime overhead, ms (scheduler, kernel launches). */
+  stepOverheadMs?: number;
+  /** Fraction of GPU memory reserved for activations, CUDA graphs and the runtime. */
+  memoryReserveFraction?: number;
+}
+
+export interface Plan {
+  version: 1;
+  name?: string;
+  model: ModelSpec;
+  cluster: ClusterSpec;
+  workload: WorkloadSpec;
+  slo: SloSpec;
+  policy: PolicySpec;
+  planner: PlannerSpec;
+  perf: PerfSpec;
+  deployment?: Deployment;
+  /** Named overrides, each already merged into a whole plan. */
+  variants?: Record<string, Plan>;
+}
+
+/** LSP-style position: 0-based line and UTF-16 character. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable code, PDP followed by three digits. */
+  code: string;
+  message: string;
+  /** JSON path of the offending node, e.g. `/cluster/gpu`. */
+  path: string;
+  range: Range;
+  /** Machine-readable fix, when one exists (quick fixes use it). */
+  fix?: { replacement: string; range: Range; title: string };
+}
