@@ -1,6 +1,6 @@
 // The one build script: extension, CLI, worker threads and webview bundles, plus runtime assets.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,8 +24,12 @@ const common = {
 const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/extension.ts', out: 'extension' },
-  { in: 'src/extension/worker/plannerWorker.ts', out: 'plannerWorker' },
-  { in: 'src/cli/simWorker.ts', out: 'simWorker' },
+  // Every worker-thread entry point: src/workers/<name>Worker.ts -> dist/<name>Worker.js
+  ...(existsSync(join(root, 'src/workers'))
+    ? readdirSync(join(root, 'src/workers'))
+        .filter((f) => f.endsWith('Worker.ts'))
+        .map((f) => ({ in: `src/workers/${f}`, out: f.replace(/\.ts$/, '') }))
+    : []),
 ].filter((e) => existsSync(join(root, e.in)));
 
 const webEntries = [
