@@ -62,6 +62,8 @@ function replacesWhole(path: string[], value: unknown): boolean {
   return isObject(value) && 'kind' in value;
 }
 
+const SYNTHETIC_WORKLOAD_KEYS = ['profile', 'rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'];
+
 /** A variant over the base: mappings merge key by key; lists, scalars, names and distributions replace. */
 export function mergeVariant(base: Raw, override: Raw): Raw {
   const merge = (target: Raw, patch: Raw, path: string[]): Raw => {
@@ -72,8 +74,13 @@ export function mergeVariant(base: Raw, override: Raw): Raw {
     }
     return out;
   };
-  const merged = merge(normalizeRaw(base), normalizeRaw(override), []);
+  const patch = normalizeRaw(override);
+  const merged = merge(normalizeRaw(base), patch, []);
   delete merged.variants;
+  // A variant that replays a trace replaces the synthetic workload it inherited.
+  if (isObject(patch?.workload) && patch.workload.trace !== undefined && isObject(merged.workload)) {
+    for (const key of SYNTHETIC_WORKLOAD_KEYS) if (!(key in patch.workload)) delete merged.workload[key];
+  }
   return structuredClone(merged);
 }
 
