@@ -169,14 +169,14 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     report('error', PROFILE_CODES.badHeader, firstContentLine, `no header row; expected '${PROFILE_HEADER.join(',')}'.`);
     return { diagnostics };
   }
-  if (profile.prefill.length + profile.decode.length + profile.kvCopy.length === 0) {
+  const rowErrors = diagnostics.some((d) => d.severity === 'error');
+  if (!rowErrors && profile.prefill.length + profile.decode.length + profile.kvCopy.length === 0) {
     report('warning', PROFILE_CODES.noSamples, firstContentLine, 'the profile has no samples; the analytical model is used unchanged.');
   }
   for (const warning of monotonicityWarnings(profile)) {
     report('warning', PROFILE_CODES.nonMonotone, warning.line - 1, warning.message);
   }
-  const hasError = diagnostics.some((d) => d.severity === 'error');
-  return hasError ? { diagnostics } : { profile, diagnostics };
+  return rowErrors ? { diagnostics } : { profile, diagnostics };
 }
 
 /** Times that fall as tokens or context grow usually mean noise or a mislabelled row. */
