@@ -98,10 +98,11 @@ test('malformed profiles give diagnostics with line numbers, never a crash', () 
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\ndecode,4,,,8,,20\n`), ['PDP155@3:error']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\ndecode,4,0,,8,100,20\n`), ['PDP156@3:warning']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,1.2\n`), ['PDP157@4:warning']);
-  assert.deepEqual(codesAndLines(`# pdplan-profile v2\n${header}\n`), ['PDP158@1:error', 'PDP159@1:warning']);
+  assert.deepEqual(codesAndLines(`# pdplan-profile v2\n${header}\n`), ['PDP158@1:error']);
   assert.deepEqual(codesAndLines(`${header}\nkv_copy,4,,10,,,1\n`), ['PDP158@1:warning']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,5\nkv_copy,4,,20,,,1\n`), ['PDP160@4:warning']);
   assert.deepEqual(codesAndLines('# pdplan-profile v1\n# only comments\n'), ['PDP151@1:error']);
+  assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\n`), ['PDP159@1:warning']);
   const withError = parseProfile(`# pdplan-profile v1\n${header}\nprefill,4,0,x,,,1\n`, 'bad.csv');
   assert.equal(withError.profile, undefined);
   assert.match(withError.diagnostics[0].message, /^bad\.csv:3: 'tokens' must be a whole number ≥ 1, found 'x'\./);
