@@ -1,4 +1,4 @@
-import { checkPlanPhysics } from './perf/planChecks';
+import { checkPlanPhysics, PLAN_CHECK_CODES } from './perf/planChecks';
 import { parseProfile } from './perf/profile';
 import type { MeasuredProfile } from './perf/types';
 import { loadPlan, type LoadOptions } from './spec/index';
@@ -28,6 +28,16 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
   const profileReference = load.references.find((ref) => ref.kind === 'profile');
   if (profileReference && options.readReference) {
     const profileText = options.readReference(profileReference);
+    if (profileText === undefined && profileReference.builtIn) {
+      // Plan-relative files that cannot be read are the CLI's PDP070; a built-in one is ours.
+      diagnostics.push({
+        severity: 'warning',
+        code: PLAN_CHECK_CODES.builtInProfileMissing,
+        message: `the built-in profile ${profileReference.path} is not installed with this copy of pdplan; the analytical model is used instead.`,
+        path: profileReference.jsonPath,
+        range: profileReference.range,
+      });
+    }
     if (profileText !== undefined) {
       const parsed = parseProfile(profileText, profileReference.path);
       profile = parsed.profile;

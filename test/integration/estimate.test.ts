@@ -105,3 +105,10 @@ test('usage errors and unreadable files exit 2 with a message', async () => {
   assert.equal(await main(['estimate', 'bad.yaml'], broken), 1);
   assert.match(broken.stderr, /has errors/);
 });
+
+test('a built-in profile that is not installed is a warning, not a crash', async () => {
+  const plan = files[`${FIXTURES}/llama70b-h100.pdplan.yaml`] + 'perf:\n  profile: NoSuchBuiltInProfile\n';
+  const io = captureIo({ 'builtin.pdplan.yaml': plan });
+  assert.equal(await main(['validate', 'builtin.pdplan.yaml'], io), 0);
+  assert.match(io.stdout, /warning PDP108: the built-in profile catalog\/profiles\/NoSuchBuiltInProfile\.csv is not installed/);
+});

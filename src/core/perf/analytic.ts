@@ -239,7 +239,8 @@ export class AnalyticModel {
     const perRankTokenBytes = kvBytesPerTokenPerRank(arch, tp);
     const kvCapacityTokens = freeBytes > 0 ? Math.floor(freeBytes / perRankTokenBytes) : 0;
     const maxDecodeBatch = Math.floor(kvCapacityTokens / this.typicalContextTokens);
-    const plan: MemoryPlan = {
+    // Frozen: the same object is handed to every caller.
+    const plan: MemoryPlan = Object.freeze({
       tp,
       weightBytesPerGpu,
       kvBytesPerToken: kvBytesPerToken(arch),
@@ -247,7 +248,7 @@ export class AnalyticModel {
       kvCapacityTokens,
       maxDecodeBatch,
       fits: maxDecodeBatch >= 1,
-    };
+    });
     this.memoryPlans[tp] = plan;
     return plan;
   }
