@@ -5,6 +5,8 @@ import {
   DEFAULT_MEMORY_RESERVE_FRACTION,
   DEFAULT_STEP_OVERHEAD_MS,
   DEFAULT_TYPICAL_CONTEXT_TOKENS,
+  KERNEL_OVERHEAD_US,
+  KERNELS_PER_LAYER,
   LINK_EFFICIENCY,
   computeEfficiency,
   gemmPeakFlops,
@@ -51,6 +53,8 @@ interface TpCoefficients {
   elementwiseMsPerToken: number;
   /** Two all-reduces per layer: latency part per step and bandwidth part per token. */
   allReduceMsPerStep: number;
+  /** Fixed per-kernel costs of all layers, plus the runtime's per-step overhead. */
+  fixedMsPerStep: number;
   allReduceMsPerToken: number;
 }
 
@@ -118,7 +122,10 @@ export class AnalyticModel {
     const elementwiseBytesPerToken =
       ACTIVATION_BYTES * arch.layers * (4 * d + 6 * d + 3 * ffnWidthPerRank) + ACTIVATION_BYTES * d;
 
-    const allReduceLatencyMs = tp > 1 ? (2 * (tp - 1) * this.options.intraNode.latencyUs) / 1e3 : 0;
+    // Rabenseifner's all-reduce (reduce-scatter + all-gather by recursive halving/doubling):
+    // 2·⌈log2 t⌉ latency steps and 2(t−1)/t of the message over each link (Thakur, Rabenseifner
+    // & Gropp 2005, "Optimization of collective communication operations in MPICH").
+    const allReduceLatencyMs = tp > 1 ? (2 * Math.ceil(Math.log2(tp)) * this.options.intraNode.latencyUs) / 1e3 : 0;
     const allReduceBytesPerToken = tp > 1 ? ((2 * (tp - 1)) / tp) * d * ACTIVATION_BYTES : 0;
     const linkMsPerByte = 1e3 / (this.options.intraNode.bandwidthGBps * 1e9 * LINK_EFFICIENCY);
 
@@ -136,6 +143,7 @@ export class AnalyticModel {
       lmHeadWeightMs: ((arch.lmHeadWeights * wb) / tp) * msPerByte,
       elementwiseMsPerToken: elementwiseBytesPerToken * msPerByte,
       allReduceMsPerStep: 2 * arch.layers * allReduceLatencyMs,
+      fixedMsPerStep: (arch.layers * KERNELS_PER_LAYER * KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
       allReduceMsPerToken: 2 * arch.layers * allReduceBytesPerToken * linkMsPerByte,
     };
   }
@@ -168,7 +176,7 @@ export class AnalyticModel {
       n * c.elementwiseMsPerToken +
       c.allReduceMsPerStep +
       n * c.allReduceMsPerToken +
-      this.stepOverheadMs
+      c.fixedMsPerStep
     );
   }
 
@@ -192,7 +200,7 @@ export class AnalyticModel {
       b * c.elementwiseMsPerToken +
       c.allReduceMsPerStep +
       b * c.allReduceMsPerToken +
-      this.stepOverheadMs
+      c.fixedMsPerStep
     );
   }
 
@@ -231,7 +239,8 @@ export class AnalyticModel {
     const perRankTokenBytes = kvBytesPerTokenPerRank(arch, tp);
     const kvCapacityTokens = freeBytes > 0 ? Math.floor(freeBytes / perRankTokenBytes) : 0;
     const maxDecodeBatch = Math.floor(kvCapacityTokens / this.typicalContextTokens);
-    const plan: MemoryPlan = {
+    // Frozen: the same object is handed to every caller.
+    const plan: MemoryPlan = Object.freeze({
       tp,
       weightBytesPerGpu,
       kvBytesPerToken: kvBytesPerToken(arch),
@@ -239,7 +248,7 @@ export class AnalyticModel {
       kvCapacityTokens,
       maxDecodeBatch,
       fits: maxDecodeBatch >= 1,
-    };
+    });
     this.memoryPlans[tp] = plan;
     return plan;
   }
