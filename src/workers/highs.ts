@@ -25,7 +25,7 @@ let loading: Promise<HighsSolver> | undefined;
 export function loadHighsSolver(): Promise<HighsSolver> {
   if (!loading) {
     const file = wasmPath();
-    loading = loadHighs({ locateFile: () => file }) as unknown as Promise<HighsSolver>;
+    loading = loadHighs.default({ locateFile: () => file }) as unknown as Promise<HighsSolver>;
   }
   return loading;
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import loadHighs = require('highs');
 import { bruteForce, solveIlp, evaluateCounts, type HighsSolver, type IlpModel, type ReplicaOption } from '../../../src/core/plan/ilp';
 
-const highsReady = loadHighs({
+const highsReady = loadHighs.default({
   locateFile: () => path.join(__dirname, '..', '..', '..', 'node_modules', 'highs', 'build', 'highs.wasm'),
 }) as unknown as Promise<HighsSolver>;
 
