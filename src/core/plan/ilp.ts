@@ -87,9 +87,10 @@ interface Formulation {
 }
 
 /**
- * Writes the model in CPLEX LP format. `stage` picks the primary objective or, with `bound`, the
- * secondary one under the primary's optimum. `exclude` holds earlier solutions' counts to cut off
- * (no-good cuts, for the next-best candidates).
+ * Writes the model in CPLEX LP format. `stage` picks the primary objective or, with a bound, the
+ * secondary one under the primary's optimum. `exclude` holds earlier solutions' counts: their
+ * shapes (which role uses which TP) are cut off, so the next-best candidates differ in structure
+ * rather than by one replica.
  */
 export function formulate(
   model: IlpModel,
@@ -114,7 +115,6 @@ export function formulate(
   if (needsMode) binary.push('m');
   const coverage = new Map<PlanRole, [number, string][]>();
   const usedByRole = new Map<PlanRole, string[]>();
-  const countTerms: [number, string][][] = model.options.map(() => []);
 
   model.options.forEach((option, o) => {
     if (!active(option)) return;
@@ -134,9 +134,10 @@ export function formulate(
       if (level.badness !== 0) rows.push(`W - ${fmt(level.badness)} ${z} >= 0`);
       coverage.set(option.role, [...(coverage.get(option.role) ?? []), [level.share, x]]);
       gpuTerms.push([option.tp, x]);
-      countTerms[o].push([1, x]);
     });
     rows.push(`${linear(levelVars.map((v) => [1, v]))} - ${option.maxReplicas} ${used} <= 0`);
+    // …and a used shape has at least one replica, so a shape cut cannot be dodged with an empty one.
+    rows.push(`${linear(levelVars.map((v) => [1, v]))} - ${used} >= 0`);
     if (needsMode) {
       // Co-located replicas only in co-located mode (m = 1), disaggregated ones only outside it.
       rows.push(option.role === 'colocated' ? `${used} - m <= 0` : `${used} + m <= 1`);
@@ -162,24 +163,18 @@ export function formulate(
   if (stage.badnessBound !== undefined) rows.push(`W <= ${fmt(stage.badnessBound)}`);
   if (stage.gpuBound !== undefined && gpuTerms.length > 0) rows.push(`${linear(gpuTerms)} <= ${stage.gpuBound}`);
 
-  exclude.forEach((counts, k) => {
-    // Σ|n - n̂| ≥ 1 over the options: n - n̂ = p - q, w picks the direction.
-    const diff: [number, string][] = [];
+  exclude.forEach((counts) => {
+    // A new shape: some (role, TP) used that was not, or not used that was.
+    const terms: [number, string][] = [];
+    let constant = 0;
     model.options.forEach((option, o) => {
-      if (countTerms[o].length === 0) {
-        return;
-      }
-      const p = `p_${k}_${o}`;
-      const q = `q_${k}_${o}`;
-      const w = `w_${k}_${o}`;
-      binary.push(w);
-      rows.push(`${linear([...countTerms[o], [-1, p], [1, q]])} = ${counts[o] ?? 0}`);
-      rows.push(`${p} - ${option.maxReplicas} ${w} <= 0`);
-      rows.push(`${q} + ${option.maxReplicas} ${w} <= ${option.maxReplicas}`);
-      diff.push([1, p], [1, q]);
+      if (!active(option)) return;
+      if ((counts[o] ?? 0) > 0) {
+        terms.push([-1, `u_${o}`]);
+        constant += 1;
+      } else terms.push([1, `u_${o}`]);
     });
-    if (diff.length > 0) rows.push(`${linear(diff)} >= 1`);
-    else rows.push('0 W >= 1');
+    rows.push(`${linear(terms)} >= ${1 - constant}`);
   });
 
   const objective = stage.minimise === 'badness' ? 'W' : gpuTerms.length > 0 ? linear(gpuTerms) : '0 W';
@@ -196,7 +191,7 @@ export function formulate(
     'End',
     '',
   ].join('\n');
-  const variables = 1 + general.length + binary.length + exclude.length * model.options.length * 2;
+  const variables = 1 + general.length + binary.length;
   return { lp, variables, constraints: rows.length };
 }
 
@@ -220,6 +215,10 @@ const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, 
 /** Lexicographic solve: the primary objective, then the secondary one at the primary's optimum. */
 export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][] = []): IlpOutcome {
   const primary = model.objective === 'bottleneck' ? 'badness' : 'gpus';
+  const usable = (role: PlanRole) => model.options.some((o) => o.role === role && o.levels.length > 0 && o.maxReplicas > 0);
+  if (!(usable('prefill') && usable('decode')) && !usable('colocated')) {
+    return { status: 'Infeasible', variables: 0, constraints: 0 };
+  }
   const first = formulate(model, { minimise: primary }, exclude);
   const r1 = highs.solve(first.lp, SOLVER_OPTIONS);
   if (r1.Status !== 'Optimal') return { status: r1.Status, variables: first.variables, constraints: first.constraints };
