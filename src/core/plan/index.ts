@@ -1,5 +1,6 @@
+import { createPerfModel } from '../perf/index';
 import { deploymentGpus } from '../spec/deployment';
-import type { Deployment, Plan, PlannerObjective, RoutingSpec } from '../spec/types';
+import type { Deployment, Plan, PlannerObjective, PoolSpec, RoutingSpec } from '../spec/types';
 import type { SimResult } from '../sim/types';
 import { candidateSpace, deploymentFromCounts, type CandidateSpace, type FitCheck } from './candidates';
 import {
@@ -22,7 +23,7 @@ export interface PlannerDeps {
   /** A loaded HiGHS instance. */
   highs: HighsSolver;
   runSimulations: RunSimulations;
-  /** Whether one replica of `tp` GPUs of a pool holds the model (perf model's memory plan); all fit when absent. */
+  /** Whether one replica of `tp` GPUs of a pool holds the model; the perf model's memory plan when absent. */
   replicaFits?: FitCheck;
   /** Monotonic milliseconds for the timings in the result (core never reads the clock itself). */
   now?: () => number;
@@ -39,6 +40,19 @@ export interface PlannerOptions {
 
 /** Uncached-token thresholds tried for conditional disaggregation (Dynamo/TRT-LLM max_local_prefill_length). */
 export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096, 8192];
+
+/** Memory fit of one replica from the perf model's memory plan. */
+export function perfModelFit(plan: Plan): FitCheck {
+  return (pool: PoolSpec, tp: number) => {
+    const memory = createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf }).memoryPlan(tp);
+    if (memory.fits) return { fits: true };
+    const gb = (bytes: number) => (bytes / 1e9).toFixed(1);
+    return {
+      fits: false,
+      reason: `weights ${gb(memory.weightBytesPerGpu)} GB + reserve ${gb(memory.reserveBytesPerGpu)} GB per GPU leave no KV room in ${pool.gpu.memoryGB} GB`,
+    };
+  };
+}
 
 interface SolvedCandidate {
   deployment: Deployment;
@@ -178,7 +192,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     infeasibleReasons: reasons,
   });
 
-  const space = candidateSpace(plan, deps.replicaFits);
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
   if (space.reasons.length > 0) return empty(space.reasons);
 
   const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control);

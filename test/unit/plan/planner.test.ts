@@ -91,6 +91,13 @@ test('impossible plans end with reasons, not a solver status', async () => {
   assert.match(r1.infeasibleReasons?.[0] ?? '', /does not fit a prefill replica on H100 at any allowed TP/);
   assert.equal(r1.candidates.length, 0);
 
+  // The default fit check is the perf model's memory plan: a 405B-class model in bf16 needs more
+  // than eight 80 GB GPUs.
+  const huge = testPlan();
+  huge.model = { ...huge.model, name: 'huge-405b', layers: 126, hiddenSize: 16384, attentionHeads: 128, ffnSize: 53248 };
+  const r0 = await planDeployment(huge, fakeDeps(huge, highs).deps);
+  assert.match(r0.infeasibleReasons?.[0] ?? '', /huge-405b does not fit a prefill replica on H100 at any allowed TP: TP 1 \(weights/);
+
   const tiny = testPlan({ budget: 1 });
   tiny.planner.includeColocated = false;
   const r2 = await planDeployment(tiny, fakeDeps(tiny, highs).deps);
