@@ -80,6 +80,10 @@ function linear(terms: [number, string][]): string {
   return parts.length > 0 ? parts.join(' ') : '0 W';
 }
 
+function levelCap(option: ReplicaOption, level: LoadLevel): number {
+  return Math.min(option.maxReplicas, Math.ceil(1 / level.share - 1e-9));
+}
+
 interface Formulation {
   lp: string;
   variables: number;
@@ -116,6 +120,22 @@ export function formulate(
   const coverage = new Map<PlanRole, [number, string][]>();
   const usedByRole = new Map<PlanRole, string[]>();
 
+  // W takes one of the badness values: y_k = 1 means W ≥ θ_k (cumulative, so y_k ≥ y_k+1), and
+  // W = θ_0 + Σ (θ_k − θ_k−1)·y_k. Far tighter than a big-M indicator per level.
+  const thresholds = [...new Set(model.options.filter(active).flatMap((o) => o.levels.map((l) => l.badness)))].sort(
+    (a, b) => a - b,
+  );
+  const thresholdIndex = new Map(thresholds.map((t, k) => [t, k]));
+  if (thresholds.length > 0) {
+    const wTerms: [number, string][] = [[1, 'W']];
+    for (let k = 1; k < thresholds.length; k++) {
+      binary.push(`y_${k}`);
+      wTerms.push([-(thresholds[k] - thresholds[k - 1]), `y_${k}`]);
+      if (k > 1) rows.push(`y_${k - 1} - y_${k} >= 0`);
+    }
+    rows.push(`${linear(wTerms)} = ${fmt(thresholds[0])}`);
+  }
+
   model.options.forEach((option, o) => {
     if (!active(option)) return;
     const used = `u_${o}`;
@@ -124,14 +144,15 @@ export function formulate(
     const levelVars: string[] = [];
     option.levels.forEach((level, j) => {
       const x = `x_${o}_${j}`;
-      const z = `z_${o}_${j}`;
+      // ceil(1/share) replicas at one level already carry the role's whole load, so no optimum
+      // needs more; the tighter bound keeps the LP relaxation close to the integer hull.
+      const most = levelCap(option, level);
       general.push(x);
-      binary.push(z);
-      bounds.push(`0 <= ${x} <= ${option.maxReplicas}`);
+      bounds.push(`0 <= ${x} <= ${most}`);
       levelVars.push(x);
-      // z marks a level in use: x > 0 forces z = 1, and W must cover its badness.
-      rows.push(`${x} - ${option.maxReplicas} ${z} <= 0`);
-      if (level.badness !== 0) rows.push(`W - ${fmt(level.badness)} ${z} >= 0`);
+      // A level is usable only when W has reached its badness (y of its threshold is 1).
+      const k = thresholdIndex.get(level.badness)!;
+      if (k > 0) rows.push(`${x} - ${most} y_${k} <= 0`);
       coverage.set(option.role, [...(coverage.get(option.role) ?? []), [level.share, x]]);
       gpuTerms.push([option.tp, x]);
     });
@@ -210,7 +231,7 @@ function readSolution(model: IlpModel, columns: Record<string, { Primal: number 
   return { counts, gpus, worstBadness: worst };
 }
 
-const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false };
+const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false, parallel: 'off', threads: 1 };
 
 /** Lexicographic solve: the primary objective, then the secondary one at the primary's optimum. */
 export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][] = []): IlpOutcome {
