@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SimControl, SimJob } from '../core/plan/coefficients';
+import type { MeasuredProfile } from '../core/perf/index';
 import type { Plan } from '../core/spec/types';
 import type { SimResult } from '../core/sim/types';
 import type { FromSimWorker, ToSimWorker } from './simProtocol';
@@ -10,8 +11,9 @@ export interface SimPoolOptions {
   script: string;
   /** Threads; the machine's available parallelism by default. */
   size?: number;
-  /** e.g. ['--import', 'tsx'] to run a TypeScript entry from source. */
   execArgv?: string[];
+  /** Measured profile the simulator's perf models use (read by the caller; workers read no files). */
+  profile?: MeasuredProfile;
 }
 
 interface Slot {
@@ -62,7 +64,7 @@ export class SimPool {
         const onFirst = (message: FromSimWorker) => {
           if (message.type === 'ready') {
             worker.off('error', reject);
-            const init: ToSimWorker = { type: 'init', plan, cancelFlags: shared };
+            const init: ToSimWorker = { type: 'init', plan, profile: options.profile, cancelFlags: shared };
             worker.postMessage(init);
             resolve();
           }

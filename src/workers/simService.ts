@@ -1,4 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
+import { planForJob } from '../core/plan/coefficients';
+import type { MeasuredProfile } from '../core/perf/index';
 import type { Plan } from '../core/spec/types';
 import type { FromSimWorker, SimulateJob, ToSimWorker } from './simProtocol';
 
@@ -12,11 +14,13 @@ export class SimulationCancelled extends Error {}
  */
 export function serveSimulations(port: MessagePort, simulate: SimulateJob): void {
   let plan: Plan | undefined;
+  let profile: MeasuredProfile | undefined;
   let flags: Int32Array | undefined;
   const send = (message: FromSimWorker) => port.postMessage(message);
   port.on('message', (message: ToSimWorker) => {
     if (message.type === 'init') {
       plan = message.plan;
+      profile = message.profile;
       flags = new Int32Array(message.cancelFlags);
       return;
     }
@@ -33,7 +37,7 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
     }
     let lastReport = -1;
     try {
-      const result = simulate(plan, job, {
+      const result = simulate(planForJob(plan, job), job, {
         isCancelled,
         onProgress: (fraction) => {
           // Tenths are plenty for a progress bar and keep the channel quiet.
@@ -43,7 +47,7 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
             send({ type: 'progress', id, fraction });
           }
         },
-      });
+      }, profile);
       send(isCancelled() ? { type: 'cancelled', id } : { type: 'result', id, result });
     } catch (error) {
       if (error instanceof SimulationCancelled || isCancelled()) send({ type: 'cancelled', id });

@@ -218,6 +218,13 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
       { topK: parsed.topK, objective: parsed.objective, sweepRate: parsed.sweepRate },
     );
     if (io.isTty) io.err('\r\x1b[K');
+  } catch (error) {
+    // The simulator rejecting a deployment is a property of the plan, reported as such.
+    if (error instanceof Error && error.message.startsWith('simulation failed:')) {
+      io.err(`pdplan plan: ${error.message}\n`);
+      return EXIT_FINDINGS;
+    }
+    throw error;
   } finally {
     await made.dispose();
   }

@@ -1,4 +1,4 @@
-import type { Deployment, Plan, ReplicaGroup, RoutingSpec } from '../spec/types';
+import type { ClusterSpec, Deployment, Plan, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
 import type { SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
@@ -11,6 +11,11 @@ export interface SimJob {
   ratePerSec?: number;
   sessions?: number;
   replications?: number;
+  /**
+   * A coefficient run measures one replica beside a slice of the other role, a shape that need
+   * not fit the plan's cluster: the cluster is widened to hold it (only its node count changes).
+   */
+  widenCluster?: boolean;
 }
 
 export interface SimControl {
@@ -92,7 +97,7 @@ export function coefficientJob(
   if (role === 'colocated') {
     const routing: RoutingSpec =
       plan.policy.routing.name === 'continuum' ? plan.policy.routing : { name: 'colocated' };
-    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, sessions };
+    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, sessions, widenCluster: true };
   }
   if (role === 'prefill') {
     // Every prefill remote, so the replica sees the whole prefill load of its share.
@@ -102,6 +107,7 @@ export function coefficientJob(
       seed,
       ratePerSec: rate,
       sessions,
+      widenCluster: true,
     };
   }
   return {
@@ -110,6 +116,7 @@ export function coefficientJob(
     seed,
     ratePerSec: rate,
     sessions,
+    widenCluster: true,
   };
 }
 
@@ -209,4 +216,35 @@ export class PlanCancelled extends Error {
   constructor() {
     super('planning cancelled');
   }
+}
+
+/** The plan a job runs against: the plan itself, or with `widenCluster` enough nodes for the job's deployment. */
+export function planForJob(plan: Plan, job: SimJob): Plan {
+  if (!job.widenCluster) return plan;
+  const d = job.deployment;
+  const sum = (groups: ReplicaGroup[]) => groups.reduce((n, g) => n + g.tp * g.dp, 0);
+  const [prefillGpus, decodeGpus] = d.kind === 'colocated' ? [sum(d.colocated), 0] : [sum(d.prefill), sum(d.decode)];
+  const widen = <P extends PoolSpec>(pool: P, gpus: number): P => ({
+    ...pool,
+    nodes: Math.max(pool.nodes, Math.ceil(gpus / pool.gpusPerNode)),
+  });
+  const cluster = plan.cluster;
+  if (cluster.prefillPool || cluster.decodePool) {
+    return {
+      ...plan,
+      cluster: {
+        ...cluster,
+        prefillPool: cluster.prefillPool && widen(cluster.prefillPool, prefillGpus),
+        decodePool: cluster.decodePool && widen(cluster.decodePool, decodeGpus),
+        ...widenMain(cluster, prefillGpus, decodeGpus),
+      },
+    };
+  }
+  return { ...plan, cluster: widen(cluster, prefillGpus + decodeGpus) };
+}
+
+function widenMain(cluster: ClusterSpec, prefillGpus: number, decodeGpus: number): { nodes: number } {
+  // Roles without their own pool use the main one.
+  const onMain = (cluster.prefillPool ? 0 : prefillGpus) + (cluster.decodePool ? 0 : decodeGpus);
+  return { nodes: Math.max(cluster.nodes, Math.ceil(onMain / cluster.gpusPerNode)) };
 }

@@ -87,6 +87,7 @@ export function fakeSimulate(plan: Plan, job: SimJob): SimResult {
     e2eLatencyMs: pct(10000), throughputTokensPerSec: rate * 600, throughputSessionsPerSec: rate, goodput: rate * attain,
     localPrefillRatio: localRatio, kvBytesMoved: { intraNode: 0, interNode: 0, crossCluster: 0 }, evictions: 0,
     recomputedTokens: 0, workers: [], timeSeries: { tSec: [], queueLength: {}, utilization: {} }, unstable,
+    littlesLaw: { meanInSystem: 0, arrivalRatePerSec: rate, meanSojournSec: 0 }, tokens: { requested: 0, decoded: 0 }, failedSessions: 0,
   };
   return { deployment: d, policy: job.routing?.name ?? plan.policy.routing.name, seed: job.seed, replications: job.replications ?? 1, metrics, simulatedSec: 100, events: 1000, wallMs: 1 };
 }
