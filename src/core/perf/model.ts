@@ -44,17 +44,31 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
   }
 
   const tables = buildProfileTables(options.profile);
+  // The analytical shape functions the grids call outside their range, one per TP, made once so
+  // that an estimate allocates nothing.
+  const shapes = new Map<number, { prefill: (h: number, n: number) => number; decode: (b: number, c: number) => number }>();
+  const shapesAt = (tp: number) => {
+    let shape = shapes.get(tp);
+    if (!shape) {
+      shape = {
+        prefill: (h, n) => analytic.prefillMs(h, n, tp),
+        // The profile's context is per sequence; the analytical model takes the batch total.
+        decode: (b, perSequence) => analytic.decodeStepMs(b, b * perSequence, tp),
+      };
+      shapes.set(tp, shape);
+    }
+    return shape;
+  };
   return {
     prefillMs(history, tokens, tp) {
       const grid = tables.prefill.get(tp);
       if (!grid || tokens <= 0) return analyticPrefill(history, tokens, tp);
-      return grid.estimate(history, tokens, (h, n) => analytic.prefillMs(h, n, tp));
+      return grid.estimate(history, tokens, shapesAt(tp).prefill);
     },
     decodeStepMs(batch, totalContext, tp) {
       const grid = tables.decode.get(tp);
       if (!grid || batch <= 0) return analyticDecode(batch, totalContext, tp);
-      // The profile's context is per sequence; the analytical model takes the batch total.
-      return grid.estimate(batch, totalContext / batch, (b, perSequence) => analytic.decodeStepMs(b, b * perSequence, tp));
+      return grid.estimate(batch, totalContext / batch, shapesAt(tp).decode);
     },
     kvTransferMs(tokens, link, srcTp, dstTp) {
       // kv_copy rows were measured between replicas of one TP on the profiler's own link; they
