@@ -43,6 +43,8 @@ DECODE_CONTEXT = [256, 1024, 4096, 16384, 32768]
 KV_COPY_TOKENS = [256, 1024, 4096, 16384, 65536]
 # Largest decode KV cache (batch x context tokens) allocated for the timed layers.
 DECODE_MAX_TOKENS = 4 * 1024 * 1024
+# Source plus destination memory for the KV-copy buffers.
+KV_COPY_BUFFER_BYTES = 8 * 1024**3
 
 
 def log(*parts: object) -> None:
@@ -256,7 +258,7 @@ class Head:
         return F.linear(rms_norm(x[-rows:], self.norm), self.lm_head)
 
 
-def time_graph(fn, dist: Dist, target_s: float = 0.25, max_reps: int = 50) -> tuple[float, str]:
+def time_graph(fn, dist: Dist, target_s: float = 0.25, max_reps: int = 50, graph_ok: bool = True) -> tuple[float, str]:
     """Median ms of one call of fn: captured in a CUDA graph and replayed (falls back to eager
     launches when capture fails). Each replay is bracketed by its own pair of events."""
     s = torch.cuda.Stream()
@@ -267,17 +269,21 @@ def time_graph(fn, dist: Dist, target_s: float = 0.25, max_reps: int = 50) -> tu
     torch.cuda.current_stream().wait_stream(s)
     torch.cuda.synchronize()
     mode = "graph"
-    graph = torch.cuda.CUDAGraph()
-    try:
-        with torch.cuda.graph(graph):
-            fn()
-        run = graph.replay
-    except Exception as exc:  # noqa: BLE001
-        log(f"  graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0][:100]}); timing eager launches")
-        graph = None
-        torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph() if graph_ok else None
+    run = fn
+    if graph is None:
         mode = "eager"
-        run = fn
+    else:
+        try:
+            with torch.cuda.graph(graph):
+                fn()
+            run = graph.replay
+        except Exception as exc:  # noqa: BLE001
+            log(f"  graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0][:100]}); timing eager launches")
+            graph = None
+            torch.cuda.synchronize()
+            mode = "eager"
+            run = fn
     dist.barrier()
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     start.record()
@@ -379,38 +385,31 @@ class Profiler:
         return self._scale(best[0]) + head, best[0] / len(self.layers)
 
 
-def kv_copy_ms(cfg: dict, tp: int, tokens: int, src: int, dst: int) -> float:
+def kv_copy_ms(cfg: dict, tp: int, tokens: int, src: int, dst: int, dist: Dist) -> tuple[float, str]:
     """Copy the KV cache of `tokens` tokens of one TP rank (all layers, one copy per layer, as a
-    layer-wise transfer does) from GPU `src` to GPU `dst`; median of several repetitions."""
+    layer-wise transfer does) from GPU `src` to GPU `dst`. Timed like the layers (graph replays,
+    so CPU launch gaps stay out of it; eager launches where the copy cannot be captured)."""
     hkv = max(1, cfg["kv_heads"] // tp)
-    per_layer = (2 * hkv * cfg["head_dim"] * tokens,)
-    # One source/destination pair reused for every layer: each is far larger than L2 at the sizes
-    # that matter, and small copies are launch-bound either way.
-    a = torch.randn(per_layer, device=f"cuda:{src}", dtype=torch.bfloat16)
-    b = torch.empty(per_layer, device=f"cuda:{dst}", dtype=torch.bfloat16)
-    stream = torch.cuda.current_stream(src)
+    per_layer = 2 * hkv * cfg["head_dim"] * tokens
+    # A buffer pair per layer while they fit in KV_COPY_BUFFER_BYTES, so that small copies are not
+    # served from L2 on the second layer; past that, pairs are reused round-robin (each then is
+    # far larger than L2).
+    pairs = max(1, min(cfg["layers"], KV_COPY_BUFFER_BYTES // (2 * 2 * per_layer)))
+    sources = [torch.randn(per_layer, device=f"cuda:{src}", dtype=torch.bfloat16) for _ in range(pairs)]
+    targets = [torch.empty(per_layer, device=f"cuda:{dst}", dtype=torch.bfloat16) for _ in range(pairs)]
 
     def copy_all():
-        for _ in range(cfg["layers"]):
-            b.copy_(a, non_blocking=True)
+        for layer in range(cfg["layers"]):
+            targets[layer % pairs].copy_(sources[layer % pairs], non_blocking=True)
 
     with torch.cuda.device(src):
-        copy_all()
-        torch.cuda.synchronize(src)
+        # A peer copy between GPUs cannot be captured (the capture fails and poisons the stream):
+        # those are timed as eager launches, which adds the CPU's launch gaps to small copies.
+        ms, mode = time_graph(copy_all, dist, target_s=0.1, graph_ok=src == dst)
         torch.cuda.synchronize(dst)
-        times = []
-        for _ in range(7):
-            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            s.record(stream)
-            copy_all()
-            e.record(stream)
-            torch.cuda.synchronize(src)
-            torch.cuda.synchronize(dst)
-            times.append(s.elapsed_time(e))
-    if not torch.equal(a[-8:].cpu(), b[-8:].cpu()):
+    if not all(torch.equal(a[-8:].cpu(), b[-8:].cpu()) for a, b in zip(sources, targets)):
         raise SystemExit("KV copy check failed: destination differs from source")
-    times.sort()
-    return times[len(times) // 2]
+    return ms, mode
 
 
 def driver_version() -> str:
@@ -508,15 +507,16 @@ def main() -> None:
     else:
         src = dst = torch.cuda.current_device()
         copy_path = "within one GPU (device-to-device memcpy; the host has no spare GPU for a second replica)"
+    copy_modes: set[str] = set()
     if is_main or tp > 1:
         for tokens in parse_list(args.kv_copy_tokens, KV_COPY_TOKENS):
             try:
-                ms = kv_copy_ms(cfg, tp, tokens, src, dst)
+                ms, mode = kv_copy_ms(cfg, tp, tokens, src, dst, dist)
+                copy_modes.add(mode)
             except torch.OutOfMemoryError:
                 torch.cuda.empty_cache()
                 skipped.append(f"kv_copy n={tokens} (out of memory)")
                 continue
-            ms = dist.max(ms)
             rows.append(f"kv_copy,{tp},,{tokens},,,{fmt(ms)}")
             if is_main:
                 hkv = max(1, cfg["kv_heads"] // tp)
@@ -541,7 +541,7 @@ def main() -> None:
         " + embedding, final norm and LM head (timed separately)",
         f"# timing: CUDA {'/'.join(sorted(prof_modes))} replays, median of events per replay; GPU time only (no scheduler, sampling or detokenisation)",
         f"# attention: prefill {Attention.prefill_impl}; decode fastest per point of sdpa-grouped and matmul: {decode_summary}",
-        f"# kv_copy: {cfg['layers']} per-layer copies of one rank's K and V, {copy_path}",
+        f"# kv_copy: {cfg['layers']} per-layer copies of one rank's K and V, {copy_path}; timed as CUDA {' and '.join(sorted(copy_modes))} (graph: replays; eager: launches from Python)",
         f"# command: {' '.join(['profile_gpu.py'] + sys.argv[1:])}",
         f"# duration: {time.time() - started:.0f} s",
     ]
