@@ -1,5 +1,5 @@
 // The measured profiles shipped in catalog/profiles (tools/profiler output, H100 and H200): each
-// loads without errors, and a plan that names one gets the measured value at a measured point.
+// loads with no diagnostics at all (no errors, no warnings), and a plan that names one gets the measured value at a measured point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,8 +16,8 @@ const NVLINK = { bandwidthGBps: 450, latencyUs: 5 };
 
 function load(file: string): MeasuredProfile {
   const { profile, diagnostics } = parseProfile(readFileSync(path.join(PROFILE_DIR, file), 'utf8'), file);
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  assert.deepEqual(errors.map((d) => d.message), [], file);
+  // Warnings too: a shipped profile must not trip the parser's noise checks (PDP160).
+  assert.deepEqual(diagnostics.map((d) => `${d.severity} ${d.code}: ${d.message}`), [], file);
   assert.ok(profile, file);
   return profile;
 }
@@ -28,7 +28,7 @@ test('H100 and H200 profiles for Llama-3.1-8B and -70B are shipped', () => {
   }
 });
 
-test('every shipped profile parses without errors and carries its provenance', () => {
+test('every shipped profile parses with no diagnostics and carries its provenance', () => {
   for (const file of shipped) {
     const profile = load(file);
     for (const key of ['gpu', 'model', 'driver', 'torch', 'date']) assert.ok(profile.metadata[key], `${file}: no '# ${key}:' line`);
