@@ -22,6 +22,7 @@ const GPU_BY_PREFIX: Record<string, string> = { h100: 'H100-SXM', h200: 'H200' }
 const GRID = { from: 0.3, to: 1.2, step: 0.01 };
 /** What the model used for H100/H200 before calibration (constants.ts). */
 const UNCALIBRATED = { computeEfficiency: 0.6, memoryEfficiency: 0.8 };
+const CALIBRATION_NOTE = 'computeEfficiency/memoryEfficiency fitted to catalog/profiles by scripts/calibrate.ts (docs/calibration.md).';
 
 type Op = 'prefill' | 'decode' | 'kv_copy';
 type Factors = { computeEfficiency: number; memoryEfficiency: number };
@@ -209,6 +210,7 @@ function writeFactors(text: string, gpuName: string, factors: Factors): string {
     /\n(\s*)"source"/,
     `\n${indent}"computeEfficiency": ${factors.computeEfficiency},\n${indent}"memoryEfficiency": ${factors.memoryEfficiency},\n${indent}"source"`,
   );
+  if (!entry.includes(CALIBRATION_NOTE)) entry = entry.replace(/("source": ".*?)"(\s*)$/, `$1 ${CALIBRATION_NOTE}"$2`);
   return text.slice(0, start) + entry + text.slice(end);
 }
 
