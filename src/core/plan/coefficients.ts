@@ -43,11 +43,11 @@ export interface Coefficient {
  * Load levels as divisors of the plan's rate: one replica carrying all of it, half, a third…
  * Rates above the plan's (divisors below 1) are only needed to search for the highest rate.
  */
-const DIVISORS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+const DIVISORS = [1, 2, 3, 4, 6, 8, 16, 32, 64, 128, 256, 512];
 const ABOVE_PLAN_RATE = [0.25, 0.5];
 
 /** Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K. */
-export const COEFFICIENT_SESSIONS = 120;
+export const COEFFICIENT_SESSIONS = 50;
 
 /** FNV-1a (64-bit) of a string, hex: the cache key of a simulation job. */
 export function contentHash(text: string): string {

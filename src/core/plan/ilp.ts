@@ -231,7 +231,7 @@ function readSolution(model: IlpModel, columns: Record<string, { Primal: number 
   return { counts, gpus, worstBadness: worst };
 }
 
-const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false, parallel: 'off', threads: 1 };
+const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false, parallel: 'off', threads: 1, mip_heuristic_run_feasibility_jump: false };
 
 /** Lexicographic solve: the primary objective, then the secondary one at the primary's optimum. */
 export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][] = []): IlpOutcome {
@@ -240,15 +240,23 @@ export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][
   if (!(usable('prefill') && usable('decode')) && !usable('colocated')) {
     return { status: 'Infeasible', variables: 0, constraints: 0 };
   }
+  // Both objectives take discrete values (whole GPUs; badness thresholds), so a gap below the
+  // smallest step between them proves optimality without closing it to zero.
+  const badnessValues = [...new Set(model.options.flatMap((o) => o.levels.map((l) => l.badness)))].sort((a, b) => a - b);
+  const smallestStep = badnessValues.slice(1).reduce((m, v, i) => Math.min(m, v - badnessValues[i]), 1);
+  const gapFor = (minimise: 'badness' | 'gpus') => ({
+    ...SOLVER_OPTIONS,
+    mip_abs_gap: minimise === 'gpus' ? 0.5 : Math.max(1e-9, smallestStep / 2),
+  });
   const first = formulate(model, { minimise: primary }, exclude);
-  const r1 = highs.solve(first.lp, SOLVER_OPTIONS);
+  const r1 = highs.solve(first.lp, gapFor(primary));
   if (r1.Status !== 'Optimal') return { status: r1.Status, variables: first.variables, constraints: first.constraints };
   const best = readSolution(model, r1.Columns);
   const second =
     primary === 'badness'
       ? formulate(model, { minimise: 'gpus', badnessBound: best.worstBadness + 1e-9 }, exclude)
       : formulate(model, { minimise: 'badness', gpuBound: best.gpus }, exclude);
-  const r2 = highs.solve(second.lp, SOLVER_OPTIONS);
+  const r2 = highs.solve(second.lp, gapFor(primary === 'badness' ? 'gpus' : 'badness'));
   const solution = r2.Status === 'Optimal' ? readSolution(model, r2.Columns) : best;
   return { solution, status: 'Optimal', variables: first.variables, constraints: first.constraints };
 }

@@ -39,7 +39,11 @@ export interface PlannerOptions {
 }
 
 /** Uncached-token thresholds tried for conditional disaggregation (Dynamo/TRT-LLM max_local_prefill_length). */
-export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096, 8192];
+export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096];
+
+/** Bounds on the end-to-end runs, so that planning stays interactive (seconds, not minutes). */
+export const FULL_RUN_MAX_SESSIONS = 400;
+export const FULL_RUN_MAX_REPLICATIONS = 2;
 
 /** Memory fit of one replica from the perf model's memory plan. */
 export function perfModelFit(plan: Plan): FitCheck {
@@ -264,13 +268,16 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
 
   // End-to-end simulation of each candidate with the plan's routing policy and replications.
-  const fullJob = (deployment: Deployment, routing: RoutingSpec, ratePerSec = rate): SimJob => ({
+  const planSessions =
+    plan.workload.sessions ??
+    (plan.workload.durationSec !== undefined ? Math.round(plan.workload.durationSec * rate) : FULL_RUN_MAX_SESSIONS);
+  const fullJob = (deployment: Deployment, routing: RoutingSpec, ratePerSec = rate, replications = plan.planner.replications): SimJob => ({
     deployment,
     routing,
     seed: plan.workload.seed,
     ratePerSec,
-    sessions: plan.workload.sessions,
-    replications: plan.planner.replications,
+    sessions: Math.max(1, Math.min(planSessions, FULL_RUN_MAX_SESSIONS)),
+    replications: Math.max(1, Math.min(replications, FULL_RUN_MAX_REPLICATIONS)),
   });
   const routingFor = (d: Deployment): RoutingSpec =>
     d.kind === 'colocated'
@@ -304,7 +311,14 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       { name: 'adaptive' },
       ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t })),
     ];
-    const sweep = await runCached(plan, routings.map((r) => fullJob(best.deployment, r)), deps.runSimulations, cache, control);
+    const sweep = await runCached(
+      plan,
+      // The adaptive run repeats the recommendation's own run when the plan routes adaptively.
+      routings.map((r) => fullJob(best.deployment, r, rate, r.name === 'adaptive' ? plan.planner.replications : 1)),
+      deps.runSimulations,
+      cache,
+      control,
+    );
     routings.forEach((routing, i) => {
       const m = sweep.results[i].metrics;
       routerSettings.push({
