@@ -1,6 +1,7 @@
 // Throughput of the performance model: the simulator calls it millions of times per run.
 import { createPerfModel, parseProfile } from '../src/core/perf';
 import type { GpuSpec, LinkSpec, ModelSpec } from '../src/core/spec/types';
+import { printComparisons } from './perfPublished';
 
 const LLAMA_70B: ModelSpec = {
   name: 'llama-3.1-70b',
@@ -66,4 +67,5 @@ export async function run(): Promise<void> {
   const profiled = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile });
   measure('profiled prefillMs (interpolated, TP 4)', calls, (i) => profiled.prefillMs(i & 16383, 1 + (i & 8191), 4));
   measure('profiled decodeStepMs (interpolated, TP 4)', calls, (i) => profiled.decodeStepMs(1 + (i & 127), (1 + (i & 127)) * 3000, 4));
+  printComparisons();
 }

@@ -5,6 +5,8 @@ import {
   DEFAULT_MEMORY_RESERVE_FRACTION,
   DEFAULT_STEP_OVERHEAD_MS,
   DEFAULT_TYPICAL_CONTEXT_TOKENS,
+  KERNEL_OVERHEAD_US,
+  KERNELS_PER_LAYER,
   LINK_EFFICIENCY,
   computeEfficiency,
   gemmPeakFlops,
@@ -51,8 +53,12 @@ interface TpCoefficients {
   elementwiseMsPerToken: number;
   /** Two all-reduces per layer: latency part per step and bandwidth part per token. */
   allReduceMsPerStep: number;
+  /** Fixed per-kernel costs of all layers, plus the runtime's per-step overhead. */
+  fixedMsPerStep: number;
   allReduceMsPerToken: number;
 }
+
+const DISTINCT_TABLE_SIZE = 8192;
 
 export class AnalyticModel {
   readonly arch: Architecture;
@@ -62,6 +68,10 @@ export class AnalyticModel {
   private readonly coefficients: (TpCoefficients | undefined)[] = [];
   private readonly memoryPlans: (MemoryPlan | undefined)[] = [];
   private readonly logExpertMiss: number;
+  /** distinctExperts(n) for whole n below DISTINCT_TABLE_SIZE, filled on first use. */
+  private distinctTable: Float64Array | undefined;
+  /** Per (srcTp, dstTp): KV bytes delivered per token per rank pair, and messages per pair. */
+  private readonly transferPlans = new Map<number, { bytesPerTokenPerPair: number; messages: number }>();
 
   constructor(
     readonly model: ModelSpec,
@@ -118,7 +128,10 @@ export class AnalyticModel {
     const elementwiseBytesPerToken =
       ACTIVATION_BYTES * arch.layers * (4 * d + 6 * d + 3 * ffnWidthPerRank) + ACTIVATION_BYTES * d;
 
-    const allReduceLatencyMs = tp > 1 ? (2 * (tp - 1) * this.options.intraNode.latencyUs) / 1e3 : 0;
+    // Rabenseifner's all-reduce (reduce-scatter + all-gather by recursive halving/doubling):
+    // 2·⌈log2 t⌉ latency steps and 2(t−1)/t of the message over each link (Thakur, Rabenseifner
+    // & Gropp 2005, "Optimization of collective communication operations in MPICH").
+    const allReduceLatencyMs = tp > 1 ? (2 * Math.ceil(Math.log2(tp)) * this.options.intraNode.latencyUs) / 1e3 : 0;
     const allReduceBytesPerToken = tp > 1 ? ((2 * (tp - 1)) / tp) * d * ACTIVATION_BYTES : 0;
     const linkMsPerByte = 1e3 / (this.options.intraNode.bandwidthGBps * 1e9 * LINK_EFFICIENCY);
 
@@ -136,6 +149,7 @@ export class AnalyticModel {
       lmHeadWeightMs: ((arch.lmHeadWeights * wb) / tp) * msPerByte,
       elementwiseMsPerToken: elementwiseBytesPerToken * msPerByte,
       allReduceMsPerStep: 2 * arch.layers * allReduceLatencyMs,
+      fixedMsPerStep: (arch.layers * KERNELS_PER_LAYER * KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
       allReduceMsPerToken: 2 * arch.layers * allReduceBytesPerToken * linkMsPerByte,
     };
   }
@@ -143,7 +157,18 @@ export class AnalyticModel {
   /** Expected distinct routed experts `tokens` tokens touch in one MoE layer (uniform routing). */
   distinctExperts(tokens: number): number {
     if (tokens <= 0 || this.arch.experts === 0) return 0;
+    // Batch sizes and chunk lengths are whole numbers, mostly small: a table saves the exp.
+    if (tokens < DISTINCT_TABLE_SIZE && (tokens | 0) === tokens) {
+      const table = this.distinctTable ?? (this.distinctTable = this.buildDistinctTable());
+      return table[tokens];
+    }
     return this.arch.experts * (1 - Math.exp(tokens * this.logExpertMiss));
+  }
+
+  private buildDistinctTable(): Float64Array {
+    const table = new Float64Array(DISTINCT_TABLE_SIZE);
+    for (let n = 1; n < DISTINCT_TABLE_SIZE; n++) table[n] = this.arch.experts * (1 - Math.exp(n * this.logExpertMiss));
+    return table;
   }
 
   prefillMs(historyTokens: number, newTokens: number, tp: number): number {
@@ -168,7 +193,7 @@ export class AnalyticModel {
       n * c.elementwiseMsPerToken +
       c.allReduceMsPerStep +
       n * c.allReduceMsPerToken +
-      this.stepOverheadMs
+      c.fixedMsPerStep
     );
   }
 
@@ -192,7 +217,7 @@ export class AnalyticModel {
       b * c.elementwiseMsPerToken +
       c.allReduceMsPerStep +
       b * c.allReduceMsPerToken +
-      this.stepOverheadMs
+      c.fixedMsPerStep
     );
   }
 
@@ -211,13 +236,17 @@ export class AnalyticModel {
    */
   kvTransferMs(tokens: number, link: LinkSpec, srcTp: number, dstTp: number): number {
     if (tokens <= 0) return 0;
-    const pairs = Math.min(srcTp, dstTp);
-    const messages = Math.ceil(Math.max(srcTp, dstTp) / pairs);
-    const bytesDelivered = tokens * kvBytesPerTokenPerRank(this.arch, dstTp) * dstTp;
-    return (
-      (messages * link.latencyUs) / 1e3 +
-      (bytesDelivered / (pairs * link.bandwidthGBps * 1e9 * LINK_EFFICIENCY)) * 1e3
-    );
+    const key = srcTp * 4096 + dstTp;
+    let plan = this.transferPlans.get(key);
+    if (!plan) {
+      const pairs = Math.min(srcTp, dstTp);
+      plan = {
+        messages: Math.ceil(Math.max(srcTp, dstTp) / pairs),
+        bytesPerTokenPerPair: (kvBytesPerTokenPerRank(this.arch, dstTp) * dstTp) / pairs,
+      };
+      this.transferPlans.set(key, plan);
+    }
+    return (plan.messages * link.latencyUs) / 1e3 + (tokens * plan.bytesPerTokenPerPair) / (link.bandwidthGBps * 1e6 * LINK_EFFICIENCY);
   }
 
   memoryPlan(tp: number): MemoryPlan {
@@ -231,7 +260,8 @@ export class AnalyticModel {
     const perRankTokenBytes = kvBytesPerTokenPerRank(arch, tp);
     const kvCapacityTokens = freeBytes > 0 ? Math.floor(freeBytes / perRankTokenBytes) : 0;
     const maxDecodeBatch = Math.floor(kvCapacityTokens / this.typicalContextTokens);
-    const plan: MemoryPlan = {
+    // Frozen: the same object is handed to every caller.
+    const plan: MemoryPlan = Object.freeze({
       tp,
       weightBytesPerGpu,
       kvBytesPerToken: kvBytesPerToken(arch),
@@ -239,7 +269,7 @@ export class AnalyticModel {
       kvCapacityTokens,
       maxDecodeBatch,
       fits: maxDecodeBatch >= 1,
-    };
+    });
     this.memoryPlans[tp] = plan;
     return plan;
   }

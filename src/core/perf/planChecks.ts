@@ -13,6 +13,7 @@ export const PLAN_CHECK_CODES = {
   profileMismatch: 'PDP105',
   profileCoversNoTp: 'PDP106',
   contextBeyondModel: 'PDP107',
+  builtInProfileMissing: 'PDP108',
 } as const;
 
 export interface PlanCheckOptions {

@@ -80,6 +80,10 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     const cells = raw.split(',').map((cell) => cell.trim());
     if (!headerSeen) {
       headerSeen = true;
+      if (raw.startsWith('{') || raw.startsWith('[')) {
+        report('error', PROFILE_CODES.badHeader, index, `this looks like JSON; measured profiles are CSV: '# ${PROFILE_FORMAT_MARKER}', '#' metadata lines, then the header '${PROFILE_HEADER.join(',')}'.`);
+        return { diagnostics };
+      }
       const header = cells.map((cell) => cell.toLowerCase());
       if (header.join(',') !== PROFILE_HEADER.join(',')) {
         report('error', PROFILE_CODES.badHeader, index, `expected the header '${PROFILE_HEADER.join(',')}', found '${raw}'.`);

@@ -129,7 +129,7 @@ function checkProfile(
 function checkDeploymentShape(value: unknown, path: string, report: Report): void {
   if (typeof value === 'string') {
     const parsed = parseDeploymentSpec(value);
-    if ('error' in parsed) report('PDP024', path, `deployment ${parsed.error}.`);
+    if ('error' in parsed) report('PDP024', path, `invalid deployment: ${parsed.error}.`);
     return;
   }
   if (!isObject(value)) return;

@@ -103,7 +103,14 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
 
     const base = normalizeRaw(raw);
     const plan = resolvePlan(base);
-    checkSemantics(plan, base, report);
+    // Semantic checks see normalised data (`routing: x` became `routing: {name: x}`): report at the
+    // nearest path the user actually wrote.
+    const existing = (path: string): string => {
+      for (let p = path; ; p = parentPointer(p)) {
+        if (p === '' || parsed!.source.value.has(p) || parsed!.source.key.has(p)) return p;
+      }
+    };
+    checkSemantics(plan, base, (code, path, message, opts) => report(code, existing(path), message, opts));
     const baseFindings = new Set(diagnostics.map((d) => `${d.code}|${d.path}`));
 
     const resolvedVariants: Record<string, Plan> = {};
@@ -153,9 +160,17 @@ function hasErrors(diagnostics: Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
+/** The first line of the document's content (comments before it excluded). */
 function firstLine(parsed: ParsedYaml): [number, number] {
-  const end = parsed.text.indexOf('\n');
-  return [0, end < 0 ? parsed.text.length : end];
+  const start = (parsed.doc?.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+  const end = parsed.text.indexOf('\n', start);
+  return [start, end < 0 ? parsed.text.length : end];
+}
+
+/** The whole key at a duplicate-key error (yaml marks only its first character). */
+function keySpan(text: string, start: number): [number, number] {
+  const key = /^[^:\n]*/.exec(text.slice(start, start + 1000))?.[0].trimEnd() ?? '';
+  return [start, start + Math.max(1, key.length)];
 }
 
 function deepestRange(parsed: ParsedYaml): Range {
@@ -172,7 +187,7 @@ function deepestRange(parsed: ParsedYaml): Range {
 }
 
 const YAML_HINTS: Record<string, string> = {
-  BAD_INDENT: 'indent it like its siblings',
+  BAD_INDENT: 'check the indentation, and close every [ or { that is opened',
   MISSING_CHAR: 'add the missing character',
   BLOCK_AS_IMPLICIT_KEY: 'put the key on its own line',
   MULTILINE_IMPLICIT_KEY: 'keys must fit on one line; quote the text or fix the indentation',
@@ -185,11 +200,13 @@ const YAML_HINTS: Record<string, string> = {
 function reportYamlErrors(parsed: ParsedYaml, add: (code: SpecCode, path: string, message: string, range: Range) => void): boolean {
   const errors = parsed.doc?.errors ?? [];
   for (const error of errors.slice(0, 50)) {
-    const span: [number, number] = [error.pos[0], Math.max(error.pos[0], error.pos[1])];
+    const span: [number, number] =
+      error.code === 'DUPLICATE_KEY' ? keySpan(parsed.text, error.pos[0]) : [error.pos[0], Math.max(error.pos[0], error.pos[1])];
     const range = toRange(parsed, span);
     const raw = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     if (error.code === 'DUPLICATE_KEY') {
-      add('PDP002', '', `${raw}: this key appears twice in the same mapping; remove or rename one of them.`, range);
+      const key = parsed.text.slice(span[0], span[1]);
+      add('PDP002', '', `duplicate key '${key.length > 40 ? key.slice(0, 37) + '...' : key}': it appears twice in the same mapping; remove or rename one of them.`, range);
     } else if (error.code === 'MULTIPLE_DOCS') {
       add('PDP004', '', "a plan file holds one YAML document; remove the '---' separator and what follows, or move it into another file.", range);
     } else {

@@ -205,7 +205,7 @@ function issueOf(error: ErrorObject, data: unknown): SchemaIssue | undefined {
     case 'uniqueItems':
       return {
         code: 'PDP015',
-        path: `${path}/${String(error.params.i)}`,
+        path: `${path}/${Math.max(Number(error.params.i), Number(error.params.j))}`,
         at: 'value',
         message: `${where} lists the same value twice (items ${String(error.params.j)} and ${String(error.params.i)}); remove the duplicate.`,
       };
@@ -213,6 +213,8 @@ function issueOf(error: ErrorObject, data: unknown): SchemaIssue | undefined {
       return { code: 'PDP015', path, at: 'value', message: `${where} must not be empty.` };
     case 'pattern':
     case 'propertyNames': {
+      // ajv reports a bad property name twice: once from the inner 'pattern', once as 'propertyNames'.
+      if (error.keyword === 'pattern' && (error as { propertyName?: string }).propertyName !== undefined) return undefined;
       const name = error.params.propertyName as string | undefined;
       if (name !== undefined) {
         return {

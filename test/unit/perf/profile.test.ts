@@ -102,6 +102,7 @@ test('malformed profiles give diagnostics with line numbers, never a crash', () 
   assert.deepEqual(codesAndLines(`${header}\nkv_copy,4,,10,,,1\n`), ['PDP158@1:warning']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,5\nkv_copy,4,,20,,,1\n`), ['PDP160@4:warning']);
   assert.deepEqual(codesAndLines('# pdplan-profile v1\n# only comments\n'), ['PDP151@1:error']);
+  assert.deepEqual(codesAndLines('{"prefill": []}\n'), ['PDP151@1:error']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\n`), ['PDP159@1:warning']);
   const withError = parseProfile(`# pdplan-profile v1\n${header}\nprefill,4,0,x,,,1\n`, 'bad.csv');
   assert.equal(withError.profile, undefined);
