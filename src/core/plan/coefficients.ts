@@ -46,8 +46,13 @@ export interface Coefficient {
 const DIVISORS = [1, 2, 3, 4, 6, 8, 16, 32, 64, 128, 256, 512];
 const ABOVE_PLAN_RATE = [0.25, 0.5];
 
-/** Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K. */
-export const COEFFICIENT_SESSIONS = 50;
+/**
+ * Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K.
+ * The arrival window must still outlast a few sessions, or an overloaded replica looks fine.
+ */
+export const COEFFICIENT_WINDOW_SEC = 20;
+export const COEFFICIENT_MIN_SESSIONS = 40;
+export const COEFFICIENT_MAX_SESSIONS = 300;
 
 /** FNV-1a (64-bit) of a string, hex: the cache key of a simulation job. */
 export function contentHash(text: string): string {
@@ -89,7 +94,9 @@ export function coefficientJob(
   rate: number,
 ): SimJob {
   const seed = plan.workload.seed;
-  const sessions = Math.min(plan.workload.sessions ?? COEFFICIENT_SESSIONS, COEFFICIENT_SESSIONS);
+  const sessions = Math.round(
+    Math.min(COEFFICIENT_MAX_SESSIONS, Math.max(COEFFICIENT_MIN_SESSIONS, rate * COEFFICIENT_WINDOW_SEC)),
+  );
   const share = rate / plan.workload.arrival.ratePerSec;
   const [prefill, decode] = space.roles;
   const poolOf = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;

@@ -42,7 +42,9 @@ export interface PlannerOptions {
 export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096];
 
 /** Bounds on the end-to-end runs, so that planning stays interactive (seconds, not minutes). */
-export const FULL_RUN_MAX_SESSIONS = 400;
+export const FULL_RUN_MAX_SESSIONS = 800;
+/** …but long enough that arrivals span this many seconds, where the plan asks for that many sessions. */
+export const FULL_RUN_WINDOW_SEC = 30;
 export const FULL_RUN_MAX_REPLICATIONS = 2;
 
 /** Memory fit of one replica from the perf model's memory plan. */
@@ -271,12 +273,14 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const planSessions =
     plan.workload.sessions ??
     (plan.workload.durationSec !== undefined ? Math.round(plan.workload.durationSec * rate) : FULL_RUN_MAX_SESSIONS);
+  const fullSessions = (ratePerSec: number) =>
+    Math.max(1, Math.min(planSessions, FULL_RUN_MAX_SESSIONS, Math.max(200, Math.round(ratePerSec * FULL_RUN_WINDOW_SEC))));
   const fullJob = (deployment: Deployment, routing: RoutingSpec, ratePerSec = rate, replications = plan.planner.replications): SimJob => ({
     deployment,
     routing,
     seed: plan.workload.seed,
     ratePerSec,
-    sessions: Math.max(1, Math.min(planSessions, FULL_RUN_MAX_SESSIONS)),
+    sessions: fullSessions(ratePerSec),
     replications: Math.max(1, Math.min(replications, FULL_RUN_MAX_REPLICATIONS)),
   });
   const routingFor = (d: Deployment): RoutingSpec =>
