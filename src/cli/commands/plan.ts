@@ -98,7 +98,7 @@ function candidateRow(c: Candidate): string[] {
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
     `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
     c.colocated ? '—' : pct(p.localPrefillRatio),
-    c.estimate.objective.toFixed(3),
+    c.estimate.objective.toFixed(4),
   ];
 }
 

@@ -65,6 +65,17 @@ interface SolvedCandidate {
   solution: IlpSolution;
 }
 
+/**
+ * For the attainment objectives: the SLO miss share in whole percent first, and among equal misses
+ * the lower P95 latency (tenths of the SLO, weighted below one percent), so that spare GPUs go to
+ * latency headroom rather than being left idle when every shape already meets the SLO.
+ */
+function attainmentBadness(c: Coefficient): number {
+  const miss = Math.round((1 - c.sloAttainment) * 100) / 100;
+  const latency = Math.round(Math.min(c.p95OverSlo, 9.9) * 10) / 10;
+  return Math.round((miss + latency * 1e-3) * 1e4) / 1e4;
+}
+
 function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[], objective: PlannerObjective, rate: number): IlpModel {
   const target = plan.slo.attainmentTarget;
   const options: ReplicaOption[] = space.roles.flatMap((r) =>
@@ -78,7 +89,7 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
           badness:
             objective === 'min-p95-latency' || objective === 'min-gpus'
               ? Math.round(c.p95OverSlo * 1e4) / 1e4
-              : Math.round((1 - c.sloAttainment) * 1e4) / 1e4,
+              : attainmentBadness(c),
         }))
         .filter((l) => Number.isFinite(l.badness));
       return { role: r.role, tp: t.tp, pool: r.pool, maxReplicas: t.maxReplicas, levels };
