@@ -220,6 +220,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
 
   let rate = plan.workload.arrival.ratePerSec;
   let maxRatePerSec: number | undefined;
+  let maxRateIsLowerBound: boolean | undefined;
   const solve = (model: IlpModel, exclude: number[][] = []) => {
     const t0 = now();
     const out = solveIlp(deps.highs, model, exclude);
@@ -252,6 +253,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       ]);
     }
     maxRatePerSec = lo;
+    maxRateIsLowerBound = lo === hi;
     rate = lo;
   }
 
@@ -368,6 +370,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     routerSettings,
     rateSweep,
     maxRatePerSec,
+    maxRateIsLowerBound,
     solver,
     coefficientSimulations,
     wallMs: now() - started,
