@@ -125,15 +125,19 @@ function predictionOf(result: SimResult): CandidatePrediction {
 function rankKey(plan: Plan, objective: PlannerObjective, c: Candidate): number[] {
   const p = c.predicted;
   const unstable = p.unstable ? 1 : 0;
+  const worstP95 = Math.max(p.ttftP95Ms / plan.slo.ttftMs, p.itlP95Ms / plan.slo.itlMs);
+  // Attainment in tenths of a percent: finer differences are noise, and at equal attainment the
+  // deployment with more latency headroom serves load growth better.
+  const attainment = Math.round(p.sloAttainment * 1000);
   switch (objective) {
     case 'min-p95-latency':
-      return [unstable, Math.max(p.ttftP95Ms / plan.slo.ttftMs, p.itlP95Ms / plan.slo.itlMs), c.gpus];
+      return [unstable, worstP95, c.gpus];
     case 'max-goodput':
-      return [unstable, -p.goodput, c.gpus];
+      return [unstable, -Math.round(p.goodput * 1000), worstP95, c.gpus];
     case 'min-gpus':
       return [p.sloAttainment >= plan.slo.attainmentTarget ? 0 : 1, c.gpus, -p.sloAttainment];
     default:
-      return [unstable, -p.sloAttainment, c.gpus];
+      return [unstable, -attainment, worstP95, c.gpus];
   }
 }
 
