@@ -126,6 +126,8 @@ function rankKey(plan: Plan, objective: PlannerObjective, c: Candidate): number[
   const p = c.predicted;
   const unstable = p.unstable ? 1 : 0;
   const worstP95 = Math.max(p.ttftP95Ms / plan.slo.ttftMs, p.itlP95Ms / plan.slo.itlMs);
+  // Headroom on both SLOs at once: a deployment that is faster on one and equal on the other wins.
+  const latencyLoad = p.ttftP95Ms / plan.slo.ttftMs + p.itlP95Ms / plan.slo.itlMs;
   // Attainment in tenths of a percent: finer differences are noise, and at equal attainment the
   // deployment with more latency headroom serves load growth better.
   const attainment = Math.round(p.sloAttainment * 1000);
@@ -133,11 +135,11 @@ function rankKey(plan: Plan, objective: PlannerObjective, c: Candidate): number[
     case 'min-p95-latency':
       return [unstable, worstP95, c.gpus];
     case 'max-goodput':
-      return [unstable, -Math.round(p.goodput * 1000), worstP95, c.gpus];
+      return [unstable, -Math.round(p.goodput * 1000), latencyLoad, c.gpus];
     case 'min-gpus':
       return [p.sloAttainment >= plan.slo.attainmentTarget ? 0 : 1, c.gpus, -p.sloAttainment];
     default:
-      return [unstable, -attainment, worstP95, c.gpus];
+      return [unstable, -attainment, latencyLoad, c.gpus];
   }
 }
 
