@@ -116,6 +116,11 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string): 
       ? `, highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${result.maxRatePerSec.toFixed(2)} sessions/s` +
         `${result.maxRateIsLowerBound ? ' (the most the planner measures: 4× the plan\'s rate)' : ''}\n\n`
       : '\n\n';
+  if (best.predicted.sloAttainment < plan.slo.attainmentTarget) {
+    text +=
+      `Note: even the best deployment misses the ${pct(plan.slo.attainmentTarget)} target; raise planner.gpuBudget, ` +
+      'lower workload.arrival.ratePerSec, or relax the SLO.\n\n';
+  }
   text += table(
     ['#', 'Prefill', 'Decode', 'GPUs', 'Attain', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
     result.candidates.map(candidateRow),

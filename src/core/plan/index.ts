@@ -157,11 +157,15 @@ function layout(deployment: Deployment): Pick<Candidate, 'prefill' | 'decode' | 
 /** What stops every deployment from meeting the SLO even with a replica nearly idle. */
 function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   const reasons: string[] = [];
+  // Each TP's own lightest load: the nearest to idle that shape was measured at.
   const lightest = (role: Coefficient['role']) => {
     const mine = coefficients.filter((c) => c.role === role && !c.unstable);
     if (mine.length === 0) return undefined;
-    const lowRate = Math.min(...mine.map((c) => c.ratePerSec));
-    return mine.filter((c) => c.ratePerSec === lowRate);
+    const tps = [...new Set(mine.map((c) => c.tp))];
+    return tps.map((tp) => {
+      const atTp = mine.filter((c) => c.tp === tp);
+      return atTp.reduce((a, b) => (b.ratePerSec < a.ratePerSec ? b : a));
+    });
   };
   const best = (cs: Coefficient[] | undefined, pick: (c: Coefficient) => number) =>
     cs && cs.length > 0 ? cs.reduce((a, b) => (pick(b) < pick(a) ? b : a)) : undefined;
@@ -174,13 +178,13 @@ function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   if (!disaggregatedImpossible || !colocatedImpossible) return [];
   if (prefill && prefill.ttftP95Ms > plan.slo.ttftMs) {
     reasons.push(
-      `the TTFT SLO of ${plan.slo.ttftMs} ms is below physics: even a nearly idle prefill replica at TP ${prefill.tp} ` +
+      `the TTFT SLO of ${plan.slo.ttftMs} ms is below physics: even the fastest prefill replica (TP ${prefill.tp}, at the lightest load measured) ` +
         `has a P95 TTFT of ${prefill.ttftP95Ms.toFixed(0)} ms on this workload; raise slo.ttftMs or allow a larger TP.`,
     );
   }
   if (decode && decode.itlP95Ms > plan.slo.itlMs) {
     reasons.push(
-      `the ITL SLO of ${plan.slo.itlMs} ms is below physics: even a nearly idle decode replica at TP ${decode.tp} ` +
+      `the ITL SLO of ${plan.slo.itlMs} ms is below physics: even the fastest decode replica (TP ${decode.tp}, at the lightest load measured) ` +
         `has a P95 ITL of ${decode.itlP95Ms.toFixed(1)} ms; raise slo.itlMs or allow a larger TP.`,
     );
   }
