@@ -106,6 +106,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string): 
   let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
     `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
     `objective ${result.objective}\n\n`;
+  if (result.notes) text += result.notes.map((n) => `Note: ${n}.\n`).join('') + '\n';
   if (result.infeasibleReasons) {
     return text + 'No deployment can be recommended:\n' + result.infeasibleReasons.map((r) => `  - ${r}\n`).join('');
   }
@@ -179,6 +180,7 @@ function jsonResult(file: string, result: PlanResult): unknown {
     ...(result.maxRatePerSec !== undefined
       ? { maxRatePerSec: result.maxRatePerSec, maxRateIsLowerBound: result.maxRateIsLowerBound === true }
       : {}),
+    ...(result.notes ? { notes: result.notes } : {}),
     solver: result.solver,
     coefficientSimulations: result.coefficientSimulations,
     wallMs: result.wallMs,

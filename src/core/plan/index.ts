@@ -220,7 +220,8 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   });
 
   const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
-  if (space.reasons.length > 0) return empty(space.reasons);
+  const notes = space.notes.length > 0 ? space.notes : undefined;
+  if (space.reasons.length > 0) return { ...empty(space.reasons), notes };
 
   const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control);
   coefficientSimulations += measured.simulated;
@@ -381,6 +382,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     rateSweep,
     maxRatePerSec,
     maxRateIsLowerBound,
+    notes,
     solver,
     coefficientSimulations,
     wallMs: now() - started,

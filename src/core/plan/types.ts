@@ -61,6 +61,8 @@ export interface PlanResult {
   solver: { status: string; ms: number; variables: number; constraints: number };
   coefficientSimulations: number;
   wallMs: number;
+  /** Adjustments the planner made to the plan's settings (budget capped, TP degrees skipped…). */
+  notes?: string[];
   /** Human-readable reasons when nothing feasible exists. */
   infeasibleReasons?: string[];
 }
