@@ -106,7 +106,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string): 
   let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
     `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
     `objective ${result.objective}\n\n`;
-  if (result.notes) text += result.notes.map((n) => `Note: ${n}.\n`).join('') + '\n';
+  if (result.notes) text += result.notes.map((n) => `Note: ${n.replace(/\.$/, '')}.\n`).join('') + '\n';
   if (result.infeasibleReasons) {
     return text + 'No deployment can be recommended:\n' + result.infeasibleReasons.map((r) => `  - ${r}\n`).join('');
   }
