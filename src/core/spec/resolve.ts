@@ -1,3 +1,4 @@
+import { deepCopy } from './copy';
 import { findGpu, findModel, findWorkloadProfile } from './catalog';
 import { DEFAULTS } from './defaults';
 import { parseDeploymentSpec } from './deployment';
@@ -42,7 +43,7 @@ function named(key: 'preset' | 'profile' | 'name', value: string): Record<string
 /** Names become mappings: `model: X` → `{preset: X}`, `workload: X` → `{profile: X}`, `routing: X` → `{name: X}`. */
 export function normalizeRaw(raw: Raw): Raw {
   if (!isObject(raw)) return raw;
-  const out: Raw = structuredClone(raw);
+  const out: Raw = deepCopy(raw);
   if (typeof out.model === 'string') out.model = named('preset', out.model);
   if (isObject(out.cluster)) {
     for (const pool of [out.cluster, out.cluster.prefillPool, out.cluster.decodePool]) {
@@ -75,13 +76,13 @@ export function mergeVariant(base: Raw, override: Raw): Raw {
     return out;
   };
   const patch = normalizeRaw(override);
-  const merged = merge(normalizeRaw(base), patch, []);
-  delete merged.variants;
+  const { variants: _variants, ...withoutVariants } = base;
+  const merged = merge(normalizeRaw(withoutVariants), patch, []);
   // A variant that replays a trace replaces the synthetic workload it inherited.
   if (isObject(patch?.workload) && patch.workload.trace !== undefined && isObject(merged.workload)) {
     for (const key of SYNTHETIC_WORKLOAD_KEYS) if (!(key in patch.workload)) delete merged.workload[key];
   }
-  return structuredClone(merged);
+  return deepCopy(merged);
 }
 
 export function totalGpus(pool: { gpusPerNode: number; nodes: number }): number {
@@ -91,7 +92,7 @@ export function totalGpus(pool: { gpusPerNode: number; nodes: number }): number 
 export function constantOr(value: Raw): Distribution | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return { kind: 'constant', value };
-  return structuredClone(value) as Distribution;
+  return deepCopy(value) as Distribution;
 }
 
 function resolveGpu(raw: Raw): GpuSpec {
