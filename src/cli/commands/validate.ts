@@ -1,5 +1,7 @@
 import * as path from 'node:path';
-import { loadPlan, SPEC_CODES } from '../../core/spec/index';
+import { SPEC_CODES } from '../../core/spec/index';
+import { validatePlanText } from '../../core/validate';
+import { readPlanReference } from '../planFiles';
 import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
@@ -24,7 +26,7 @@ export function validateFile(file: string, io: CliIo): FileReport {
   } catch (error) {
     return { file, diagnostics: [], error: readError(error) };
   }
-  const load = loadPlan(text, { fileName: file });
+  const load = validatePlanText(text, { fileName: file, readReference: (ref) => readPlanReference(file, ref, io) });
   const diagnostics = [...load.diagnostics];
   for (const ref of load.references) {
     if (ref.builtIn) continue; // built-in profiles ship with the tool
