@@ -3,7 +3,7 @@ import { SPEC_CODES, type SpecCode } from './codes';
 import { mergeVariant, normalizeRaw, resolvePlan, type Raw } from './resolve';
 import { schemaIssues, type SchemaIssue } from './schema';
 import type { Diagnostic, FileReference, Plan, PlanLoad, Range } from './types';
-import { displayPath, flowDepthExceeded, lineStarts, parentPointer, parseYaml, pointer, toRange, type ParsedYaml } from './yamlSource';
+import { displayPath, parentPointer, parseYaml, pointer, toRange, type ParsedYaml } from './yamlSource';
 
 export type { PlanLoad, FileReference } from './types';
 export { SPEC_CODES } from './codes';
@@ -65,12 +65,6 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
   try {
     if (text.length > MAX_PLAN_CHARS) {
       add('PDP003', '', `the plan is ${(text.length / 1048576).toFixed(1)} MB; plans are limited to 1 MB — move bulk data into a trace or profile file.`, EMPTY_RANGE);
-      return result();
-    }
-    const tooDeep = flowDepthExceeded(text, MAX_PLAN_DEPTH);
-    if (tooDeep >= 0) {
-      const starts = lineStarts(text);
-      add('PDP003', '', `the plan nests more than ${MAX_PLAN_DEPTH} levels of [ ] or { }; no plan section is that deep — close the brackets earlier.`, toRange({ lineStarts: starts, text }, [tooDeep, tooDeep + 1]));
       return result();
     }
     parsed = parseYaml(text, MAX_PLAN_DEPTH + 1);
