@@ -50,7 +50,7 @@ test('defaults are filled in as the schema documents them', () => {
 });
 
 test("the schema's defaults and the loader's agree", () => {
-  const defs = (planSchema as { definitions: Record<string, { properties?: Record<string, { default?: unknown }> }> }).definitions;
+  const defs = (planSchema as { definitions: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }).definitions;
   const schemaDefault = (def: string, prop: string) => defs[def].properties![prop].default;
   for (const [key, value] of Object.entries(DEFAULTS.policy)) assert.equal(schemaDefault('policy', key) ?? defs.routing.default, value, key);
   for (const [key, value] of Object.entries(DEFAULTS.slo)) assert.equal(schemaDefault('slo', key), value, key);
