@@ -88,3 +88,15 @@ test('garbage input is diagnosed, never a crash', async () => {
   assert.doesNotMatch(io.stderr, /internal error/);
   assert.match(io.stdout, /^g\.pdplan\.yaml:\d+:\d+: error PDP00\d: /m);
 });
+
+test("a malformed trace is reported at the plan's trace value, with the trace's own line numbers", async () => {
+  const plan = read('examples/toolbench-qwen3-32b.pdplan.yaml').replace('  profile: ToolBench\n', '  trace: t.jsonl\n');
+  const trace = '{"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}\n{"session":"s1","round":1,"inputTokens":10}\nnot json\n';
+  const io = captureIo({ 'p.pdplan.yaml': plan, 't.jsonl': trace });
+  assert.equal(await main(['validate', 'p.pdplan.yaml', '--json'], io), 1);
+  const diagnostics = JSON.parse(io.stdout).files[0].diagnostics as { code: string; message: string; path: string }[];
+  assert.ok(diagnostics.length >= 2);
+  assert.ok(diagnostics.every((d) => d.path === '/workload/trace' && /^PDP2\d\d$/.test(d.code)));
+  assert.match(diagnostics[0].message, /^trace t\.jsonl: line 2: /);
+  assert.ok(diagnostics.some((d) => /line 3: /.test(d.message)));
+});

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { SPEC_CODES } from '../../core/spec/index';
 import { validatePlanText } from '../../core/validate';
 import { readPlanReference } from '../planFiles';
+import { parseTrace } from '../../core/sim/workload';
 import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
@@ -32,12 +33,19 @@ export function validateFile(file: string, io: CliIo): FileReport {
     if (ref.builtIn) continue; // built-in profiles ship with the tool
     const target = path.join(path.dirname(file), ref.path);
     let problem: string | undefined;
+    let content: string | undefined;
     if (!io.exists(target)) problem = 'does not exist';
     else {
       try {
-        io.readFile(target);
+        content = io.readFile(target);
       } catch (error) {
         problem = `cannot be read (${readError(error)})`;
+      }
+    }
+    if (content !== undefined && ref.kind === 'trace') {
+      // The trace's own problems, with its own line numbers, shown at the plan's `trace:` value.
+      for (const d of parseTrace(content).diagnostics) {
+        diagnostics.push({ ...d, message: `trace ${ref.path}: ${d.message}`, path: ref.jsonPath, range: ref.range });
       }
     }
     if (problem) {
