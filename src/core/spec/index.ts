@@ -112,7 +112,8 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     for (const ref of references) ref.range = rangeOf(ref.jsonPath);
     if (hasErrors(diagnostics)) return result();
 
-    const base = normalizeRaw(raw);
+    const { variants: _variants, ...withoutVariants } = raw;
+    const base = normalizeRaw(withoutVariants);
     const plan = resolvePlan(base);
     // Semantic checks see normalised data (`routing: x` became `routing: {name: x}`): report at the
     // nearest path the user actually wrote.
@@ -127,7 +128,7 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     const resolvedVariants: Record<string, Plan> = {};
     for (const [name, override] of Object.entries(variants)) {
       const variantPath = `/variants/${escape(name)}`;
-      const merged = mergeVariant(raw, override);
+      const merged = mergeVariant(base, override);
       // A variant's problem is shown where the variant says it, or on the variant's name when
       // it comes from the combination with the base plan.
       const variantReport: Report = (code, path, message, opts) => {
@@ -142,9 +143,9 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
         variantReport(issue.code, issue.path, issue.message, { at: issue.at === 'parent' ? 'key' : issue.at, fix: issue.fix });
       }
       if (diagnostics.slice(before).some((d) => d.severity === 'error')) continue;
-      const variantPlan = resolvePlan(normalizeRaw(merged));
+      const variantPlan = resolvePlan(merged);
       variantPlan.name = isRecord(override) && typeof override.name === 'string' ? override.name : name;
-      checkSemantics(variantPlan, normalizeRaw(merged), variantReport);
+      checkSemantics(variantPlan, merged, variantReport);
       if (isRecord(override) && Object.keys(override).filter((k) => k !== 'name').length === 0) {
         add('PDP060', variantPath, `variant '${name}' overrides nothing, so it repeats the plan; add the settings it should change, or remove it.`, rangeOf(variantPath, 'key'));
       }
