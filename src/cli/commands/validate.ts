@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SPEC_CODES } from '../../core/spec/index';
 import { validatePlanText } from '../../core/validate';
@@ -27,7 +28,11 @@ export function validateFile(file: string, io: CliIo): FileReport {
   } catch (error) {
     return { file, diagnostics: [], error: readError(error) };
   }
-  const load = validatePlanText(text, { fileName: file, readReference: (ref) => readPlanReference(file, ref, io) });
+  const load = validatePlanText(text, {
+    fileName: file,
+    profileNames: builtInProfileNames(),
+    readReference: (ref) => readPlanReference(file, ref, io),
+  });
   const diagnostics = [...load.diagnostics];
   for (const ref of load.references) {
     if (ref.builtIn) continue; // built-in profiles ship with the tool
@@ -59,6 +64,29 @@ export function validateFile(file: string, io: CliIo): FileReport {
     }
   }
   return { file, diagnostics };
+}
+
+let profileNamesCache: string[] | undefined | null = null;
+
+/**
+ * Names of the measured profiles installed with the tool (catalog/profiles/<name>.csv), so an
+ * unknown name gets "did you mean"; undefined when no catalog folder is found (names then go
+ * unchecked). This lists the tool's own files, not user input, hence plain fs rather than CliIo.
+ */
+export function builtInProfileNames(): string[] | undefined {
+  if (profileNamesCache !== null) return profileNamesCache;
+  profileNamesCache = undefined;
+  // dist/cli.js when bundled, src/cli/commands/validate.ts under tsx.
+  for (const root of [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', '..')]) {
+    const folder = path.join(root, 'catalog', 'profiles');
+    try {
+      profileNamesCache = fs.readdirSync(folder).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
+      break;
+    } catch {
+      // not here; try the next root
+    }
+  }
+  return profileNamesCache;
 }
 
 function readError(error: unknown): string {

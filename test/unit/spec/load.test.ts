@@ -33,7 +33,7 @@ test('defaults are filled in as the schema documents them', () => {
     alpha: 0.9,
     beta: 0.9,
     maxDecodeBatch: 256,
-    maxBatchTokens: 8192,
+    maxBatchTokens: 16384,
   });
   assert.deepEqual(plan.slo, { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9, scope: 'session', itlStatistic: 'mean' });
   assert.equal(plan.planner.objective, 'max-attainment');
