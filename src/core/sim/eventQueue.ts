@@ -14,16 +14,24 @@ export class EventQueue<T> {
 
   push(time: number, item: T): void {
     const seq = this.counter++;
-    let i = this.items.length;
-    this.times.push(time);
-    this.seqs.push(seq);
-    this.items.push(item);
+    const { times, seqs, items } = this;
+    // Sift a hole up instead of swapping: no temporaries on the hot path.
+    let i = items.length;
+    times.push(time);
+    seqs.push(seq);
+    items.push(item);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
+      const pt = times[parent];
+      if (pt < time || (pt === time && seqs[parent] < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[parent];
+      items[i] = items[parent];
       i = parent;
     }
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
   }
 
   peekTime(): number {
@@ -31,39 +39,33 @@ export class EventQueue<T> {
   }
 
   pop(): { time: number; item: T } | undefined {
-    const n = this.items.length;
+    const { times, seqs, items } = this;
+    const n = items.length;
     if (n === 0) return undefined;
-    const top = { time: this.times[0], item: this.items[0] };
-    const lastTime = this.times.pop() as number;
-    const lastSeq = this.seqs.pop() as number;
-    const lastItem = this.items.pop() as T;
-    if (n > 1) {
-      this.times[0] = lastTime;
-      this.seqs[0] = lastSeq;
-      this.items[0] = lastItem;
+    const top = { time: times[0], item: items[0] };
+    const time = times.pop() as number;
+    const seq = seqs.pop() as number;
+    const item = items.pop() as T;
+    const size = n - 1;
+    if (size > 0) {
       let i = 0;
-      const size = n - 1;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= size) break;
         const r = l + 1;
-        let m = i;
-        if (l < size && this.less(l, m)) m = l;
-        if (r < size && this.less(r, m)) m = r;
-        if (m === i) break;
-        this.swap(i, m);
+        let m = l;
+        if (r < size && (times[r] < times[l] || (times[r] === times[l] && seqs[r] < seqs[l]))) m = r;
+        const mt = times[m];
+        if (time < mt || (time === mt && seq < seqs[m])) break;
+        times[i] = mt;
+        seqs[i] = seqs[m];
+        items[i] = items[m];
         i = m;
       }
+      times[i] = time;
+      seqs[i] = seq;
+      items[i] = item;
     }
     return top;
-  }
-
-  private less(a: number, b: number): boolean {
-    return this.times[a] < this.times[b] || (this.times[a] === this.times[b] && this.seqs[a] < this.seqs[b]);
-  }
-
-  private swap(a: number, b: number): void {
-    [this.times[a], this.times[b]] = [this.times[b], this.times[a]];
-    [this.seqs[a], this.seqs[b]] = [this.seqs[b], this.seqs[a]];
-    [this.items[a], this.items[b]] = [this.items[b], this.items[a]];
   }
 }
