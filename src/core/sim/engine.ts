@@ -472,7 +472,8 @@ export function runEngine(input: EngineInput): EngineOutput {
     return {
       queueMs: d.localQueuedMs + Math.max(0, d.busyUntil - now),
       prefillMs: prefillCost(d.perf, task.historyTokens, task.newTokens, d.tp),
-      windowItlMs: d.itlWindow.mean(now),
+      // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
+      windowItlMs: d.batch.length > 0 && d.lastStepEnd >= 0 ? d.itlWindow.meanWith(now, now - d.lastStepEnd) : d.itlWindow.mean(now),
       batchSize: d.batch.length,
       meanRemainingTokens: d.batch.length ? remaining / d.batch.length : 0,
     };
