@@ -1,51 +1,47 @@
+interface Entry<T> {
+  time: number;
+  seq: number;
+  item: T;
+}
+
 /**
  * A binary min-heap of events ordered by time, then by insertion order, so simultaneous events run
- * in a fixed order and a seed reproduces a run exactly.
+ * in a fixed order and a seed reproduces a run exactly. Sifting moves one held entry instead of
+ * swapping pairs: this is the simulator's hottest loop.
  */
 export class EventQueue<T> {
-  private times: number[] = [];
-  private seqs: number[] = [];
-  private items: T[] = [];
+  private heap: Entry<T>[] = [];
   private counter = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.heap.length;
   }
 
   push(time: number, item: T): void {
-    const seq = this.counter++;
-    const { times, seqs, items } = this;
-    // Sift a hole up instead of swapping: no temporaries on the hot path.
-    let i = items.length;
-    times.push(time);
-    seqs.push(seq);
-    items.push(item);
+    const heap = this.heap;
+    const entry: Entry<T> = { time, seq: this.counter++, item };
+    let i = heap.length;
+    heap.push(entry);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const pt = times[parent];
-      if (pt < time || (pt === time && seqs[parent] < seq)) break;
-      times[i] = pt;
-      seqs[i] = seqs[parent];
-      items[i] = items[parent];
+      const p = heap[parent];
+      if (p.time < time || (p.time === time && p.seq < entry.seq)) break;
+      heap[i] = p;
       i = parent;
     }
-    times[i] = time;
-    seqs[i] = seq;
-    items[i] = item;
+    heap[i] = entry;
   }
 
   peekTime(): number {
-    return this.items.length > 0 ? this.times[0] : Infinity;
+    return this.heap.length > 0 ? this.heap[0].time : Infinity;
   }
 
   pop(): { time: number; item: T } | undefined {
-    const { times, seqs, items } = this;
-    const n = items.length;
+    const heap = this.heap;
+    const n = heap.length;
     if (n === 0) return undefined;
-    const top = { time: times[0], item: items[0] };
-    const time = times.pop() as number;
-    const seq = seqs.pop() as number;
-    const item = items.pop() as T;
+    const top = heap[0];
+    const last = heap.pop() as Entry<T>;
     const size = n - 1;
     if (size > 0) {
       let i = 0;
@@ -53,18 +49,14 @@ export class EventQueue<T> {
         const l = 2 * i + 1;
         if (l >= size) break;
         const r = l + 1;
-        let m = l;
-        if (r < size && (times[r] < times[l] || (times[r] === times[l] && seqs[r] < seqs[l]))) m = r;
-        const mt = times[m];
-        if (time < mt || (time === mt && seq < seqs[m])) break;
-        times[i] = mt;
-        seqs[i] = seqs[m];
-        items[i] = items[m];
-        i = m;
+        let c = l;
+        if (r < size && (heap[r].time < heap[l].time || (heap[r].time === heap[l].time && heap[r].seq < heap[l].seq))) c = r;
+        const child = heap[c];
+        if (last.time < child.time || (last.time === child.time && last.seq < child.seq)) break;
+        heap[i] = child;
+        i = c;
       }
-      times[i] = time;
-      seqs[i] = seq;
-      items[i] = item;
+      heap[i] = last;
     }
     return top;
   }
