@@ -584,7 +584,11 @@ export function runEngine(input: EngineInput): EngineOutput {
   const kickDecode = (d: DecodeWorker) => {
     if (d.busy) return;
     if (d.localQueue.length > 0) {
-      const task = d.localQueue.shift() as PrefillTask;
+      // The decode worker's own prefill queue is reordered like a prefill worker's (reference 004,
+      // §3 step 3), unless the policy orders it itself (continuum's same-session priority).
+      const pick = policy.localPriority ? 0 : pickNext(d.localQueue, policySpec.reorderWindow, policySpec.maxPostpone, now, slo.ttftMs);
+      for (let i = 0; i < pick; i++) d.localQueue[i].postponed += 1;
+      const [task] = d.localQueue.splice(pick, 1);
       d.localQueuedMs -= task.estimatedMs;
       const ms = prefillCost(d.perf, task.historyTokens, task.newTokens, d.tp);
       d.busy = true;
