@@ -1,8 +1,230 @@
+import { createPerfModel, parseProfile, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel } from '../../core/perf/index';
+import { loadPlan } from '../../core/spec/index';
+import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types';
+import { validatePlanText } from '../../core/validate';
 import type { CliIo } from '../io';
-import { EXIT_USAGE } from '../io';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
+import { readPlanReference } from '../planFiles';
+import { formatDiagnostic } from './validate';
 
-// Placeholder until the issue that owns this command lands.
-export async function estimateCommand(_args: string[], io: CliIo): Promise<number> {
-  io.err('pdplan estimate: not built yet.\n');
-  return EXIT_USAGE;
+const USAGE = 'Usage: pdplan estimate FILE [--json]\n';
+
+const PREFILL_TOKENS = [128, 512, 2048, 8192, 32768];
+const PREFILL_HISTORY = [0, 8192, 32768];
+const DECODE_BATCHES = [1, 8, 32, 128];
+const DECODE_CONTEXTS = [1024, 4096, 16384];
+const TRANSFER_TOKENS = [1024, 4096, 16384];
+const GB = 1e9;
+
+type Grid2 = Record<string, Record<string, Record<string, number>>>;
+
+export interface EstimateReport {
+  file: string;
+  model: string;
+  gpu: { prefill: string; decode: string };
+  tpDegrees: number[];
+  profile: { path: string; used: boolean } | null;
+  typical: {
+    promptTokens: number;
+    decodeContextTokens: number;
+    prefillMs: Record<string, number>;
+    decodeStepMs: Record<string, number>;
+  };
+  /** prefillMs[tp][historyTokens][newTokens] */
+  prefillMs: Grid2;
+  /** decodeStepMs[tp][batch][contextTokensPerSequence] */
+  decodeStepMs: Grid2;
+  /** kvTransferMs[link]["srcTp->dstTp"][tokens] */
+  kvTransferMs: Grid2;
+  /** memory[tp] on the decode pool's GPU (the prefill pool's under prefillMemory when it differs). */
+  memory: Record<string, MemoryPlan>;
+  prefillMemory?: Record<string, MemoryPlan>;
+  findings: Diagnostic[];
+}
+
+/** Rounded for reading; the JSON keeps three decimals, enough for ms-scale figures. */
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile | undefined, profilePath: string | undefined, findings: Diagnostic[]): EstimateReport {
+  const sizes = typicalSizes(plan.workload);
+  const tps = [...new Set(plan.planner.tpDegrees)].sort((a, b) => a - b);
+  const perfFor = (pool: PoolSpec): PerfModel =>
+    createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf, profile, typicalContextTokens: sizes.decodeContextTokens });
+  const prefillPool = plan.cluster.prefillPool ?? plan.cluster;
+  const decodePool = plan.cluster.decodePool ?? plan.cluster;
+  const prefill = perfFor(prefillPool);
+  const decode = prefillPool === decodePool ? prefill : perfFor(decodePool);
+  const within = (sizesList: number[]) => sizesList.filter((n) => n <= plan.model.maxContextTokens);
+
+  const prefillMs: Grid2 = {};
+  const decodeStepMs: Grid2 = {};
+  const memory: Record<string, MemoryPlan> = {};
+  const prefillMemory: Record<string, MemoryPlan> = {};
+  const typicalPrefill: Record<string, number> = {};
+  const typicalDecode: Record<string, number> = {};
+  const prompt = Math.round(sizes.promptTokens);
+  for (const tp of tps) {
+    prefillMs[tp] = {};
+    for (const history of within(PREFILL_HISTORY)) {
+      prefillMs[tp][history] = {};
+      for (const tokens of within(PREFILL_TOKENS)) {
+        if (history + tokens > plan.model.maxContextTokens) continue;
+        prefillMs[tp][history][tokens] = round(prefill.prefillMs(history, tokens, tp));
+      }
+    }
+    decodeStepMs[tp] = {};
+    for (const batch of DECODE_BATCHES) {
+      decodeStepMs[tp][batch] = {};
+      for (const context of within(DECODE_CONTEXTS)) decodeStepMs[tp][batch][context] = round(decode.decodeStepMs(batch, batch * context, tp));
+    }
+    memory[tp] = decode.memoryPlan(tp);
+    if (decode !== prefill) prefillMemory[tp] = prefill.memoryPlan(tp);
+    typicalPrefill[tp] = round(prefill.prefillMs(0, prompt, tp));
+    typicalDecode[tp] = round(decode.decodeStepMs(1, sizes.decodeContextTokens, tp));
+  }
+
+  const links: [string, LinkSpec][] = [
+    ['intraNode', prefillPool.intraNode],
+    ['interNode', prefillPool.interNode],
+  ];
+  if (plan.cluster.crossCluster) links.push(['crossCluster', plan.cluster.crossCluster]);
+  const kvTransferMs: Grid2 = {};
+  for (const [name, link] of links) {
+    kvTransferMs[name] = {};
+    for (const src of tps) {
+      for (const dst of tps) {
+        const key = `${src}->${dst}`;
+        kvTransferMs[name][key] = {};
+        for (const tokens of within(TRANSFER_TOKENS)) kvTransferMs[name][key][tokens] = round(prefill.kvTransferMs(tokens, link, src, dst));
+      }
+    }
+  }
+
+  return {
+    file,
+    model: plan.model.name,
+    gpu: { prefill: prefillPool.gpu.name, decode: decodePool.gpu.name },
+    tpDegrees: tps,
+    profile: profilePath ? { path: profilePath, used: profile !== undefined } : null,
+    typical: { promptTokens: prompt, decodeContextTokens: sizes.decodeContextTokens, prefillMs: typicalPrefill, decodeStepMs: typicalDecode },
+    prefillMs,
+    decodeStepMs,
+    kvTransferMs,
+    memory,
+    ...(decode !== prefill ? { prefillMemory } : {}),
+    findings,
+  };
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
+}
+
+const ms = (value: number | undefined) => (value === undefined ? '-' : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+
+export function formatEstimate(report: EstimateReport): string {
+  const tps = report.tpDegrees;
+  const tpHeader = tps.map((tp) => `TP${tp}`);
+  let out = `${report.file}: ${report.model} on ${report.gpu.prefill === report.gpu.decode ? report.gpu.decode : `${report.gpu.prefill} (prefill) / ${report.gpu.decode} (decode)`}`;
+  out += report.profile ? `, measured profile ${report.profile.path}${report.profile.used ? '' : ' (not used: see the errors above)'}\n` : ', analytical model (no measured profile)\n';
+  out += `Typical first prompt ${report.typical.promptTokens} tokens; typical decode context ${report.typical.decodeContextTokens} tokens.\n\n`;
+
+  out += 'Memory per GPU (decode pool)\n';
+  const memoryRows = (plans: Record<string, MemoryPlan>) =>
+    tps.map((tp) => {
+      const m = plans[tp];
+      return [`TP${tp}`, (m.weightBytesPerGpu / GB).toFixed(1), (m.reserveBytesPerGpu / GB).toFixed(1), (m.kvBytesPerToken / 1024).toFixed(1), m.kvCapacityTokens, m.maxDecodeBatch, m.fits ? 'yes' : 'NO'];
+    });
+  const memoryHeader = ['', 'weights GB', 'reserve GB', 'KV KiB/token', 'KV capacity tokens', `max batch @${report.typical.decodeContextTokens}`, 'fits'];
+  out += table(memoryHeader, memoryRows(report.memory));
+  if (report.prefillMemory) out += '\nMemory per GPU (prefill pool)\n' + table(memoryHeader, memoryRows(report.prefillMemory));
+
+  out += '\nPrefill time, ms (one sequence: new tokens on top of cached history)\n';
+  const prefillRows: (string | number)[][] = [];
+  const histories = Object.keys(report.prefillMs[tps[0]] ?? {});
+  for (const history of histories) {
+    for (const tokens of Object.keys(report.prefillMs[tps[0]][history])) {
+      prefillRows.push([`history ${history}, new ${tokens}`, ...tps.map((tp) => ms(report.prefillMs[tp][history][tokens]))]);
+    }
+  }
+  prefillRows.push([`typical prompt (${report.typical.promptTokens})`, ...tps.map((tp) => ms(report.typical.prefillMs[tp]))]);
+  out += table(['', ...tpHeader], prefillRows);
+
+  out += '\nDecode step, ms (batch × context tokens per sequence)\n';
+  const decodeRows: (string | number)[][] = [];
+  for (const batch of Object.keys(report.decodeStepMs[tps[0]] ?? {})) {
+    for (const context of Object.keys(report.decodeStepMs[tps[0]][batch])) {
+      decodeRows.push([`batch ${batch} × ${context}`, ...tps.map((tp) => ms(report.decodeStepMs[tp][batch][context]))]);
+    }
+  }
+  decodeRows.push([`batch 1 × typical (${report.typical.decodeContextTokens})`, ...tps.map((tp) => ms(report.typical.decodeStepMs[tp]))]);
+  out += table(['', ...tpHeader], decodeRows);
+
+  out += '\nKV transfer, ms (same TP at both ends; the JSON output has every TP pair)\n';
+  const transferRows: (string | number)[][] = [];
+  for (const [link, pairs] of Object.entries(report.kvTransferMs)) {
+    const first = pairs[`${tps[0]}->${tps[0]}`] ?? {};
+    for (const tokens of Object.keys(first)) {
+      transferRows.push([`${link}, ${tokens} tokens`, ...tps.map((tp) => ms(pairs[`${tp}->${tp}`][tokens]))]);
+    }
+  }
+  out += table(['', ...tpHeader], transferRows);
+
+  if (report.findings.length > 0) {
+    out += '\nFindings\n';
+    for (const d of report.findings) out += formatDiagnostic(report.file, d) + '\n';
+  }
+  return out;
+}
+
+export async function estimateCommand(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
+  const files = args.filter((a) => !a.startsWith('-'));
+  if (unknown.length > 0) {
+    io.err(`pdplan estimate: unknown option '${unknown[0]}'.\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (files.length !== 1) {
+    io.err(`pdplan estimate: name exactly one plan file.\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const file = files[0];
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (error) {
+    const code = (error as { code?: string } | null)?.code;
+    io.err(`pdplan estimate: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}).\n`);
+    return EXIT_USAGE;
+  }
+  const load = loadPlan(text, { fileName: file });
+  if (!load.plan) {
+    for (const d of load.diagnostics) io.err(formatDiagnostic(file, d) + '\n');
+    io.err(`pdplan estimate: ${file} has errors; fix them first (pdplan validate ${file}).\n`);
+    return EXIT_FINDINGS;
+  }
+
+  const readReference = (ref: Parameters<typeof readPlanReference>[1]) => readPlanReference(file, ref, io);
+  const profileRef = load.references.find((ref) => ref.kind === 'profile');
+  let profile: MeasuredProfile | undefined;
+  if (profileRef) {
+    const profileText = readReference(profileRef);
+    if (profileText === undefined) {
+      io.err(`pdplan estimate: profile '${profileRef.path}' cannot be read; using the analytical model.\n`);
+    } else {
+      const parsed = parseProfile(profileText, profileRef.path);
+      profile = parsed.profile;
+      for (const d of parsed.diagnostics) io.err(`${d.severity} ${d.code}: ${d.message}\n`);
+    }
+  }
+  // Physics findings (and profile problems) as validate reports them, minus the loader's own.
+  const validation = validatePlanText(text, { fileName: file, readReference });
+  const findings = validation.diagnostics.filter((d) => /^PDP1[0-4]\d$/.test(d.code));
+  const report = buildEstimate(file, load.plan, profile, profileRef?.path, findings);
+  io.out(json ? JSON.stringify(report, null, 2) + '\n' : formatEstimate(report));
+  return findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
 }

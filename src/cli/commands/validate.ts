@@ -1,8 +1,115 @@
+import * as path from 'node:path';
+import { SPEC_CODES } from '../../core/spec/index';
+import { validatePlanText } from '../../core/validate';
+import { readPlanReference } from '../planFiles';
+import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
-import { EXIT_USAGE } from '../io';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 
-// Placeholder until the issue that owns this command lands.
-export async function validateCommand(_args: string[], io: CliIo): Promise<number> {
-  io.err('pdplan validate: not built yet.\n');
-  return EXIT_USAGE;
+const USAGE = 'Usage: pdplan validate FILE... [--json]\n';
+
+export interface FileReport {
+  file: string;
+  diagnostics: Diagnostic[];
+  /** Set when the file itself could not be read. */
+  error?: string;
+}
+
+/**
+ * Validate one plan file as the CLI does: load it, then check the files it references (the core
+ * never reads files). Returns undefined diagnostics and an error when the file is unreadable.
+ */
+export function validateFile(file: string, io: CliIo): FileReport {
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (error) {
+    return { file, diagnostics: [], error: readError(error) };
+  }
+  const load = validatePlanText(text, { fileName: file, readReference: (ref) => readPlanReference(file, ref, io) });
+  const diagnostics = [...load.diagnostics];
+  for (const ref of load.references) {
+    if (ref.builtIn) continue; // built-in profiles ship with the tool
+    const target = path.join(path.dirname(file), ref.path);
+    let problem: string | undefined;
+    if (!io.exists(target)) problem = 'does not exist';
+    else {
+      try {
+        io.readFile(target);
+      } catch (error) {
+        problem = `cannot be read (${readError(error)})`;
+      }
+    }
+    if (problem) {
+      diagnostics.push({
+        severity: SPEC_CODES.PDP070.severity,
+        code: 'PDP070',
+        message: `${ref.kind} file '${ref.path}' ${problem} (looked for ${target}); fix the path, which is relative to the plan file.`,
+        path: ref.jsonPath,
+        range: ref.range,
+      });
+    }
+  }
+  return { file, diagnostics };
+}
+
+function readError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function formatDiagnostic(file: string, d: Diagnostic): string {
+  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`;
+}
+
+export async function validateCommand(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
+  const files = args.filter((a) => !a.startsWith('-'));
+  if (unknown.length > 0) {
+    io.err(`pdplan validate: unknown option '${unknown[0]}'.\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (files.length === 0) {
+    io.err(`pdplan validate: name at least one plan file.\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const reports = files.map((file) => validateFile(file, io));
+  const unreadable = reports.some((r) => r.error !== undefined);
+  const errors = reports.reduce((n, r) => n + r.diagnostics.filter((d) => d.severity === 'error').length, 0);
+  const warnings = reports.reduce((n, r) => n + r.diagnostics.filter((d) => d.severity === 'warning').length, 0);
+
+  if (json) {
+    const out = {
+      files: reports.map((r) => ({
+        file: r.file,
+        ...(r.error !== undefined ? { error: r.error } : {}),
+        diagnostics: r.diagnostics.map((d) => ({
+          severity: d.severity,
+          code: d.code,
+          message: d.message,
+          path: d.path,
+          range: d.range,
+          ...(d.fix ? { fix: d.fix } : {}),
+        })),
+      })),
+    };
+    io.out(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    for (const r of reports) {
+      if (r.error !== undefined) {
+        io.err(`${r.file}: error: cannot read the file (${r.error}).\n`);
+        continue;
+      }
+      for (const d of r.diagnostics) io.out(formatDiagnostic(r.file, d) + '\n');
+      if (r.diagnostics.length === 0) io.out(`${r.file}: ok\n`);
+    }
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    io.out(`${plural(files.length, 'file')} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}.\n`);
+  }
+  if (unreadable) return EXIT_USAGE;
+  return errors > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -31,3 +31,41 @@ export interface PerfModel {
   kvBytes(tokens: number): number;
   memoryPlan(tp: number): MemoryPlan;
 }
+
+/** One measured prefill: `tokens` new tokens on top of `history` cached ones, one sequence. */
+export interface PrefillSample {
+  tp: number;
+  history: number;
+  tokens: number;
+  ms: number;
+  /** 1-based line in the profile text, for diagnostics. */
+  line: number;
+}
+
+/** One measured decode step: `batch` sequences of `context` tokens each. */
+export interface DecodeSample {
+  tp: number;
+  batch: number;
+  context: number;
+  ms: number;
+  line: number;
+}
+
+/** One measured KV copy of `tokens` tokens between two replicas of the same TP. */
+export interface KvCopySample {
+  tp: number;
+  tokens: number;
+  ms: number;
+  line: number;
+}
+
+/**
+ * A measured profile (`# pdplan-profile v1` CSV, see docs/perf-model.md): its `#` metadata
+ * (`gpu`, `model`, `torch`, `date`, …) and its samples.
+ */
+export interface MeasuredProfile {
+  metadata: Record<string, string>;
+  prefill: PrefillSample[];
+  decode: DecodeSample[];
+  kvCopy: KvCopySample[];
+}

@@ -62,6 +62,12 @@ export interface SimMetrics {
   timeSeries: TimeSeries;
   /** Queues grew without bound (the offered load exceeds capacity). */
   unstable: boolean;
+  /** Time-average sessions in the system, their arrival rate and mean time in the system (L = λW). */
+  littlesLaw: { meanInSystem: number; arrivalRatePerSec: number; meanSojournSec: number };
+  /** Output tokens requested by the measured sessions and decoded for them. */
+  tokens: { requested: number; decoded: number };
+  /** Sessions that could not be served at all (their KV exceeds a worker's capacity). */
+  failedSessions: number;
   /** 95% interval on attainment across replications, when replications > 1. */
   sloAttainmentCi95?: [number, number];
 }

@@ -268,3 +268,25 @@ export interface Diagnostic {
   /** Machine-readable fix, when one exists (quick fixes use it). */
   fix?: { replacement: string; range: Range; title: string };
 }
+
+/** A file a plan names; the core never reads it, the shells (CLI, extension) do. */
+export interface FileReference {
+  kind: 'trace' | 'profile';
+  /** As written in the plan (relative to the plan file), or `catalog/profiles/<name>.csv` when built in. */
+  path: string;
+  /** True for a built-in profile name: the path is relative to the extension, not to the plan. */
+  builtIn?: boolean;
+  /** Where the plan names it, so a problem with the file is reported there. */
+  jsonPath: string;
+  range: Range;
+}
+
+/** What `loadPlan` returns. */
+export interface PlanLoad {
+  /** The resolved plan; present only when there are no error diagnostics. */
+  plan?: Plan;
+  diagnostics: Diagnostic[];
+  references: FileReference[];
+  /** Range of the value at a JSON path (else of its key, else of the nearest ancestor that exists). */
+  rangeOf(jsonPath: string): Range;
+}

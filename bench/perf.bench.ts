@@ -1,0 +1,71 @@
+// Throughput of the performance model: the simulator calls it millions of times per run.
+import { createPerfModel, parseProfile } from '../src/core/perf';
+import type { GpuSpec, LinkSpec, ModelSpec } from '../src/core/spec/types';
+import { printComparisons } from './perfPublished';
+
+const LLAMA_70B: ModelSpec = {
+  name: 'llama-3.1-70b',
+  layers: 80,
+  hiddenSize: 8192,
+  attentionHeads: 64,
+  kvHeads: 8,
+  headDim: 128,
+  ffnSize: 28672,
+  vocabSize: 128256,
+  gatedMlp: true,
+  weightDtype: 'bf16',
+  kvDtype: 'bf16',
+  maxContextTokens: 131072,
+};
+const MIXTRAL: ModelSpec = {
+  ...LLAMA_70B,
+  name: 'mixtral-8x7b',
+  layers: 32,
+  hiddenSize: 4096,
+  attentionHeads: 32,
+  ffnSize: 14336,
+  vocabSize: 32000,
+  moe: { experts: 8, activeExperts: 2, expertFfnSize: 14336, sharedExperts: 0, denseLayers: 0 },
+};
+const H100: GpuSpec = { name: 'h100', memoryGB: 80, bf16Tflops: 989, fp8Tflops: 1979, hbmBandwidthGBps: 3350, nvlinkBandwidthGBps: 450 };
+const NVLINK: LinkSpec = { bandwidthGBps: 450, latencyUs: 3 };
+const NIC: LinkSpec = { bandwidthGBps: 50, latencyUs: 10 };
+
+function profileText(): string {
+  const rows = ['# pdplan-profile v1', 'op,tp,history,tokens,batch,context,ms'];
+  for (const history of [0, 2048, 8192, 32768]) {
+    for (const tokens of [128, 512, 2048, 8192]) rows.push(`prefill,4,${history},${tokens},,,${(20 + tokens * 0.08 + history * 0.004).toFixed(3)}`);
+  }
+  for (const batch of [1, 8, 32, 128]) {
+    for (const context of [512, 2048, 8192]) rows.push(`decode,4,,,${batch},${context},${(15 + batch * 0.05 + batch * context * 1e-5).toFixed(3)}`);
+  }
+  return rows.join('\n');
+}
+
+function measure(name: string, calls: number, body: (i: number) => number): void {
+  let sink = 0;
+  for (let i = 0; i < Math.min(calls, 200_000); i++) sink += body(i); // warm-up (JIT)
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) sink += body(i);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  console.log(`${name.padEnd(44)} ${(calls / seconds / 1e6).toFixed(1).padStart(6)} M estimates/s  (checksum ${sink.toExponential(3)})`);
+}
+
+export async function run(): Promise<void> {
+  const calls = 5_000_000;
+  const dense = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK });
+  const moe = createPerfModel(MIXTRAL, H100, { intraNode: NVLINK });
+  const tps = [1, 2, 4, 8];
+  measure('analytic prefillMs (70B, mixed TP)', calls, (i) => dense.prefillMs(i & 4095, 1 + (i & 8191), tps[i & 3]));
+  measure('analytic decodeStepMs (70B, mixed TP)', calls, (i) => dense.decodeStepMs(1 + (i & 255), (1 + (i & 255)) * 2048, tps[i & 3]));
+  measure('analytic decodeStepMs (Mixtral MoE)', calls, (i) => moe.decodeStepMs(1 + (i & 255), (1 + (i & 255)) * 2048, tps[i & 3]));
+  measure('analytic kvTransferMs', calls, (i) => dense.kvTransferMs(1 + (i & 16383), NIC, tps[i & 3], tps[(i >> 2) & 3]));
+  const mixed = (i: number) =>
+    (i & 1) === 0 ? dense.decodeStepMs(1 + (i & 127), (1 + (i & 127)) * 3000, 4) : dense.prefillMs(i & 2047, 1 + (i & 4095), 4);
+  measure('analytic mixed prefill/decode (sim-like)', calls, mixed);
+  const { profile } = parseProfile(profileText());
+  const profiled = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile });
+  measure('profiled prefillMs (interpolated, TP 4)', calls, (i) => profiled.prefillMs(i & 16383, 1 + (i & 8191), 4));
+  measure('profiled decodeStepMs (interpolated, TP 4)', calls, (i) => profiled.decodeStepMs(1 + (i & 127), (1 + (i & 127)) * 3000, 4));
+  printComparisons();
+}

@@ -1,0 +1,69 @@
+import type { LinkSpec, ModelSpec, GpuSpec, PerfSpec } from '../spec/types';
+import { AnalyticModel } from './analytic';
+import { buildProfileTables } from './profile';
+import type { MeasuredProfile, PerfModel } from './types';
+
+export interface PerfModelOptions {
+  /** Link the TP all-reduces run over (the node's NVLink). */
+  intraNode: LinkSpec;
+  perf?: PerfSpec;
+  /** Measured times that override the analytical estimate where they apply. */
+  profile?: MeasuredProfile;
+  /** Context length for the memory plan's "max decode batch" (default 4096). */
+  typicalContextTokens?: number;
+}
+
+/**
+ * The performance model of one model on one GPU type: the per-layer roofline of analytic.ts,
+ * overridden by a measured profile wherever the profile has samples for the TP degree asked
+ * (piecewise-linear inside the measured grid, analytical shape scaled to the nearest measured
+ * edge outside it). TP degrees the profile does not cover use the analytical model.
+ */
+export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfModelOptions): PerfModel {
+  const analytic = new AnalyticModel(model, gpu, {
+    intraNode: options.intraNode,
+    stepOverheadMs: options.perf?.stepOverheadMs,
+    memoryReserveFraction: options.perf?.memoryReserveFraction,
+    typicalContextTokens: options.typicalContextTokens,
+  });
+  const memoryPlan = (tp: number) => analytic.memoryPlan(tp);
+  const kvBytes = (tokens: number) => analytic.kvBytes(tokens);
+  const analyticPrefill = (history: number, tokens: number, tp: number) => analytic.prefillMs(history, tokens, tp);
+  const analyticDecode = (batch: number, context: number, tp: number) => analytic.decodeStepMs(batch, context, tp);
+  const analyticTransfer = (tokens: number, link: LinkSpec, srcTp: number, dstTp: number) =>
+    analytic.kvTransferMs(tokens, link, srcTp, dstTp);
+
+  if (!options.profile) {
+    return {
+      prefillMs: analyticPrefill,
+      decodeStepMs: analyticDecode,
+      kvTransferMs: analyticTransfer,
+      kvBytes,
+      memoryPlan,
+    };
+  }
+
+  const tables = buildProfileTables(options.profile);
+  return {
+    prefillMs(history, tokens, tp) {
+      const grid = tables.prefill.get(tp);
+      if (!grid || tokens <= 0) return analyticPrefill(history, tokens, tp);
+      return grid.estimate(history, tokens, (h, n) => analytic.prefillMs(h, n, tp));
+    },
+    decodeStepMs(batch, totalContext, tp) {
+      const grid = tables.decode.get(tp);
+      if (!grid || batch <= 0) return analyticDecode(batch, totalContext, tp);
+      // The profile's context is per sequence; the analytical model takes the batch total.
+      return grid.estimate(batch, totalContext / batch, (b, perSequence) => analytic.decodeStepMs(b, b * perSequence, tp));
+    },
+    kvTransferMs(tokens, link, srcTp, dstTp) {
+      // kv_copy rows were measured between replicas of one TP on the profiler's own link; they
+      // replace the α–β estimate only for equal TP layouts.
+      const grid = srcTp === dstTp ? tables.kvCopy.get(srcTp) : undefined;
+      if (!grid || tokens <= 0) return analyticTransfer(tokens, link, srcTp, dstTp);
+      return grid.estimate(0, tokens, (_outer, n) => analytic.kvTransferMs(n, link, srcTp, dstTp));
+    },
+    kvBytes,
+    memoryPlan,
+  };
+}

@@ -1,0 +1,116 @@
+import { createPerfModel } from '../perf';
+import type { MeasuredProfile, PerfModel } from '../perf/types';
+import type { Deployment, Plan, RoutingSpec } from '../spec/types';
+import { runEngine, SimInputError, type EngineOutput } from './engine';
+import { computeMetrics } from './metrics';
+import { POLICIES } from './policies';
+import type { SimResult } from './types';
+import { generateSessions, type TraceSession } from './workload';
+
+export interface SimInput {
+  plan: Plan;
+  deployment: Deployment;
+  /** Overrides plan.policy.routing. */
+  routing?: RoutingSpec;
+  /** Default plan.workload.seed. */
+  seed?: number;
+  /** Overrides plan.workload.arrival.ratePerSec (rate sweeps). */
+  ratePerSec?: number;
+  /** Overrides how many sessions are generated. */
+  sessions?: number;
+  /** Replay instead of generating. */
+  trace?: TraceSession[];
+  /** Default: built from the plan via createPerfModel. */
+  perf?: { prefill: PerfModel; decode: PerfModel };
+  /** Measured profile the default perf models use. */
+  profile?: MeasuredProfile;
+}
+
+export interface SimControl {
+  onProgress?(fraction: number): void;
+  isCancelled?(): boolean;
+}
+
+/** Generated sessions when the plan gives neither a count nor a duration. */
+export const DEFAULT_SESSIONS = 1000;
+/** A hard cap so a plan cannot ask for an unbounded run. */
+export const MAX_SESSIONS = 200_000;
+
+export { SimInputError } from './engine';
+export { parseTrace, generateSessions, type TraceSession, type TraceRound } from './workload';
+export { POLICIES } from './policies';
+
+function sessionCount(input: SimInput, rate: number): number {
+  const w = input.plan.workload;
+  const n = input.sessions ?? w.sessions ?? (w.durationSec !== undefined ? Math.round(w.durationSec * rate) : DEFAULT_SESSIONS);
+  return Math.max(1, Math.min(MAX_SESSIONS, n));
+}
+
+function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } {
+  if (input.perf) return input.perf;
+  const { plan } = input;
+  const make = (pool = plan.cluster) => createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf, profile: input.profile });
+  const decode = make(plan.cluster.decodePool ?? plan.cluster);
+  const prefill = plan.cluster.prefillPool ? make(plan.cluster.prefillPool) : decode;
+  return { prefill, decode };
+}
+
+function runOnce(input: SimInput, seed: number, control?: SimControl): EngineOutput {
+  const routing = input.routing ?? input.plan.policy.routing;
+  const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
+  if (!(rate > 0)) throw new SimInputError(`the arrival rate must be above 0 sessions/s (got ${rate})`);
+  const sessions = input.trace ?? generateSessions(input.plan.workload, sessionCount(input, rate), rate, seed);
+  return runEngine({
+    plan: input.plan,
+    deployment: input.deployment,
+    routing,
+    policy: POLICIES[routing.name],
+    sessions,
+    perf: perfModels(input),
+    isCancelled: control?.isCancelled ? () => control.isCancelled?.() ?? false : undefined,
+    onProgress: control?.onProgress ? (f) => control.onProgress?.(f) : undefined,
+  });
+}
+
+function warmupOf(input: SimInput, total: number): number {
+  // Never let warm-up swallow most of a short run.
+  return Math.min(input.plan.workload.warmupSessions, Math.floor(total / 5));
+}
+
+function toResult(input: SimInput, seed: number, outputs: EngineOutput[]): SimResult {
+  const routing = input.routing ?? input.plan.policy.routing;
+  const metrics = computeMetrics(outputs, input.plan, warmupOf(input, outputs[0].sessions.length));
+  return {
+    deployment: input.deployment,
+    policy: routing.name,
+    seed,
+    replications: outputs.length,
+    metrics,
+    simulatedSec: outputs.reduce((a, o) => a + o.endMs, 0) / outputs.length / 1000,
+    events: outputs.reduce((a, o) => a + o.events, 0),
+    // The core never reads the clock; shells that time the run fill this in.
+    wallMs: 0,
+  };
+}
+
+/** One seeded run. Synchronous and pure: the same input gives the same result. */
+export function simulate(input: SimInput, control?: SimControl): SimResult {
+  const seed = input.seed ?? input.plan.workload.seed;
+  return toResult(input, seed, [runOnce(input, seed, control)]);
+}
+
+/** Runs seeds seed..seed+R-1, pools their metrics and gives a 95% interval on attainment. */
+export function simulateReplicated(input: SimInput, replications: number, control?: SimControl): SimResult {
+  const seed = input.seed ?? input.plan.workload.seed;
+  const r = Math.max(1, Math.floor(replications));
+  const outputs: EngineOutput[] = [];
+  for (let i = 0; i < r; i++) {
+    outputs.push(
+      runOnce(input, seed + i, {
+        isCancelled: control?.isCancelled,
+        onProgress: control?.onProgress ? (f) => control.onProgress?.((i + f) / r) : undefined,
+      }),
+    );
+  }
+  return toResult(input, seed, outputs);
+}

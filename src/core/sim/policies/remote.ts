@@ -1,0 +1,8 @@
+import { cheapestRemote, type RoutingPolicy } from './policy';
+
+/** Dynamo-style PD disaggregation: every prefill runs on a prefill worker. */
+export const remotePolicy: RoutingPolicy = {
+  name: 'remote',
+  colocated: false,
+  route: (_task, ctx) => cheapestRemote(ctx.remotes),
+};

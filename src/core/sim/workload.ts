@@ -1,0 +1,149 @@
+import type { Diagnostic, WorkloadSpec } from '../spec/types';
+import { Rng, sample, sampleCount } from './random';
+
+export interface TraceRound {
+  /** New (uncached) tokens this round adds: the prompt in round 0, the append after. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Tool or user time between the previous round's last token and this round's input (0 for round 0). */
+  thinkMs: number;
+}
+
+export interface TraceSession {
+  id: string;
+  arrivalMs: number;
+  rounds: TraceRound[];
+}
+
+/** Sessions drawn from the plan's distributions: inter-arrival, rounds, token counts, tool waits. */
+export function generateSessions(workload: WorkloadSpec, count: number, ratePerSec: number, seed: number): TraceSession[] {
+  const rng = new Rng(seed);
+  const meanGapMs = 1000 / ratePerSec;
+  const cv = workload.arrival.process === 'gamma' ? (workload.arrival.cv ?? 1) : 1;
+  const shape = 1 / (cv * cv);
+  const sessions: TraceSession[] = [];
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    t += workload.arrival.process === 'gamma' ? rng.gamma(shape, meanGapMs / shape) : rng.exponential(meanGapMs);
+    const roundCount = sampleCount(workload.rounds, rng);
+    const rounds: TraceRound[] = [];
+    for (let r = 0; r < roundCount; r++) {
+      rounds.push({
+        inputTokens: sampleCount(r === 0 ? workload.initialPromptTokens : workload.incrementalTokens, rng),
+        outputTokens: sampleCount(workload.outputTokens, rng),
+        thinkMs: r === 0 ? 0 : Math.max(0, sample(workload.toolLatencyMs, rng)),
+      });
+    }
+    sessions.push({ id: `s${i + 1}`, arrivalMs: t, rounds });
+  }
+  return sessions;
+}
+
+export const TRACE_CODES = {
+  badJson: 'PDP200',
+  missingField: 'PDP201',
+  badNumber: 'PDP202',
+  roundOrder: 'PDP203',
+  noTiming: 'PDP204',
+  empty: 'PDP205',
+  tooLarge: 'PDP206',
+} as const;
+
+const MAX_TRACE_LINES = 2_000_000;
+
+function lineRange(line: number, length: number) {
+  return { start: { line, character: 0 }, end: { line, character: Math.max(0, length) } };
+}
+
+/**
+ * JSONL, one round per line: `{"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}`;
+ * later rounds give `thinkMs` (tool/user time before the round) instead of `arrivalMs`. Rounds of a
+ * session must appear in order. Errors carry the trace's own 0-based line numbers.
+ */
+export function parseTrace(text: string): { sessions: TraceSession[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const bySession = new Map<string, TraceSession>();
+  const lines = text.split(/\r?\n/);
+  if (lines.length > MAX_TRACE_LINES) {
+    diagnostics.push({
+      severity: 'error',
+      code: TRACE_CODES.tooLarge,
+      message: `the trace has ${lines.length} lines; at most ${MAX_TRACE_LINES} are read — sample it down`,
+      path: '',
+      range: lineRange(0, 0),
+    });
+    return { sessions: [], diagnostics };
+  }
+  const fail = (line: number, code: string, message: string, raw: string) => {
+    if (diagnostics.length < 200) {
+      diagnostics.push({ severity: 'error', code, message: `line ${line + 1}: ${message}`, path: `/${line}`, range: lineRange(line, raw.length) });
+    }
+  };
+  lines.forEach((raw, line) => {
+    if (raw.trim() === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(raw);
+    } catch {
+      fail(line, TRACE_CODES.badJson, 'not a JSON object; each line must be one round like {"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}', raw);
+      return;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      fail(line, TRACE_CODES.badJson, 'expected a JSON object with session, round, inputTokens and outputTokens', raw);
+      return;
+    }
+    const r = record as Record<string, unknown>;
+    const session = r.session;
+    if (typeof session !== 'string' && typeof session !== 'number') {
+      fail(line, TRACE_CODES.missingField, 'missing "session" (a string or number that names the session)', raw);
+      return;
+    }
+    const numberField = (name: string, min: number): number | undefined => {
+      const value = r[name];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+        fail(line, TRACE_CODES.badNumber, `"${name}" must be a number ≥ ${min}, got ${JSON.stringify(value)}`, raw);
+        return NaN;
+      }
+      return value;
+    };
+    const round = numberField('round', 0);
+    const inputTokens = numberField('inputTokens', 1);
+    const outputTokens = numberField('outputTokens', 1);
+    const arrivalMs = numberField('arrivalMs', 0);
+    const thinkMs = numberField('thinkMs', 0);
+    if ([round, inputTokens, outputTokens, arrivalMs, thinkMs].some((v) => Number.isNaN(v))) return;
+    if (round === undefined || inputTokens === undefined || outputTokens === undefined) {
+      fail(line, TRACE_CODES.missingField, 'each line needs "round", "inputTokens" and "outputTokens"', raw);
+      return;
+    }
+    const id = String(session);
+    const existing = bySession.get(id);
+    if (round === 0) {
+      if (existing) {
+        fail(line, TRACE_CODES.roundOrder, `session "${id}" has a second round 0`, raw);
+        return;
+      }
+      if (arrivalMs === undefined) {
+        fail(line, TRACE_CODES.noTiming, 'round 0 needs "arrivalMs", the session\'s arrival time', raw);
+        return;
+      }
+      bySession.set(id, { id, arrivalMs, rounds: [{ inputTokens: Math.round(inputTokens), outputTokens: Math.round(outputTokens), thinkMs: 0 }] });
+      return;
+    }
+    if (!existing || existing.rounds.length !== round) {
+      fail(line, TRACE_CODES.roundOrder, `session "${id}" round ${round} comes before round ${existing ? existing.rounds.length : 0}; list rounds in order`, raw);
+      return;
+    }
+    if (thinkMs === undefined) {
+      fail(line, TRACE_CODES.noTiming, `round ${round} needs "thinkMs", the tool/user time before it`, raw);
+      return;
+    }
+    existing.rounds.push({ inputTokens: Math.round(inputTokens), outputTokens: Math.round(outputTokens), thinkMs });
+  });
+  const sessions = [...bySession.values()].sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1));
+  if (sessions.length === 0 && diagnostics.length === 0) {
+    diagnostics.push({ severity: 'error', code: TRACE_CODES.empty, message: 'the trace holds no sessions', path: '', range: lineRange(0, 0) });
+  }
+  return { sessions, diagnostics };
+}

@@ -1,0 +1,409 @@
+import {
+  findGpu,
+  findModel,
+  findWorkloadProfile,
+  gpuNames,
+  modelNames,
+  suggest,
+  workloadProfileNames,
+} from './catalog';
+import type { SpecCode } from './codes';
+import { COLOCATED_POLICIES, ROUTING_PARAMETERS } from './defaults';
+import { deploymentGpus, parseDeploymentSpec } from './deployment';
+import { clusterGpus, maxGpusPerNode, totalGpus, tpSuitsModel, type Raw } from './resolve';
+import type { Distribution, FileReference, ModelSpec, Plan, PoolSpec, ReplicaGroup } from './types';
+import { displayPath } from './yamlSource';
+
+/** Where a check reports: a JSON path inside the plan (the loader turns it into a range). */
+export interface Report {
+  (code: SpecCode, path: string, message: string, options?: { at?: 'value' | 'key'; fix?: { replacement: string; title: string } }): void;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Catalog names, deployment notation and file references, checked on the plan as written (before
+ * normalisation) so each problem points at the text the user typed. `prefix` is `/variants/<name>`
+ * for a variant's overrides. Defensive: runs even when the schema found errors elsewhere.
+ */
+export function checkNames(
+  raw: Raw,
+  prefix: string,
+  report: Report,
+  references: FileReference[] | undefined,
+  options: { profileNames?: readonly string[] },
+): void {
+  if (!isObject(raw)) return;
+  checkName(raw.model, `${prefix}/model`, 'model', findModel, modelNames(), 'PDP020', report);
+  if (isObject(raw.cluster)) {
+    for (const pool of ['', '/prefillPool', '/decodePool']) {
+      const node = pool === '' ? raw.cluster : raw.cluster[pool.slice(1)];
+      if (isObject(node)) checkName(node.gpu, `${prefix}/cluster${pool}/gpu`, 'GPU', findGpu, gpuNames(), 'PDP021', report);
+    }
+  }
+  const workloadRaw = raw.workload;
+  if (typeof workloadRaw === 'string') {
+    checkCatalogName(workloadRaw, `${prefix}/workload`, 'workload profile', findWorkloadProfile, workloadProfileNames(), 'PDP022', report);
+  } else if (isObject(workloadRaw) && typeof workloadRaw.profile === 'string') {
+    checkCatalogName(workloadRaw.profile, `${prefix}/workload/profile`, 'workload profile', findWorkloadProfile, workloadProfileNames(), 'PDP022', report);
+  }
+  if (isObject(workloadRaw) && typeof workloadRaw.trace === 'string' && workloadRaw.trace !== '') {
+    references?.push({ kind: 'trace', path: workloadRaw.trace, jsonPath: `${prefix}/workload/trace`, range: ZERO });
+  }
+  if (isObject(raw.perf) && typeof raw.perf.profile === 'string' && raw.perf.profile !== '') {
+    checkProfile(raw.perf.profile, `${prefix}/perf/profile`, report, references, options.profileNames);
+  }
+  checkDeploymentShape(raw.deployment, `${prefix}/deployment`, report);
+}
+
+const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+function checkName(
+  value: unknown,
+  path: string,
+  what: string,
+  find: (name: string) => unknown,
+  names: string[],
+  code: SpecCode,
+  report: Report,
+): void {
+  if (typeof value === 'string') checkCatalogName(value, path, what, find, names, code, report);
+  else if (isObject(value) && typeof value.preset === 'string') {
+    checkCatalogName(value.preset, `${path}/preset`, what, find, names, code, report);
+  }
+}
+
+function checkCatalogName(
+  name: string,
+  path: string,
+  what: string,
+  find: (name: string) => unknown,
+  names: string[],
+  code: SpecCode,
+  report: Report,
+): void {
+  if (find(name)) return;
+  const guess = suggest(name, names);
+  const shown = name.length > 40 ? name.slice(0, 37) + '...' : name;
+  report(
+    code,
+    path,
+    `unknown ${what} '${shown}'` +
+      (guess ? `; did you mean '${guess}'?` : `; use one of ${names.join(', ')}, or describe it inline.`),
+    guess ? { fix: { replacement: guess, title: `Change to '${guess}'` } } : undefined,
+  );
+}
+
+function checkProfile(
+  profile: string,
+  path: string,
+  report: Report,
+  references: FileReference[] | undefined,
+  profileNames: readonly string[] | undefined,
+): void {
+  const isPath = /\.(csv|json)$/i.test(profile) || profile.includes('/') || profile.includes('\\');
+  if (isPath) {
+    references?.push({ kind: 'profile', path: profile, jsonPath: path, range: ZERO });
+    return;
+  }
+  if (profileNames && !profileNames.some((n) => n.toLowerCase() === profile.toLowerCase())) {
+    const guess = suggest(profile, profileNames);
+    report(
+      'PDP023',
+      path,
+      `unknown performance profile '${profile}'` +
+        (guess
+          ? `; did you mean '${guess}'?`
+          : profileNames.length > 0
+            ? `; use one of ${profileNames.join(', ')}, or a .csv/.json path relative to the plan.`
+            : '; give a .csv/.json path relative to the plan.'),
+      guess ? { fix: { replacement: guess, title: `Change to '${guess}'` } } : undefined,
+    );
+    return;
+  }
+  const name = profileNames?.find((n) => n.toLowerCase() === profile.toLowerCase()) ?? profile;
+  references?.push({ kind: 'profile', path: `catalog/profiles/${name}.csv`, builtIn: true, jsonPath: path, range: ZERO });
+}
+
+function checkDeploymentShape(value: unknown, path: string, report: Report): void {
+  if (typeof value === 'string') {
+    const parsed = parseDeploymentSpec(value);
+    if ('error' in parsed) report('PDP024', path, `invalid deployment: ${parsed.error}.`);
+    return;
+  }
+  if (!isObject(value)) return;
+  const has = (key: string) => value[key] !== undefined;
+  if (has('colocated') && (has('prefill') || has('decode'))) {
+    report('PDP024', path, "a deployment is either co-located ('colocated') or disaggregated ('prefill' and 'decode'), not both; remove one.");
+  } else if (!has('colocated') && !(has('prefill') && has('decode'))) {
+    const missing = has('prefill') ? 'decode' : has('decode') ? 'prefill' : 'prefill and decode';
+    report('PDP024', path, `a disaggregated deployment needs both 'prefill' and 'decode' groups; add '${missing}' (or use 'colocated').`, {
+      at: 'key',
+    });
+  }
+}
+
+/** Mean of a distribution, for rough physical checks (a typical session). */
+export function distributionMean(d: Distribution): number {
+  switch (d.kind) {
+    case 'constant':
+      return d.value;
+    case 'uniform':
+      return (d.min + d.max) / 2;
+    case 'empirical': {
+      const weights = d.weights ?? d.values.map(() => 1);
+      const total = weights.reduce((a, b) => a + b, 0);
+      return total > 0 ? d.values.reduce((sum, v, i) => sum + v * (weights[i] ?? 0), 0) / total : NaN;
+    }
+    default:
+      return d.mean;
+  }
+}
+
+const DISTRIBUTION_FLOORS: Record<string, { floor: number; what: string }> = {
+  rounds: { floor: 1, what: 'a session has at least 1 round' },
+  initialPromptTokens: { floor: 1, what: 'a prompt has at least 1 token' },
+  incrementalTokens: { floor: 0, what: 'token counts cannot be negative' },
+  outputTokens: { floor: 1, what: 'a round outputs at least 1 token' },
+  toolLatencyMs: { floor: 0, what: 'a latency cannot be negative' },
+};
+
+function checkDistribution(raw: unknown, path: string, key: string, report: Report): void {
+  if (raw === undefined) return;
+  const { floor, what } = DISTRIBUTION_FLOORS[key];
+  if (typeof raw === 'number') {
+    if (raw < floor) report('PDP041', path, `${displayPath(path)} is ${raw}, but ${what}; use a value of at least ${floor}.`);
+    return;
+  }
+  if (!isObject(raw)) return;
+  const d = raw as unknown as Distribution & { min?: number; max?: number; mean?: number };
+  if (d.min !== undefined && d.max !== undefined && d.min > d.max) {
+    report('PDP040', `${path}/min`, `min (${d.min}) is above max (${d.max}); swap them or fix one.`);
+    return;
+  }
+  if ((d.kind === 'lognormal' || d.kind === 'exponential' || d.kind === 'gamma') && d.mean <= 0) {
+    report('PDP040', `${path}/mean`, `a ${d.kind} distribution has a positive mean, not ${d.mean}; give a mean above 0.`);
+    return;
+  }
+  if (d.kind !== 'uniform' && d.mean !== undefined) {
+    if ((d.min !== undefined && d.mean < d.min) || (d.max !== undefined && d.mean > d.max)) {
+      report('PDP040', `${path}/mean`, `mean ${d.mean} lies outside [${d.min ?? '-inf'}, ${d.max ?? 'inf'}]; clipping would change it — widen the bounds or move the mean.`);
+      return;
+    }
+  }
+  if (d.kind === 'empirical') {
+    if (d.weights !== undefined && d.weights.length !== d.values.length) {
+      report('PDP040', `${path}/weights`, `${d.weights.length} weights for ${d.values.length} values; give one weight per value.`);
+      return;
+    }
+    if (d.weights !== undefined && d.weights.reduce((a, b) => a + b, 0) <= 0) {
+      report('PDP040', `${path}/weights`, 'the weights sum to 0; give at least one positive weight.');
+      return;
+    }
+    const low = d.values.findIndex((v) => v < floor);
+    if (low >= 0) report('PDP041', `${path}/values/${low}`, `value ${d.values[low]} is below ${floor}: ${what}; remove or raise it.`);
+    return;
+  }
+  const lowest =
+    d.kind === 'constant' ? { value: d.value, at: 'value' } : d.kind === 'uniform' ? { value: d.min, at: 'min' } : d.min !== undefined ? { value: d.min, at: 'min' } : undefined;
+  if (lowest && lowest.value < floor) {
+    report('PDP041', `${path}/${lowest.at}`, `${lowest.at} ${lowest.value} is below ${floor}: ${what}; raise it to at least ${floor}.`);
+  } else if (d.kind === 'normal' && d.min === undefined && d.mean - 2 * d.std < floor) {
+    report('PDP041', path, `a normal distribution with mean ${d.mean} and std ${d.std} often falls below ${floor} (${what}); add 'min: ${floor}' or use lognormal.`, {
+      at: 'key',
+    });
+  }
+}
+
+/**
+ * Checks a schema cannot express, on a resolved plan. `raw` is the normalised plan as written (to
+ * know what the user wrote and where); paths are relative to the plan root.
+ */
+export function checkSemantics(plan: Plan, raw: Raw, report: Report): void {
+  checkModel(plan.model, raw, report);
+  checkTpDegrees(plan, raw, report);
+  checkDeployment(plan, raw, report);
+  checkBudget(plan, raw, report);
+  checkWorkload(plan, raw, report);
+  checkPolicy(plan, raw, report);
+}
+
+function checkModel(model: ModelSpec, raw: Raw, report: Report): void {
+  const at = (field: string) => (isObject(raw.model) && field.split('/')[0] in raw.model ? `/model/${field}` : '/model');
+  if (!model.mla && model.attentionHeads % model.kvHeads !== 0) {
+    report('PDP036', at('kvHeads'), `attentionHeads (${model.attentionHeads}) is not a multiple of kvHeads (${model.kvHeads}); grouped-query attention needs it to be — check the model's config.json.`);
+  }
+  if (model.moe && model.moe.activeExperts > model.moe.experts) {
+    report('PDP036', at('moe'), `activeExperts (${model.moe.activeExperts}) exceeds experts (${model.moe.experts}); a token cannot use more experts than exist.`);
+  }
+  if (model.moe && model.moe.denseLayers > model.layers) {
+    report('PDP036', at('moe'), `denseLayers (${model.moe.denseLayers}) exceeds layers (${model.layers}); lower it.`);
+  }
+}
+
+function tpProblems(tp: number, model: ModelSpec, gpusPerNode: number, path: string, report: Report, poolName: string): void {
+  if (model.attentionHeads % tp !== 0) {
+    report('PDP030', path, `TP ${tp} does not divide the ${model.attentionHeads} attention heads of ${model.name}; use a divisor such as ${divisors(model.attentionHeads, gpusPerNode).join(', ')}.`);
+  } else if (!model.mla && !tpSuitsModel(tp, model)) {
+    report('PDP031', path, `TP ${tp} neither divides the ${model.kvHeads} KV heads of ${model.name} nor is a multiple of them; use one of ${divisors(model.attentionHeads, gpusPerNode).filter((t) => tpSuitsModel(t, model)).join(', ')}.`);
+  }
+  if (tp > gpusPerNode) {
+    report('PDP032', path, `TP ${tp} exceeds the ${gpusPerNode} GPUs per node of the ${poolName}; a TP group stays within one node — use at most ${gpusPerNode}.`);
+  }
+}
+
+function divisors(n: number, limit: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= Math.min(n, limit); d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+function checkTpDegrees(plan: Plan, raw: Raw, report: Report): void {
+  const written: unknown = raw.planner?.tpDegrees;
+  if (!Array.isArray(written)) return;
+  const limit = maxGpusPerNode(plan.cluster);
+  written.forEach((tp, i) => {
+    if (typeof tp === 'number') tpProblems(tp, plan.model, limit, `/planner/tpDegrees/${i}`, report, 'cluster');
+  });
+}
+
+function poolFor(plan: Plan, role: 'prefill' | 'decode' | 'colocated'): { pool: PoolSpec; name: string } {
+  if (role === 'prefill' && plan.cluster.prefillPool) return { pool: plan.cluster.prefillPool, name: 'prefill pool' };
+  if (role === 'decode' && plan.cluster.decodePool) return { pool: plan.cluster.decodePool, name: 'decode pool' };
+  return { pool: plan.cluster, name: 'cluster' };
+}
+
+function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
+  const deployment = plan.deployment;
+  if (!deployment) return;
+  const asObject = isObject(raw.deployment);
+  const roles: ['prefill' | 'decode' | 'colocated', ReplicaGroup[]][] =
+    deployment.kind === 'colocated'
+      ? [['colocated', deployment.colocated]]
+      : [
+          ['prefill', deployment.prefill],
+          ['decode', deployment.decode],
+        ];
+  for (const [role, groups] of roles) {
+    const { pool, name } = poolFor(plan, role);
+    groups.forEach((group, i) => {
+      tpProblems(group.tp, plan.model, pool.gpusPerNode, asObject ? `/deployment/${role}/${i}/tp` : '/deployment', report, name);
+    });
+  }
+  const separate = plan.cluster.prefillPool || plan.cluster.decodePool;
+  if (deployment.kind === 'disaggregated' && separate) {
+    for (const [role, groups] of roles) {
+      const { pool, name } = poolFor(plan, role);
+      const used = groups.reduce((n, g) => n + g.tp * g.dp, 0);
+      if (used > totalGpus(pool)) {
+        report('PDP033', asObject ? `/deployment/${role}` : '/deployment', `the ${role} replicas use ${used} GPUs but the ${name} has ${totalGpus(pool)} (${pool.nodes} x ${pool.gpusPerNode}); remove replicas or add nodes.`);
+      }
+    }
+  } else {
+    const used = deploymentGpus(deployment);
+    const available = clusterGpus(plan.cluster);
+    if (used > available) {
+      report('PDP033', '/deployment', `the deployment uses ${used} GPUs but the cluster has ${available} (${plan.cluster.nodes} x ${plan.cluster.gpusPerNode}); remove replicas or add nodes.`);
+    }
+  }
+}
+
+function checkBudget(plan: Plan, raw: Raw, report: Report): void {
+  if (raw.planner?.gpuBudget === undefined) return;
+  const budget = plan.planner.gpuBudget;
+  const available = clusterGpus(plan.cluster);
+  if (budget > available) {
+    report('PDP035', '/planner/gpuBudget', `the GPU budget (${budget}) exceeds the ${available} GPUs of the cluster; the planner will use at most ${available} — raise 'cluster.nodes' or lower the budget.`);
+  }
+  const usable = plan.planner.tpDegrees.filter((tp) => tpSuitsModel(tp, plan.model));
+  if (usable.length === 0) return;
+  const smallestTp = Math.min(...usable);
+  const smallest = plan.planner.includeColocated ? smallestTp : 2 * smallestTp;
+  if (budget < smallest) {
+    const shape = plan.planner.includeColocated ? `one replica of TP ${smallestTp}` : `one prefill and one decode replica of TP ${smallestTp}`;
+    report('PDP034', '/planner/gpuBudget', `a GPU budget of ${budget} is below the smallest deployment (${shape} = ${smallest} GPUs); raise it to at least ${smallest}.`);
+  }
+}
+
+const DISTRIBUTION_KEYS = ['rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'] as const;
+
+function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
+  const w = raw.workload ?? {};
+  for (const key of DISTRIBUTION_KEYS) checkDistribution(w[key], `/workload/${key}`, key, report);
+  const hasTrace = w.trace !== undefined;
+  if (!hasTrace && w.profile === undefined) {
+    const missing = DISTRIBUTION_KEYS.filter((k) => w[k] === undefined);
+    if (w.arrival?.ratePerSec === undefined) missing.unshift('arrival.ratePerSec' as never);
+    if (missing.length > 0) {
+      report('PDP042', '/workload', `the workload has no profile or trace, so it needs ${missing.join(', ')}; add them, or set 'profile' (${workloadProfileNames().join(', ')}) or 'trace'.`, {
+        at: 'key',
+      });
+    }
+  }
+  if (hasTrace) {
+    const extra = [w.profile !== undefined ? 'profile' : undefined, ...DISTRIBUTION_KEYS.filter((k) => w[k] !== undefined)].filter(Boolean);
+    if (extra.length > 0) {
+      report('PDP044', '/workload/trace', `the trace replaces the synthetic workload, so ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} ignored; remove ${extra.length === 1 ? 'it' : 'them'} or drop the trace.`);
+    }
+  }
+  const { sessions, warmupSessions } = plan.workload;
+  if (sessions !== undefined && warmupSessions >= sessions) {
+    report('PDP043', '/workload/warmupSessions', `warmupSessions (${warmupSessions}) leaves none of the ${sessions} sessions to measure; lower it below ${sessions}.`);
+  }
+  if (plan.workload.arrival.process === 'gamma' && plan.workload.arrival.cv === undefined) {
+    report('PDP045', '/workload/arrival/process', "gamma arrivals need 'cv' (coefficient of variation of the gaps; 1 is Poisson, 2 is bursty); add it.");
+  }
+  if (plan.workload.arrival.process === 'poisson' && plan.workload.arrival.cv !== undefined) {
+    report('PDP046', '/workload/arrival/cv', "Poisson arrivals have a cv of 1, so 'cv' is ignored; set 'process: gamma' to use it, or remove it.");
+  }
+  if (!hasTrace) {
+    const wl = plan.workload;
+    const rounds = distributionMean(wl.rounds);
+    const context = distributionMean(wl.initialPromptTokens) + Math.max(0, rounds - 1) * distributionMean(wl.incrementalTokens) + rounds * distributionMean(wl.outputTokens);
+    if (Number.isFinite(context) && context > plan.model.maxContextTokens) {
+      report('PDP056', '/workload', `a typical session reaches about ${Math.round(context)} tokens of context, more than the ${plan.model.maxContextTokens} that ${plan.model.name} supports; shorten the sessions or pick a longer-context model.`, {
+        at: 'key',
+      });
+    }
+  }
+}
+
+function checkPolicy(plan: Plan, raw: Raw, report: Report): void {
+  const routing = plan.policy.routing;
+  const routingRaw = raw.policy?.routing;
+  const routingPath = isObject(routingRaw) && routingRaw.name !== undefined ? '/policy/routing/name' : '/policy/routing';
+  const colocatedPolicy = COLOCATED_POLICIES.includes(routing.name);
+  const separate = plan.cluster.prefillPool !== undefined || plan.cluster.decodePool !== undefined;
+  if (plan.deployment) {
+    if (colocatedPolicy && plan.deployment.kind === 'disaggregated') {
+      report('PDP050', routingPath, `policy '${routing.name}' serves co-located replicas but the deployment is disaggregated; write the deployment as 'C:TPxN' or pick a disaggregated policy such as 'adaptive'.`);
+    } else if (!colocatedPolicy && plan.deployment.kind === 'colocated') {
+      report('PDP050', routingPath, `policy '${routing.name}' routes prefills between prefill and decode replicas but the deployment is co-located; use 'colocated' or 'continuum', or a 'P:…,D:…' deployment.`);
+    }
+    if (plan.deployment.kind === 'colocated' && separate) {
+      report('PDP054', '/deployment', 'a co-located deployment cannot use separate prefill and decode pools; remove cluster.prefillPool/decodePool or deploy P:…,D:….');
+    }
+  } else if (colocatedPolicy && separate) {
+    report('PDP054', routingPath, `policy '${routing.name}' is co-located serving, but the cluster has separate prefill and decode pools; pick a disaggregated policy or remove the pools.`);
+  }
+  if (isObject(routingRaw)) {
+    const used = ROUTING_PARAMETERS[routing.name] ?? [];
+    for (const key of Object.keys(routingRaw)) {
+      if (key === 'name' || used.includes(key)) continue;
+      const users = Object.entries(ROUTING_PARAMETERS).filter(([, params]) => params.includes(key)).map(([n]) => n);
+      report('PDP051', `/policy/routing/${key}`, `'${key}' is not used by policy '${routing.name}'${users.length > 0 ? ` (only by ${users.join(', ')})` : ''}; remove it.`, {
+        at: 'key',
+      });
+    }
+  }
+  if (routing.name === 'prfaas' && !plan.cluster.prefillPool) {
+    report('PDP052', routingPath, "'prfaas' sends long prefills to a separate prefill cluster, but the cluster has no 'prefillPool'; add one (with 'crossCluster'), or the policy behaves like 'threshold'.");
+  }
+  for (const key of ['alpha', 'beta'] as const) {
+    if (plan.policy[key] > 1 && raw.policy?.[key] !== undefined) {
+      const slo = key === 'alpha' ? 'TTFT' : 'ITL';
+      report('PDP053', `/policy/${key}`, `${key} ${plan.policy[key]} lets the router pick workers whose windowed ${slo} already exceeds the SLO; use a value at most 1 (AMPD uses about 0.9).`);
+    }
+  }
+}

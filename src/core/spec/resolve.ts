@@ -1,0 +1,264 @@
+import { findGpu, findModel, findWorkloadProfile } from './catalog';
+import { DEFAULTS } from './defaults';
+import { parseDeploymentSpec } from './deployment';
+import type {
+  ClusterSpec,
+  Deployment,
+  Distribution,
+  GpuSpec,
+  LinkSpec,
+  ModelSpec,
+  PerfSpec,
+  Plan,
+  PlannerSpec,
+  PolicySpec,
+  PoolSpec,
+  ReplicaGroup,
+  RoutingSpec,
+  SloSpec,
+  WorkloadSpec,
+} from './types';
+
+/**
+ * Raw plan data as parsed from YAML and checked against the schema: shapes are right, names are
+ * not yet resolved. Shorthands are normalised first (a name becomes `{preset: name}`), so that
+ * variants can be deep-merged over the base plan.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Raw = any;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Mappings made from a name (`model: X`): in a variant they replace the base section whole. */
+const fromName = new WeakSet<object>();
+
+function named(key: 'preset' | 'profile' | 'name', value: string): Record<string, string> {
+  const made = { [key]: value };
+  fromName.add(made);
+  return made;
+}
+
+/** Names become mappings: `model: X` → `{preset: X}`, `workload: X` → `{profile: X}`, `routing: X` → `{name: X}`. */
+export function normalizeRaw(raw: Raw): Raw {
+  if (!isObject(raw)) return raw;
+  const out: Raw = structuredClone(raw);
+  if (typeof out.model === 'string') out.model = named('preset', out.model);
+  if (isObject(out.cluster)) {
+    for (const pool of [out.cluster, out.cluster.prefillPool, out.cluster.decodePool]) {
+      if (isObject(pool) && typeof pool.gpu === 'string') pool.gpu = named('preset', pool.gpu);
+    }
+  }
+  if (typeof out.workload === 'string') out.workload = named('profile', out.workload);
+  if (isObject(out.policy) && typeof out.policy.routing === 'string') out.policy.routing = named('name', out.policy.routing);
+  return out;
+}
+
+/** Values a variant replaces whole instead of merging into. */
+function replacesWhole(path: string[], value: unknown): boolean {
+  if (path.length === 1 && path[0] === 'deployment') return true;
+  if (isObject(value) && fromName.has(value)) return true;
+  // A distribution of another kind has other parameters: merging them would mix families.
+  return isObject(value) && 'kind' in value;
+}
+
+const SYNTHETIC_WORKLOAD_KEYS = ['profile', 'rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'];
+
+/** A variant over the base: mappings merge key by key; lists, scalars, names and distributions replace. */
+export function mergeVariant(base: Raw, override: Raw): Raw {
+  const merge = (target: Raw, patch: Raw, path: string[]): Raw => {
+    if (!isObject(target) || !isObject(patch) || replacesWhole(path, patch)) return patch;
+    const out: Raw = { ...target };
+    for (const [key, value] of Object.entries(patch)) {
+      out[key] = key in target ? merge(target[key], value, [...path, key]) : value;
+    }
+    return out;
+  };
+  const patch = normalizeRaw(override);
+  const merged = merge(normalizeRaw(base), patch, []);
+  delete merged.variants;
+  // A variant that replays a trace replaces the synthetic workload it inherited.
+  if (isObject(patch?.workload) && patch.workload.trace !== undefined && isObject(merged.workload)) {
+    for (const key of SYNTHETIC_WORKLOAD_KEYS) if (!(key in patch.workload)) delete merged.workload[key];
+  }
+  return structuredClone(merged);
+}
+
+export function totalGpus(pool: { gpusPerNode: number; nodes: number }): number {
+  return pool.gpusPerNode * pool.nodes;
+}
+
+export function constantOr(value: Raw): Distribution | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return { kind: 'constant', value };
+  return structuredClone(value) as Distribution;
+}
+
+function resolveGpu(raw: Raw): GpuSpec {
+  const base: Partial<GpuSpec> = raw.preset ? findGpu(raw.preset) ?? {} : {};
+  const { preset, ...fields } = raw;
+  const gpu = { ...base, ...fields } as GpuSpec;
+  gpu.name = raw.name ?? base.name ?? preset ?? 'custom GPU';
+  gpu.fp8Tflops ??= gpu.bf16Tflops;
+  return gpu;
+}
+
+function resolveModel(raw: Raw): ModelSpec {
+  const base: Partial<ModelSpec> = raw.preset ? findModel(raw.preset) ?? {} : {};
+  const { preset, moe, mla, ...fields } = raw;
+  const model = { ...DEFAULTS.model, ...base, ...fields } as ModelSpec;
+  model.name = raw.name ?? base.name ?? preset ?? 'custom model';
+  const moeRaw = moe ?? base.moe;
+  if (moeRaw) model.moe = { ...DEFAULTS.moe, ...base.moe, ...moeRaw };
+  const mlaRaw = mla ?? base.mla;
+  if (mlaRaw) model.mla = { ...DEFAULTS.mla, ...base.mla, ...mlaRaw };
+  return model;
+}
+
+function resolveLink(raw: Raw, fallback: LinkSpec): LinkSpec {
+  return { bandwidthGBps: raw?.bandwidthGBps ?? fallback.bandwidthGBps, latencyUs: raw?.latencyUs ?? fallback.latencyUs };
+}
+
+function resolvePool(raw: Raw, parent?: PoolSpec): PoolSpec {
+  const gpu = raw.gpu ? resolveGpu(raw.gpu) : parent!.gpu;
+  const intraFallback = parent && !raw.gpu
+    ? parent.intraNode
+    : { bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs };
+  return {
+    gpu,
+    gpusPerNode: raw.gpusPerNode ?? parent?.gpusPerNode ?? DEFAULTS.cluster.gpusPerNode,
+    nodes: raw.nodes ?? parent?.nodes ?? DEFAULTS.cluster.nodes,
+    intraNode: resolveLink(raw.intraNode, intraFallback),
+    interNode: resolveLink(raw.interNode, parent?.interNode ?? DEFAULTS.interNode),
+  };
+}
+
+export function resolveCluster(raw: Raw): ClusterSpec {
+  const main = resolvePool(raw);
+  const cluster: ClusterSpec = { ...main };
+  if (raw.prefillPool) cluster.prefillPool = resolvePool(raw.prefillPool, main);
+  if (raw.decodePool) cluster.decodePool = resolvePool(raw.decodePool, main);
+  if (cluster.prefillPool || cluster.decodePool) cluster.crossCluster = resolveLink(raw.crossCluster, main.interNode);
+  return cluster;
+}
+
+/** GPUs the plan can use: the pools when separate, else the main cluster. */
+export function clusterGpus(cluster: ClusterSpec): number {
+  if (!cluster.prefillPool && !cluster.decodePool) return totalGpus(cluster);
+  return totalGpus(cluster.prefillPool ?? cluster) + totalGpus(cluster.decodePool ?? cluster);
+}
+
+const PLACEHOLDER: Distribution = { kind: 'constant', value: 1 };
+
+function resolveWorkload(raw: Raw): WorkloadSpec {
+  const profile = raw.profile ? findWorkloadProfile(raw.profile) : undefined;
+  const arrival = raw.arrival ?? {};
+  const pick = (key: 'rounds' | 'initialPromptTokens' | 'incrementalTokens' | 'outputTokens' | 'toolLatencyMs') =>
+    constantOr(raw[key]) ?? profile?.[key] ?? PLACEHOLDER;
+  const workload: WorkloadSpec = {
+    arrival: {
+      process: arrival.process ?? DEFAULTS.workload.process,
+      ratePerSec: arrival.ratePerSec ?? profile?.ratePerSec ?? 0,
+    },
+    rounds: pick('rounds'),
+    initialPromptTokens: pick('initialPromptTokens'),
+    incrementalTokens: pick('incrementalTokens'),
+    outputTokens: pick('outputTokens'),
+    toolLatencyMs: pick('toolLatencyMs'),
+    warmupSessions: raw.warmupSessions ?? DEFAULTS.workload.warmupSessions,
+    seed: raw.seed ?? DEFAULTS.workload.seed,
+  };
+  if (profile) workload.profile = profile.name;
+  if (arrival.cv !== undefined) workload.arrival.cv = arrival.cv;
+  if (raw.trace !== undefined) workload.trace = raw.trace;
+  if (raw.durationSec !== undefined) workload.durationSec = raw.durationSec;
+  if (raw.sessions !== undefined) workload.sessions = raw.sessions;
+  if (raw.durationSec === undefined && raw.sessions === undefined && raw.trace === undefined) {
+    workload.durationSec = DEFAULTS.workload.durationSec;
+  }
+  return workload;
+}
+
+function resolveSlo(raw: Raw): SloSpec {
+  return { ...DEFAULTS.slo, ...raw } as SloSpec;
+}
+
+function resolvePolicy(raw: Raw): PolicySpec {
+  const routingRaw = raw?.routing ?? { name: DEFAULTS.policy.routing };
+  const routing: RoutingSpec = { ...routingRaw };
+  const d = DEFAULTS.routing;
+  if (routing.name === 'threshold') routing.maxLocalPrefillTokens ??= d.maxLocalPrefillTokens;
+  if (routing.name === 'ppd') routing.ttftWeight ??= d.ttftWeight;
+  if (routing.name === 'prfaas') {
+    routing.minRemotePrefillTokens ??= d.minRemotePrefillTokens;
+    routing.maxRemoteQueue ??= d.maxRemoteQueue;
+  }
+  if (routing.name === 'continuum') routing.kvTtlMs ??= d.kvTtlMs;
+  const { routing: _routing, ...rest } = DEFAULTS.policy;
+  return { ...rest, ...raw, routing } as PolicySpec;
+}
+
+/** TP degrees that suit the model: attention heads divisible, KV heads divisible or replicated. */
+export function tpSuitsModel(tp: number, model: ModelSpec): boolean {
+  if (model.attentionHeads % tp !== 0) return false;
+  if (model.mla) return true; // the latent is shared by all heads and replicated per GPU
+  return model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
+}
+
+export function maxGpusPerNode(cluster: ClusterSpec): number {
+  const pools = [cluster.prefillPool ?? cluster, cluster.decodePool ?? cluster];
+  return Math.max(...pools.map((p) => p.gpusPerNode));
+}
+
+function resolvePlanner(raw: Raw, cluster: ClusterSpec, model: ModelSpec): PlannerSpec {
+  let tpDegrees: number[] = raw?.tpDegrees ? [...raw.tpDegrees] : [];
+  if (!raw?.tpDegrees) {
+    const limit = maxGpusPerNode(cluster);
+    for (let tp = 1; tp <= limit; tp *= 2) if (tpSuitsModel(tp, model)) tpDegrees.push(tp);
+  }
+  tpDegrees = tpDegrees.sort((a, b) => a - b);
+  return {
+    ...DEFAULTS.planner,
+    gpuBudget: clusterGpus(cluster),
+    ...raw,
+    tpDegrees,
+  } as PlannerSpec;
+}
+
+function groupsOf(raw: Raw): ReplicaGroup[] {
+  return (raw ?? []).map((g: ReplicaGroup) => ({ tp: g.tp, dp: g.dp }));
+}
+
+/** Undefined when the notation is malformed (the checks report it). */
+export function resolveDeployment(raw: Raw): Deployment | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') {
+    const parsed = parseDeploymentSpec(raw);
+    return 'deployment' in parsed ? parsed.deployment : undefined;
+  }
+  if (raw.colocated && !raw.prefill && !raw.decode) return { kind: 'colocated', colocated: groupsOf(raw.colocated) };
+  if (raw.prefill && raw.decode && !raw.colocated) {
+    return { kind: 'disaggregated', prefill: groupsOf(raw.prefill), decode: groupsOf(raw.decode) };
+  }
+  return undefined;
+}
+
+/** The resolved plan of normalised raw data that passed the schema and the name checks. */
+export function resolvePlan(raw: Raw): Plan {
+  const model = resolveModel(raw.model);
+  const cluster = resolveCluster(raw.cluster);
+  const plan: Plan = {
+    version: 1,
+    model,
+    cluster,
+    workload: resolveWorkload(raw.workload),
+    slo: resolveSlo(raw.slo),
+    policy: resolvePolicy(raw.policy),
+    planner: resolvePlanner(raw.planner, cluster, model),
+    perf: { ...(raw.perf ?? {}) } as PerfSpec,
+  };
+  if (raw.name !== undefined) plan.name = raw.name;
+  const deployment = resolveDeployment(raw.deployment);
+  if (deployment) plan.deployment = deployment;
+  return plan;
+}
