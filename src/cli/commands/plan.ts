@@ -1,8 +1,240 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { planDeployment, type PlannerDeps } from '../../core/plan/index';
+import type { Candidate, PlanResult } from '../../core/plan/types';
+import { formatDeployment } from '../../core/spec/deployment';
+import { loadPlan } from '../../core/spec/index';
+import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
+import { SimPool } from '../../workers/pool';
+import { loadHighsSolver } from '../../workers/highs';
 import type { CliIo } from '../io';
-import { EXIT_USAGE } from '../io';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
+import { formatDiagnostic } from './validate';
 
-// Placeholder until the issue that owns this command lands.
-export async function planCommand(_args: string[], io: CliIo): Promise<number> {
-  io.err('pdplan plan: not built yet.\n');
-  return EXIT_USAGE;
+const USAGE = 'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n';
+const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'max-rate'];
+
+interface PlanArgs {
+  file: string;
+  topK?: number;
+  objective?: PlannerObjective;
+  sweepRate?: { from: number; to: number; steps: number };
+  json: boolean;
+}
+
+function parseArgs(args: string[]): PlanArgs | string {
+  const files: string[] = [];
+  const out: Partial<PlanArgs> = { json: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    try {
+      if (arg === '--json') out.json = true;
+      else if (arg === '--top') {
+        const k = Number(value());
+        if (!Number.isInteger(k) || k < 1 || k > 20) return '--top takes a whole number from 1 to 20, e.g. --top 3';
+        out.topK = k;
+      } else if (arg === '--objective') {
+        const name = value() as PlannerObjective;
+        if (!OBJECTIVES.includes(name)) return `--objective '${name}' is not one of ${OBJECTIVES.join(', ')}`;
+        out.objective = name;
+      } else if (arg === '--sweep-rate') {
+        const parts = value().split(':').map(Number);
+        const [from, to, steps] = parts;
+        if (parts.length !== 3 || !(from > 0) || !(to >= from) || !Number.isInteger(steps) || steps < 1 || steps > 50) {
+          return '--sweep-rate takes FROM:TO:STEPS with 0 < FROM <= TO (sessions/s) and 1..50 steps, e.g. --sweep-rate 1:8:8';
+        }
+        out.sweepRate = { from, to, steps };
+      } else if (arg.startsWith('-')) return `unknown option '${arg}'`;
+      else files.push(arg);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  if (files.length !== 1) return files.length === 0 ? 'name one plan file' : 'plan takes one plan file';
+  return { ...out, file: files[0] } as PlanArgs;
+}
+
+/** Dependencies of a planner run; tests pass their own. */
+export type PlannerDepsFactory = (plan: Plan) => Promise<{ deps: PlannerDeps; dispose(): Promise<void> }>;
+
+/** The real dependencies: HiGHS (WebAssembly) and a pool of simulation worker threads. */
+export const workerDeps: PlannerDepsFactory = async (plan) => {
+  const script = path.join(__dirname, 'simWorker.js');
+  if (!fs.existsSync(script)) {
+    throw new UserFacingError(`the simulation worker ${script} is missing; run 'npm run build' first`);
+  }
+  const highs = await loadHighsSolver();
+  const pool = new SimPool(plan, { script });
+  return { deps: { highs, runSimulations: pool.runSimulations }, dispose: () => pool.close() };
+};
+
+class UserFacingError extends Error {}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const ms = (x: number) => (x >= 1e5 ? '∞' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `TP${r.tp}×${r.dp}`).join('+') : '—');
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+function candidateRow(c: Candidate): string[] {
+  const p = c.predicted;
+  return [
+    String(c.rank),
+    c.colocated ? `co-located ${groups(c.colocated)}` : groups(c.prefill),
+    c.colocated ? '' : groups(c.decode),
+    String(c.gpus),
+    `${pct(p.sloAttainment)}${p.unstable ? ' (unstable)' : ''}`,
+    pct(p.turn1SloAttainment),
+    pct(p.turn2plusSloAttainment),
+    `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
+    `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
+    c.colocated ? '—' : pct(p.localPrefillRatio),
+    c.estimate.objective.toFixed(3),
+  ];
+}
+
+export function formatPlanResult(plan: Plan, result: PlanResult, file: string): string {
+  let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
+    `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
+    `objective ${result.objective}\n\n`;
+  if (result.infeasibleReasons) {
+    return text + 'No deployment can be recommended:\n' + result.infeasibleReasons.map((r) => `  - ${r}\n`).join('');
+  }
+  const best = result.candidates[0];
+  text += `Recommended: ${formatDeployment(best.deployment)} (${best.gpus} GPUs), simulated SLO attainment ${pct(best.predicted.sloAttainment)}`;
+  text += result.maxRatePerSec !== undefined ? `, highest rate at the target ≈ ${result.maxRatePerSec.toFixed(2)} sessions/s\n\n` : '\n\n';
+  text += table(
+    ['#', 'Prefill', 'Decode', 'GPUs', 'Attain', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
+    result.candidates.map(candidateRow),
+  );
+  if (result.routerSettings.length > 0) {
+    text += `\nRouter settings for ${formatDeployment(best.deployment)} (simulated):\n`;
+    text += table(
+      ['Policy', 'Setting', 'Attain', 'Local'],
+      result.routerSettings.map((r) => [
+        r.policy,
+        r.settings.maxLocalPrefillTokens !== undefined
+          ? `max_local_prefill_length=${r.settings.maxLocalPrefillTokens} (llm-d non-cached-token threshold)`
+          : 'AMPD adaptive routing',
+        pct(r.sloAttainment),
+        pct(r.localPrefillRatio),
+      ]),
+    );
+  }
+  if (result.rateSweep) {
+    text += '\nAttainment against arrival rate:\n';
+    const rates = result.rateSweep[0].points.map((p) => p.ratePerSec);
+    text += table(
+      ['Rate/s', ...result.rateSweep.map((s) => `#${s.candidateRank}`)],
+      rates.map((r, i) => [r.toFixed(2), ...result.rateSweep!.map((s) => pct(s.points[i].sloAttainment))]),
+    );
+  }
+  text +=
+    `\nILP (HiGHS): ${result.solver.status}, ${result.solver.ms.toFixed(0)} ms, ${result.solver.variables} variables, ` +
+    `${result.solver.constraints} constraints; ${result.coefficientSimulations} coefficient simulations; ${(result.wallMs / 1000).toFixed(1)} s in all.\n`;
+  text +=
+    '\nHow to read this: each row is a deployment (TP×replicas per role) simulated end to end with the plan\'s routing ' +
+    'policy; rows are ranked by that simulation, not by the ILP. Attain = share of sessions meeting both SLOs ' +
+    '(Turn-1 = first rounds, Turn-2+ = later rounds); Local = share of incremental prefills run on the decode worker; ' +
+    'ILP est. = the integer program\'s value (worst replica P95 over its SLO, or its SLO miss share, or GPUs). ' +
+    'A co-located row ranked first means disaggregation does not pay for this workload.\n';
+  return text;
+}
+
+function jsonResult(file: string, result: PlanResult): unknown {
+  const lay = (c: { prefill?: ReplicaGroup[]; decode?: ReplicaGroup[]; colocated?: ReplicaGroup[] }) =>
+    c.colocated ? { colocated: c.colocated } : { prefill: c.prefill, decode: c.decode };
+  return {
+    file,
+    objective: result.objective,
+    recommended: result.candidates.length > 0 ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
+    candidates: result.candidates.map((c) => ({
+      rank: c.rank,
+      deployment: formatDeployment(c.deployment),
+      ...lay(c),
+      gpus: c.gpus,
+      estimate: c.estimate,
+      predicted: c.predicted,
+    })),
+    routerSettings: result.routerSettings,
+    ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),
+    ...(result.maxRatePerSec !== undefined ? { maxRatePerSec: result.maxRatePerSec } : {}),
+    solver: result.solver,
+    coefficientSimulations: result.coefficientSimulations,
+    wallMs: result.wallMs,
+    ...(result.infeasibleReasons ? { infeasibleReasons: result.infeasibleReasons } : {}),
+  };
+}
+
+export async function runPlanCommand(args: string[], io: CliIo, makeDeps: PlannerDepsFactory): Promise<number> {
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    io.err(`pdplan plan: ${parsed}.\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  let text: string;
+  try {
+    text = io.readFile(parsed.file);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    io.err(`pdplan plan: cannot read '${parsed.file}' (${code === 'ENOENT' ? 'no such file' : (error as Error).message}).\n`);
+    return EXIT_USAGE;
+  }
+  const load = loadPlan(text, { fileName: parsed.file });
+  if (!load.plan) {
+    for (const d of load.diagnostics.filter((x) => x.severity === 'error')) io.err(formatDiagnostic(parsed.file, d) + '\n');
+    io.err(`pdplan plan: fix the errors above first ('pdplan validate ${parsed.file}' lists them all).\n`);
+    return EXIT_FINDINGS;
+  }
+  const plan = load.plan;
+  const started = performance.now();
+  let made: Awaited<ReturnType<PlannerDepsFactory>>;
+  try {
+    made = await makeDeps(plan);
+  } catch (error) {
+    if (error instanceof UserFacingError) {
+      io.err(`pdplan plan: ${error.message}.\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  let result: PlanResult;
+  try {
+    const progress = io.isTty
+      ? { onProgress: (done: number, total: number) => io.err(`\rsimulating ${done}/${total}…   `) }
+      : undefined;
+    result = await planDeployment(
+      plan,
+      { ...made.deps, now: () => performance.now(), control: progress },
+      { topK: parsed.topK, objective: parsed.objective, sweepRate: parsed.sweepRate },
+    );
+    if (io.isTty) io.err('\r\x1b[K');
+  } catch (error) {
+    // The simulator rejecting a deployment is a property of the plan, reported as such.
+    if (error instanceof Error && error.message.startsWith('simulation failed:')) {
+      io.err(`pdplan plan: ${error.message}\n`);
+      return EXIT_FINDINGS;
+    }
+    throw error;
+  } finally {
+    await made.dispose();
+  }
+  result.wallMs = performance.now() - started;
+  if (parsed.json) io.out(JSON.stringify(jsonResult(parsed.file, result), null, 2) + '\n');
+  else io.out(formatPlanResult(plan, result, parsed.file));
+  if (result.infeasibleReasons) return EXIT_FINDINGS;
+  return result.candidates[0].predicted.sloAttainment >= plan.slo.attainmentTarget ? EXIT_OK : EXIT_FINDINGS;
+}
+
+export async function planCommand(args: string[], io: CliIo): Promise<number> {
+  return runPlanCommand(args, io, workerDeps);
 }

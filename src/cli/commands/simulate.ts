@@ -1,8 +1,143 @@
-import type { CliIo } from '../io';
-import { EXIT_USAGE } from '../io';
+import { performance } from 'node:perf_hooks';
+import { SimInputError, simulateReplicated } from '../../core/sim';
+import type { SimResult } from '../../core/sim/types';
+import { formatDeployment, parseDeploymentSpec } from '../../core/spec/deployment';
+import { ROUTING_POLICY_NAMES, type Deployment, type RoutingPolicyName } from '../../core/spec/types';
+import { intOption, numberOption, parseCommandArgs } from '../args';
+import { msText, pct, textTable } from '../format';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
+import { loadRunInputs, traceFor } from '../runInputs';
 
-// Placeholder until the issue that owns this command lands.
-export async function simulateCommand(_args: string[], io: CliIo): Promise<number> {
-  io.err('pdplan simulate: not built yet.\n');
-  return EXIT_USAGE;
+const USAGE =
+  'Usage: pdplan simulate FILE [--policy NAME] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
+  '                            [--rate SESSIONS_PER_SEC] [--sessions N] [--json]\n' +
+  "  SPEC: 'P:4x2,D:8x1' (TP x replicas per role) or 'C:4x2' for co-located.\n";
+
+export function describeResult(result: SimResult): string {
+  const m = result.metrics;
+  const ci = m.sloAttainmentCi95 ? ` (95% CI ${pct(m.sloAttainmentCi95[0])}–${pct(m.sloAttainmentCi95[1])})` : '';
+  const lines = [
+    `deployment ${formatDeployment(result.deployment)} · policy ${result.policy} · seed ${result.seed}${result.replications > 1 ? ` · ${result.replications} replications` : ''}`,
+    `SLO attainment ${pct(m.sloAttainment)}${ci} · Turn-1 ${pct(m.turn1.sloAttainment)} · Turn-2+ ${pct(m.turn2plus.sloAttainment)}`,
+    `goodput ${m.goodput.toFixed(3)} sessions/s · throughput ${m.throughputTokensPerSec.toFixed(0)} tokens/s · local share of incremental prefills ${pct(m.localPrefillRatio)}`,
+    '',
+    textTable(
+      ['latency (ms)', 'p50', 'p90', 'p95', 'p99', 'mean'],
+      [
+        ['TTFT', m.ttftMs],
+        ['TTFT Turn-1', m.turn1.ttftMs],
+        ['TTFT Turn-2+', m.turn2plus.ttftMs],
+        ['ITL', m.itlMs],
+        ['end to end', m.e2eLatencyMs],
+      ].map(([name, p]) => {
+        const q = p as SimResult['metrics']['ttftMs'];
+        return [name as string, msText(q.p50), msText(q.p90), msText(q.p95), msText(q.p99), msText(q.mean)];
+      }),
+    ),
+    textTable(
+      ['worker', 'role', 'TP', 'busy', 'max queue', 'local/remote increments'],
+      m.workers.map((w) => [
+        w.id,
+        w.role,
+        String(w.tp),
+        pct(w.utilization),
+        String(w.maxQueueLength),
+        w.role === 'prefill' ? '–' : `${w.localPrefills ?? 0}/${w.remotePrefills ?? 0}`,
+      ]),
+    ),
+    `KV moved: ${(m.kvBytesMoved.intraNode / 1e9).toFixed(2)} GB intra-node, ${(m.kvBytesMoved.interNode / 1e9).toFixed(2)} GB inter-node, ${(m.kvBytesMoved.crossCluster / 1e9).toFixed(2)} GB cross-cluster · evictions ${m.evictions} · recomputed ${m.recomputedTokens} tokens`,
+    `${m.sessions} measured sessions (${m.completedSessions} completed) · ${result.simulatedSec.toFixed(1)} s simulated · ${result.events} events · ${result.wallMs.toFixed(0)} ms wall`,
+  ];
+  if (m.unstable) lines.push('WARNING: unstable — queues grow without bound at this load; attainment is for a run stopped early. Add capacity or lower the rate.');
+  return lines.join('\n') + '\n';
+}
+
+export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(args, {
+    policy: { type: 'string' },
+    deployment: { type: 'string' },
+    variant: { type: 'string' },
+    seed: { type: 'string' },
+    replications: { type: 'string' },
+    rate: { type: 'string' },
+    sessions: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if ('error' in parsed) {
+    io.err(`pdplan simulate: ${parsed.error}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    io.err(`pdplan simulate: name exactly one plan file.\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1);
+  const replications = intOption(values.replications, 'replications', 1, 100);
+  const sessions = intOption(values.sessions, 'sessions', 1, 200_000);
+  const rate = numberOption(values.rate, 'rate', 0);
+  for (const option of [seed, replications, sessions, rate]) {
+    if (typeof option === 'object') {
+      io.err(`pdplan simulate: ${option.error}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const policyName = values.policy as string | undefined;
+  if (policyName !== undefined && !ROUTING_POLICY_NAMES.includes(policyName as RoutingPolicyName)) {
+    io.err(`pdplan simulate: unknown policy '${policyName}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}.\n`);
+    return EXIT_USAGE;
+  }
+  const inputs = loadRunInputs(positionals[0], io, 'simulate');
+  if ('exitCode' in inputs) return inputs.exitCode;
+  let plan = inputs.plan;
+  if (values.variant !== undefined) {
+    const variant = plan.variants?.[values.variant as string];
+    if (!variant) {
+      const names = Object.keys(plan.variants ?? {});
+      io.err(`pdplan simulate: no variant '${values.variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
+      return EXIT_USAGE;
+    }
+    plan = variant;
+  }
+  let deployment: Deployment | undefined = plan.deployment;
+  if (values.deployment !== undefined) {
+    const d = parseDeploymentSpec(values.deployment as string);
+    if ('error' in d) {
+      io.err(`pdplan simulate: --deployment: ${d.error}\n`);
+      return EXIT_USAGE;
+    }
+    deployment = d.deployment;
+  }
+  if (!deployment) {
+    io.err(`pdplan simulate: ${inputs.file} has no 'deployment'; add one to the plan or pass --deployment 'P:4x1,D:4x1' (or run 'pdplan plan ${inputs.file}' to find one).\n`);
+    return EXIT_USAGE;
+  }
+  const routing = policyName !== undefined ? { ...plan.policy.routing, name: policyName as RoutingPolicyName } : plan.policy.routing;
+  const started = performance.now();
+  let result: SimResult;
+  try {
+    result = simulateReplicated(
+      {
+        plan,
+        deployment,
+        routing,
+        seed: seed as number | undefined,
+        ratePerSec: rate as number | undefined,
+        sessions: sessions as number | undefined,
+        trace: traceFor(inputs, plan),
+        profile: inputs.profile,
+      },
+      (replications as number | undefined) ?? 1,
+    );
+  } catch (error) {
+    if (error instanceof SimInputError) {
+      io.err(`pdplan simulate: ${error.message}.\n`);
+      return EXIT_FINDINGS;
+    }
+    throw error;
+  }
+  result.wallMs = performance.now() - started;
+  if (values.json) io.out(JSON.stringify(result, null, 2) + '\n');
+  else io.out(describeResult(result));
+  return EXIT_OK;
 }

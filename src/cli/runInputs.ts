@@ -1,0 +1,66 @@
+import * as path from 'node:path';
+import { parseProfile } from '../core/perf';
+import type { MeasuredProfile } from '../core/perf/types';
+import { parseTrace, type TraceSession } from '../core/sim';
+import type { Plan } from '../core/spec/types';
+import { validatePlanText } from '../core/validate';
+import { formatDiagnostic } from './commands/validate';
+import { EXIT_FINDINGS, EXIT_USAGE, type CliIo } from './io';
+import { readPlanReference } from './planFiles';
+
+/** A plan ready to run: loaded, validated, with the files it names read and parsed. */
+export interface RunInputs {
+  file: string;
+  plan: Plan;
+  profile?: MeasuredProfile;
+  /** Trace of the base plan and of each variant that names one, by the plan's workload.trace. */
+  traces: Map<string, TraceSession[]>;
+}
+
+export function traceFor(inputs: RunInputs, plan: Plan): TraceSession[] | undefined {
+  return plan.workload.trace ? inputs.traces.get(plan.workload.trace) : undefined;
+}
+
+/**
+ * Reads and checks a plan for simulate/plan/compare. On any error it prints the diagnostics in
+ * compiler style and returns the exit code instead.
+ */
+export function loadRunInputs(file: string, io: CliIo, command: string): RunInputs | { exitCode: number } {
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (error) {
+    const code = (error as { code?: string } | null)?.code;
+    io.err(`pdplan ${command}: cannot read '${file}'${code === 'ENOENT' ? ' (no such file)' : ''}.\n`);
+    return { exitCode: EXIT_USAGE };
+  }
+  const load = validatePlanText(text, { fileName: file, readReference: (ref) => readPlanReference(file, ref, io) });
+  const errors = load.diagnostics.filter((d) => d.severity === 'error');
+  if (!load.plan || errors.length > 0) {
+    for (const d of errors) io.err(formatDiagnostic(file, d) + '\n');
+    io.err(`pdplan ${command}: ${file} has ${errors.length} error(s); run 'pdplan validate ${file}' for details and fix them first.\n`);
+    return { exitCode: EXIT_FINDINGS };
+  }
+  let profile: MeasuredProfile | undefined;
+  const traces = new Map<string, TraceSession[]>();
+  for (const ref of load.references) {
+    const content = readPlanReference(file, ref, io);
+    if (content === undefined) {
+      io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${ref.kind} file '${ref.path}' cannot be read; fix the path (relative to the plan file)`, path: ref.jsonPath, range: ref.range }) + '\n');
+      return { exitCode: EXIT_FINDINGS };
+    }
+    if (ref.kind === 'profile') {
+      profile = parseProfile(content, ref.path).profile;
+    } else if (!traces.has(ref.path)) {
+      const parsed = parseTrace(content);
+      const traceFile = path.join(path.dirname(file), ref.path);
+      if (parsed.diagnostics.some((d) => d.severity === 'error')) {
+        for (const d of parsed.diagnostics) io.err(formatDiagnostic(traceFile, d) + '\n');
+        io.err(`pdplan ${command}: the trace named at ${file}:${ref.range.start.line + 1} has errors; fix those lines.\n`);
+        return { exitCode: EXIT_FINDINGS };
+      }
+      traces.set(ref.path, parsed.sessions);
+    }
+  }
+  return { file, plan: load.plan, profile, traces };
+}

@@ -1,0 +1,58 @@
+import type { MessagePort } from 'node:worker_threads';
+import { planForJob } from '../core/plan/coefficients';
+import type { MeasuredProfile } from '../core/perf/index';
+import type { Plan } from '../core/spec/types';
+import type { FromSimWorker, SimulateJob, ToSimWorker } from './simProtocol';
+
+/** Thrown by a simulate function that saw its cancellation flag. */
+export class SimulationCancelled extends Error {}
+
+/**
+ * The worker side of the pool protocol: answers `ready`, keeps the plan from `init`, runs each job
+ * with `simulate` and reports progress. Cancellation arrives through a shared flag per job slot,
+ * because a running simulation holds the thread and cannot read messages.
+ */
+export function serveSimulations(port: MessagePort, simulate: SimulateJob): void {
+  let plan: Plan | undefined;
+  let profile: MeasuredProfile | undefined;
+  let flags: Int32Array | undefined;
+  const send = (message: FromSimWorker) => port.postMessage(message);
+  port.on('message', (message: ToSimWorker) => {
+    if (message.type === 'init') {
+      plan = message.plan;
+      profile = message.profile;
+      flags = new Int32Array(message.cancelFlags);
+      return;
+    }
+    const { id, slot, job } = message;
+    if (!plan || !flags) {
+      send({ type: 'error', id, message: 'simulation worker got a job before init' });
+      return;
+    }
+    const cancelFlags = flags;
+    const isCancelled = () => Atomics.load(cancelFlags, slot) === id;
+    if (isCancelled()) {
+      send({ type: 'cancelled', id });
+      return;
+    }
+    let lastReport = -1;
+    try {
+      const result = simulate(planForJob(plan, job), job, {
+        isCancelled,
+        onProgress: (fraction) => {
+          // Tenths are plenty for a progress bar and keep the channel quiet.
+          const tenth = Math.floor(fraction * 10);
+          if (tenth !== lastReport) {
+            lastReport = tenth;
+            send({ type: 'progress', id, fraction });
+          }
+        },
+      }, profile);
+      send(isCancelled() ? { type: 'cancelled', id } : { type: 'result', id, result });
+    } catch (error) {
+      if (error instanceof SimulationCancelled || isCancelled()) send({ type: 'cancelled', id });
+      else send({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  send({ type: 'ready' });
+}

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main';
+import { captureIo } from '../helpers/io';
+
+const root = path.join(__dirname, '..', '..');
+function repoIo(extra: Record<string, string> = {}) {
+  const io = captureIo(extra);
+  const inMemory = io.readFile;
+  io.readFile = (file: string) => (file in extra ? inMemory(file) : fs.readFileSync(path.resolve(root, file), 'utf8'));
+  io.exists = (file: string) => file in extra || fs.existsSync(path.resolve(root, file));
+  return io;
+}
+
+test('simulate --json has the documented fields and is byte-identical for a seed', async () => {
+  const args = ['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:2x2,D:2x2', '--sessions', '200', '--seed', '3', '--json'];
+  const a = repoIo();
+  assert.equal(await main(args, a), 0, a.stderr);
+  const result = JSON.parse(a.stdout);
+  for (const key of ['sloAttainment', 'localPrefillRatio', 'goodput', 'unstable']) assert.ok(key in result.metrics, key);
+  for (const key of ['p50', 'p90', 'p95', 'p99']) {
+    assert.equal(typeof result.metrics.ttftMs[key], 'number');
+    assert.equal(typeof result.metrics.itlMs[key], 'number');
+  }
+  assert.equal(typeof result.metrics.turn1.sloAttainment, 'number');
+  assert.equal(typeof result.metrics.turn2plus.sloAttainment, 'number');
+  assert.equal(result.policy, 'adaptive');
+  assert.equal(result.seed, 3);
+  assert.deepEqual(result.deployment, { kind: 'disaggregated', prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 2, dp: 2 }] });
+  const b = repoIo();
+  await main(args, b);
+  const strip = (text: string) => JSON.stringify({ ...JSON.parse(text), wallMs: 0 });
+  assert.equal(strip(a.stdout), strip(b.stdout));
+});
+
+test('simulate replays a trace the plan names', async () => {
+  const io = repoIo();
+  assert.equal(await main(['simulate', 'examples/all-features.pdplan.yaml', '--variant', 'recorded-trace', '--json'], io), 0, io.stderr);
+  const result = JSON.parse(io.stdout);
+  assert.ok(result.metrics.sessions > 0);
+});
+
+test('bad options and inputs give clear messages, never a stack trace', async () => {
+  const cases: Array<[string[], RegExp, number]> = [
+    [['simulate'], /exactly one plan file/, 2],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--policy', 'fastest'], /unknown policy 'fastest'/, 2],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:4'], /--deployment: 'P:4' is not/, 2],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml'], /has no 'deployment'/, 2],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:8x1,D:8x1'], /does not fit/, 1],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'C:2x4', '--policy', 'remote'], /co-located/, 1],
+    [['simulate', 'missing.pdplan.yaml', '--deployment', 'C:2x4'], /cannot read 'missing.pdplan.yaml'/, 2],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--replications', 'many'], /--replications must be a whole number/, 2],
+    [['simulate', 'bad.pdplan.yaml', '--deployment', 'C:2x4'], /error PDP/, 1],
+  ];
+  for (const [args, message, code] of cases) {
+    const io = repoIo({ 'bad.pdplan.yaml': 'version: 1\nmodel: Llama-9\n' });
+    assert.equal(await main(args, io), code, `${args.join(' ')}: ${io.stderr}`);
+    assert.match(io.stderr, message, args.join(' '));
+    assert.doesNotMatch(io.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('a malformed trace is reported with its own line numbers', async () => {
+  const plan = fs
+    .readFileSync(path.join(root, 'examples/all-features.pdplan.yaml'), 'utf8')
+    .replace(/^deployment:/m, 'deployment:');
+  const io = repoIo({
+    'tmp/plan.pdplan.yaml': plan.replace('traces/toolbench-sample.jsonl', 'broken.jsonl'),
+    'tmp/broken.jsonl': '{"session":"a","round":0,"arrivalMs":0,"inputTokens":10,"outputTokens":5}\nnot json\n',
+  });
+  const code = await main(['simulate', 'tmp/plan.pdplan.yaml', '--variant', 'recorded-trace'], io);
+  assert.equal(code, 1, io.stderr);
+  assert.match(io.stderr, /broken\.jsonl:2:1: error PDP200: line 2: not a JSON object/);
+});
+
+test('compare runs the variants of one plan side by side', async () => {
+  const io = repoIo();
+  assert.equal(await main(['compare', 'examples/all-features.pdplan.yaml', '--sessions', '100', '--json'], io), 0, io.stderr);
+  const { configurations } = JSON.parse(io.stdout);
+  assert.equal(configurations.length, 5);
+  assert.ok(configurations.every((c: { result?: unknown }) => c.result));
+});

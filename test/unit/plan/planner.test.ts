@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planDeployment } from '../../../src/core/plan/index';
+import { formatDeployment } from '../../../src/core/spec/deployment';
+import { fakeDeps, fakeSimulate, highsReady, testPlan } from './fixtures';
+
+test('plans the 8-GPU example: ranked candidates, simulated ranking, router settings', async () => {
+  const plan = testPlan();
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps);
+  assert.equal(result.infeasibleReasons, undefined);
+  assert.ok(result.candidates.length >= 2);
+  assert.equal(result.solver.status, 'Optimal');
+  result.candidates.forEach((c, i) => {
+    assert.equal(c.rank, i + 1);
+    assert.ok(c.gpus <= 8, `${formatDeployment(c.deployment)} uses ${c.gpus} GPUs`);
+  });
+  // The ranking shown is the simulated one.
+  for (let i = 1; i < result.candidates.length; i++) {
+    const [a, b] = [result.candidates[i - 1].predicted, result.candidates[i].predicted];
+    assert.ok(a.sloAttainment >= b.sloAttainment || (a.unstable === false && b.unstable), 'sorted by simulated attainment');
+  }
+  assert.ok(result.candidates.some((c) => c.deployment.kind === 'colocated'), 'the best co-located deployment is shown too');
+  assert.equal(result.recommended.gpus, result.candidates[0].gpus);
+  if (result.candidates[0].deployment.kind === 'disaggregated') {
+    assert.equal(result.routerSettings[0].policy, 'adaptive');
+    assert.ok(result.routerSettings.some((r) => r.settings.maxLocalPrefillTokens === 1024));
+  }
+  assert.ok(result.coefficientSimulations > 10);
+});
+
+test('without mixed TP, each role uses one TP degree', async () => {
+  const plan = testPlan({ rate: 3, budget: 16, nodes: 2 });
+  plan.planner.mixedTp = false;
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps, { topK: 5 });
+  assert.ok(result.candidates.length >= 3);
+  for (const c of result.candidates) {
+    for (const groups of [c.prefill, c.decode, c.colocated]) assert.ok(!groups || groups.length <= 1, formatDeployment(c.deployment));
+  }
+});
+
+test('coefficient simulations are cached by content across calls', async () => {
+  const plan = testPlan();
+  const { deps, calls } = fakeDeps(plan, await highsReady);
+  const cache = new Map();
+  await planDeployment(plan, { ...deps, cache });
+  const first = calls.length;
+  await planDeployment(plan, { ...deps, cache });
+  assert.equal(calls.length, first, 'the second identical plan simulates nothing new');
+  const other = await planDeployment(plan, { ...deps, cache }, { objective: 'min-p95-latency' });
+  assert.equal(other.coefficientSimulations, 0);
+});
+
+test('min-gpus gives the fewest GPUs meeting the target, and more load needs more GPUs', async () => {
+  const highs = await highsReady;
+  const light = testPlan({ rate: 0.5, budget: 16, nodes: 2 });
+  const heavy = testPlan({ rate: 3, budget: 16, nodes: 2 });
+  const a = await planDeployment(light, fakeDeps(light, highs).deps, { objective: 'min-gpus' });
+  const b = await planDeployment(heavy, fakeDeps(heavy, highs).deps, { objective: 'min-gpus' });
+  assert.ok(a.candidates[0].gpus < b.candidates[0].gpus, `${a.candidates[0].gpus} vs ${b.candidates[0].gpus}`);
+  assert.ok(a.candidates[0].predicted.sloAttainment >= 0.9);
+});
+
+test('max-rate bisects to a rate the budget serves and a higher one it does not', async () => {
+  const plan = testPlan({ rate: 1 });
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps, { objective: 'max-rate' });
+  assert.ok(result.maxRatePerSec && result.maxRatePerSec > 1, `max rate ${result.maxRatePerSec}`);
+  const rec = result.candidates[0];
+  const atMax = fakeSimulate(plan, { deployment: rec.deployment, seed: 1, ratePerSec: result.maxRatePerSec, routing: { name: 'adaptive' } });
+  assert.ok(!atMax.metrics.unstable);
+  const doubled = fakeSimulate(plan, { deployment: rec.deployment, seed: 1, ratePerSec: result.maxRatePerSec! * 2, routing: { name: 'adaptive' } });
+  assert.ok(doubled.metrics.sloAttainment < 0.9);
+});
+
+test('rate sweep gives attainment against rate for the top candidates', async () => {
+  const plan = testPlan();
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps, { sweepRate: { from: 0.5, to: 4, steps: 4 } });
+  assert.ok(result.rateSweep && result.rateSweep.length >= 1);
+  const points = result.rateSweep[0].points;
+  assert.deepEqual(points.map((p) => Math.round(p.ratePerSec * 1000) / 1000), [0.5, 1.667, 2.833, 4]);
+  assert.ok(points[0].sloAttainment >= points[3].sloAttainment);
+});
+
+test('impossible plans end with reasons, not a solver status', async () => {
+  const highs = await highsReady;
+  const noFit = testPlan();
+  const r1 = await planDeployment(noFit, { ...fakeDeps(noFit, highs).deps, replicaFits: (_pool, tp) => ({ fits: false, reason: `weights need 66 GB per GPU at TP ${tp}` }) });
+  assert.match(r1.infeasibleReasons?.[0] ?? '', /does not fit a prefill replica on H100 at any allowed TP/);
+  assert.equal(r1.candidates.length, 0);
+
+  // The default fit check is the perf model's memory plan: a 405B-class model in bf16 needs more
+  // than eight 80 GB GPUs.
+  const huge = testPlan();
+  huge.model = { ...huge.model, name: 'huge-405b', layers: 126, hiddenSize: 16384, attentionHeads: 128, ffnSize: 53248 };
+  const r0 = await planDeployment(huge, fakeDeps(huge, highs).deps);
+  assert.match(r0.infeasibleReasons?.[0] ?? '', /huge-405b does not fit a prefill replica on H100 at any allowed TP: TP 1 \(weights/);
+
+  const tiny = testPlan({ budget: 1 });
+  tiny.planner.includeColocated = false;
+  const r2 = await planDeployment(tiny, fakeDeps(tiny, highs).deps);
+  assert.match(r2.infeasibleReasons?.[0] ?? '', /budget of 1 is below the smallest deployment/);
+
+  const fast = testPlan({ ttftMs: 10 });
+  const r3 = await planDeployment(fast, fakeDeps(fast, highs).deps);
+  assert.match(r3.infeasibleReasons?.[0] ?? '', /TTFT SLO of 10 ms is below physics/);
+
+  const flood = testPlan({ rate: 500 });
+  const r4 = await planDeployment(flood, fakeDeps(flood, highs).deps);
+  assert.match(r4.infeasibleReasons?.[0] ?? '', /cannot carry 500 sessions\/s/);
+});
+
+test('two GPU pools are planned jointly: prefill from one, decode from the other', async () => {
+  const plan = testPlan({ budget: 16 });
+  const link = plan.cluster.intraNode;
+  plan.cluster.prefillPool = { gpu: { ...plan.cluster.gpu, name: 'H20' }, gpusPerNode: 8, nodes: 1, intraNode: link, interNode: link };
+  plan.cluster.decodePool = { gpu: plan.cluster.gpu, gpusPerNode: 4, nodes: 1, intraNode: link, interNode: link };
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps);
+  for (const c of result.candidates) {
+    assert.equal(c.deployment.kind, 'disaggregated');
+    if (c.deployment.kind !== 'disaggregated') continue;
+    const decodeGpus = c.deployment.decode.reduce((n, g) => n + g.tp * g.dp, 0);
+    const prefillGpus = c.deployment.prefill.reduce((n, g) => n + g.tp * g.dp, 0);
+    assert.ok(decodeGpus <= 4 && prefillGpus <= 8, formatDeployment(c.deployment));
+    assert.ok(c.deployment.decode.every((g) => g.tp <= 4), 'decode TP within its 4-GPU nodes');
+  }
+});

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { SimPool, SimulationCancelledError } from '../../../src/workers/pool';
+import { fakeSimulate, testPlan } from './fixtures';
+
+const script = path.join(__dirname, '..', '..', 'fixtures', 'plan', 'fakeSimWorker.ts');
+
+test('the pool runs jobs on worker threads and returns results in job order', async () => {
+  const plan = testPlan();
+  const pool = new SimPool(plan, { script, size: 2 });
+  try {
+    const jobs = [0.5, 1, 2, 3, 4].map((ratePerSec) => ({
+      deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 2, dp: 1 }], decode: [{ tp: 4, dp: 1 }] },
+      seed: 1,
+      ratePerSec,
+    }));
+    const seen: number[] = [];
+    const results = await pool.runSimulations(jobs, { onProgress: (done) => seen.push(done) });
+    assert.deepEqual(
+      results.map((r) => r.metrics.sloAttainment),
+      jobs.map((j) => fakeSimulate(plan, j).metrics.sloAttainment),
+    );
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('cancellation stops a running simulation and rejects the batch', async () => {
+  const plan = testPlan();
+  const pool = new SimPool(plan, { script, size: 1 });
+  try {
+    let cancel = false;
+    const job = { deployment: { kind: 'colocated' as const, colocated: [{ tp: 8, dp: 1 }] }, seed: 1, sessions: 999 };
+    const run = pool.runSimulations([job, job], { isCancelled: () => cancel });
+    setTimeout(() => (cancel = true), 300);
+    await assert.rejects(run, SimulationCancelledError);
+    // The worker is free again afterwards.
+    const [after] = await pool.runSimulations([{ ...job, sessions: 10 }]);
+    assert.equal(after.metrics.sessions, 10);
+  } finally {
+    await pool.close();
+  }
+});
