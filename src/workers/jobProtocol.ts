@@ -35,7 +35,7 @@ export interface SweepPoint {
 }
 
 export type JobResult =
-  | { kind: 'plan'; plan: PlanResult; rateSweep?: SweepPoint[] }
+  | { kind: 'plan'; plan: PlanResult }
   | { kind: 'simulate'; sim: SimResult; deployment: string }
   | { kind: 'compare'; columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult }[] }
   | { kind: 'sweep'; deployment: string; points: SweepPoint[] };

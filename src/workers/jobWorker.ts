@@ -85,14 +85,13 @@ function sweepPoints(id: number, plan: Plan, deployment: Deployment, rates: numb
 async function run(job: JobRequest): Promise<JobResult> {
   switch (job.type) {
     case 'plan': {
-      const { plan, trace } = resolveSource(job.source);
-      return runPlanJob(plan, {
-        trace,
+      const { plan } = resolveSource(job.source);
+      const result = await runPlanJob(plan, {
         sweepRates: job.sweepRates,
         onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
         isCancelled: () => cancelled.has(job.id),
-        sweep: (deployment, rates) => sweepPoints(job.id, plan, deployment, rates, trace),
       });
+      return { kind: 'plan', plan: result };
     }
     case 'simulate': {
       const { plan, trace } = resolveSource(job.source);
