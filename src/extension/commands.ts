@@ -226,6 +226,8 @@ export class Commands {
     const result = await this.runJob(`comparing ${sources.length} configurations`, { type: 'compare', sources });
     if (result.kind !== 'compare') return;
     const title = `Compare · ${path.basename(doc.fileName)}`;
+    const best = [...result.columns].sort((a, b) => b.sim.metrics.sloAttainment - a.sim.metrics.sloAttainment)[0];
+    this.setStatus(`$(split-horizontal) ${result.columns.length} compared · best ${best.label}`, this.status.tooltip as string | undefined);
     this.panels.show({
       kind: 'comparison',
       title,
@@ -257,6 +259,7 @@ export class Commands {
     const deployment = plan.deployment ? formatDeployment(plan.deployment) : this.recommended.get(doc.fileName);
     const result = await this.runJob(`sweeping ${rates.length} rates`, { type: 'sweep', source, deployment, rates });
     if (result.kind !== 'sweep') return;
+    this.setStatus(`$(graph-line) ${result.deployment} · ${rates.length} rates`, this.status.tooltip as string | undefined);
     this.panels.show({ kind: 'sweep', context: this.context(doc, plan), deployment: result.deployment, points: result.points });
   }
 
