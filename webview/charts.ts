@@ -30,11 +30,11 @@ function cssVar(name: string, fallback: string): string {
 export function palette(): string[] {
   return [
     cssVar('--vscode-charts-blue', '#3794ff'),
-    cssVar('--vscode-charts-orange', '#d18616'),
-    cssVar('--vscode-charts-green', '#89d185'),
     cssVar('--vscode-charts-purple', '#b180d7'),
-    cssVar('--vscode-charts-red', '#f14c4c'),
+    cssVar('--vscode-charts-green', '#89d185'),
     cssVar('--vscode-charts-yellow', '#cca700'),
+    cssVar('--vscode-charts-red', '#f14c4c'),
+    cssVar('--vscode-charts-orange', '#d18616'),
   ];
 }
 

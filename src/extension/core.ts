@@ -94,3 +94,6 @@ export function coreCatalog(): CatalogApi {
 export function planSchemaNavigator(): SchemaNavigator {
   return new SchemaNavigator(planSchema as JsonSchema);
 }
+
+/** The part of the schema navigator the editor features use (extension.ts loads it lazily). */
+export type LazySchema = Pick<SchemaNavigator, 'keys' | 'enumValues' | 'description'>;

@@ -37,7 +37,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   private delayMs(): number {
-    return vscode.workspace.getConfiguration('pdPlanner').get<number>('diagnosticsDelayMs', 150);
+    return vscode.workspace.getConfiguration('pdPlanner').get<number>('diagnosticsDelayMs', 50);
   }
 
   private schedule(doc: vscode.TextDocument, delay: number): void {

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPE } from '../../webview/protocol';
 import { Commands } from './commands';
-import { coreCatalog, makeValidator, planSchemaNavigator } from './core';
+import type * as Core from './core';
+import type { CatalogApi, ValidateFn } from './engine';
 import { DiagnosticsController, PDPLAN_LANGUAGE } from './diagnostics';
 import { codeActionProvider, codeLensProvider, completionProvider, hoverProvider, symbolProvider } from './features';
 import { JobClient } from './jobClient';
@@ -18,10 +19,30 @@ export interface PdPlannerApi {
   activationMs: number;
 }
 
+/**
+ * The core (YAML loader, schema validator, catalog, perf checks) is loaded on first use, not at
+ * activation: esbuild turns this require into a lazily initialised module.
+ */
+let core: typeof Core | undefined;
+function loadCore(): typeof Core {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  core ??= require('./core') as typeof Core;
+  return core;
+}
+
+function lazyCatalog(): CatalogApi {
+  let catalog: CatalogApi | undefined;
+  const get = () => (catalog ??= loadCore().coreCatalog());
+  return { list: (kind) => get().list(kind), describe: (kind, name) => get().describe(kind, name) };
+}
+
 export function activate(context: vscode.ExtensionContext): PdPlannerApi {
   const started = performance.now();
   const selector: vscode.DocumentSelector = { language: PDPLAN_LANGUAGE };
-  const diagnostics = new DiagnosticsController(makeValidator({ extensionPath: context.extensionPath, isTrusted: () => vscode.workspace.isTrusted }));
+  let validator: ValidateFn | undefined;
+  const validate: ValidateFn = (text, fileName) =>
+    (validator ??= loadCore().makeValidator({ extensionPath: context.extensionPath, isTrusted: () => vscode.workspace.isTrusted }))(text, fileName);
+  const diagnostics = new DiagnosticsController(validate);
   const jobs = new JobClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'jobWorker.js').fsPath);
   const status = vscode.window.createStatusBarItem('pdPlanner.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'PD Planner';
@@ -31,9 +52,9 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
     rerun: (data) => commands?.rerun(data),
     simulateCandidate: (data, rank) => commands?.simulateCandidate(data, rank),
   });
-  const catalog = coreCatalog();
+  const catalog = lazyCatalog();
   commands = new Commands(diagnostics, jobs, panels, status, catalog);
-  const schema = planSchemaNavigator();
+  const schema = lazySchema();
   context.subscriptions.push(
     diagnostics,
     panels,
@@ -50,6 +71,12 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => diagnostics.revalidateAll()),
   );
   return { diagnostics, panels, activationMs: performance.now() - started };
+}
+
+function lazySchema(): Core.LazySchema {
+  let navigator: ReturnType<typeof Core.planSchemaNavigator> | undefined;
+  const get = () => (navigator ??= loadCore().planSchemaNavigator());
+  return { keys: (p) => get().keys(p), enumValues: (p) => get().enumValues(p), description: (p) => get().description(p) };
 }
 
 export function deactivate(): void {

@@ -3,10 +3,20 @@ import * as vscode from 'vscode';
 import { catalogKindAt, type CatalogApi } from './engine';
 import type { DiagnosticsController } from './diagnostics';
 import { toRange } from './diagnostics';
-import { SchemaNavigator } from './schemaNav';
-import { outline, placeAt, type OutlineEntry } from './yamlPath';
+import type { SchemaNavigator } from './schemaNav';
 
-export function completionProvider(schema: SchemaNavigator, catalog: CatalogApi): vscode.CompletionItemProvider {
+type Schema = Pick<SchemaNavigator, 'keys' | 'enumValues' | 'description'>;
+import type * as YamlPath from './yamlPath';
+import type { OutlineEntry } from './yamlPath';
+
+/** The YAML parser is loaded on the first completion/hover/outline request, not at activation. */
+let yamlPath: typeof YamlPath | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lazyYaml = (): typeof YamlPath => (yamlPath ??= require('./yamlPath') as typeof YamlPath);
+const placeAt: typeof YamlPath.placeAt = (text, offset) => lazyYaml().placeAt(text, offset);
+const outline: typeof YamlPath.outline = (text) => lazyYaml().outline(text);
+
+export function completionProvider(schema: Schema, catalog: CatalogApi): vscode.CompletionItemProvider {
   return {
     provideCompletionItems(doc, position) {
       const offset = doc.offsetAt(position);
@@ -45,7 +55,7 @@ export function completionProvider(schema: SchemaNavigator, catalog: CatalogApi)
   };
 }
 
-export function hoverProvider(schema: SchemaNavigator, catalog: CatalogApi): vscode.HoverProvider {
+export function hoverProvider(schema: Schema, catalog: CatalogApi): vscode.HoverProvider {
   return {
     provideHover(doc, position) {
       const place = placeAt(doc.getText(), doc.offsetAt(position));
