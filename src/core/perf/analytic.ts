@@ -58,6 +58,8 @@ interface TpCoefficients {
   allReduceMsPerToken: number;
 }
 
+const DISTINCT_TABLE_SIZE = 8192;
+
 export class AnalyticModel {
   readonly arch: Architecture;
   readonly stepOverheadMs: number;
@@ -66,6 +68,10 @@ export class AnalyticModel {
   private readonly coefficients: (TpCoefficients | undefined)[] = [];
   private readonly memoryPlans: (MemoryPlan | undefined)[] = [];
   private readonly logExpertMiss: number;
+  /** distinctExperts(n) for whole n below DISTINCT_TABLE_SIZE, filled on first use. */
+  private distinctTable: Float64Array | undefined;
+  /** Per (srcTp, dstTp): KV bytes delivered per token per rank pair, and messages per pair. */
+  private readonly transferPlans = new Map<number, { bytesPerTokenPerPair: number; messages: number }>();
 
   constructor(
     readonly model: ModelSpec,
@@ -151,7 +157,18 @@ export class AnalyticModel {
   /** Expected distinct routed experts `tokens` tokens touch in one MoE layer (uniform routing). */
   distinctExperts(tokens: number): number {
     if (tokens <= 0 || this.arch.experts === 0) return 0;
+    // Batch sizes and chunk lengths are whole numbers, mostly small: a table saves the exp.
+    if (tokens < DISTINCT_TABLE_SIZE && (tokens | 0) === tokens) {
+      const table = this.distinctTable ?? (this.distinctTable = this.buildDistinctTable());
+      return table[tokens];
+    }
     return this.arch.experts * (1 - Math.exp(tokens * this.logExpertMiss));
+  }
+
+  private buildDistinctTable(): Float64Array {
+    const table = new Float64Array(DISTINCT_TABLE_SIZE);
+    for (let n = 1; n < DISTINCT_TABLE_SIZE; n++) table[n] = this.arch.experts * (1 - Math.exp(n * this.logExpertMiss));
+    return table;
   }
 
   prefillMs(historyTokens: number, newTokens: number, tp: number): number {
@@ -219,13 +236,17 @@ export class AnalyticModel {
    */
   kvTransferMs(tokens: number, link: LinkSpec, srcTp: number, dstTp: number): number {
     if (tokens <= 0) return 0;
-    const pairs = Math.min(srcTp, dstTp);
-    const messages = Math.ceil(Math.max(srcTp, dstTp) / pairs);
-    const bytesDelivered = tokens * kvBytesPerTokenPerRank(this.arch, dstTp) * dstTp;
-    return (
-      (messages * link.latencyUs) / 1e3 +
-      (bytesDelivered / (pairs * link.bandwidthGBps * 1e9 * LINK_EFFICIENCY)) * 1e3
-    );
+    const key = srcTp * 4096 + dstTp;
+    let plan = this.transferPlans.get(key);
+    if (!plan) {
+      const pairs = Math.min(srcTp, dstTp);
+      plan = {
+        messages: Math.ceil(Math.max(srcTp, dstTp) / pairs),
+        bytesPerTokenPerPair: (kvBytesPerTokenPerRank(this.arch, dstTp) * dstTp) / pairs,
+      };
+      this.transferPlans.set(key, plan);
+    }
+    return (plan.messages * link.latencyUs) / 1e3 + (tokens * plan.bytesPerTokenPerPair) / (link.bandwidthGBps * 1e6 * LINK_EFFICIENCY);
   }
 
   memoryPlan(tp: number): MemoryPlan {

@@ -1,6 +1,6 @@
 import type { LinkSpec, ModelSpec, GpuSpec, PerfSpec } from '../spec/types';
 import { AnalyticModel } from './analytic';
-import { buildProfileTables } from './profile';
+import { buildProfileTables, type InterpolationGrid } from './profile';
 import type { MeasuredProfile, PerfModel } from './types';
 
 export interface PerfModelOptions {
@@ -44,17 +44,36 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
   }
 
   const tables = buildProfileTables(options.profile);
+  // The analytical shape functions the grids call outside their range, one per TP, made once so
+  // that an estimate allocates nothing.
+  // Arrays indexed by TP rather than Maps: the lookup is on every call.
+  const shapes: ({ prefill: (h: number, n: number) => number; decode: (b: number, c: number) => number } | undefined)[] = [];
+  const prefillGrids: (InterpolationGrid | undefined)[] = [];
+  const decodeGrids: (InterpolationGrid | undefined)[] = [];
+  for (const [tp, grid] of tables.prefill) prefillGrids[tp] = grid;
+  for (const [tp, grid] of tables.decode) decodeGrids[tp] = grid;
+  const shapesAt = (tp: number) => {
+    let shape = shapes[tp];
+    if (!shape) {
+      shape = {
+        prefill: (h, n) => analytic.prefillMs(h, n, tp),
+        // The profile's context is per sequence; the analytical model takes the batch total.
+        decode: (b, perSequence) => analytic.decodeStepMs(b, b * perSequence, tp),
+      };
+      shapes[tp] = shape;
+    }
+    return shape;
+  };
   return {
     prefillMs(history, tokens, tp) {
-      const grid = tables.prefill.get(tp);
+      const grid = prefillGrids[tp];
       if (!grid || tokens <= 0) return analyticPrefill(history, tokens, tp);
-      return grid.estimate(history, tokens, (h, n) => analytic.prefillMs(h, n, tp));
+      return grid.estimate(history, tokens, shapesAt(tp).prefill);
     },
     decodeStepMs(batch, totalContext, tp) {
-      const grid = tables.decode.get(tp);
+      const grid = decodeGrids[tp];
       if (!grid || batch <= 0) return analyticDecode(batch, totalContext, tp);
-      // The profile's context is per sequence; the analytical model takes the batch total.
-      return grid.estimate(batch, totalContext / batch, (b, perSequence) => analytic.decodeStepMs(b, b * perSequence, tp));
+      return grid.estimate(batch, totalContext / batch, shapesAt(tp).decode);
     },
     kvTransferMs(tokens, link, srcTp, dstTp) {
       // kv_copy rows were measured between replicas of one TP on the profiler's own link; they

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { Position, Range } from './types';
 
 /**
@@ -16,7 +16,7 @@ export interface SourceMap {
 export interface ParsedYaml {
   text: string;
   doc?: Document.Parsed;
-  lineCounter: LineCounter;
+  lineStarts: number[];
   source: SourceMap;
   /** Deepest nesting met while indexing (walk stops at the limit). */
   depth: number;
@@ -52,11 +52,10 @@ export function displayPath(path: string): string {
 }
 
 export function parseYaml(text: string, maxDepth: number): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const source: SourceMap = { value: new Map(), key: new Map() };
   const depth = indexNodes(doc.contents as Node | null, source, maxDepth);
-  return { text, doc, lineCounter, source, depth };
+  return { text, doc, lineStarts: lineStarts(text), source, depth };
 }
 
 function nodeRange(node: unknown): [number, number] | undefined {
@@ -98,15 +97,44 @@ function indexNodes(root: Node | null, source: SourceMap, maxDepth: number): num
   return deepest;
 }
 
-export function toPosition(lineCounter: LineCounter, text: string, offset: number): Position {
-  const clamped = Math.max(0, Math.min(offset, text.length));
-  const { line, col } = lineCounter.linePos(clamped);
-  return { line: line - 1, character: col - 1 };
+/**
+ * Start offsets of the lines as LSP counts them: `\n`, `\r\n` and a lone `\r` all end a line
+ * (yaml's own line counter knows only `\n`).
+ */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
 }
 
-export function toRange(parsed: Pick<ParsedYaml, 'lineCounter' | 'text'>, span: [number, number]): Range {
+export function toPosition(starts: number[], text: string, offset: number): Position {
+  const clamped = Math.max(0, Math.min(offset, text.length));
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= clamped) lo = mid;
+    else hi = mid - 1;
+  }
+  const lineEnd = lo + 1 < starts.length ? starts[lo + 1] : text.length;
+  let contentEnd = lineEnd;
+  while (contentEnd > starts[lo] && (text.charCodeAt(contentEnd - 1) === 10 || text.charCodeAt(contentEnd - 1) === 13)) {
+    contentEnd--;
+  }
+  // An offset on the line break itself sits at the end of the line's content.
+  return { line: lo, character: Math.min(clamped, contentEnd) - starts[lo] };
+}
+
+export function toRange(parsed: Pick<ParsedYaml, 'lineStarts' | 'text'>, span: [number, number]): Range {
   return {
-    start: toPosition(parsed.lineCounter, parsed.text, span[0]),
-    end: toPosition(parsed.lineCounter, parsed.text, Math.max(span[0], span[1])),
+    start: toPosition(parsed.lineStarts, parsed.text, span[0]),
+    end: toPosition(parsed.lineStarts, parsed.text, Math.max(span[0], span[1])),
   };
 }

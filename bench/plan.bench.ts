@@ -1,0 +1,62 @@
+// Planner timings: the 8-GPU example and a 256-GPU cluster of 8-GPU nodes with TP {1,2,4,8}, using
+// the real simulator in worker threads (dist/simWorker.js, so run `npm run build` first). The ILP
+// solve time is printed separately from the simulations.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { planDeployment, type SimJob } from '../src/core/plan/index';
+import type { SimResult } from '../src/core/sim/types';
+import { formatDeployment } from '../src/core/spec/deployment';
+import { loadPlan } from '../src/core/spec/index';
+import type { Plan } from '../src/core/spec/types';
+import { loadHighsSolver } from '../src/workers/highs';
+import { SimPool } from '../src/workers/pool';
+
+const root = path.join(__dirname, '..');
+
+function loadExample(name: string): Plan {
+  const load = loadPlan(fs.readFileSync(path.join(root, 'examples', name), 'utf8'), { fileName: name });
+  if (!load.plan) throw new Error(`${name}: ${load.diagnostics.map((d) => d.message).join('; ')}`);
+  return load.plan;
+}
+
+async function timePlan(label: string, plan: Plan): Promise<void> {
+  const script = path.join(root, 'dist', 'simWorker.js');
+  if (!fs.existsSync(script)) throw new Error('dist/simWorker.js missing: run npm run build');
+  const t0 = performance.now();
+  const highs = await loadHighsSolver();
+  const pool = new SimPool(plan, { script });
+  let simMs = 0;
+  let jobs = 0;
+  const runSimulations = async (batch: SimJob[]): Promise<SimResult[]> => {
+    const t = performance.now();
+    const out = await pool.runSimulations(batch);
+    simMs += performance.now() - t;
+    jobs += batch.length;
+    return out;
+  };
+  try {
+    const result = await planDeployment(plan, { highs, runSimulations, now: () => performance.now() });
+    const wall = performance.now() - t0;
+    const best = result.candidates[0];
+    console.log(
+      `${label}: ${(wall / 1000).toFixed(2)} s wall | ILP ${result.solver.ms.toFixed(0)} ms (${result.solver.variables} vars, ` +
+        `${result.solver.constraints} rows) | ${jobs} simulations (${result.coefficientSimulations} coefficient) in ` +
+        `${(simMs / 1000).toFixed(2)} s on ${pool.size} threads | recommended ${best ? formatDeployment(best.deployment) : 'none'}` +
+        (best ? ` at ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ` (${result.infeasibleReasons?.join('; ')})`),
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  const example = loadExample('toolbench-qwen3-32b.pdplan.yaml');
+  await timePlan('8-GPU example (toolbench-qwen3-32b)', example);
+  const big: Plan = {
+    ...example,
+    cluster: { ...example.cluster, nodes: 32 },
+    workload: { ...example.workload, arrival: { ...example.workload.arrival, ratePerSec: example.workload.arrival.ratePerSec * 32 } },
+    planner: { ...example.planner, gpuBudget: 256, tpDegrees: [1, 2, 4, 8] },
+  };
+  await timePlan('256 GPUs (32 nodes x 8, TP 1/2/4/8, 32x the rate)', big);
+}

@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPlan } from '../../../src/core/spec/index';
+import type { Range } from '../../../src/core/spec/types';
+
+/**
+ * 10,000+ mutated or random plan files through the loader: no exception may escape, every range
+ * must lie inside its document, every message must say something, and no internal error (PDP099)
+ * may occur. Deterministic: a fixed-seed PRNG drives the mutations.
+ */
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ROOT = join(__dirname, '../../..');
+const SEEDS = [
+  ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.pdplan.yaml')).map((f) => join(ROOT, 'examples', f)),
+  ...readdirSync(join(ROOT, 'test/fixtures/spec')).filter((f) => f.endsWith('.pdplan.yaml')).map((f) => join(ROOT, 'test/fixtures/spec', f)),
+].map((f) => readFileSync(f, 'utf8'));
+
+const ODD_VALUES = [
+  '', '~', 'null', 'true', '-1', '0', '1e309', '.nan', '-.inf', '"x"', '[]', '{}', '[1, [2, [3]]]', '{a: {b: {c: 1}}}',
+  '&a [1]', '*a', '*undefined', '!!binary AAAA', '!custom 3', '|\n  block', "'unterminated", '"\\u0000"', '0x10', '1_000',
+  '2026-01-01', 'P:4x2,D:8x1', 'C:0x1', 'H20', 'qwen', '  - nested', '? complex', '@', '`', '%', '\t1',
+];
+
+function pick<T>(rand: () => number, items: readonly T[]): T {
+  return items[Math.floor(rand() * items.length)];
+}
+
+function garbage(rand: () => number, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    const r = rand();
+    if (r < 0.3) out += String.fromCharCode(Math.floor(rand() * 32)); // control characters, NUL
+    else if (r < 0.5) out += pick(rand, ['{', '}', '[', ']', ':', '-', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', ',', '?', '\n', ' ']);
+    else if (r < 0.6) out += String.fromCharCode(0xd800 + Math.floor(rand() * 0x800)); // lone surrogates
+    else if (r < 0.7) out += String.fromCodePoint(0x80 + Math.floor(rand() * 0x2ff80));
+    else out += String.fromCharCode(32 + Math.floor(rand() * 95));
+  }
+  return out;
+}
+
+function mutate(rand: () => number, text: string): string {
+  let lines = text.split('\n');
+  const edits = 1 + Math.floor(rand() * 4);
+  for (let e = 0; e < edits; e++) {
+    const i = Math.floor(rand() * Math.max(1, lines.length));
+    switch (Math.floor(rand() * 9)) {
+      case 0: // delete a line
+        lines.splice(i, 1);
+        break;
+      case 1: // duplicate a line (duplicate keys)
+        lines.splice(i, 0, lines[i] ?? '');
+        break;
+      case 2: // replace a value with one of another type
+        lines[i] = (lines[i] ?? '').replace(/:\s*.*$/, `: ${pick(rand, ODD_VALUES)}`);
+        break;
+      case 3: // garbage bytes inside a line
+        {
+          const line = lines[i] ?? '';
+          const at = Math.floor(rand() * (line.length + 1));
+          lines[i] = line.slice(0, at) + garbage(rand, 1 + Math.floor(rand() * 12)) + line.slice(at);
+        }
+        break;
+      case 4: // break the indentation
+        lines[i] = (rand() < 0.5 ? ' ' : '\t') + (lines[i] ?? '');
+        break;
+      case 5: // swap two lines
+        {
+          const j = Math.floor(rand() * lines.length);
+          [lines[i], lines[j]] = [lines[j], lines[i]];
+        }
+        break;
+      case 6: // deep nesting
+        {
+          const depth = 10 + Math.floor(rand() * 3000);
+          const open = rand() < 0.5 ? '[' : '{a: ';
+          const close = open === '[' ? ']' : '}';
+          lines.splice(i, 0, `deep: ${open.repeat(depth)}1${close.repeat(depth)}`);
+        }
+        break;
+      case 7: // truncate
+        lines = lines.slice(0, i);
+        break;
+      default: // CRLF / CR line endings on part of the file
+        lines[i] = (lines[i] ?? '') + (rand() < 0.5 ? '\r' : '\r\n');
+    }
+  }
+  return lines.join('\n');
+}
+
+function assertInside(range: Range, lines: string[], where: string): void {
+  for (const pos of [range.start, range.end]) {
+    assert.ok(Number.isInteger(pos.line) && pos.line >= 0 && pos.line < lines.length, `${where}: line ${pos.line} outside 0..${lines.length - 1}`);
+    assert.ok(
+      Number.isInteger(pos.character) && pos.character >= 0 && pos.character <= lines[pos.line].length,
+      `${where}: character ${pos.character} outside line ${pos.line} of length ${lines[pos.line].length}`,
+    );
+  }
+  const ordered = range.start.line < range.end.line || (range.start.line === range.end.line && range.start.character <= range.end.character);
+  assert.ok(ordered, `${where}: range ends before it starts`);
+}
+
+function check(text: string, label: string): void {
+  let load;
+  try {
+    load = loadPlan(text);
+  } catch (error) {
+    assert.fail(`${label}: loadPlan threw ${String(error)}\n--- input ---\n${text.slice(0, 2000)}`);
+  }
+  // LSP line breaks: \n, \r\n and a lone \r.
+  const lines = text.split(/\r\n|\r|\n/);
+  for (const d of load.diagnostics) {
+    const where = `${label} ${d.code}`;
+    assert.notEqual(d.code, 'PDP099', `${label}: internal error: ${d.message}\n--- input ---\n${text.slice(0, 2000)}`);
+    assert.match(d.code, /^PDP\d{3}$/);
+    assert.ok(['error', 'warning', 'info'].includes(d.severity));
+    assert.ok(d.message.trim().length > 0, `${where}: empty message`);
+    assert.equal(typeof d.path, 'string');
+    assertInside(d.range, lines, where);
+    if (d.fix) assertInside(d.fix.range, lines, `${where} fix`);
+  }
+  assert.equal(load.plan === undefined, load.diagnostics.some((d) => d.severity === 'error'), `${label}: plan iff no errors`);
+  for (const ref of load.references) assertInside(ref.range, lines, `${label} reference`);
+}
+
+test('10,000 mutated and random plans: no exception, ranges inside, messages present', () => {
+  const rand = mulberry32(20261123);
+  let count = 0;
+  for (let i = 0; i < 8000; i++, count++) check(mutate(rand, pick(rand, SEEDS)), `mutant ${i}`);
+  for (let i = 0; i < 2000; i++, count++) check(garbage(rand, Math.floor(rand() * 400)), `random ${i}`);
+  assert.equal(count, 10000);
+});
+
+test('multi-megabyte and deeply nested inputs end in diagnostics', () => {
+  const rand = mulberry32(7);
+  const huge = SEEDS[0] + '\n# ' + 'x'.repeat(3 * 1024 * 1024) + '\n';
+  check(huge, 'huge comment');
+  assert.equal(loadPlan(huge).diagnostics[0].code, 'PDP003');
+  const wide = SEEDS[0] + 'variants:\n' + Array.from({ length: 20000 }, (_, i) => `  v${i}: { slo: { itlMs: ${40 + (i % 20)} } }`).join('\n') + '\n';
+  check(wide, 'many variants'); // ~0.8 MB, under the size limit: parsed for real
+  for (const depth of [100, 10000, 200000]) {
+    check(`version: 1\nmodel: ${'['.repeat(depth)}${']'.repeat(depth)}\n`, `flow depth ${depth}`);
+    check(`version: 1\nmodel:\n${Array.from({ length: Math.min(depth, 5000) }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`, `block depth ${depth}`);
+  }
+  check(garbage(rand, 200000), 'random 200k');
+  check('\u0000'.repeat(1000), 'NULs');
+  check('a: &a [*a]\n', 'self alias');
+  check(`a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 12 }, (_, i) => `b${i + 1}: &b${i + 1} [*${i === 0 ? 'a' : `b${i}`}, *${i === 0 ? 'a' : `b${i}`}, *${i === 0 ? 'a' : `b${i}`}]`).join('\n')}\n`, 'billion laughs');
+});
