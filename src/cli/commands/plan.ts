@@ -98,7 +98,7 @@ function candidateRow(c: Candidate): string[] {
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
     `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
     c.colocated ? '—' : pct(p.localPrefillRatio),
-    c.estimate.objective.toFixed(3),
+    c.estimate.objective.toFixed(4),
   ];
 }
 
@@ -111,7 +111,11 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string): 
   }
   const best = result.candidates[0];
   text += `Recommended: ${formatDeployment(best.deployment)} (${best.gpus} GPUs), simulated SLO attainment ${pct(best.predicted.sloAttainment)}`;
-  text += result.maxRatePerSec !== undefined ? `, highest rate at the target ≈ ${result.maxRatePerSec.toFixed(2)} sessions/s\n\n` : '\n\n';
+  text +=
+    result.maxRatePerSec !== undefined
+      ? `, highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${result.maxRatePerSec.toFixed(2)} sessions/s` +
+        `${result.maxRateIsLowerBound ? ' (the most the planner measures: 4× the plan\'s rate)' : ''}\n\n`
+      : '\n\n';
   text += table(
     ['#', 'Prefill', 'Decode', 'GPUs', 'Attain', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
     result.candidates.map(candidateRow),
@@ -167,7 +171,9 @@ function jsonResult(file: string, result: PlanResult): unknown {
     })),
     routerSettings: result.routerSettings,
     ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),
-    ...(result.maxRatePerSec !== undefined ? { maxRatePerSec: result.maxRatePerSec } : {}),
+    ...(result.maxRatePerSec !== undefined
+      ? { maxRatePerSec: result.maxRatePerSec, maxRateIsLowerBound: result.maxRateIsLowerBound === true }
+      : {}),
     solver: result.solver,
     coefficientSimulations: result.coefficientSimulations,
     wallMs: result.wallMs,
