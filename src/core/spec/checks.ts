@@ -357,16 +357,6 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
   if (plan.workload.arrival.process === 'poisson' && plan.workload.arrival.cv !== undefined) {
     report('PDP046', '/workload/arrival/cv', "Poisson arrivals have a cv of 1, so 'cv' is ignored; set 'process: gamma' to use it, or remove it.");
   }
-  if (!hasTrace) {
-    const wl = plan.workload;
-    const rounds = distributionMean(wl.rounds);
-    const context = distributionMean(wl.initialPromptTokens) + Math.max(0, rounds - 1) * distributionMean(wl.incrementalTokens) + rounds * distributionMean(wl.outputTokens);
-    if (Number.isFinite(context) && context > plan.model.maxContextTokens) {
-      report('PDP056', '/workload', `a typical session reaches about ${Math.round(context)} tokens of context, more than the ${plan.model.maxContextTokens} that ${plan.model.name} supports; shorten the sessions or pick a longer-context model.`, {
-        at: 'key',
-      });
-    }
-  }
 }
 
 function checkPolicy(plan: Plan, raw: Raw, report: Report): void {
