@@ -1,4 +1,4 @@
-import type { ClusterSpec, Deployment, Plan, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
+import type { ClusterSpec, Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
 import type { SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
@@ -16,6 +16,8 @@ export interface SimJob {
    * not fit the plan's cluster: the cluster is widened to hold it (only its node count changes).
    */
   widenCluster?: boolean;
+  /** Policy settings to run this job with (reordering window, α, β…), over the plan's own. */
+  policy?: Partial<Omit<PolicySpec, 'routing'>>;
 }
 
 export interface SimControl {
@@ -226,7 +228,8 @@ export class PlanCancelled extends Error {
 }
 
 /** The plan a job runs against: the plan itself, or with `widenCluster` enough nodes for the job's deployment. */
-export function planForJob(plan: Plan, job: SimJob): Plan {
+export function planForJob(basePlan: Plan, job: SimJob): Plan {
+  const plan = job.policy ? { ...basePlan, policy: { ...basePlan.policy, ...job.policy } } : basePlan;
   if (!job.widenCluster) return plan;
   const d = job.deployment;
   const sum = (groups: ReplicaGroup[]) => groups.reduce((n, g) => n + g.tp * g.dp, 0);

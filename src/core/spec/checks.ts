@@ -333,7 +333,8 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
   for (const key of DISTRIBUTION_KEYS) checkDistribution(w[key], `/workload/${key}`, key, report);
   const hasTrace = w.trace !== undefined;
   if (!hasTrace && w.profile === undefined) {
-    const missing = DISTRIBUTION_KEYS.filter((k) => w[k] === undefined);
+    // rounds may be left out: one round per session.
+    const missing = DISTRIBUTION_KEYS.filter((k) => k !== 'rounds' && w[k] === undefined);
     if (w.arrival?.ratePerSec === undefined) missing.unshift('arrival.ratePerSec' as never);
     if (missing.length > 0) {
       report('PDP042', '/workload', `the workload has no profile or trace, so it needs ${missing.join(', ')}; add them, or set 'profile' (${workloadProfileNames().join(', ')}) or 'trace'.`, {

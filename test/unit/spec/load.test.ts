@@ -147,3 +147,19 @@ test('UTF-16 characters and CRLF line endings give LSP positions', () => {
   const name = loadPlan(text.replace('slo:', 'name2: 1\nslo:'));
   assert.deepEqual(name.rangeOf('/name'), { start: { line: 1, character: 6 }, end: { line: 1, character: 6 + '"日本語 🚀 plan"'.length } });
 });
+
+test('a synthetic workload without a profile: rounds default to 1, the rest is required', () => {
+  const workload = `workload:
+  arrival: { ratePerSec: 3 }
+  initialPromptTokens: { kind: uniform, min: 100, max: 300 }
+  incrementalTokens: 0
+  outputTokens: 50
+  toolLatencyMs: 0
+`;
+  const { plan } = clean(BASE.replace('workload: ToolBench\n', workload));
+  assert.deepEqual(plan.workload.rounds, { kind: 'constant', value: 1 });
+  assert.equal(plan.workload.arrival.ratePerSec, 3);
+  const missing = loadPlan(BASE.replace('workload: ToolBench\n', 'workload:\n  outputTokens: 50\n'));
+  assert.deepEqual(missing.diagnostics.map((d) => d.code), ['PDP042']);
+  assert.match(missing.diagnostics[0].message, /needs arrival\.ratePerSec, initialPromptTokens, incrementalTokens, toolLatencyMs;/);
+});
