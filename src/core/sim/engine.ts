@@ -472,7 +472,8 @@ export function runEngine(input: EngineInput): EngineOutput {
     return {
       queueMs: d.localQueuedMs + Math.max(0, d.busyUntil - now),
       prefillMs: prefillCost(d.perf, task.historyTokens, task.newTokens, d.tp),
-      windowItlMs: d.itlWindow.mean(now),
+      // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
+      windowItlMs: d.batch.length > 0 && d.lastStepEnd >= 0 ? d.itlWindow.meanWith(now, now - d.lastStepEnd) : d.itlWindow.mean(now),
       batchSize: d.batch.length,
       meanRemainingTokens: d.batch.length ? remaining / d.batch.length : 0,
     };
@@ -583,7 +584,11 @@ export function runEngine(input: EngineInput): EngineOutput {
   const kickDecode = (d: DecodeWorker) => {
     if (d.busy) return;
     if (d.localQueue.length > 0) {
-      const task = d.localQueue.shift() as PrefillTask;
+      // The decode worker's own prefill queue is reordered like a prefill worker's (reference 004,
+      // §3 step 3), unless the policy orders it itself (continuum's same-session priority).
+      const pick = policy.localPriority ? 0 : pickNext(d.localQueue, policySpec.reorderWindow, policySpec.maxPostpone, now, slo.ttftMs);
+      for (let i = 0; i < pick; i++) d.localQueue[i].postponed += 1;
+      const [task] = d.localQueue.splice(pick, 1);
       d.localQueuedMs -= task.estimatedMs;
       const ms = prefillCost(d.perf, task.historyTokens, task.newTokens, d.tp);
       d.busy = true;
@@ -640,6 +645,8 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
     s.pinnedUntil = now + pinMs;
     queue.push(now + s.trace.rounds[s.roundIndex].thinkMs, { kind: 'ready', session: s });
+    // Its KV just became evictable, which may be what a round waiting for memory needs.
+    if (pinMs <= 0 && s.decode.memoryWaiters.length > 0) retryMemoryWaiters(s.decode);
   };
 
   const finishSession = (s: Session) => {
@@ -694,9 +701,29 @@ export function runEngine(input: EngineInput): EngineOutput {
     for (const d of decodeWorkers) n += d.localQueue.length + d.memoryWaiters.length + d.admitQueue.length;
     return n;
   };
+  /** How long the longest-waiting prefill (or round waiting for KV memory) has waited, ms. */
+  const oldestWaitMs = () => {
+    let oldest = now;
+    const scan = (tasks: PrefillTask[]) => {
+      // Reordering moves tasks only inside the first W, so the oldest sits among the first W + 1.
+      const n = Math.min(tasks.length, policySpec.reorderWindow + 1);
+      for (let i = 0; i < n; i++) if (tasks[i].readyMs < oldest) oldest = tasks[i].readyMs;
+    };
+    for (const w of prefillWorkers) scan(w.queue);
+    for (const d of decodeWorkers) {
+      scan(d.localQueue);
+      const waiter = d.memoryWaiters[0];
+      if (waiter) oldest = Math.min(oldest, waiter.rounds[waiter.rounds.length - 1].readyMs);
+    }
+    return now - oldest;
+  };
+  // A wait this long cannot come from a burst at a sustainable load: the run stops and says so.
+  const clearlyUnstableWaitMs = Math.max(60_000, 20 * slo.ttftMs);
   let unstable = false;
   let backlogAtHalf = -1;
+  let backlogAtThreeQuarters = -1;
   let backlogAtEnd = -1;
+  let waitAtEnd = 0;
   let cancelled = false;
   let nextProgress = 0;
 
@@ -757,13 +784,17 @@ export function runEngine(input: EngineInput): EngineOutput {
         break;
     }
     if (backlogAtHalf < 0 && now >= lastArrival / 2) backlogAtHalf = backlog();
-    if (backlogAtEnd < 0 && now >= lastArrival) backlogAtEnd = backlog();
+    if (backlogAtThreeQuarters < 0 && now >= lastArrival * 0.75) backlogAtThreeQuarters = backlog();
+    if (backlogAtEnd < 0 && now >= lastArrival) {
+      backlogAtEnd = backlog();
+      waitAtEnd = oldestWaitMs();
+    }
     if ((events & 1023) === 0) {
       if (input.isCancelled?.()) {
         cancelled = true;
         break;
       }
-      if (backlog() > backlogLimit) {
+      if (backlog() > backlogLimit || oldestWaitMs() > clearlyUnstableWaitMs) {
         unstable = true;
         break;
       }
@@ -779,7 +810,12 @@ export function runEngine(input: EngineInput): EngineOutput {
   changeInSystem(0);
   if (!unstable && backlogAtHalf >= 0) {
     // A queue that keeps growing through the arrival window also means overload, even if it drained after arrivals stopped.
-    unstable = backlogAtEnd > 4 * Math.max(backlogAtHalf, 5 * workerCount);
+    // Under overload the backlog grows about linearly with time: twice as long at the end of the
+    // arrivals as halfway. A sustainable load fluctuates instead of climbing at every checkpoint.
+    const climbing = backlogAtHalf < backlogAtThreeQuarters && backlogAtThreeQuarters < backlogAtEnd;
+    unstable =
+      backlogAtEnd > 4 * Math.max(backlogAtHalf, 5 * workerCount) ||
+      (climbing && backlogAtEnd > 1.5 * backlogAtHalf + 2 * workerCount && waitAtEnd > 2 * slo.ttftMs);
   }
 
   return {

@@ -15,8 +15,22 @@ export class RollingWindow {
     this.sum += value;
   }
 
+  /**
+   * Mean over the window counting one more value still being observed (a gap that is still open),
+   * so a worker whose statistic stopped updating because it is stuck does not look idle.
+   */
+  meanWith(now: number, pending: number): number {
+    const n = this.count(now);
+    return (this.sum + pending) / (n + 1);
+  }
+
   /** Mean over the window, or 0 with no samples (an idle worker has full slack). */
   mean(now: number): number {
+    const n = this.count(now);
+    return n > 0 ? this.sum / n : 0;
+  }
+
+  private count(now: number): number {
     const cutoff = now - this.windowMs;
     while (this.head < this.times.length && this.times[this.head] < cutoff) {
       this.sum -= this.values[this.head];
@@ -27,8 +41,7 @@ export class RollingWindow {
       this.values = this.values.slice(this.head);
       this.head = 0;
     }
-    const n = this.times.length - this.head;
-    return n > 0 ? this.sum / n : 0;
+    return this.times.length - this.head;
   }
 }
 
