@@ -31,3 +31,21 @@ test('the precompiled validator reports what a runtime-compiled one does', () =>
   assert.deepEqual(shape(standalone.errors), shape(compiled.errors!));
   assert.ok(standalone.errors.every((e: { parentSchema?: unknown }) => e.parentSchema !== undefined), 'verbose errors');
 });
+
+test('every property of the schema has a description (hover text)', () => {
+  const defs = (planSchema as { definitions: Record<string, { description?: string }> }).definitions;
+  const described = (node: { description?: string; $ref?: string }) =>
+    Boolean(node.description ?? (node.$ref ? defs[node.$ref.split('/').pop()!]?.description : undefined));
+  const missing: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (node === null || typeof node !== 'object') return;
+    const { properties } = node as { properties?: Record<string, { description?: string; $ref?: string }> };
+    // `if` conditions only test values; they are not properties a user sees.
+    if (properties && !path.endsWith('/if')) {
+      for (const [key, value] of Object.entries(properties)) if (!described(value)) missing.push(`${path}/${key}`);
+    }
+    for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
+  };
+  walk(planSchema, '');
+  assert.deepEqual(missing, []);
+});
