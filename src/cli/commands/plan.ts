@@ -98,7 +98,7 @@ function candidateRow(c: Candidate): string[] {
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
     `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
     c.colocated ? '—' : pct(p.localPrefillRatio),
-    c.estimate.objective.toFixed(3),
+    c.estimate.objective.toFixed(4),
   ];
 }
 
@@ -106,12 +106,22 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string): 
   let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
     `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
     `objective ${result.objective}\n\n`;
+  if (result.notes) text += result.notes.map((n) => `Note: ${n.replace(/\.$/, '')}.\n`).join('') + '\n';
   if (result.infeasibleReasons) {
     return text + 'No deployment can be recommended:\n' + result.infeasibleReasons.map((r) => `  - ${r}\n`).join('');
   }
   const best = result.candidates[0];
   text += `Recommended: ${formatDeployment(best.deployment)} (${best.gpus} GPUs), simulated SLO attainment ${pct(best.predicted.sloAttainment)}`;
-  text += result.maxRatePerSec !== undefined ? `, highest rate at the target ≈ ${result.maxRatePerSec.toFixed(2)} sessions/s\n\n` : '\n\n';
+  text +=
+    result.maxRatePerSec !== undefined
+      ? `, highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${result.maxRatePerSec.toFixed(2)} sessions/s` +
+        `${result.maxRateIsLowerBound ? ' (the most the planner measures: 4× the plan\'s rate)' : ''}\n\n`
+      : '\n\n';
+  if (best.predicted.sloAttainment < plan.slo.attainmentTarget) {
+    text +=
+      `Note: even the best deployment misses the ${pct(plan.slo.attainmentTarget)} target; raise planner.gpuBudget, ` +
+      'lower workload.arrival.ratePerSec, or relax the SLO.\n\n';
+  }
   text += table(
     ['#', 'Prefill', 'Decode', 'GPUs', 'Attain', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
     result.candidates.map(candidateRow),
@@ -167,7 +177,10 @@ function jsonResult(file: string, result: PlanResult): unknown {
     })),
     routerSettings: result.routerSettings,
     ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),
-    ...(result.maxRatePerSec !== undefined ? { maxRatePerSec: result.maxRatePerSec } : {}),
+    ...(result.maxRatePerSec !== undefined
+      ? { maxRatePerSec: result.maxRatePerSec, maxRateIsLowerBound: result.maxRateIsLowerBound === true }
+      : {}),
+    ...(result.notes ? { notes: result.notes } : {}),
     solver: result.solver,
     coefficientSimulations: result.coefficientSimulations,
     wallMs: result.wallMs,

@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SPEC_CODES } from '../../core/spec/index';
 import { validatePlanText } from '../../core/validate';
 import { readPlanReference } from '../planFiles';
+import { parseTrace } from '../../core/sim/workload';
 import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
@@ -26,18 +28,29 @@ export function validateFile(file: string, io: CliIo): FileReport {
   } catch (error) {
     return { file, diagnostics: [], error: readError(error) };
   }
-  const load = validatePlanText(text, { fileName: file, readReference: (ref) => readPlanReference(file, ref, io) });
+  const load = validatePlanText(text, {
+    fileName: file,
+    profileNames: builtInProfileNames(),
+    readReference: (ref) => readPlanReference(file, ref, io),
+  });
   const diagnostics = [...load.diagnostics];
   for (const ref of load.references) {
     if (ref.builtIn) continue; // built-in profiles ship with the tool
     const target = path.join(path.dirname(file), ref.path);
     let problem: string | undefined;
+    let content: string | undefined;
     if (!io.exists(target)) problem = 'does not exist';
     else {
       try {
-        io.readFile(target);
+        content = io.readFile(target);
       } catch (error) {
         problem = `cannot be read (${readError(error)})`;
+      }
+    }
+    if (content !== undefined && ref.kind === 'trace') {
+      // The trace's own problems, with its own line numbers, shown at the plan's `trace:` value.
+      for (const d of parseTrace(content).diagnostics) {
+        diagnostics.push({ ...d, message: `trace ${ref.path}: ${d.message}`, path: ref.jsonPath, range: ref.range });
       }
     }
     if (problem) {
@@ -51,6 +64,29 @@ export function validateFile(file: string, io: CliIo): FileReport {
     }
   }
   return { file, diagnostics };
+}
+
+let profileNamesCache: string[] | undefined | null = null;
+
+/**
+ * Names of the measured profiles installed with the tool (catalog/profiles/<name>.csv), so an
+ * unknown name gets "did you mean"; undefined when no catalog folder is found (names then go
+ * unchecked). This lists the tool's own files, not user input, hence plain fs rather than CliIo.
+ */
+export function builtInProfileNames(): string[] | undefined {
+  if (profileNamesCache !== null) return profileNamesCache;
+  profileNamesCache = undefined;
+  // dist/cli.js when bundled, src/cli/commands/validate.ts under tsx.
+  for (const root of [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', '..')]) {
+    const folder = path.join(root, 'catalog', 'profiles');
+    try {
+      profileNamesCache = fs.readdirSync(folder).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
+      break;
+    } catch {
+      // not here; try the next root
+    }
+  }
+  return profileNamesCache;
 }
 
 function readError(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { ClusterSpec, Deployment, Plan, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
+import type { ClusterSpec, Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
 import type { SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
@@ -16,6 +16,8 @@ export interface SimJob {
    * not fit the plan's cluster: the cluster is widened to hold it (only its node count changes).
    */
   widenCluster?: boolean;
+  /** Policy settings to run this job with (reordering window, α, β…), over the plan's own. */
+  policy?: Partial<Omit<PolicySpec, 'routing'>>;
 }
 
 export interface SimControl {
@@ -43,11 +45,16 @@ export interface Coefficient {
  * Load levels as divisors of the plan's rate: one replica carrying all of it, half, a third…
  * Rates above the plan's (divisors below 1) are only needed to search for the highest rate.
  */
-const DIVISORS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+const DIVISORS = [1, 2, 3, 4, 6, 8, 16, 32, 64, 128, 256, 512];
 const ABOVE_PLAN_RATE = [0.25, 0.5];
 
-/** Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K. */
-export const COEFFICIENT_SESSIONS = 120;
+/**
+ * Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K.
+ * The arrival window must still outlast a few sessions, or an overloaded replica looks fine.
+ */
+export const COEFFICIENT_WINDOW_SEC = 20;
+export const COEFFICIENT_MIN_SESSIONS = 40;
+export const COEFFICIENT_MAX_SESSIONS = 300;
 
 /** FNV-1a (64-bit) of a string, hex: the cache key of a simulation job. */
 export function contentHash(text: string): string {
@@ -89,7 +96,9 @@ export function coefficientJob(
   rate: number,
 ): SimJob {
   const seed = plan.workload.seed;
-  const sessions = Math.min(plan.workload.sessions ?? COEFFICIENT_SESSIONS, COEFFICIENT_SESSIONS);
+  const sessions = Math.round(
+    Math.min(COEFFICIENT_MAX_SESSIONS, Math.max(COEFFICIENT_MIN_SESSIONS, rate * COEFFICIENT_WINDOW_SEC)),
+  );
   const share = rate / plan.workload.arrival.ratePerSec;
   const [prefill, decode] = space.roles;
   const poolOf = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;
@@ -219,7 +228,8 @@ export class PlanCancelled extends Error {
 }
 
 /** The plan a job runs against: the plan itself, or with `widenCluster` enough nodes for the job's deployment. */
-export function planForJob(plan: Plan, job: SimJob): Plan {
+export function planForJob(basePlan: Plan, job: SimJob): Plan {
+  const plan = job.policy ? { ...basePlan, policy: { ...basePlan.policy, ...job.policy } } : basePlan;
   if (!job.widenCluster) return plan;
   const d = job.deployment;
   const sum = (groups: ReplicaGroup[]) => groups.reduce((n, g) => n + g.tp * g.dp, 0);

@@ -98,7 +98,7 @@ interface Formulation {
  */
 export function formulate(
   model: IlpModel,
-  stage: { minimise: 'badness' | 'gpus'; badnessBound?: number; gpuBound?: number },
+  stage: { minimise: 'badness' | 'gpus' | 'weighted'; weights?: { badness: number; gpus: number }; badnessBound?: number; gpuBound?: number },
   exclude: number[][] = [],
 ): Formulation {
   const rows: string[] = [];
@@ -198,7 +198,14 @@ export function formulate(
     rows.push(`${linear(terms)} >= ${1 - constant}`);
   });
 
-  const objective = stage.minimise === 'badness' ? 'W' : gpuTerms.length > 0 ? linear(gpuTerms) : '0 W';
+  const objective =
+    stage.minimise === 'badness'
+      ? 'W'
+      : stage.minimise === 'weighted' && stage.weights
+        ? linear([[stage.weights.badness, 'W'], ...gpuTerms.map(([c, v]): [number, string] => [c * stage.weights!.gpus, v])])
+        : gpuTerms.length > 0
+          ? linear(gpuTerms)
+          : '0 W';
   const lp = [
     'Minimize',
     ` obj: ${objective}`,
@@ -231,7 +238,7 @@ function readSolution(model: IlpModel, columns: Record<string, { Primal: number 
   return { counts, gpus, worstBadness: worst };
 }
 
-const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false, parallel: 'off', threads: 1 };
+const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false, parallel: 'off', threads: 1, mip_heuristic_run_feasibility_jump: false };
 
 /** Lexicographic solve: the primary objective, then the secondary one at the primary's optimum. */
 export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][] = []): IlpOutcome {
@@ -240,16 +247,20 @@ export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][
   if (!(usable('prefill') && usable('decode')) && !usable('colocated')) {
     return { status: 'Infeasible', variables: 0, constraints: 0 };
   }
-  const first = formulate(model, { minimise: primary }, exclude);
-  const r1 = highs.solve(first.lp, SOLVER_OPTIONS);
-  if (r1.Status !== 'Optimal') return { status: r1.Status, variables: first.variables, constraints: first.constraints };
-  const best = readSolution(model, r1.Columns);
-  const second =
+  // One solve, lexicographic through weights: both objectives take discrete values (badness
+  // thresholds at least `step` apart, whole GPUs), so the primary's weight can dominate every
+  // difference in the secondary, and a gap below the smallest step still proves optimality.
+  const badnessValues = [...new Set(model.options.flatMap((o) => o.levels.map((l) => l.badness)))].sort((x, y) => x - y);
+  const step = badnessValues.slice(1).reduce((m, v, i) => Math.min(m, v - badnessValues[i]), 1);
+  const maxBadness = badnessValues[badnessValues.length - 1] ?? 0;
+  const weights =
     primary === 'badness'
-      ? formulate(model, { minimise: 'gpus', badnessBound: best.worstBadness + 1e-9 }, exclude)
-      : formulate(model, { minimise: 'badness', gpuBound: best.gpus }, exclude);
-  const r2 = highs.solve(second.lp, SOLVER_OPTIONS);
-  const solution = r2.Status === 'Optimal' ? readSolution(model, r2.Columns) : best;
+      ? { badness: (2 * (model.gpuBudget + 1)) / step, gpus: 1, gap: 0.5 }
+      : { badness: 0.5 / (maxBadness + 1), gpus: 1, gap: Math.min(0.5, (0.5 / (maxBadness + 1)) * step) / 2 };
+  const first = formulate(model, { minimise: 'weighted', weights }, exclude);
+  const r1 = highs.solve(first.lp, { ...SOLVER_OPTIONS, mip_abs_gap: weights.gap });
+  if (r1.Status !== 'Optimal') return { status: r1.Status, variables: first.variables, constraints: first.constraints };
+  const solution = readSolution(model, r1.Columns);
   return { solution, status: 'Optimal', variables: first.variables, constraints: first.constraints };
 }
 

@@ -39,7 +39,13 @@ export interface PlannerOptions {
 }
 
 /** Uncached-token thresholds tried for conditional disaggregation (Dynamo/TRT-LLM max_local_prefill_length). */
-export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096, 8192];
+export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096];
+
+/** Bounds on the end-to-end runs, so that planning stays interactive (seconds, not minutes). */
+export const FULL_RUN_MAX_SESSIONS = 800;
+/** …but long enough that arrivals span this many seconds, where the plan asks for that many sessions. */
+export const FULL_RUN_WINDOW_SEC = 30;
+export const FULL_RUN_MAX_REPLICATIONS = 2;
 
 /** Memory fit of one replica from the perf model's memory plan. */
 export function perfModelFit(plan: Plan): FitCheck {
@@ -59,6 +65,17 @@ interface SolvedCandidate {
   solution: IlpSolution;
 }
 
+/**
+ * For the attainment objectives: the SLO miss share in whole percent first, and among equal misses
+ * the lower P95 latency (tenths of the SLO, weighted below one percent), so that spare GPUs go to
+ * latency headroom rather than being left idle when every shape already meets the SLO.
+ */
+function attainmentBadness(c: Coefficient): number {
+  const miss = Math.round((1 - c.sloAttainment) * 100) / 100;
+  const latency = Math.round(Math.min(c.p95OverSlo, 9.9) * 10) / 10;
+  return Math.round((miss + latency * 1e-3) * 1e4) / 1e4;
+}
+
 function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[], objective: PlannerObjective, rate: number): IlpModel {
   const target = plan.slo.attainmentTarget;
   const options: ReplicaOption[] = space.roles.flatMap((r) =>
@@ -72,7 +89,7 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
           badness:
             objective === 'min-p95-latency' || objective === 'min-gpus'
               ? Math.round(c.p95OverSlo * 1e4) / 1e4
-              : Math.round((1 - c.sloAttainment) * 1e4) / 1e4,
+              : attainmentBadness(c),
         }))
         .filter((l) => Number.isFinite(l.badness));
       return { role: r.role, tp: t.tp, pool: r.pool, maxReplicas: t.maxReplicas, levels };
@@ -108,15 +125,21 @@ function predictionOf(result: SimResult): CandidatePrediction {
 function rankKey(plan: Plan, objective: PlannerObjective, c: Candidate): number[] {
   const p = c.predicted;
   const unstable = p.unstable ? 1 : 0;
+  const worstP95 = Math.max(p.ttftP95Ms / plan.slo.ttftMs, p.itlP95Ms / plan.slo.itlMs);
+  // Headroom on both SLOs at once: a deployment that is faster on one and equal on the other wins.
+  const latencyLoad = p.ttftP95Ms / plan.slo.ttftMs + p.itlP95Ms / plan.slo.itlMs;
+  // Attainment in tenths of a percent: finer differences are noise, and at equal attainment the
+  // deployment with more latency headroom serves load growth better.
+  const attainment = Math.round(p.sloAttainment * 1000);
   switch (objective) {
     case 'min-p95-latency':
-      return [unstable, Math.max(p.ttftP95Ms / plan.slo.ttftMs, p.itlP95Ms / plan.slo.itlMs), c.gpus];
+      return [unstable, worstP95, c.gpus];
     case 'max-goodput':
-      return [unstable, -p.goodput, c.gpus];
+      return [unstable, -Math.round(p.goodput * 1000), latencyLoad, c.gpus];
     case 'min-gpus':
       return [p.sloAttainment >= plan.slo.attainmentTarget ? 0 : 1, c.gpus, -p.sloAttainment];
     default:
-      return [unstable, -p.sloAttainment, c.gpus];
+      return [unstable, -attainment, latencyLoad, c.gpus];
   }
 }
 
@@ -134,11 +157,15 @@ function layout(deployment: Deployment): Pick<Candidate, 'prefill' | 'decode' | 
 /** What stops every deployment from meeting the SLO even with a replica nearly idle. */
 function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   const reasons: string[] = [];
+  // Each TP's own lightest load: the nearest to idle that shape was measured at.
   const lightest = (role: Coefficient['role']) => {
     const mine = coefficients.filter((c) => c.role === role && !c.unstable);
     if (mine.length === 0) return undefined;
-    const lowRate = Math.min(...mine.map((c) => c.ratePerSec));
-    return mine.filter((c) => c.ratePerSec === lowRate);
+    const tps = [...new Set(mine.map((c) => c.tp))];
+    return tps.map((tp) => {
+      const atTp = mine.filter((c) => c.tp === tp);
+      return atTp.reduce((a, b) => (b.ratePerSec < a.ratePerSec ? b : a));
+    });
   };
   const best = (cs: Coefficient[] | undefined, pick: (c: Coefficient) => number) =>
     cs && cs.length > 0 ? cs.reduce((a, b) => (pick(b) < pick(a) ? b : a)) : undefined;
@@ -151,13 +178,13 @@ function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   if (!disaggregatedImpossible || !colocatedImpossible) return [];
   if (prefill && prefill.ttftP95Ms > plan.slo.ttftMs) {
     reasons.push(
-      `the TTFT SLO of ${plan.slo.ttftMs} ms is below physics: even a nearly idle prefill replica at TP ${prefill.tp} ` +
+      `the TTFT SLO of ${plan.slo.ttftMs} ms is below physics: even the fastest prefill replica (TP ${prefill.tp}, at the lightest load measured) ` +
         `has a P95 TTFT of ${prefill.ttftP95Ms.toFixed(0)} ms on this workload; raise slo.ttftMs or allow a larger TP.`,
     );
   }
   if (decode && decode.itlP95Ms > plan.slo.itlMs) {
     reasons.push(
-      `the ITL SLO of ${plan.slo.itlMs} ms is below physics: even a nearly idle decode replica at TP ${decode.tp} ` +
+      `the ITL SLO of ${plan.slo.itlMs} ms is below physics: even the fastest decode replica (TP ${decode.tp}, at the lightest load measured) ` +
         `has a P95 ITL of ${decode.itlP95Ms.toFixed(1)} ms; raise slo.itlMs or allow a larger TP.`,
     );
   }
@@ -193,7 +220,8 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   });
 
   const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
-  if (space.reasons.length > 0) return empty(space.reasons);
+  const notes = space.notes.length > 0 ? space.notes : undefined;
+  if (space.reasons.length > 0) return { ...empty(space.reasons), notes };
 
   const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control);
   coefficientSimulations += measured.simulated;
@@ -203,6 +231,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
 
   let rate = plan.workload.arrival.ratePerSec;
   let maxRatePerSec: number | undefined;
+  let maxRateIsLowerBound: boolean | undefined;
   const solve = (model: IlpModel, exclude: number[][] = []) => {
     const t0 = now();
     const out = solveIlp(deps.highs, model, exclude);
@@ -235,6 +264,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       ]);
     }
     maxRatePerSec = lo;
+    maxRateIsLowerBound = lo === hi;
     rate = lo;
   }
 
@@ -264,13 +294,18 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
 
   // End-to-end simulation of each candidate with the plan's routing policy and replications.
-  const fullJob = (deployment: Deployment, routing: RoutingSpec, ratePerSec = rate): SimJob => ({
+  const planSessions =
+    plan.workload.sessions ??
+    (plan.workload.durationSec !== undefined ? Math.round(plan.workload.durationSec * rate) : FULL_RUN_MAX_SESSIONS);
+  const fullSessions = (ratePerSec: number) =>
+    Math.max(1, Math.min(planSessions, FULL_RUN_MAX_SESSIONS, Math.max(200, Math.round(ratePerSec * FULL_RUN_WINDOW_SEC))));
+  const fullJob = (deployment: Deployment, routing: RoutingSpec, ratePerSec = rate, replications = plan.planner.replications): SimJob => ({
     deployment,
     routing,
     seed: plan.workload.seed,
     ratePerSec,
-    sessions: plan.workload.sessions,
-    replications: plan.planner.replications,
+    sessions: fullSessions(ratePerSec),
+    replications: Math.max(1, Math.min(replications, FULL_RUN_MAX_REPLICATIONS)),
   });
   const routingFor = (d: Deployment): RoutingSpec =>
     d.kind === 'colocated'
@@ -304,7 +339,14 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       { name: 'adaptive' },
       ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t })),
     ];
-    const sweep = await runCached(plan, routings.map((r) => fullJob(best.deployment, r)), deps.runSimulations, cache, control);
+    const sweep = await runCached(
+      plan,
+      // The adaptive run repeats the recommendation's own run when the plan routes adaptively.
+      routings.map((r) => fullJob(best.deployment, r, rate, r.name === 'adaptive' ? plan.planner.replications : 1)),
+      deps.runSimulations,
+      cache,
+      control,
+    );
     routings.forEach((routing, i) => {
       const m = sweep.results[i].metrics;
       routerSettings.push({
@@ -339,6 +381,8 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     routerSettings,
     rateSweep,
     maxRatePerSec,
+    maxRateIsLowerBound,
+    notes,
     solver,
     coefficientSimulations,
     wallMs: now() - started,

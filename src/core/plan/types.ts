@@ -56,9 +56,13 @@ export interface PlanResult {
   rateSweep?: { candidateRank: number; points: RateSweepPoint[] }[];
   /** Highest rate the budget serves at the attainment target (objective max-rate). */
   maxRatePerSec?: number;
+  /** The budget still met the target at the highest rate the planner measured (4× the plan's): the true maximum is higher. */
+  maxRateIsLowerBound?: boolean;
   solver: { status: string; ms: number; variables: number; constraints: number };
   coefficientSimulations: number;
   wallMs: number;
+  /** Adjustments the planner made to the plan's settings (budget capped, TP degrees skipped…). */
+  notes?: string[];
   /** Human-readable reasons when nothing feasible exists. */
   infeasibleReasons?: string[];
 }

@@ -1,3 +1,4 @@
+import { deepCopy } from './copy';
 import gpuEntries from '../../../catalog/gpus.json';
 import modelEntries from '../../../catalog/models.json';
 import workloadEntries from '../../../catalog/workloads.json';
@@ -53,7 +54,7 @@ function find<T>(table: { entry: T; names: string[] }[], name: string): T | unde
   const key = normalize(name);
   const hit = table.find((row) => row.names.includes(key));
   // Copies, so a caller that edits its plan cannot corrupt the catalog.
-  return hit ? (structuredClone(hit.entry) as T) : undefined;
+  return hit ? (deepCopy(hit.entry) as T) : undefined;
 }
 
 export function findGpu(name: string): GpuSpec | undefined {
@@ -69,15 +70,15 @@ export function findWorkloadProfile(name: string): WorkloadProfile | undefined {
 }
 
 export function listGpus(): GpuSpec[] {
-  return GPUS.map((row) => structuredClone(row.entry));
+  return GPUS.map((row) => deepCopy(row.entry));
 }
 
 export function listModels(): ModelSpec[] {
-  return MODELS.map((row) => structuredClone(row.entry));
+  return MODELS.map((row) => deepCopy(row.entry));
 }
 
 export function listWorkloadProfiles(): WorkloadProfile[] {
-  return WORKLOADS.map((row) => structuredClone(row.entry));
+  return WORKLOADS.map((row) => deepCopy(row.entry));
 }
 
 export const gpuNames = (): string[] => GPUS.map((row) => row.entry.name);

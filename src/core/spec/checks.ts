@@ -333,7 +333,8 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
   for (const key of DISTRIBUTION_KEYS) checkDistribution(w[key], `/workload/${key}`, key, report);
   const hasTrace = w.trace !== undefined;
   if (!hasTrace && w.profile === undefined) {
-    const missing = DISTRIBUTION_KEYS.filter((k) => w[k] === undefined);
+    // rounds may be left out: one round per session.
+    const missing = DISTRIBUTION_KEYS.filter((k) => k !== 'rounds' && w[k] === undefined);
     if (w.arrival?.ratePerSec === undefined) missing.unshift('arrival.ratePerSec' as never);
     if (missing.length > 0) {
       report('PDP042', '/workload', `the workload has no profile or trace, so it needs ${missing.join(', ')}; add them, or set 'profile' (${workloadProfileNames().join(', ')}) or 'trace'.`, {
@@ -356,16 +357,6 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
   }
   if (plan.workload.arrival.process === 'poisson' && plan.workload.arrival.cv !== undefined) {
     report('PDP046', '/workload/arrival/cv', "Poisson arrivals have a cv of 1, so 'cv' is ignored; set 'process: gamma' to use it, or remove it.");
-  }
-  if (!hasTrace) {
-    const wl = plan.workload;
-    const rounds = distributionMean(wl.rounds);
-    const context = distributionMean(wl.initialPromptTokens) + Math.max(0, rounds - 1) * distributionMean(wl.incrementalTokens) + rounds * distributionMean(wl.outputTokens);
-    if (Number.isFinite(context) && context > plan.model.maxContextTokens) {
-      report('PDP056', '/workload', `a typical session reaches about ${Math.round(context)} tokens of context, more than the ${plan.model.maxContextTokens} that ${plan.model.name} supports; shorten the sessions or pick a longer-context model.`, {
-        at: 'key',
-      });
-    }
   }
 }
 

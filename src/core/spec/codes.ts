@@ -39,7 +39,6 @@ export const SPEC_CODES = {
   PDP052: { severity: 'warning', title: 'prfaas without a separate prefill pool' },
   PDP053: { severity: 'warning', title: 'slack factor above 1' },
   PDP054: { severity: 'error', title: 'co-located serving with separate pools' },
-  PDP056: { severity: 'warning', title: 'typical session longer than the model context' },
   PDP060: { severity: 'info', title: 'variant identical to the plan' },
   PDP070: { severity: 'error', title: 'referenced file missing or unreadable' },
   PDP099: { severity: 'error', title: 'internal error of the validator (a bug; please report it)' },

@@ -19,7 +19,7 @@ export const DEFAULTS = {
     alpha: 0.9,
     beta: 0.9,
     maxDecodeBatch: 256,
-    maxBatchTokens: 8192,
+    maxBatchTokens: 16384,
   },
   routing: {
     maxLocalPrefillTokens: 1024,

@@ -12,6 +12,8 @@ export { SPEC_CODES } from './codes';
 export const MAX_PLAN_CHARS = 1024 * 1024;
 /** Deeper than any plan needs; bounds the work of every later stage. */
 export const MAX_PLAN_DEPTH = 32;
+/** Side-by-side comparison of more than this many variants is not readable anyway. */
+export const MAX_VARIANTS = 64;
 
 export interface LoadOptions {
   /** For messages only; the core never reads files. */
@@ -66,6 +68,11 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
       return result();
     }
     parsed = parseYaml(text, MAX_PLAN_DEPTH + 1);
+    if (parsed.tooDeepAt !== undefined) {
+      const at = parsed.tooDeepAt;
+      add('PDP003', '', `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`, toRange(parsed, [at, at + 1]));
+      return result();
+    }
     const doc = parsed.doc!;
     if (reportYamlErrors(parsed, add)) return result();
     if (parsed.depth > MAX_PLAN_DEPTH) {
@@ -95,13 +102,18 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     for (const issue of schemaIssues(raw)) addIssue(issue);
     checkNames(raw, '', report, references, options);
     const variants: Record<string, Raw> = isRecord(raw.variants) ? raw.variants : {};
+    if (Object.keys(variants).length > MAX_VARIANTS) {
+      add('PDP003', '/variants', `the plan has ${Object.keys(variants).length} variants; at most ${MAX_VARIANTS} are compared — split them over several plan files.`, rangeOf('/variants', 'key'));
+      return result();
+    }
     for (const [name, override] of Object.entries(variants)) {
       checkNames(override, `/variants/${escape(name)}`, report, references, options);
     }
     for (const ref of references) ref.range = rangeOf(ref.jsonPath);
     if (hasErrors(diagnostics)) return result();
 
-    const base = normalizeRaw(raw);
+    const { variants: _variants, ...withoutVariants } = raw;
+    const base = normalizeRaw(withoutVariants);
     const plan = resolvePlan(base);
     // Semantic checks see normalised data (`routing: x` became `routing: {name: x}`): report at the
     // nearest path the user actually wrote.
@@ -116,7 +128,7 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     const resolvedVariants: Record<string, Plan> = {};
     for (const [name, override] of Object.entries(variants)) {
       const variantPath = `/variants/${escape(name)}`;
-      const merged = mergeVariant(raw, override);
+      const merged = mergeVariant(base, override);
       // A variant's problem is shown where the variant says it, or on the variant's name when
       // it comes from the combination with the base plan.
       const variantReport: Report = (code, path, message, opts) => {
@@ -131,9 +143,9 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
         variantReport(issue.code, issue.path, issue.message, { at: issue.at === 'parent' ? 'key' : issue.at, fix: issue.fix });
       }
       if (diagnostics.slice(before).some((d) => d.severity === 'error')) continue;
-      const variantPlan = resolvePlan(normalizeRaw(merged));
+      const variantPlan = resolvePlan(merged);
       variantPlan.name = isRecord(override) && typeof override.name === 'string' ? override.name : name;
-      checkSemantics(variantPlan, normalizeRaw(merged), variantReport);
+      checkSemantics(variantPlan, merged, variantReport);
       if (isRecord(override) && Object.keys(override).filter((k) => k !== 'name').length === 0) {
         add('PDP060', variantPath, `variant '${name}' overrides nothing, so it repeats the plan; add the settings it should change, or remove it.`, rangeOf(variantPath, 'key'));
       }
@@ -167,11 +179,6 @@ function firstLine(parsed: ParsedYaml): [number, number] {
   return [start, end < 0 ? parsed.text.length : end];
 }
 
-/** The whole key at a duplicate-key error (yaml marks only its first character). */
-function keySpan(text: string, start: number): [number, number] {
-  const key = /^[^:\n]*/.exec(text.slice(start, start + 1000))?.[0].trimEnd() ?? '';
-  return [start, start + Math.max(1, key.length)];
-}
 
 function deepestRange(parsed: ParsedYaml): Range {
   let deepest: [number, number] = [0, 0];
@@ -199,19 +206,19 @@ const YAML_HINTS: Record<string, string> = {
 /** True when the YAML could not be read as one clean document. */
 function reportYamlErrors(parsed: ParsedYaml, add: (code: SpecCode, path: string, message: string, range: Range) => void): boolean {
   const errors = parsed.doc?.errors ?? [];
+  for (const span of parsed.duplicateKeys.slice(0, 50)) {
+    const key = parsed.text.slice(span[0], span[1]);
+    add('PDP002', '', `duplicate key '${key.length > 40 ? key.slice(0, 37) + '...' : key}': it appears twice in the same mapping; remove or rename one of them.`, toRange(parsed, span));
+  }
   for (const error of errors.slice(0, 50)) {
-    const span: [number, number] =
-      error.code === 'DUPLICATE_KEY' ? keySpan(parsed.text, error.pos[0]) : [error.pos[0], Math.max(error.pos[0], error.pos[1])];
+    const span: [number, number] = [error.pos[0], Math.max(error.pos[0], error.pos[1])];
     const range = toRange(parsed, span);
     const raw = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    if (error.code === 'DUPLICATE_KEY') {
-      const key = parsed.text.slice(span[0], span[1]);
-      add('PDP002', '', `duplicate key '${key.length > 40 ? key.slice(0, 37) + '...' : key}': it appears twice in the same mapping; remove or rename one of them.`, range);
-    } else if (error.code === 'MULTIPLE_DOCS') {
+    if (error.code === 'MULTIPLE_DOCS') {
       add('PDP004', '', "a plan file holds one YAML document; remove the '---' separator and what follows, or move it into another file.", range);
     } else {
       add('PDP001', '', `YAML syntax error: ${raw}; ${YAML_HINTS[error.code] ?? 'fix the YAML syntax here'}.`, range);
     }
   }
-  return errors.length > 0;
+  return errors.length > 0 || parsed.duplicateKeys.length > 0;
 }

@@ -1,3 +1,4 @@
+import { deepCopy } from './copy';
 import { findGpu, findModel, findWorkloadProfile } from './catalog';
 import { DEFAULTS } from './defaults';
 import { parseDeploymentSpec } from './deployment';
@@ -39,18 +40,28 @@ function named(key: 'preset' | 'profile' | 'name', value: string): Record<string
   return made;
 }
 
-/** Names become mappings: `model: X` → `{preset: X}`, `workload: X` → `{profile: X}`, `routing: X` → `{name: X}`. */
+/**
+ * Names become mappings: `model: X` → `{preset: X}`, `workload: X` → `{profile: X}`, `routing: X` →
+ * `{name: X}`. Copies only the containers it changes: raw data is never mutated downstream, so
+ * the rest is shared.
+ */
 export function normalizeRaw(raw: Raw): Raw {
   if (!isObject(raw)) return raw;
-  const out: Raw = structuredClone(raw);
+  const out: Raw = { ...raw };
   if (typeof out.model === 'string') out.model = named('preset', out.model);
   if (isObject(out.cluster)) {
+    out.cluster = { ...out.cluster };
+    for (const key of ['prefillPool', 'decodePool']) {
+      if (isObject(out.cluster[key])) out.cluster[key] = { ...out.cluster[key] };
+    }
     for (const pool of [out.cluster, out.cluster.prefillPool, out.cluster.decodePool]) {
       if (isObject(pool) && typeof pool.gpu === 'string') pool.gpu = named('preset', pool.gpu);
     }
   }
   if (typeof out.workload === 'string') out.workload = named('profile', out.workload);
-  if (isObject(out.policy) && typeof out.policy.routing === 'string') out.policy.routing = named('name', out.policy.routing);
+  if (isObject(out.policy) && typeof out.policy.routing === 'string') {
+    out.policy = { ...out.policy, routing: named('name', out.policy.routing) };
+  }
   return out;
 }
 
@@ -64,7 +75,11 @@ function replacesWhole(path: string[], value: unknown): boolean {
 
 const SYNTHETIC_WORKLOAD_KEYS = ['profile', 'rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'];
 
-/** A variant over the base: mappings merge key by key; lists, scalars, names and distributions replace. */
+/**
+ * A variant over the base: mappings merge key by key; lists, scalars, names and distributions
+ * replace. `base` is the normalised plan without its variants; the result is normalised too and
+ * shares unchanged parts with `base` (nothing downstream mutates raw data).
+ */
 export function mergeVariant(base: Raw, override: Raw): Raw {
   const merge = (target: Raw, patch: Raw, path: string[]): Raw => {
     if (!isObject(target) || !isObject(patch) || replacesWhole(path, patch)) return patch;
@@ -75,13 +90,12 @@ export function mergeVariant(base: Raw, override: Raw): Raw {
     return out;
   };
   const patch = normalizeRaw(override);
-  const merged = merge(normalizeRaw(base), patch, []);
-  delete merged.variants;
+  const merged = merge(base, patch, []);
   // A variant that replays a trace replaces the synthetic workload it inherited.
   if (isObject(patch?.workload) && patch.workload.trace !== undefined && isObject(merged.workload)) {
     for (const key of SYNTHETIC_WORKLOAD_KEYS) if (!(key in patch.workload)) delete merged.workload[key];
   }
-  return structuredClone(merged);
+  return merged;
 }
 
 export function totalGpus(pool: { gpusPerNode: number; nodes: number }): number {
@@ -91,7 +105,7 @@ export function totalGpus(pool: { gpusPerNode: number; nodes: number }): number 
 export function constantOr(value: Raw): Distribution | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return { kind: 'constant', value };
-  return structuredClone(value) as Distribution;
+  return deepCopy(value) as Distribution;
 }
 
 function resolveGpu(raw: Raw): GpuSpec {

@@ -20,6 +20,10 @@ export interface ParsedYaml {
   source: SourceMap;
   /** Deepest nesting met while indexing (walk stops at the limit). */
   depth: number;
+  /** Keys repeated within one mapping: the span of each repetition. */
+  duplicateKeys: [number, number][];
+  /** Set when flow brackets nest deeper than the limit: the offset of the first bracket too deep (not parsed). */
+  tooDeepAt?: number;
 }
 
 export function pointer(segments: readonly (string | number)[]): string {
@@ -52,10 +56,42 @@ export function displayPath(path: string): string {
 }
 
 export function parseYaml(text: string, maxDepth: number): ParsedYaml {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const source: SourceMap = { value: new Map(), key: new Map() };
-  const depth = indexNodes(doc.contents as Node | null, source, maxDepth);
-  return { text, doc, lineStarts: lineStarts(text), source, depth };
+  const starts = lineStarts(text);
+  // The parser recurses on flow collections: refuse absurd bracket nesting before it overflows.
+  const tooDeepAt = flowTooDeep(text, maxDepth * 2);
+  if (tooDeepAt !== undefined) return { text, lineStarts: starts, source, depth: Infinity, duplicateKeys: [], tooDeepAt };
+  // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const duplicateKeys: [number, number][] = [];
+  const depth = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
+  return { text, doc, lineStarts: starts, source, depth, duplicateKeys };
+}
+
+/** Offset of the first `[`/`{` nested deeper than `limit` (outside quotes and comments), if any. */
+function flowTooDeep(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let quote = 0;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      else if (c === 92 /* \\ */ && quote === 34) i++;
+      continue;
+    }
+    if (c === 35 /* # */ && (i === 0 || text.charCodeAt(i - 1) <= 32)) comment = true;
+    else if ((c === 34 || c === 39) && (i === 0 || ' \t[{,:'.includes(text[i - 1]))) quote = c;
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 function nodeRange(node: unknown): [number, number] | undefined {
@@ -64,7 +100,7 @@ function nodeRange(node: unknown): [number, number] | undefined {
 }
 
 /** Iterative, so deeply nested input cannot overflow the stack; returns the deepest level seen. */
-function indexNodes(root: Node | null, source: SourceMap, maxDepth: number): number {
+function indexNodes(root: Node | null, source: SourceMap, maxDepth: number, duplicateKeys: [number, number][]): number {
   if (!root) return 0;
   let deepest = 0;
   const stack: { node: unknown; path: string; depth: number }[] = [{ node: root, path: '', depth: 0 }];
@@ -75,14 +111,18 @@ function indexNodes(root: Node | null, source: SourceMap, maxDepth: number): num
     if (range) source.value.set(path, range);
     if (depth >= maxDepth) continue;
     if (isMap(node)) {
+      const seen = new Set<string>();
       for (const item of node.items) {
         if (!isPair(item)) continue;
         const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
-        const childPath = path + '/' + key.replace(/~/g, '~0').replace(/\//g, '~1');
         const keyRange = nodeRange(item.key);
-        if (keyRange && !source.key.has(childPath)) source.key.set(childPath, keyRange);
-        // The first occurrence of a duplicated key wins, as in toJS.
-        if (source.value.has(childPath)) continue;
+        if (seen.has(key)) {
+          if (keyRange) duplicateKeys.push(keyRange);
+          continue;
+        }
+        seen.add(key);
+        const childPath = path + '/' + key.replace(/~/g, '~0').replace(/\//g, '~1');
+        if (keyRange) source.key.set(childPath, keyRange);
         if (item.value) stack.push({ node: item.value, path: childPath, depth: depth + 1 });
         else if (keyRange) source.value.set(childPath, [keyRange[1], keyRange[1]]);
       }

