@@ -32,6 +32,7 @@ export interface Point {
   turn2plus: number;
   ttftP90Ms: number;
   turn2plusTtftP50Ms: number;
+  turn2plusTtftMeanMs: number;
   turn2plusTtftP90Ms: number;
   itlMeanMs: number;
   localPrefillRatio: number;
@@ -57,6 +58,7 @@ function toPoint(ratePerSec: number, runs: SimResult[]): Point {
     turn2plus: mean(runs, (r) => r.metrics.turn2plus.sloAttainment),
     ttftP90Ms: mean(runs, (r) => r.metrics.ttftMs.p90),
     turn2plusTtftP50Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p50),
+    turn2plusTtftMeanMs: mean(runs, (r) => r.metrics.turn2plus.ttftMs.mean),
     turn2plusTtftP90Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p90),
     itlMeanMs: mean(runs, (r) => r.metrics.itlMs.mean),
     localPrefillRatio: mean(runs, (r) => r.metrics.localPrefillRatio),
@@ -123,14 +125,24 @@ export class Runner {
     const base = Math.max(0.05, plan.workload.arrival.ratePerSec);
     let rates = [-3, -2, -1, 0, 1, 2, 3, 4].map((k) => base * 2 ** k);
     let low = 0;
-    let high = rates[rates.length - 1];
-    for (let round = 0; round < 4; round++) {
+    let high = Infinity;
+    for (let round = 0; round < 7 && high === Infinity; round++) {
+      // Keep doubling until some rate misses: a knee beyond the first grid is still a knee.
       const points = await this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
       for (const p of points) {
         if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
         else high = Math.min(high, p.ratePerSec);
       }
-      if (high <= low) high = low * 1.25;
+      rates = [1, 2, 3].map((k) => rates[rates.length - 1] * 2 ** k);
+    }
+    if (high === Infinity) return low;
+    rates = [1, 2, 3].map((i) => low + ((high - low) * i) / 4);
+    for (let round = 0; round < 3; round++) {
+      const points = await this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
+      for (const p of points) {
+        if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
+        else high = Math.min(high, p.ratePerSec);
+      }
       rates = [1, 2, 3].map((i) => low + ((high - low) * i) / 4);
     }
     return (low + high) / 2;
