@@ -146,7 +146,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   const split = formatRecommended(result.recommended);
   const best = result.candidates[0];
   const root = el('main', { 'data-panel': 'plan' });
-  root.append(header(`Plan: ${context.planName}`, `${context.fileName} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, post));
+  root.append(header(`Plan: ${context.planName}`, `${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, post));
   if (result.candidates.length === 0) {
     root.append(section('No feasible deployment', el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r)))));
     return { root, draws };

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main';
+import { validatePlanText } from '../../src/core/validate';
 import { captureIo } from '../helpers/io';
 
 const FIXTURES = 'test/fixtures/perf';
@@ -106,9 +107,19 @@ test('usage errors and unreadable files exit 2 with a message', async () => {
   assert.match(broken.stderr, /has errors/);
 });
 
-test('a built-in profile that is not installed is a warning, not a crash', async () => {
-  const plan = files[`${FIXTURES}/llama70b-h100.pdplan.yaml`] + 'perf:\n  profile: NoSuchBuiltInProfile\n';
+test('a built-in profile that is not installed is a warning, not a crash', () => {
+  // Installed names come from catalog/profiles; a copy of pdplan without the file itself still validates.
+  const plan = files[`${FIXTURES}/llama70b-h100.pdplan.yaml`] + 'perf:\n  profile: h100-llama-3.1-70b\n';
+  const load = validatePlanText(plan, { fileName: 'builtin.pdplan.yaml', profileNames: ['h100-llama-3.1-70b'], readReference: () => undefined });
+  assert.ok(load.plan, 'the plan still loads');
+  const missing = load.diagnostics.find((d) => d.code === 'PDP108');
+  assert.equal(missing?.severity, 'warning');
+  assert.match(missing?.message ?? '', /built-in profile catalog\/profiles\/h100-llama-3\.1-70b\.csv is not installed/);
+});
+
+test('an unknown built-in profile name is an error with a suggestion', async () => {
+  const plan = files[`${FIXTURES}/llama70b-h100.pdplan.yaml`] + 'perf:\n  profile: h100-llama-3.1-70c\n';
   const io = captureIo({ 'builtin.pdplan.yaml': plan });
-  assert.equal(await main(['validate', 'builtin.pdplan.yaml'], io), 0);
-  assert.match(io.stdout, /warning PDP108: the built-in profile catalog\/profiles\/NoSuchBuiltInProfile\.csv is not installed/);
+  assert.equal(await main(['validate', 'builtin.pdplan.yaml'], io), 1);
+  assert.match(io.stdout, /error PDP023: .*h100-llama-3\.1-70b/);
 });

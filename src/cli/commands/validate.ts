@@ -63,6 +63,8 @@ export function validateFile(file: string, io: CliIo): FileReport {
       });
     }
   }
+  // Compiler order: by position in the file (stable, so same-place findings keep their order).
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return { file, diagnostics };
 }
 
