@@ -52,6 +52,7 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
   const colocated = await run.bestLayout(plan, coloc, COLOCATED, anchor);
   const continuum = await run.bestLayout(plan, coloc, CONTINUUM, anchor);
   // AMPD's planner chooses among disaggregated layouts (§5); co-located ones are the baselines' space.
+  log(`  baselines tuned at ${anchor}/s; planning`);
   const planned = await planForReport({
     ...plan,
     planner: { ...plan.planner, includeColocated: false },
@@ -69,6 +70,7 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
     // Remote routing on AMPD's own deployment separates the routing gain from the deployment gain.
     ['remote on the planned deployment', adaptiveDeployment, REMOTE],
   ];
+  log(`  sweeping ${runs.length} curves`);
   const all = await run.measure(plan, runs.flatMap(([, deployment, variant]) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
   const curves: Record<string, Point[]> = Object.fromEntries(runs.map(([label], i) => [label, all.slice(i * rates.length, (i + 1) * rates.length)]));
 
@@ -170,7 +172,10 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   const examples = join(root, 'examples');
+  const onlyIndex = args.indexOf('--only');
+  const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
   const ampdFiles = ['toolbench', 'hotpotqa', 'dureader', 'gaia']
+    .filter((w) => only === undefined || w === only)
     .map((w) => readdirSync(examples).find((f) => f.startsWith(w) && f.endsWith('.pdplan.yaml')))
     .filter((f): f is string => f !== undefined)
     .map((f) => join(examples, f));
