@@ -790,8 +790,14 @@ export function runEngine(input: EngineInput): EngineOutput {
         const link = e.link;
         if (e.version !== link.version) break;
         advanceLink(link);
-        const doneNow = link.active.filter((t) => t.remainingMs <= 1e-9);
-        link.active = link.active.filter((t) => t.remainingMs > 1e-9);
+        // This check was scheduled for the transfer closest to done, so that one finishes now even
+        // when rounding at large clock values leaves a sliver (which would otherwise re-schedule
+        // itself at the same instant forever).
+        let least = Infinity;
+        for (const t of link.active) least = Math.min(least, t.remainingMs);
+        const finishing = Math.max(1e-9, least + 1e-9);
+        const doneNow = link.active.filter((t) => t.remainingMs <= finishing);
+        link.active = link.active.filter((t) => t.remainingMs > finishing);
         scheduleLink(link);
         for (const t of doneNow) t.done();
         break;
