@@ -19,6 +19,8 @@ export interface AmpdCase {
   curves: Record<string, Point[]>;
   planner: PlannerSummary;
   remoteLayouts: Array<{ layout: string; sloAttainment: number }>;
+  /** Said when the remote baseline never fell to 50% within the rates simulated. */
+  kneeNote: string;
 }
 
 interface Labelled {
@@ -90,7 +92,7 @@ export function writeReport(data: ReportData, docs: string): string {
     '## What we had to choose',
     '',
     '- **SLOs.** The AMPD paper does not print its SLO values in the text we have, so each example plan states its own TTFT and ITL SLO (listed per case below), chosen to sit near the latency the hardware reaches at moderate load: tight enough that queueing matters, loose enough that an idle system meets them.',
-    '- **Rates.** Absolute rates depend on our performance model, so instead of copying the paper\'s axes each sweep is anchored on the rate where the tuned Dynamo-style baseline (`remote`) falls to 50% attainment ("knee"), and runs from 0.4× to 1.7× of it.',
+    '- **Rates.** Absolute rates depend on our performance model, so instead of copying the paper\'s axes each sweep is anchored on the rate where the tuned Dynamo-style baseline (`remote`) falls to 50% attainment ("knee"), and runs from 0.4× to 1.7× of it. Each run\'s sessions arrive over three mean session lengths, so a higher rate is a heavier steady load, not a shorter burst.',
     '- **Baselines are tuned** as the paper does (§7.1): every single-TP-per-role layout that uses the whole budget is simulated at the anchor rate and the best is kept for `remote`, `colocated` and `continuum`. `adaptive` runs on the deployment our planner recommends.',
     '- **Workloads.** Synthetic sessions drawn around the means of the paper\'s Table 1 (rounds, prefill and decode lengths); the paper replays recorded traces we do not have.',
     '',
@@ -148,7 +150,7 @@ export function writeReport(data: ReportData, docs: string): string {
         ],
       ),
       '',
-      `Adaptive is at or above every baseline (within 1 point) at ${wins} of ${adaptive.length} rates.`,
+      `Adaptive is at or above every baseline (within 1 point) at ${wins} of ${adaptive.length} rates.${c.kneeNote ? ' ' + c.kneeNote : ''}`,
       '',
       '**Planner.** ' + c.planner.text,
       '',
