@@ -1,35 +1,11 @@
 // Throughput of the performance model: the simulator calls it millions of times per run.
 import { createPerfModel, parseProfile } from '../src/core/perf';
-import type { GpuSpec, LinkSpec, ModelSpec } from '../src/core/spec/types';
+import { H100, IB_400G, LLAMA_70B, MIXTRAL_8X7B, NVLINK } from '../test/unit/perf/specs';
 import { printComparisons } from './perfPublished';
 
-const LLAMA_70B: ModelSpec = {
-  name: 'llama-3.1-70b',
-  layers: 80,
-  hiddenSize: 8192,
-  attentionHeads: 64,
-  kvHeads: 8,
-  headDim: 128,
-  ffnSize: 28672,
-  vocabSize: 128256,
-  gatedMlp: true,
-  weightDtype: 'bf16',
-  kvDtype: 'bf16',
-  maxContextTokens: 131072,
-};
-const MIXTRAL: ModelSpec = {
-  ...LLAMA_70B,
-  name: 'mixtral-8x7b',
-  layers: 32,
-  hiddenSize: 4096,
-  attentionHeads: 32,
-  ffnSize: 14336,
-  vocabSize: 32000,
-  moe: { experts: 8, activeExperts: 2, expertFfnSize: 14336, sharedExperts: 0, denseLayers: 0 },
-};
-const H100: GpuSpec = { name: 'h100', memoryGB: 80, bf16Tflops: 989, fp8Tflops: 1979, hbmBandwidthGBps: 3350, nvlinkBandwidthGBps: 450 };
-const NVLINK: LinkSpec = { bandwidthGBps: 450, latencyUs: 3 };
-const NIC: LinkSpec = { bandwidthGBps: 50, latencyUs: 10 };
+// The same published specs the perf unit tests use.
+const MIXTRAL = MIXTRAL_8X7B;
+const NIC = IB_400G;
 
 function profileText(): string {
   const rows = ['# pdplan-profile v1', 'op,tp,history,tokens,batch,context,ms'];

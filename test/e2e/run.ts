@@ -274,12 +274,28 @@ async function main(): Promise<void> {
     await tryCommand(page, 'View: Toggle Maximize Editor Group');
     await shot(page, 'comparison-panel-dark');
 
+    // 5. Simulate Deployment on the plan's own `deployment:` opens the simulation panel.
+    await tryCommand(page, 'View: Toggle Maximize Editor Group');
+    await page.locator('.tab', { hasText: 'compare.pdplan.yaml' }).first().click();
+    await runCommand(page, 'PD Planner: Simulate Deployment');
+    const simFrame = await panelFrame(page, 'simulation');
+    const simulated = (await simFrame.locator('[data-testid="deployment"]').innerText()).trim();
+    if (simulated !== 'P:2x1,D:1x1') throw new Error(`the simulation panel shows '${simulated}', expected the plan's P:2x1,D:1x1`);
+    const simCharts = await waitFor('simulation charts to draw', async () => {
+      const c = await drawnCharts(simFrame);
+      return c.total >= 5 && c.drawn === c.total ? c : undefined;
+    });
+    log(`simulation panel: ${simulated}, ${simCharts.drawn}/${simCharts.total} charts drawn`);
+    await shot(page, 'simulation-panel-dark');
+
     // Light theme: the same views, recoloured from the theme variables.
     await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
     await waitFor('the light theme', async () => (await page!.locator('.monaco-workbench.vs').count()) > 0, 30_000);
     await page.waitForTimeout(1000);
+    await shot(page, 'simulation-panel-light');
+    await page.locator('.tab', { hasText: 'Compare · ' }).first().click();
+    await page.waitForTimeout(800);
     await shot(page, 'comparison-panel-light');
-    await tryCommand(page, 'View: Toggle Maximize Editor Group');
     await page.locator('.tab', { hasText: 'Plan · ' }).first().click();
     await tryCommand(page, 'View: Toggle Maximize Editor Group');
     await page.waitForTimeout(800);

@@ -144,20 +144,34 @@ function checkDeploymentShape(value: unknown, path: string, report: Report): voi
   }
 }
 
-/** Mean of a distribution, for rough physical checks (a typical session). */
-export function distributionMean(d: Distribution): number {
-  switch (d.kind) {
+/**
+ * Mean of a workload distribution, clipped to its bounds: the "typical" size the physical checks,
+ * the performance model's memory plan and the planner use. Clipping the mean rather than
+ * integrating the truncated distribution is an approximation, good enough for that.
+ */
+export function distributionMean(distribution: Distribution): number {
+  switch (distribution.kind) {
     case 'constant':
-      return d.value;
+      return distribution.value;
     case 'uniform':
-      return (d.min + d.max) / 2;
+      return (distribution.min + distribution.max) / 2;
     case 'empirical': {
-      const weights = d.weights ?? d.values.map(() => 1);
-      const total = weights.reduce((a, b) => a + b, 0);
-      return total > 0 ? d.values.reduce((sum, v, i) => sum + v * (weights[i] ?? 0), 0) / total : NaN;
+      const { values, weights } = distribution;
+      let sum = 0;
+      let total = 0;
+      for (let i = 0; i < values.length; i++) {
+        const weight = weights?.[i] ?? 1;
+        sum += values[i] * weight;
+        total += weight;
+      }
+      return total > 0 ? sum / total : 0;
     }
-    default:
-      return d.mean;
+    default: {
+      let mean = distribution.mean;
+      if (distribution.min !== undefined) mean = Math.max(mean, distribution.min);
+      if (distribution.max !== undefined) mean = Math.min(mean, distribution.max);
+      return mean;
+    }
   }
 }
 
