@@ -32,6 +32,7 @@ export interface Point {
   turn2plus: number;
   ttftP90Ms: number;
   turn2plusTtftP50Ms: number;
+  turn2plusTtftMeanMs: number;
   turn2plusTtftP90Ms: number;
   itlMeanMs: number;
   localPrefillRatio: number;
@@ -57,6 +58,7 @@ function toPoint(ratePerSec: number, runs: SimResult[]): Point {
     turn2plus: mean(runs, (r) => r.metrics.turn2plus.sloAttainment),
     ttftP90Ms: mean(runs, (r) => r.metrics.ttftMs.p90),
     turn2plusTtftP50Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p50),
+    turn2plusTtftMeanMs: mean(runs, (r) => r.metrics.turn2plus.ttftMs.mean),
     turn2plusTtftP90Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p90),
     itlMeanMs: mean(runs, (r) => r.metrics.itlMs.mean),
     localPrefillRatio: mean(runs, (r) => r.metrics.localPrefillRatio),
@@ -81,14 +83,39 @@ export class Runner {
     return pool;
   }
 
-  sessionsFor(plan: Plan): number {
-    return Math.max(60, Math.round(this.settings.rounds / Math.max(1, distributionMean(plan.workload.rounds))));
+  /**
+   * Sessions for a run at `ratePerSec`: arrivals over a fixed window of three mean session lengths
+   * (rounds × (tool wait + 1 s of service)), so a higher rate is a heavier steady load rather than
+   * the same sessions in a shorter burst. Capped at six times the base count to bound the cost;
+   * `maxSteadyRate` is where the cap starts to bite.
+   */
+  private windowSec(plan: Plan): number {
+    const w = plan.workload;
+    return 3 * distributionMean(w.rounds) * (distributionMean(w.toolLatencyMs) / 1000 + 1);
+  }
+
+  private maxSessions(plan: Plan): number {
+    return 6 * Math.max(60, this.settings.rounds / Math.max(1, distributionMean(plan.workload.rounds)));
+  }
+
+  maxSteadyRate(plan: Plan): number {
+    return this.maxSessions(plan) / this.windowSec(plan);
+  }
+
+  sessionsFor(plan: Plan, ratePerSec: number): number {
+    return Math.round(Math.min(this.maxSessions(plan), Math.max(60, ratePerSec * this.windowSec(plan))));
   }
 
   async measure(plan: Plan, requests: Request[], seeds = this.settings.seeds): Promise<Point[]> {
-    const sessions = this.sessionsFor(plan);
     const jobs: SimJob[] = requests.flatMap((r) =>
-      seeds.map((seed) => ({ deployment: r.deployment, routing: r.variant.routing, policy: r.variant.policy, seed, ratePerSec: r.ratePerSec, sessions })),
+      seeds.map((seed) => ({
+        deployment: r.deployment,
+        routing: r.variant.routing,
+        policy: r.variant.policy,
+        seed,
+        ratePerSec: r.ratePerSec,
+        sessions: this.sessionsFor(plan, r.ratePerSec),
+      })),
     );
     this.simulations += jobs.length;
     const results = await this.pool(plan).runSimulations(jobs);
@@ -118,22 +145,29 @@ export class Runner {
    * The arrival rate at which `variant` on `deployment` falls to 50% attainment: a geometric grid
    * run in parallel, then three rounds of refinement inside the bracketing pair.
    */
-  async halfAttainmentRate(plan: Plan, deployment: Deployment, variant: PolicyVariant): Promise<number> {
+  async halfAttainmentRate(plan: Plan, deployment: Deployment, variant: PolicyVariant): Promise<{ rate: number; reached: boolean }> {
     const seed = this.settings.seeds.slice(0, 1);
-    const base = Math.max(0.05, plan.workload.arrival.ratePerSec);
-    let rates = [-3, -2, -1, 0, 1, 2, 3, 4].map((k) => base * 2 ** k);
+    const cap = this.maxSteadyRate(plan);
+    // A geometric grid up to the highest rate a run can hold steadily, then refinement in the bracket.
+    const rates = Array.from({ length: 10 }, (_, k) => cap / 2 ** (9 - k));
     let low = 0;
-    let high = rates[rates.length - 1];
-    for (let round = 0; round < 4; round++) {
-      const points = await this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
-      for (const p of points) {
+    let high = Infinity;
+    const points = await this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
+    for (const p of points) {
+      if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
+      else high = Math.min(high, p.ratePerSec);
+    }
+    if (high === Infinity) return { rate: cap, reached: false };
+    if (low >= high) low = 0;
+    for (let round = 0; round < 3; round++) {
+      const inner = [1, 2, 3].map((i) => low + ((high - low) * i) / 4);
+      const refined = await this.measure(plan, inner.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
+      for (const p of refined) {
         if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
         else high = Math.min(high, p.ratePerSec);
       }
-      if (high <= low) high = low * 1.25;
-      rates = [1, 2, 3].map((i) => low + ((high - low) * i) / 4);
     }
-    return (low + high) / 2;
+    return { rate: (low + high) / 2, reached: true };
   }
 
   async close(): Promise<void> {
