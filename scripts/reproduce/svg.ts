@@ -30,7 +30,7 @@ export interface BarChartOptions {
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-const MARGIN = { left: 64, right: 16, top: 36, bottom: 84 };
+const MARGIN = { left: 64, right: 16, top: 36, bottom: 96 };
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
@@ -87,18 +87,23 @@ function axes(
   return out;
 }
 
+/** Legend entries flow left to right and wrap, each as wide as its label. */
 function legend(labels: string[], y: number, width: number, dashed: boolean[] = []): string[] {
   const out: string[] = [];
-  const itemWidth = Math.max(120, Math.min(220, (width - MARGIN.left) / Math.max(1, labels.length)));
-  const perRow = Math.max(1, Math.floor((width - MARGIN.left) / itemWidth));
+  let x = MARGIN.left;
+  let rowY = y;
   labels.forEach((label, i) => {
-    const x = MARGIN.left + (i % perRow) * itemWidth;
-    const rowY = y + Math.floor(i / perRow) * 16;
+    const itemWidth = 34 + label.length * 6.2;
+    if (x + itemWidth > width - MARGIN.right && x > MARGIN.left) {
+      x = MARGIN.left;
+      rowY += 16;
+    }
     const colour = PALETTE[i % PALETTE.length];
     out.push(
       `<line x1="${x}" x2="${x + 18}" y1="${rowY - 4}" y2="${rowY - 4}" stroke="${colour}" stroke-width="2.5"${dashed[i] ? ' stroke-dasharray="5 3"' : ''}/>`,
       `<text x="${x + 24}" y="${rowY}">${escapeXml(label)}</text>`,
     );
+    x += itemWidth;
   });
   return out;
 }
@@ -133,7 +138,7 @@ export function lineChart(options: LineChartOptions): string {
   body.push(
     ...legend(
       options.series.map((s) => s.label),
-      height - 28,
+      height - 44,
       width,
       options.series.map((s) => Boolean(s.dashed)),
     ),
@@ -164,6 +169,6 @@ export function barChart(options: BarChartOptions): string {
       );
     });
   });
-  body.push(...legend(options.groups.map((g) => g.label), height - 28, width));
+  body.push(...legend(options.groups.map((g) => g.label), height - 44, width));
   return frame(width, height, options.title, body);
 }
