@@ -40,6 +40,9 @@ if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
     cd "$CODE_SERVER_DIR"
     export PATH="$(dirname "$NODE24_BIN"):$PATH"
     export npm_config_nodedir="$NODE24_HEADERS"
+    # Under `npm run test:e2e` the outer npm (Node 20) exports its user agent, which the inner npm
+    # would inherit, and code-server's postinstall reads the Node version from it.
+    unset npm_config_user_agent
     npm install --no-audit --no-fund --no-save --prefix . "code-server@$CODE_SERVER_VERSION" >/dev/null
   )
   touch "$CODE_SERVER_DIR/.installed"
