@@ -12,6 +12,9 @@ import { SimPool } from '../../src/workers/pool';
 /** The bundled worker: `npm run reproduce` builds before it runs. */
 export const WORKER_SCRIPT = path.join(__dirname, '..', '..', 'dist', 'simWorker.js');
 
+/** Shortest arrival window of a run: long enough for queues to show whether they settle. */
+const MIN_WINDOW_SEC = 120;
+
 export interface RunSettings {
   /** Rounds per simulation; sessions = rounds / mean rounds per session, so long sessions cost the same. */
   rounds: number;
@@ -84,14 +87,14 @@ export class Runner {
   }
 
   /**
-   * Sessions for a run at `ratePerSec`: arrivals over a fixed window of three mean session lengths
-   * (rounds × (tool wait + 1 s of service)), so a higher rate is a heavier steady load rather than
-   * the same sessions in a shorter burst. Capped at six times the base count to bound the cost;
+   * Sessions for a run at `ratePerSec`: arrivals over a fixed window of at least two minutes and
+   * three mean session lengths (rounds × (tool wait + 1 s of service)), so a higher rate is a
+   * heavier steady load rather than the same sessions in a shorter burst. Capped at six times the base count to bound the cost;
    * `maxSteadyRate` is where the cap starts to bite.
    */
   private windowSec(plan: Plan): number {
     const w = plan.workload;
-    return 3 * distributionMean(w.rounds) * (distributionMean(w.toolLatencyMs) / 1000 + 1);
+    return Math.max(MIN_WINDOW_SEC, 3 * distributionMean(w.rounds) * (distributionMean(w.toolLatencyMs) / 1000 + 1));
   }
 
   private maxSessions(plan: Plan): number {

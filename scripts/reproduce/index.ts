@@ -95,6 +95,7 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
     curves,
     planner: planned.summary,
     kneeNote,
+    anchorSessions: run.sessionsFor(plan, anchor),
     remoteLayouts: remote.tried,
   };
 }
