@@ -59,8 +59,6 @@ interface PrefillTask extends PrefillTaskView {
   routedMs: number;
   estimatedMs: number;
   postponed: number;
-  /** Tokens to write back to the decode worker after a remote prefill. */
-  writeBackTokens: number;
 }
 
 interface ActiveRound {
@@ -462,7 +460,6 @@ export function runEngine(input: EngineInput): EngineOutput {
       incremental: s.roundIndex > 0 && !recompute,
       estimatedMs: 0,
       postponed: 0,
-      writeBackTokens: newTokens,
     };
     route(task);
     return true;
@@ -507,7 +504,7 @@ export function runEngine(input: EngineInput): EngineOutput {
         prefillMs: prefillCost(w.perf, task.historyTokens, task.newTokens, w.tp),
         transferMs:
           transferEstimate(task.historyTokens, d.place, w.place, d.tp, w.tp) +
-          transferEstimate(task.writeBackTokens, w.place, d.place, w.tp, d.tp),
+          transferEstimate(task.newTokens, w.place, d.place, w.tp, d.tp),
         queueLength: w.queue.length,
         windowTtftMs: w.ttftWindow.mean(now),
       })),
@@ -566,7 +563,8 @@ export function runEngine(input: EngineInput): EngineOutput {
     w.busy = false;
     w.served += 1;
     const d = task.session.decode;
-    transfer(task.writeBackTokens, w.place, d.place, w.tp, d.tp, () => {
+    // The write-back carries exactly the KV the prefill computed.
+    transfer(task.newTokens, w.place, d.place, w.tp, d.tp, () => {
       // The prefill worker's TTFT statistic reflects its own load: time since the task reached it.
       w.ttftWindow.record(now, now - task.routedMs);
       firstToken(task);

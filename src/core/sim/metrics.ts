@@ -20,16 +20,14 @@ function itlOf(round: RoundRecord, statistic: Plan['slo']['itlStatistic']): numb
   }
 }
 
-function attainmentOf(output: EngineOutput, plan: Plan, warmup: number): number {
-  return computeMetrics([output], plan, warmup).sloAttainment;
-}
-
 /**
  * Metrics exactly as DESIGN.md defines them, pooled over replications. Sessions before `warmup`
  * (by arrival) are left out; sessions a stopped run never finished count as missing the SLO.
  */
 export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: number): SimMetrics {
   const slo = plan.slo;
+  const attainment = (sessionsMet: number, sessionCount: number, roundsMetCount: number, roundCount: number) =>
+    slo.scope === 'round' ? (roundCount ? roundsMetCount / roundCount : 0) : sessionCount ? sessionsMet / sessionCount : 0;
   const ttfts: number[] = [];
   const itls: number[] = [];
   const e2e: number[] = [];
@@ -50,7 +48,10 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: numb
   let inSystemMs = 0;
   let totalMs = 0;
   let arrivals = 0;
+  /** Attainment of each replication on its own, for the interval across them. */
+  const perReplication: number[] = [];
   for (const out of outputs) {
+    const before = { sessions, met, roundsMet, roundsTotal };
     const measured = out.sessions.filter((s) => s.order >= warmup);
     const firstArrival = measured.length ? measured[0].arrivalMs : 0;
     spanMs += Math.max(1, out.endMs - firstArrival);
@@ -106,6 +107,7 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: numb
       roundsTotal += Math.max(sessionRounds, plannedRounds);
       if (allMet) met += 1;
     }
+    perReplication.push(attainment(met - before.met, sessions - before.sessions, roundsMet - before.roundsMet, roundsTotal - before.roundsTotal));
   }
   const turnMetrics = (b: typeof turn.t1): TurnMetrics => ({
     sloAttainment: b.total ? b.met / b.total : 0,
@@ -133,11 +135,11 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: numb
       maxQueueLength: d.maxQueue,
     })),
   ];
-  const attainment = slo.scope === 'round' ? (roundsTotal ? roundsMet / roundsTotal : 0) : sessions ? met / sessions : 0;
+  const overall = attainment(met, sessions, roundsMet, roundsTotal);
   const metrics: SimMetrics = {
     sessions,
     completedSessions: completed,
-    sloAttainment: attainment,
+    sloAttainment: overall,
     turn1: turnMetrics(turn.t1),
     turn2plus: turnMetrics(turn.t2),
     ttftMs: summarize(ttfts),
@@ -145,7 +147,7 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: numb
     e2eLatencyMs: summarize(e2e),
     throughputTokensPerSec: spanMs > 0 ? (decoded / spanMs) * 1000 : 0,
     throughputSessionsPerSec: spanMs > 0 ? (completed / spanMs) * 1000 : 0,
-    goodput: spanMs > 0 ? (slo.scope === 'round' ? attainment * completed : met) / spanMs * 1000 : 0,
+    goodput: spanMs > 0 ? (slo.scope === 'round' ? overall * completed : met) / spanMs * 1000 : 0,
     localPrefillRatio: local + remote > 0 ? local / (local + remote) : 0,
     kvBytesMoved: {
       intraNode: outputs.reduce((a, o) => a + o.kvBytesMoved.intraNode, 0) / outputs.length,
@@ -166,7 +168,7 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: numb
     failedSessions: failed,
   };
   if (outputs.length > 1) {
-    metrics.sloAttainmentCi95 = confidenceInterval95(outputs.map((o) => attainmentOf(o, plan, warmup)));
+    metrics.sloAttainmentCi95 = confidenceInterval95(perReplication);
   }
   return metrics;
 }
