@@ -22,6 +22,7 @@ export const DEFAULTS = {
     maxBatchTokens: 16384,
   },
   routing: {
+    slack: 'estimated',
     maxLocalPrefillTokens: 1024,
     ttftWeight: 0.5,
     minRemotePrefillTokens: 2048,
@@ -41,7 +42,7 @@ export const DEFAULTS = {
 
 /** Which routing parameters each policy reads; others are reported as unused. */
 export const ROUTING_PARAMETERS: Record<string, readonly string[]> = {
-  adaptive: [],
+  adaptive: ['slack'],
   remote: [],
   local: [],
   threshold: ['maxLocalPrefillTokens', 'maxLocalDecodeBatch'],

@@ -201,6 +201,7 @@ function resolvePolicy(raw: Raw): PolicySpec {
   const routingRaw = raw?.routing ?? { name: DEFAULTS.policy.routing };
   const routing: RoutingSpec = { ...routingRaw };
   const d = DEFAULTS.routing;
+  if (routing.name === 'adaptive') routing.slack ??= d.slack;
   if (routing.name === 'threshold') routing.maxLocalPrefillTokens ??= d.maxLocalPrefillTokens;
   if (routing.name === 'ppd') routing.ttftWeight ??= d.ttftWeight;
   if (routing.name === 'prfaas') {

@@ -154,8 +154,12 @@ export const ROUTING_POLICY_NAMES: readonly RoutingPolicyName[] = [
   'continuum',
 ];
 
+export type AdaptiveSlack = 'estimated' | 'windowed';
+
 export interface RoutingSpec {
   name: RoutingPolicyName;
+  /** adaptive: what counts as slack — windowed statistics and this task's estimate, or the windowed statistics alone. */
+  slack?: AdaptiveSlack;
   /** threshold: run locally when uncached tokens <= this. */
   maxLocalPrefillTokens?: number;
   /** threshold: additionally require the decode worker's running batch to be below this. */

@@ -26,7 +26,7 @@ function clean(text: string) {
 test('defaults are filled in as the schema documents them', () => {
   const { plan } = clean(BASE);
   assert.deepEqual(plan.policy, {
-    routing: { name: 'adaptive' },
+    routing: { name: 'adaptive', slack: 'estimated' },
     reorderWindow: 3,
     maxPostpone: 3,
     statsWindowSec: 10,
