@@ -129,18 +129,24 @@ export class Runner {
     return this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })));
   }
 
-  /** The layout with the best attainment at `ratePerSec`; ties go to the higher goodput. */
-  async bestLayout(plan: Plan, layouts: Deployment[], variant: PolicyVariant, ratePerSec: number) {
-    const points = await this.measure(plan, layouts.map((deployment) => ({ deployment, variant, ratePerSec })));
+  /**
+   * The layout with the best mean attainment over `rates` (the anchor and a heavier load, so a tie
+   * at 100% is broken by who holds up longer); ties go to the higher goodput.
+   */
+  async bestLayout(plan: Plan, layouts: Deployment[], variant: PolicyVariant, rates: number[]) {
+    const points = await this.measure(plan, layouts.flatMap((deployment) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
+    const scores = layouts.map((_, i) => {
+      const own = points.slice(i * rates.length, (i + 1) * rates.length);
+      return { attainment: own.reduce((a, p) => a + p.sloAttainment, 0) / rates.length, goodput: own.reduce((a, p) => a + p.goodput, 0) / rates.length };
+    });
     let best = 0;
-    points.forEach((p, i) => {
-      const b = points[best];
-      if (p.sloAttainment > b.sloAttainment + 1e-9 || (Math.abs(p.sloAttainment - b.sloAttainment) <= 1e-9 && p.goodput > b.goodput)) best = i;
+    scores.forEach((s, i) => {
+      const b = scores[best];
+      if (s.attainment > b.attainment + 1e-9 || (Math.abs(s.attainment - b.attainment) <= 1e-9 && s.goodput > b.goodput)) best = i;
     });
     return {
       deployment: layouts[best],
-      point: points[best],
-      tried: layouts.map((d, i) => ({ layout: formatDeployment(d), sloAttainment: points[i].sloAttainment })),
+      tried: layouts.map((d, i) => ({ layout: formatDeployment(d), sloAttainment: scores[i].attainment })),
     };
   }
 

@@ -8,7 +8,7 @@ import type { Deployment, Plan } from '../../src/core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../../src/core/spec/deployment';
 import { colocatedLayouts, disaggregatedLayouts, Runner, type Point, type PolicyVariant, type RunSettings } from './experiments';
 import { planForReport } from './planner';
-import { writeReport, type ReportData, type AmpdCase } from './report';
+import { ADAPTIVE_ON_PLANNED, REMOTE_ON_ADAPTIVE, writeReport, type ReportData, type AmpdCase } from './report';
 
 const root = join(__dirname, '..', '..');
 
@@ -23,6 +23,7 @@ function readPlan(file: string): Plan {
 
 const ADAPTIVE: PolicyVariant = { label: 'adaptive (AMPD)', routing: { name: 'adaptive' }, policy: { reorderWindow: 3 } };
 const ROUTING_ONLY: PolicyVariant = { label: 'adaptive, no reordering', routing: { name: 'adaptive' }, policy: { reorderWindow: 1 } };
+const AS_WRITTEN: PolicyVariant = { label: 'adaptive, Algorithm 1 as written', routing: { name: 'adaptive', slack: 'windowed' }, policy: { reorderWindow: 3 } };
 const REMOTE: PolicyVariant = { label: 'remote (Dynamo)', routing: { name: 'remote' }, policy: { reorderWindow: 1 } };
 const COLOCATED: PolicyVariant = { label: 'colocated (vLLM)', routing: { name: 'colocated' }, policy: { reorderWindow: 1 } };
 const CONTINUUM: PolicyVariant = { label: 'continuum', routing: { name: 'continuum' }, policy: { reorderWindow: 1 } };
@@ -40,9 +41,9 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
   // anchor the sweep on where the tuned Dynamo-style baseline falls to 50%.
   // The best layout depends on the load, so tune and find the knee twice: at the plan's rate, then
   // at the first knee.
-  let tuned = (await run.bestLayout(plan, disagg, REMOTE, plan.workload.arrival.ratePerSec)).deployment;
+  let tuned = (await run.bestLayout(plan, disagg, REMOTE, [plan.workload.arrival.ratePerSec])).deployment;
   let knee = await run.halfAttainmentRate(plan, tuned, REMOTE);
-  tuned = (await run.bestLayout(plan, disagg, REMOTE, knee.rate)).deployment;
+  tuned = (await run.bestLayout(plan, disagg, REMOTE, [knee.rate])).deployment;
   knee = await run.halfAttainmentRate(plan, tuned, REMOTE);
   const kneeNote = knee.reached
     ? ''
@@ -51,27 +52,34 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
   const anchor = rates[3];
   log(`  knee of remote ≈ ${knee.rate.toFixed(3)} sessions/s${knee.reached ? '' : ' (not reached)'}; sweep ${rates.join(', ')}`);
 
-  const remote = await run.bestLayout(plan, disagg, REMOTE, anchor);
-  const colocated = await run.bestLayout(plan, coloc, COLOCATED, anchor);
-  const continuum = await run.bestLayout(plan, coloc, CONTINUUM, anchor);
+  // Every policy, adaptive included, gets its best layout by the same rule, so the curves compare
+  // routing rather than layouts; the planner's own pick is a curve of its own.
+  const tuneAt = [anchor, rates[5]];
+  const remote = await run.bestLayout(plan, disagg, REMOTE, tuneAt);
+  const colocated = await run.bestLayout(plan, coloc, COLOCATED, tuneAt);
+  const continuum = await run.bestLayout(plan, coloc, CONTINUUM, tuneAt);
+  const adaptive = await run.bestLayout(plan, disagg, ADAPTIVE, tuneAt);
   // AMPD's planner chooses among disaggregated layouts (§5); co-located ones are the baselines' space.
-  log(`  baselines tuned at ${anchor}/s; planning`);
+  log(`  layouts tuned at ${tuneAt.join(' and ')}/s; planning`);
   const planned = await planForReport({
     ...plan,
     planner: { ...plan.planner, includeColocated: false },
     workload: { ...plan.workload, arrival: { ...plan.workload.arrival, ratePerSec: anchor } },
   });
-  const adaptiveDeployment: Deployment = planned.deployment ?? (await run.bestLayout(plan, disagg, ADAPTIVE, anchor)).deployment;
-  log(`  planner chose ${formatDeployment(adaptiveDeployment)}; remote ${formatDeployment(remote.deployment)}; colocated ${formatDeployment(colocated.deployment)}`);
+  const adaptiveDeployment = adaptive.deployment;
+  const plannedDeployment: Deployment = planned.deployment ?? adaptiveDeployment;
+  log(`  adaptive ${formatDeployment(adaptiveDeployment)}; planner ${formatDeployment(plannedDeployment)}; remote ${formatDeployment(remote.deployment)}; colocated ${formatDeployment(colocated.deployment)}`);
 
   const runs: Array<[string, Deployment, PolicyVariant]> = [
     [ADAPTIVE.label, adaptiveDeployment, ADAPTIVE],
     [ROUTING_ONLY.label, adaptiveDeployment, ROUTING_ONLY],
+    [AS_WRITTEN.label, adaptiveDeployment, AS_WRITTEN],
     [REMOTE.label, remote.deployment, REMOTE],
     [COLOCATED.label, colocated.deployment, COLOCATED],
     [CONTINUUM.label, continuum.deployment, CONTINUUM],
-    // Remote routing on AMPD's own deployment separates the routing gain from the deployment gain.
-    ['remote on the planned deployment', adaptiveDeployment, REMOTE],
+    // Remote routing on adaptive's layout separates the routing gain from the layout gain.
+    [REMOTE_ON_ADAPTIVE, adaptiveDeployment, REMOTE],
+    [ADAPTIVE_ON_PLANNED, plannedDeployment, ADAPTIVE],
   ];
   log(`  sweeping ${runs.length} curves`);
   const all = await run.measure(plan, runs.flatMap(([, deployment, variant]) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
@@ -84,14 +92,7 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
     gpus,
     slo: { ttftMs: plan.slo.ttftMs, itlMs: plan.slo.itlMs },
     rates,
-    deployments: {
-      [ADAPTIVE.label]: formatDeployment(adaptiveDeployment),
-      [ROUTING_ONLY.label]: formatDeployment(adaptiveDeployment),
-      [REMOTE.label]: formatDeployment(remote.deployment),
-      [COLOCATED.label]: formatDeployment(colocated.deployment),
-      [CONTINUUM.label]: formatDeployment(continuum.deployment),
-      'remote on the planned deployment': formatDeployment(adaptiveDeployment),
-    },
+    deployments: Object.fromEntries(runs.map(([label, deployment]) => [label, formatDeployment(deployment)])),
     curves,
     planner: planned.summary,
     kneeNote,
@@ -118,7 +119,7 @@ async function sensitivity(plan: Plan, deployment: Deployment, ratePerSec: numbe
 async function ppdComparison(plan: Plan, run: Runner, log: (s: string) => void) {
   const gpus = plan.planner.gpuBudget;
   const disagg = disaggregatedLayouts(plan, gpus);
-  const remoteBest = await run.bestLayout(plan, disagg, REMOTE, plan.workload.arrival.ratePerSec);
+  const remoteBest = await run.bestLayout(plan, disagg, REMOTE, [plan.workload.arrival.ratePerSec]);
   const knee = (await run.halfAttainmentRate(plan, remoteBest.deployment, REMOTE)).rate;
   const rates = [0.5, 0.8, 1.0].map((f) => Number((knee * f).toPrecision(3)));
   const ppd: PolicyVariant = { label: 'ppd', routing: { name: 'ppd' }, policy: { reorderWindow: 1 } };
@@ -152,8 +153,8 @@ async function prfaasComparison(plan: Plan, run: Runner, log: (s: string) => voi
 async function smallWorkload(plan: Plan, run: Runner, log: (s: string) => void) {
   const gpus = plan.planner.gpuBudget;
   const rates = [0.5, 1, 2, 4].map((f) => Number((plan.workload.arrival.ratePerSec * f).toPrecision(3)));
-  const disagg = await run.bestLayout(plan, disaggregatedLayouts(plan, gpus), REMOTE, plan.workload.arrival.ratePerSec);
-  const coloc = await run.bestLayout(plan, colocatedLayouts(plan, gpus), COLOCATED, plan.workload.arrival.ratePerSec);
+  const disagg = await run.bestLayout(plan, disaggregatedLayouts(plan, gpus), REMOTE, [plan.workload.arrival.ratePerSec]);
+  const coloc = await run.bestLayout(plan, colocatedLayouts(plan, gpus), COLOCATED, [plan.workload.arrival.ratePerSec]);
   log(`  small workload: ${formatDeployment(coloc.deployment)} vs ${formatDeployment(disagg.deployment)}`);
   return {
     model: plan.model.name,
