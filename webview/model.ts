@@ -1,8 +1,10 @@
 /**
  * Pure view-model logic of the panels: no DOM, no Chart.js, so it runs (and is unit-tested) in Node.
  */
+import type { Candidate } from '../src/core/plan/types';
 import type { Percentiles, SimMetrics } from '../src/core/sim/types';
 import type { ReplicaGroup } from '../src/core/spec/types';
+import { formatRecommended } from './protocol';
 
 export type GpuRole = 'prefill' | 'decode' | 'colocated' | 'idle';
 
@@ -102,6 +104,26 @@ export interface ComparisonMetric {
 export const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 export const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 export const num = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+
+export const CANDIDATE_COLUMNS = ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput'];
+/** Position of the attainment cell, which the panel colours against the target. */
+export const CANDIDATE_ATTAINMENT_COLUMN = 3;
+
+/** One row of the ranked candidates, as the plan panel and the exported report both show it. */
+export function candidateCells(c: Candidate): string[] {
+  return [
+    String(c.rank),
+    formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }),
+    String(c.gpus),
+    pct(c.predicted.sloAttainment),
+    pct(c.predicted.turn1SloAttainment),
+    pct(c.predicted.turn2plusSloAttainment),
+    ms(c.predicted.ttftP95Ms),
+    ms(c.predicted.itlP95Ms),
+    pct(c.predicted.localPrefillRatio),
+    num(c.predicted.goodput),
+  ];
+}
 
 export const COMPARISON_METRICS: ComparisonMetric[] = [
   { label: 'SLO attainment', better: 'higher', value: (m) => m.sloAttainment, format: pct },

@@ -5,6 +5,9 @@ import { button, chartBox, el, metric, section, table, tag } from './components'
 import { drawChart, palette } from './charts';
 import {
   attainmentStatus,
+  CANDIDATE_ATTAINMENT_COLUMN,
+  CANDIDATE_COLUMNS,
+  candidateCells,
   comparisonRows,
   downsample,
   layoutCluster,
@@ -168,19 +171,13 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
       ),
     );
   }
-  const candidateRows = result.candidates.map((c) => [
-    String(c.rank),
-    formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }),
-    String(c.gpus),
-    { text: pct(c.predicted.sloAttainment), className: `status-${attainmentStatus(c.predicted.sloAttainment, context.attainmentTarget)}` },
-    pct(c.predicted.turn1SloAttainment),
-    pct(c.predicted.turn2plusSloAttainment),
-    ms(c.predicted.ttftP95Ms),
-    ms(c.predicted.itlP95Ms),
-    pct(c.predicted.localPrefillRatio),
-    num(c.predicted.goodput),
-  ]);
-  const candidates = table(['#', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput'], candidateRows);
+  const candidateRows = result.candidates.map((c) => {
+    const cells: Array<string | { text: string; className: string }> = candidateCells(c);
+    const status = attainmentStatus(c.predicted.sloAttainment, context.attainmentTarget);
+    cells[CANDIDATE_ATTAINMENT_COLUMN] = { text: cells[CANDIDATE_ATTAINMENT_COLUMN] as string, className: `status-${status}` };
+    return cells;
+  });
+  const candidates = table(CANDIDATE_COLUMNS, candidateRows);
   candidates.querySelectorAll('tbody tr').forEach((row, i) => {
     const rank = result.candidates[i].rank;
     row.addEventListener('dblclick', () => post({ type: 'simulateCandidate', rank }));

@@ -2,7 +2,7 @@
  * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
-import { comparisonRows, ms, num, pct } from '../../webview/model';
+import { CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct } from '../../webview/model';
 import { formatRecommended, type ExportFormat, type PanelData } from '../../webview/protocol';
 
 interface ReportTable {
@@ -33,19 +33,8 @@ function buildReport(data: PanelData): Report {
         tables: [
           {
             title: 'Ranked candidates',
-            headers: ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput'],
-            rows: result.candidates.map((c) => [
-              String(c.rank),
-              formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }),
-              String(c.gpus),
-              pct(c.predicted.sloAttainment),
-              pct(c.predicted.turn1SloAttainment),
-              pct(c.predicted.turn2plusSloAttainment),
-              ms(c.predicted.ttftP95Ms),
-              ms(c.predicted.itlP95Ms),
-              pct(c.predicted.localPrefillRatio),
-              num(c.predicted.goodput),
-            ]),
+            headers: CANDIDATE_COLUMNS,
+            rows: result.candidates.map(candidateCells),
           },
         ],
       };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attainmentStatus, comparisonRows, downsample, layoutCluster, percentileBars } from '../../../webview/model';
-import { simMetrics } from '../../fixtures/extension/results';
+import { attainmentStatus, CANDIDATE_ATTAINMENT_COLUMN, CANDIDATE_COLUMNS, candidateCells, comparisonRows, downsample, layoutCluster, pct, percentileBars } from '../../../webview/model';
+import { planResult, simMetrics } from '../../fixtures/extension/results';
 
 test('layoutCluster keeps each TP group inside one node and colours GPUs by role', () => {
   const layout = layoutCluster(2, 8, { prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 8, dp: 1 }] });
@@ -52,4 +52,14 @@ test('percentileBars, attainmentStatus and downsample', () => {
   assert.equal(thin.t[0], 0);
   assert.equal(thin.t[99], 999);
   assert.equal(thin.y[99], 1998);
+});
+
+test('a candidate row has one cell per column, the attainment where the panel colours it', () => {
+  const [first, second] = planResult().candidates;
+  const cells = candidateCells(second);
+  assert.equal(cells.length, CANDIDATE_COLUMNS.length);
+  assert.equal(CANDIDATE_COLUMNS[CANDIDATE_ATTAINMENT_COLUMN], 'Attainment');
+  assert.equal(cells[CANDIDATE_ATTAINMENT_COLUMN], pct(second.predicted.sloAttainment));
+  assert.deepEqual(cells.slice(0, 3), ['2', 'C:4x2', '8']);
+  assert.equal(candidateCells(first)[1], 'P:2x2,D:4x1');
 });
