@@ -87,32 +87,50 @@ function axes(
   return out;
 }
 
-/** Legend entries flow left to right and wrap, each as wide as its label. */
-function legend(labels: string[], y: number, width: number, dashed: boolean[] = []): string[] {
-  const out: string[] = [];
+const LEGEND_ROW = 16;
+
+/** Legend entries flow left to right and wrap, each as wide as its label: where each one goes. */
+function legendLayout(labels: string[], width: number): Array<{ x: number; row: number }> {
   let x = MARGIN.left;
-  let rowY = y;
-  labels.forEach((label, i) => {
+  let row = 0;
+  return labels.map((label) => {
     const itemWidth = 34 + label.length * 6.2;
     if (x + itemWidth > width - MARGIN.right && x > MARGIN.left) {
       x = MARGIN.left;
-      rowY += 16;
+      row += 1;
     }
-    const colour = PALETTE[i % PALETTE.length];
-    out.push(
-      `<line x1="${x}" x2="${x + 18}" y1="${rowY - 4}" y2="${rowY - 4}" stroke="${colour}" stroke-width="2.5"${dashed[i] ? ' stroke-dasharray="5 3"' : ''}/>`,
-      `<text x="${x + 24}" y="${rowY}">${escapeXml(label)}</text>`,
-    );
+    const at = { x, row };
     x += itemWidth;
+    return at;
   });
-  return out;
+}
+
+function legend(labels: string[], top: number, width: number, dashed: boolean[] = []): string[] {
+  return legendLayout(labels, width).flatMap(({ x, row }, i) => {
+    const y = top + row * LEGEND_ROW;
+    const colour = PALETTE[i % PALETTE.length];
+    return [
+      `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="2.5"${dashed[i] ? ' stroke-dasharray="5 3"' : ''}/>`,
+      `<text x="${x + 24}" y="${y}">${escapeXml(labels[i])}</text>`,
+    ];
+  });
+}
+
+/**
+ * The plot keeps the height the options ask for; the picture grows by as many legend rows as the
+ * labels need, so no entry is ever cut off.
+ */
+function sized(options: { width?: number; height?: number }, labels: string[]) {
+  const width = options.width ?? 560;
+  const plotW = width - MARGIN.left - MARGIN.right;
+  const plotH = (options.height ?? 360) - MARGIN.top - MARGIN.bottom;
+  const legendTop = MARGIN.top + plotH + 52;
+  const rows = labels.length === 0 ? 1 : Math.max(...legendLayout(labels, width).map((p) => p.row)) + 1;
+  return { width, height: legendTop + (rows - 1) * LEGEND_ROW + 12, plotW, plotH, legendTop };
 }
 
 export function lineChart(options: LineChartOptions): string {
-  const width = options.width ?? 560;
-  const height = options.height ?? 360;
-  const plotW = width - MARGIN.left - MARGIN.right;
-  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const { width, height, plotW, plotH, legendTop } = sized(options, options.series.map((s) => s.label));
   const all = options.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
@@ -138,7 +156,7 @@ export function lineChart(options: LineChartOptions): string {
   body.push(
     ...legend(
       options.series.map((s) => s.label),
-      height - 44,
+      legendTop,
       width,
       options.series.map((s) => Boolean(s.dashed)),
     ),
@@ -147,10 +165,7 @@ export function lineChart(options: LineChartOptions): string {
 }
 
 export function barChart(options: BarChartOptions): string {
-  const width = options.width ?? 560;
-  const height = options.height ?? 360;
-  const plotW = width - MARGIN.left - MARGIN.right;
-  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const { width, height, plotW, plotH, legendTop } = sized(options, options.groups.map((g) => g.label));
   const values = options.groups.flatMap((g) => g.values).filter(Number.isFinite);
   const yMax = options.yMax ?? Math.max(1e-9, ...values) * 1.1;
   const toY = (v: number) => MARGIN.top + plotH - (v / yMax) * plotH;
@@ -169,6 +184,6 @@ export function barChart(options: BarChartOptions): string {
       );
     });
   });
-  body.push(...legend(options.groups.map((g) => g.label), height - 44, width));
+  body.push(...legend(options.groups.map((g) => g.label), legendTop, width));
   return frame(width, height, options.title, body);
 }
