@@ -18,6 +18,9 @@ export interface JsonSchema {
   oneOf?: JsonSchema[];
   anyOf?: JsonSchema[];
   allOf?: JsonSchema[];
+  if?: JsonSchema;
+  then?: JsonSchema;
+  else?: JsonSchema;
   examples?: unknown[];
   minimum?: number;
   maximum?: number;
@@ -38,11 +41,16 @@ export class SchemaNavigator {
     return schema;
   }
 
-  /** Every alternative a schema allows (oneOf/anyOf/allOf flattened). */
+  /**
+   * Every alternative a schema allows: oneOf/anyOf/allOf flattened, and both branches of an
+   * if/then/else (the plan schema picks a scalar or a mapping form that way, e.g. `routing: adaptive`
+   * or `routing: { name: threshold, … }`); completion offers what either branch accepts.
+   */
   private alternatives(schema: JsonSchema | undefined): JsonSchema[] {
     const resolved = this.resolve(schema);
     if (!resolved) return [];
-    const nested = [...(resolved.oneOf ?? []), ...(resolved.anyOf ?? []), ...(resolved.allOf ?? [])];
+    const branches = [resolved.then, resolved.else].filter((b): b is JsonSchema => b !== undefined);
+    const nested = [...(resolved.oneOf ?? []), ...(resolved.anyOf ?? []), ...(resolved.allOf ?? []), ...branches];
     return [resolved, ...nested.flatMap((s) => this.alternatives(s))];
   }
 

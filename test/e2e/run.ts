@@ -240,6 +240,33 @@ async function main(): Promise<void> {
     if (!/gpu:\s*H20/.test(editorText)) throw new Error('the quick fix did not change the GPU name to H20');
     log('quick fix applied; diagnostics cleared');
 
+    // 2b. Completion offers the routing policies at `routing:`; hovering a key shows its documentation.
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':26:12');
+    await page.keyboard.press('Enter');
+    const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'threshold' });
+    await waitFor('routing completions', async () => {
+      if (await suggestion.first().isVisible()) return true;
+      await page!.keyboard.press('Escape');
+      await page!.keyboard.press('Control+Space');
+      await suggestion.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
+      return suggestion.first().isVisible();
+    });
+    const offered = await page.locator('.suggest-widget .monaco-list-row').allInnerTexts();
+    log(`completion at routing: ${offered.map((t) => t.split('\n')[0]).join(', ')}`);
+    await page.keyboard.press('Escape');
+    const hover = page.locator('.monaco-hover', { hasText: 'Time-to-first-token target' });
+    await waitFor('the hover on ttftMs', async () => {
+      await page!.locator('.monaco-editor .view-line span', { hasText: /^ttftMs$/ }).first().hover();
+      await hover.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
+      if (await hover.first().isVisible()) return true;
+      await page!.mouse.move(5, 5);
+      return false;
+    });
+    log('hover on ttftMs shows its schema description');
+    await shot(page, 'editor-hover-dark');
+    await page.mouse.move(5, 5);
+
     // 3. Run Plan opens the plan panel: charts drawn, recommended split shown.
     await runCommand(page, 'PD Planner: Run Plan');
     const planFrame = await panelFrame(page, 'plan');

@@ -49,6 +49,12 @@ test('the schema navigator gives keys, enum values and descriptions from the rea
   assert.ok(nav.enumValues(['planner', 'objective']).includes('max-attainment'));
   assert.ok(nav.description(['slo', 'ttftMs']), 'slo.ttftMs has a description');
   assert.deepEqual(nav.keys(['no-such-section']), []);
+  // Scalar-or-mapping fields branch with if/then/else: both forms are offered.
+  assert.ok(nav.enumValues(['policy', 'routing']).includes('threshold'), 'routing: <name>');
+  assert.ok(nav.keys(['policy', 'routing']).some((k) => k.name === 'slack'), 'routing: { slack }');
+  assert.deepEqual(nav.enumValues(['policy', 'routing', 'slack']), ['estimated', 'windowed']);
+  assert.ok(nav.keys(['model']).some((k) => k.name === 'kvHeads'), 'inline model keys');
+  assert.ok(nav.enumValues(['workload', 'outputTokens', 'kind']).includes('lognormal'), 'distribution kinds');
 });
 
 test('catalogKindAt maps plan paths to catalogs', () => {
