@@ -108,20 +108,37 @@ export function constantOr(value: Raw): Distribution | undefined {
   return deepCopy(value) as Distribution;
 }
 
+/**
+ * What `const { a, b, ...rest } = source` leaves in `rest`, without the runtime's generic
+ * rest-copy, which was the largest cost of resolving a variant.
+ */
+function omitKeys(source: Record<string, unknown>, omit: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    if (omit.includes(key)) continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = source[key];
+  }
+  return out;
+}
+
+const GPU_OWN_KEYS = ['preset'];
+const MODEL_OWN_KEYS = ['preset', 'moe', 'mla'];
+const POLICY_OWN_KEYS = ['routing'];
+
 function resolveGpu(raw: Raw): GpuSpec {
   const base: Partial<GpuSpec> = raw.preset ? findGpu(raw.preset) ?? {} : {};
-  const { preset, ...fields } = raw;
-  const gpu = { ...base, ...fields } as GpuSpec;
-  gpu.name = raw.name ?? base.name ?? preset ?? 'custom GPU';
+  const gpu = { ...base, ...omitKeys(raw, GPU_OWN_KEYS) } as GpuSpec;
+  gpu.name = raw.name ?? base.name ?? raw.preset ?? 'custom GPU';
   gpu.fp8Tflops ??= gpu.bf16Tflops;
   return gpu;
 }
 
 function resolveModel(raw: Raw): ModelSpec {
   const base: Partial<ModelSpec> = raw.preset ? findModel(raw.preset) ?? {} : {};
-  const { preset, moe, mla, ...fields } = raw;
-  const model = { ...DEFAULTS.model, ...base, ...fields } as ModelSpec;
-  model.name = raw.name ?? base.name ?? preset ?? 'custom model';
+  const { moe, mla } = raw;
+  const model = { ...DEFAULTS.model, ...base, ...omitKeys(raw, MODEL_OWN_KEYS) } as ModelSpec;
+  model.name = raw.name ?? base.name ?? raw.preset ?? 'custom model';
   const moeRaw = moe ?? base.moe;
   if (moeRaw) model.moe = { ...DEFAULTS.moe, ...base.moe, ...moeRaw };
   const mlaRaw = mla ?? base.mla;
@@ -208,8 +225,7 @@ function resolvePolicy(raw: Raw): PolicySpec {
     routing.maxRemoteQueue ??= d.maxRemoteQueue;
   }
   if (routing.name === 'continuum') routing.kvTtlMs ??= d.kvTtlMs;
-  const { routing: _routing, ...rest } = DEFAULTS.policy;
-  return { ...rest, ...raw, routing } as PolicySpec;
+  return { ...omitKeys(DEFAULTS.policy, POLICY_OWN_KEYS), ...raw, routing } as PolicySpec;
 }
 
 /** TP degrees that suit the model: attention heads divisible, KV heads divisible or replicated. */

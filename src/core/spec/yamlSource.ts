@@ -128,19 +128,28 @@ function nodeRange(node: unknown): [number, number] | undefined {
   return range ? [range[0], range[1]] : undefined;
 }
 
-/** What a node becomes in plain data; `convertible` false for what only `toJS` knows how to convert. */
-function plainOf(node: unknown): { convertible: boolean; value: unknown } {
-  if (node === null || node === undefined) return { convertible: true, value: null };
+const INCONVERTIBLE = Symbol('inconvertible');
+
+/** What a node becomes in plain data: a primitive or an empty container to fill, or INCONVERTIBLE for what only `toJS` handles. */
+function plainOf(node: unknown): unknown {
+  if (node === null || node === undefined) return null;
   const proto = Object.getPrototypeOf(node);
   if (proto === Scalar.prototype) {
     const value = (node as Scalar).value;
     const primitive = value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-    return { convertible: primitive, value };
+    return primitive ? value : INCONVERTIBLE;
   }
   // Exact classes: yaml's !!omap, !!pairs and !!set are subclasses that convert differently.
-  if (proto === YAMLMap.prototype) return { convertible: true, value: {} };
-  if (proto === YAMLSeq.prototype) return { convertible: true, value: [] };
-  return { convertible: false, value: undefined };
+  if (proto === YAMLMap.prototype) return {};
+  if (proto === YAMLSeq.prototype) return [];
+  return INCONVERTIBLE;
+}
+
+interface Pending {
+  node: unknown;
+  path: string;
+  depth: number;
+  out: unknown;
 }
 
 /**
@@ -155,10 +164,11 @@ function indexNodes(
   duplicateKeys: [number, number][],
 ): { depth: number; data?: { value: unknown } } {
   const top = plainOf(root);
-  if (!root) return { depth: 0, data: top.convertible ? { value: top.value } : undefined };
-  let convertible = top.convertible;
+  if (!root) return { depth: 0, data: { value: top } };
+  let convertible = top !== INCONVERTIBLE;
   let deepest = 0;
-  const stack: { node: unknown; path: string; depth: number; out: unknown }[] = [{ node: root, path: '', depth: 0, out: top.value }];
+  const stack: Pending[] = [{ node: root, path: '', depth: 0, out: top }];
+  const seen = new Set<string>();
   while (stack.length > 0) {
     const { node, path, depth, out } = stack.pop()!;
     if (depth > deepest) deepest = depth;
@@ -169,8 +179,7 @@ function indexNodes(
       continue;
     }
     if (isMap(node)) {
-      const seen = new Set<string>();
-      const object = out as Record<string, unknown> | undefined;
+      seen.clear();
       for (const item of node.items) {
         if (!isPair(item)) {
           convertible = false;
@@ -188,29 +197,30 @@ function indexNodes(
         const childPath = path + '/' + escapeSegment(key);
         if (keyRange) source.key.set(childPath, keyRange);
         const child = plainOf(item.value);
-        if (!child.convertible) convertible = false;
-        if (convertible && object) {
+        if (child === INCONVERTIBLE) convertible = false;
+        if (convertible) {
+          const object = out as Record<string, unknown>;
           const jsKey = plainKey(keyNode);
           if (jsKey === undefined) convertible = false;
-          else if (jsKey in object) Object.defineProperty(object, jsKey, { value: child.value, writable: true, enumerable: true, configurable: true });
-          else object[jsKey] = child.value;
+          else if (jsKey in object) Object.defineProperty(object, jsKey, { value: child, writable: true, enumerable: true, configurable: true });
+          else object[jsKey] = child;
         }
-        if (item.value) stack.push({ node: item.value, path: childPath, depth: depth + 1, out: child.value });
+        if (item.value) stack.push({ node: item.value, path: childPath, depth: depth + 1, out: child });
         else if (keyRange) source.value.set(childPath, [keyRange[1], keyRange[1]]);
       }
     } else if (isSeq(node)) {
-      const array = out as unknown[] | undefined;
-      node.items.forEach((item, index) => {
-        const child = plainOf(item);
-        if (!child.convertible) convertible = false;
-        array?.push(child.value);
-        stack.push({ node: item, path: `${path}/${index}`, depth: depth + 1, out: child.value });
-      });
+      const items = node.items;
+      for (let index = 0; index < items.length; index++) {
+        const child = plainOf(items[index]);
+        if (child === INCONVERTIBLE) convertible = false;
+        if (convertible) (out as unknown[]).push(child);
+        stack.push({ node: items[index], path: path + '/' + index, depth: depth + 1, out: child });
+      }
     }
     // An alias's range is the `*name` itself; its target is indexed where it is defined (and the
     // alias made the data inconvertible here, so toJS resolves it).
   }
-  return { depth: deepest, data: convertible ? { value: top.value } : undefined };
+  return { depth: deepest, data: convertible ? { value: top } : undefined };
 }
 
 /** The property name toJS gives a scalar key; undefined for keys it treats specially (`<<` merges). */
