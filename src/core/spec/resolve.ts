@@ -66,8 +66,8 @@ export function normalizeRaw(raw: Raw): Raw {
 }
 
 /** Values a variant replaces whole instead of merging into. */
-function replacesWhole(path: string[], value: unknown): boolean {
-  if (path.length === 1 && path[0] === 'deployment') return true;
+function replacesWhole(depth: number, key: string, value: unknown): boolean {
+  if (depth === 1 && key === 'deployment') return true;
   if (isObject(value) && fromName.has(value)) return true;
   // A distribution of another kind has other parameters: merging them would mix families.
   return isObject(value) && 'kind' in value;
@@ -81,16 +81,18 @@ const SYNTHETIC_WORKLOAD_KEYS = ['profile', 'rounds', 'initialPromptTokens', 'in
  * shares unchanged parts with `base` (nothing downstream mutates raw data).
  */
 export function mergeVariant(base: Raw, override: Raw): Raw {
-  const merge = (target: Raw, patch: Raw, path: string[]): Raw => {
-    if (!isObject(target) || !isObject(patch) || replacesWhole(path, patch)) return patch;
+  // `depth` and `key` locate `patch`: all replacesWhole needs of its path.
+  const merge = (target: Raw, patch: Raw, depth: number, key: string): Raw => {
+    if (!isObject(target) || !isObject(patch) || replacesWhole(depth, key, patch)) return patch;
     const out: Raw = { ...target };
-    for (const [key, value] of Object.entries(patch)) {
-      out[key] = key in target ? merge(target[key], value, [...path, key]) : value;
+    for (const childKey of Object.keys(patch)) {
+      const value = patch[childKey];
+      out[childKey] = childKey in target ? merge(target[childKey], value, depth + 1, childKey) : value;
     }
     return out;
   };
   const patch = normalizeRaw(override);
-  const merged = merge(base, patch, []);
+  const merged = merge(base, patch, 0, '');
   // A variant that replays a trace replaces the synthetic workload it inherited.
   if (isObject(patch?.workload) && patch.workload.trace !== undefined && isObject(merged.workload)) {
     for (const key of SYNTHETIC_WORKLOAD_KEYS) if (!(key in patch.workload)) delete merged.workload[key];
