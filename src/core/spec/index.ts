@@ -85,7 +85,7 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     }
     let raw: Raw;
     try {
-      raw = doc.toJS({ maxAliasCount: 100 });
+      raw = parsed.data ? parsed.data.value : doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       add('PDP003', '', `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`, EMPTY_RANGE);
       return result();

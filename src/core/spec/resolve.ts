@@ -66,8 +66,8 @@ export function normalizeRaw(raw: Raw): Raw {
 }
 
 /** Values a variant replaces whole instead of merging into. */
-function replacesWhole(path: string[], value: unknown): boolean {
-  if (path.length === 1 && path[0] === 'deployment') return true;
+function replacesWhole(depth: number, key: string, value: unknown): boolean {
+  if (depth === 1 && key === 'deployment') return true;
   if (isObject(value) && fromName.has(value)) return true;
   // A distribution of another kind has other parameters: merging them would mix families.
   return isObject(value) && 'kind' in value;
@@ -81,16 +81,18 @@ const SYNTHETIC_WORKLOAD_KEYS = ['profile', 'rounds', 'initialPromptTokens', 'in
  * shares unchanged parts with `base` (nothing downstream mutates raw data).
  */
 export function mergeVariant(base: Raw, override: Raw): Raw {
-  const merge = (target: Raw, patch: Raw, path: string[]): Raw => {
-    if (!isObject(target) || !isObject(patch) || replacesWhole(path, patch)) return patch;
+  // `depth` and `key` locate `patch`: all replacesWhole needs of its path.
+  const merge = (target: Raw, patch: Raw, depth: number, key: string): Raw => {
+    if (!isObject(target) || !isObject(patch) || replacesWhole(depth, key, patch)) return patch;
     const out: Raw = { ...target };
-    for (const [key, value] of Object.entries(patch)) {
-      out[key] = key in target ? merge(target[key], value, [...path, key]) : value;
+    for (const childKey of Object.keys(patch)) {
+      const value = patch[childKey];
+      out[childKey] = childKey in target ? merge(target[childKey], value, depth + 1, childKey) : value;
     }
     return out;
   };
   const patch = normalizeRaw(override);
-  const merged = merge(base, patch, []);
+  const merged = merge(base, patch, 0, '');
   // A variant that replays a trace replaces the synthetic workload it inherited.
   if (isObject(patch?.workload) && patch.workload.trace !== undefined && isObject(merged.workload)) {
     for (const key of SYNTHETIC_WORKLOAD_KEYS) if (!(key in patch.workload)) delete merged.workload[key];
@@ -108,20 +110,37 @@ export function constantOr(value: Raw): Distribution | undefined {
   return deepCopy(value) as Distribution;
 }
 
+/**
+ * What `const { a, b, ...rest } = source` leaves in `rest`, without the runtime's generic
+ * rest-copy, which was the largest cost of resolving a variant.
+ */
+function omitKeys(source: Record<string, unknown>, omit: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    if (omit.includes(key)) continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = source[key];
+  }
+  return out;
+}
+
+const GPU_OWN_KEYS = ['preset'];
+const MODEL_OWN_KEYS = ['preset', 'moe', 'mla'];
+const POLICY_OWN_KEYS = ['routing'];
+
 function resolveGpu(raw: Raw): GpuSpec {
   const base: Partial<GpuSpec> = raw.preset ? findGpu(raw.preset) ?? {} : {};
-  const { preset, ...fields } = raw;
-  const gpu = { ...base, ...fields } as GpuSpec;
-  gpu.name = raw.name ?? base.name ?? preset ?? 'custom GPU';
+  const gpu = { ...base, ...omitKeys(raw, GPU_OWN_KEYS) } as GpuSpec;
+  gpu.name = raw.name ?? base.name ?? raw.preset ?? 'custom GPU';
   gpu.fp8Tflops ??= gpu.bf16Tflops;
   return gpu;
 }
 
 function resolveModel(raw: Raw): ModelSpec {
   const base: Partial<ModelSpec> = raw.preset ? findModel(raw.preset) ?? {} : {};
-  const { preset, moe, mla, ...fields } = raw;
-  const model = { ...DEFAULTS.model, ...base, ...fields } as ModelSpec;
-  model.name = raw.name ?? base.name ?? preset ?? 'custom model';
+  const { moe, mla } = raw;
+  const model = { ...DEFAULTS.model, ...base, ...omitKeys(raw, MODEL_OWN_KEYS) } as ModelSpec;
+  model.name = raw.name ?? base.name ?? raw.preset ?? 'custom model';
   const moeRaw = moe ?? base.moe;
   if (moeRaw) model.moe = { ...DEFAULTS.moe, ...base.moe, ...moeRaw };
   const mlaRaw = mla ?? base.mla;
@@ -209,8 +228,7 @@ function resolvePolicy(raw: Raw): PolicySpec {
     routing.maxRemoteQueue ??= d.maxRemoteQueue;
   }
   if (routing.name === 'continuum') routing.kvTtlMs ??= d.kvTtlMs;
-  const { routing: _routing, ...rest } = DEFAULTS.policy;
-  return { ...rest, ...raw, routing } as PolicySpec;
+  return { ...omitKeys(DEFAULTS.policy, POLICY_OWN_KEYS), ...raw, routing } as PolicySpec;
 }
 
 /** TP degrees that suit the model: attention heads divisible, KV heads divisible or replicated. */

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
 import type { Position, Range } from './types';
 
 /**
@@ -24,10 +24,24 @@ export interface ParsedYaml {
   duplicateKeys: [number, number][];
   /** Set when flow brackets nest deeper than the limit: the offset of the first bracket too deep (not parsed). */
   tooDeepAt?: number;
+  /**
+   * The document as plain data, what `doc.toJS()` gives, built in the same walk as the source map.
+   * Absent when the document holds something that walk leaves to `toJS` (aliases, merge keys,
+   * complex keys, tagged collections or non-primitive scalars) or when it is too deep.
+   */
+  data?: { value: unknown };
 }
 
 export function pointer(segments: readonly (string | number)[]): string {
-  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  let out = '';
+  for (const segment of segments) out += '/' + escapeSegment(String(segment));
+  return out;
+}
+
+function escapeSegment(segment: string): string {
+  // Most keys need no escaping: skip the two regex replacements for them.
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export function splitPointer(path: string): string[] {
@@ -62,10 +76,25 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   const tooDeepAt = flowTooDeep(text, maxDepth * 2);
   if (tooDeepAt !== undefined) return { text, lineStarts: starts, source, depth: Infinity, duplicateKeys: [], tooDeepAt };
   // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const doc = withPlainEnv(() => parseDocument(text, { prettyErrors: false, uniqueKeys: false }));
   const duplicateKeys: [number, number][] = [];
-  const depth = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
-  return { text, doc, lineStarts: starts, source, depth, duplicateKeys };
+  const { depth, data } = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
+  return { text, doc, lineStarts: starts, source, depth, duplicateKeys, data };
+}
+
+/**
+ * yaml's parser reads `process.env.LOG_TOKENS` once per token, and every read of `process.env` is a
+ * call into the runtime: about a fifth of the parse time of a large plan. A plain copy answers the
+ * same values for the length of the (synchronous) parse.
+ */
+function withPlainEnv<T>(run: () => T): T {
+  const env = process.env;
+  process.env = { ...env };
+  try {
+    return run();
+  } finally {
+    process.env = env;
+  }
 }
 
 /** Offset of the first `[`/`{` nested deeper than `limit` (outside quotes and comments), if any. */
@@ -99,42 +128,109 @@ function nodeRange(node: unknown): [number, number] | undefined {
   return range ? [range[0], range[1]] : undefined;
 }
 
-/** Iterative, so deeply nested input cannot overflow the stack; returns the deepest level seen. */
-function indexNodes(root: Node | null, source: SourceMap, maxDepth: number, duplicateKeys: [number, number][]): number {
-  if (!root) return 0;
+const INCONVERTIBLE = Symbol('inconvertible');
+
+/** What a node becomes in plain data: a primitive or an empty container to fill, or INCONVERTIBLE for what only `toJS` handles. */
+function plainOf(node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  const proto = Object.getPrototypeOf(node);
+  if (proto === Scalar.prototype) {
+    const value = (node as Scalar).value;
+    const primitive = value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    return primitive ? value : INCONVERTIBLE;
+  }
+  // Exact classes: yaml's !!omap, !!pairs and !!set are subclasses that convert differently.
+  if (proto === YAMLMap.prototype) return {};
+  if (proto === YAMLSeq.prototype) return [];
+  return INCONVERTIBLE;
+}
+
+interface Pending {
+  node: unknown;
+  path: string;
+  depth: number;
+  out: unknown;
+}
+
+/**
+ * One iterative walk (deeply nested input cannot overflow the stack) for the source map, the
+ * duplicate keys, the depth and the plain data; the data mirrors yaml's toJS (keep mode, no
+ * aliases): keys as toJS writes them, `null` as '' and `__proto__` as an own property.
+ */
+function indexNodes(
+  root: Node | null,
+  source: SourceMap,
+  maxDepth: number,
+  duplicateKeys: [number, number][],
+): { depth: number; data?: { value: unknown } } {
+  const top = plainOf(root);
+  if (!root) return { depth: 0, data: { value: top } };
+  let convertible = top !== INCONVERTIBLE;
   let deepest = 0;
-  const stack: { node: unknown; path: string; depth: number }[] = [{ node: root, path: '', depth: 0 }];
+  const stack: Pending[] = [{ node: root, path: '', depth: 0, out: top }];
+  const seen = new Set<string>();
   while (stack.length > 0) {
-    const { node, path, depth } = stack.pop()!;
-    deepest = Math.max(deepest, depth);
+    const { node, path, depth, out } = stack.pop()!;
+    if (depth > deepest) deepest = depth;
     const range = nodeRange(node);
     if (range) source.value.set(path, range);
-    if (depth >= maxDepth) continue;
+    if (depth >= maxDepth) {
+      convertible = false;
+      continue;
+    }
     if (isMap(node)) {
-      const seen = new Set<string>();
+      seen.clear();
       for (const item of node.items) {
-        if (!isPair(item)) continue;
-        const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
-        const keyRange = nodeRange(item.key);
+        if (!isPair(item)) {
+          convertible = false;
+          continue;
+        }
+        const keyNode = item.key;
+        const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+        const keyRange = nodeRange(keyNode);
         if (seen.has(key)) {
           if (keyRange) duplicateKeys.push(keyRange);
+          convertible = false;
           continue;
         }
         seen.add(key);
-        const childPath = path + '/' + key.replace(/~/g, '~0').replace(/\//g, '~1');
+        const childPath = path + '/' + escapeSegment(key);
         if (keyRange) source.key.set(childPath, keyRange);
-        if (item.value) stack.push({ node: item.value, path: childPath, depth: depth + 1 });
+        const child = plainOf(item.value);
+        if (child === INCONVERTIBLE) convertible = false;
+        if (convertible) {
+          const object = out as Record<string, unknown>;
+          const jsKey = plainKey(keyNode);
+          if (jsKey === undefined) convertible = false;
+          else if (jsKey in object) Object.defineProperty(object, jsKey, { value: child, writable: true, enumerable: true, configurable: true });
+          else object[jsKey] = child;
+        }
+        if (item.value) stack.push({ node: item.value, path: childPath, depth: depth + 1, out: child });
         else if (keyRange) source.value.set(childPath, [keyRange[1], keyRange[1]]);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => {
-        stack.push({ node: item, path: `${path}/${index}`, depth: depth + 1 });
-      });
-    } else if (isAlias(node)) {
-      // An alias's range is the `*name` itself; its target is indexed where it is defined.
+      const items = node.items;
+      for (let index = 0; index < items.length; index++) {
+        const child = plainOf(items[index]);
+        if (child === INCONVERTIBLE) convertible = false;
+        if (convertible) (out as unknown[]).push(child);
+        stack.push({ node: items[index], path: path + '/' + index, depth: depth + 1, out: child });
+      }
     }
+    // An alias's range is the `*name` itself; its target is indexed where it is defined (and the
+    // alias made the data inconvertible here, so toJS resolves it).
   }
-  return deepest;
+  return { depth: deepest, data: convertible ? { value: top } : undefined };
+}
+
+/** The property name toJS gives a scalar key; undefined for keys it treats specially (`<<` merges). */
+function plainKey(keyNode: unknown): string | undefined {
+  if (keyNode === null || Object.getPrototypeOf(keyNode) !== Scalar.prototype) return undefined;
+  const value = (keyNode as Scalar).value;
+  if (value === null) return '';
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+  if (value === '<<' || 'addToJSMap' in (keyNode as object)) return undefined;
+  return String(value);
 }
 
 /**

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPlan } from '../../../src/core/spec/index';
+import { parseDocument } from 'yaml';
+import { loadPlan, MAX_PLAN_DEPTH } from '../../../src/core/spec/index';
+import { parseYaml } from '../../../src/core/spec/yamlSource';
 import type { Range } from '../../../src/core/spec/types';
 
 /**
@@ -158,4 +160,43 @@ test('multi-megabyte and deeply nested inputs end in diagnostics', () => {
   check('\u0000'.repeat(1000), 'NULs');
   check('a: &a [*a]\n', 'self alias');
   check(`a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 12 }, (_, i) => `b${i + 1}: &b${i + 1} [*${i === 0 ? 'a' : `b${i}`}, *${i === 0 ? 'a' : `b${i}`}, *${i === 0 ? 'a' : `b${i}`}]`).join('\n')}\n`, 'billion laughs');
+});
+
+/** Deep equality that also compares key order and prototypes (assert's deepStrictEqual ignores order). */
+function assertSameData(actual: unknown, expected: unknown, where: string): void {
+  assert.deepStrictEqual(actual, expected, where);
+  if (expected !== null && typeof expected === 'object') {
+    assert.deepEqual(Reflect.ownKeys(actual as object), Reflect.ownKeys(expected), `${where}: key order`);
+    for (const key of Reflect.ownKeys(expected)) {
+      assertSameData((actual as Record<string | symbol, unknown>)[key], (expected as Record<string | symbol, unknown>)[key], `${where}/${String(key)}`);
+    }
+  }
+}
+
+/** The loader's one-walk data must be exactly what yaml's toJS gives, whenever it gives any. */
+function checkData(text: string, label: string): boolean {
+  const parsed = parseYaml(text, MAX_PLAN_DEPTH + 1);
+  if (!parsed.data || parsed.tooDeepAt !== undefined) return false;
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  assertSameData(parsed.data.value, doc.toJS({ maxAliasCount: 100 }), label);
+  return true;
+}
+
+test('the one-walk plain data equals yaml toJS on examples, fixtures and 10,000 fuzz inputs', () => {
+  let compared = 0;
+  SEEDS.forEach((text, i) => {
+    if (checkData(text, `seed ${i}`)) compared++;
+  });
+  assert.equal(compared, SEEDS.length - 2, 'every seed but the deep-nesting and duplicate-key fixtures has walk data');
+  const rand = mulberry32(20261123);
+  for (let i = 0; i < 8000; i++) if (checkData(mutate(rand, pick(rand, SEEDS)), `mutant ${i}`)) compared++;
+  for (let i = 0; i < 2000; i++) if (checkData(garbage(rand, Math.floor(rand() * 400)), `random ${i}`)) compared++;
+  assert.ok(compared > 5000, `only ${compared} inputs compared`);
+  // What the walk leaves to toJS: aliases, merge keys, tagged collections, binary scalars, complex keys.
+  for (const text of ['a: &x {b: 1}\nc: *x\n', '%YAML 1.1\n---\na: &x {b: 1}\nc:\n  <<: *x\n', '<<: {a: 1}\n', '%YAML 1.1\n---\ns: !!set {a, b}\n', 'b: !!binary AAAA\n', '? [a]\n: 1\n']) {
+    assert.equal(parseYaml(text, MAX_PLAN_DEPTH + 1).data, undefined, JSON.stringify(text));
+  }
+  for (const text of ['__proto__: 1\nconstructor: {a: [1, ~]}\n', '~: 1\ntrue: 2\n1.50: x\n', '[1, {a: b}]\n', 'just text\n', '']) {
+    assert.ok(checkData(text, JSON.stringify(text)), `${JSON.stringify(text)} has walk data`);
+  }
 });
