@@ -26,7 +26,8 @@ const validator = (): ValidateFunction => require('./schemaValidator.generated.j
 
 export function schemaIssues(data: unknown): SchemaIssue[] {
   const validate = validator();
-  if (validate(data)) return [];
+  const nonFinite = nonFiniteIssues(data);
+  if (validate(data)) return nonFinite;
   const issues: SchemaIssue[] = [];
   const missingByParent = new Map<string, { props: string[]; schema: SchemaNode | undefined }>();
   for (const error of validate.errors ?? []) {
@@ -44,7 +45,37 @@ export function schemaIssues(data: unknown): SchemaIssue[] {
   for (const [parent, { props, schema }] of missingByParent) {
     issues.push(missingIssue(parent, props, schema));
   }
-  return dedupe(issues);
+  const reported = new Set(issues.map((i) => i.path));
+  return dedupe([...issues, ...nonFinite.filter((i) => !reported.has(i.path))]);
+}
+
+/**
+ * YAML's `.inf`, `.nan` and overflowing literals such as `1e309` are numbers to JSON Schema (an
+ * infinite value even passes `"type": "integer"`), yet no count, rate or latency can be one; left
+ * in, an infinite node size would make the planner enumerate TP degrees forever.
+ */
+function nonFiniteIssues(data: unknown): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  // YAML aliases can share a node or even make a cycle (`&a [*a]`): visit each object once.
+  const seen = new Set<object>();
+  const stack: Array<{ value: unknown; path: string }> = [{ value: data, path: '' }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (value !== null && typeof value === 'object') {
+      if (seen.has(value)) continue;
+      seen.add(value);
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) {
+        issues.push({ code: 'PDP014', path, at: 'value', message: `'${displayPath(path)}' must be a finite number, not ${String(value)}; write the value out.` });
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => stack.push({ value: item, path: `${path}/${i}` }));
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) stack.push({ value: (value as Record<string, unknown>)[key], path: path + pointer([key]) });
+    }
+  }
+  return issues;
 }
 
 interface SchemaNode {

@@ -88,6 +88,8 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
  * same values for the length of the (synchronous) parse.
  */
 function withPlainEnv<T>(run: () => T): T {
+  // Outside Node (a browser bundle) there is no process.env to stand in for.
+  if (typeof process === 'undefined' || process.env === undefined) return run();
   const env = process.env;
   process.env = { ...env };
   try {
