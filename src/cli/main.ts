@@ -1,29 +1,33 @@
 import { processIo, type CliIo, type Command, EXIT_USAGE } from './io';
-import { validateCommand } from './commands/validate';
-import { estimateCommand } from './commands/estimate';
-import { simulateCommand } from './commands/simulate';
-import { planCommand } from './commands/plan';
-import { compareCommand } from './commands/compare';
+import { validateCommand, USAGE as VALIDATE_USAGE } from './commands/validate';
+import { estimateCommand, USAGE as ESTIMATE_USAGE } from './commands/estimate';
+import { simulateCommand, USAGE as SIMULATE_USAGE } from './commands/simulate';
+import { planCommand, USAGE as PLAN_USAGE } from './commands/plan';
+import { compareCommand, USAGE as COMPARE_USAGE } from './commands/compare';
 
 interface CommandEntry {
   run: Command;
   summary: string;
+  usage: string;
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
-  validate: { run: validateCommand, summary: 'validate FILE... [--json]           check plan files' },
-  estimate: { run: estimateCommand, summary: 'estimate FILE [--json]              performance-model grid for the plan' },
+  validate: { run: validateCommand, usage: VALIDATE_USAGE, summary: 'validate FILE... [--json]           check plan files' },
+  estimate: { run: estimateCommand, usage: ESTIMATE_USAGE, summary: 'estimate FILE [--json]              performance-model grid for the plan' },
   simulate: {
     run: simulateCommand,
-    summary: 'simulate FILE [--policy P] [--deployment SPEC] [--seed N] [--replications R] [--json]',
+    usage: SIMULATE_USAGE,
+    summary:
+      'simulate FILE [--policy P] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
+      '                  [--rate SESSIONS_PER_SEC] [--sessions N] [--json]   simulate one deployment',
   },
-  plan: { run: planCommand, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--json]' },
-  compare: { run: compareCommand, summary: 'compare FILE... [--json]            simulate plans or variants side by side' },
+  plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--json]' },
+  compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
 };
 
 function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  pdplan ${c.summary}`);
-  return `Usage:\n${lines.join('\n')}\n\nExit codes: 0 ok, 1 the plan has errors or misses its target, 2 usage or unreadable input.\n`;
+  return `Usage:\n${lines.join('\n')}\n\n'pdplan COMMAND --help' explains a command's options.\nExit codes: 0 ok, 1 the plan has errors or misses its target, 2 usage or unreadable input.\n`;
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -40,6 +44,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (!entry) {
     io.err(`pdplan: unknown command '${name}'.\n${usage()}`);
     return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(entry.usage);
+    return 0;
   }
   try {
     return await entry.run(rest, io);

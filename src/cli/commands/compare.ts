@@ -8,7 +8,7 @@ import { msText, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, traceFor, type RunInputs } from '../runInputs';
 
-const USAGE =
+export const USAGE =
   'Usage: pdplan compare FILE... [--replications R] [--sessions N] [--json]\n' +
   "  Simulates each plan's own deployment side by side; one FILE with 'variants' compares the base plan with each variant.\n";
 

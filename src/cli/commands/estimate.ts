@@ -7,7 +7,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { readPlanReference } from '../planFiles';
 import { formatDiagnostic } from './validate';
 
-const USAGE = 'Usage: pdplan estimate FILE [--json]\n';
+export const USAGE = 'Usage: pdplan estimate FILE [--json]\n';
 
 const PREFILL_TOKENS = [128, 512, 2048, 8192, 32768];
 const PREFILL_HISTORY = [0, 8192, 32768];

@@ -11,7 +11,7 @@ import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { formatDiagnostic } from './validate';
 
-const USAGE = 'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n';
+export const USAGE = 'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n';
 const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'max-rate'];
 
 interface PlanArgs {

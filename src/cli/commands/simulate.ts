@@ -8,7 +8,7 @@ import { msText, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, traceFor } from '../runInputs';
 
-const USAGE =
+export const USAGE =
   'Usage: pdplan simulate FILE [--policy NAME] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
   '                            [--rate SESSIONS_PER_SEC] [--sessions N] [--json]\n' +
   "  SPEC: 'P:4x2,D:8x1' (TP x replicas per role) or 'C:4x2' for co-located.\n";

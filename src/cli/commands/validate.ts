@@ -8,7 +8,7 @@ import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 
-const USAGE = 'Usage: pdplan validate FILE... [--json]\n';
+export const USAGE = 'Usage: pdplan validate FILE... [--json]\n';
 
 export interface FileReport {
   file: string;
