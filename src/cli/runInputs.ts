@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { parseProfile } from '../core/perf';
 import type { MeasuredProfile } from '../core/perf/types';
 import { parseTrace, type TraceSession } from '../core/sim';
 import type { Plan } from '../core/spec/types';
@@ -41,17 +40,16 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
     io.err(`pdplan ${command}: ${file} has ${errors.length} error(s); run 'pdplan validate ${file}' for details and fix them first.\n`);
     return { exitCode: EXIT_FINDINGS };
   }
-  let profile: MeasuredProfile | undefined;
   const traces = new Map<string, TraceSession[]>();
   for (const ref of load.references) {
     const content = readPlanReference(file, ref, io);
+    // A built-in profile that is not installed is the validator's warning: the analytical model stands in.
+    if (content === undefined && ref.builtIn) continue;
     if (content === undefined) {
       io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${ref.kind} file '${ref.path}' cannot be read; fix the path (relative to the plan file)`, path: ref.jsonPath, range: ref.range }) + '\n');
       return { exitCode: EXIT_FINDINGS };
     }
-    if (ref.kind === 'profile') {
-      profile = parseProfile(content, ref.path).profile;
-    } else if (!traces.has(ref.path)) {
+    if (ref.kind === 'trace' && !traces.has(ref.path)) {
       const parsed = parseTrace(content);
       const traceFile = path.join(path.dirname(file), ref.path);
       if (parsed.diagnostics.some((d) => d.severity === 'error')) {
@@ -62,5 +60,5 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
       traces.set(ref.path, parsed.sessions);
     }
   }
-  return { file, plan: load.plan, profile, traces };
+  return { file, plan: load.plan, profile: load.profile, traces };
 }

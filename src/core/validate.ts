@@ -13,13 +13,18 @@ export interface ValidateOptions extends LoadOptions {
   readReference?: (reference: FileReference) => string | undefined;
 }
 
+/** A validated plan and the measured profile it names, parsed, when one was read. */
+export interface PlanValidation extends PlanLoad {
+  profile?: MeasuredProfile;
+}
+
 /**
  * Everything `pdplan validate` and the editor report for a plan: the loader's diagnostics
  * (YAML, schema, names, semantics), the named measured profile's diagnostics (PDP150–PDP169,
  * reported at the plan's `perf.profile` with the profile's own file and line in the message), and
  * the performance-model physics checks (PDP100–PDP149) of the plan and of each variant.
  */
-export function validatePlanText(text: string, options: ValidateOptions = {}): PlanLoad {
+export function validatePlanText(text: string, options: ValidateOptions = {}): PlanValidation {
   const load = loadPlan(text, options);
   if (!load.plan) return load;
   const diagnostics: Diagnostic[] = [...load.diagnostics];
@@ -67,5 +72,6 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
     diagnostics,
     references: load.references,
     rangeOf: load.rangeOf,
+    profile,
   };
 }

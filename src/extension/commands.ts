@@ -1,7 +1,7 @@
 /** The palette / CodeLens / editor-title commands, and the background runs behind them. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Plan } from '../core/spec/types';
+import type { FileReference, Plan } from '../core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../core/spec/deployment';
 import { defaultSweepRates, type JobResult, type PlanSource } from '../workers/jobProtocol';
 import { formatRecommended, type PanelData, type PlanContext } from '../../webview/protocol';
@@ -11,6 +11,7 @@ import { JobCancelled, JobInvalid, type JobClient, type JobSpec } from './jobCli
 import type { PanelManager } from './panels';
 import { renderReport } from './report';
 import { newPlanText } from './newPlan';
+import { referencePath } from './references';
 
 export const MAX_COMPARE = 6;
 
@@ -27,6 +28,7 @@ export class Commands {
     private readonly panels: PanelManager,
     private readonly status: vscode.StatusBarItem,
     private readonly catalog: CatalogApi,
+    private readonly extensionPath: string,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -96,11 +98,11 @@ export class Commands {
    * Trace and profile files the plan names. In an untrusted workspace they are not read: the plan
    * is still validated, and jobs run on the distributions alone.
    */
-  private async readReferences(doc: vscode.TextDocument, references: { path: string }[]): Promise<Record<string, string> | undefined> {
+  private async readReferences(doc: vscode.TextDocument, references: Pick<FileReference, 'path' | 'builtIn'>[]): Promise<Record<string, string> | undefined> {
     if (!vscode.workspace.isTrusted || references.length === 0) return undefined;
     const files: Record<string, string> = {};
     for (const reference of references) {
-      const target = vscode.Uri.file(path.resolve(path.dirname(doc.fileName), reference.path));
+      const target = vscode.Uri.file(referencePath(reference, doc.fileName, this.extensionPath));
       try {
         files[reference.path] = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
       } catch {

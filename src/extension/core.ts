@@ -3,7 +3,7 @@
  * place in src/extension that imports core modules for editing.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { referencePath } from './references';
 import planSchema from '../../schemas/pdplan.schema.json';
 import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
 import type { FileReference } from '../core/spec/types';
@@ -18,11 +18,6 @@ export interface ValidatorEnvironment {
   extensionPath: string;
   /** Untrusted workspaces: validate, but never read the trace or profile files a plan names. */
   isTrusted(): boolean;
-}
-
-export function referencePath(reference: Pick<FileReference, 'path' | 'builtIn'>, planFile: string, extensionPath: string): string {
-  if (reference.builtIn) return join(extensionPath, reference.path);
-  return isAbsolute(reference.path) ? reference.path : resolve(dirname(planFile), reference.path);
 }
 
 export function makeValidator(env: ValidatorEnvironment): ValidateFn {

@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
     simulateCandidate: (data, rank) => commands?.simulateCandidate(data, rank),
   });
   const catalog = lazyCatalog();
-  commands = new Commands(diagnostics, jobs, panels, status, catalog);
+  commands = new Commands(diagnostics, jobs, panels, status, catalog, context.extensionPath);
   const schema = lazySchema();
   context.subscriptions.push(
     diagnostics,

@@ -36,8 +36,15 @@ function progressReporter(id: number, label: string, from = 0, to = 1) {
   };
 }
 
-/** Validates a source and resolves it to a plan (its variant, when one is named) plus the trace. */
-export function resolveSource(source: PlanSource): { plan: Plan; trace?: SimInput['trace'] } {
+/** What a job runs on: the plan (its variant, when one is named), the trace it replays and the measured profile it names. */
+interface ResolvedSource {
+  plan: Plan;
+  trace?: SimInput['trace'];
+  profile?: SimInput['profile'];
+}
+
+/** Validates a source and resolves it to what a job runs on. */
+export function resolveSource(source: PlanSource): ResolvedSource {
   const load = validatePlanText(source.text, {
     fileName: source.fileName,
     readReference: (ref) => source.files?.[ref.path],
@@ -56,7 +63,7 @@ export function resolveSource(source: PlanSource): { plan: Plan; trace?: SimInpu
     if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
     trace = parsed.sessions;
   }
-  return { plan, trace };
+  return { plan, trace, profile: load.profile };
 }
 
 function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
@@ -69,12 +76,12 @@ function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
   throw new Error('the plan has no `deployment:`; run the plan first or name a deployment such as P:4x2,D:8x1');
 }
 
-function sweepPoints(id: number, plan: Plan, deployment: Deployment, rates: number[], trace: SimInput['trace']): SweepPoint[] {
+function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deployment: Deployment, rates: number[]): SweepPoint[] {
   const points: SweepPoint[] = [];
   rates.forEach((ratePerSec, i) => {
     if (cancelled.has(id)) throw new Cancelled();
     const sim = simulate(
-      { plan, deployment, ratePerSec, trace },
+      { plan, deployment, ratePerSec, trace, profile },
       { onProgress: progressReporter(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length), isCancelled: () => cancelled.has(id) },
     );
     points.push({ ratePerSec, sloAttainment: sim.metrics.sloAttainment, goodput: sim.metrics.goodput, unstable: sim.metrics.unstable });
@@ -85,8 +92,8 @@ function sweepPoints(id: number, plan: Plan, deployment: Deployment, rates: numb
 async function run(job: JobRequest): Promise<JobResult> {
   switch (job.type) {
     case 'plan': {
-      const { plan } = resolveSource(job.source);
-      const result = await runPlanJob(plan, {
+      const { plan, profile } = resolveSource(job.source);
+      const result = await runPlanJob(plan, profile, {
         sweepRates: job.sweepRates,
         onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
         isCancelled: () => cancelled.has(job.id),
@@ -94,19 +101,19 @@ async function run(job: JobRequest): Promise<JobResult> {
       return { kind: 'plan', plan: result };
     }
     case 'simulate': {
-      const { plan, trace } = resolveSource(job.source);
+      const { plan, trace, profile } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
-      const sim = simulate({ plan, deployment, trace }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
+      const sim = simulate({ plan, deployment, trace, profile }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
       return { kind: 'simulate', sim, deployment: formatDeployment(deployment) };
     }
     case 'compare': {
       const columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult }[] = [];
       for (const [i, source] of job.sources.entries()) {
         if (cancelled.has(job.id)) throw new Cancelled();
-        const { plan, trace } = resolveSource(source);
+        const { plan, trace, profile } = resolveSource(source);
         const deployment = deploymentOf(plan, undefined);
         const sim = simulate(
-          { plan, deployment, trace },
+          { plan, deployment, trace, profile },
           { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
         );
         columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: plan.workload.arrival.ratePerSec, sim });
@@ -114,9 +121,9 @@ async function run(job: JobRequest): Promise<JobResult> {
       return { kind: 'compare', columns };
     }
     case 'sweep': {
-      const { plan, trace } = resolveSource(job.source);
-      const deployment = deploymentOf(plan, job.deployment);
-      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, plan, deployment, job.rates, trace) };
+      const resolved = resolveSource(job.source);
+      const deployment = deploymentOf(resolved.plan, job.deployment);
+      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, job.rates) };
     }
   }
 }

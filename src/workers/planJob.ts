@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planDeployment } from '../core/plan';
+import type { MeasuredProfile } from '../core/perf/types';
 import type { Plan } from '../core/spec/types';
 import type { PlanResult } from '../core/plan/types';
 import { loadHighsSolver } from './highs';
@@ -21,9 +22,9 @@ export function poolSize(): number {
   return Math.max(1, Math.min(4, os.availableParallelism() - 1));
 }
 
-export async function runPlanJob(plan: Plan, control: PlanJobControl): Promise<PlanResult> {
+export async function runPlanJob(plan: Plan, profile: MeasuredProfile | undefined, control: PlanJobControl): Promise<PlanResult> {
   const highs = await loadHighsSolver();
-  const pool = new SimPool(plan, { script: path.join(__dirname, 'simWorker.js'), size: poolSize() });
+  const pool = new SimPool(plan, { script: path.join(__dirname, 'simWorker.js'), size: poolSize(), profile });
   const rates = control.sweepRates ?? [];
   let lastReported = -1;
   try {

@@ -66,3 +66,62 @@ test('an impossible plan exits 1 with its reason', async () => {
   assert.equal(await runPlanCommand(['tiny.yaml'], io, standIn), 1);
   assert.match(io.stdout, /No deployment can be recommended/);
 });
+
+test('a plan naming a measured profile is planned on it: the simulators get the parsed profile', async () => {
+  const csvPath = path.resolve(__dirname, '..', '..', 'catalog', 'profiles', 'h100-llama-3.1-8b.csv');
+  const plan = (profileLine: string) =>
+    [
+      'version: 1',
+      'model: Llama-3.1-8B',
+      'cluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1, intraNode: { bandwidthGBps: 450, latencyUs: 5 } }',
+      'workload: { profile: HotpotQA, arrival: { process: poisson, ratePerSec: 1 }, sessions: 40, seed: 1 }',
+      'slo: { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9 }',
+      'planner: { gpuBudget: 4, tpDegrees: [1, 2] }',
+      profileLine,
+      '',
+    ].join('\n');
+  const files = {
+    '/virtual/built-in.pdplan.yaml': plan('perf: { profile: h100-llama-3.1-8b }'),
+    '/virtual/relative.pdplan.yaml': plan('perf: { profile: measured/h100.csv }'),
+    '/virtual/none.pdplan.yaml': plan(''),
+    [csvPath]: fs.readFileSync(csvPath, 'utf8'),
+    '/virtual/measured/h100.csv': fs.readFileSync(csvPath, 'utf8'),
+  };
+  const received = new Map<string, unknown>();
+  const said = new Map<string, unknown>();
+  for (const file of Object.keys(files).filter((f) => f.endsWith('.yaml'))) {
+    const recording: PlannerDepsFactory = async (p, profile) => {
+      received.set(file, profile);
+      return standIn(p);
+    };
+    const io = captureIo(files);
+    const code = await runPlanCommand([file, '--json'], io, recording);
+    assert.ok(code === 0 || code === 1, `${file}: ${io.stderr}`);
+    said.set(file, JSON.parse(io.stdout).perf.profile);
+  }
+  assert.deepEqual(
+    [...said.values()],
+    ['h100-llama-3.1-8b', 'measured/h100.csv', null],
+    'the JSON names the profile the simulations ran on',
+  );
+  for (const file of ['/virtual/built-in.pdplan.yaml', '/virtual/relative.pdplan.yaml']) {
+    const profile = received.get(file) as { metadata: Record<string, string>; prefill: unknown[] } | undefined;
+    assert.ok(profile, `${file}: no profile reached the simulators`);
+    assert.equal(profile.metadata.gpu, 'NVIDIA H100 80GB HBM3');
+    assert.ok(profile.prefill.length > 0);
+  }
+  assert.equal(received.get('/virtual/none.pdplan.yaml'), undefined);
+});
+
+test('plan reports an unreadable profile the plan names at its line, before planning', async () => {
+  const text = fs.readFileSync(path.join(__dirname, '..', '..', example), 'utf8') + 'perf: { profile: missing/profile.csv }\n';
+  const io = captureIo({ '/virtual/p.pdplan.yaml': text });
+  let planned = false;
+  const code = await runPlanCommand(['/virtual/p.pdplan.yaml'], io, async (p) => {
+    planned = true;
+    return standIn(p);
+  });
+  assert.equal(code, 1);
+  assert.equal(planned, false);
+  assert.match(io.stderr, /PDP070.*missing\/profile\.csv/);
+});

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planDeployment, type PlannerDeps } from '../../core/plan/index';
+import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { formatDeployment } from '../../core/spec/deployment';
-import { loadPlan } from '../../core/spec/index';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
 import { SimPool } from '../../workers/pool';
 import { loadHighsSolver } from '../../workers/highs';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
-import { formatDiagnostic } from './validate';
+import { loadRunInputs } from '../runInputs';
 
 export const USAGE = 'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n';
 const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'max-rate'];
@@ -60,16 +60,16 @@ function parseArgs(args: string[]): PlanArgs | string {
 }
 
 /** Dependencies of a planner run; tests pass their own. */
-export type PlannerDepsFactory = (plan: Plan) => Promise<{ deps: PlannerDeps; dispose(): Promise<void> }>;
+export type PlannerDepsFactory = (plan: Plan, profile?: MeasuredProfile) => Promise<{ deps: PlannerDeps; dispose(): Promise<void> }>;
 
 /** The real dependencies: HiGHS (WebAssembly) and a pool of simulation worker threads. */
-export const workerDeps: PlannerDepsFactory = async (plan) => {
+export const workerDeps: PlannerDepsFactory = async (plan, profile) => {
   const script = path.join(__dirname, 'simWorker.js');
   if (!fs.existsSync(script)) {
     throw new UserFacingError(`the simulation worker ${script} is missing; run 'npm run build' first`);
   }
   const highs = await loadHighsSolver();
-  const pool = new SimPool(plan, { script });
+  const pool = new SimPool(plan, { script, profile });
   return { deps: { highs, runSimulations: pool.runSimulations }, dispose: () => pool.close() };
 };
 
@@ -102,10 +102,15 @@ function candidateRow(c: Candidate): string[] {
   ];
 }
 
-export function formatPlanResult(plan: Plan, result: PlanResult, file: string): string {
+/** Which times the simulations ran on: the measured profile the plan names, or the analytical model. */
+function perfSource(plan: Plan, profile: MeasuredProfile | undefined): string {
+  return profile && plan.perf.profile ? `measured profile ${plan.perf.profile}` : 'analytical performance model';
+}
+
+export function formatPlanResult(plan: Plan, result: PlanResult, file: string, profile?: MeasuredProfile): string {
   let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
     `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
-    `objective ${result.objective}\n\n`;
+    `objective ${result.objective}, ${perfSource(plan, profile)}\n\n`;
   if (result.notes) text += result.notes.map((n) => `Note: ${n.replace(/\.$/, '')}.\n`).join('') + '\n';
   if (result.infeasibleReasons) {
     return text + 'No deployment can be recommended:\n' + result.infeasibleReasons.map((r) => `  - ${r}\n`).join('');
@@ -160,12 +165,13 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string): 
   return text;
 }
 
-function jsonResult(file: string, result: PlanResult): unknown {
+function jsonResult(file: string, plan: Plan, result: PlanResult, profile: MeasuredProfile | undefined): unknown {
   const lay = (c: { prefill?: ReplicaGroup[]; decode?: ReplicaGroup[]; colocated?: ReplicaGroup[] }) =>
     c.colocated ? { colocated: c.colocated } : { prefill: c.prefill, decode: c.decode };
   return {
     file,
     objective: result.objective,
+    perf: { profile: profile ? plan.perf.profile ?? null : null },
     recommended: result.candidates.length > 0 ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
     candidates: result.candidates.map((c) => ({
       rank: c.rank,
@@ -194,25 +200,13 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
     io.err(`pdplan plan: ${parsed}.\n${USAGE}`);
     return EXIT_USAGE;
   }
-  let text: string;
-  try {
-    text = io.readFile(parsed.file);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    io.err(`pdplan plan: cannot read '${parsed.file}' (${code === 'ENOENT' ? 'no such file' : (error as Error).message}).\n`);
-    return EXIT_USAGE;
-  }
-  const load = loadPlan(text, { fileName: parsed.file });
-  if (!load.plan) {
-    for (const d of load.diagnostics.filter((x) => x.severity === 'error')) io.err(formatDiagnostic(parsed.file, d) + '\n');
-    io.err(`pdplan plan: fix the errors above first ('pdplan validate ${parsed.file}' lists them all).\n`);
-    return EXIT_FINDINGS;
-  }
-  const plan = load.plan;
+  const inputs = loadRunInputs(parsed.file, io, 'plan');
+  if ('exitCode' in inputs) return inputs.exitCode;
+  const plan = inputs.plan;
   const started = performance.now();
   let made: Awaited<ReturnType<PlannerDepsFactory>>;
   try {
-    made = await makeDeps(plan);
+    made = await makeDeps(plan, inputs.profile);
   } catch (error) {
     if (error instanceof UserFacingError) {
       io.err(`pdplan plan: ${error.message}.\n`);
@@ -242,8 +236,8 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
     await made.dispose();
   }
   result.wallMs = performance.now() - started;
-  if (parsed.json) io.out(JSON.stringify(jsonResult(parsed.file, result), null, 2) + '\n');
-  else io.out(formatPlanResult(plan, result, parsed.file));
+  if (parsed.json) io.out(JSON.stringify(jsonResult(parsed.file, plan, result, inputs.profile), null, 2) + '\n');
+  else io.out(formatPlanResult(plan, result, parsed.file, inputs.profile));
   if (result.infeasibleReasons) return EXIT_FINDINGS;
   return result.candidates[0].predicted.sloAttainment >= plan.slo.attainmentTarget ? EXIT_OK : EXIT_FINDINGS;
 }

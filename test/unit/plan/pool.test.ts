@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseProfile } from '../../../src/core/perf/profile';
 import { SimPool, SimulationCancelledError } from '../../../src/workers/pool';
 import { fakeSimulate, testPlan } from './fixtures';
 
@@ -42,4 +44,25 @@ test('cancellation stops a running simulation and rejects the batch', async () =
   } finally {
     await pool.close();
   }
+});
+
+test('the real simulation worker uses the measured profile the pool is given', async () => {
+  const realScript = path.join(__dirname, '..', '..', '..', 'src', 'workers', 'simWorker.ts');
+  const csv = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'catalog', 'profiles', 'h100-llama-3.1-8b.csv'), 'utf8');
+  const { profile } = parseProfile(csv, 'h100-llama-3.1-8b.csv');
+  assert.ok(profile);
+  const plan = testPlan();
+  const job = { deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, seed: 1, sessions: 20 };
+  const ttftP50 = async (withProfile: boolean) => {
+    const pool = new SimPool(plan, { script: realScript, size: 1, profile: withProfile ? profile : undefined });
+    try {
+      const [result] = await pool.runSimulations([job]);
+      return result.metrics.ttftMs.p50;
+    } finally {
+      await pool.close();
+    }
+  };
+  const [analytic, measured] = [await ttftP50(false), await ttftP50(true)];
+  assert.ok(analytic > 0 && measured > 0);
+  assert.notEqual(measured, analytic, 'the profile changed nothing: the worker ignored it');
 });
