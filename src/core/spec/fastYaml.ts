@@ -195,8 +195,10 @@ class SimpleYamlParser {
     if (column === 0 && (text.startsWith('---', at) || text.startsWith('...', at))) throw NOT_SIMPLE;
     const dash = this.isSequenceIndicator(at, end);
     this.closeBefore(at, column, dash);
-    this.commentOwner = null; // what is still pending starts this line's item
-    this.lineItems(lineStart, at, end, next);
+    // A comment block still pending becomes part of this line's first item.
+    const commentsBefore = this.commentOwner;
+    this.commentOwner = null;
+    this.lineItems(lineStart, at, end, next, commentsBefore);
   }
 
   /** Close the collections that end before content at `column` starting at offset `at` (-1: the end of the text). */
@@ -231,8 +233,11 @@ class SimpleYamlParser {
     if (parent) parent.lastEnd = frame.commentEnd >= 0 ? frame.commentEnd : frame.lastEnd;
   }
 
-  /** The items that start on one line: `- ` indicators, then a key (with its value) or a value. */
-  private lineItems(lineStart: number, at: number, end: number, next: number): void {
+  /**
+   * The items that start on one line: `- ` indicators, then a key (with its value) or a value.
+   * `commentsBefore` holds the comment block before the line, if one is pending.
+   */
+  private lineItems(lineStart: number, at: number, end: number, next: number, commentsBefore: Frame | null): void {
     const text = this.text;
     let first = true;
     let i = at;
@@ -246,7 +251,9 @@ class SimpleYamlParser {
         let j = i + 1;
         while (j < end && text.charCodeAt(j) === SPACE) j++;
         if (j >= end || text.charCodeAt(j) === HASH) {
-          this.emptyValue(seq, j, j < end);
+          // An empty item's comments, for the library, include those before its `-` (a mapping's
+          // empty value has only those after its `:`).
+          this.emptyValue(seq, j, j < end || (first && commentsBefore === seq));
           return;
         }
         i = j;
