@@ -201,7 +201,10 @@ class SimpleYamlParser {
     this.lineItems(lineStart, at, end, next, commentsBefore);
   }
 
-  /** Close the collections that end before content at `column` starting at offset `at` (-1: the end of the text). */
+  /**
+   * Close the collections that end before content at `column` that starts at offset `at`; column
+   * -1 closes them all (the end of the text).
+   */
   private closeBefore(at: number, column: number, dash: boolean): void {
     let top = this.top();
     if (!top) return;
