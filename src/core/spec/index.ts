@@ -73,19 +73,20 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
       add('PDP003', '', `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`, toRange(parsed, [at, at + 1]));
       return result();
     }
-    const doc = parsed.doc!;
     if (reportYamlErrors(parsed, add)) return result();
     if (parsed.depth > MAX_PLAN_DEPTH) {
       add('PDP003', '', `the plan nests deeper than ${MAX_PLAN_DEPTH} levels; no plan section is that deep — check the indentation.`, deepestRange(parsed));
       return result();
     }
-    if (doc.contents === null) {
+    // (The fast path reads only documents with content; without a document there is no emptiness to check.)
+    if (parsed.doc?.contents === null) {
       add('PDP004', '', "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.", EMPTY_RANGE);
       return result();
     }
     let raw: Raw;
     try {
-      raw = parsed.data ? parsed.data.value : doc.toJS({ maxAliasCount: 100 });
+      // Only the library's document can lack walk data (aliases, merge keys, …): the fast path declines those.
+      raw = parsed.data ? parsed.data.value : parsed.doc?.toJS({ maxAliasCount: 100 });
     } catch (error) {
       add('PDP003', '', `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`, EMPTY_RANGE);
       return result();
@@ -174,7 +175,8 @@ function hasErrors(diagnostics: Diagnostic[]): boolean {
 
 /** The first line of the document's content (comments before it excluded). */
 function firstLine(parsed: ParsedYaml): [number, number] {
-  const start = (parsed.doc?.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+  // The root node's range starts where the document's contents do.
+  const start = parsed.source.value.get('')?.[0] ?? 0;
   const end = parsed.text.indexOf('\n', start);
   return [start, end < 0 ? parsed.text.length : end];
 }

@@ -1,4 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
+import { parseSimpleYaml } from './fastYaml';
+import { escapeSegment } from './jsonPointer';
 import type { Position, Range } from './types';
 
 /**
@@ -15,6 +17,10 @@ export interface SourceMap {
 
 export interface ParsedYaml {
   text: string;
+  /**
+   * The yaml library's document, with its errors; absent when the fast path for plain plan files
+   * (fastYaml.ts) read the text, which it does only for text without errors.
+   */
   doc?: Document.Parsed;
   lineStarts: number[];
   source: SourceMap;
@@ -36,12 +42,6 @@ export function pointer(segments: readonly (string | number)[]): string {
   let out = '';
   for (const segment of segments) out += '/' + escapeSegment(String(segment));
   return out;
-}
-
-function escapeSegment(segment: string): string {
-  // Most keys need no escaping: skip the two regex replacements for them.
-  if (!segment.includes('~') && !segment.includes('/')) return segment;
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export function splitPointer(path: string): string[] {
@@ -70,11 +70,22 @@ export function displayPath(path: string): string {
 }
 
 export function parseYaml(text: string, maxDepth: number): ParsedYaml {
-  const source: SourceMap = { value: new Map(), key: new Map() };
   const starts = lineStarts(text);
   // The parser recurses on flow collections: refuse absurd bracket nesting before it overflows.
   const tooDeepAt = flowTooDeep(text, maxDepth * 2);
-  if (tooDeepAt !== undefined) return { text, lineStarts: starts, source, depth: Infinity, duplicateKeys: [], tooDeepAt };
+  if (tooDeepAt !== undefined) {
+    return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt };
+  }
+  // Plan files are nearly always plain block YAML, which the fast path reads several times faster
+  // than the yaml library; it declines everything else, errors included.
+  const simple = parseSimpleYaml(text, maxDepth);
+  if (simple) return { text, lineStarts: starts, source: simple.source, depth: simple.depth, duplicateKeys: [], data: simple.data };
+  return parseYamlWithLibrary(text, maxDepth, starts);
+}
+
+/** `parseYaml` through the yaml library alone (no fast path, no bracket-depth guard): any YAML, errors reported. */
+export function parseYamlWithLibrary(text: string, maxDepth: number, starts = lineStarts(text)): ParsedYaml {
+  const source: SourceMap = { value: new Map(), key: new Map() };
   // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
   const doc = withPlainEnv(() => parseDocument(text, { prettyErrors: false, uniqueKeys: false }));
   const duplicateKeys: [number, number][] = [];
