@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Frame, type Page } from 'playwright-core';
+import { chromium, type Frame, type Locator, type Page } from 'playwright-core';
 import { JobClient } from '../../src/extension/jobClient';
 import { defaultSweepRates, type JobResult } from '../../src/workers/jobProtocol';
 import { formatRecommended } from '../../webview/protocol';
@@ -151,6 +151,20 @@ async function drawnCharts(frame: Frame): Promise<{ total: number; drawn: number
   });
 }
 
+/**
+ * Presses `shortcut` until `row` shows in the widget it opens. Under load the first press can come
+ * before the language features are ready (no code actions, no completions yet): ask again.
+ */
+async function openWidget(page: Page, shortcut: string, row: Locator, what: string): Promise<void> {
+  await waitFor(what, async () => {
+    if (await row.first().isVisible()) return true;
+    await page.keyboard.press('Escape');
+    await page.keyboard.press(shortcut);
+    await row.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
+    return row.first().isVisible();
+  });
+}
+
 /** Best effort: a command the screenshots want but the assertions do not depend on. */
 async function tryCommand(page: Page, title: string): Promise<void> {
   try {
@@ -226,14 +240,7 @@ async function main(): Promise<void> {
     await page.locator('.quick-input-widget input').fill(':9:10');
     await page.keyboard.press('Enter');
     const fix = page.locator('.action-widget .monaco-list-row', { hasText: "Change to 'H20'" });
-    // Under load the first Ctrl+. can come before the code actions are ready: ask again until the menu shows.
-    await waitFor('the quick fix menu', async () => {
-      if (await fix.first().isVisible()) return true;
-      await page!.keyboard.press('Escape');
-      await page!.keyboard.press('Control+.');
-      await fix.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
-      return fix.first().isVisible();
-    });
+    await openWidget(page, 'Control+.', fix, 'the quick fix menu');
     await fix.first().click();
     await waitFor('the squiggle and the problem to clear', async () => (await page!.locator('.monaco-editor .squiggly-error').count()) === 0 && (await problem.count()) === 0);
     const editorText = await page.locator('.monaco-editor .view-lines').first().innerText();
@@ -245,13 +252,7 @@ async function main(): Promise<void> {
     await page.locator('.quick-input-widget input').fill(':26:12');
     await page.keyboard.press('Enter');
     const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'threshold' });
-    await waitFor('routing completions', async () => {
-      if (await suggestion.first().isVisible()) return true;
-      await page!.keyboard.press('Escape');
-      await page!.keyboard.press('Control+Space');
-      await suggestion.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
-      return suggestion.first().isVisible();
-    });
+    await openWidget(page, 'Control+Space', suggestion, 'routing completions');
     const offered = await page.locator('.suggest-widget .monaco-list-row').allInnerTexts();
     log(`completion at routing: ${offered.map((t) => t.split('\n')[0]).join(', ')}`);
     await page.keyboard.press('Escape');
