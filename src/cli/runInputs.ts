@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { MeasuredProfile } from '../core/perf/types';
 import { parseTrace, type TraceSession } from '../core/sim';
-import type { Plan } from '../core/spec/types';
+import type { FileReference, Plan } from '../core/spec/types';
 import { validatePlanText } from '../core/validate';
 import { formatDiagnostic } from './commands/validate';
 import { EXIT_FINDINGS, EXIT_USAGE, type CliIo } from './io';
@@ -33,7 +33,14 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
     io.err(`pdplan ${command}: cannot read '${file}'${code === 'ENOENT' ? ' (no such file)' : ''}.\n`);
     return { exitCode: EXIT_USAGE };
   }
-  const load = validatePlanText(text, { fileName: file, readReference: (ref) => readPlanReference(file, ref, io) });
+  // The validator reads the profile to check it; the loop below needs every file again. Read each once.
+  const contents = new Map<string, string | undefined>();
+  const read = (ref: FileReference): string | undefined => {
+    const key = `${ref.builtIn ? 'built-in' : 'plan'}:${ref.path}`;
+    if (!contents.has(key)) contents.set(key, readPlanReference(file, ref, io));
+    return contents.get(key);
+  };
+  const load = validatePlanText(text, { fileName: file, readReference: read });
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
   if (!load.plan || errors.length > 0) {
     for (const d of errors) io.err(formatDiagnostic(file, d) + '\n');
@@ -42,7 +49,7 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
   }
   const traces = new Map<string, TraceSession[]>();
   for (const ref of load.references) {
-    const content = readPlanReference(file, ref, io);
+    const content = read(ref);
     // A built-in profile that is not installed is the validator's warning: the analytical model stands in.
     if (content === undefined && ref.builtIn) continue;
     if (content === undefined) {
