@@ -154,7 +154,7 @@ export interface ComparisonRow {
 
 /** Rows of the side-by-side table, with differences and the best/worst column of each marked. */
 export function comparisonRows(
-  columns: { deployment: string; gpus: number; policy: string; metrics: SimMetrics }[],
+  columns: { deployment: string; gpus: number; policy: string; timesFrom?: string; metrics: SimMetrics }[],
 ): ComparisonRow[] {
   const textRow = (label: string, texts: string[]): ComparisonRow => ({
     label,
@@ -166,6 +166,8 @@ export function comparisonRows(
     textRow('GPUs', columns.map((c) => String(c.gpus))),
     textRow('Routing policy', columns.map((c) => c.policy)),
   ];
+  // Only worth a row when some column ran on measured times.
+  if (columns.some((c) => c.timesFrom?.startsWith('measured'))) rows.push(textRow('Times from', columns.map((c) => c.timesFrom ?? '')));
   for (const metric of COMPARISON_METRICS) {
     const values = columns.map((c) => metric.value(c.metrics));
     const texts = values.map(metric.format);

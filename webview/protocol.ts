@@ -20,6 +20,8 @@ export interface PlanContext {
   sloItlMs: number;
   attainmentTarget: number;
   ratePerSec: number;
+  /** Which times the run used: a measured profile or the analytical model, in words. */
+  timesFrom?: string;
 }
 
 export interface PlanPanelData {
@@ -41,6 +43,8 @@ export interface ComparisonColumn {
   gpus: number;
   policy: string;
   ratePerSec: number;
+  /** Which times the run used: a measured profile or the analytical model, in words. */
+  timesFrom?: string;
   metrics: SimMetrics;
 }
 

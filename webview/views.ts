@@ -20,12 +20,18 @@ import {
   formatRecommended,
   type ComparisonPanelData,
   type FromWebview,
+  type PlanContext,
   type PlanPanelData,
   type SimulationPanelData,
   type SweepPanelData,
 } from './protocol';
 
 export type Post = (message: FromWebview) => void;
+
+/** A panel's subtitle, with the times the run used when the job said (results from older runs may not). */
+function withTimes(subtitle: string, context: PlanContext): string {
+  return context.timesFrom ? `${subtitle} · ${context.timesFrom}` : subtitle;
+}
 
 function header(title: string, subtitle: string, post: Post): HTMLElement {
   return el(
@@ -149,7 +155,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   const split = formatRecommended(result.recommended);
   const best = result.candidates[0];
   const root = el('main', { 'data-panel': 'plan' });
-  root.append(header(`Plan: ${context.planName}`, `${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, post));
+  root.append(header(`Plan: ${context.planName}`, withTimes(`${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, context), post));
   if (result.candidates.length === 0) {
     root.append(section('No feasible deployment', el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r)))));
     return { root, draws };
@@ -247,7 +253,7 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
   const deployment = result.deployment.kind === 'colocated'
     ? formatRecommended({ colocated: result.deployment.colocated, gpus: 0 })
     : formatRecommended({ prefill: result.deployment.prefill, decode: result.deployment.decode, gpus: 0 });
-  root.append(header(`Simulation: ${context.planName}`, `${deployment} · policy ${result.policy} · seed ${result.seed} · ${result.simulatedSec.toFixed(0)} s simulated`, post));
+  root.append(header(`Simulation: ${context.planName}`, withTimes(`${deployment} · policy ${result.policy} · seed ${result.seed} · ${result.simulatedSec.toFixed(0)} s simulated`, context), post));
   root.append(
     section(
       'SLO attainment',
@@ -352,7 +358,7 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
 export function renderSweep(data: SweepPanelData, post: Post): { root: HTMLElement; draws: Draw[] } {
   const draws: Draw[] = [];
   const root = el('main', { 'data-panel': 'sweep' });
-  root.append(header(`Rate sweep: ${data.context.planName}`, `${data.deployment} · ${data.points.length} rates`, post));
+  root.append(header(`Rate sweep: ${data.context.planName}`, withTimes(`${data.deployment} · ${data.points.length} rates`, data.context), post));
   root.append(section('Attainment against arrival rate', attainmentVsRate('SLO attainment vs rate', [{ name: data.deployment, points: data.points }], data.context.attainmentTarget, draws)));
   root.append(
     section(

@@ -112,8 +112,9 @@ export class Commands {
     return files;
   }
 
-  private context(doc: vscode.TextDocument, plan: Plan): PlanContext {
+  private context(doc: vscode.TextDocument, plan: Plan, timesFrom: string | undefined): PlanContext {
     return {
+      timesFrom,
       planName: plan.name ?? path.basename(doc.fileName).replace(/\.pdplan\.ya?ml$/, ''),
       fileName: doc.fileName,
       gpuName: plan.cluster.gpu.name,
@@ -165,7 +166,7 @@ export class Commands {
     const best = result.plan.candidates[0];
     this.setStatus(`$(server) ${split}${best ? ` · ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ''}`, this.status.tooltip as string | undefined);
     this.status.command = { command: 'pdPlanner.runPlan', title: 'Run Plan', arguments: [doc.uri] };
-    this.panels.show({ kind: 'plan', context: this.context(doc, plan), result: result.plan });
+    this.panels.show({ kind: 'plan', context: this.context(doc, plan, result.timesFrom), result: result.plan });
   }
 
   async simulate(uri?: vscode.Uri, deploymentArg?: string, quiet = false): Promise<void> {
@@ -189,7 +190,7 @@ export class Commands {
     this.lastRun = { command: 'simulate', uri: doc.uri };
     const m = result.sim.metrics;
     this.setStatus(`$(pulse) ${result.deployment} · ${(m.sloAttainment * 100).toFixed(1)}%`, this.status.tooltip as string | undefined);
-    this.panels.show({ kind: 'simulation', context: this.context(doc, plan), result: result.sim });
+    this.panels.show({ kind: 'simulation', context: this.context(doc, plan, result.timesFrom), result: result.sim });
   }
 
   async compare(uri?: vscode.Uri, options: { allVariants?: boolean } = {}): Promise<void> {
@@ -241,6 +242,7 @@ export class Commands {
         gpus: c.sim.metrics.workers.reduce((n, w) => n + w.tp, 0),
         policy: c.sim.policy,
         ratePerSec: c.ratePerSec,
+        timesFrom: c.timesFrom,
         metrics: c.sim.metrics,
       })),
     });
@@ -262,7 +264,7 @@ export class Commands {
     const result = await this.runJob(`sweeping ${rates.length} rates`, { type: 'sweep', source, deployment, rates });
     if (result.kind !== 'sweep') return;
     this.setStatus(`$(graph-line) ${result.deployment} · ${rates.length} rates`, this.status.tooltip as string | undefined);
-    this.panels.show({ kind: 'sweep', context: this.context(doc, plan), deployment: result.deployment, points: result.points });
+    this.panels.show({ kind: 'sweep', context: this.context(doc, plan, result.timesFrom), deployment: result.deployment, points: result.points });
   }
 
   async newPlan(): Promise<void> {

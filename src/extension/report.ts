@@ -29,6 +29,7 @@ function buildReport(data: PanelData): Report {
           best ? `Predicted SLO attainment: ${pct(best.predicted.sloAttainment)} (Turn-1 ${pct(best.predicted.turn1SloAttainment)}, Turn-2+ ${pct(best.predicted.turn2plusSloAttainment)})` : 'No feasible candidate',
           best ? `Local-prefill ratio: ${pct(best.predicted.localPrefillRatio)}` : '',
           `Objective: ${result.objective}; arrival rate ${context.ratePerSec} sessions/s; SLO TTFT ${context.sloTtftMs} ms, ITL ${context.sloItlMs} ms`,
+          context.timesFrom ? `Times from: ${context.timesFrom}` : '',
         ].filter(Boolean),
         tables: [
           {
@@ -49,7 +50,8 @@ function buildReport(data: PanelData): Report {
           `Deployment ${split}, policy ${data.result.policy}, seed ${data.result.seed}`,
           `SLO attainment ${pct(m.sloAttainment)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
           `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${num(m.goodput)} sessions/s${m.unstable ? '; UNSTABLE (queues grow)' : ''}`,
-        ],
+          data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
+        ].filter(Boolean),
         tables: [
           {
             title: 'Workers',

@@ -34,11 +34,12 @@ export interface SweepPoint {
   unstable: boolean;
 }
 
+/** `timesFrom`: which times the simulations used (a measured profile or the analytical model), in words. */
 export type JobResult =
-  | { kind: 'plan'; plan: PlanResult }
-  | { kind: 'simulate'; sim: SimResult; deployment: string }
-  | { kind: 'compare'; columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult }[] }
-  | { kind: 'sweep'; deployment: string; points: SweepPoint[] };
+  | { kind: 'plan'; plan: PlanResult; timesFrom: string }
+  | { kind: 'simulate'; sim: SimResult; deployment: string; timesFrom: string }
+  | { kind: 'compare'; columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
+  | { kind: 'sweep'; deployment: string; points: SweepPoint[]; timesFrom: string };
 
 export type FromWorker =
   | { type: 'ready' }

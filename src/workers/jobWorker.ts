@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { parseDeploymentSpec, formatDeployment } from '../core/spec/deployment';
 import type { Deployment, Plan } from '../core/spec/types';
+import { timesSource } from '../core/perf/profile';
 import { parseTrace, simulate, type SimInput } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
 import { validatePlanText } from '../core/validate';
@@ -41,6 +42,8 @@ interface ResolvedSource {
   plan: Plan;
   trace?: SimInput['trace'];
   profile?: SimInput['profile'];
+  /** Which times the job's simulations use, in words. */
+  timesFrom: string;
 }
 
 /** Validates a source and resolves it to what a job runs on. */
@@ -63,7 +66,7 @@ export function resolveSource(source: PlanSource): ResolvedSource {
     if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
     trace = parsed.sessions;
   }
-  return { plan, trace, profile: load.profile };
+  return { plan, trace, profile: load.profile, timesFrom: timesSource(plan.perf.profile, load.profile) };
 }
 
 function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
@@ -92,38 +95,38 @@ function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deplo
 async function run(job: JobRequest): Promise<JobResult> {
   switch (job.type) {
     case 'plan': {
-      const { plan, profile } = resolveSource(job.source);
+      const { plan, profile, timesFrom } = resolveSource(job.source);
       const result = await runPlanJob(plan, profile, {
         sweepRates: job.sweepRates,
         onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
         isCancelled: () => cancelled.has(job.id),
       });
-      return { kind: 'plan', plan: result };
+      return { kind: 'plan', plan: result, timesFrom };
     }
     case 'simulate': {
-      const { plan, trace, profile } = resolveSource(job.source);
+      const { plan, trace, profile, timesFrom } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
       const sim = simulate({ plan, deployment, trace, profile }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
-      return { kind: 'simulate', sim, deployment: formatDeployment(deployment) };
+      return { kind: 'simulate', sim, deployment: formatDeployment(deployment), timesFrom };
     }
     case 'compare': {
-      const columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult }[] = [];
+      const columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
       for (const [i, source] of job.sources.entries()) {
         if (cancelled.has(job.id)) throw new Cancelled();
-        const { plan, trace, profile } = resolveSource(source);
+        const { plan, trace, profile, timesFrom } = resolveSource(source);
         const deployment = deploymentOf(plan, undefined);
         const sim = simulate(
           { plan, deployment, trace, profile },
           { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
         );
-        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: plan.workload.arrival.ratePerSec, sim });
+        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: plan.workload.arrival.ratePerSec, sim, timesFrom });
       }
       return { kind: 'compare', columns };
     }
     case 'sweep': {
       const resolved = resolveSource(job.source);
       const deployment = deploymentOf(resolved.plan, job.deployment);
-      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, job.rates) };
+      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, job.rates), timesFrom: resolved.timesFrom };
     }
   }
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planDeployment, type PlannerDeps } from '../../core/plan/index';
+import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { formatDeployment } from '../../core/spec/deployment';
@@ -102,15 +103,10 @@ function candidateRow(c: Candidate): string[] {
   ];
 }
 
-/** Which times the simulations ran on: the measured profile the plan names, or the analytical model. */
-function perfSource(plan: Plan, profile: MeasuredProfile | undefined): string {
-  return profile && plan.perf.profile ? `measured profile ${plan.perf.profile}` : 'analytical performance model';
-}
-
 export function formatPlanResult(plan: Plan, result: PlanResult, file: string, profile?: MeasuredProfile): string {
   let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
     `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
-    `objective ${result.objective}, ${perfSource(plan, profile)}\n\n`;
+    `objective ${result.objective}, ${timesSource(plan.perf.profile, profile)}\n\n`;
   if (result.notes) text += result.notes.map((n) => `Note: ${n.replace(/\.$/, '')}.\n`).join('') + '\n';
   if (result.infeasibleReasons) {
     return text + 'No deployment can be recommended:\n' + result.infeasibleReasons.map((r) => `  - ${r}\n`).join('');

@@ -2,7 +2,7 @@
 // model on one GPU type (docs/perf-model.md).
 export type { MeasuredProfile, PerfModel, MemoryPlan, PrefillSample, DecodeSample, KvCopySample } from './types';
 export { createPerfModel, type PerfModelOptions } from './model';
-export { parseProfile, PROFILE_CODES, PROFILE_FORMAT_MARKER, PROFILE_HEADER } from './profile';
+export { parseProfile, PROFILE_CODES, PROFILE_FORMAT_MARKER, PROFILE_HEADER, timesSource } from './profile';
 export { AnalyticModel } from './analytic';
 export { describeArchitecture, expectedDistinctExperts, kvBytesPerToken, type Architecture } from './architecture';
 export { checkPlanPhysics, PLAN_CHECK_CODES, type PlanCheckOptions } from './planChecks';

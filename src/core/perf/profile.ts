@@ -341,3 +341,13 @@ export function buildProfileTables(profile: MeasuredProfile): ProfileTables {
     kvCopy: group(profile.kvCopy, (s) => ({ outer: 0, inner: s.tokens, ms: s.ms })),
   };
 }
+
+/**
+ * Which times a run used, for its output: the measured profile the plan names, or the analytical
+ * model (also when the plan names a profile that was not read, which it then says).
+ */
+export function timesSource(profileName: string | undefined, profile: MeasuredProfile | undefined): string {
+  if (profileName && profile) return `measured profile ${profileName}`;
+  if (profileName) return `analytical performance model (profile ${profileName} not read)`;
+  return 'analytical performance model';
+}

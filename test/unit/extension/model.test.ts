@@ -63,3 +63,13 @@ test('a candidate row has one cell per column, the attainment where the panel co
   assert.deepEqual(cells.slice(0, 3), ['2', 'C:4x2', '8']);
   assert.equal(candidateCells(first)[1], 'P:2x2,D:4x1');
 });
+
+test('comparisonRows shows where the times came from only when some column ran on a measured profile', () => {
+  const m = simMetrics();
+  const analytic = { deployment: 'P:1x1,D:1x1', gpus: 2, policy: 'adaptive', metrics: m, timesFrom: 'analytical performance model' };
+  const measured = { ...analytic, timesFrom: 'measured profile h100-llama-3.1-8b' };
+  assert.equal(comparisonRows([analytic, analytic]).find((r) => r.label === 'Times from'), undefined);
+  const row = comparisonRows([analytic, measured]).find((r) => r.label === 'Times from');
+  assert.deepEqual(row?.cells.map((c) => c.text), ['analytical performance model', 'measured profile h100-llama-3.1-8b']);
+  assert.equal(row?.differs, true);
+});
