@@ -156,6 +156,8 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   const best = result.candidates[0];
   const root = el('main', { 'data-panel': 'plan' });
   root.append(header(`Plan: ${context.planName}`, withTimes(`${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, context), post));
+  // What the planner adjusted or assumed (budget capped, a trace fitted…): said before the results it shaped.
+  if (result.notes && result.notes.length > 0) root.append(section('Notes', el('ul', { 'data-testid': 'plan-notes' }, ...result.notes.map((n) => el('li', {}, n)))));
   if (result.candidates.length === 0) {
     root.append(section('No feasible deployment', el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r)))));
     return { root, draws };

@@ -166,7 +166,7 @@ export class Commands {
     const best = result.plan.candidates[0];
     this.setStatus(`$(server) ${split}${best ? ` · ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ''}`, this.status.tooltip as string | undefined);
     this.status.command = { command: 'pdPlanner.runPlan', title: 'Run Plan', arguments: [doc.uri] };
-    this.panels.show({ kind: 'plan', context: this.context(doc, plan, result.timesFrom), result: result.plan });
+    this.panels.show({ kind: 'plan', context: { ...this.context(doc, plan, result.timesFrom), ratePerSec: result.ratePerSec }, result: result.plan });
   }
 
   async simulate(uri?: vscode.Uri, deploymentArg?: string, quiet = false): Promise<void> {

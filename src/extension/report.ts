@@ -30,6 +30,7 @@ function buildReport(data: PanelData): Report {
           best ? `Local-prefill ratio: ${pct(best.predicted.localPrefillRatio)}` : '',
           `Objective: ${result.objective}; arrival rate ${context.ratePerSec} sessions/s; SLO TTFT ${context.sloTtftMs} ms, ITL ${context.sloItlMs} ms`,
           context.timesFrom ? `Times from: ${context.timesFrom}` : '',
+          ...(result.notes ?? []).map((n) => `Note: ${n}`),
         ].filter(Boolean),
         tables: [
           {

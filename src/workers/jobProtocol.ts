@@ -36,7 +36,7 @@ export interface SweepPoint {
 
 /** `timesFrom`: which times the simulations used (a measured profile or the analytical model), in words. */
 export type JobResult =
-  | { kind: 'plan'; plan: PlanResult; timesFrom: string }
+  | { kind: 'plan'; plan: PlanResult; timesFrom: string; /** The rate planned at: the plan's, or the one fitted to its trace. */ ratePerSec: number }
   | { kind: 'simulate'; sim: SimResult; deployment: string; timesFrom: string }
   | { kind: 'compare'; columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
   | { kind: 'sweep'; deployment: string; points: SweepPoint[]; timesFrom: string };

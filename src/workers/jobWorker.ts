@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { parseDeploymentSpec, formatDeployment } from '../core/spec/deployment';
 import type { Deployment, Plan } from '../core/spec/types';
 import { timesSource } from '../core/perf/profile';
-import { parseTrace, simulate, type SimInput } from '../core/sim';
+import { parseTrace, planOnTrace, simulate, type SimInput } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
 import { validatePlanText } from '../core/validate';
 import { runPlanJob } from './planJob';
@@ -95,13 +95,15 @@ function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deplo
 async function run(job: JobRequest): Promise<JobResult> {
   switch (job.type) {
     case 'plan': {
-      const { plan, profile, timesFrom } = resolveSource(job.source);
+      const { plan: written, trace, profile, timesFrom } = resolveSource(job.source);
+      const { plan, note } = planOnTrace(written, trace);
       const result = await runPlanJob(plan, profile, {
         sweepRates: job.sweepRates,
         onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
         isCancelled: () => cancelled.has(job.id),
       });
-      return { kind: 'plan', plan: result, timesFrom };
+      if (note) result.notes = [...(result.notes ?? []), note];
+      return { kind: 'plan', plan: result, timesFrom, ratePerSec: plan.workload.arrival.ratePerSec };
     }
     case 'simulate': {
       const { plan, trace, profile, timesFrom } = resolveSource(job.source);

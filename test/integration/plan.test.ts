@@ -125,3 +125,26 @@ test('plan reports an unreadable profile the plan names at its line, before plan
   assert.equal(planned, false);
   assert.match(io.stderr, /PDP070.*missing\/profile\.csv/);
 });
+
+test('a plan that replays a trace is planned on distributions fitted to it, and says so', async () => {
+  const traceText = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'traces', 'toolbench-sample.jsonl'), 'utf8');
+  const text = fs
+    .readFileSync(path.join(__dirname, '..', '..', example), 'utf8')
+    .replace(/workload:\n(  .*\n)+/, 'workload:\n  trace: traces/sample.jsonl\n  durationSec: 120\n');
+  assert.match(text, /trace: traces\/sample\.jsonl/);
+  const files = { '/virtual/t.pdplan.yaml': text, '/virtual/traces/sample.jsonl': traceText };
+  let planned: import('../../src/core/spec/types').Plan | undefined;
+  const io = captureIo(files);
+  const code = await runPlanCommand(['/virtual/t.pdplan.yaml'], io, async (p, profile) => {
+    planned = p;
+    return standIn(p, profile);
+  });
+  assert.ok(code === 0 || code === 1, io.stderr);
+  assert.ok(planned);
+  assert.equal(planned.workload.trace, undefined, 'the simulators draw from the fitted distributions');
+  assert.equal(planned.workload.rounds.kind, 'empirical');
+  const arrivals = traceText.split('\n').filter((l) => l.includes('arrivalMs')).map((l) => JSON.parse(l).arrivalMs as number);
+  const expectedRate = ((arrivals.length - 1) * 1000) / (Math.max(...arrivals) - Math.min(...arrivals));
+  assert.ok(Math.abs(planned.workload.arrival.ratePerSec - expectedRate) / expectedRate < 1e-3, `${planned.workload.arrival.ratePerSec} vs ${expectedRate}`);
+  assert.match(io.stdout, /Note: planned on distributions fitted to the trace traces\/sample\.jsonl \(\d+ sessions, 14 rounds\)/);
+});

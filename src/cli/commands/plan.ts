@@ -10,7 +10,8 @@ import { SimPool } from '../../workers/pool';
 import { loadHighsSolver } from '../../workers/highs';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
-import { loadRunInputs } from '../runInputs';
+import { loadRunInputs, traceFor } from '../runInputs';
+import { planOnTrace } from '../../core/sim/workload';
 
 export const USAGE = 'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n';
 const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'max-rate'];
@@ -198,7 +199,7 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
   }
   const inputs = loadRunInputs(parsed.file, io, 'plan');
   if ('exitCode' in inputs) return inputs.exitCode;
-  const plan = inputs.plan;
+  const { plan, note: traceNote } = planOnTrace(inputs.plan, traceFor(inputs, inputs.plan));
   const started = performance.now();
   let made: Awaited<ReturnType<PlannerDepsFactory>>;
   try {
@@ -232,6 +233,7 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
     await made.dispose();
   }
   result.wallMs = performance.now() - started;
+  if (traceNote) result.notes = [...(result.notes ?? []), traceNote];
   if (parsed.json) io.out(JSON.stringify(jsonResult(parsed.file, plan, result, inputs.profile), null, 2) + '\n');
   else io.out(formatPlanResult(plan, result, parsed.file, inputs.profile));
   if (result.infeasibleReasons) return EXIT_FINDINGS;

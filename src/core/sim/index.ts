@@ -37,7 +37,7 @@ export const DEFAULT_SESSIONS = 1000;
 export const MAX_SESSIONS = 200_000;
 
 export { SimInputError } from './engine';
-export { parseTrace, generateSessions, type TraceSession, type TraceRound } from './workload';
+export { parseTrace, generateSessions, fitWorkloadToTrace, planOnTrace, type TraceSession, type TraceRound, type TraceFit } from './workload';
 export { POLICIES } from './policies';
 
 function sessionCount(input: SimInput, rate: number): number {

@@ -1,4 +1,4 @@
-import type { Diagnostic, WorkloadSpec } from '../spec/types';
+import type { Diagnostic, Distribution, Plan, WorkloadSpec } from '../spec/types';
 import { Rng, sample, sampleCount } from './random';
 
 export interface TraceRound {
@@ -37,6 +37,89 @@ export function generateSessions(workload: WorkloadSpec, count: number, ratePerS
     sessions.push({ id: `s${i + 1}`, arrivalMs: t, rounds });
   }
   return sessions;
+}
+
+/** Most points an empirical distribution fitted to a trace keeps: quantiles beyond that add nothing a plan can see. */
+const MAX_EMPIRICAL_POINTS = 256;
+
+/** The values as an empirical distribution: each distinct value with its count, or equally weighted quantiles. */
+function empiricalOf(values: number[]): Distribution {
+  const sorted = [...values].sort((a, b) => a - b);
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (const v of sorted) {
+    if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]++;
+    else {
+      distinct.push(v);
+      counts.push(1);
+    }
+  }
+  if (distinct.length <= MAX_EMPIRICAL_POINTS) return { kind: 'empirical', values: distinct, weights: counts };
+  const quantiles: number[] = [];
+  for (let i = 0; i < MAX_EMPIRICAL_POINTS; i++) quantiles.push(sorted[Math.floor(((i + 0.5) / MAX_EMPIRICAL_POINTS) * sorted.length)]);
+  return { kind: 'empirical', values: quantiles };
+}
+
+export interface TraceFit {
+  workload: WorkloadSpec;
+  /** What was fitted, for the planner's notes. */
+  summary: string;
+}
+
+/**
+ * The plan's workload with its distributions fitted to a trace: arrival rate and burstiness
+ * (gamma, the coefficient of variation of the gaps) from the session arrivals, and empirical
+ * distributions of rounds, prompt, incremental and output tokens and tool waits. The planner runs
+ * thousands of short simulations at scaled rates, which a fixed trace cannot give; drawing from the
+ * trace's own marginals can.
+ */
+export function fitWorkloadToTrace(workload: WorkloadSpec, sessions: TraceSession[]): TraceFit {
+  const traceName = workload.trace ? `the trace ${workload.trace}` : 'the trace';
+  if (sessions.length === 0) return { workload, summary: `${traceName} holds no sessions; planned on the plan's distributions` };
+  const arrivals = sessions.map((s) => s.arrivalMs).sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < arrivals.length; i++) gaps.push(arrivals[i] - arrivals[i - 1]);
+  const spanMs = arrivals.length > 0 ? arrivals[arrivals.length - 1] - arrivals[0] : 0;
+  let arrival = workload.arrival;
+  let rateNote = `the plan's rate ${workload.arrival.ratePerSec} sessions/s (the trace's arrivals span no time)`;
+  if (gaps.length > 0 && spanMs > 0) {
+    const meanGap = spanMs / gaps.length;
+    const variance = gaps.reduce((sum, g) => sum + (g - meanGap) ** 2, 0) / gaps.length;
+    // Bounded so the gamma's shape stays finite for a perfectly regular trace and sane for a bursty one.
+    const cv = Math.min(10, Math.max(0.05, Math.sqrt(variance) / meanGap));
+    // Four significant digits: the rate is shown to users, and a trace does not pin it down more finely.
+    const ratePerSec = Number((1000 / meanGap).toPrecision(4));
+    arrival = { process: 'gamma', ratePerSec, cv: Number(cv.toFixed(2)) };
+    rateNote = `${ratePerSec} sessions/s, gaps with coefficient of variation ${cv.toFixed(2)}`;
+  }
+  const rounds = sessions.map((s) => s.rounds.length);
+  const first = sessions.map((s) => s.rounds[0].inputTokens);
+  const later = sessions.flatMap((s) => s.rounds.slice(1));
+  const outputs = sessions.flatMap((s) => s.rounds.map((r) => r.outputTokens));
+  return {
+    workload: {
+      ...workload,
+      profile: undefined,
+      trace: undefined,
+      arrival,
+      rounds: empiricalOf(rounds),
+      initialPromptTokens: empiricalOf(first),
+      // A trace of single-round sessions says nothing about later rounds: keep the plan's.
+      incrementalTokens: later.length > 0 ? empiricalOf(later.map((r) => r.inputTokens)) : workload.incrementalTokens,
+      toolLatencyMs: later.length > 0 ? empiricalOf(later.map((r) => r.thinkMs)) : workload.toolLatencyMs,
+      outputTokens: empiricalOf(outputs),
+    },
+    summary:
+      `planned on distributions fitted to ${traceName} (${sessions.length} sessions, ${later.length + sessions.length} rounds): ` +
+      `${rateNote}, and its rounds, token counts and tool waits as empirical distributions`,
+  };
+}
+
+/** The plan the planner runs on: its workload fitted to the trace it names, when the trace was read. */
+export function planOnTrace(plan: Plan, trace: TraceSession[] | undefined): { plan: Plan; note?: string } {
+  if (!trace || !plan.workload.trace) return { plan };
+  const fit = fitWorkloadToTrace(plan.workload, trace);
+  return { plan: { ...plan, workload: fit.workload }, note: fit.summary };
 }
 
 export const TRACE_CODES = {
