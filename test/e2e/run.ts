@@ -176,6 +176,26 @@ async function tryCommand(page: Page, title: string): Promise<void> {
   }
 }
 
+/** Best effort, for the screenshot only: the theme picker's labels differ between VS Code versions. */
+async function highContrastShot(page: Page): Promise<void> {
+  try {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await page.waitForTimeout(800);
+    await page.keyboard.type('High Contrast', { delay: 20 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /(Dark|Default) High Contrast/ }).first().click({ timeout: 10_000 });
+    await waitFor('the high contrast theme', async () => (await page.locator('.monaco-workbench.hc-black').count()) > 0, 15_000);
+    await page.waitForTimeout(800);
+    await shot(page, 'plan-panel-high-contrast');
+  } catch (error) {
+    await shot(page, 'high-contrast-failed');
+    await page.keyboard.press('Escape');
+    log(`(no high contrast screenshot: ${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+  }
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(results, `${name}.png`) });
   log(`screenshot test-results/e2e/${name}.png`);
@@ -328,6 +348,7 @@ async function main(): Promise<void> {
     await tryCommand(page, 'View: Toggle Maximize Editor Group');
     await page.waitForTimeout(800);
     await shot(page, 'plan-panel-light');
+    await highContrastShot(page);
     log('PASS');
   } catch (error) {
     failed = true;
