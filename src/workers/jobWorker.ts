@@ -11,7 +11,7 @@ import { parseTrace, planOnTrace, simulate, type SimInput } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
 import { validatePlanText } from '../core/validate';
 import { runPlanJob } from './planJob';
-import { isToWorker, type FromWorker, type JobRequest, type JobResult, type PlanSource, type SweepPoint } from './jobProtocol';
+import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type PlanSource, type SweepPoint } from './jobProtocol';
 
 if (!parentPort) throw new Error('jobWorker must run as a worker thread');
 const port = parentPort;
@@ -92,13 +92,24 @@ function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deplo
   return points;
 }
 
+/**
+ * Sweep rates are asked for around the plan's written rate; a trace sets its own. Scale them to it,
+ * or, when the plan writes no rate (a trace alone), sweep around the trace's.
+ */
+function sweepRatesAroundTrace(requested: number[] | undefined, written: Plan, fitted: Plan): number[] | undefined {
+  const writtenRate = written.workload.arrival.ratePerSec;
+  const fittedRate = fitted.workload.arrival.ratePerSec;
+  if (!(writtenRate > 0) || !requested || requested.length === 0) return defaultSweepRates(fittedRate);
+  return requested.map((r) => Number(((r * fittedRate) / writtenRate).toPrecision(4)));
+}
+
 async function run(job: JobRequest): Promise<JobResult> {
   switch (job.type) {
     case 'plan': {
       const { plan: written, trace, profile, timesFrom } = resolveSource(job.source);
       const { plan, note } = planOnTrace(written, trace);
       const result = await runPlanJob(plan, profile, {
-        sweepRates: job.sweepRates,
+        sweepRates: note ? sweepRatesAroundTrace(job.sweepRates, written, plan) : job.sweepRates,
         onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
         isCancelled: () => cancelled.has(job.id),
       });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JobClient } from '../../../src/extension/jobClient';
+import { defaultSweepRates } from '../../../src/workers/jobProtocol';
 
 // The extension's job worker, the real one, behind the job protocol.
 const realWorker = join(__dirname, '../../fixtures/extension/sourceJobWorker.js');
@@ -46,4 +47,46 @@ test('simulations in the job worker use the measured profile the plan names, rea
     'measured profile h100-llama-3.1-8b',
     'analytical performance model (profile profiles/h100.csv not read)',
   ]);
+});
+
+test('a plan job on a plan that replays a trace plans on the fitted workload, and sweeps around its rate', async (t) => {
+  // The plan job runs simulations in dist/simWorker.js threads: the bundle `npm test` builds first.
+  const client = new JobClient(join(__dirname, '../../../dist/jobWorker.js'));
+  t.after(() => client.dispose());
+  const trace = [0, 1, 2, 3, 4, 5, 6, 7]
+    .flatMap((i) => [
+      { session: `s${i}`, round: 0, arrivalMs: i * 250, inputTokens: 1200 + 100 * i, outputTokens: 60 },
+      { session: `s${i}`, round: 1, thinkMs: 400, inputTokens: 300, outputTokens: 40 },
+    ])
+    .map((line) => JSON.stringify(line))
+    .join('\n');
+  const text = [
+    'version: 1',
+    'model: Llama-3.1-8B',
+    'cluster: { gpu: H100-SXM, gpusPerNode: 2, nodes: 1 }',
+    'workload: { trace: t.jsonl, sessions: 40 }',
+    'slo: { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9 }',
+    'planner: { gpuBudget: 2, tpDegrees: [1], topK: 2 }',
+    '',
+  ].join('\n');
+  const plan = async (workload: string) => {
+    const source = { text: text.replace(/^workload: .*$/m, workload), fileName: '/w/p.pdplan.yaml', files: { 't.jsonl': trace } };
+    // What the extension asks for: rates around the plan's written rate (none, for a trace alone).
+    const { result } = await client.run({ type: 'plan', source, sweepRates: [0.5, 1] }).promise;
+    assert.equal(result.kind, 'plan');
+    if (result.kind !== 'plan') throw new Error('not a plan result');
+    return result;
+  };
+  // A trace alone: the plan's rate resolves to 0, so the sweep goes around the trace's.
+  const alone = await plan('workload: { trace: t.jsonl, sessions: 40 }');
+  assert.equal(alone.ratePerSec, 4, 'eight sessions 250 ms apart arrive at 4 sessions/s');
+  assert.ok(alone.plan.notes?.some((n) => n.includes('fitted to the trace t.jsonl (8 sessions, 16 rounds)')), JSON.stringify(alone.plan.notes));
+  assert.ok(alone.plan.candidates.length > 0);
+  // The planner sweeps evenly between the lowest and highest rate asked for.
+  const around = defaultSweepRates(4);
+  const swept = alone.plan.rateSweep?.[0].points.map((p) => p.ratePerSec) ?? [];
+  assert.deepEqual([swept[0], swept.at(-1), swept.length], [Math.min(...around), Math.max(...around), around.length]);
+  // A written rate of 2: the requested rates are scaled by 4 / 2.
+  const written = await plan('workload: { trace: t.jsonl, sessions: 40, arrival: { ratePerSec: 2 } }');
+  assert.deepEqual(written.plan.rateSweep?.[0].points.map((p) => p.ratePerSec), [1, 2]);
 });
