@@ -105,12 +105,12 @@ function writeSettings(userData: string, theme: string): void {
   );
 }
 
-async function runCommand(page: Page, title: string): Promise<void> {
+async function runCommand(page: Page, title: string, timeoutMs?: number): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: timeoutMs });
   await page.keyboard.press('Enter');
 }
 
@@ -168,7 +168,8 @@ async function openWidget(page: Page, shortcut: string, row: Locator, what: stri
 /** Best effort: a command the screenshots want but the assertions do not depend on. */
 async function tryCommand(page: Page, title: string): Promise<void> {
   try {
-    await runCommand(page, title);
+    // Optional commands: a short wait, since one this VS Code lacks would otherwise hold the run for the default 30 s.
+    await runCommand(page, title, 5000);
     await page.waitForTimeout(400);
   } catch {
     await page.keyboard.press('Escape');
