@@ -11,7 +11,8 @@ import { readPlanReference } from './planFiles';
 export interface RunInputs {
   file: string;
   plan: Plan;
-  profile?: MeasuredProfile;
+  /** The measured profile the base plan (no variant) or the named variant runs on, when the plan names one. */
+  profileFor(variant?: string): MeasuredProfile | undefined;
   /** Trace of the base plan and of each variant that names one, by the plan's workload.trace. */
   traces: Map<string, TraceSession[]>;
 }
@@ -67,5 +68,5 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
       traces.set(ref.path, parsed.sessions);
     }
   }
-  return { file, plan: load.plan, profile: load.profile, traces };
+  return { file, plan: load.plan, profileFor: load.profileFor, traces };
 }

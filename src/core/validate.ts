@@ -13,9 +13,10 @@ export interface ValidateOptions extends LoadOptions {
   readReference?: (reference: FileReference) => string | undefined;
 }
 
-/** A validated plan and the measured profile it names, parsed, when one was read. */
+/** A validated plan and the measured profiles it names, parsed, where they were read. */
 export interface PlanValidation extends PlanLoad {
-  profile?: MeasuredProfile;
+  /** The measured profile the base plan (no variant) or the named variant runs on, when it was read and parsed. */
+  profileFor(variant?: string): MeasuredProfile | undefined;
 }
 
 /**
@@ -26,35 +27,46 @@ export interface PlanValidation extends PlanLoad {
  */
 export function validatePlanText(text: string, options: ValidateOptions = {}): PlanValidation {
   const load = loadPlan(text, options);
-  if (!load.plan) return load;
+  if (!load.plan) return { ...load, profileFor: () => undefined };
   const diagnostics: Diagnostic[] = [...load.diagnostics];
 
-  let profile: MeasuredProfile | undefined;
-  const profileReference = load.references.find((ref) => ref.kind === 'profile');
-  if (profileReference && options.readReference) {
-    const profileText = options.readReference(profileReference);
-    if (profileText === undefined && profileReference.builtIn) {
-      // Plan-relative files that cannot be read are the CLI's PDP070; a built-in one is ours.
-      diagnostics.push({
-        severity: 'warning',
-        code: PLAN_CHECK_CODES.builtInProfileMissing,
-        message: `the built-in profile ${profileReference.path} is not installed with this copy of pdplan; the analytical model is used instead.`,
-        path: profileReference.jsonPath,
-        range: profileReference.range,
-      });
-    }
-    if (profileText !== undefined) {
-      const parsed = parseProfile(profileText, profileReference.path);
-      profile = parsed.profile;
-      for (const d of parsed.diagnostics) {
-        diagnostics.push({ ...d, path: profileReference.jsonPath, range: profileReference.range });
+  // Each profile file is read and parsed once; a variant that names none inherits the base plan's.
+  const profileByReference = new Map<string, MeasuredProfile>();
+  const parsedFiles = new Map<string, MeasuredProfile | undefined>();
+  for (const reference of load.references) {
+    if (reference.kind !== 'profile' || !options.readReference) continue;
+    const fileKey = `${reference.builtIn ? 'built-in' : 'plan'}:${reference.path}`;
+    if (!parsedFiles.has(fileKey)) {
+      const profileText = options.readReference(reference);
+      let parsedProfile: MeasuredProfile | undefined;
+      if (profileText === undefined && reference.builtIn) {
+        // Plan-relative files that cannot be read are the CLI's PDP070; a built-in one is ours.
+        diagnostics.push({
+          severity: 'warning',
+          code: PLAN_CHECK_CODES.builtInProfileMissing,
+          message: `the built-in profile ${reference.path} is not installed with this copy of pdplan; the analytical model is used instead.`,
+          path: reference.jsonPath,
+          range: reference.range,
+        });
       }
+      if (profileText !== undefined) {
+        const parsed = parseProfile(profileText, reference.path);
+        parsedProfile = parsed.profile;
+        for (const d of parsed.diagnostics) diagnostics.push({ ...d, path: reference.jsonPath, range: reference.range });
+      }
+      parsedFiles.set(fileKey, parsedProfile);
     }
+    const parsedProfile = parsedFiles.get(fileKey);
+    if (parsedProfile) profileByReference.set(reference.jsonPath, parsedProfile);
   }
+  const profileFor = (variant?: string): MeasuredProfile | undefined => {
+    const own = variant === undefined ? undefined : profileByReference.get(`/variants/${variant}/perf/profile`);
+    return own ?? profileByReference.get('/perf/profile');
+  };
 
   const seen = new Set<string>();
-  const addChecks = (plan: Plan, prefix: string): void => {
-    const found = checkPlanPhysics(plan, { rangeOf: (path) => load.rangeOf(prefix + path), profile });
+  const addChecks = (plan: Plan, prefix: string, variant?: string): void => {
+    const found = checkPlanPhysics(plan, { rangeOf: (path) => load.rangeOf(prefix + path), profile: profileFor(variant) });
     for (const d of found) {
       // A variant that inherits the base plan's problem would only repeat it.
       const key = `${d.code}\u0000${d.message}`;
@@ -64,7 +76,7 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
     }
   };
   addChecks(load.plan, '');
-  for (const [name, variant] of Object.entries(load.plan.variants ?? {})) addChecks(variant, `/variants/${name}`);
+  for (const [name, variant] of Object.entries(load.plan.variants ?? {})) addChecks(variant, `/variants/${name}`, name);
 
   const hasError = diagnostics.some((d) => d.severity === 'error');
   return {
@@ -72,6 +84,6 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
     diagnostics,
     references: load.references,
     rangeOf: load.rangeOf,
-    profile,
+    profileFor,
   };
 }

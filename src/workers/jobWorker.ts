@@ -66,7 +66,8 @@ export function resolveSource(source: PlanSource): ResolvedSource {
     if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
     trace = parsed.sessions;
   }
-  return { plan, trace, profile: load.profile, timesFrom: timesSource(plan.perf.profile, load.profile) };
+  const profile = load.profileFor(source.variant);
+  return { plan, trace, profile, timesFrom: timesSource(plan.perf.profile, profile) };
 }
 
 function deploymentOf(plan: Plan, notation: string | undefined): Deployment {

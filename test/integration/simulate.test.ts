@@ -82,3 +82,48 @@ test('compare runs the variants of one plan side by side', async () => {
   assert.equal(configurations.length, 5);
   assert.ok(configurations.every((c: { result?: unknown }) => c.result));
 });
+
+test('each variant runs on its own measured profile; one that names none inherits the base plan\'s', async () => {
+  const plan = (base: string, variants: string) =>
+    [
+      'version: 1',
+      'model: Llama-3.1-8B',
+      'cluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1, intraNode: { bandwidthGBps: 450, latencyUs: 5 } }',
+      'workload: { profile: HotpotQA, arrival: { process: poisson, ratePerSec: 2 }, sessions: 60, seed: 1 }',
+      'slo: { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9 }',
+      'deployment: P:1x1,D:1x1',
+      base,
+      'variants:',
+      variants,
+      '',
+    ].join('\n');
+  const measured = '  measured: { perf: { profile: h100-llama-3.1-8b } }';
+  const same = '  same: { slo: { ttftMs: 2000 } }';
+  const files = {
+    'analytic-base.pdplan.yaml': plan('', `${measured}\n${same}`),
+    'measured-base.pdplan.yaml': plan('perf: { profile: h100-llama-3.1-8b }', same),
+  };
+  const run = async (file: string, variant?: string) => {
+    const io = repoIo(files);
+    const args = ['simulate', file, '--json', ...(variant ? ['--variant', variant] : [])];
+    assert.equal(await main(args, io), 0, io.stderr);
+    const result = JSON.parse(io.stdout);
+    return JSON.stringify(result.metrics);
+  };
+  const analytic = await run('analytic-base.pdplan.yaml');
+  const measuredVariant = await run('analytic-base.pdplan.yaml', 'measured');
+  const measuredBase = await run('measured-base.pdplan.yaml');
+  // Before: the first profile named anywhere (here the variant's) ran the base plan too.
+  assert.notEqual(analytic, measuredVariant, 'the base plan and the variant naming a profile ran on the same times');
+  assert.equal(measuredVariant, measuredBase, 'the variant\'s profile is the same file as the other plan\'s base profile');
+  assert.equal(await run('analytic-base.pdplan.yaml', 'same'), analytic, 'a variant without a profile ran on another variant\'s');
+  assert.equal(await run('measured-base.pdplan.yaml', 'same'), measuredBase, 'a variant without a profile did not inherit the base plan\'s');
+
+  const io = repoIo(files);
+  assert.equal(await main(['compare', 'analytic-base.pdplan.yaml', '--json'], io), 0, io.stderr);
+  const compared = JSON.parse(io.stdout);
+  const entries = compared.configurations;
+  const byName = new Map<string, unknown>(entries.map((e: { name: string; result?: { metrics: unknown } }) => [e.name, JSON.stringify(e.result?.metrics)]));
+  assert.equal(byName.get('measured'), measuredVariant);
+  assert.equal(byName.get('same'), analytic);
+});

@@ -23,6 +23,8 @@ interface Config {
   name: string;
   inputs: RunInputs;
   plan: Plan;
+  /** The variant of inputs.plan this configuration is; undefined for the base plan. */
+  variant?: string;
 }
 
 export async function compareCommand(args: string[], io: CliIo): Promise<number> {
@@ -49,7 +51,7 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
     if ('exitCode' in inputs) return inputs.exitCode;
     configs.push({ name: inputs.plan.name ?? file, inputs, plan: inputs.plan });
     if (parsed.positionals.length === 1) {
-      for (const [name, plan] of Object.entries(inputs.plan.variants ?? {})) configs.push({ name, inputs, plan });
+      for (const [name, plan] of Object.entries(inputs.plan.variants ?? {})) configs.push({ name, inputs, plan, variant: name });
     }
   }
   if (configs.length < 2) {
@@ -69,7 +71,7 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
       const started = performance.now();
       try {
         entry.result = simulateReplicated(
-          { plan: c.plan, deployment: c.plan.deployment, sessions: sessions as number | undefined, trace: traceFor(c.inputs, c.plan), profile: c.inputs.profile },
+          { plan: c.plan, deployment: c.plan.deployment, sessions: sessions as number | undefined, trace: traceFor(c.inputs, c.plan), profile: c.inputs.profileFor(c.variant) },
           (replications as number | undefined) ?? 1,
         );
         entry.result.wallMs = performance.now() - started;

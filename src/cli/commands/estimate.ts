@@ -209,7 +209,7 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   }
 
   const readReference = (ref: Parameters<typeof readPlanReference>[1]) => readPlanReference(file, ref, io);
-  const profileRef = load.references.find((ref) => ref.kind === 'profile');
+  const profileRef = load.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile');
   let profile: MeasuredProfile | undefined;
   if (profileRef) {
     const profileText = readReference(profileRef);

@@ -203,7 +203,7 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
   const started = performance.now();
   let made: Awaited<ReturnType<PlannerDepsFactory>>;
   try {
-    made = await makeDeps(plan, inputs.profile);
+    made = await makeDeps(plan, inputs.profileFor());
   } catch (error) {
     if (error instanceof UserFacingError) {
       io.err(`pdplan plan: ${error.message}.\n`);
@@ -234,8 +234,8 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
   }
   result.wallMs = performance.now() - started;
   if (traceNote) result.notes = [...(result.notes ?? []), traceNote];
-  if (parsed.json) io.out(JSON.stringify(jsonResult(parsed.file, plan, result, inputs.profile), null, 2) + '\n');
-  else io.out(formatPlanResult(plan, result, parsed.file, inputs.profile));
+  if (parsed.json) io.out(JSON.stringify(jsonResult(parsed.file, plan, result, inputs.profileFor()), null, 2) + '\n');
+  else io.out(formatPlanResult(plan, result, parsed.file, inputs.profileFor()));
   if (result.infeasibleReasons) return EXIT_FINDINGS;
   return result.candidates[0].predicted.sloAttainment >= plan.slo.attainmentTarget ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -125,7 +125,7 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
         ratePerSec: rate as number | undefined,
         sessions: sessions as number | undefined,
         trace: traceFor(inputs, plan),
-        profile: inputs.profile,
+        profile: inputs.profileFor(values.variant as string | undefined),
       },
       (replications as number | undefined) ?? 1,
     );

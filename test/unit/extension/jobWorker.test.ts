@@ -49,6 +49,25 @@ test('simulations in the job worker use the measured profile the plan names, rea
   ]);
 });
 
+test('a variant simulated in the job worker runs on its own profile, the base plan on its own', async (t) => {
+  const client = new JobClient(realWorker);
+  t.after(() => client.dispose());
+  const text = planText('variants:\n  measured: { perf: { profile: profiles/h100.csv } }\n  same: { slo: { ttftMs: 2000 } }');
+  const files = { 'profiles/h100.csv': profileCsv };
+  const run = async (variant?: string) => {
+    const { result } = await client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml', files, variant } }).promise;
+    if (result.kind !== 'simulate') throw new Error('not a simulate result');
+    return { ttft: result.sim.metrics.ttftMs.p50, timesFrom: result.timesFrom };
+  };
+  const base = await run();
+  const measured = await run('measured');
+  const same = await run('same');
+  assert.equal(base.timesFrom, 'analytical performance model', "the base plan ran on a variant's profile");
+  assert.equal(measured.timesFrom, 'measured profile profiles/h100.csv');
+  assert.notEqual(measured.ttft, base.ttft);
+  assert.deepEqual(same, base);
+});
+
 test('a plan job on a plan that replays a trace plans on the fitted workload, and sweeps around its rate', async (t) => {
   // The plan job runs simulations in dist/simWorker.js threads: the bundle `npm test` builds first.
   const client = new JobClient(join(__dirname, '../../../dist/jobWorker.js'));
