@@ -255,7 +255,9 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
   const deployment = result.deployment.kind === 'colocated'
     ? formatRecommended({ colocated: result.deployment.colocated, gpus: 0 })
     : formatRecommended({ prefill: result.deployment.prefill, decode: result.deployment.decode, gpus: 0 });
-  root.append(header(`Simulation: ${context.planName}`, withTimes(`${deployment} · policy ${result.policy} · seed ${result.seed} · ${result.simulatedSec.toFixed(0)} s simulated`, context), post));
+  const replay = result.traceReplay;
+  const replayed = replay ? ` · trace of ${replay.sessions} sessions${replay.replayedRatePerSec === null ? '' : ` at ${Number(replay.replayedRatePerSec.toPrecision(4))} sessions/s`}` : '';
+  root.append(header(`Simulation: ${context.planName}`, withTimes(`${deployment} · policy ${result.policy} · seed ${result.seed}${replayed} · ${result.simulatedSec.toFixed(0)} s simulated`, context), post));
   root.append(
     section(
       'SLO attainment',

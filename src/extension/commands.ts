@@ -251,17 +251,21 @@ export class Commands {
   async sweep(uri?: vscode.Uri): Promise<void> {
     const doc = await this.document(uri);
     const { source, plan } = await this.source(doc);
-    const suggested = defaultSweepRates(plan.workload.arrival.ratePerSec).join(', ');
+    // A replayed trace sets its own rate, which only the worker reads: ask for multiples of it.
+    const relativeToTrace = plan.workload.trace !== undefined;
+    const suggested = (relativeToTrace ? defaultSweepRates(1) : defaultSweepRates(plan.workload.arrival.ratePerSec)).join(', ');
     const text = await vscode.window.showInputBox({
       title: 'Sweep arrival rate',
-      prompt: 'Arrival rates to simulate, sessions per second, comma-separated',
+      prompt: relativeToTrace
+        ? `Multiples of the recorded arrival rate of ${plan.workload.trace}, comma-separated: its arrivals are moved closer or further apart`
+        : 'Arrival rates to simulate, sessions per second, comma-separated',
       value: suggested,
       validateInput: (value) => (parseRates(value) ? undefined : 'write positive numbers separated by commas, e.g. 1, 2, 4'),
     });
     const rates = text ? parseRates(text) : undefined;
     if (!rates) return;
     const deployment = plan.deployment ? formatDeployment(plan.deployment) : this.recommended.get(doc.fileName);
-    const result = await this.runJob(`sweeping ${rates.length} rates`, { type: 'sweep', source, deployment, rates });
+    const result = await this.runJob(`sweeping ${rates.length} rates`, { type: 'sweep', source, deployment, rates, relativeToTrace });
     if (result.kind !== 'sweep') return;
     this.setStatus(`$(graph-line) ${result.deployment} · ${rates.length} rates`, this.status.tooltip as string | undefined);
     this.panels.show({ kind: 'sweep', context: this.context(doc, plan, result.timesFrom), deployment: result.deployment, points: result.points });

@@ -21,7 +21,15 @@ export type JobRequest =
   | { type: 'plan'; id: number; source: PlanSource; sweepRates?: number[] }
   | { type: 'simulate'; id: number; source: PlanSource; deployment?: string }
   | { type: 'compare'; id: number; sources: (PlanSource & { label: string })[] }
-  | { type: 'sweep'; id: number; source: PlanSource; deployment?: string; rates: number[] };
+  | {
+      type: 'sweep';
+      id: number;
+      source: PlanSource;
+      deployment?: string;
+      /** Sessions/s; for a plan that replays a trace and `relativeToTrace`, multiples of the trace's recorded rate. */
+      rates: number[];
+      relativeToTrace?: boolean;
+    };
 
 export type ToWorker = JobRequest | { type: 'cancel'; id: number };
 

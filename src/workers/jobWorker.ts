@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { parseDeploymentSpec, formatDeployment } from '../core/spec/deployment';
 import type { Deployment, Plan } from '../core/spec/types';
 import { timesSource } from '../core/perf/profile';
-import { parseTrace, planOnTrace, simulate, type SimInput } from '../core/sim';
+import { parseTrace, planOnTrace, simulate, traceArrivalRate, type SimInput } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
 import { validatePlanText } from '../core/validate';
 import { runPlanJob } from './planJob';
@@ -93,6 +93,20 @@ function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deplo
   return points;
 }
 
+/** Multiples of a replayed trace's recorded arrival rate, in sessions/s. */
+function ratesOnTrace(multiples: number[], { plan, trace }: ResolvedSource): number[] {
+  if (!trace) {
+    throw new Error(
+      plan.workload.trace
+        ? `the trace ${plan.workload.trace} was not read (an untrusted workspace reads no referenced files), so it has no rate to sweep around`
+        : 'the plan replays no trace; give the rates in sessions/s',
+    );
+  }
+  const recorded = traceArrivalRate(trace);
+  if (recorded === undefined) throw new Error(`the sessions of ${plan.workload.trace} all arrive at the same moment, so it has no rate to sweep around; spread its arrivals`);
+  return multiples.map((m) => Number((m * recorded).toPrecision(4)));
+}
+
 /**
  * Sweep rates are asked for around the plan's written rate; a trace sets its own. Scale them to it,
  * or, when the plan writes no rate (a trace alone), sweep around the trace's.
@@ -133,14 +147,15 @@ async function run(job: JobRequest): Promise<JobResult> {
           { plan, deployment, trace, profile },
           { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
         );
-        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: plan.workload.arrival.ratePerSec, sim, timesFrom });
+        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
       }
       return { kind: 'compare', columns };
     }
     case 'sweep': {
       const resolved = resolveSource(job.source);
       const deployment = deploymentOf(resolved.plan, job.deployment);
-      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, job.rates), timesFrom: resolved.timesFrom };
+      const rates = job.relativeToTrace ? ratesOnTrace(job.rates, resolved) : job.rates;
+      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
     }
   }
 }

@@ -127,3 +127,28 @@ test('each variant runs on its own measured profile; one that names none inherit
   assert.equal(byName.get('measured'), measuredVariant);
   assert.equal(byName.get('same'), analytic);
 });
+
+test('simulate replays a trace-only plan at the trace\'s rate, and --rate time-scales it', async () => {
+  const text = [
+    'version: 1',
+    'model: Llama-3.1-8B',
+    'cluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1 }',
+    'workload: { trace: examples/traces/toolbench-sample.jsonl }',
+    'slo: { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9 }',
+    'deployment: P:1x1,D:1x1',
+    '',
+  ].join('\n');
+  const run = async (...extra: string[]) => {
+    const io = repoIo({ 'trace-only.pdplan.yaml': text });
+    const code = await main(['simulate', 'trace-only.pdplan.yaml', ...extra], io);
+    return { code, io };
+  };
+  const recorded = await run();
+  assert.equal(recorded.code, 0, recorded.io.stderr);
+  assert.match(recorded.io.stdout, /^trace replay: 5 sessions at their recorded 1\.538 sessions\/s/m);
+  const faster = await run('--rate', '4', '--json');
+  assert.equal(faster.code, 0, faster.io.stderr);
+  const replay = JSON.parse(faster.io.stdout).traceReplay;
+  assert.equal(replay.replayedRatePerSec, 4);
+  assert.ok(Math.abs(replay.recordedRatePerSec - 1.538) < 0.001);
+});

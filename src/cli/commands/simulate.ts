@@ -11,13 +11,23 @@ import { loadRunInputs, traceFor } from '../runInputs';
 export const USAGE =
   'Usage: pdplan simulate FILE [--policy NAME] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
   '                            [--rate SESSIONS_PER_SEC] [--sessions N] [--json]\n' +
-  "  SPEC: 'P:4x2,D:8x1' (TP x replicas per role) or 'C:4x2' for co-located.\n";
+  "  SPEC: 'P:4x2,D:8x1' (TP x replicas per role) or 'C:4x2' for co-located.\n" +
+  '  --rate on a plan that replays a trace moves its session arrivals closer or further apart to that mean rate.\n';
+
+function describeReplay(replay: NonNullable<SimResult['traceReplay']>): string {
+  const rate = (r: number) => `${Number(r.toPrecision(4))} sessions/s`;
+  const { sessions, recordedRatePerSec: recorded, replayedRatePerSec: replayed } = replay;
+  if (recorded === null || replayed === null) return `trace replay: ${sessions} sessions, all arriving at once`;
+  if (recorded === replayed) return `trace replay: ${sessions} sessions at their recorded ${rate(recorded)} (--rate scales it)`;
+  return `trace replay: ${sessions} sessions recorded at ${rate(recorded)}, replayed at ${rate(replayed)} (arrival gaps ×${Number((recorded / replayed).toPrecision(3))})`;
+}
 
 export function describeResult(result: SimResult): string {
   const m = result.metrics;
   const ci = m.sloAttainmentCi95 ? ` (95% CI ${pct(m.sloAttainmentCi95[0])}–${pct(m.sloAttainmentCi95[1])})` : '';
   const lines = [
     `deployment ${formatDeployment(result.deployment)} · policy ${result.policy} · seed ${result.seed}${result.replications > 1 ? ` · ${result.replications} replications` : ''}`,
+    ...(result.traceReplay ? [describeReplay(result.traceReplay)] : []),
     `SLO attainment ${pct(m.sloAttainment)}${ci} · Turn-1 ${pct(m.turn1.sloAttainment)} · Turn-2+ ${pct(m.turn2plus.sloAttainment)}`,
     `goodput ${m.goodput.toFixed(3)} sessions/s · throughput ${m.throughputTokensPerSec.toFixed(0)} tokens/s · local share of incremental prefills ${pct(m.localPrefillRatio)}`,
     '',

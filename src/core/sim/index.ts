@@ -5,7 +5,7 @@ import { runEngine, SimInputError, type EngineOutput } from './engine';
 import { computeMetrics } from './metrics';
 import { POLICIES } from './policies';
 import type { SimResult } from './types';
-import { generateSessions, type TraceSession } from './workload';
+import { generateSessions, scaleTraceToRate, traceArrivalRate, type TraceSession } from './workload';
 
 export interface SimInput {
   plan: Plan;
@@ -14,7 +14,7 @@ export interface SimInput {
   routing?: RoutingSpec;
   /** Default plan.workload.seed. */
   seed?: number;
-  /** Overrides plan.workload.arrival.ratePerSec (rate sweeps). */
+  /** Overrides plan.workload.arrival.ratePerSec (rate sweeps); a replayed trace is time-scaled to it. */
   ratePerSec?: number;
   /** Overrides how many sessions are generated. */
   sessions?: number;
@@ -37,7 +37,7 @@ export const DEFAULT_SESSIONS = 1000;
 export const MAX_SESSIONS = 200_000;
 
 export { SimInputError } from './engine';
-export { parseTrace, generateSessions, fitWorkloadToTrace, planOnTrace, type TraceSession, type TraceRound, type TraceFit } from './workload';
+export { parseTrace, generateSessions, fitWorkloadToTrace, planOnTrace, traceArrivalRate, scaleTraceToRate, type TraceSession, type TraceRound, type TraceFit } from './workload';
 export { POLICIES } from './policies';
 
 function sessionCount(input: SimInput, rate: number): number {
@@ -55,11 +55,31 @@ function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } 
   return { prefill, decode };
 }
 
+/**
+ * How a trace is replayed: at its recorded rate, or time-scaled to an asked-for one. A trace sets its
+ * own rate, so the plan's written one does not apply to it.
+ */
+function traceReplayOf(trace: TraceSession[], asked: number | undefined): NonNullable<SimResult['traceReplay']> {
+  const recorded = traceArrivalRate(trace) ?? null;
+  if (asked === undefined) return { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: recorded };
+  if (!(asked > 0)) throw new SimInputError(`the arrival rate must be above 0 sessions/s (got ${asked})`);
+  if (recorded === null) {
+    throw new SimInputError(`the trace's ${trace.length} sessions all arrive at the same moment, so it has no arrival rate to scale to ${asked} sessions/s; replay it as recorded (no rate) or spread its arrivals`);
+  }
+  return { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: asked };
+}
+
 function runOnce(input: SimInput, seed: number, control?: SimControl): EngineOutput {
   const routing = input.routing ?? input.plan.policy.routing;
-  const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
-  if (!(rate > 0)) throw new SimInputError(`the arrival rate must be above 0 sessions/s (got ${rate})`);
-  const sessions = input.trace ?? generateSessions(input.plan.workload, sessionCount(input, rate), rate, seed);
+  let sessions: TraceSession[];
+  if (input.trace) {
+    traceReplayOf(input.trace, input.ratePerSec); // rejects a rate the trace cannot be scaled to
+    sessions = input.ratePerSec === undefined ? input.trace : scaleTraceToRate(input.trace, input.ratePerSec);
+  } else {
+    const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
+    if (!(rate > 0)) throw new SimInputError(`the arrival rate must be above 0 sessions/s (got ${rate})`);
+    sessions = generateSessions(input.plan.workload, sessionCount(input, rate), rate, seed);
+  }
   return runEngine({
     plan: input.plan,
     deployment: input.deployment,
@@ -90,6 +110,7 @@ function toResult(input: SimInput, seed: number, outputs: EngineOutput[]): SimRe
     events: outputs.reduce((a, o) => a + o.events, 0),
     // The core never reads the clock; shells that time the run fill this in.
     wallMs: 0,
+    ...(input.trace ? { traceReplay: traceReplayOf(input.trace, input.ratePerSec) } : {}),
   };
 }
 

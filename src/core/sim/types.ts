@@ -81,4 +81,6 @@ export interface SimResult {
   simulatedSec: number;
   events: number;
   wallMs: number;
+  /** Present when a trace was replayed: its sessions, and its arrival rate as recorded and as replayed (null when they all arrive at once). */
+  traceReplay?: { sessions: number; recordedRatePerSec: number | null; replayedRatePerSec: number | null };
 }

@@ -79,11 +79,11 @@ export function fitWorkloadToTrace(workload: WorkloadSpec, sessions: TraceSessio
   const arrivals = sessions.map((s) => s.arrivalMs).sort((a, b) => a - b);
   const gaps: number[] = [];
   for (let i = 1; i < arrivals.length; i++) gaps.push(arrivals[i] - arrivals[i - 1]);
-  const spanMs = arrivals.length > 0 ? arrivals[arrivals.length - 1] - arrivals[0] : 0;
+  const recordedRate = traceArrivalRate(sessions);
   let arrival = workload.arrival;
   let rateNote = `the plan's rate ${workload.arrival.ratePerSec} sessions/s (the trace's arrivals span no time)`;
-  if (gaps.length > 0 && spanMs > 0) {
-    const meanGap = spanMs / gaps.length;
+  if (recordedRate !== undefined) {
+    const meanGap = 1000 / recordedRate;
     const variance = gaps.reduce((sum, g) => sum + (g - meanGap) ** 2, 0) / gaps.length;
     // Bounded so the gamma's shape stays finite for a perfectly regular trace and sane for a bursty one.
     const cv = Math.min(10, Math.max(0.05, Math.sqrt(variance) / meanGap));
@@ -113,6 +113,33 @@ export function fitWorkloadToTrace(workload: WorkloadSpec, sessions: TraceSessio
       `planned on distributions fitted to ${traceName} (${sessions.length} sessions, ${later.length + sessions.length} rounds): ` +
       `${rateNote}, and its rounds, token counts and tool waits as empirical distributions`,
   };
+}
+
+/**
+ * A trace's mean session arrival rate, sessions/s: the gaps between its session arrivals over the
+ * time they span. Undefined when every session arrives at the same moment (no rate to speak of).
+ */
+export function traceArrivalRate(sessions: readonly TraceSession[]): number | undefined {
+  if (sessions.length < 2) return undefined;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of sessions) {
+    first = Math.min(first, s.arrivalMs);
+    last = Math.max(last, s.arrivalMs);
+  }
+  return last > first ? ((sessions.length - 1) * 1000) / (last - first) : undefined;
+}
+
+/**
+ * The trace replayed at another mean rate: session arrivals move closer or further apart by one
+ * factor, so bursts keep their shape; tool waits inside a session are the environment's, and stay.
+ */
+export function scaleTraceToRate(sessions: readonly TraceSession[], ratePerSec: number): TraceSession[] {
+  const recorded = traceArrivalRate(sessions);
+  if (recorded === undefined) throw new RangeError('the trace has no arrival rate to scale');
+  const stretch = recorded / ratePerSec;
+  const first = sessions.reduce((earliest, s) => Math.min(earliest, s.arrivalMs), Infinity);
+  return sessions.map((s) => ({ ...s, arrivalMs: first + (s.arrivalMs - first) * stretch }));
 }
 
 /** The plan the planner runs on: its workload fitted to the trace it names, when the trace was read. */

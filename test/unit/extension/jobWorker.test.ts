@@ -68,6 +68,31 @@ test('a variant simulated in the job worker runs on its own profile, the base pl
   assert.deepEqual(same, base);
 });
 
+test('a sweep of a plan that replays a trace time-scales it to multiples of its recorded rate', async (t) => {
+  const client = new JobClient(realWorker);
+  t.after(() => client.dispose());
+  // 60 sessions, one every 500 ms: 2 sessions/s recorded; three rounds each.
+  const trace = Array.from({ length: 60 }, (_, i) => [
+    { session: `s${i}`, round: 0, arrivalMs: i * 500, inputTokens: 6000, outputTokens: 80 },
+    { session: `s${i}`, round: 1, thinkMs: 300, inputTokens: 900, outputTokens: 60 },
+    { session: `s${i}`, round: 2, thinkMs: 300, inputTokens: 900, outputTokens: 60 },
+  ])
+    .flat()
+    .map((line) => JSON.stringify(line))
+    .join('\n');
+  const text = planText('').replace(/^workload: .*$/m, 'workload: { trace: t.jsonl, warmupSessions: 0 }');
+  const sweep = (rates: number[], files?: Record<string, string>) =>
+    client.run({ type: 'sweep', source: { text, fileName: '/w/p.pdplan.yaml', files }, rates, relativeToTrace: true }).promise;
+  const { result } = await sweep([0.5, 1, 16], { 't.jsonl': trace });
+  if (result.kind !== 'sweep') throw new Error('not a sweep result');
+  assert.deepEqual(result.points.map((p) => p.ratePerSec), [1, 2, 32]);
+  const attainment = result.points.map((p) => p.sloAttainment);
+  // Before, every point replayed the trace as recorded: a flat curve.
+  assert.ok(attainment[2] < attainment[0], `attainment ${attainment.join(', ')} does not fall as the trace is replayed faster`);
+  // An untrusted workspace sends no files: the trace has no rate to sweep around, and the job says so.
+  await assert.rejects(sweep([1]), /t\.jsonl was not read/);
+});
+
 test('a plan job on a plan that replays a trace plans on the fitted workload, and sweeps around its rate', async (t) => {
   // The plan job runs simulations in dist/simWorker.js threads: the bundle `npm test` builds first.
   const client = new JobClient(join(__dirname, '../../../dist/jobWorker.js'));
