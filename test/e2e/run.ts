@@ -337,10 +337,29 @@ async function main(): Promise<void> {
     log(`simulation panel: ${simulated}, ${simCharts.drawn}/${simCharts.total} charts drawn`);
     await shot(page, 'simulation-panel-dark');
 
+    // 6. Sweep Arrival Rate: the suggested rates around the plan's, one table row and chart point each.
+    await page.locator('.tab', { hasText: 'compare.pdplan.yaml' }).first().click();
+    await runCommand(page, 'PD Planner: Sweep Arrival Rate');
+    const ratesInput = page.locator('.quick-input-widget input');
+    await waitFor('the sweep rates prompt', async () => /\d/.test(await ratesInput.inputValue().catch(() => '')));
+    const suggestedRates = (await ratesInput.inputValue()).split(',').length;
+    await page.keyboard.press('Enter');
+    const sweepFrame = await panelFrame(page, 'sweep');
+    const sweepRows = await sweepFrame.locator('table.grid tbody tr').count();
+    if (sweepRows !== suggestedRates) throw new Error(`the sweep panel lists ${sweepRows} rates, ${suggestedRates} were asked for`);
+    const sweepCharts = await waitFor('the sweep chart to draw', async () => {
+      const c = await drawnCharts(sweepFrame);
+      return c.total >= 1 && c.drawn === c.total ? c : undefined;
+    });
+    log(`sweep panel: ${sweepRows} rates, ${sweepCharts.drawn}/${sweepCharts.total} charts drawn`);
+    await shot(page, 'sweep-panel-dark');
+
     // Light theme: the same views, recoloured from the theme variables.
     await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
     await waitFor('the light theme', async () => (await page!.locator('.monaco-workbench.vs').count()) > 0, 30_000);
     await page.waitForTimeout(1000);
+    await page.locator('.tab', { hasText: 'Simulation · ' }).first().click();
+    await page.waitForTimeout(800);
     await shot(page, 'simulation-panel-light');
     await page.locator('.tab', { hasText: 'Compare · ' }).first().click();
     await page.waitForTimeout(800);
