@@ -304,6 +304,18 @@ async function main(): Promise<void> {
     await tryCommand(page, 'View: Hide Panel');
     await shot(page, 'plan-panel-dark');
 
+    // Export Markdown from the panel's button: the save dialog offers the workspace, the report lands there.
+    await planFrame.getByText('Export Markdown', { exact: true }).first().click();
+    const saveInput = page.locator('.quick-input-widget input');
+    await waitFor('the save dialog', async () => (await saveInput.inputValue().catch(() => '')).endsWith('.md'));
+    log(`save dialog offers ${await saveInput.inputValue()}`);
+    await page.keyboard.press('Enter');
+    const reportFile = join(workspace, 'toolbench-qwen3-32b-plan.md');
+    const report = await waitFor('the exported report', async () => (existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined));
+    if (!report.includes(expected)) throw new Error(`the exported report does not name the recommended split ${expected}:\n${report.slice(0, 400)}`);
+    writeFileSync(join(results, 'plan-report.md'), report);
+    log(`exported ${report.split('\n').length} lines of Markdown naming ${expected} (test-results/e2e/plan-report.md)`);
+
     // 4. Compare opens the comparison panel with two columns (base plan and its variant).
     await openFile(page, 'compare.pdplan.yaml');
     await runCommand(page, 'PD Planner: Compare Configurations');
