@@ -746,6 +746,12 @@ export function runEngine(input: EngineInput): EngineOutput {
   for (;;) {
     const next = queue.pop();
     if (!next) break;
+    if (!Number.isFinite(next.time)) {
+      // An infinite clock never advances past its events: stop instead of looping there forever.
+      throw new SimInputError(
+        `simulated time reached ${next.time} ms (after ${events} events): a time in the workload is too large to simulate; look for extreme tool waits (workload.toolLatencyMs, a trace's thinkMs or arrivalMs) or arrival rates`,
+      );
+    }
     now = next.time;
     events += 1;
     const e = next.item;

@@ -35,6 +35,12 @@ export interface SimControl {
 export const DEFAULT_SESSIONS = 1000;
 /** A hard cap so a plan cannot ask for an unbounded run. */
 export const MAX_SESSIONS = 200_000;
+/** The slowest arrival rate simulated (one session in 32 years): below it the gaps between sessions stop being finite numbers of milliseconds. */
+export const MIN_RATE_PER_SEC = 1e-9;
+
+function checkRate(rate: number): void {
+  if (!(rate >= MIN_RATE_PER_SEC)) throw new SimInputError(`the arrival rate must be at least ${MIN_RATE_PER_SEC} sessions/s (got ${rate})`);
+}
 
 export { SimInputError } from './engine';
 export { parseTrace, generateSessions, fitWorkloadToTrace, planOnTrace, traceArrivalRate, scaleTraceToRate, type TraceSession, type TraceRound, type TraceFit } from './workload';
@@ -62,7 +68,7 @@ function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } 
 function traceReplayOf(trace: TraceSession[], asked: number | undefined): NonNullable<SimResult['traceReplay']> {
   const recorded = traceArrivalRate(trace) ?? null;
   if (asked === undefined) return { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: recorded };
-  if (!(asked > 0)) throw new SimInputError(`the arrival rate must be above 0 sessions/s (got ${asked})`);
+  checkRate(asked);
   if (recorded === null) {
     throw new SimInputError(`the trace's ${trace.length} sessions all arrive at the same moment, so it has no arrival rate to scale to ${asked} sessions/s; replay it as recorded (no rate) or spread its arrivals`);
   }
@@ -77,7 +83,7 @@ function runOnce(input: SimInput, seed: number, control?: SimControl): EngineOut
     sessions = input.ratePerSec === undefined ? input.trace : scaleTraceToRate(input.trace, input.ratePerSec);
   } else {
     const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
-    if (!(rate > 0)) throw new SimInputError(`the arrival rate must be above 0 sessions/s (got ${rate})`);
+    checkRate(rate);
     sessions = generateSessions(input.plan.workload, sessionCount(input, rate), rate, seed);
   }
   return runEngine({
