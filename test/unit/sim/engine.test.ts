@@ -8,6 +8,7 @@ import { parseDeploymentSpec } from '../../../src/core/spec/deployment';
 import type { Deployment } from '../../../src/core/spec/types';
 import { testPlan } from '../../helpers/plan';
 import { toyPerf } from '../../helpers/perf';
+import { Rng, sample } from '../../../src/core/sim/random';
 
 function deployment(spec: string): Deployment {
   const parsed = parseDeploymentSpec(spec);
@@ -152,4 +153,14 @@ test('KV transfers finish at large clock values, where rounding leaves slivers o
   const result = simulate({ plan, deployment: deployment('P:4x1,D:2x2'), routing: { name: 'remote' }, seed: 1, ratePerSec: 0.0625, sessions: 1333 });
   assert.ok(result.simulatedSec > 10_000, 'the run reaches large clock values');
   assert.equal(result.metrics.completedSessions, result.metrics.sessions);
+});
+
+test('a lognormal far wider than its mean still samples finite values (its variance would overflow)', () => {
+  const rng = new Rng(1);
+  for (const std of [1, 1e10, 1e160, 1.7e308]) {
+    for (let i = 0; i < 200; i++) {
+      const v = sample({ kind: 'lognormal', mean: 3, std, min: 1, max: 20 }, rng);
+      assert.ok(Number.isFinite(v) && v >= 1 && v <= 20, `std ${std}: sampled ${v}`);
+    }
+  }
 });
