@@ -71,9 +71,13 @@ export function sample(dist: Distribution, rng: Rng): number {
       return clamp(dist.mean + dist.std * rng.normal(), dist.min, dist.max);
     case 'lognormal': {
       // Parameterised by the mean and standard deviation of the value itself, as users state them.
-      // ln(1 + (std/mean)²); past ratios of 1e150 squaring overflows, and 2·ln(ratio) is the same to double precision.
-      const ratio = dist.std / dist.mean;
-      const sigma2 = ratio < 1e150 ? Math.log(1 + (dist.std * dist.std) / (dist.mean * dist.mean)) : 2 * Math.log(ratio);
+      const variance = dist.std * dist.std;
+      let sigma2 = Math.log(1 + variance / (dist.mean * dist.mean));
+      if (!Number.isFinite(sigma2)) {
+        // A square overflowed: the same ln(1 + (std/mean)²) from the ratio, which is 2·ln(ratio) once that is past 1e150.
+        const ratio = dist.std / dist.mean;
+        sigma2 = ratio < 1e150 ? Math.log1p(ratio * ratio) : 2 * Math.log(ratio);
+      }
       const mu = Math.log(dist.mean) - sigma2 / 2;
       return clamp(Math.exp(mu + Math.sqrt(sigma2) * rng.normal()), dist.min, dist.max);
     }
