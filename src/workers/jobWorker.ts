@@ -65,6 +65,11 @@ export function resolveSource(source: PlanSource): ResolvedSource {
     const parsed = parseTrace(source.files[tracePath]);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
     trace = parsed.sessions;
+  } else if (tracePath && plan.workload.profile === undefined) {
+    // Without the trace a trace-only plan has no sessions to run: no rate, no token counts.
+    throw new Error(
+      `the trace ${tracePath} was not read (an untrusted workspace reads no files a plan names: trust the workspace to replay it), and the workload names no profile to run instead`,
+    );
   }
   const profile = load.profileFor(source.variant);
   return { plan, trace, profile, timesFrom: timesSource(plan.perf.profile, profile) };

@@ -91,6 +91,8 @@ test('a sweep of a plan that replays a trace time-scales it to multiples of its 
   assert.ok(attainment[2] < attainment[0], `attainment ${attainment.join(', ')} does not fall as the trace is replayed faster`);
   // An untrusted workspace sends no files: the trace has no rate to sweep around, and the job says so.
   await assert.rejects(sweep([1]), /t\.jsonl was not read/);
+  // Nor does a simulation, which has nothing else to run (before: 'the arrival rate must be above 0').
+  await assert.rejects(client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml' } }).promise, /trace t\.jsonl was not read.*trust the workspace/);
 });
 
 test('a plan job on a plan that replays a trace plans on the fitted workload, and sweeps around its rate', async (t) => {
