@@ -61,27 +61,28 @@ function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } 
   return { prefill, decode };
 }
 
+type TraceReplay = NonNullable<SimResult['traceReplay']>;
+
 /**
- * How a trace is replayed: at its recorded rate, or time-scaled to an asked-for one. A trace sets its
- * own rate, so the plan's written one does not apply to it.
+ * The sessions a trace replay runs and how: at its recorded rate, or time-scaled to an asked-for
+ * one. A trace sets its own rate, so the plan's written one does not apply to it. Prepared once per
+ * simulation: every seed replays the same sessions.
  */
-function traceReplayOf(trace: TraceSession[], asked: number | undefined): NonNullable<SimResult['traceReplay']> {
+function replayOf(trace: TraceSession[], asked: number | undefined): { sessions: TraceSession[]; info: TraceReplay } {
   const recorded = traceArrivalRate(trace) ?? null;
-  if (asked === undefined) return { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: recorded };
+  if (asked === undefined) return { sessions: trace, info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: recorded } };
   checkRate(asked);
   if (recorded === null) {
     throw new SimInputError(`the trace's ${trace.length} sessions all arrive at the same moment, so it has no arrival rate to scale to ${asked} sessions/s; replay it as recorded (no rate) or spread its arrivals`);
   }
-  return { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: asked };
+  return { sessions: scaleTraceToRate(trace, asked), info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: asked } };
 }
 
-function runOnce(input: SimInput, seed: number, control?: SimControl): EngineOutput {
+function runOnce(input: SimInput, seed: number, replayed: TraceSession[] | undefined, control?: SimControl): EngineOutput {
   const routing = input.routing ?? input.plan.policy.routing;
   let sessions: TraceSession[];
-  if (input.trace) {
-    traceReplayOf(input.trace, input.ratePerSec); // rejects a rate the trace cannot be scaled to
-    sessions = input.ratePerSec === undefined ? input.trace : scaleTraceToRate(input.trace, input.ratePerSec);
-  } else {
+  if (replayed) sessions = replayed;
+  else {
     const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
     checkRate(rate);
     sessions = generateSessions(input.plan.workload, sessionCount(input, rate), rate, seed);
@@ -103,7 +104,7 @@ function warmupOf(input: SimInput, total: number): number {
   return Math.min(input.plan.workload.warmupSessions, Math.floor(total / 5));
 }
 
-function toResult(input: SimInput, seed: number, outputs: EngineOutput[]): SimResult {
+function toResult(input: SimInput, seed: number, outputs: EngineOutput[], replay: TraceReplay | undefined): SimResult {
   const routing = input.routing ?? input.plan.policy.routing;
   const metrics = computeMetrics(outputs, input.plan, warmupOf(input, outputs[0].sessions.length));
   return {
@@ -116,28 +117,30 @@ function toResult(input: SimInput, seed: number, outputs: EngineOutput[]): SimRe
     events: outputs.reduce((a, o) => a + o.events, 0),
     // The core never reads the clock; shells that time the run fill this in.
     wallMs: 0,
-    ...(input.trace ? { traceReplay: traceReplayOf(input.trace, input.ratePerSec) } : {}),
+    ...(replay ? { traceReplay: replay } : {}),
   };
 }
 
 /** One seeded run. Synchronous and pure: the same input gives the same result. */
 export function simulate(input: SimInput, control?: SimControl): SimResult {
   const seed = input.seed ?? input.plan.workload.seed;
-  return toResult(input, seed, [runOnce(input, seed, control)]);
+  const replay = input.trace ? replayOf(input.trace, input.ratePerSec) : undefined;
+  return toResult(input, seed, [runOnce(input, seed, replay?.sessions, control)], replay?.info);
 }
 
 /** Runs seeds seed..seed+R-1, pools their metrics and gives a 95% interval on attainment. */
 export function simulateReplicated(input: SimInput, replications: number, control?: SimControl): SimResult {
   const seed = input.seed ?? input.plan.workload.seed;
   const r = Math.max(1, Math.floor(replications));
+  const replay = input.trace ? replayOf(input.trace, input.ratePerSec) : undefined;
   const outputs: EngineOutput[] = [];
   for (let i = 0; i < r; i++) {
     outputs.push(
-      runOnce(input, seed + i, {
+      runOnce(input, seed + i, replay?.sessions, {
         isCancelled: control?.isCancelled,
         onProgress: control?.onProgress ? (f) => control.onProgress?.((i + f) / r) : undefined,
       }),
     );
   }
-  return toResult(input, seed, outputs);
+  return toResult(input, seed, outputs, replay?.info);
 }
