@@ -125,12 +125,14 @@ async function openFile(page: Page, name: string): Promise<void> {
   await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
 }
 
-/** The webview's inner frame that rendered a panel of `kind` (webviews are nested iframes). */
-async function panelFrame(page: Page, kind: string): Promise<Frame> {
-  return waitFor(`the ${kind} panel to render`, async () => {
+/** The webview's inner frame that rendered a panel of `kind`, its heading naming `title` when given (webviews are nested iframes). */
+async function panelFrame(page: Page, kind: string, title?: string): Promise<Frame> {
+  return waitFor(`the ${kind} panel${title ? ` of ${title}` : ''} to render`, async () => {
     for (const frame of page.frames()) {
-      const rendered = await frame.evaluate(() => document.body?.dataset.rendered).catch(() => undefined);
-      if (rendered === kind) return frame;
+      const rendered = await frame
+        .evaluate(() => ({ kind: document.body?.dataset.rendered, heading: document.querySelector('h1')?.textContent ?? '' }))
+        .catch(() => undefined);
+      if (rendered?.kind === kind && (title === undefined || rendered.heading.includes(title))) return frame;
     }
     return undefined;
   });
@@ -395,15 +397,9 @@ async function main(): Promise<void> {
     }
     await page.locator('.monaco-editor .view-lines', { hasText: 'name: hotpotqa-llama-3-1-8b' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await runCommand(page, 'PD Planner: Run Plan');
-    const newSplit = await waitFor('the new plan\'s panel to render', async () => {
-      for (const frame of page!.frames()) {
-        const shown = await frame
-          .evaluate(() => document.body?.dataset.rendered === 'plan' && document.querySelector('h1')?.textContent?.includes('hotpotqa-llama-3-1-8b') && document.querySelector('[data-testid="recommended-split"]')?.textContent)
-          .catch(() => undefined);
-        if (shown) return shown.trim();
-      }
-      return undefined;
-    });
+    const newPlanFrame = await panelFrame(page, 'plan', 'hotpotqa-llama-3-1-8b');
+    const newSplit = (await newPlanFrame.locator('[data-testid="recommended-split"]').innerText()).trim();
+    if (!newSplit) throw new Error('the new plan\'s panel shows no recommended split');
     const newPlanErrors = await page.locator('.monaco-editor .squiggly-error').count();
     if (newPlanErrors > 0) throw new Error(`the new plan file has ${newPlanErrors} errors underlined`);
     log(`new plan file: written from three quick picks, no errors, planned: ${newSplit}`);
