@@ -1,5 +1,5 @@
 import type { ClusterSpec, Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
-import type { SimResult } from '../sim/types';
+import type { MeasureSpec, SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
 
@@ -11,6 +11,8 @@ export interface SimJob {
   ratePerSec?: number;
   sessions?: number;
   replications?: number;
+  /** Warm-up, window and precision of the run (src/core/sim MeasureSpec); replaces sessions/replications when given. */
+  measure?: MeasureSpec;
   /**
    * A coefficient run measures one replica beside a slice of the other role, a shape that need
    * not fit the plan's cluster: the cluster is widened to hold it (only its node count changes).

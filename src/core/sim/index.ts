@@ -4,7 +4,7 @@ import type { Deployment, Plan, RoutingSpec } from '../spec/types';
 import { runEngine, SimInputError, type EngineOutput } from './engine';
 import { computeMetrics } from './metrics';
 import { POLICIES } from './policies';
-import type { SimResult } from './types';
+import type { MeasureSpec, SimResult } from './types';
 import { generateSessions, scaleTraceToRate, traceArrivalRate, type TraceSession } from './workload';
 
 export interface SimInput {
@@ -18,6 +18,8 @@ export interface SimInput {
   ratePerSec?: number;
   /** Overrides how many sessions are generated. */
   sessions?: number;
+  /** Warm-up, measurement window and precision; defaults from the workload. */
+  measure?: MeasureSpec;
   /** Replay instead of generating. */
   trace?: TraceSession[];
   /** Default: built from the plan via createPerfModel. */

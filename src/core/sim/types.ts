@@ -68,8 +68,14 @@ export interface SimMetrics {
   tokens: { requested: number; decoded: number };
   /** Sessions that could not be served at all (their KV exceeds a worker's capacity). */
   failedSessions: number;
-  /** 95% interval on attainment across replications, when replications > 1. */
+  /** 95% interval on attainment (batch means over the measurement window, across replications). */
   sloAttainmentCi95?: [number, number];
+  /** 95% interval on goodput, sessions/s. */
+  goodputCi95?: [number, number];
+  /** Why the run is unstable, in words (backlog growing through the window, a wait past any burst…). */
+  unstableReason?: string;
+  /** Warm-up, window and precision of these figures. */
+  measurement?: Measurement;
 }
 
 export interface SimResult {
@@ -83,4 +89,45 @@ export interface SimResult {
   wallMs: number;
   /** Present when a trace was replayed: its sessions, and its arrival rate as recorded and as replayed (null when they all arrive at once). */
   traceReplay?: { sessions: number; recordedRatePerSec: number | null; replayedRatePerSec: number | null };
+}
+
+/**
+ * How a simulation measures (DESIGN.md "Steady state"): arrivals run continuously; sessions that
+ * arrive during a discarded warm-up are not measured; sessions arriving in the measurement window
+ * are, and arrivals go on until they have all finished, so the system stays loaded while they
+ * drain. Attainment gets a 95% interval from batch means over the window (pooled across
+ * replications); replications are added until the interval is narrow enough or a cap is hit.
+ * Every field has a default derived from the workload (see `resolveMeasure`).
+ */
+export interface MeasureSpec {
+  /** Simulated seconds discarded before measuring. Default: a few mean session durations. */
+  warmupSec?: number;
+  /** Simulated seconds of measured arrivals per replication. Default: long enough for many sessions and several session durations. */
+  windowSec?: number;
+  /** Sessions expected to arrive in the window: sets the window to sessions / rate (overrides windowSec). */
+  sessions?: number;
+  /** Stop adding replications once the 95% half-width of attainment is at most this (fraction; default 0.01). 0 runs exactly minReplications. */
+  halfWidth?: number;
+  /** Replications run at least (default 1). */
+  minReplications?: number;
+  /** Replications run at most while the interval is wider than halfWidth (default 4). */
+  maxReplications?: number;
+}
+
+/** What a simulation measured over, and how precise its attainment is. */
+export interface Measurement {
+  /** Per replication, simulated seconds. */
+  warmupSec: number;
+  windowSec: number;
+  replications: number;
+  /** Batches (over all replications) the interval comes from. */
+  batches: number;
+  /** Sessions that arrived in the measurement windows. */
+  measuredSessions: number;
+  /** Half-width of the 95% interval on attainment (fraction). */
+  attainmentHalfWidth: number;
+  /** The interval reached the requested half-width (false: a cap stopped the run first; `note` says which). */
+  precisionMet: boolean;
+  /** Why the interval is wider than asked, or why the run stopped early (unstable). */
+  note?: string;
 }
