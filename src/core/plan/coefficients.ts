@@ -2,6 +2,7 @@ import type { ClusterSpec, Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup,
 import type { MeasureSpec, SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
+import { measureFor } from './measure';
 
 /** One simulation the planner asks for; the plan itself is shared once per pool of workers. */
 export interface SimJob {
@@ -50,14 +51,6 @@ export interface Coefficient {
 const DIVISORS = [1, 2, 3, 4, 6, 8, 16, 32, 64, 128, 256, 512];
 const ABOVE_PLAN_RATE = [0.25, 0.5];
 
-/**
- * Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K.
- * The arrival window must still outlast a few sessions, or an overloaded replica looks fine.
- */
-export const COEFFICIENT_WINDOW_SEC = 20;
-export const COEFFICIENT_MIN_SESSIONS = 40;
-export const COEFFICIENT_MAX_SESSIONS = 300;
-
 /** FNV-1a (64-bit) of a string, hex: the cache key of a simulation job. */
 export function contentHash(text: string): string {
   let hash = 0xcbf29ce484222325n;
@@ -98,9 +91,8 @@ export function coefficientJob(
   rate: number,
 ): SimJob {
   const seed = plan.workload.seed;
-  const sessions = Math.round(
-    Math.min(COEFFICIENT_MAX_SESSIONS, Math.max(COEFFICIENT_MIN_SESSIONS, rate * COEFFICIENT_WINDOW_SEC)),
-  );
+  // The window rule of every planner run (measure.ts): warm-up discarded, several session durations measured.
+  const measure = measureFor(plan, rate, 'coefficient');
   const share = rate / plan.workload.arrival.ratePerSec;
   const [prefill, decode] = space.roles;
   const poolOf = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;
@@ -108,7 +100,7 @@ export function coefficientJob(
   if (role === 'colocated') {
     const routing: RoutingSpec =
       plan.policy.routing.name === 'continuum' ? plan.policy.routing : { name: 'colocated' };
-    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, sessions, widenCluster: true };
+    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, measure, widenCluster: true };
   }
   if (role === 'prefill') {
     // Every prefill remote, so the replica sees the whole prefill load of its share.
@@ -117,7 +109,7 @@ export function coefficientJob(
       routing: { name: 'remote' },
       seed,
       ratePerSec: rate,
-      sessions,
+      measure,
       widenCluster: true,
     };
   }
@@ -126,7 +118,7 @@ export function coefficientJob(
     routing: plan.policy.routing,
     seed,
     ratePerSec: rate,
-    sessions,
+    measure,
     widenCluster: true,
   };
 }
@@ -186,7 +178,7 @@ export async function measureCoefficients(
   cache: SimCache,
   searchAbovePlanRate: boolean,
   control?: SimControl,
-): Promise<{ coefficients: Coefficient[]; simulated: number }> {
+): Promise<{ coefficients: Coefficient[]; simulated: number; metrics: SimResult['metrics'][] }> {
   interface Pending {
     role: PlanRole;
     tp: number;
@@ -197,6 +189,7 @@ export async function measureCoefficients(
   );
   const total = pending.reduce((n, p) => n + p.rates.length, 0);
   const coefficients: Coefficient[] = [];
+  const metrics: SimResult['metrics'][] = [];
   let simulated = 0;
   let done = 0;
   const CHUNK = 3;
@@ -213,6 +206,7 @@ export async function measureCoefficients(
     batch.forEach(({ p, rate }, i) => {
       const c = coefficientFrom(plan, p.role, p.tp, rate, out.results[i]);
       coefficients.push(c);
+      metrics.push(out.results[i].metrics);
       if (c.unstable) {
         done += p.rates.length;
         p.rates.length = 0;
@@ -220,7 +214,7 @@ export async function measureCoefficients(
     });
     control?.onProgress?.(done, total);
   }
-  return { coefficients, simulated };
+  return { coefficients, simulated, metrics };
 }
 
 export class PlanCancelled extends Error {
