@@ -40,7 +40,7 @@ test('plan prints a ranked table, router settings and how to read it', async () 
   const io = captureIo(files);
   await runPlanCommand([example, '--sweep-rate', '1:4:4'], io, standIn);
   assert.match(io.stdout, /Recommended: /);
-  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain\s+Turn-1\s+Turn-2\+/);
+  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain ±95%\s+Headroom\/s\s+Turn-1\s+Turn-2\+/);
   assert.match(io.stdout, /How to read this/);
   assert.match(io.stdout, /Attainment against arrival rate/);
   assert.match(io.stdout, /ILP \(HiGHS\): Optimal/);

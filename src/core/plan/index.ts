@@ -47,8 +47,9 @@ export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096];
 
 /** Most layouts simulated at the plan's rate before the best are refined (planner.maxCandidates caps it lower). */
 export const SCREEN_MAX_LAYOUTS = 24;
-/** Rounds of the local search for fewer GPUs (or more headroom) around the best layout so far. */
+/** Rounds of the local search for fewer GPUs (or more headroom) around the best layout so far, and layouts each round may add. */
 export const SEARCH_ROUNDS = 4;
+export const SEARCH_ROUND_LAYOUTS = 12;
 /** Candidates refined beyond the K shown, so that a close runner-up can still overtake. */
 export const REFINE_EXTRA = 2;
 
@@ -359,7 +360,8 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     propose(capacity.fewest.slice(0, 6), 'capacity');
     propose(capacity.widest.slice(0, 4), 'capacity');
   }
-  const screenCap = Math.min(SCREEN_MAX_LAYOUTS, plan.planner.maxCandidates);
+  let screenCap = Math.min(SCREEN_MAX_LAYOUTS, plan.planner.maxCandidates);
+  const growCap = () => (screenCap = Math.min(plan.planner.maxCandidates, screenCap + SEARCH_ROUND_LAYOUTS));
   const screened = new Map<string, Screened>();
   const estimateOf = (d: Deployment) => {
     if (model.objective === 'gpus') return deploymentGpus(d);
@@ -390,7 +392,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     ]);
   }
   await screen(proposals);
-  if (screenCap < proposals.length) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
+  if (screenCap < new Set(proposals.map((p) => layoutKey(p.d))).size) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
 
   const order = (items: Screened[], headrooms?: Map<string, number>) =>
     rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, s.screen, headrooms?.get(s.key) ?? capacityEstimate(coefficients, s.deployment, target)))).map((i) => items[i]);
@@ -406,6 +408,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     let next = neighbours(space, best.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)));
     if (bestMeets && objective !== 'max-rate') next = next.filter((d) => deploymentGpus(d) < best.gpus);
     if (next.length === 0) break;
+    growCap();
     const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
     if (added.length === 0) break;
     if (order([...screened.values()])[0].key === best.key) break;
@@ -442,11 +445,15 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       const best = [...headrooms.entries()].sort((a, b) => b[1].ratePerSec - a[1].ratePerSec)[0];
       const bestLayout = screened.get(best[0])!;
       const probeRate = best[1].ratePerSec * (1 + DEFAULT_HEADROOM.relativeTolerance);
-      const next = neighbours(space, bestLayout.deployment, mixedTp).filter((d) => !headrooms.has(layoutKey(d))).slice(0, 8);
+      const next = neighbours(space, bestLayout.deployment, mixedTp)
+        .filter((d) => !headrooms.has(layoutKey(d)))
+        .sort((a, b) => capacityEstimate(coefficients, b, target) - capacityEstimate(coefficients, a, target))
+        .slice(0, SEARCH_ROUND_LAYOUTS);
       if (next.length === 0 || probeRate <= 0) break;
       const results = await simulate(next.map((d) => layoutJob(plan, d, probeRate, 'screen')));
       const better = next.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
       if (better.length === 0) break;
+      growCap();
       const added = await screen(better.map((d) => ({ d, source: 'search' as const })));
       const fresh = better.map((d) => screened.get(layoutKey(d))).filter((s): s is Screened => s !== undefined && !headrooms.has(s.key));
       if (added.length === 0 && fresh.length === 0) break;
@@ -509,6 +516,17 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     maxRatePerSec = h.ratePerSec;
     maxRateCi95 = h.ci95;
     maxRateIsLowerBound = h.isLowerBound;
+  }
+  if (objective !== 'max-rate' && candidates.every((c) => c.predicted.unstable)) {
+    const h = best.headroom;
+    return {
+      ...empty([
+        `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every layout simulated (${screened.size}) is unstable at that rate` +
+          (h && h.ratePerSec > 0 ? ` (the best, ${layoutKey(best.deployment)}, meets the target up to about ${Number(h.ratePerSec.toPrecision(3))} sessions/s)` : '') +
+          '; raise planner.gpuBudget or lower workload.arrival.ratePerSec.',
+      ]),
+      candidates,
+    };
   }
   if (objective === 'min-gpus' && !best.meetsTarget) {
     return {

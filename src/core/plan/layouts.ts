@@ -111,7 +111,21 @@ export function neighbours(space: CandidateSpace, d: Deployment, mixedTp: boolea
     return [...groups.slice(0, i), { tp, dp: gpus / tp }, ...groups.slice(i + 1)];
   };
   const tpsOf = (r: PlanRole) => space.roles.find((s) => s.role === r)?.tps.map((t) => t.tp) ?? [];
+  // Same GPUs, one replica's TP changed: two replicas merged into one of twice the TP, or one split in two.
+  const reshape = (r: PlanRole, groups: ReplicaGroup[]): ReplicaGroup[][] => {
+    if (!mixedTp) return [];
+    const tps = tpsOf(r);
+    const out: ReplicaGroup[][] = [];
+    groups.forEach((g, i) => {
+      const rest = groups.filter((_, j) => j !== i);
+      if (g.dp >= 2 && tps.includes(g.tp * 2)) out.push([...rest, ...(g.dp > 2 ? [{ tp: g.tp, dp: g.dp - 2 }] : []), { tp: g.tp * 2, dp: 1 }]);
+      if (g.tp % 2 === 0 && tps.includes(g.tp / 2)) out.push([...rest, ...(g.dp > 1 ? [{ tp: g.tp, dp: g.dp - 1 }] : []), { tp: g.tp / 2, dp: 2 }]);
+    });
+    return out;
+  };
   if (d.kind === 'colocated') {
+    for (const g of reshape('colocated', d.colocated)) out.push({ kind: 'colocated', colocated: g });
+    if (mixedTp) for (const tp of tpsOf('colocated')) if (!d.colocated.some((g) => g.tp === tp)) out.push({ kind: 'colocated', colocated: [...d.colocated, { tp, dp: 1 }] });
     d.colocated.forEach((_, i) => {
       out.push({ kind: 'colocated', colocated: edit(d.colocated, i, -1) }, { kind: 'colocated', colocated: edit(d.colocated, i, 1) });
       for (const tp of tpsOf('colocated')) {
@@ -121,6 +135,13 @@ export function neighbours(space: CandidateSpace, d: Deployment, mixedTp: boolea
     });
   } else {
     const dis = (prefill: ReplicaGroup[], decode: ReplicaGroup[]): Deployment => ({ kind: 'disaggregated', prefill, decode });
+    for (const g of reshape('prefill', d.prefill)) out.push(dis(g, d.decode));
+    for (const g of reshape('decode', d.decode)) out.push(dis(d.prefill, g));
+    if (mixedTp) {
+      // One more replica at another TP degree.
+      for (const tp of tpsOf('prefill')) if (!d.prefill.some((g) => g.tp === tp)) out.push(dis([...d.prefill, { tp, dp: 1 }], d.decode));
+      for (const tp of tpsOf('decode')) if (!d.decode.some((g) => g.tp === tp)) out.push(dis(d.prefill, [...d.decode, { tp, dp: 1 }]));
+    }
     d.prefill.forEach((_, i) => {
       out.push(dis(edit(d.prefill, i, -1), d.decode), dis(edit(d.prefill, i, 1), d.decode));
       for (const tp of tpsOf('prefill')) {

@@ -105,10 +105,18 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
   // (one long run each); those that still meet the target get their own bisection. Attainment
   // falls with load, so a layout missing the target at some rate is out for every higher one.
   let bestHeadroom = Math.max(0, ...layouts.map((l) => l.headroom?.ratePerSec ?? 0));
-  let contenders = layouts.filter((l) => !l.headroom && l.meetsTarget);
-  if (bestHeadroom === 0 && meeting.length > 0) bestHeadroom = rate;
-  for (let round = 0; contenders.length > 0 && round < 20; round++) {
-    const probeRate = Math.max(bestHeadroom, rate) * (1 + DEFAULT_HEADROOM.relativeTolerance);
+  if (bestHeadroom === 0) {
+    // Nothing searched yet (no layout meets the target at the plan's rate): start from the best attainment there.
+    const lead = layouts[rankOrder(plan, 'max-attainment', layouts.map((l) => rankedOf(l.gpus, byKey.get(l.deployment)!.m)))[0]];
+    if (lead) {
+      await headroomFor([lead.deployment], () => (lead.meetsTarget ? rate * 1.5 : rate / 1.5));
+      bestHeadroom = lead.headroom?.ratePerSec ?? 0;
+    }
+  }
+  // Above the plan's rate only layouts meeting the target there can compete; below it, any can.
+  let contenders = layouts.filter((l) => !l.headroom && (bestHeadroom < rate || l.meetsTarget));
+  for (let round = 0; contenders.length > 0 && round < 50; round++) {
+    const probeRate = Math.max(bestHeadroom, rate * 1e-3) * (1 + DEFAULT_HEADROOM.relativeTolerance);
     const probes = await simulate(contenders.map((l) => layoutJob(plan, byKey.get(l.deployment)!.d, probeRate, 'verify')));
     const stillMeet = contenders.filter((_, i) => meetsTarget(plan, rankedOf(0, probes[i].metrics)));
     if (stillMeet.length === 0) break;
