@@ -13,7 +13,8 @@ serveSimulations(parentPort, (plan, job, control, profile) =>
       routing: job.routing,
       seed: job.seed,
       ratePerSec: job.ratePerSec,
-      sessions: job.sessions,
+      sessions: job.sessions ?? (job.measure && job.ratePerSec ? Math.max(20, Math.round(job.ratePerSec * ((job.measure.warmupSec ?? 0) + (job.measure.windowSec ?? 0)))) : undefined), // DEV-ONLY
+
       profile,
     },
     job.replications ?? 1,

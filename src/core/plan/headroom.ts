@@ -35,7 +35,7 @@ export interface HeadroomOptions {
   maxProbes: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomOptions = { target: 0.9, relativeTolerance: 0.04, expand: 1.5, maxExpansions: 12, maxProbes: 14 };
+export const DEFAULT_HEADROOM: HeadroomOptions = { target: 0.9, relativeTolerance: 0.05, expand: 1.5, maxExpansions: 12, maxProbes: 14 };
 
 const meets = (p: Probe, target: number) => !p.unstable && p.sloAttainment >= target;
 

@@ -213,8 +213,9 @@ export async function searchHeadrooms(
   simulate: (jobs: SimJob[]) => Promise<SimResult[]>,
   level: RunLevel,
   keepGoing: () => boolean = () => true,
+  relativeTolerance = DEFAULT_HEADROOM.relativeTolerance,
 ): Promise<Headroom[]> {
-  const options = { ...DEFAULT_HEADROOM, target: plan.slo.attainmentTarget };
+  const options = { ...DEFAULT_HEADROOM, target: plan.slo.attainmentTarget, relativeTolerance };
   const searches = layouts.map((l) => new HeadroomSearch(options, l.guess, l.known.map((k) => probeOf(k.rate, k.metrics))));
   for (;;) {
     const active = searches.map((s, i) => ({ s, i })).filter(({ s }) => s.next !== undefined);
@@ -436,6 +437,16 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     );
     items.forEach((s, i) => headrooms.set(s.key, found[i]));
   };
+  {
+    // Headroom only where it can matter: the K best by the refined runs (the coefficient model's
+    // capacity standing in for headroom), and any runner-up meeting the target on as few GPUs as
+    // the K-th, whose headroom decides between them. The rest drop out.
+    const proxy = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target)));
+    const byProxy = rankOrder(plan, objective, proxy);
+    const kth = proxy[byProxy[Math.min(topK, byProxy.length) - 1]];
+    const keep = byProxy.filter((i, r) => r < topK || (meetsTarget(plan, proxy[i]) && meetsTarget(plan, kth) && proxy[i].gpus <= kth.gpus));
+    shortlist = keep.map((i) => shortlist[i]);
+  }
   await searchFor(shortlist);
   if (objective === 'max-rate') {
     // Local search on headroom: a neighbour of the best that still meets the target just above the

@@ -9,7 +9,7 @@ import type { Deployment, Plan, PlannerObjective } from '../spec/types';
 import type { SimMetrics, SimResult } from '../sim/types';
 import { candidateSpace } from './candidates';
 import { runCached, type SimJob } from './coefficients';
-import { DEFAULT_HEADROOM, type Headroom } from './headroom';
+import type { Headroom } from './headroom';
 import { layoutJob, perfModelFit, planDeployment, rankedOf, searchHeadrooms, type PlannerDeps } from './index';
 import { enumerateLayouts, layoutKey } from './layouts';
 import { meetsTarget, rankOrder } from './rank';
@@ -17,6 +17,8 @@ import type { PlanResult } from './types';
 
 /** Most layouts the verifier enumerates by default: it is meant for small budgets. */
 export const VERIFY_MAX_LAYOUTS = 400;
+/** The verifier's bisections stop within 2%: the truth the planner's 5% searches are held to. */
+export const VERIFY_TOLERANCE = 0.02;
 
 export interface VerifiedLayout {
   deployment: string;
@@ -96,6 +98,8 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
       todo.map((k) => ({ deployment: byKey.get(k)!.d, guess: guess(k), known: [{ rate, metrics: byKey.get(k)!.m }] })),
       simulate,
       'verify',
+      () => true,
+      VERIFY_TOLERANCE,
     );
     todo.forEach((k, i) => (byKey.get(k)!.l.headroom = found[i]));
   };
@@ -116,7 +120,7 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
   // Above the plan's rate only layouts meeting the target there can compete; below it, any can.
   let contenders = layouts.filter((l) => !l.headroom && (bestHeadroom < rate || l.meetsTarget));
   for (let round = 0; contenders.length > 0 && round < 50; round++) {
-    const probeRate = Math.max(bestHeadroom, rate * 1e-3) * (1 + DEFAULT_HEADROOM.relativeTolerance);
+    const probeRate = Math.max(bestHeadroom, rate * 1e-3) * (1 + VERIFY_TOLERANCE);
     const probes = await simulate(contenders.map((l) => layoutJob(plan, byKey.get(l.deployment)!.d, probeRate, 'verify')));
     const stillMeet = contenders.filter((_, i) => meetsTarget(plan, rankedOf(0, probes[i].metrics)));
     if (stillMeet.length === 0) break;
