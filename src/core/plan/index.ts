@@ -407,12 +407,13 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     const best = order(all)[0];
     const bestMeets = meetsTarget(plan, rankedOf(best.gpus, best.screen));
     let next = neighbours(space, best.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)));
-    if (bestMeets && objective !== 'max-rate') next = next.filter((d) => deploymentGpus(d) < best.gpus);
+    // Meeting the target: fewer GPUs, or as many in another shape (which may have more headroom).
+    if (bestMeets && objective !== 'max-rate') next = next.filter((d) => deploymentGpus(d) <= best.gpus);
     if (next.length === 0) break;
     growCap();
     const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
     if (added.length === 0) break;
-    if (order([...screened.values()])[0].key === best.key) break;
+    if (order([...screened.values()])[0].key === best.key && round > 0) break;
   }
 
   // 3. Refinement: the best few with longer runs at the plan's rate, and their headroom.
