@@ -73,8 +73,13 @@ export function levelRates(plan: Plan, option: { maxReplicas: number }, searchAb
   return divisors.map((d) => rate / d);
 }
 
+/**
+ * The other role beside a measured replica: its fastest shape (largest TP), so that its latency is
+ * not what the replica's attainment measures (a TP-1 decode companion misses a 20 ms ITL SLO on its
+ * own and made every prefill coefficient read 0%).
+ */
 function companionGroups(space: RoleSpace, gpus: number): ReplicaGroup[] {
-  const tp = space.tps[0].tp;
+  const tp = space.tps[space.tps.length - 1].tp;
   return [{ tp, dp: Math.max(1, Math.round(gpus / tp)) }];
 }
 
@@ -96,7 +101,10 @@ export function coefficientJob(
   const share = rate / plan.workload.arrival.ratePerSec;
   const [prefill, decode] = space.roles;
   const poolOf = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;
-  const sliceGpus = (r: RoleSpace) => (space.pools.length > 1 ? poolOf(r) : space.budget / 2) * Math.min(1, share);
+  // Twice the other role's share of the cluster (the cluster is widened to hold it): a companion
+  // sized like its share is loaded as heavily as the replica measured and its misses would count
+  // against the replica (a decode replica's attainment failing on TTFT).
+  const sliceGpus = (r: RoleSpace) => (space.pools.length > 1 ? poolOf(r) : space.budget / 2) * Math.min(1, 2 * share);
   if (role === 'colocated') {
     const routing: RoutingSpec =
       plan.policy.routing.name === 'continuum' ? plan.policy.routing : { name: 'colocated' };

@@ -348,8 +348,11 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const propose = (ds: Deployment[], source: Screened['source']) => ds.forEach((d) => proposals.push({ d: normalise(d), source }));
   propose(ilpTop(model, Math.max(topK, 3)), 'ilp');
   if (plan.planner.includeColocated) {
+    // The best of each family, whichever the ILP prefers overall: shape cuts alone can stay inside one family.
     const colocatedOnly = { ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) };
+    const disaggregatedOnly = { ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) };
     propose(ilpTop(colocatedOnly, 1), 'ilp');
+    propose(ilpTop(disaggregatedOnly, 2), 'ilp');
   }
   if (objective !== 'min-p95-latency') propose(ilpTop(gpuModel, 2), 'ilp');
   const capacity = capacityLayouts(space, coefficients, target, rate);

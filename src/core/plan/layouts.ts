@@ -180,11 +180,16 @@ export function neighbours(space: CandidateSpace, d: Deployment, mixedTp: boolea
 
 /**
  * Sessions per second one replica of a role and TP carries at the attainment target, from the
- * coefficients: the highest measured per-replica rate that met it (undefined when none did).
+ * coefficients: the highest measured per-replica rate that met it (undefined when nothing ran stably).
  */
 export function replicaCapacity(coefficients: Coefficient[], role: PlanRole, tp: number, target: number): number | undefined {
-  const ok = coefficients.filter((c) => c.role === role && c.tp === tp && !c.unstable && c.sloAttainment >= target);
-  return ok.length > 0 ? Math.max(...ok.map((c) => c.ratePerSec)) : undefined;
+  const stable = coefficients.filter((c) => c.role === role && c.tp === tp && !c.unstable);
+  const ok = stable.filter((c) => c.sloAttainment >= target);
+  if (ok.length > 0) return Math.max(...ok.map((c) => c.ratePerSec));
+  // No level met the target (the SLO is tight for this shape): the rate it completes within SLO
+  // at its best, scaled to the target, still orders shapes and sizes layouts.
+  const good = stable.map((c) => (c.ratePerSec * c.sloAttainment) / target).filter((x) => x > 0);
+  return good.length > 0 ? Math.max(...good) : undefined;
 }
 
 /** The coefficient model's estimate of a layout's headroom: the weakest role's summed replica capacity. */
