@@ -3,7 +3,7 @@ import type { Plan } from '../spec/types';
 import { SimInputError, tooLargeTimeMessage } from './errors';
 import { LatencySketch } from './sketch';
 import type { MeasureSpec } from './types';
-import type { TraceSession } from './workload';
+import { sessionGenerator, type TraceSession } from './workload';
 
 /** Default precision: the 95% interval on attainment is at most ±1 point. */
 export const DEFAULT_HALF_WIDTH = 0.01;
@@ -26,6 +26,8 @@ export interface MeasurePlan {
   batches: number;
   /** A session's expected time in the system (its SLO-bound latencies and tool waits), ms. */
   sessionMs: number;
+  /** The 95th percentile of that time, ms. */
+  longSessionMs: number;
   halfWidth: number;
   minReplications: number;
   maxReplications: number;
@@ -41,40 +43,55 @@ export interface MeasurePlan {
   trace: boolean;
 }
 
+/** Sessions drawn to estimate how long sessions last (a fixed stream: the estimate does not depend on the run's seed). */
+const DURATION_SAMPLE = 1000;
+const DURATION_SEED = 0x5eed;
+
 /**
- * A session's expected duration: every round's TTFT and decode at the SLO's pace plus the tool
- * waits between rounds. The SLOs bound latency from above for the load that matters, so the
- * estimate errs long, which only lengthens warm-up and window.
+ * How long sessions last, mean and 95th percentile: every round's TTFT and decode at the SLO's
+ * pace plus the tool waits between rounds, over sessions drawn from the workload (or the trace's
+ * own). The SLOs bound latency from above for the load that matters, so the estimate errs long,
+ * which only lengthens warm-up and window. The percentile sets the warm-up: the number of
+ * sessions in the system settles only once the long ones that arrived at the start have left.
  */
-export function sessionDurationMs(plan: Plan, trace?: readonly TraceSession[]): number {
+export function sessionDurations(plan: Plan, trace?: readonly TraceSession[]): { meanMs: number; p95Ms: number } {
   const { slo } = plan;
-  if (trace && trace.length > 0) {
-    const n = Math.min(trace.length, 2000);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      for (const r of trace[i].rounds) total += r.thinkMs + slo.ttftMs + r.outputTokens * slo.itlMs;
-    }
-    return total / n;
+  let sessions: readonly TraceSession[] | undefined = trace;
+  if (!sessions || sessions.length === 0) {
+    const source = sessionGenerator(plan.workload, 1, DURATION_SEED, DURATION_SAMPLE);
+    const drawn: TraceSession[] = [];
+    for (let s = source.next(); s; s = source.next()) drawn.push(s);
+    sessions = drawn;
   }
-  const w = plan.workload;
-  const rounds = Math.max(1, distributionMean(w.rounds));
-  const output = Math.max(1, distributionMean(w.outputTokens));
-  const tool = Math.max(0, distributionMean(w.toolLatencyMs));
-  const ms = rounds * (slo.ttftMs + output * slo.itlMs) + (rounds - 1) * tool;
-  if (!(ms <= MAX_SESSION_MS)) throw new SimInputError(tooLargeTimeMessage(`a session would last about ${ms.toPrecision(3)} ms`));
-  return ms;
+  const n = Math.min(sessions.length, 5000);
+  const durations = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let ms = 0;
+    for (const r of sessions[i].rounds) ms += r.thinkMs + slo.ttftMs + r.outputTokens * slo.itlMs;
+    durations[i] = ms;
+    total += ms;
+  }
+  durations.sort();
+  const meanMs = total / Math.max(1, n);
+  const p95Ms = n > 0 ? durations[Math.min(n - 1, Math.ceil(0.95 * n) - 1)] : meanMs;
+  if (!(meanMs <= MAX_SESSION_MS) || !(p95Ms <= MAX_SESSION_MS)) {
+    throw new SimInputError(tooLargeTimeMessage(`a session would last about ${Math.max(meanMs, p95Ms).toPrecision(3)} ms`));
+  }
+  return { meanMs: Math.max(meanMs, 1), p95Ms: Math.max(p95Ms, 1) };
 }
 
 /**
  * Warm-up, window, batches and precision for a run at `ratePerSec` (DESIGN.md "Steady state"):
- * - warm-up: one mean session duration (the time the system takes to fill), or the plan's
- *   warmupSessions' worth of arrivals if longer;
+ * - warm-up: the 95th percentile of session durations (the time the system takes to fill), or
+ *   the plan's warmupSessions' worth of arrivals if longer;
  * - window: several session durations and enough arrivals — or exactly what the caller asked
  *   (`sessions` or `windowSec`), with a note when that is shorter than the rule;
  * - batches of about one session duration each for the batch-means interval.
  */
 export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePerSec: number, trace?: readonly TraceSession[]): MeasurePlan {
-  const sessionMs = sessionDurationMs(plan, trace);
+  const durations = sessionDurations(plan, trace);
+  const sessionMs = durations.meanMs;
   const halfWidth = Math.max(0, spec?.halfWidth ?? DEFAULT_HALF_WIDTH);
   const minReplications = Math.max(1, Math.floor(spec?.minReplications ?? 1));
   const maxReplications = Math.max(minReplications, Math.floor(spec?.maxReplications ?? Math.max(minReplications, DEFAULT_MAX_REPLICATIONS)));
@@ -91,10 +108,10 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
     const windowMs = Math.max(1e-6, last - warmupMs);
     const batches = Math.min(clampBatches(Math.floor(windowMs / sessionMs)), Math.max(1, trace.length - skip));
     // A recorded trace is what it is: one replication, its batches give the interval.
-    return { warmupMs, windowMs, batches, sessionMs, halfWidth, minReplications: 1, maxReplications: 1, sessions: trace.length - skip, trace: true };
+    return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications: 1, maxReplications: 1, sessions: trace.length - skip, trace: true };
   }
   const gapMs = 1000 / ratePerSec;
-  const warmupMs = spec?.warmupSec !== undefined ? spec.warmupSec * 1000 : Math.max(sessionMs, w.warmupSessions * gapMs);
+  const warmupMs = spec?.warmupSec !== undefined ? spec.warmupSec * 1000 : Math.max(durations.p95Ms, w.warmupSessions * gapMs);
   const ruleMs = Math.max(WINDOW_SESSION_DURATIONS * sessionMs, MIN_WINDOW_SESSIONS * gapMs);
   let windowMs: number;
   let note: string | undefined;
@@ -112,7 +129,7 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
   }
   // Count mode batches by arrival order, so even a few sessions make several batches.
   const batches = sessions !== undefined ? Math.min(clampBatches(Math.floor(windowMs / sessionMs)), Math.max(1, sessions)) : clampBatches(Math.floor(windowMs / sessionMs));
-  return { warmupMs, windowMs, batches, sessionMs, halfWidth, minReplications, maxReplications, note, sessions, trace: false };
+  return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications, maxReplications, note, sessions, trace: false };
 }
 
 function clampBatches(n: number): number {
@@ -144,6 +161,8 @@ export class RunTally {
   readonly batchRounds: Float64Array;
   readonly batchRoundsMet: Float64Array;
   readonly batchCompleted: Float64Array;
+  /** Where each batch starts in simulated time, and (last entry) where the window ends, ms. */
+  readonly batchEdgesMs: Float64Array;
   readonly turn1 = new TurnTally();
   readonly turn2 = new TurnTally();
   readonly e2e = new LatencySketch();
@@ -172,5 +191,6 @@ export class RunTally {
     this.batchRounds = new Float64Array(batches);
     this.batchRoundsMet = new Float64Array(batches);
     this.batchCompleted = new Float64Array(batches);
+    this.batchEdgesMs = new Float64Array(batches + 1);
   }
 }

@@ -40,13 +40,13 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   let recomputed = 0;
   for (const out of outputs) {
     const t = out.tally;
-    const batchSec = out.measure.windowMs / 1000 / t.batches;
     for (let b = 0; b < t.batches; b++) {
+      const batchSec = (t.batchEdgesMs[b + 1] - t.batchEdgesMs[b]) / 1000;
       const total = roundScope ? t.batchRounds[b] : t.batchSessions[b];
       if (total === 0) continue;
       const good = roundScope ? t.batchRoundsMet[b] : t.batchMet[b];
       batchAttainment.push(good / total);
-      batchGoodput.push((roundScope ? (good / total) * t.batchCompleted[b] : good) / batchSec);
+      if (batchSec > 0) batchGoodput.push((roundScope ? (good / total) * t.batchCompleted[b] : good) / batchSec);
       rounds += t.batchRounds[b];
       roundsMet += t.batchRoundsMet[b];
     }
@@ -84,6 +84,8 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   const first = outputs[0];
   const notes: string[] = [];
   if (first.measure.note) notes.push(first.measure.note);
+  const cutOff = outputs.find((o) => o.cutOff);
+  if (cutOff?.cutOff) notes.push(cutOff.cutOff);
   if (unstableOut) notes.push(`stopped early: ${unstableOut.unstableReason}`);
   else if (halfWidth > requestedHalfWidth) {
     notes.push(`the 95% interval is ±${(halfWidth * 100).toFixed(1)} points after ${n} replication(s), wider than the ±${(requestedHalfWidth * 100).toFixed(1)} asked for`);
