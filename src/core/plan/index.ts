@@ -346,15 +346,18 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const gpuModel = ilpModel(plan, space, coefficients, 'min-gpus', rate);
   const proposals: { d: Deployment; source: Screened['source'] }[] = [];
   const propose = (ds: Deployment[], source: Screened['source']) => ds.forEach((d) => proposals.push({ d: normalise(d), source }));
-  propose(ilpTop(model, Math.max(topK, 3)), 'ilp');
+  const top = ilpTop(model, Math.min(Math.max(topK, 2), 3));
+  propose(top, 'ilp');
   if (plan.planner.includeColocated) {
     // The best of each family, whichever the ILP prefers overall: shape cuts alone can stay inside one family.
-    const colocatedOnly = { ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) };
-    const disaggregatedOnly = { ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) };
-    propose(ilpTop(colocatedOnly, 1), 'ilp');
-    propose(ilpTop(disaggregatedOnly, 2), 'ilp');
+    if (!top.some((d) => d.kind === 'colocated')) {
+      propose(ilpTop({ ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
+    }
+    if (!top.some((d) => d.kind === 'disaggregated')) {
+      propose(ilpTop({ ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
+    }
   }
-  if (objective !== 'min-p95-latency') propose(ilpTop(gpuModel, 2), 'ilp');
+  if (objective !== 'min-p95-latency') propose(ilpTop(gpuModel, 1), 'ilp');
   const capacity = capacityLayouts(space, coefficients, target, rate);
   const highestEstimate = Math.max(0, ...capacity.widest.map((d) => capacityEstimate(coefficients, d, target)));
   // max-rate screens where the budget's capacity is estimated to run out, the others at the plan's rate.
@@ -603,7 +606,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     layoutSimulations,
     layoutsScreened: screened.size,
     precision: {
-      coefficients: summarisePrecision(measured.metrics),
+      coefficients: summarisePrecision(measured.metrics, false),
       screening: summarisePrecision(screenedMetrics),
       candidates: summarisePrecision(candidates.map((c) => c.metrics!).filter(Boolean)),
     },

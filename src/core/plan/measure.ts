@@ -1,17 +1,21 @@
-import { distributionMean } from '../spec/checks';
+import { sessionDurations } from '../sim/measure';
 import type { Plan } from '../spec/types';
 import type { MeasureSpec, SimMetrics } from '../sim/types';
 
+const durationCache = new WeakMap<Plan, number>();
+
 /**
- * How long one session lasts when every round just meets its SLOs: rounds × (TTFT SLO + output
- * tokens × ITL SLO + tool wait). A session served faster is shorter, so windows sized on this are
- * long enough for any session the SLOs call good.
+ * Mean session duration in seconds as the simulator's own window rule reckons it
+ * (`sessionDurations`: every round at its SLO pace plus tool waits), so that the planner's windows
+ * count in the same session durations as `simulate`'s.
  */
 export function sloPacedSessionSec(plan: Plan): number {
-  const w = plan.workload;
-  const rounds = Math.max(1, distributionMean(w.rounds));
-  const perRoundMs = plan.slo.ttftMs + Math.max(1, distributionMean(w.outputTokens)) * plan.slo.itlMs + Math.max(0, distributionMean(w.toolLatencyMs));
-  return (rounds * perRoundMs) / 1000;
+  let sec = durationCache.get(plan);
+  if (sec === undefined) {
+    sec = sessionDurations(plan).meanMs / 1000;
+    durationCache.set(plan, sec);
+  }
+  return sec;
 }
 
 /**
@@ -26,8 +30,7 @@ export function sloPacedSessionSec(plan: Plan): number {
 export type RunLevel = 'coefficient' | 'screen' | 'final' | 'verify';
 
 interface LevelRule {
-  /** Warm-up and window in session durations. */
-  warmupSessions: number;
+  /** Window in session durations (the warm-up is the simulator's: the 95th percentile of session durations). */
   windowSessions: number;
   /** Arrivals the window holds at least. */
   minArrivals: number;
@@ -38,10 +41,10 @@ interface LevelRule {
 }
 
 export const LEVEL_RULES: Record<RunLevel, LevelRule> = {
-  coefficient: { warmupSessions: 1, windowSessions: 3, minArrivals: 60, maxArrivals: 1500, halfWidth: 0, maxReplications: 1 },
-  screen: { warmupSessions: 1, windowSessions: 4, minArrivals: 150, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2 },
-  final: { warmupSessions: 1, windowSessions: 6, minArrivals: 300, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4 },
-  verify: { warmupSessions: 2, windowSessions: 12, minArrivals: 2000, maxArrivals: 40000, halfWidth: 0.005, maxReplications: 8 },
+  coefficient: { windowSessions: 3, minArrivals: 60, maxArrivals: 1500, halfWidth: 0, maxReplications: 1 },
+  screen: { windowSessions: 3, minArrivals: 150, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2 },
+  final: { windowSessions: 5, minArrivals: 300, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4 },
+  verify: { windowSessions: 12, minArrivals: 2000, maxArrivals: 40000, halfWidth: 0.005, maxReplications: 8 },
 };
 
 /** The measurement spec of a planner run of `level` at `ratePerSec` sessions/s. */
@@ -54,7 +57,6 @@ export function measureFor(plan: Plan, ratePerSec: number, level: RunLevel): Mea
   const windowSec = Math.max(byDuration, Math.min(byArrivals, rule.maxArrivals / ratePerSec));
   const round = (x: number) => Number(x.toPrecision(6));
   return {
-    warmupSec: round(rule.warmupSessions * session),
     windowSec: round(windowSec),
     halfWidth: rule.halfWidth,
     minReplications: 1,
@@ -83,7 +85,7 @@ export interface RunPrecision {
   unstable: number;
 }
 
-export function summarisePrecision(metrics: SimMetrics[]): RunPrecision | undefined {
+export function summarisePrecision(metrics: SimMetrics[], precisionAsked = true): RunPrecision | undefined {
   if (metrics.length === 0) return undefined;
   const widths = metrics
     .map((m) => attainmentHalfWidth(m))
@@ -99,7 +101,7 @@ export function summarisePrecision(metrics: SimMetrics[]): RunPrecision | undefi
     warmupSec: range(warmups),
     medianHalfWidthPts: pts(widths[Math.floor(widths.length / 2)]),
     maxHalfWidthPts: pts(widths[widths.length - 1]),
-    precisionNotMet: metrics.filter((m) => m.measurement && !m.measurement.precisionMet && !m.unstable).length,
+    precisionNotMet: precisionAsked ? metrics.filter((m) => m.measurement && !m.measurement.precisionMet && !m.unstable).length : 0,
     unstable: metrics.filter((m) => m.unstable).length,
   };
 }
