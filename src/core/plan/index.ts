@@ -359,9 +359,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
   if (objective !== 'min-p95-latency') propose(ilpTop(gpuModel, 1), 'ilp');
   const capacity = capacityLayouts(space, coefficients, target, rate);
-  const highestEstimate = Math.max(0, ...capacity.widest.map((d) => capacityEstimate(coefficients, d, target)));
-  // max-rate screens where the budget's capacity is estimated to run out, the others at the plan's rate.
-  const screenRate = objective === 'max-rate' && highestEstimate > 0 ? highestEstimate : rate;
+  const screenRate = rate;
   if (objective === 'max-rate') propose(capacity.widest.slice(0, 8), 'capacity');
   else {
     propose(capacity.fewest.slice(0, 6), 'capacity');
@@ -405,16 +403,17 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, s.screen, headrooms?.get(s.key) ?? capacityEstimate(coefficients, s.deployment, target)))).map((i) => items[i]);
 
   // 2. Local search from the best layout so far: for the target-first objectives towards fewer GPUs
-  // while the target holds; otherwise (nothing meets it, or max-rate) one step every way.
+  // while the target holds; otherwise (nothing meets it) one step every way. (max-rate searches
+  // around the layout with the most headroom instead, below.)
   const mixedTp = plan.planner.mixedTp;
-  for (let round = 0; round < SEARCH_ROUNDS && objective !== 'min-p95-latency'; round++) {
+  for (let round = 0; round < SEARCH_ROUNDS && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
     if (!inTime('the local search for fewer GPUs')) break;
     const all = [...screened.values()];
     const best = order(all)[0];
     const bestMeets = meetsTarget(plan, rankedOf(best.gpus, best.screen));
     let next = neighbours(space, best.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)));
     // Meeting the target: fewer GPUs, or as many in another shape (which may have more headroom).
-    if (bestMeets && objective !== 'max-rate') next = next.filter((d) => deploymentGpus(d) <= best.gpus);
+    if (bestMeets) next = next.filter((d) => deploymentGpus(d) <= best.gpus);
     if (next.length === 0) break;
     growCap();
     const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
@@ -425,6 +424,27 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   // 3. Refinement: the best few with longer runs at the plan's rate, and their headroom.
   const refineCount = topK + REFINE_EXTRA;
   let shortlist = order([...screened.values()]).slice(0, refineCount);
+  const raceProbes = new Map<string, { rate: number; metrics: SimMetrics }[]>();
+  if (objective === 'max-rate') {
+    // A race on rising rates: every layout that met the target runs at 25% more load, and again,
+    // until at most the few to refine still meet it. What is left has the most headroom; its
+    // probes seed the bisections.
+    let alive = [...screened.values()].filter((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen)));
+    if (alive.length === 0) alive = order([...screened.values()]).slice(0, refineCount);
+    let raceRate = rate;
+    let lastAttainment = new Map<string, number>(alive.map((s) => [s.key, s.screen.sloAttainment]));
+    for (let step = 0; step < 16 && alive.length > refineCount && alive.every((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen))); step++) {
+      if (!inTime('part of the race for the highest rate')) break;
+      raceRate *= 1.25;
+      const results = await simulate(alive.map((s) => layoutJob(plan, s.deployment, raceRate, 'screen')));
+      alive.forEach((s, i) => raceProbes.set(s.key, [...(raceProbes.get(s.key) ?? []), { rate: raceRate, metrics: results[i].metrics }]));
+      const still = alive.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
+      lastAttainment = new Map(alive.map((s, i) => [s.key, results[i].metrics.unstable ? -1 : results[i].metrics.sloAttainment]));
+      if (still.length === 0) break;
+      alive = still;
+    }
+    shortlist = [...alive].sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0)).slice(0, refineCount);
+  }
   const refined = new Map<string, SimMetrics>();
   if (inTime('the longer runs of the best layouts')) {
     const results = await simulate(shortlist.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
@@ -432,7 +452,11 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
   // Without a refined run (time limit), the screening run stands in; for max-rate it was at another rate, which a note says.
   const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
-  const known = (s: Screened) => [{ rate: screenRate, metrics: s.screen }, ...(refined.has(s.key) ? [{ rate, metrics: refined.get(s.key)! }] : [])];
+  const known = (s: Screened) => [
+    { rate: screenRate, metrics: s.screen },
+    ...(refined.has(s.key) ? [{ rate, metrics: refined.get(s.key)! }] : []),
+    ...(raceProbes.get(s.key) ?? []),
+  ];
   const headrooms = new Map<string, Headroom>();
   const searchFor = async (items: Screened[]) => {
     const found = await searchHeadrooms(
@@ -444,7 +468,8 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     );
     items.forEach((s, i) => headrooms.set(s.key, found[i]));
   };
-  {
+  if (objective === 'max-rate') shortlist = shortlist.slice(0, topK + 1);
+  else {
     // Headroom only where it can matter: the K best by the refined runs (the coefficient model's
     // capacity standing in for headroom), and any runner-up meeting the target on as few GPUs as
     // the K-th, whose headroom decides between them. The rest drop out.
