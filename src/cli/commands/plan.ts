@@ -226,7 +226,7 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
     file,
     objective: result.objective,
     perf: { profile: profile ? plan.perf.profile ?? null : null },
-    recommended: result.candidates.length > 0 ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
+    recommended: result.candidates.length > 0 && !result.infeasibleReasons ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
     candidates: result.candidates.map((c) => ({
       rank: c.rank,
       deployment: formatDeployment(c.deployment),
