@@ -191,3 +191,16 @@ test('two GPU pools are planned jointly: prefill from one, decode from the other
     assert.ok(c.deployment.decode.every((g) => g.tp <= 4), 'decode TP within its 4-GPU nodes');
   }
 });
+
+test('min-gpus says "raise the budget" only when no layout within it meets the target, and names the best it found', async () => {
+  const highs = await highsReady;
+  const tight = testPlan({ rate: 3, budget: 6 });
+  const r = await planDeployment(tight, fakeDeps(tight, highs).deps, { objective: 'min-gpus' });
+  const reasons = r.infeasibleReasons?.join('\n') ?? '';
+  assert.match(reasons, /none of the \d+ layouts simulated within 6 GPUs .* reaches the attainment target of 90%.*best: .* at \d+\.\d%.*raise planner\.gpuBudget/);
+  assert.ok(r.candidates.every((c) => !c.meetsTarget));
+  const roomy = testPlan({ rate: 3, budget: 16, nodes: 2 });
+  const ok = await planDeployment(roomy, fakeDeps(roomy, highs).deps, { objective: 'min-gpus' });
+  assert.equal(ok.infeasibleReasons, undefined);
+  assert.ok(ok.candidates[0].meetsTarget && ok.candidates[0].gpus > 6);
+});
