@@ -175,20 +175,27 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
     });
   }
   {
+    // A layout whose long-run interval straddles the target meets it or not by chance: the planner
+    // is held to the fewest GPUs among layouts that clearly meet it, and may stop at a marginal one.
+    const clearly = (l: VerifiedLayout) => l.meetsTarget && (l.ci95 ? l.ci95[0] >= target : true);
+    const marginal = (l: VerifiedLayout) => !l.unstable && (l.ci95 ? l.ci95[1] >= target : l.meetsTarget);
+    const clearFewest = layouts.filter(clearly).sort((a, b) => a.gpus - b.gpus)[0];
     const truth = fewestLayout?.gpus;
+    const bound = clearFewest?.gpus ?? truth;
     const answer = minGpus?.gpus;
-    const pass = truth === undefined ? answer === undefined : answer !== undefined && answer <= truth && minGpus!.meetsTarget;
+    const pass = answer === undefined ? clearFewest === undefined : bound !== undefined ? answer <= bound && marginal(minGpus!) : false;
+    const margin = fewestLayout && clearFewest && clearFewest.gpus !== fewestLayout.gpus ? `; fewest clearly meeting it (whole 95% interval above): ${clearFewest.deployment} (${clearFewest.gpus} GPUs)` : '';
     checks.push({
       name: 'min-gpus',
       pass,
-      distance: truth !== undefined && answer !== undefined ? answer - truth : truth === answer ? 0 : Infinity,
+      distance: bound !== undefined && answer !== undefined ? answer - bound : pass ? 0 : Infinity,
       tolerance: 0,
       detail:
         truth === undefined
           ? `no layout within the budget meets ${pts(target)} in long runs; planner ${answer === undefined ? 'agrees (no answer)' : `answers ${minGpus!.deployment}`}`
           : answer === undefined
-            ? `planner finds no layout meeting the target; brute force: ${fewestLayout!.deployment} (${truth} GPUs, ${pts(fewestLayout!.sloAttainment)})`
-            : `planner: ${minGpus!.deployment} (${answer} GPUs, ${pts(minGpus!.sloAttainment)} in long runs${minGpus!.meetsTarget ? '' : ', below the target'}); brute-force fewest: ${fewestLayout!.deployment} (${truth} GPUs)`,
+            ? `planner finds no layout meeting the target; brute force: ${fewestLayout!.deployment} (${truth} GPUs, ${pts(fewestLayout!.sloAttainment)})${margin || (clearFewest ? '' : ', only marginally (its interval straddles the target)')}`
+            : `planner: ${minGpus!.deployment} (${answer} GPUs, ${pts(minGpus!.sloAttainment)} in long runs${minGpus!.meetsTarget ? '' : ', below the target'}); brute-force fewest: ${fewestLayout!.deployment} (${truth} GPUs)${margin}`,
     });
   }
   {
