@@ -399,30 +399,51 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   await screen(proposals);
   if (screenCap < new Set(proposals.map((p) => layoutKey(p.d))).size) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
 
-  const order = (items: Screened[], headrooms?: Map<string, number>) =>
-    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, s.screen, headrooms?.get(s.key) ?? capacityEstimate(coefficients, s.deployment, target)))).map((i) => items[i]);
+  // Refined (longer) runs replace a layout's screening figures wherever it has one.
+  const refined = new Map<string, SimMetrics>();
+  const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
+  const order = (items: Screened[]) =>
+    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target)))).map((i) => items[i]);
+  const refineCount = topK + REFINE_EXTRA;
+  /**
+   * Longer runs for the best few until the best few all have one: a layout that looked fine in a
+   * short run can fall below the target in a longer one (a decode replica's KV filling after
+   * minutes), and the next ones in line are refined in its place.
+   */
+  const refineTop = async () => {
+    for (let pass = 0; pass < 4; pass++) {
+      const todo = order([...screened.values()]).slice(0, refineCount).filter((s) => !refined.has(s.key));
+      if (todo.length === 0 || !inTime('the longer runs of the best layouts')) return;
+      const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+      todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
+    }
+  };
+  if (objective !== 'max-rate') await refineTop();
 
   // 2. Local search from the best layout so far: for the target-first objectives towards fewer GPUs
   // while the target holds; otherwise (nothing meets it) one step every way. (max-rate searches
   // around the layout with the most headroom instead, below.)
   const mixedTp = plan.planner.mixedTp;
+  const searched = new Set<string>();
   for (let round = 0; round < SEARCH_ROUNDS && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
     if (!inTime('the local search for fewer GPUs')) break;
     const all = [...screened.values()];
-    const best = order(all)[0];
-    const bestMeets = meetsTarget(plan, rankedOf(best.gpus, best.screen));
+    // From the best layout not searched around yet (the best may not have moved since last round).
+    const best = order(all).find((s) => !searched.has(s.key));
+    if (!best) break;
+    searched.add(best.key);
+    const bestMeets = meetsTarget(plan, rankedOf(best.gpus, metricsAtRate(best)));
     let next = neighbours(space, best.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)));
     // Meeting the target: fewer GPUs, or as many in another shape (which may have more headroom).
     if (bestMeets) next = next.filter((d) => deploymentGpus(d) <= best.gpus);
-    if (next.length === 0) break;
+    if (next.length === 0) continue;
     growCap();
     const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
     if (added.length === 0) break;
-    if (order([...screened.values()])[0].key === best.key && round > 0) break;
+    await refineTop();
   }
 
-  // 3. Refinement: the best few with longer runs at the plan's rate, and their headroom.
-  const refineCount = topK + REFINE_EXTRA;
+  // 3. The best few (refined above) and their headroom.
   let shortlist = order([...screened.values()]).slice(0, refineCount);
   const raceProbes = new Map<string, { rate: number; metrics: SimMetrics }[]>();
   if (objective === 'max-rate') {
@@ -445,13 +466,11 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     }
     shortlist = [...alive].sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0)).slice(0, refineCount);
   }
-  const refined = new Map<string, SimMetrics>();
-  if (inTime('the longer runs of the best layouts')) {
-    const results = await simulate(shortlist.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
-    shortlist.forEach((s, i) => refined.set(s.key, results[i].metrics));
+  if (objective === 'max-rate' && inTime('the longer runs of the best layouts')) {
+    const todo = shortlist.filter((s) => !refined.has(s.key));
+    const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+    todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
   }
-  // Without a refined run (time limit), the screening run stands in; for max-rate it was at another rate, which a note says.
-  const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
   const known = (s: Screened) => [
     { rate: screenRate, metrics: s.screen },
     ...(refined.has(s.key) ? [{ rate, metrics: refined.get(s.key)! }] : []),

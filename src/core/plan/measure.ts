@@ -41,10 +41,10 @@ interface LevelRule {
 }
 
 export const LEVEL_RULES: Record<RunLevel, LevelRule> = {
-  coefficient: { windowSessions: 3, minArrivals: 60, maxArrivals: 1500, halfWidth: 0, maxReplications: 1 },
-  screen: { windowSessions: 3, minArrivals: 150, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2 },
-  final: { windowSessions: 5, minArrivals: 300, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4 },
-  verify: { windowSessions: 8, minArrivals: 1500, maxArrivals: 20000, halfWidth: 0.005, maxReplications: 8 },
+  coefficient: { windowSessions: 3, minArrivals: 100, maxArrivals: 1500, halfWidth: 0, maxReplications: 1 },
+  screen: { windowSessions: 3, minArrivals: 400, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2 },
+  final: { windowSessions: 5, minArrivals: 1000, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4 },
+  verify: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.005, maxReplications: 8 },
 };
 
 /** The measurement spec of a planner run of `level` at `ratePerSec` sessions/s. */
