@@ -52,6 +52,10 @@ export const SEARCH_ROUNDS = 4;
 export const SEARCH_ROUND_LAYOUTS = 12;
 /** Candidates refined beyond the K shown, so that a close runner-up can still overtake. */
 export const REFINE_EXTRA = 2;
+/** Layouts on fewer GPUs that missed the target by at most this much (fraction) get a long run… */
+export const BOUNDARY_POINTS = 0.1;
+/** …at most this many per round. */
+export const BOUNDARY_LAYOUTS = 3;
 
 /** Memory fit of one replica from the perf model's memory plan. */
 export function perfModelFit(plan: Plan): FitCheck {
@@ -424,22 +428,70 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   // while the target holds; otherwise (nothing meets it) one step every way. (max-rate searches
   // around the layout with the most headroom instead, below.)
   const mixedTp = plan.planner.mixedTp;
-  const searched = new Set<string>();
   for (let round = 0; round < SEARCH_ROUNDS && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
     if (!inTime('the local search for fewer GPUs')) break;
-    const all = [...screened.values()];
-    // From the best layout not searched around yet (the best may not have moved since last round).
-    const best = order(all).find((s) => !searched.has(s.key));
-    if (!best) break;
-    searched.add(best.key);
-    const bestMeets = meetsTarget(plan, rankedOf(best.gpus, metricsAtRate(best)));
-    let next = neighbours(space, best.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)));
-    // Meeting the target: fewer GPUs, or as many in another shape (which may have more headroom).
-    if (bestMeets) next = next.filter((d) => deploymentGpus(d) <= best.gpus);
-    if (next.length === 0) continue;
+    const ranked = order([...screened.values()]);
+    const meeting = ranked.filter((s) => meetsTarget(plan, rankedOf(s.gpus, metricsAtRate(s))));
+    let next: Deployment[];
+    if (meeting.length === 0) {
+      next = neighbours(space, ranked[0].deployment, mixedTp);
+    } else {
+      // Down from every layout meeting the target on the fewest GPUs found so far, and sideways
+      // (same GPUs, another shape) from the best of them.
+      const fewest = meeting[0].gpus;
+      const bases = meeting.filter((s) => s.gpus === fewest).slice(0, 3);
+      next = [
+        ...bases.flatMap((b) => neighbours(space, b.deployment, mixedTp).filter((d) => deploymentGpus(d) < fewest)),
+        ...neighbours(space, bases[0].deployment, mixedTp).filter((d) => deploymentGpus(d) === fewest),
+      ];
+    }
+    const seen = new Set<string>();
+    next = next
+      .filter((d) => {
+        const key = layoutKey(d);
+        if (screened.has(key) || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .sort((x, y) => capacityEstimate(coefficients, y, target) / deploymentGpus(y) - capacityEstimate(coefficients, x, target) / deploymentGpus(x))
+      .slice(0, SEARCH_ROUND_LAYOUTS);
+    if (next.length === 0) break;
     growCap();
     const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
     if (added.length === 0) break;
+    await refineTop();
+  }
+
+  // 2b. The boundary: layouts on fewer GPUs than the best one meeting the target that missed it
+  // narrowly get a long run (as long as the verifier's windows), since a slow transient can hold a
+  // layout below the target in shorter ones; one that meets it in the long run takes its place and
+  // the local search continues from it.
+  const long = new Set<string>();
+  for (let round = 0; round < 2 && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
+    if (!inTime('the long runs at the fewest-GPU boundary')) break;
+    const ranked = order([...screened.values()]);
+    const bestMeeting = ranked.find((s) => meetsTarget(plan, rankedOf(s.gpus, metricsAtRate(s))));
+    if (!bestMeeting) break;
+    const nearMisses = ranked
+      .filter((s) => s.gpus < bestMeeting.gpus && !long.has(s.key))
+      .filter((s) => {
+        const m = metricsAtRate(s);
+        return !m.unstable && m.sloAttainment >= target - BOUNDARY_POINTS;
+      })
+      .sort((a, b) => a.gpus - b.gpus || metricsAtRate(b).sloAttainment - metricsAtRate(a).sloAttainment)
+      .slice(0, BOUNDARY_LAYOUTS);
+    if (nearMisses.length === 0) break;
+    const results = await simulate(nearMisses.map((s) => layoutJob(plan, s.deployment, rate, 'long')));
+    nearMisses.forEach((s, i) => {
+      long.add(s.key);
+      refined.set(s.key, results[i].metrics);
+    });
+    const moved = order([...screened.values()])[0];
+    if (!nearMisses.some((s) => s.key === moved.key)) break;
+    // Around the new best: its smaller neighbours, screened and refined like the rest.
+    const next = neighbours(space, moved.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)) && deploymentGpus(d) <= moved.gpus);
+    growCap();
+    await screen(next.map((d) => ({ d, source: 'search' as const })));
     await refineTop();
   }
 
@@ -471,8 +523,9 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
     todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
   }
+  // The most precise run at the plan's rate stands for it (a screening run can disagree with a longer one).
   const known = (s: Screened) => [
-    { rate: screenRate, metrics: s.screen },
+    ...(refined.has(s.key) && screenRate === rate ? [] : [{ rate: screenRate, metrics: s.screen }]),
     ...(refined.has(s.key) ? [{ rate, metrics: refined.get(s.key)! }] : []),
     ...(raceProbes.get(s.key) ?? []),
   ];

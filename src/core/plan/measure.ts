@@ -25,9 +25,11 @@ export function sloPacedSessionSec(plan: Plan): number {
  * - `coefficient`: one replica at one load level, ranking signal for the ILP;
  * - `screen`: a whole layout, to choose which layouts to refine, and the probes of headroom searches;
  * - `final`: the candidates shown, ranked and compared for ties;
+ * - `long`: layouts just below the target on fewer GPUs than the best, where a slow transient
+ *   can decide (windows as long as the verifier's, its own precision);
  * - `verify`: the brute-force verifier's long runs, the truth the planner is held to.
  */
-export type RunLevel = 'coefficient' | 'screen' | 'final' | 'verify';
+export type RunLevel = 'coefficient' | 'screen' | 'final' | 'long' | 'verify';
 
 interface LevelRule {
   /** Window in session durations (the warm-up is the simulator's: the 95th percentile of session durations). */
@@ -44,6 +46,7 @@ export const LEVEL_RULES: Record<RunLevel, LevelRule> = {
   coefficient: { windowSessions: 3, minArrivals: 100, maxArrivals: 1500, halfWidth: 0, maxReplications: 1 },
   screen: { windowSessions: 3, minArrivals: 400, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2 },
   final: { windowSessions: 5, minArrivals: 1000, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4 },
+  long: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.01, maxReplications: 4 },
   verify: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.005, maxReplications: 8 },
 };
 
