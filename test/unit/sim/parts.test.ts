@@ -144,3 +144,30 @@ test('stability: a backlog that climbs through the window is unstable, one that 
   assert.match(limited.check(51, 0) ?? '', /backlog reached 51/);
   assert.match(new StabilityMonitor(2, 1000, 50, 60_000).check(1, 61_000) ?? '', /waited 61 s/);
 });
+
+test('decode steps run several to an event with exactly the results of one event per step', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { simulate } = await import('../../../src/core/sim');
+  const { loadPlan } = await import('../../../src/core/spec');
+  const { parseDeploymentSpec } = await import('../../../src/core/spec/deployment');
+  const cases = [
+    ['hotpotqa-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'local', 'threshold', 'ppd']],
+    ['toolbench-qwen3-32b', 'C:4x2', ['colocated', 'continuum']],
+    // Overloaded: where the run stops must not depend on the grouping either.
+    ['dureader-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'remote']],
+  ] as const;
+  for (const [example, layout, policies] of cases) {
+    const plan = loadPlan(readFileSync(join(__dirname, '..', '..', '..', 'examples', `${example}.pdplan.yaml`), 'utf8')).plan!;
+    const parsed = parseDeploymentSpec(layout);
+    if ('error' in parsed) throw new Error(parsed.error);
+    for (const name of policies) {
+      const run = (stepRuns: boolean) =>
+        simulate({ plan, deployment: parsed.deployment, routing: { name }, ratePerSec: plan.workload.arrival.ratePerSec * 2, measure: { sessions: 200, maxReplications: 1 }, stepRuns, timeSeries: true });
+      const grouped = run(true);
+      const single = run(false);
+      assert.equal(JSON.stringify(grouped.metrics), JSON.stringify(single.metrics), `${example} ${layout} ${name}`);
+      assert.equal(grouped.events, single.events, `${example} ${layout} ${name}: the same events, grouped or not`);
+    }
+  }
+});
