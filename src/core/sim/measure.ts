@@ -101,7 +101,8 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
   if (trace) {
     const first = trace.length ? trace[0].arrivalMs : 0;
     const last = trace.length ? trace[trace.length - 1].arrivalMs : 0;
-    let skip = Math.min(w.warmupSessions, Math.max(0, trace.length - 1));
+    // A recorded trace is short as often as not: warm-up never takes more than a fifth of it.
+    let skip = Math.min(w.warmupSessions, Math.floor(trace.length / 5));
     if (spec?.warmupSec !== undefined) {
       const warmupEnd = first + spec.warmupSec * 1000;
       skip = Math.max(0, Math.min(trace.length - 1, trace.findIndex((s) => s.arrivalMs >= warmupEnd)));
