@@ -667,16 +667,32 @@ class Simulation {
 
   /** Completes the steps of the worker's run that ended by now, all but the run's last (its event does that). */
   private catchUp(d: DecodeWorker): void {
-    while (d.runDone < d.runSteps - 1 && d.stepEnds[d.runDone] <= this.now) {
-      const end = d.stepEnds[d.runDone];
-      d.busyMs += end - d.startedAt;
-      d.busyWindowMs += this.windowOverlap(d.startedAt, end);
-      this.stepEnded(d, end);
-      d.startedAt = end;
-      d.runDone += 1;
-      d.busyUntil = d.stepEnds[d.runDone];
-      this.events += 1;
+    const last = d.runSteps - 1;
+    const ends = d.stepEnds;
+    const now = this.now;
+    let j = d.runDone;
+    if (j >= last || ends[j] > now) return;
+    if (this.trackGaps) {
+      // Per-gap statistics need every step's time for every round.
+      for (; j < last && ends[j] <= now; j++) this.gapsAt(d, ends[j]);
+    } else {
+      while (j < last && ends[j] <= now) j++;
     }
+    const done = j - d.runDone;
+    const start = d.startedAt;
+    const end = ends[j - 1];
+    // These steps ran back to back: one busy interval.
+    d.busyMs += end - start;
+    d.busyWindowMs += this.windowOverlap(start, end);
+    let inWindow = 0;
+    for (let k = d.runDone; k < j; k++) if (ends[k] >= this.warmupMs && ends[k] < this.windowEndMs) inWindow++;
+    this.tally.windowTokens += inWindow * d.batch.size;
+    d.batch.stepsDone(done);
+    d.lastStepEnd = end;
+    d.startedAt = end;
+    d.runDone = j;
+    d.busyUntil = ends[j];
+    this.events += done;
   }
 
   /** The batch changes, or a local prefill waits: the run ends with the step in progress. */
@@ -703,19 +719,22 @@ class Simulation {
     return true;
   }
 
+  /** Each running round's gap up to a step's end (only for per-gap ITL statistics). */
+  private gapsAt(d: DecodeWorker, end: number): void {
+    d.batch.forEach((s) => {
+      const gap = end - s.lastTokenMs;
+      if (gap > s.maxGapMs) s.maxGapMs = gap;
+      s.gaps?.push(gap);
+      s.lastTokenMs = end;
+    });
+  }
+
   /** What every step's end does: tokens out, the batch's context grows. */
   private stepEnded(d: DecodeWorker, end: number): void {
     const batch = d.batch;
     d.lastStepEnd = end;
-    if (this.trackGaps) {
-      batch.forEach((s) => {
-        const gap = end - s.lastTokenMs;
-        if (gap > s.maxGapMs) s.maxGapMs = gap;
-        s.gaps?.push(gap);
-        s.lastTokenMs = end;
-      });
-    }
-    batch.stepDone();
+    if (this.trackGaps) this.gapsAt(d, end);
+    batch.stepsDone(1);
     if (this.inWindow(end)) this.tally.windowTokens += batch.size;
   }
 
