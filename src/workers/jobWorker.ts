@@ -62,7 +62,7 @@ export function resolveSource(source: PlanSource): ResolvedSource {
   let trace: SimInput['trace'];
   const tracePath = plan.workload.trace;
   if (tracePath && source.files?.[tracePath] !== undefined) {
-    const parsed = parseTrace(source.files[tracePath]);
+    const parsed = parseTrace(source.files[tracePath], { maxContextTokens: plan.model.maxContextTokens });
     if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
     trace = parsed.sessions;
   } else if (tracePath && plan.workload.profile === undefined) {

@@ -42,7 +42,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
   diagnostics: Diagnostic[];
 } {
   const diagnostics: Diagnostic[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   const report = (severity: Diagnostic['severity'], code: string, index: number, message: string): void => {
     diagnostics.push({
       severity,
@@ -68,7 +68,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
       const body = raw.replace(/^#+\s*/, '');
       if (/^pdplan-profile\b/.test(body)) {
         if (body !== PROFILE_FORMAT_MARKER) {
-          report('error', PROFILE_CODES.formatMarker, index, `unsupported profile format '${body}'; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
+          report('error', PROFILE_CODES.formatMarker, index, `unsupported profile format version; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
         }
         markerSeen = true;
         continue;
@@ -86,7 +86,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
       }
       const header = cells.map((cell) => cell.toLowerCase());
       if (header.join(',') !== PROFILE_HEADER.join(',')) {
-        report('error', PROFILE_CODES.badHeader, index, `expected the header '${PROFILE_HEADER.join(',')}', found '${raw}'.`);
+        report('error', PROFILE_CODES.badHeader, index, `expected the header '${PROFILE_HEADER.join(',')}' as the first line that is not a '#' comment; this line is something else.`);
         return { diagnostics };
       }
       continue;
@@ -97,7 +97,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     }
     const op = cells[0];
     if (op !== 'prefill' && op !== 'decode' && op !== 'kv_copy') {
-      report('error', PROFILE_CODES.unknownOp, index, `unknown op '${op}'; use prefill, decode or kv_copy.`);
+      report('error', PROFILE_CODES.unknownOp, index, `the first field (op) must be prefill, decode or kv_copy.`);
       continue;
     }
     const values: Partial<Record<Field, number>> = {};
@@ -131,7 +131,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
             : field === 'history' || field === 'context'
               ? 'a whole number ≥ 0'
               : 'a whole number ≥ 1';
-        report('error', PROFILE_CODES.badNumber, index, `'${field}' must be ${want}, found '${cell}'.`);
+        report('error', PROFILE_CODES.badNumber, index, `'${field}' must be ${want}.`);
         rowOk = false;
         continue;
       }

@@ -67,10 +67,16 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
       add('PDP003', '', `the plan is ${(text.length / 1048576).toFixed(1)} MB; plans are limited to 1 MB — move bulk data into a trace or profile file.`, EMPTY_RANGE);
       return result();
     }
+    // Old Mac line ends (a lone CR) are line breaks to the editor but not to the YAML parser. LF in
+    // their place keeps every offset, so ranges still point into the text as given.
+    if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
     parsed = parseYaml(text, MAX_PLAN_DEPTH + 1);
     if (parsed.tooDeepAt !== undefined) {
       const at = parsed.tooDeepAt;
-      add('PDP003', '', `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`, toRange(parsed, [at, at + 1]));
+      const message = parsed.tooDeepInBlocks
+        ? `the plan nests far deeper than ${MAX_PLAN_DEPTH} levels here (indentation or repeated '- '); no plan section is that deep — check the indentation.`
+        : `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`;
+      add('PDP003', '', message, toRange(parsed, [at, at + 1]));
       return result();
     }
     if (reportYamlErrors(parsed, add)) return result();

@@ -30,6 +30,8 @@ export interface ParsedYaml {
   duplicateKeys: [number, number][];
   /** Set when flow brackets nest deeper than the limit: the offset of the first bracket too deep (not parsed). */
   tooDeepAt?: number;
+  /** With tooDeepAt: the nesting too deep is of block collections (indentation, `- - -`), not brackets. */
+  tooDeepInBlocks?: boolean;
   /**
    * The document as plain data, what `doc.toJS()` gives, built in the same walk as the source map.
    * Absent when the document holds something that walk leaves to `toJS` (aliases, merge keys,
@@ -75,6 +77,11 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   const tooDeepAt = flowTooDeep(text, maxDepth * 2);
   if (tooDeepAt !== undefined) {
     return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt };
+  }
+  // It recurses on block collections too: thousands of `- - -` overflow the stack.
+  const blockDeepAt = blockTooDeep(text, maxDepth * BLOCK_DEPTH_SLACK);
+  if (blockDeepAt !== undefined) {
+    return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt: blockDeepAt, tooDeepInBlocks: true };
   }
   // Plan files are nearly always plain block YAML, which the fast path reads several times faster
   // than the yaml library; it declines everything else, errors included.
@@ -132,6 +139,52 @@ function flowTooDeep(text: string, limit: number): number | undefined {
     else if (c === 91 || c === 123) {
       if (++depth > limit) return i;
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+/** The block-depth bound below over-counts by up to about 2x; real plans stay far below maxDepth times this. */
+export const BLOCK_DEPTH_SLACK = 4;
+
+/**
+ * Offset of the first line whose block nesting may exceed `limit`, if any. An upper bound, counted
+ * per line from the indentation of the lines above it and the compact indicators (`- `, `? `, `: `)
+ * that open the line; cheap, and enough to keep the parser's recursion far from the stack's end.
+ */
+function blockTooDeep(text: string, limit: number): number | undefined {
+  const indents: number[] = [];
+  const depths: number[] = [];
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    let i = lineStart;
+    while (text.charCodeAt(i) === 32) i++;
+    const indent = i - lineStart;
+    let compact = 0;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      const next = text.charCodeAt(i + 1);
+      const opens = (c === 45 /* - */ || c === 63 /* ? */ || c === 58) /* : */ && (next === 32 || next === 10 || next === 13 || Number.isNaN(next));
+      if (!opens) break;
+      compact++;
+      i++;
+      while (text.charCodeAt(i) === 32) i++;
+    }
+    const c = text.charCodeAt(i);
+    const blank = Number.isNaN(c) || c === 10 || c === 13 || c === 35; /* # */
+    if (!blank || compact > 0) {
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) {
+        indents.pop();
+        depths.pop();
+      }
+      const depth = (depths.length > 0 ? depths[depths.length - 1] : 0) + 1 + compact;
+      if (depth > limit) return lineStart;
+      indents.push(indent);
+      depths.push(depth);
+    }
+    let end = i;
+    while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+    if (end >= text.length) break;
+    lineStart = end + 1;
   }
   return undefined;
 }
