@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SimInputError, simulateReplicated } from '../../core/sim';
+import { MAX_SESSIONS, SimInputError, simulateReplicated } from '../../core/sim';
 import type { SimResult } from '../../core/sim/types';
 import { formatDeployment } from '../../core/spec/deployment';
 import type { Plan } from '../../core/spec/types';
@@ -34,7 +34,7 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
     return EXIT_USAGE;
   }
   const replications = intOption(parsed.values.replications, 'replications', 1, 100);
-  const sessions = intOption(parsed.values.sessions, 'sessions', 1, 200_000);
+  const sessions = intOption(parsed.values.sessions, 'sessions', 1, MAX_SESSIONS);
   for (const option of [replications, sessions]) {
     if (typeof option === 'object') {
       io.err(`pdplan compare: ${option.error}\n`);

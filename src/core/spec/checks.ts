@@ -9,7 +9,7 @@ import {
 } from './catalog';
 import type { SpecCode } from './codes';
 import { COLOCATED_POLICIES, ROUTING_PARAMETERS } from './defaults';
-import { deploymentGpus, parseDeploymentSpec } from './deployment';
+import { deploymentGpus, deploymentReplicas, MAX_REPLICAS, parseDeploymentSpec } from './deployment';
 import { clusterGpus, maxGpusPerNode, totalGpus, tpSuitsModel, type Raw } from './resolve';
 import type { Distribution, FileReference, ModelSpec, Plan, PoolSpec, ReplicaGroup } from './types';
 import { displayPath } from './yamlSource';
@@ -288,10 +288,16 @@ function poolFor(plan: Plan, role: 'prefill' | 'decode' | 'colocated'): { pool: 
   return { pool: plan.cluster, name: 'cluster' };
 }
 
-function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
+export function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
   const deployment = plan.deployment;
   if (!deployment) return;
   const asObject = isObject(raw.deployment);
+  const replicas = deploymentReplicas(deployment);
+  if (replicas > MAX_REPLICAS) {
+    // Refused before anything is allocated per replica.
+    report('PDP033', '/deployment', `the deployment has ${replicas.toLocaleString('en-US')} replicas; at most ${MAX_REPLICAS.toLocaleString('en-US')} are simulated — use fewer, larger replicas.`);
+    return;
+  }
   const roles: ['prefill' | 'decode' | 'colocated', ReplicaGroup[]][] =
     deployment.kind === 'colocated'
       ? [['colocated', deployment.colocated]]
@@ -374,7 +380,7 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
   }
 }
 
-function checkPolicy(plan: Plan, raw: Raw, report: Report): void {
+export function checkPolicy(plan: Plan, raw: Raw, report: Report): void {
   const routing = plan.policy.routing;
   const routingRaw = raw.policy?.routing;
   const routingPath = isObject(routingRaw) && routingRaw.name !== undefined ? '/policy/routing/name' : '/policy/routing';
