@@ -14,7 +14,7 @@ function builtInRoots(): string[] {
 }
 
 /** A file a plan names, read; or why not, in words that name the file and never quote it. */
-export type ReferenceRead = { text: string; file: string } | { problem: string; file: string };
+export type ReferenceRead = { text: string; file: string } | { problem: string; file: string; fix: string };
 
 /**
  * Reads a file a plan names (trace or measured profile) through the input gate: plan-relative
@@ -25,7 +25,7 @@ export function readPlanReference(planFile: string, reference: FileReference, io
   if (reference.builtIn) {
     const candidates = builtInRoots().map((root) => referencePath(reference, planFile, root));
     const found = candidates.find((candidate) => io.exists(candidate));
-    if (found === undefined) return { problem: `the built-in ${INPUT_LIMITS[kind].what} ${reference.path} is not installed`, file: candidates[0] };
+    if (found === undefined) return { problem: `the built-in ${INPUT_LIMITS[kind].what} ${reference.path} is not installed`, file: candidates[0], fix: 'reinstall pdplan, or name a .csv profile' };
     return readThroughGate(found, kind, io);
   }
   return readThroughGate(referencePath(reference, planFile, ''), kind, io);
@@ -35,7 +35,14 @@ function readThroughGate(file: string, kind: FileReference['kind'], io: CliIo): 
   try {
     return { text: io.readFile(file, kind), file };
   } catch (error) {
-    return { problem: readProblem(error, file, INPUT_LIMITS[kind].what), file };
+    const problem = error instanceof InputError ? error.problem : 'unreadable';
+    const fix =
+      problem === 'missing' || problem === 'not-a-file'
+        ? 'fix the path, which is relative to the plan file'
+        : problem === 'unreadable'
+          ? 'make it readable, or fix the path'
+          : `fix the ${kind === 'trace' ? 'workload.trace' : 'perf.profile'} file`;
+    return { problem: readProblem(error, file, INPUT_LIMITS[kind].what), file, fix };
   }
 }
 

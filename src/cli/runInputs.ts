@@ -51,8 +51,7 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
   for (const ref of load.references) {
     const content = read(ref);
     if (!('text' in content)) {
-      const fix = ref.builtIn ? 'reinstall pdplan, or name a .csv profile' : 'fix the path (relative to the plan file)';
-      io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${content.problem}; ${fix}`, path: ref.jsonPath, range: ref.range }) + '\n');
+      io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${content.problem}; ${content.fix}.`, path: ref.jsonPath, range: ref.range }) + '\n');
       return { exitCode: EXIT_FINDINGS };
     }
     if (ref.kind === 'trace' && !traces.has(ref.path)) {

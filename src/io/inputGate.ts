@@ -225,14 +225,17 @@ export function decodeInput(bytes: Uint8Array, file = 'the file', what = 'file')
   } else {
     encoding = 'utf-8';
     const body = b0 === 0xef && b1 === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+    // No text file holds a NUL byte: binary, or UTF-16 without its mark (every ASCII character has one).
+    const nul = body.indexOf(0);
+    if (nul !== -1) {
+      let line = 1;
+      for (let i = body.indexOf(0x0a); i !== -1 && i < nul; i = body.indexOf(0x0a, i + 1)) line++;
+      throw new InputError('encoding', `${what} ${file} holds a NUL byte on line ${line}: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8`);
+    }
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
     } catch {
       throw new InputError('encoding', `${what} ${file} is not UTF-8 text (${invalidUtf8Place(body)}); save it as UTF-8, or as UTF-16 with a byte-order mark`);
-    }
-    const nul = text.indexOf('\u0000');
-    if (nul !== -1) {
-      throw new InputError('encoding', `${what} ${file} holds a NUL character on line ${lineOf(text, nul)}: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8`);
     }
   }
   return { text: normalizeLineEnds(text), encoding };

@@ -214,6 +214,8 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   };
   const profileRef = load.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile');
   let profile: MeasuredProfile | undefined;
+  // A profile the plan names but that has errors is the plan's error too, as in validate.
+  let profileBroken = false;
   if (profileRef) {
     const profileText = readReference(profileRef);
     if (profileText === undefined) {
@@ -223,6 +225,7 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
     } else {
       const parsed = parseProfile(profileText, profileRef.path);
       profile = parsed.profile;
+      profileBroken = parsed.diagnostics.some((d) => d.severity === 'error');
       for (const d of parsed.diagnostics) io.err(`${d.severity} ${d.code}: ${d.message}\n`);
     }
   }
@@ -231,5 +234,5 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   const findings = validation.diagnostics.filter((d) => /^PDP1[0-4]\d$/.test(d.code));
   const report = buildEstimate(file, load.plan, profile, profileRef?.path, findings);
   io.out(json ? JSON.stringify(report, null, 2) + '\n' : formatEstimate(report));
-  return findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+  return profileBroken || findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -55,7 +55,7 @@ export function validateFile(file: string, io: CliIo): FileReport {
       diagnostics.push({
         severity: SPEC_CODES.PDP070.severity,
         code: 'PDP070',
-        message: `${result.problem}; fix the path, which is relative to the plan file.`,
+        message: `${result.problem}; ${result.fix}.`,
         path: ref.jsonPath,
         range: ref.range,
       });
