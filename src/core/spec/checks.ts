@@ -175,22 +175,41 @@ export function distributionMean(distribution: Distribution): number {
   }
 }
 
-const DISTRIBUTION_FLOORS: Record<string, { floor: number; what: string }> = {
-  rounds: { floor: 1, what: 'a session has at least 1 round' },
-  initialPromptTokens: { floor: 1, what: 'a prompt has at least 1 token' },
-  incrementalTokens: { floor: 0, what: 'token counts cannot be negative' },
-  outputTokens: { floor: 1, what: 'a round outputs at least 1 token' },
-  toolLatencyMs: { floor: 0, what: 'a latency cannot be negative' },
+const DISTRIBUTION_FLOORS: Record<string, { floor: number; what: string; ceiling: number; unit: string }> = {
+  rounds: { floor: 1, what: 'a session has at least 1 round', ceiling: 10_000, unit: 'rounds' },
+  initialPromptTokens: { floor: 1, what: 'a prompt has at least 1 token', ceiling: 10_000_000, unit: 'tokens' },
+  incrementalTokens: { floor: 0, what: 'token counts cannot be negative', ceiling: 10_000_000, unit: 'tokens' },
+  outputTokens: { floor: 1, what: 'a round outputs at least 1 token', ceiling: 10_000_000, unit: 'tokens' },
+  toolLatencyMs: { floor: 0, what: 'a latency cannot be negative', ceiling: 1e9, unit: 'ms' },
 };
+
+/** The first value of a distribution above its quantity's ceiling (sizes a simulation can hold), if any. */
+function aboveCeiling(d: Record<string, unknown>, ceiling: number): { at: string; value: number } | undefined {
+  for (const key of ['value', 'min', 'max', 'mean', 'std']) {
+    const v = d[key];
+    if (typeof v === 'number' && v > ceiling) return { at: key, value: v };
+  }
+  if (Array.isArray(d.values)) {
+    const i = d.values.findIndex((v) => typeof v === 'number' && v > ceiling);
+    if (i >= 0) return { at: `values/${i}`, value: d.values[i] as number };
+  }
+  return undefined;
+}
 
 function checkDistribution(raw: unknown, path: string, key: string, report: Report): void {
   if (raw === undefined) return;
-  const { floor, what } = DISTRIBUTION_FLOORS[key];
+  const { floor, what, ceiling, unit } = DISTRIBUTION_FLOORS[key];
   if (typeof raw === 'number') {
     if (raw < floor) report('PDP041', path, `${displayPath(path)} is ${raw}, but ${what}; use a value of at least ${floor}.`);
+    else if (raw > ceiling) report('PDP041', path, `${displayPath(path)} is ${raw}; at most ${ceiling.toLocaleString('en-US')} ${unit} are simulated — lower it.`);
     return;
   }
   if (!isObject(raw)) return;
+  const high = aboveCeiling(raw, ceiling);
+  if (high) {
+    report('PDP041', `${path}/${high.at}`, `${high.at.replace(/\/\d+$/, '')} ${high.value} is above ${ceiling.toLocaleString('en-US')} ${unit}, the most a simulation holds; lower it.`);
+    return;
+  }
   const d = raw as unknown as Distribution & { min?: number; max?: number; mean?: number };
   if (d.min !== undefined && d.max !== undefined && d.min > d.max) {
     report('PDP040', `${path}/min`, `min (${d.min}) is above max (${d.max}); swap them or fix one.`);
@@ -211,8 +230,13 @@ function checkDistribution(raw: unknown, path: string, key: string, report: Repo
       report('PDP040', `${path}/weights`, `${d.weights.length} weights for ${d.values.length} values; give one weight per value.`);
       return;
     }
-    if (d.weights !== undefined && d.weights.reduce((a, b) => a + b, 0) <= 0) {
+    const weightSum = d.weights?.reduce((a, b) => a + b, 0);
+    if (weightSum !== undefined && weightSum <= 0) {
       report('PDP040', `${path}/weights`, 'the weights sum to 0; give at least one positive weight.');
+      return;
+    }
+    if (weightSum !== undefined && !(Number.isFinite(weightSum) && Number.isFinite(distributionMean(d) * weightSum))) {
+      report('PDP040', `${path}/weights`, 'the weights are so large that their sum is not a finite number; only their ratios matter — scale them down.');
       return;
     }
     const low = d.values.findIndex((v) => v < floor);

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
 import { parseSimpleYaml } from './fastYaml';
 import { escapeSegment } from './jsonPointer';
 import type { Position, Range } from './types';
@@ -28,6 +28,9 @@ export interface ParsedYaml {
   depth: number;
   /** Keys repeated within one mapping: the span of each repetition. */
   duplicateKeys: [number, number][];
+  /** Alias nodes (`*name`) met while indexing, and where the first one is. */
+  aliases?: number;
+  firstAlias?: [number, number];
   /** Set when flow brackets nest deeper than the limit: the offset of the first bracket too deep (not parsed). */
   tooDeepAt?: number;
   /** With tooDeepAt: the nesting too deep is of block collections (indentation, `- - -`), not brackets. */
@@ -96,8 +99,8 @@ export function parseYamlWithLibrary(text: string, maxDepth: number, starts = li
   // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
   const doc = withPlainEnv(() => parseDocument(text, { prettyErrors: false, uniqueKeys: false }));
   const duplicateKeys: [number, number][] = [];
-  const { depth, data } = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
-  return { text, doc, lineStarts: starts, source, depth, duplicateKeys, data };
+  const { depth, data, aliases, firstAlias } = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
+  return { text, doc, lineStarts: starts, source, depth, duplicateKeys, data, aliases, firstAlias };
 }
 
 /**
@@ -228,9 +231,11 @@ function indexNodes(
   source: SourceMap,
   maxDepth: number,
   duplicateKeys: [number, number][],
-): { depth: number; data?: { value: unknown } } {
+): { depth: number; data?: { value: unknown }; aliases: number; firstAlias?: [number, number] } {
   const top = plainOf(root);
-  if (!root) return { depth: 0, data: { value: top } };
+  if (!root) return { depth: 0, data: { value: top }, aliases: 0 };
+  let aliases = 0;
+  let firstAlias: [number, number] | undefined;
   let convertible = top !== INCONVERTIBLE;
   let deepest = 0;
   const stack: Pending[] = [{ node: root, path: '', depth: 0, out: top }];
@@ -238,6 +243,11 @@ function indexNodes(
   while (stack.length > 0) {
     const { node, path, depth, out } = stack.pop()!;
     if (depth > deepest) deepest = depth;
+    if (isAlias(node)) {
+      aliases++;
+      const range = nodeRange(node);
+      if (range && (firstAlias === undefined || range[0] < firstAlias[0])) firstAlias = range;
+    }
     const range = nodeRange(node);
     if (range) source.value.set(path, range);
     if (depth >= maxDepth) {
@@ -286,7 +296,7 @@ function indexNodes(
     // An alias's range is the `*name` itself; its target is indexed where it is defined (and the
     // alias made the data inconvertible here, so toJS resolves it).
   }
-  return { depth: deepest, data: convertible ? { value: top } : undefined };
+  return { depth: deepest, data: convertible ? { value: top } : undefined, aliases, firstAlias };
 }
 
 /** The property name toJS gives a scalar key; undefined for keys it treats specially (`<<` merges). */
