@@ -370,6 +370,9 @@ function checkBudget(plan: Plan, raw: Raw, report: Report): void {
   }
 }
 
+/** The schema's most sessions (workload.sessions), the simulator's cap on one run. */
+const MAX_RUN_SESSIONS = 1_000_000;
+
 const DISTRIBUTION_KEYS = ['rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'] as const;
 
 function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
@@ -392,7 +395,11 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
       report('PDP044', '/workload/trace', `the trace replaces the synthetic workload, so ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} ignored; remove ${extra.length === 1 ? 'it' : 'them'} or drop the trace.`);
     }
   }
-  const { sessions, warmupSessions } = plan.workload;
+  const { sessions, warmupSessions, durationSec } = plan.workload;
+  const rate = plan.workload.arrival.ratePerSec;
+  if (!hasTrace && sessions === undefined && w.durationSec !== undefined && durationSec !== undefined && durationSec * rate > MAX_RUN_SESSIONS) {
+    report('PDP014', '/workload/durationSec', `durationSec ${durationSec} at ${rate} sessions/s generates about ${Math.round(durationSec * rate).toLocaleString('en-US')} sessions; a run holds at most ${MAX_RUN_SESSIONS.toLocaleString('en-US')} — shorten it or set 'sessions'.`);
+  }
   if (sessions !== undefined && warmupSessions >= sessions) {
     report('PDP043', '/workload/warmupSessions', `warmupSessions (${warmupSessions}) leaves none of the ${sessions} sessions to measure; lower it below ${sessions}.`);
   }
