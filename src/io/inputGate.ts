@@ -124,24 +124,31 @@ export function readInputSync(file: string, kind: InputKind, options: ReadOption
   }
   try {
     // Checked again on the open file: it may have been replaced since the stat.
-    checkStat(fs.fstatSync(fd), file, what, maxBytes);
-    const chunks: Buffer[] = [];
+    const opened = fs.fstatSync(fd);
+    checkStat(opened, file, what, maxBytes);
+    // One buffer of the reported size (one byte more, to see a file that grew); it grows only for
+    // files that report less than they hold (/proc), so a large trace is not held twice while read.
+    let buffer = Buffer.allocUnsafe(Math.min(maxBytes, opened.size) + 1);
     let total = 0;
     for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes + 1 - total));
+      if (total === buffer.length) {
+        if (total > maxBytes) throw tooLarge(file, what, maxBytes);
+        const grown = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(CHUNK, buffer.length * 2)));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
       let n: number;
       try {
-        n = fs.readSync(fd, buffer, 0, buffer.length, null);
+        n = fs.readSync(fd, buffer, total, Math.min(CHUNK, buffer.length - total), null);
       } catch (error) {
         throw systemError(error, file, what);
       }
       if (n === 0) break;
-      chunks.push(n === buffer.length ? buffer : buffer.subarray(0, n));
       total += n;
       if (total > maxBytes) throw tooLarge(file, what, maxBytes);
       if (now() - started > timeLimitMs) throw tooSlow(file, what, timeLimitMs);
     }
-    return decodeInput(Buffer.concat(chunks, total), file, what);
+    return decodeInput(buffer.subarray(0, total), file, what);
   } finally {
     fs.closeSync(fd);
   }

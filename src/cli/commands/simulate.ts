@@ -5,7 +5,7 @@ import { formatDeployment } from '../../core/spec/deployment';
 import { checkRunOverrides, formatOverrideProblems, rateRange } from '../../core/spec/overrides';
 import { ROUTING_POLICY_NAMES, type Deployment, type RoutingPolicyName } from '../../core/spec/types';
 import { intOption, numberOption, parseCommandArgs } from '../args';
-import { msText, pct, textTable } from '../format';
+import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, traceFor } from '../runInputs';
 
@@ -63,7 +63,7 @@ export function describeResult(result: SimResult): string {
         ['end to end', m.e2eLatencyMs],
       ].map(([name, p]) => {
         const q = p as SimResult['metrics']['ttftMs'];
-        return [name as string, msText(q.p50), msText(q.p90), msText(q.p95), msText(q.p99), msText(q.mean)];
+        return [name as string, ...latencyCells(q)];
       }),
     ),
     textTable(
