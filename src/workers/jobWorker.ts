@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { formatDeployment } from '../core/spec/deployment';
-import { checkRunOverrides, formatOverrideProblems } from '../core/spec/overrides';
+import { checkRunOverrides, formatOverrideProblems, rateRange } from '../core/spec/overrides';
 import type { Deployment, Plan } from '../core/spec/types';
 import { timesSource } from '../core/perf/profile';
 import { parseTrace, planOnTrace, simulate, traceArrivalRate, type SimInput } from '../core/sim';
@@ -162,6 +162,10 @@ async function run(job: JobRequest): Promise<JobResult> {
       const resolved = resolveSource(job.source);
       const deployment = deploymentOf(resolved.plan, job.deployment);
       const rates = job.relativeToTrace ? ratesOnTrace(job.rates, resolved) : job.rates;
+      // The range a plan may write for workload.arrival.ratePerSec, as the CLI's --rate has.
+      const { min, max } = rateRange();
+      const outside = rates.find((r) => !(r >= min && r <= max));
+      if (outside !== undefined) throw new Error(`a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`);
       return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
     }
   }
