@@ -98,6 +98,23 @@ test('a plan naming a FIFO, a device or a huge file as its trace or profile gets
   }
 });
 
+test("the editor's validator never waits on a FIFO, device or huge profile (it ran on every keystroke)", () => {
+  const validator = makeValidator({ extensionPath: ROOT, isTrusted: () => true });
+  const targets = [path.join(dir, 'huge.csv')];
+  if (canMkfifo) targets.push(path.join(dir, 'probe.fifo.csv'));
+  if (fs.existsSync('/dev/zero')) targets.push(path.join(dir, 'zero.csv'));
+  fs.closeSync(fs.openSync(targets[0], 'w'));
+  fs.truncateSync(targets[0], 300 * 1024 ** 2);
+  if (canMkfifo && !fs.existsSync(targets[1])) execFileSync('mkfifo', [targets[1]]);
+  if (fs.existsSync('/dev/zero') && !fs.existsSync(path.join(dir, 'zero.csv'))) fs.symlinkSync('/dev/zero', path.join(dir, 'zero.csv'));
+  for (const target of targets) {
+    const started = performance.now();
+    const outcome = validator(`${BASE}perf: { profile: ${target} }\n`, path.join(dir, 'editor.pdplan.yaml'));
+    assert.ok(performance.now() - started < 2000, `${target}: the validator waited`);
+    assert.ok(outcome.plan, `${target}: ${JSON.stringify(outcome.diagnostics)}`);
+  }
+});
+
 test('no message quotes a file other than the plan: a secrets file named as profile or trace stays secret', async () => {
   const secretFiles = [
     write('secrets/env.csv', `API_KEY=${SECRET}\n`),
