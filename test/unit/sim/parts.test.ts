@@ -8,6 +8,12 @@ import { LatencySketch, SKETCH_RELATIVE_ERROR } from '../../../src/core/sim/sket
 import { StabilityMonitor } from '../../../src/core/sim/stability';
 import { DecodeBatch, DecodeWorker, PrefillWorker } from '../../../src/core/sim/workers';
 import { Rng } from '../../../src/core/sim/random';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simulate } from '../../../src/core/sim';
+import type { SimResult } from '../../../src/core/sim/types';
+import { loadPlan } from '../../../src/core/spec';
+import { parseDeploymentSpec } from '../../../src/core/spec/deployment';
 import { testPlan } from '../../helpers/plan';
 import { toyPerf } from '../../helpers/perf';
 
@@ -143,4 +149,26 @@ test('stability: a backlog that climbs through the window is unstable, one that 
   const limited = new StabilityMonitor(2, 1000, 50, 60_000);
   assert.match(limited.check(51, 0) ?? '', /backlog reached 51/);
   assert.match(new StabilityMonitor(2, 1000, 50, 60_000).check(1, 61_000) ?? '', /waited 61 s/);
+});
+
+test('decode steps run several to an event with exactly the results of one event per step', () => {
+  const cases = [
+    ['hotpotqa-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'local', 'threshold', 'ppd']],
+    ['toolbench-qwen3-32b', 'C:4x2', ['colocated', 'continuum']],
+    // Overloaded: where the run stops must not depend on the grouping either.
+    ['dureader-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'remote']],
+  ] as const;
+  for (const [example, layout, policies] of cases) {
+    const plan = loadPlan(readFileSync(join(__dirname, '..', '..', '..', 'examples', `${example}.pdplan.yaml`), 'utf8')).plan!;
+    const parsed = parseDeploymentSpec(layout);
+    if ('error' in parsed) throw new Error(parsed.error);
+    for (const name of policies) {
+      const run = (stepRuns: boolean): SimResult =>
+        simulate({ plan, deployment: parsed.deployment, routing: { name }, ratePerSec: plan.workload.arrival.ratePerSec * 2, measure: { sessions: 200, maxReplications: 1 }, stepRuns, timeSeries: true });
+      const grouped = run(true);
+      const single = run(false);
+      assert.equal(JSON.stringify(grouped.metrics), JSON.stringify(single.metrics), `${example} ${layout} ${name}`);
+      assert.equal(grouped.events, single.events, `${example} ${layout} ${name}: the same events, grouped or not`);
+    }
+  }
 });
