@@ -17,6 +17,7 @@ export const PROFILE_CODES = {
   formatMarker: 'PDP158',
   noSamples: 'PDP159',
   nonMonotone: 'PDP160',
+  tooMany: 'PDP161',
 } as const;
 
 function lineRange(line: number, length: number): Range {
@@ -42,8 +43,17 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
   diagnostics: Diagnostic[];
 } {
   const diagnostics: Diagnostic[] = [];
+  let hiddenError = false;
   const lines = text.split(/\r\n|\r|\n/);
+  // A listing stays readable (and an 8 MB profile of noise cannot flood the editor): the first
+  // MAX_PROFILE_DIAGNOSTICS are shown, then one line saying how many more there were.
+  let unshown = 0;
   const report = (severity: Diagnostic['severity'], code: string, index: number, message: string): void => {
+    if (diagnostics.length >= MAX_PROFILE_DIAGNOSTICS) {
+      unshown++;
+      if (severity === 'error') hiddenError = true;
+      return;
+    }
     diagnostics.push({
       severity,
       code,
@@ -180,8 +190,20 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
   for (const warning of monotonicityWarnings(profile)) {
     report('warning', PROFILE_CODES.nonMonotone, warning.line - 1, warning.message);
   }
-  return rowErrors ? { diagnostics } : { profile, diagnostics };
+  if (unshown > 0) {
+    diagnostics.push({
+      severity: hiddenError ? 'error' : 'warning',
+      code: PROFILE_CODES.tooMany,
+      message: `${fileName}: ${unshown} more problem${unshown === 1 ? '' : 's'} not shown; fix the ones above first.`,
+      path: '/perf/profile',
+      range: lineRange(0, 0),
+    });
+  }
+  return rowErrors || hiddenError ? { diagnostics } : { profile, diagnostics };
 }
+
+/** Problems listed per profile; docs/plan-file.md lists the limit. */
+export const MAX_PROFILE_DIAGNOSTICS = 200;
 
 /** Times that fall as tokens or context grow usually mean noise or a mislabelled row. */
 function monotonicityWarnings(profile: MeasuredProfile): { line: number; message: string }[] {
