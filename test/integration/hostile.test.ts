@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { main } from '../../src/cli/main';
 import { processIo, type CliIo } from '../../src/cli/io';
 import { makeValidator } from '../../src/extension/core';
@@ -17,6 +17,7 @@ import { readPlanReference } from '../../src/cli/planFiles';
 
 const ROOT = path.join(__dirname, '..', '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdplan-hostile-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, content: string | Buffer) => {
   const full = path.join(dir, name);
   fs.mkdirSync(path.dirname(full), { recursive: true });

@@ -3,10 +3,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { decodeInput, INPUT_LIMITS, InputError, readInput, readInputSync } from '../../../src/io/inputGate';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdplan-gate-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, content: string | Uint8Array) => {
   const full = path.join(dir, name);
   fs.writeFileSync(full, content);
