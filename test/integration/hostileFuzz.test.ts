@@ -8,8 +8,8 @@ import { runHostileFuzz } from '../helpers/hostileFuzz';
  * every plan field, odd layouts and options, hostile traces and profiles, secrets in named files.
  * `npm run fuzz` runs the same generator for thousands of cases with a fresh seed.
  */
-test('250 hostile files and command lines (seed 15): each ends with a located error or an answer, bounded, quoting no named file', async () => {
-  const report = await runHostileFuzz({ seed: 15, cases: 250 });
+test('150 hostile files and command lines (seed 15): each ends with a located error or an answer, bounded, quoting no named file', async () => {
+  const report = await runHostileFuzz({ seed: 15, cases: 150 });
   const failures = report.failures.map((f) => `${f.label}: ${f.problem}\n  pdplan ${f.args.join(' ')}\n  ${f.output.split('\n').slice(0, 4).join('\n  ')}`);
   assert.deepEqual(failures, []);
   assert.ok(report.peakHeapMB < 1024, `peak heap ${report.peakHeapMB} MB`);
