@@ -48,7 +48,7 @@ test('bad options and inputs give clear messages, never a stack trace', async ()
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--policy', 'fastest'], /unknown policy 'fastest'/, 2],
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:4'], /--deployment: 'P:4' is not/, 2],
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml'], /has no 'deployment'/, 2],
-    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:8x1,D:8x1'], /does not fit/, 1],
+    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:8x1,D:8x1'], /--deployment: the deployment uses 16 GPUs but the cluster has 8 .*PDP033/, 1],
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'C:2x4', '--policy', 'remote'], /co-located/, 1],
     [['simulate', 'missing.pdplan.yaml', '--deployment', 'C:2x4'], /cannot read 'missing.pdplan.yaml'/, 2],
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--replications', 'many'], /--replications must be a whole number/, 2],
@@ -158,3 +158,14 @@ function withoutSeries(metrics: Record<string, unknown>): string {
   const { timeSeries: _series, ...rest } = metrics;
   return JSON.stringify(rest);
 }
+
+test('simulate prints how it measured, and an overloaded layout is unstable: no attainment claimed, exit code 1', async () => {
+  const steady = repoIo();
+  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:2x1', '--policy', 'colocated', '--sessions', '300'], steady), 0, steady.stderr);
+  assert.match(steady.stdout, /measured 300 sessions arriving over [\d.]+ s after [\d.]+ s of warm-up · \d replications? · 95% interval ±[\d.]+ points from \d+ batch means/);
+  assert.match(steady.stdout, /SLO attainment [\d.]+% \(95% CI [\d.]+%–[\d.]+%\)/);
+  const overloaded = repoIo();
+  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:1x1', '--policy', 'colocated', '--rate', '200'], overloaded), 1);
+  assert.match(overloaded.stdout, /^UNSTABLE: .*exceeds capacity/m);
+  assert.doesNotMatch(overloaded.stdout, /^SLO attainment/m);
+});

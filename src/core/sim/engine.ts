@@ -10,7 +10,7 @@ import { Session } from './session';
 import { STABILITY_SAMPLES, StabilityMonitor } from './stability';
 import { percentileSorted } from './stats';
 import type { TimeSeries, WorkerMetrics } from './types';
-import { DecodeWorker, PrefillWorker, type Placement } from './workers';
+import { DecodeWorker, MAX_RUN_STEPS, PrefillWorker, type Placement } from './workers';
 import type { SessionSource, TraceSession } from './workload';
 
 export { SimInputError } from './errors';
@@ -26,6 +26,8 @@ export interface EngineInput {
   perf: { prefill: PerfModel; decode: PerfModel };
   /** Sample queue lengths and utilization over time (for charts); off for runs whose series nobody reads. */
   timeSeries?: boolean;
+  /** Run decode steps without a finishing round as one event (default); false: one event per step. Results are the same. */
+  stepRuns?: boolean;
   isCancelled?: () => boolean;
   onProgress?: (fraction: number) => void;
 }
@@ -56,6 +58,7 @@ const LINK_CHECK = 5; // item: Link, arg: version
 const SAMPLE = 6; // time series
 const BACKLOG_SAMPLE = 7; // stability
 const WINDOW_END = 8;
+const STABILITY_CHECK = 9;
 
 const MAX_SAMPLES = 200;
 
@@ -143,6 +146,7 @@ class Simulation {
     this.chunk = Math.max(1, plan.policy.maxBatchTokens);
     this.pinMs = policy.kvPinMs?.(routing) ?? 0;
     this.trackGaps = plan.slo.itlStatistic !== 'mean';
+    this.stepRuns = input.stepRuns ?? true;
     this.warmupMs = measure.warmupMs;
     this.windowEndMs = measure.sessions === undefined ? measure.warmupMs + measure.windowMs : Infinity;
     this.batchMs = measure.windowMs / measure.batches;
@@ -163,7 +167,7 @@ class Simulation {
     this.context = { slo: this.slo, policy: this.policySpec, routing, local: this.localOption, remotes: this.remotes };
 
     const workers = this.prefillWorkers.length + this.decodeWorkers.length;
-    const expectedArrivals = measure.trace ? 0 : ((measure.warmupMs + measure.windowMs) / 1000) * (plan.workload.arrival.ratePerSec || 0);
+    const expectedArrivals = measure.trace ? 0 : ((measure.warmupMs + measure.windowMs) / 1000) * measure.ratePerSec;
     this.stability = new StabilityMonitor(workers, this.slo.ttftMs, 100 + 25 * workers + 0.25 * Math.max(expectedArrivals, this.order), Math.max(60_000, 20 * this.slo.ttftMs));
   }
 
@@ -418,6 +422,8 @@ class Simulation {
   private route(s: Session): void {
     const d = s.decode;
     const now = this.now;
+    // The router reads the worker's step in progress and its batch as of now.
+    this.catchUp(d);
     const local = this.localOption;
     const batch = d.batch;
     local.queueMs = d.localQueue.queuedMs + Math.max(0, d.busyUntil - now);
@@ -431,8 +437,13 @@ class Simulation {
       this.runLocally(s);
       return;
     }
+    // Prefill and exclusive-link transfer times depend only on the worker's TP and its link's
+    // kind: computed once per such shape, not once per worker (a large cluster has hundreds).
     let costTp = -1;
     let cost = 0;
+    let shapeTp = -1;
+    let shapeSpec: unknown = undefined;
+    let exclusiveMs = 0;
     for (let i = 0; i < prefillWorkers.length; i++) {
       const w = prefillWorkers[i];
       const option = this.remotes[i];
@@ -441,9 +452,15 @@ class Simulation {
         cost = this.prefillCost(w.perf, s.historyTokens, s.newTokens, w.tp);
       }
       const link = this.links.between(w, d);
+      if (link.spec !== shapeSpec || w.tp !== shapeTp) {
+        shapeSpec = link.spec;
+        shapeTp = w.tp;
+        exclusiveMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp, 0) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp, 0);
+      }
       option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
       option.prefillMs = cost;
-      option.transferMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp);
+      // Both transfers share the link with whatever is on it now.
+      option.transferMs = exclusiveMs * (1 + link.active.length);
       option.queueLength = w.queue.length;
       option.windowTtftMs = w.ttftWindow.mean(now);
     }
@@ -472,6 +489,7 @@ class Simulation {
       d.localPrefills += 1;
       this.tally.localPrefills += 1;
     }
+    this.cutRun(d);
     const priority = this.policy.localPriority;
     if (priority) d.localQueue.insertByPriority(s, priority);
     else d.localQueue.push(s);
@@ -561,6 +579,8 @@ class Simulation {
   }
 
   private readonly finishedTransfers: Transfer[][] = [];
+  /** Decode steps without finishing rounds run several to an event (off: one event per step, for tests). */
+  private readonly stepRuns: boolean;
 
   private scheduleLink(link: Link): void {
     const at = this.links.nextCompletion(link, this.now);
@@ -600,8 +620,12 @@ class Simulation {
       return;
     }
     const d = s.decode;
-    if (d.batch.size < this.policySpec.maxDecodeBatch) d.batch.join(s, remaining);
-    else {
+    if (d.batch.size < this.policySpec.maxDecodeBatch) {
+      // It joins mid-step: its first decoded token comes with the step in progress.
+      this.catchUp(d);
+      d.batch.join(s, remaining);
+      this.cutRun(d);
+    } else {
       s.pendingTokens = remaining;
       d.admitQueue.push(s);
       this.queued(d, this.prefillWorkers.length + d.index, d.waiting);
@@ -624,7 +648,8 @@ class Simulation {
       d.busyUntil = now + ms;
       d.startedAt = now;
       d.runningPrefill = s;
-      this.queue.push(now + ms, DECODE_DONE, d);
+      d.runSteps = 0;
+      this.queue.push(now + ms, DECODE_DONE, d, ++d.runVersion);
       return;
     }
     const batch = d.batch;
@@ -632,14 +657,67 @@ class Simulation {
       d.lastStepEnd = -1;
       return;
     }
-    const ms = d.perf.decodeStepMs(batch.size, batch.context, d.tp);
+    // Steps up to the next one in which a round finishes change nothing outside this worker: they
+    // run as one event. A round joining, or a local prefill queued, cuts the run short (cutRun).
+    const steps = this.stepRuns ? Math.min(MAX_RUN_STEPS, batch.stepsToNextFinish) : 1;
+    const size = batch.size;
+    let context = batch.context;
+    let t = now;
+    for (let j = 0; j < steps; j++) {
+      t += d.perf.decodeStepMs(size, context, d.tp);
+      d.stepEnds[j] = t;
+      context += size;
+    }
+    d.runSteps = steps;
+    d.runDone = 0;
     d.busy = true;
-    d.busyUntil = now + ms;
+    d.busyUntil = d.stepEnds[0];
     d.startedAt = now;
-    this.queue.push(now + ms, DECODE_DONE, d);
+    this.queue.push(t, DECODE_DONE, d, ++d.runVersion);
   }
 
-  private decodeDone(d: DecodeWorker): void {
+  /** Completes the steps of the worker's run that ended by now, all but the run's last (its event does that). */
+  private catchUp(d: DecodeWorker): void {
+    const last = d.runSteps - 1;
+    const ends = d.stepEnds;
+    const now = this.now;
+    let j = d.runDone;
+    if (j >= last || ends[j] > now) return;
+    if (this.trackGaps) {
+      // Per-gap statistics need every step's time for every round.
+      for (; j < last && ends[j] <= now; j++) this.gapsAt(d, ends[j]);
+    } else {
+      while (j < last && ends[j] <= now) j++;
+    }
+    const done = j - d.runDone;
+    const start = d.startedAt;
+    const end = ends[j - 1];
+    // These steps ran back to back: one busy interval.
+    d.busyMs += end - start;
+    d.busyWindowMs += this.windowOverlap(start, end);
+    let inWindow = 0;
+    for (let k = d.runDone; k < j; k++) if (ends[k] >= this.warmupMs && ends[k] < this.windowEndMs) inWindow++;
+    this.tally.windowTokens += inWindow * d.batch.size;
+    d.batch.stepsDone(done);
+    d.lastStepEnd = end;
+    d.startedAt = end;
+    d.runDone = j;
+    d.busyUntil = ends[j];
+    this.events += done;
+  }
+
+  /** The batch changes, or a local prefill waits: the run ends with the step in progress. */
+  private cutRun(d: DecodeWorker): void {
+    if (!d.busy || d.runningPrefill || d.runDone >= d.runSteps - 1) return;
+    this.catchUp(d);
+    if (d.runDone >= d.runSteps - 1) return;
+    d.runSteps = d.runDone + 1;
+    this.queue.push(d.stepEnds[d.runDone], DECODE_DONE, d, ++d.runVersion);
+  }
+
+  private decodeDone(d: DecodeWorker, version: number): boolean {
+    if (version !== d.runVersion) return false;
+    this.catchUp(d);
     this.accrueDecodeBusy(d);
     // Still busy while the step's results land, so nothing they trigger starts a step mid-update.
     const prefill = d.runningPrefill;
@@ -649,22 +727,33 @@ class Simulation {
     } else this.stepDone(d);
     d.busy = false;
     this.kickDecode(d);
+    return true;
   }
 
+  /** Each running round's gap up to a step's end (only for per-gap ITL statistics). */
+  private gapsAt(d: DecodeWorker, end: number): void {
+    d.batch.forEach((s) => {
+      const gap = end - s.lastTokenMs;
+      if (gap > s.maxGapMs) s.maxGapMs = gap;
+      s.gaps?.push(gap);
+      s.lastTokenMs = end;
+    });
+  }
+
+  /** What every step's end does: tokens out, the batch's context grows. */
+  private stepEnded(d: DecodeWorker, end: number): void {
+    const batch = d.batch;
+    d.lastStepEnd = end;
+    if (this.trackGaps) this.gapsAt(d, end);
+    batch.stepsDone(1);
+    if (this.inWindow(end)) this.tally.windowTokens += batch.size;
+  }
+
+  /** The run's last step ended: rounds that decoded their last token finish, waiting rounds join. */
   private stepDone(d: DecodeWorker): void {
     const now = this.now;
     const batch = d.batch;
-    d.lastStepEnd = now;
-    if (this.trackGaps) {
-      batch.forEach((s) => {
-        const gap = now - s.lastTokenMs;
-        if (gap > s.maxGapMs) s.maxGapMs = gap;
-        s.gaps?.push(gap);
-        s.lastTokenMs = now;
-      });
-    }
-    batch.stepDone();
-    if (this.inWindow(now)) this.tally.windowTokens += batch.size;
+    this.stepEnded(d, now);
     for (let s = batch.popFinished(); s; s = batch.popFinished()) {
       s.lastTokenMs = now;
       s.tokensDecoded += s.outputTokens - 1;
@@ -712,6 +801,7 @@ class Simulation {
 
   private takeSample(): void {
     const samples = this.samples as TimeSeries;
+    for (const d of this.decodeWorkers) this.catchUp(d);
     samples.tSec.push(this.now / 1000);
     this.allWorkers().forEach((w, i) => {
       const length = w instanceof PrefillWorker ? w.queue.length : w.waiting;
@@ -746,6 +836,11 @@ class Simulation {
       queue.push(this.warmupMs + ((k + 0.5) * measure.windowMs) / STABILITY_SAMPLES, BACKLOG_SAMPLE, null);
     }
     if (measure.sessions === undefined) queue.push(this.windowEndMs, WINDOW_END, null);
+    // Often enough that a backlog cannot run far past its limit between checks: about every
+    // hundred arrivals, and at least every second and tenth of a session.
+    const rate = measure.ratePerSec;
+    const checkEveryMs = Math.max(1e-3, Math.min(1000, measure.sessionMs / 10, rate > 0 && !measure.trace ? 100_000 / rate : 1000));
+    queue.push(checkEveryMs, STABILITY_CHECK, null);
     if (this.input.timeSeries) this.startSampling();
     if (measure.sessions === 0) this.closeWindow();
     // After the window closes the run continues (arrivals too, keeping the load) until every
@@ -754,6 +849,7 @@ class Simulation {
     const progressSpan = this.warmupMs + measure.windowMs + measure.sessionMs;
     let cancelled = false;
     let nextProgress = 0;
+    let iterations = 0;
 
     while (queue.pop()) {
       const time = queue.time;
@@ -772,7 +868,8 @@ class Simulation {
           this.startRound(queue.item as Session);
           break;
         case DECODE_DONE:
-          this.decodeDone(queue.item as DecodeWorker);
+          // A run cut short leaves its first event behind: stale, and no event of the model.
+          if (!this.decodeDone(queue.item as DecodeWorker, queue.arg)) this.events -= 1;
           break;
         case PREFILL_DONE:
           this.prefillDone(queue.item as PrefillWorker);
@@ -792,6 +889,12 @@ class Simulation {
         case WINDOW_END:
           this.closeWindow();
           break;
+        case STABILITY_CHECK:
+          // On the simulated clock, so that where an overloaded run stops does not depend on how
+          // the engine groups its events.
+          this.stopReason = this.stability.check(this.backlog, this.oldestWaitMs());
+          queue.push(this.now + checkEveryMs, STABILITY_CHECK, null);
+          break;
       }
       if (this.stopReason) break;
       if (this.windowClosed) {
@@ -805,13 +908,11 @@ class Simulation {
           break;
         }
       }
-      if ((this.events & 1023) === 0) {
+      if ((++iterations & 1023) === 0) {
         if (isCancelled?.()) {
           cancelled = true;
           break;
         }
-        this.stopReason = this.stability.check(this.backlog, this.oldestWaitMs());
-        if (this.stopReason) break;
         if (onProgress) {
           const fraction = Math.min(0.99, this.now / progressSpan);
           if (fraction >= nextProgress) {
@@ -821,6 +922,8 @@ class Simulation {
         }
       }
     }
+    // Steps that ended by now but had no reason to be looked at yet.
+    for (const d of this.decodeWorkers) this.catchUp(d);
     // A trace that ran dry closes its window when its last session is done.
     if (measure.trace || !this.windowClosed) this.changeInSystem(0);
     this.tally.unfinished = this.measuredOutstanding;

@@ -23,6 +23,8 @@ export interface SimInput {
   measure?: MeasureSpec;
   /** Sample queue lengths and utilization over time (charts). */
   timeSeries?: boolean;
+  /** false: one event per decode step instead of runs of steps (the same results; for tests). */
+  stepRuns?: boolean;
   /** Replay instead of generating. */
   trace?: TraceSession[];
   /** Default: built from the plan via createPerfModel. */
@@ -121,6 +123,7 @@ function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: Si
     measure: prepared.measure,
     perf: prepared.perf,
     timeSeries: input.timeSeries,
+    stepRuns: input.stepRuns,
     isCancelled: control?.isCancelled ? () => control.isCancelled?.() ?? false : undefined,
     onProgress: control?.onProgress ? (f) => control.onProgress?.(f) : undefined,
   });

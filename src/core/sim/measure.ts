@@ -28,6 +28,8 @@ export interface MeasurePlan {
   sessionMs: number;
   /** The 95th percentile of that time, ms. */
   longSessionMs: number;
+  /** Sessions per second arriving (for a trace: as replayed). */
+  ratePerSec: number;
   halfWidth: number;
   minReplications: number;
   maxReplications: number;
@@ -99,7 +101,8 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
   if (trace) {
     const first = trace.length ? trace[0].arrivalMs : 0;
     const last = trace.length ? trace[trace.length - 1].arrivalMs : 0;
-    let skip = Math.min(w.warmupSessions, Math.max(0, trace.length - 1));
+    // A recorded trace is short as often as not: warm-up never takes more than a fifth of it.
+    let skip = Math.min(w.warmupSessions, Math.floor(trace.length / 5));
     if (spec?.warmupSec !== undefined) {
       const warmupEnd = first + spec.warmupSec * 1000;
       skip = Math.max(0, Math.min(trace.length - 1, trace.findIndex((s) => s.arrivalMs >= warmupEnd)));
@@ -108,7 +111,7 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
     const windowMs = Math.max(1e-6, last - warmupMs);
     const batches = Math.min(clampBatches(Math.floor(windowMs / sessionMs)), Math.max(1, trace.length - skip));
     // A recorded trace is what it is: one replication, its batches give the interval.
-    return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications: 1, maxReplications: 1, sessions: trace.length - skip, trace: true };
+    return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications: 1, maxReplications: 1, sessions: trace.length - skip, trace: true, ratePerSec };
   }
   const gapMs = 1000 / ratePerSec;
   const warmupMs = spec?.warmupSec !== undefined ? spec.warmupSec * 1000 : Math.max(durations.p95Ms, w.warmupSessions * gapMs);
@@ -129,7 +132,7 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
   }
   // Count mode batches by arrival order, so even a few sessions make several batches.
   const batches = sessions !== undefined ? Math.min(clampBatches(Math.floor(windowMs / sessionMs)), Math.max(1, sessions)) : clampBatches(Math.floor(windowMs / sessionMs));
-  return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications, maxReplications, note, sessions, trace: false };
+  return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications, maxReplications, note, sessions, trace: false, ratePerSec };
 }
 
 function clampBatches(n: number): number {

@@ -3,6 +3,9 @@ import { Fifo, TaskQueue } from './queues';
 import type { Session } from './session';
 import { RollingWindow } from './stats';
 
+/** Most decode steps scheduled as one event: bounds the steps computed ahead and thrown away when a run is cut short. */
+export const MAX_RUN_STEPS = 32;
+
 /** Where a replica sits: its cluster (main, or a separate prefill/decode pool) and node. */
 export interface Placement {
   cluster: 'main' | 'prefill' | 'decode';
@@ -97,10 +100,10 @@ export class DecodeBatch {
     s.heapIndex = i;
   }
 
-  /** One step ended: every round got a token. */
-  stepDone(): void {
-    this.steps += 1;
-    this.context += this.heap.length;
+  /** `n` steps ended with no round finishing: every round got n tokens. */
+  stepsDone(n: number): void {
+    this.steps += n;
+    this.context += n * this.heap.length;
   }
 
   /** The round that has decoded its last token, if any (call until undefined after each step). */
@@ -133,6 +136,11 @@ export class DecodeBatch {
     return top;
   }
 
+  /** Steps until the next round decodes its last token (at least 1 while the batch is not empty). */
+  get stepsToNextFinish(): number {
+    return this.heap.length > 0 ? this.heap[0].finishStep - this.steps : 0;
+  }
+
   /** Each round in the batch, in no particular order (for the per-gap ITL statistics only). */
   forEach(visit: (s: Session) => void): void {
     for (const s of this.heap) visit(s);
@@ -159,6 +167,16 @@ export class DecodeWorker {
   startedAt = 0;
   /** The local prefill running instead of a decode step, if any. */
   runningPrefill: Session | undefined;
+  /**
+   * A run of decode steps scheduled as one event: the end time of each step, how many the run has
+   * and how many of them are done. Steps in which no round finishes change nothing any other part
+   * of the system sees until something asks, so they need no event of their own (see the engine).
+   */
+  readonly stepEnds = new Float64Array(MAX_RUN_STEPS);
+  runSteps = 0;
+  runDone = 0;
+  /** Version of the worker's pending completion event; an event of an older version is stale. */
+  runVersion = 0;
   busyMs = 0;
   /** Busy time inside the measurement window, ms. */
   busyWindowMs = 0;
