@@ -186,6 +186,8 @@ export async function measureCoefficients(
   cache: SimCache,
   searchAbovePlanRate: boolean,
   control?: SimControl,
+  /** False once the planner's time is up: the load levels not measured yet are left out. */
+  keepGoing: () => boolean = () => true,
 ): Promise<{ coefficients: Coefficient[]; simulated: number; metrics: SimResult['metrics'][] }> {
   interface Pending {
     role: PlanRole;
@@ -203,6 +205,8 @@ export async function measureCoefficients(
   const CHUNK = 3;
   while (pending.some((p) => p.rates.length > 0)) {
     if (control?.isCancelled?.()) throw new PlanCancelled();
+    // The lightest level of every shape is always measured (physics checks need it).
+    if (coefficients.length > 0 && !keepGoing()) break;
     const batch = pending.flatMap((p) => p.rates.splice(0, CHUNK).map((rate) => ({ p, rate })));
     const jobs = batch.map(({ p, rate }) => coefficientJob(plan, space, p.role, p.tp, rate));
     const out = await runCached(plan, jobs, run, cache, {

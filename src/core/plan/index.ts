@@ -313,7 +313,9 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   notes.push(...space.notes);
   if (space.reasons.length > 0) return empty(space.reasons);
 
-  const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control);
+  const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control, () =>
+    inTime('the coefficients of the heavier load levels'),
+  );
   coefficientSimulations += measured.simulated;
   const coefficients = measured.coefficients;
   const physics = physicsReasons(plan, coefficients);

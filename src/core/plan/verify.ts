@@ -215,6 +215,9 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
             `[${maxRate!.ci95[0].toFixed(3)}–${maxRate!.ci95[1].toFixed(3)}]${maxRate!.isLowerBound ? ' (lower bound)' : ''}: ${(distance * 100).toFixed(1)}%`,
     });
   }
+  // A planner run cut short by planner.timeLimitSec answered with what it had: say so beside its check.
+  const partial = (r: PlanResult) => (r.partial ? ' (planner run partial: planner.timeLimitSec ran out)' : '');
+  for (const c of checks) c.detail += partial(c.name === 'pick' ? pickResult : c.name === 'min-gpus' ? minResult : rateResult);
   return {
     objective,
     ratePerSec: rate,
