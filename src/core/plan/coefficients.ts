@@ -21,6 +21,11 @@ export interface SimJob {
   widenCluster?: boolean;
   /** Policy settings to run this job with (reordering window, α, β…), over the plan's own. */
   policy?: Partial<Omit<PolicySpec, 'routing'>>;
+  /**
+   * The job is one of this many identical cells of a larger layout (its deployment and rate are
+   * the cell's): rates in its result (goodput, throughput) are scaled back to the whole layout.
+   */
+  cells?: number;
 }
 
 export interface SimControl {
@@ -172,7 +177,25 @@ export async function runCached(
     const results = await run(missing, control);
     results.forEach((result, i) => cache.set(missingKeys[i], result));
   }
-  return { results: keys.map((key) => cache.get(key)!), simulated: missing.length };
+  return { results: keys.map((key, i) => wholeLayout(cache.get(key)!, jobs[i].cells ?? 1)), simulated: missing.length };
+}
+
+/** A cell's result as the whole layout's: sessions per second and tokens per second times the cells. */
+function wholeLayout(result: SimResult, cells: number): SimResult {
+  if (cells <= 1) return result;
+  const m = result.metrics;
+  const times = (ci?: [number, number]): [number, number] | undefined => (ci ? [ci[0] * cells, ci[1] * cells] : undefined);
+  return {
+    ...result,
+    metrics: {
+      ...m,
+      goodput: m.goodput * cells,
+      goodputCi95: times(m.goodputCi95),
+      throughputSessionsPerSec: m.throughputSessionsPerSec * cells,
+      throughputTokensPerSec: m.throughputTokensPerSec * cells,
+      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as ${cells} identical cells of 1/${cells} of the layout and of the load`].filter(Boolean).join('; ') } : m.measurement,
+    },
+  };
 }
 
 /**

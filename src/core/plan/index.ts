@@ -51,7 +51,7 @@ export const SCREEN_MAX_LAYOUTS = 24;
 export const SEARCH_ROUNDS = 4;
 export const SEARCH_ROUND_LAYOUTS = 12;
 /** Candidates refined beyond the K shown, so that a close runner-up can still overtake. */
-export const REFINE_EXTRA = 2;
+export const REFINE_EXTRA = 1;
 /** Layouts on fewer GPUs that missed the target by at most this much (fraction) get a long run… */
 export const BOUNDARY_POINTS = 0.1;
 /** …at most this many per round. */
@@ -205,9 +205,38 @@ export function routingFor(plan: Plan, d: Deployment): RoutingSpec {
 
 /** A whole-layout simulation at a rate, measured per `level` (measure.ts). */
 export function layoutJob(plan: Plan, deployment: Deployment, ratePerSec: number, level: RunLevel, routing = routingFor(plan, deployment)): SimJob {
-  const measure = measureFor(plan, ratePerSec, level);
+  const cells = level === 'verify' ? 1 : cellsOf(plan, deployment, ratePerSec, level);
+  const cellRate = ratePerSec / cells;
+  const measure = measureFor(plan, cellRate, level);
   if (level === 'final') measure.maxReplications = Math.max(measure.maxReplications ?? 1, plan.planner.replications);
-  return { deployment, routing, seed: plan.workload.seed, ratePerSec, measure };
+  const cell = cells > 1 ? scaleDeployment(deployment, cells) : deployment;
+  return { deployment: cell, routing, seed: plan.workload.seed, ratePerSec: cellRate, measure, ...(cells > 1 ? { cells } : {}) };
+}
+
+/** Arrivals one planner run may simulate before a large layout is run as identical cells. */
+export const CELL_ARRIVALS = 20_000;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * How many identical cells to simulate a large layout as: a layout whose replica counts share a
+ * factor k, run at a rate whose window would hold more than CELL_ARRIVALS arrivals, is simulated
+ * as one cell of 1/k of every group at 1/k of the rate (the smallest such k). Sessions in one cell
+ * never use another cell's replicas, which a real router would: the cell's attainment is a
+ * slightly conservative estimate of the whole layout's. The verifier never uses cells.
+ */
+export function cellsOf(plan: Plan, d: Deployment, ratePerSec: number, level: RunLevel): number {
+  const groups = d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode];
+  const common = groups.reduce((g, r) => gcd(g, r.dp), 0);
+  const arrivals = (k: number) => (ratePerSec / k) * (measureFor(plan, ratePerSec / k, level).windowSec ?? 0);
+  if (common <= 1 || arrivals(1) <= CELL_ARRIVALS) return 1;
+  for (let k = 2; k <= common; k++) if (common % k === 0 && arrivals(k) <= CELL_ARRIVALS) return k;
+  return common;
+}
+
+function scaleDeployment(d: Deployment, k: number): Deployment {
+  const scale = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: g.dp / k }));
+  return d.kind === 'colocated' ? { kind: 'colocated', colocated: scale(d.colocated) } : { kind: 'disaggregated', prefill: scale(d.prefill), decode: scale(d.decode) };
 }
 
 /** Headroom searches of several layouts in lockstep, so that every step is one parallel batch. */
