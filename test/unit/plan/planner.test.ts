@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planDeployment } from '../../../src/core/plan/index';
+import { layoutJob, planDeployment } from '../../../src/core/plan/index';
+import { runCached } from '../../../src/core/plan/coefficients';
 import { formatDeployment } from '../../../src/core/spec/deployment';
 import { fakeDeps, fakeSimulate, highsReady, testPlan } from './fixtures';
 
@@ -203,4 +204,22 @@ test('min-gpus says "raise the budget" only when no layout within it meets the t
   const ok = await planDeployment(roomy, fakeDeps(roomy, highs).deps, { objective: 'min-gpus' });
   assert.equal(ok.infeasibleReasons, undefined);
   assert.ok(ok.candidates[0].meetsTarget && ok.candidates[0].gpus > 6);
+});
+
+test('a layout too large for one run is simulated as identical cells, its rates scaled back; small ones and the verifier never', async () => {
+  const plan = testPlan({ rate: 2000, budget: 1024, nodes: 128 });
+  const big = { kind: 'disaggregated' as const, prefill: [{ tp: 4, dp: 128 }], decode: [{ tp: 4, dp: 32 }] };
+  const job = layoutJob(plan, big, 2000, 'screen');
+  const k = job.cells ?? 1;
+  assert.ok(k > 1 && 32 % k === 0, `${k} cells`);
+  assert.deepEqual(job.deployment, { kind: 'disaggregated', prefill: [{ tp: 4, dp: 128 / k }], decode: [{ tp: 4, dp: 32 / k }] });
+  assert.equal(job.ratePerSec, 2000 / k);
+  assert.ok((job.ratePerSec ?? 0) * (job.measure?.windowSec ?? 0) <= 20_000, 'the cell holds at most 20,000 arrivals');
+  const { results } = await runCached(plan, [job], async (jobs) => jobs.map((j) => fakeSimulate(plan, j)), new Map());
+  const cell = fakeSimulate(plan, job);
+  assert.equal(results[0].metrics.goodput, cell.metrics.goodput * k);
+  assert.equal(results[0].metrics.sloAttainment, cell.metrics.sloAttainment);
+  assert.match(results[0].metrics.measurement?.note ?? '', new RegExp(`simulated as ${k} identical cells`));
+  assert.equal(layoutJob(plan, big, 2000, 'verify').cells, undefined, 'the verifier runs the whole layout');
+  assert.equal(layoutJob(testPlan(), { kind: 'colocated', colocated: [{ tp: 2, dp: 4 }] }, 2, 'final').cells, undefined);
 });
