@@ -3,7 +3,7 @@
 in the column layout of AIConfigurator's per-op databases (ai-dynamo/aiconfigurator,
 systems/data/<gpu>/...), so that scripts/calibrate.ts can compare the model with both:
 
-    op,dtype,m,n,k,batch,context,heads,kv_heads,head_dim,bytes,ms
+    op,dtype,m,n,k,batch,context,heads,kv_heads,head_dim,gpus,bytes,ms
 
 - gemm: y = x·Wᵀ with x [m, k] and W [n, k], BF16 (F.linear) and FP8 E4M3 with per-tensor scales
   (torch._scaled_mm, the path FP8 checkpoints take on Hopper; fewer than 16 rows padded to 16); the shapes of Llama-3.1-8B/70B
@@ -94,7 +94,7 @@ def bench_gemm(rows):
                 except Exception as exc:  # noqa: BLE001 - e.g. no FP8 tensor cores: note and go on
                     log(f"gemm {dtype} m={m} n={n} k={k}: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")
                     continue
-                rows.append(f"gemm,{dtype},{m},{n},{k},,,,,,,{ms:.5g}")
+                rows.append(f"gemm,{dtype},{m},{n},{k},,,,,,,,{ms:.5g}")
             log(f"gemm n={n} k={k} m={m} done")
         del weights, fp8
         torch.cuda.empty_cache()
@@ -112,7 +112,7 @@ def bench_decode_attention(rows):
                     k = torch.randn(batch, hkv, context, 128, device="cuda", dtype=torch.bfloat16)
                     v = torch.randn_like(k)
                     ms = time_ms(lambda: F.scaled_dot_product_attention(q, k, v, enable_gqa=True))
-                    rows.append(f"decode_attention,bf16,,,,{batch},{context},{hq},{hkv},128,,{ms:.5g}")
+                    rows.append(f"decode_attention,bf16,,,,{batch},{context},{hq},{hkv},128,,,{ms:.5g}")
                     del q, k, v
             log(f"decode attention {name} tp {tp} done")
 
@@ -121,8 +121,8 @@ def bench_hbm(rows):
     for gib in (1, 4):
         t = torch.empty(gib << 29, device="cuda", dtype=torch.bfloat16).normal_()
         out = torch.empty((), device="cuda", dtype=torch.float32)
-        ms = time_ms(lambda: torch.sum(t, dtype=torch.float32, out=out))
-        rows.append(f"hbm_read,bf16,,,,,,,,,{gib << 30},{ms:.5g}")
+        ms = time_ms(lambda: torch.sum(t, dim=0, dtype=torch.float32, out=out))
+        rows.append(f"hbm_read,bf16,,,,,,,,,,{gib << 30},{ms:.5g}")
         log(f"hbm read {gib} GiB: {(gib << 30) / ms / 1e6:.0f} GB/s")
         del t
 
@@ -139,7 +139,7 @@ def main():
     props = torch.cuda.get_device_properties(0)
     header = [f"# gpu: {props.name}", f"# torch: {torch.__version__}", f"# cuda: {torch.version.cuda}",
               "# timing: median of 7 CUDA-graph replays of 10 calls each, per call; weights cycled through >= 1 GiB of copies",
-              "op,dtype,m,n,k,batch,context,heads,kv_heads,head_dim,bytes,ms"]
+              "op,dtype,m,n,k,batch,context,heads,kv_heads,head_dim,gpus,bytes,ms"]
     with open(args.out, "w") as f:
         f.write("\n".join(header + rows) + "\n")
     log(f"wrote {args.out}: {len(rows)} rows")
