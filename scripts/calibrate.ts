@@ -468,7 +468,7 @@ function writeCalibration(entries: Record<string, unknown>[], gpuName: string, c
   if (!entry) throw new Error(`catalog/gpus.json has no entry '${gpuName}'`);
   delete entry.computeEfficiency;
   delete entry.memoryEfficiency;
-  if (typeof entry.source === 'string') entry.source = entry.source.replace(/ computeEfficiency\/memoryEfficiency fitted to catalog\/profiles[^.]*\(docs\/calibration\.md\)\./, '');
+  if (typeof entry.source === 'string') entry.source = entry.source.replace(/ computeEfficiency\/memoryEfficiency fitted to catalog\/profiles.*?\(docs\/calibration\.md\)\./, '');
   entry.calibration = calibration;
 }
 
