@@ -35,7 +35,7 @@ export interface AnalyticOptions {
  * one of the separate terms of hardware.ts (GEMM compute, weight streaming, attention compute, KV
  * streaming, all-reduce) summed over the layers, so the per-op calibration carries over exactly.
  */
-interface TpCoefficients {
+interface GemmTerms {
   /** Dense linear layers (attention projections, dense MLPs, shared experts, router). */
   linearMsPerToken: number;
   linearWeightMs: number;
@@ -43,6 +43,17 @@ interface TpCoefficients {
   /** Routed experts: compute on the k active ones, weight reads on the distinct ones touched. */
   expertMsPerToken: number;
   expertWeightMsPerExpert: number;
+  /** Fixed cost of the layers' GEMM launches. */
+  fixedMs: number;
+}
+
+interface TpCoefficients {
+  gemm: GemmTerms;
+  /**
+   * NVFP4 weights on a GPU with FP4 tensor cores can also run weight-only (dequantised to BF16 in
+   * the kernel, as on GPUs without them); engines ship both kernels, so the faster one is priced.
+   */
+  weightOnlyGemm?: GemmTerms;
   /** Prefill attention: ms per (query, key) pair at full efficiency, all layers. */
   prefillAttentionMsPerPair: number;
   /** Decode attention compute per context token, all layers. */
@@ -77,6 +88,8 @@ export class AnalyticModel {
   /** Rates of the weights' GEMM path, and of BF16 (LM head, which quantised checkpoints keep in BF16). */
   readonly rates: HardwareRates;
   readonly bf16Rates: HardwareRates;
+  /** NVFP4 on FP4 tensor cores only: the weight-only alternative (BF16 math on FP4 bytes). */
+  readonly weightOnlyRates: HardwareRates | undefined;
   private readonly coefficients: (TpCoefficients | undefined)[] = [];
   private readonly memoryPlans: (MemoryPlan | undefined)[] = [];
   private readonly logExpertMiss: number;
@@ -96,6 +109,7 @@ export class AnalyticModel {
     this.typicalContextTokens = Math.max(1, options.typicalContextTokens ?? DEFAULT_TYPICAL_CONTEXT_TOKENS);
     this.rates = hardwareRates(gpu, model.weightDtype, options.intraNode);
     this.bf16Rates = hardwareRates(gpu, 'bf16', options.intraNode);
+    this.weightOnlyRates = this.rates.gemmPath === 'fp4' ? hardwareRates(gpu, 'int4', options.intraNode) : undefined;
     const { experts, activeExperts } = this.arch;
     // ln(1 − k/E): the probability a given expert is missed by one token, in log form so that the
     // expected distinct-expert count is one exp per call.
@@ -116,9 +130,7 @@ export class AnalyticModel {
     const d = model.hiddenSize;
     const wb = arch.weightBytesPerElement;
     const ub = arch.unquantizedBytesPerElement;
-    const msPerGemmFlop = 1e3 / rates.gemmFlops;
     const msPerBf16Flop = 1e3 / bf16Rates.gemmFlops;
-    const msPerWeightByte = 1e3 / rates.weightBytesPerSec;
     const msPerBf16WeightByte = 1e3 / bf16Rates.weightBytesPerSec;
     const msPerKvByte = 1e3 / rates.kvBytesPerSec;
     const msPerElementwiseByte = 1e3 / rates.elementwiseBytesPerSec;
@@ -145,15 +157,22 @@ export class AnalyticModel {
     const elementwiseBytesPerToken =
       ACTIVATION_BYTES * arch.layers * (8 * d + 2 * attentionWidthPerRank + 3 * ffnWidthPerRank) + ACTIVATION_BYTES * d;
 
-    const kernelsPerLayerMs =
-      (GEMMS_PER_LAYER * rates.gemmOverheadUs + ELEMENTWISE_KERNELS_PER_LAYER * KERNEL_OVERHEAD_US) / 1e3;
+    const gemmTerms = (r: HardwareRates): GemmTerms => {
+      const msPerGemmFlop = 1e3 / r.gemmFlops;
+      const msPerWeightByte = 1e3 / r.weightBytesPerSec;
+      return {
+        linearMsPerToken: 2 * alwaysOnWeightsPerRank * msPerGemmFlop,
+        linearWeightMs: alwaysOnWeightsPerRank * wb * msPerWeightByte + arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
+        linearActivationMsPerToken: gemmActivationBytesPerToken * msPerWeightByte,
+        expertMsPerToken: (2 * arch.moeLayers * arch.activeExperts * arch.expertWeights * msPerGemmFlop) / tp,
+        expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte,
+        fixedMs: (arch.layers * GEMMS_PER_LAYER * r.gemmOverheadUs) / 1e3,
+      };
+    };
 
     return {
-      linearMsPerToken: 2 * alwaysOnWeightsPerRank * msPerGemmFlop,
-      linearWeightMs: alwaysOnWeightsPerRank * wb * msPerWeightByte + arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
-      linearActivationMsPerToken: gemmActivationBytesPerToken * msPerWeightByte,
-      expertMsPerToken: (2 * arch.moeLayers * arch.activeExperts * arch.expertWeights * msPerGemmFlop) / tp,
-      expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte,
+      gemm: gemmTerms(rates),
+      weightOnlyGemm: this.weightOnlyRates ? gemmTerms(this.weightOnlyRates) : undefined,
       prefillAttentionMsPerPair: ((arch.layers * arch.prefillAttentionFlopsPerPair) / tp) * (1e3 / rates.attentionFlops),
       decodeAttentionMsPerContextToken: ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) * (1e3 / rates.decodeAttentionFlops),
       kvReadMsPerToken: kvBytesPerTokenPerRank(arch, tp) * msPerKvByte,
@@ -163,10 +182,19 @@ export class AnalyticModel {
       lmHeadWeightMs: ((arch.lmHeadWeights * ub) / tp) * msPerBf16WeightByte,
       elementwiseMsPerToken: elementwiseBytesPerToken * msPerElementwiseByte,
       allReduceBytesPerToken: d * ACTIVATION_BYTES,
-      fixedMsPerStep: arch.layers * kernelsPerLayerMs + (bf16Rates.gemmOverheadUs + KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
+      fixedMsPerStep:
+        (arch.layers * ELEMENTWISE_KERNELS_PER_LAYER * KERNEL_OVERHEAD_US + bf16Rates.gemmOverheadUs + KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
       prefillAttentionFixedMs: (arch.layers * rates.attentionOverheadUs) / 1e3,
       decodeAttentionFixedMs: (arch.layers * rates.decodeAttentionOverheadUs) / 1e3,
     };
+  }
+
+  /** Every GEMM of a step over `tokens` rows: dense layers, routed experts, their fixed costs. */
+  private gemmMs(g: GemmTerms, tokens: number): number {
+    const linear = Math.max(tokens * g.linearMsPerToken, g.linearWeightMs + tokens * g.linearActivationMsPerToken);
+    const experts =
+      this.arch.moeLayers > 0 ? Math.max(tokens * g.expertMsPerToken, this.distinctExperts(tokens) * g.expertWeightMsPerExpert) : 0;
+    return linear + experts + g.fixedMs;
   }
 
   /** The two all-reduces of the hidden state per layer (after attention, after the MLP), all layers. */
@@ -196,11 +224,7 @@ export class AnalyticModel {
     const c = this.coefficientsAt(tp);
     const n = newTokens;
     const h = historyTokens > 0 ? historyTokens : 0;
-    const linear = Math.max(n * c.linearMsPerToken, c.linearWeightMs + n * c.linearActivationMsPerToken);
-    const experts =
-      this.arch.moeLayers > 0
-        ? Math.max(n * c.expertMsPerToken, this.distinctExperts(n) * c.expertWeightMsPerExpert)
-        : 0;
+    const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, n), this.gemmMs(c.weightOnlyGemm, n)) : this.gemmMs(c.gemm, n);
     // Causal: the i-th new token attends to h + i keys (i = 1..n), n·(h + (n+1)/2) pairs; short
     // key lengths leave the attention kernel's tiles under-filled (hardware.ts `ramp`).
     const attention = Math.max(
@@ -210,8 +234,7 @@ export class AnalyticModel {
     // Only the last position's logits are computed in prefill.
     const lmHead = Math.max(c.lmHeadMsPerToken, c.lmHeadWeightMs);
     return (
-      linear +
-      experts +
+      gemms +
       attention +
       lmHead +
       n * c.elementwiseMsPerToken +
@@ -226,11 +249,7 @@ export class AnalyticModel {
     const c = this.coefficientsAt(tp);
     const b = batch;
     const context = totalContextTokens > 0 ? totalContextTokens : 0;
-    const linear = Math.max(b * c.linearMsPerToken, c.linearWeightMs + b * c.linearActivationMsPerToken);
-    const experts =
-      this.arch.moeLayers > 0
-        ? Math.max(b * c.expertMsPerToken, this.distinctExperts(b) * c.expertWeightMsPerExpert)
-        : 0;
+    const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, b), this.gemmMs(c.weightOnlyGemm, b)) : this.gemmMs(c.gemm, b);
     // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `ramp`).
     const pairs = b * c.kvHeadsPerRank;
     const attention =
@@ -238,8 +257,7 @@ export class AnalyticModel {
       pairs * c.decodePairMs;
     const lmHead = Math.max(b * c.lmHeadMsPerToken, c.lmHeadWeightMs);
     return (
-      linear +
-      experts +
+      gemms +
       attention +
       lmHead +
       b * c.elementwiseMsPerToken +

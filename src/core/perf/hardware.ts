@@ -1,4 +1,4 @@
-import type { DType, GemmCalibration, GpuSpec, LinkSpec } from '../spec/types';
+import type { DType, GemmCalibration, GpuSpec, LinkSpec, ModelSpec } from '../spec/types';
 import {
   DEFAULT_ALL_REDUCE_BUS_EFFICIENCY,
   DEFAULT_ATTENTION_COMPUTE_EFFICIENCY,
@@ -8,6 +8,8 @@ import {
   DEFAULT_DECODE_PAIR_US,
   DEFAULT_DECODE_RAMP_PAIRS,
   DEFAULT_GEMM_OVERHEAD_US,
+  DTYPE_BYTES,
+  WEIGHT_BYTES,
   computeEfficiency,
   memoryEfficiency,
 } from './constants';
@@ -17,11 +19,11 @@ export type GemmPath = 'bf16' | 'fp8' | 'fp4';
 
 /**
  * FP8 and INT8 weights run W8A8 on the FP8/INT8 tensor cores; FP4 (NVFP4) on FP4 tensor cores
- * where the GPU has them (Blackwell), else on FP8 ones after unpacking; INT4 is weight-only
- * (AWQ/GPTQ: dequantised to BF16 in the kernel), so it computes in BF16 and only reads fewer bytes.
+ * where the GPU has them (Blackwell), else weight-only like INT4 (AWQ/GPTQ/Marlin: dequantised
+ * to BF16 in the kernel), which computes in BF16 and only reads fewer bytes.
  */
 export function gemmPath(gpu: GpuSpec, weightDtype: DType): GemmPath {
-  if (weightDtype === 'fp4') return gpu.fp4Tflops ? 'fp4' : 'fp8';
+  if (weightDtype === 'fp4') return gpu.fp4Tflops ? 'fp4' : 'bf16';
   if (weightDtype === 'fp8' || weightDtype === 'int8') return 'fp8';
   return 'bf16';
 }
@@ -68,7 +70,7 @@ export interface HardwareRates {
 
 function gemmCalibration(gpu: GpuSpec, path: GemmPath): GemmCalibration | undefined {
   const gemm = gpu.calibration?.gemm;
-  // An FP4 path without its own fit borrows the FP8 one (same kernels family, half the bytes).
+  // An FP4 path without its own fit borrows the FP8 one (same kernel family, half the bytes).
   return gemm?.[path] ?? (path === 'fp4' ? gemm?.fp8 : undefined);
 }
 
@@ -106,7 +108,8 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
     decodeAttentionFlops: bf16 * (decode?.compute ?? DEFAULT_DECODE_ATTENTION_COMPUTE_EFFICIENCY),
     decodeAttentionOverheadUs: decode?.overheadUs ?? DEFAULT_ATTENTION_OVERHEAD_US,
     decodeAttentionPairUs: decode?.pairUs ?? DEFAULT_DECODE_PAIR_US,
-    elementwiseBytesPerSec: hbm * weightStream,
+    // Element-wise kernels stream BF16 activations whatever the weights' path.
+    elementwiseBytesPerSec: hbm * (userMemory ?? calibration?.gemm.bf16?.memory ?? memoryEfficiency(gpu)),
     allReduceLatencyUs: allReduce?.latencyUs ?? intraNode.latencyUs,
     // Without a calibration the two-shot form is given four link latencies (reduce-scatter and
     // all-gather, each a send and a barrier); calibrated GPUs fit 2–4× the one-shot latency.
@@ -178,4 +181,32 @@ export function allReduceMs(rates: HardwareRates, bytes: number, tp: number): nu
   const oneShot = rates.allReduceLatencyUs / 1e3 + bytes * (tp - 1) * msPerByte;
   const ring = rates.allReduceRingLatencyUs / 1e3 + bytes * ((2 * (tp - 1)) / tp) * msPerByte;
   return Math.min(oneShot, ring);
+}
+
+/** What a model's precision means on a GPU, for reports: bytes, tensor-core path, peak and the efficiencies' source. */
+export interface PrecisionSummary {
+  weightDtype: DType;
+  kvDtype: DType;
+  /** Bytes per quantised layer weight (scales included) and per KV element. */
+  weightBytesPerParam: number;
+  kvBytesPerElement: number;
+  gemmPath: GemmPath;
+  gemmPeakTflops: number;
+  /** Fraction of that peak compute-bound GEMMs reach. */
+  gemmComputeEfficiency: number;
+  efficiencySource: string;
+}
+
+export function describePrecision(model: ModelSpec, gpu: GpuSpec, intraNode: LinkSpec): PrecisionSummary {
+  const rates = hardwareRates(gpu, model.weightDtype, intraNode);
+  return {
+    weightDtype: model.weightDtype,
+    kvDtype: model.kvDtype,
+    weightBytesPerParam: WEIGHT_BYTES[model.weightDtype],
+    kvBytesPerElement: DTYPE_BYTES[model.kvDtype],
+    gemmPath: rates.gemmPath,
+    gemmPeakTflops: rates.gemmPeakTflops,
+    gemmComputeEfficiency: rates.gemmFlops / (rates.gemmPeakTflops * 1e12),
+    efficiencySource: rates.source,
+  };
 }
