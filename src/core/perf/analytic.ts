@@ -18,7 +18,7 @@ import {
   weightBytesPerRank,
   type Architecture,
 } from './architecture';
-import { allReduceMs, hardwareRates, ramp, type HardwareRates } from './hardware';
+import { hardwareRates, ramp, type HardwareRates } from './hardware';
 import type { MemoryPlan } from './types';
 
 export interface AnalyticOptions {
@@ -69,8 +69,16 @@ interface TpCoefficients {
   lmHeadWeightMs: number;
   /** Norms, residual adds, activation function and embedding gather: memory-bound, per token. */
   elementwiseMsPerToken: number;
-  /** Bytes of one token's hidden state, the message of the two all-reduces per layer. */
-  allReduceBytesPerToken: number;
+  /**
+   * The two all-reduces of the hidden state per layer, all layers (hardware.ts allReduceMs folded):
+   * one-shot latency and ms per token, two-shot latency and ms per token; the faster is taken.
+   */
+  oneShotMs: number;
+  oneShotMsPerToken: number;
+  twoShotMs: number;
+  twoShotMsPerToken: number;
+  /** −1 / the key length of prefill attention's ramp-up, for ramp = −expm1(keys · this). */
+  attentionRampRate: number;
   /** Fixed per-kernel costs of all layers (GEMMs, element-wise, LM head), plus the runtime's per-step overhead. */
   fixedMsPerStep: number;
   /** Fixed cost of the attention kernels of all layers, prefill and decode kernels. */
@@ -79,6 +87,8 @@ interface TpCoefficients {
 }
 
 const DISTINCT_TABLE_SIZE = 8192;
+const RAMP_TABLE_SIZE = 8192;
+const KEY_RAMP_TABLE_SIZE = 32768;
 
 export class AnalyticModel {
   readonly arch: Architecture;
@@ -181,7 +191,8 @@ export class AnalyticModel {
       lmHeadMsPerToken: ((2 * arch.lmHeadWeights) / tp) * msPerBf16Flop,
       lmHeadWeightMs: ((arch.lmHeadWeights * ub) / tp) * msPerBf16WeightByte,
       elementwiseMsPerToken: elementwiseBytesPerToken * msPerElementwiseByte,
-      allReduceBytesPerToken: d * ACTIVATION_BYTES,
+      ...this.allReduceTerms(tp, d * ACTIVATION_BYTES),
+      attentionRampRate: rates.attentionRampTokens > 0 ? -1 / rates.attentionRampTokens : -Infinity,
       fixedMsPerStep:
         (arch.layers * ELEMENTWISE_KERNELS_PER_LAYER * KERNEL_OVERHEAD_US + bf16Rates.gemmOverheadUs + KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
       prefillAttentionFixedMs: (arch.layers * rates.attentionOverheadUs) / 1e3,
@@ -197,9 +208,56 @@ export class AnalyticModel {
     return linear + experts + g.fixedMs;
   }
 
-  /** The two all-reduces of the hidden state per layer (after attention, after the MLP), all layers. */
-  private allReducesMs(bytes: number, tp: number): number {
-    return tp > 1 ? 2 * this.arch.layers * allReduceMs(this.rates, bytes, tp) : 0;
+  /**
+   * The two all-reduces of the hidden state per layer (after attention, after the MLP), all
+   * layers, as latency + per-token terms of each form of allReduceMs (hardware.ts).
+   */
+  private allReduceTerms(tp: number, bytesPerToken: number) {
+    if (tp <= 1) return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0 };
+    const count = 2 * this.arch.layers;
+    const msPerToken = (share: number) => (count * 1e3 * bytesPerToken * share) / this.rates.allReduceBusBytesPerSec;
+    // Same as count × allReduceMs(rates, tokens · bytesPerToken, tp), without the call per step.
+    return {
+      oneShotMs: (count * this.rates.allReduceLatencyUs) / 1e3,
+      oneShotMsPerToken: msPerToken(tp - 1),
+      twoShotMs: (count * this.rates.allReduceRingLatencyUs) / 1e3,
+      twoShotMsPerToken: msPerToken((2 * (tp - 1)) / tp),
+    };
+  }
+
+  /** Prefill attention's ramp for whole key counts below KEY_RAMP_TABLE_SIZE, filled on first use. */
+  private keyRampTable: Float64Array | undefined;
+
+  private keyRamp(keys: number, rate: number): number {
+    const x = keys * rate;
+    // Past 36 ramp lengths the ramp is 1 to double precision.
+    if (x < -36) return 1;
+    if (keys < KEY_RAMP_TABLE_SIZE && (keys | 0) === keys) {
+      let table = this.keyRampTable;
+      if (!table) {
+        table = new Float64Array(KEY_RAMP_TABLE_SIZE);
+        for (let i = 0; i < KEY_RAMP_TABLE_SIZE; i++) table[i] = -Math.expm1(i * rate);
+        this.keyRampTable = table;
+      }
+      return table[keys];
+    }
+    return -Math.expm1(x);
+  }
+
+  /** Decode attention's ramp for whole pair counts below RAMP_TABLE_SIZE, filled on first use. */
+  private pairRampTable: Float64Array | undefined;
+
+  private pairRamp(pairs: number): number {
+    if (pairs < RAMP_TABLE_SIZE && (pairs | 0) === pairs) {
+      let table = this.pairRampTable;
+      if (!table) {
+        table = new Float64Array(RAMP_TABLE_SIZE);
+        for (let i = 0; i < RAMP_TABLE_SIZE; i++) table[i] = ramp(i, this.rates.kvRampPairs);
+        this.pairRampTable = table;
+      }
+      return table[pairs];
+    }
+    return ramp(pairs, this.rates.kvRampPairs);
   }
 
   /** Expected distinct routed experts `tokens` tokens touch in one MoE layer (uniform routing). */
@@ -228,7 +286,7 @@ export class AnalyticModel {
     // Causal: the i-th new token attends to h + i keys (i = 1..n), n·(h + (n+1)/2) pairs; short
     // key lengths leave the attention kernel's tiles under-filled (hardware.ts `ramp`).
     const attention = Math.max(
-      (n * (h + (n + 1) / 2) * c.prefillAttentionMsPerPair) / ramp(h + n, this.rates.attentionRampTokens),
+      (n * (h + (n + 1) / 2) * c.prefillAttentionMsPerPair) / this.keyRamp(h + n, c.attentionRampRate),
       (h + n) * c.kvReadMsPerToken,
     );
     // Only the last position's logits are computed in prefill.
@@ -238,7 +296,7 @@ export class AnalyticModel {
       attention +
       lmHead +
       n * c.elementwiseMsPerToken +
-      this.allReducesMs(n * c.allReduceBytesPerToken, tp) +
+      Math.min(c.oneShotMs + n * c.oneShotMsPerToken, c.twoShotMs + n * c.twoShotMsPerToken) +
       c.fixedMsPerStep +
       c.prefillAttentionFixedMs
     );
@@ -253,7 +311,7 @@ export class AnalyticModel {
     // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `ramp`).
     const pairs = b * c.kvHeadsPerRank;
     const attention =
-      Math.max(context * c.decodeAttentionMsPerContextToken, (context * c.kvReadMsPerToken) / ramp(pairs, this.rates.kvRampPairs)) +
+      Math.max(context * c.decodeAttentionMsPerContextToken, (context * c.kvReadMsPerToken) / this.pairRamp(pairs)) +
       pairs * c.decodePairMs;
     const lmHead = Math.max(b * c.lmHeadMsPerToken, c.lmHeadWeightMs);
     return (
@@ -261,7 +319,7 @@ export class AnalyticModel {
       attention +
       lmHead +
       b * c.elementwiseMsPerToken +
-      this.allReducesMs(b * c.allReduceBytesPerToken, tp) +
+      Math.min(c.oneShotMs + b * c.oneShotMsPerToken, c.twoShotMs + b * c.twoShotMsPerToken) +
       c.fixedMsPerStep +
       c.decodeAttentionFixedMs
     );
