@@ -2,7 +2,9 @@
  * Binds the editor features to the core: the validator, the catalog and the plan schema. The one
  * place in src/extension that imports core modules for editing.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readInputSync } from '../io/inputGate';
 import { referencePath } from './references';
 import planSchema from '../../schemas/pdplan.schema.json';
 import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
@@ -11,30 +13,37 @@ import { validatePlanText } from '../core/validate';
 import type { CatalogApi, CatalogKind, ValidateFn } from './engine';
 import { SchemaNavigator, type JsonSchema } from './schemaNav';
 
-/** Referenced files larger than this are not read while typing (a trace can be huge). */
-const MAX_REFERENCE_BYTES = 8 * 1024 * 1024;
-
 export interface ValidatorEnvironment {
   extensionPath: string;
   /** Untrusted workspaces: validate, but never read the trace or profile files a plan names. */
   isTrusted(): boolean;
 }
 
+/** Names of the measured profiles shipped in the extension, so an unknown name is an error as in the CLI. */
+function builtInProfileNames(extensionPath: string): string[] | undefined {
+  try {
+    return readdirSync(join(extensionPath, 'catalog', 'profiles')).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
+  } catch {
+    return undefined;
+  }
+}
+
 export function makeValidator(env: ValidatorEnvironment): ValidateFn {
+  let profileNames: string[] | undefined | null = null;
   return (text, fileName) => {
+    if (profileNames === null) profileNames = builtInProfileNames(env.extensionPath);
     const readReference = env.isTrusted()
       ? (reference: FileReference): string | undefined => {
           if (reference.kind !== 'profile') return undefined;
           try {
-            const file = referencePath(reference, fileName, env.extensionPath);
-            if (statSync(file).size > MAX_REFERENCE_BYTES) return undefined;
-            return readFileSync(file, 'utf8');
+            // The input gate: a FIFO or device is refused by its type, not read; size and time are capped.
+            return readInputSync(referencePath(reference, fileName, env.extensionPath), 'profile').text;
           } catch {
             return undefined;
           }
         }
       : undefined;
-    const load = validatePlanText(text, { fileName, readReference });
+    const load = validatePlanText(text, { fileName, profileNames, readReference });
     return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
   };
 }

@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SPEC_CODES } from '../../core/spec/index';
 import { validatePlanText } from '../../core/validate';
-import { readPlanReference } from '../planFiles';
+import { readPlanReference, readProblem, referenceText, traceLimitsFor, type ReferenceRead } from '../planFiles';
+import { InputError } from '../../io/inputGate';
 import { parseTrace } from '../../core/sim/workload';
-import type { Diagnostic } from '../../core/spec/types';
+import type { Diagnostic, FileReference } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 
@@ -24,40 +25,37 @@ export interface FileReport {
 export function validateFile(file: string, io: CliIo): FileReport {
   let text: string;
   try {
-    text = io.readFile(file);
+    text = io.readFile(file, 'plan');
   } catch (error) {
-    return { file, diagnostics: [], error: readError(error) };
+    return { file, diagnostics: [], error: readError(error, file) };
   }
+  // Each named file is read once, through the input gate, for the validator and for the checks below.
+  const reads = new Map<string, ReferenceRead>();
+  const read = (ref: FileReference): ReferenceRead => {
+    const key = `${ref.builtIn ? 'built-in' : 'plan'}:${ref.path}`;
+    if (!reads.has(key)) reads.set(key, readPlanReference(file, ref, io));
+    return reads.get(key)!;
+  };
   const load = validatePlanText(text, {
     fileName: file,
     profileNames: builtInProfileNames(),
-    readReference: (ref) => readPlanReference(file, ref, io),
+    readReference: (ref) => referenceText(read(ref)),
   });
   const diagnostics = [...load.diagnostics];
   for (const ref of load.references) {
     if (ref.builtIn) continue; // built-in profiles ship with the tool
-    const target = path.join(path.dirname(file), ref.path);
-    let problem: string | undefined;
-    let content: string | undefined;
-    if (!io.exists(target)) problem = 'does not exist';
-    else {
-      try {
-        content = io.readFile(target);
-      } catch (error) {
-        problem = `cannot be read (${readError(error)})`;
-      }
-    }
-    if (content !== undefined && ref.kind === 'trace') {
+    const result = read(ref);
+    if ('text' in result && ref.kind === 'trace') {
       // The trace's own problems, with its own line numbers, shown at the plan's `trace:` value.
-      for (const d of parseTrace(content).diagnostics) {
+      for (const d of parseTrace(result.text, load.plan ? traceLimitsFor(load.plan, ref.path) : {}).diagnostics) {
         diagnostics.push({ ...d, message: `trace ${ref.path}: ${d.message}`, path: ref.jsonPath, range: ref.range });
       }
     }
-    if (problem) {
+    if ('problem' in result) {
       diagnostics.push({
         severity: SPEC_CODES.PDP070.severity,
         code: 'PDP070',
-        message: `${ref.kind} file '${ref.path}' ${problem} (looked for ${target}); fix the path, which is relative to the plan file.`,
+        message: `${result.problem}; ${result.fix}.`,
         path: ref.jsonPath,
         range: ref.range,
       });
@@ -91,12 +89,13 @@ export function builtInProfileNames(): string[] | undefined {
   return profileNamesCache;
 }
 
-function readError(error: unknown): string {
-  const code = (error as { code?: string } | null)?.code;
+function readError(error: unknown, file: string): string {
+  const code = (error as { code?: string } | null)?.code ?? (error instanceof InputError ? error.errno : undefined);
+  if (error instanceof InputError && code !== 'ENOENT') return error.message;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'is a directory';
   if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
+  return readProblem(error, file, 'plan file');
 }
 
 export function formatDiagnostic(file: string, d: Diagnostic): string {
