@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { FileReference } from '../core/spec/types';
+import type { ReferenceRead } from '../core/validate';
 import type { CliIo } from './io';
 
 /**
@@ -25,4 +26,30 @@ export function readPlanReference(planFile: string, reference: FileReference, io
     }
   }
   return undefined;
+}
+
+/**
+ * The same lookup for `pdplan validate`, saying why a plan-relative file has no text (PDP070) and
+ * where it looked; a built-in profile that is not installed is the validator's own warning.
+ */
+export function readPlanReferenceChecked(planFile: string, reference: FileReference, io: CliIo): ReferenceRead {
+  if (reference.builtIn) {
+    const text = readPlanReference(planFile, reference, io);
+    return text === undefined ? { skipped: true } : { text };
+  }
+  const target = path.isAbsolute(reference.path) ? reference.path : path.join(path.dirname(planFile), reference.path);
+  if (!io.exists(target)) return { problem: 'does not exist', lookedFor: target };
+  try {
+    return { text: io.readFile(target) };
+  } catch (error) {
+    return { problem: `cannot be read (${readError(error)})`, lookedFor: target };
+  }
+}
+
+export function readError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
 }

@@ -2,12 +2,13 @@
  * Binds the editor features to the core: the validator, the catalog and the plan schema. The one
  * place in src/extension that imports core modules for editing.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { referencePath } from './references';
 import planSchema from '../../schemas/pdplan.schema.json';
 import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
 import type { FileReference } from '../core/spec/types';
-import { validatePlanText } from '../core/validate';
+import { validatePlanWithFiles, type ReferenceRead } from '../core/validate';
 import type { CatalogApi, CatalogKind, ValidateFn } from './engine';
 import { SchemaNavigator, type JsonSchema } from './schemaNav';
 
@@ -21,22 +22,41 @@ export interface ValidatorEnvironment {
 }
 
 export function makeValidator(env: ValidatorEnvironment): ValidateFn {
+  const profileNames = installedProfileNames(env.extensionPath);
   return (text, fileName) => {
-    const readReference = env.isTrusted()
-      ? (reference: FileReference): string | undefined => {
-          if (reference.kind !== 'profile') return undefined;
+    // The same checks as `pdplan validate` (validatePlanWithFiles); only how files are read is the editor's.
+    const read = env.isTrusted()
+      ? (reference: FileReference): ReferenceRead => {
+          const file = referencePath(reference, fileName, env.extensionPath);
           try {
-            const file = referencePath(reference, fileName, env.extensionPath);
-            if (statSync(file).size > MAX_REFERENCE_BYTES) return undefined;
-            return readFileSync(file, 'utf8');
-          } catch {
-            return undefined;
+            // A large trace is left to the CLI and the run: reading it on every keystroke would stall typing.
+            if (statSync(file).size > MAX_REFERENCE_BYTES) return { skipped: true };
+            return { text: readFileSync(file, 'utf8') };
+          } catch (error) {
+            if (reference.builtIn) return { skipped: true };
+            return { problem: readProblem(error), lookedFor: file };
           }
         }
       : undefined;
-    const load = validatePlanText(text, { fileName, readReference });
+    const load = validatePlanWithFiles(text, { fileName, profileNames, read });
     return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
   };
+}
+
+/** The measured profiles shipped in the extension (catalog/profiles/<name>.csv), for "unknown profile" and did-you-mean. */
+function installedProfileNames(extensionPath: string): string[] | undefined {
+  try {
+    return readdirSync(join(extensionPath, 'catalog', 'profiles')).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Worded as `pdplan validate` words it, so the editor and the CLI say the same. */
+function readProblem(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'does not exist';
+  return `cannot be read (${code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error)})`;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });

@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SPEC_CODES } from '../../core/spec/index';
-import { validatePlanText } from '../../core/validate';
-import { readPlanReference } from '../planFiles';
-import { parseTrace } from '../../core/sim/workload';
+import { validatePlanWithFiles } from '../../core/validate';
+import { readError, readPlanReferenceChecked } from '../planFiles';
 import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
@@ -18,8 +16,8 @@ export interface FileReport {
 }
 
 /**
- * Validate one plan file as the CLI does: load it, then check the files it references (the core
- * never reads files). Returns undefined diagnostics and an error when the file is unreadable.
+ * Validate one plan file as the CLI does: the same checks as the editor (`validatePlanWithFiles`),
+ * with the CLI's way of reading the files the plan names. An error instead when the plan itself is unreadable.
  */
 export function validateFile(file: string, io: CliIo): FileReport {
   let text: string;
@@ -28,44 +26,12 @@ export function validateFile(file: string, io: CliIo): FileReport {
   } catch (error) {
     return { file, diagnostics: [], error: readError(error) };
   }
-  const load = validatePlanText(text, {
+  const load = validatePlanWithFiles(text, {
     fileName: file,
     profileNames: builtInProfileNames(),
-    readReference: (ref) => readPlanReference(file, ref, io),
+    read: (ref) => readPlanReferenceChecked(file, ref, io),
   });
-  const diagnostics = [...load.diagnostics];
-  for (const ref of load.references) {
-    if (ref.builtIn) continue; // built-in profiles ship with the tool
-    const target = path.join(path.dirname(file), ref.path);
-    let problem: string | undefined;
-    let content: string | undefined;
-    if (!io.exists(target)) problem = 'does not exist';
-    else {
-      try {
-        content = io.readFile(target);
-      } catch (error) {
-        problem = `cannot be read (${readError(error)})`;
-      }
-    }
-    if (content !== undefined && ref.kind === 'trace') {
-      // The trace's own problems, with its own line numbers, shown at the plan's `trace:` value.
-      for (const d of parseTrace(content).diagnostics) {
-        diagnostics.push({ ...d, message: `trace ${ref.path}: ${d.message}`, path: ref.jsonPath, range: ref.range });
-      }
-    }
-    if (problem) {
-      diagnostics.push({
-        severity: SPEC_CODES.PDP070.severity,
-        code: 'PDP070',
-        message: `${ref.kind} file '${ref.path}' ${problem} (looked for ${target}); fix the path, which is relative to the plan file.`,
-        path: ref.jsonPath,
-        range: ref.range,
-      });
-    }
-  }
-  // Compiler order: by position in the file (stable, so same-place findings keep their order).
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { file, diagnostics };
+  return { file, diagnostics: load.diagnostics };
 }
 
 let profileNamesCache: string[] | undefined | null = null;
@@ -89,14 +55,6 @@ export function builtInProfileNames(): string[] | undefined {
     }
   }
   return profileNamesCache;
-}
-
-function readError(error: unknown): string {
-  const code = (error as { code?: string } | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function formatDiagnostic(file: string, d: Diagnostic): string {
