@@ -147,7 +147,7 @@ async function run(job: JobRequest): Promise<JobResult> {
     case 'simulate': {
       const { plan, trace, profile, timesFrom } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
-      const sim = simulate({ plan, deployment, trace, profile }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
+      const sim = simulate({ plan, deployment, trace, profile, timeSeries: true }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
       return { kind: 'simulate', sim, deployment: formatDeployment(deployment), timesFrom };
     }
     case 'compare': {

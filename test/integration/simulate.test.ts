@@ -108,7 +108,7 @@ test('each variant runs on its own measured profile; one that names none inherit
     const args = ['simulate', file, '--json', ...(variant ? ['--variant', variant] : [])];
     assert.equal(await main(args, io), 0, io.stderr);
     const result = JSON.parse(io.stdout);
-    return JSON.stringify(result.metrics);
+    return withoutSeries(result.metrics);
   };
   const analytic = await run('analytic-base.pdplan.yaml');
   const measuredVariant = await run('analytic-base.pdplan.yaml', 'measured');
@@ -123,7 +123,7 @@ test('each variant runs on its own measured profile; one that names none inherit
   assert.equal(await main(['compare', 'analytic-base.pdplan.yaml', '--json'], io), 0, io.stderr);
   const compared = JSON.parse(io.stdout);
   const entries = compared.configurations;
-  const byName = new Map<string, unknown>(entries.map((e: { name: string; result?: { metrics: unknown } }) => [e.name, JSON.stringify(e.result?.metrics)]));
+  const byName = new Map<string, unknown>(entries.map((e: { name: string; result?: { metrics: Record<string, unknown> } }) => [e.name, withoutSeries(e.result?.metrics ?? {})]));
   assert.equal(byName.get('measured'), measuredVariant);
   assert.equal(byName.get('same'), analytic);
 });
@@ -151,4 +151,21 @@ test('simulate replays a trace-only plan at the trace\'s rate, and --rate time-s
   const replay = JSON.parse(faster.io.stdout).traceReplay;
   assert.equal(replay.replayedRatePerSec, 4);
   assert.ok(Math.abs(replay.recordedRatePerSec - 1.538) < 0.001);
+});
+
+/** Metrics as JSON without the time series, which only `simulate --json` samples (charts need them). */
+function withoutSeries(metrics: Record<string, unknown>): string {
+  const { timeSeries: _series, ...rest } = metrics;
+  return JSON.stringify(rest);
+}
+
+test('simulate prints how it measured, and an overloaded layout is unstable: no attainment claimed, exit code 1', async () => {
+  const steady = repoIo();
+  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:2x1', '--policy', 'colocated', '--sessions', '300'], steady), 0, steady.stderr);
+  assert.match(steady.stdout, /measured 300 sessions arriving over [\d.]+ s after [\d.]+ s of warm-up · \d replications? · 95% interval ±[\d.]+ points from \d+ batch means/);
+  assert.match(steady.stdout, /SLO attainment [\d.]+% \(95% CI [\d.]+%–[\d.]+%\)/);
+  const overloaded = repoIo();
+  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:1x1', '--policy', 'colocated', '--rate', '200'], overloaded), 1);
+  assert.match(overloaded.stdout, /^UNSTABLE: .*exceeds capacity/m);
+  assert.doesNotMatch(overloaded.stdout, /^SLO attainment/m);
 });

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SimInputError, simulateReplicated } from '../../core/sim';
+import { MAX_SESSIONS, SimInputError, simulateReplicated } from '../../core/sim';
 import type { SimResult } from '../../core/sim/types';
 import { formatDeployment } from '../../core/spec/deployment';
 import type { Plan } from '../../core/spec/types';
@@ -34,7 +34,7 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
     return EXIT_USAGE;
   }
   const replications = intOption(parsed.values.replications, 'replications', 1, 100);
-  const sessions = intOption(parsed.values.sessions, 'sessions', 1, 200_000);
+  const sessions = intOption(parsed.values.sessions, 'sessions', 1, MAX_SESSIONS);
   for (const option of [replications, sessions]) {
     if (typeof option === 'object') {
       io.err(`pdplan compare: ${option.error}\n`);
@@ -92,7 +92,8 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
         [
           row('deployment', (r) => formatDeployment(r.deployment)),
           row('policy', (r) => r.policy),
-          row('SLO attainment', (r) => pct(r.metrics.sloAttainment)),
+          row('SLO attainment', (r) => (r.metrics.unstable ? 'unstable' : pct(r.metrics.sloAttainment))),
+          row('95% interval', (r) => (r.metrics.sloAttainmentCi95 && !r.metrics.unstable ? `${pct(r.metrics.sloAttainmentCi95[0])}–${pct(r.metrics.sloAttainmentCi95[1])}` : '–')),
           row('Turn-1', (r) => pct(r.metrics.turn1.sloAttainment)),
           row('Turn-2+', (r) => pct(r.metrics.turn2plus.sloAttainment)),
           row('TTFT p95 (ms)', (r) => msText(r.metrics.ttftMs.p95)),
@@ -100,9 +101,11 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
           row('local share', (r) => pct(r.metrics.localPrefillRatio)),
           row('goodput (sess/s)', (r) => r.metrics.goodput.toFixed(3)),
           row('unstable', (r) => (r.metrics.unstable ? 'yes' : 'no')),
+          row('measured', (r) => (r.metrics.measurement ? `${r.metrics.measurement.measuredSessions} sessions, ${r.metrics.measurement.replications} rep.` : '–')),
         ],
       ),
     );
+    for (const e of entries) if (e.result?.metrics.unstable) io.out(`${e.name}: unstable — ${e.result.metrics.unstableReason ?? 'queues grow without bound'}\n`);
     for (const e of entries) if (e.error) io.err(`${e.name}: ${e.error}\n`);
   }
   return entries.some((e) => e.error) ? EXIT_FINDINGS : EXIT_OK;

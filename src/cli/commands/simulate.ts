@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SimInputError, simulateReplicated } from '../../core/sim';
+import { MAX_SESSIONS, SimInputError, simulate } from '../../core/sim';
 import type { SimResult } from '../../core/sim/types';
 import { formatDeployment, parseDeploymentSpec } from '../../core/spec/deployment';
 import { ROUTING_POLICY_NAMES, type Deployment, type RoutingPolicyName } from '../../core/spec/types';
@@ -10,7 +10,11 @@ import { loadRunInputs, traceFor } from '../runInputs';
 
 export const USAGE =
   'Usage: pdplan simulate FILE [--policy NAME] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
-  '                            [--rate SESSIONS_PER_SEC] [--sessions N] [--json]\n' +
+  '                            [--rate SESSIONS_PER_SEC] [--sessions N] [--precision POINTS] [--json]\n' +
+  '  Measures in steady state: a warm-up is discarded, then sessions arriving in a window of several\n' +
+  '  session durations are measured (--sessions N: exactly N of them), with replications added until\n' +
+  '  the 95% interval on attainment is within ±POINTS (default 1) or 4 replications have run.\n' +
+  '  Exit code 1 when the deployment is unstable at this load.\n' +
   "  SPEC: 'P:4x2,D:8x1' (TP x replicas per role) or 'C:4x2' for co-located.\n" +
   '  --rate on a plan that replays a trace moves its session arrivals closer or further apart to that mean rate.\n';
 
@@ -22,14 +26,31 @@ function describeReplay(replay: NonNullable<SimResult['traceReplay']>): string {
   return `trace replay: ${sessions} sessions recorded at ${rate(recorded)}, replayed at ${rate(replayed)} (arrival gaps ×${Number((recorded / replayed).toPrecision(3))})`;
 }
 
+/** How the figures were measured: warm-up, window, replications and the interval's width. */
+export function describeMeasurement(m: SimResult['metrics']): string {
+  const w = m.measurement;
+  if (!w) return '';
+  const interval = `95% interval ±${(w.attainmentHalfWidth * 100).toFixed(1)} points from ${w.batches} batch means`;
+  return (
+    `measured ${w.measuredSessions} sessions arriving over ${w.windowSec.toFixed(1)} s after ${w.warmupSec.toFixed(1)} s of warm-up · ` +
+    `${w.replications} replication${w.replications === 1 ? '' : 's'} · ${interval}${w.note ? `\nnote: ${w.note}` : ''}`
+  );
+}
+
 export function describeResult(result: SimResult): string {
   const m = result.metrics;
   const ci = m.sloAttainmentCi95 ? ` (95% CI ${pct(m.sloAttainmentCi95[0])}–${pct(m.sloAttainmentCi95[1])})` : '';
+  const goodputCi = m.goodputCi95 ? ` (95% CI ${m.goodputCi95[0].toFixed(3)}–${m.goodputCi95[1].toFixed(3)})` : '';
+  const headline = m.unstable
+    ? [`UNSTABLE: ${m.unstableReason ?? 'queues grow without bound at this load'}.`, `No steady-state attainment exists at this load (the stopped run measured ${pct(m.sloAttainment)}); add capacity or lower the rate.`]
+    : [
+        `SLO attainment ${pct(m.sloAttainment)}${ci} · Turn-1 ${pct(m.turn1.sloAttainment)} · Turn-2+ ${pct(m.turn2plus.sloAttainment)}`,
+        `goodput ${m.goodput.toFixed(3)} sessions/s${goodputCi} · throughput ${m.throughputTokensPerSec.toFixed(0)} tokens/s · local share of incremental prefills ${pct(m.localPrefillRatio)}`,
+      ];
   const lines = [
     `deployment ${formatDeployment(result.deployment)} · policy ${result.policy} · seed ${result.seed}${result.replications > 1 ? ` · ${result.replications} replications` : ''}`,
     ...(result.traceReplay ? [describeReplay(result.traceReplay)] : []),
-    `SLO attainment ${pct(m.sloAttainment)}${ci} · Turn-1 ${pct(m.turn1.sloAttainment)} · Turn-2+ ${pct(m.turn2plus.sloAttainment)}`,
-    `goodput ${m.goodput.toFixed(3)} sessions/s · throughput ${m.throughputTokensPerSec.toFixed(0)} tokens/s · local share of incremental prefills ${pct(m.localPrefillRatio)}`,
+    ...headline,
     '',
     textTable(
       ['latency (ms)', 'p50', 'p90', 'p95', 'p99', 'mean'],
@@ -56,10 +77,10 @@ export function describeResult(result: SimResult): string {
       ]),
     ),
     `KV moved: ${(m.kvBytesMoved.intraNode / 1e9).toFixed(2)} GB intra-node, ${(m.kvBytesMoved.interNode / 1e9).toFixed(2)} GB inter-node, ${(m.kvBytesMoved.crossCluster / 1e9).toFixed(2)} GB cross-cluster · evictions ${m.evictions} · recomputed ${m.recomputedTokens} tokens`,
+    describeMeasurement(m),
     `${m.sessions} measured sessions (${m.completedSessions} completed) · ${result.simulatedSec.toFixed(1)} s simulated · ${result.events} events · ${result.wallMs.toFixed(0)} ms wall`,
   ];
-  if (m.unstable) lines.push('WARNING: unstable — queues grow without bound at this load; attainment is for a run stopped early. Add capacity or lower the rate.');
-  return lines.join('\n') + '\n';
+  return lines.filter((line) => line !== '').join('\n') + '\n';
 }
 
 export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
@@ -71,6 +92,7 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
     replications: { type: 'string' },
     rate: { type: 'string' },
     sessions: { type: 'string' },
+    precision: { type: 'string' },
     json: { type: 'boolean' },
   });
   if ('error' in parsed) {
@@ -84,9 +106,10 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   }
   const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1);
   const replications = intOption(values.replications, 'replications', 1, 100);
-  const sessions = intOption(values.sessions, 'sessions', 1, 200_000);
+  const sessions = intOption(values.sessions, 'sessions', 1, MAX_SESSIONS);
   const rate = numberOption(values.rate, 'rate', 0);
-  for (const option of [seed, replications, sessions, rate]) {
+  const precision = numberOption(values.precision, 'precision', 0);
+  for (const option of [seed, replications, sessions, rate, precision]) {
     if (typeof option === 'object') {
       io.err(`pdplan simulate: ${option.error}\n`);
       return EXIT_USAGE;
@@ -125,20 +148,24 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   const routing = policyName !== undefined ? { ...plan.policy.routing, name: policyName as RoutingPolicyName } : plan.policy.routing;
   const started = performance.now();
   let result: SimResult;
+  const minReplications = (replications as number | undefined) ?? 1;
   try {
-    result = simulateReplicated(
-      {
-        plan,
-        deployment,
-        routing,
-        seed: seed as number | undefined,
-        ratePerSec: rate as number | undefined,
+    result = simulate({
+      plan,
+      deployment,
+      routing,
+      seed: seed as number | undefined,
+      ratePerSec: rate as number | undefined,
+      measure: {
         sessions: sessions as number | undefined,
-        trace: traceFor(inputs, plan),
-        profile: inputs.profileFor(values.variant as string | undefined),
+        halfWidth: precision === undefined ? undefined : (precision as number) / 100,
+        minReplications,
+        maxReplications: Math.max(minReplications, 4),
       },
-      (replications as number | undefined) ?? 1,
-    );
+      timeSeries: Boolean(values.json),
+      trace: traceFor(inputs, plan),
+      profile: inputs.profileFor(values.variant as string | undefined),
+    });
   } catch (error) {
     if (error instanceof SimInputError) {
       io.err(`pdplan simulate: ${error.message}.\n`);
@@ -149,5 +176,5 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   result.wallMs = performance.now() - started;
   if (values.json) io.out(JSON.stringify(result, null, 2) + '\n');
   else io.out(describeResult(result));
-  return EXIT_OK;
+  return result.metrics.unstable ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -1,870 +1,948 @@
 import type { PerfModel } from '../perf/types';
-import type { ClusterSpec, Deployment, LinkSpec, Plan, PoolSpec, RoutingSpec } from '../spec/types';
+import type { Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup, RoutingSpec, SloSpec } from '../spec/types';
+import { SimInputError, tooLargeTimeMessage } from './errors';
 import { EventQueue } from './eventQueue';
-import type { RoutingPolicy, PrefillTaskView, RoutingContext } from './policies';
-import { pickNext } from './reorder';
-import { RollingWindow } from './stats';
-import type { TraceSession } from './workload';
+import { LinkNetwork, TransferPurpose, type Link, type Transfer } from './links';
+import { RunTally, type MeasurePlan } from './measure';
+import { evictFor, markIdle, release, reserve, unmarkIdle } from './memory';
+import type { LocalOption, RemoteOption, RoutingContext, RoutingPolicy } from './policies';
+import { Session } from './session';
+import { STABILITY_SAMPLES, StabilityMonitor } from './stability';
+import { percentileSorted } from './stats';
+import type { TimeSeries, WorkerMetrics } from './types';
+import { DecodeWorker, MAX_RUN_STEPS, PrefillWorker, type Placement } from './workers';
+import type { SessionSource, TraceSession } from './workload';
 
-/** A problem with the simulation's input that the user must fix (bad deployment for the cluster…). */
-export class SimInputError extends Error {}
+export { SimInputError } from './errors';
 
 export interface EngineInput {
   plan: Plan;
   deployment: Deployment;
   routing: RoutingSpec;
   policy: RoutingPolicy;
-  sessions: TraceSession[];
+  /** Sessions in arrival order, drawn lazily. */
+  source: SessionSource;
+  measure: MeasurePlan;
   perf: { prefill: PerfModel; decode: PerfModel };
+  /** Sample queue lengths and utilization over time (for charts); off for runs whose series nobody reads. */
+  timeSeries?: boolean;
+  /** Run decode steps without a finishing round as one event (default); false: one event per step. Results are the same. */
+  stepRuns?: boolean;
   isCancelled?: () => boolean;
   onProgress?: (fraction: number) => void;
 }
 
-interface RoundRecord {
-  readyMs: number;
-  firstTokenMs: number;
-  lastTokenMs: number;
-  outputTokens: number;
-  maxGapMs: number;
-  gaps?: number[];
-  local: boolean;
-  incremental: boolean;
-  done: boolean;
-}
-
-interface Session {
-  trace: TraceSession;
-  order: number;
-  decode: DecodeWorker;
-  roundIndex: number;
-  /** Tokens of KV the session holds on its decode worker (reserved for the running round too). */
-  heldTokens: number;
-  /** Tokens of context the KV covers once the running round completes. */
-  contextTokens: number;
-  resident: boolean;
-  idleSince: number;
-  pinnedUntil: number;
-  inRound: boolean;
-  rounds: RoundRecord[];
-  finishedMs: number;
-  failed: boolean;
-  tokensDecoded: number;
-}
-
-interface PrefillTask extends PrefillTaskView {
-  session: Session;
-  round: RoundRecord;
-  readyMs: number;
-  /** When the router placed it; a wait for KV memory on the decode side comes before this. */
-  routedMs: number;
-  estimatedMs: number;
-  postponed: number;
-}
-
-interface ActiveRound {
-  session: Session;
-  round: RoundRecord;
-  remaining: number;
-}
-
-interface Link {
-  spec: LinkSpec;
-  kind: 'intraNode' | 'interNode' | 'crossCluster';
-  active: Transfer[];
-  lastUpdate: number;
-  version: number;
-}
-
-interface Transfer {
-  /** Exclusive-link time still needed, ms; shared fairly among overlapping transfers. */
-  remainingMs: number;
-  bytes: number;
-  done: () => void;
-}
-
-interface Placement {
-  cluster: 'main' | 'prefill' | 'decode';
-  node: number;
-}
-
-interface PrefillWorker {
-  id: string;
-  index: number;
-  tp: number;
-  place: Placement;
-  perf: PerfModel;
-  queue: PrefillTask[];
-  queuedMs: number;
-  busyUntil: number;
-  busy: boolean;
-  busyMs: number;
-  ttftWindow: RollingWindow;
-  served: number;
-  maxQueue: number;
-}
-
-interface DecodeWorker {
-  id: string;
-  index: number;
-  tp: number;
-  role: 'decode' | 'colocated';
-  place: Placement;
-  perf: PerfModel;
-  capacityTokens: number;
-  usedTokens: number;
-  batch: ActiveRound[];
-  batchContext: number;
-  /** Rounds whose first token is out but that wait for a batch slot. */
-  admitQueue: ActiveRound[];
-  localQueue: PrefillTask[];
-  localQueuedMs: number;
-  memoryWaiters: Session[];
-  busy: boolean;
-  busyUntil: number;
-  busyMs: number;
-  lastStepEnd: number;
-  itlWindow: RollingWindow;
-  sessions: Set<Session>;
-  localPrefills: number;
-  remotePrefills: number;
-  maxQueue: number;
-}
-
-type SimEvent =
-  | { kind: 'arrive'; session: Session }
-  | { kind: 'ready'; session: Session }
-  | { kind: 'decodeFree'; worker: DecodeWorker; startedAt: number; finishLocal?: PrefillTask }
-  | { kind: 'linkJoin'; link: Link; transfer: Transfer }
-  | { kind: 'linkCheck'; link: Link; version: number }
-  | { kind: 'prefillComputed'; worker: PrefillWorker; task: PrefillTask; computeMs: number }
-  | { kind: 'sample' };
-
+/** What one replication measured (see RunTally) and how the run ended. */
 export interface EngineOutput {
-  sessions: Array<{ order: number; rounds: RoundRecord[]; arrivalMs: number; finishedMs: number; failed: boolean; tokensDecoded: number; tokensRequested: number }>;
-  prefillWorkers: PrefillWorker[];
-  decodeWorkers: DecodeWorker[];
+  tally: RunTally;
+  measure: MeasurePlan;
+  workers: WorkerMetrics[];
   endMs: number;
   events: number;
-  evictions: number;
-  recomputedTokens: number;
   kvBytesMoved: { intraNode: number; interNode: number; crossCluster: number };
   unstable: boolean;
-  samples: { tSec: number[]; queueLength: Record<string, number[]>; utilization: Record<string, number[]> };
-  /** Time-integral of sessions in the system, session·ms, for Little's law. */
-  sessionMsInSystem: number;
+  unstableReason?: string;
+  /** Measured sessions left in very long tool waits when the run stopped (counted as misses). */
+  cutOff?: string;
+  samples?: TimeSeries;
   cancelled: boolean;
 }
+
+// Event kinds: the queue stores them as numbers beside the object they concern.
+const ARRIVE = 0; // item: TraceSession
+const READY = 1; // item: Session (its next round's input is ready)
+const DECODE_DONE = 2; // item: DecodeWorker (a step or a local prefill ended)
+const PREFILL_DONE = 3; // item: PrefillWorker (its remote prefill's compute ended)
+const LINK_JOIN = 4; // item: Transfer (its latency passed)
+const LINK_CHECK = 5; // item: Link, arg: version
+const SAMPLE = 6; // time series
+const BACKLOG_SAMPLE = 7; // stability
+const WINDOW_END = 8;
+const STABILITY_CHECK = 9;
 
 const MAX_SAMPLES = 200;
 
 /** Assigns replicas to nodes in order; a replica never straddles two nodes. */
-function placeReplicas(tps: number[], pool: PoolSpec, cluster: Placement['cluster'], what: string, start = { node: 0, used: 0 }): Placement[] {
-  const placements: Placement[] = [];
-  const cursor = start;
-  for (const tp of tps) {
+function placeReplicas(groups: ReplicaGroup[], pool: PoolSpec, cluster: Placement['cluster'], what: string, cursor = { node: 0, used: 0 }): Array<{ tp: number; place: Placement }> {
+  const where = cluster === 'main' ? 'cluster' : `${cluster} pool`;
+  const gpus = groups.reduce((n, g) => n + g.tp * g.dp, 0);
+  if (gpus > pool.nodes * pool.gpusPerNode) {
+    // Checked before expanding replica by replica: a count of a billion must not allocate a billion.
+    throw new SimInputError(`the deployment needs ${gpus} GPUs but the ${where} has ${pool.nodes} node(s) of ${pool.gpusPerNode} GPUs; use fewer replicas or add nodes`);
+  }
+  const placed: Array<{ tp: number; place: Placement }> = [];
+  for (const { tp, dp } of groups) {
     if (tp > pool.gpusPerNode) {
       throw new SimInputError(`${what} replica of TP ${tp} needs more GPUs than a node has (${pool.gpusPerNode}); use TP ≤ ${pool.gpusPerNode}`);
     }
-    if (cursor.used + tp > pool.gpusPerNode) {
-      cursor.node += 1;
-      cursor.used = 0;
-    }
-    if (cursor.node >= pool.nodes) {
-      throw new SimInputError(`the deployment does not fit the ${cluster === 'main' ? 'cluster' : cluster + ' pool'}: ${pool.nodes} node(s) of ${pool.gpusPerNode} GPUs; use fewer replicas or add nodes`);
-    }
-    placements.push({ cluster, node: cursor.node });
-    cursor.used += tp;
-  }
-  return placements;
-}
-
-function expand(groups: Array<{ tp: number; dp: number }>): number[] {
-  return groups.flatMap((g) => Array.from({ length: g.dp }, () => g.tp));
-}
-
-export function runEngine(input: EngineInput): EngineOutput {
-  const { plan, deployment, policy, routing } = input;
-  const cluster: ClusterSpec = plan.cluster;
-  const slo = plan.slo;
-  const policySpec = plan.policy;
-  const windowMs = policySpec.statsWindowSec * 1000;
-  const queue = new EventQueue<SimEvent>();
-  const kvBytesMoved = { intraNode: 0, interNode: 0, crossCluster: 0 };
-  let evictions = 0;
-  let recomputedTokens = 0;
-  let events = 0;
-  let now = 0;
-
-  if (deployment.kind === 'colocated' && !policy.colocated) {
-    throw new SimInputError(`policy '${policy.name}' routes between prefill and decode workers, but the deployment is co-located; use --policy colocated or continuum, or a P:…,D:… deployment`);
-  }
-  if (deployment.kind === 'disaggregated' && policy.colocated) {
-    throw new SimInputError(`policy '${policy.name}' is co-located, but the deployment has separate prefill and decode workers; use a C:TPxN deployment`);
-  }
-
-  // ---- workers and placement ----
-  const prefillPool = cluster.prefillPool ?? cluster;
-  const decodePool = cluster.decodePool ?? cluster;
-  const separatePools = Boolean(cluster.prefillPool || cluster.decodePool);
-  const prefillWorkers: PrefillWorker[] = [];
-  const decodeWorkers: DecodeWorker[] = [];
-  const makeDecode = (tp: number, place: Placement, role: DecodeWorker['role'], index: number): DecodeWorker => {
-    const memory = input.perf.decode.memoryPlan(tp);
-    if (!memory.fits || memory.kvCapacityTokens <= 0) {
-      throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} replica of ${decodePool.gpu.name} with room for KV; use a larger TP`);
-    }
-    return {
-      id: `${role === 'colocated' ? 'C' : 'D'}${index}`,
-      index,
-      tp,
-      role,
-      place,
-      perf: input.perf.decode,
-      capacityTokens: memory.kvCapacityTokens,
-      usedTokens: 0,
-      batch: [],
-      batchContext: 0,
-      admitQueue: [],
-      localQueue: [],
-      localQueuedMs: 0,
-      memoryWaiters: [],
-      busy: false,
-      busyUntil: 0,
-      busyMs: 0,
-      lastStepEnd: -1,
-      itlWindow: new RollingWindow(windowMs),
-      sessions: new Set(),
-      localPrefills: 0,
-      remotePrefills: 0,
-      maxQueue: 0,
-    };
-  };
-  if (deployment.kind === 'colocated') {
-    const tps = expand(deployment.colocated);
-    placeReplicas(tps, cluster, 'main', 'a co-located').forEach((place, i) => decodeWorkers.push(makeDecode(tps[i], place, 'colocated', i)));
-  } else {
-    const ptps = expand(deployment.prefill);
-    const dtps = expand(deployment.decode);
-    const cursor = { node: 0, used: 0 };
-    const pPlaces = placeReplicas(ptps, prefillPool, separatePools ? 'prefill' : 'main', 'a prefill', cursor);
-    const dPlaces = placeReplicas(dtps, decodePool, separatePools ? 'decode' : 'main', 'a decode', separatePools ? { node: 0, used: 0 } : cursor);
-    pPlaces.forEach((place, i) => {
-      const memory = input.perf.prefill.memoryPlan(ptps[i]);
-      if (!memory.fits) {
-        throw new SimInputError(`${plan.model.name} does not fit a TP ${ptps[i]} prefill replica of ${prefillPool.gpu.name}; use a larger TP`);
+    for (let i = 0; i < dp; i++) {
+      if (cursor.used + tp > pool.gpusPerNode) {
+        cursor.node += 1;
+        cursor.used = 0;
       }
-      prefillWorkers.push({
-        id: `P${i}`,
-        index: i,
-        tp: ptps[i],
-        place,
-        perf: input.perf.prefill,
-        queue: [],
-        queuedMs: 0,
-        busyUntil: 0,
-        busy: false,
-        busyMs: 0,
-        ttftWindow: new RollingWindow(windowMs),
-        served: 0,
-        maxQueue: 0,
-      });
-    });
-    dPlaces.forEach((place, i) => decodeWorkers.push(makeDecode(dtps[i], place, 'decode', i)));
+      if (cursor.node >= pool.nodes) {
+        throw new SimInputError(`the deployment does not fit the ${where}: ${pool.nodes} node(s) of ${pool.gpusPerNode} GPUs; use fewer replicas or add nodes`);
+      }
+      placed.push({ tp, place: { cluster, node: cursor.node } });
+      cursor.used += tp;
+    }
+  }
+  return placed;
+}
+
+/**
+ * The discrete-event simulation of one deployment (DESIGN.md, "The model of the system"): sessions
+ * arrive, bind to a decode worker, and run rounds — prefill (routed by the policy, reordered in its
+ * queue), decode in the worker's batch, tool wait — while KV moves over shared links and decode
+ * memory evicts idle sessions. The parts live in their own modules: the event queue
+ * (eventQueue.ts), sessions and their rounds (session.ts), workers and the decode batch
+ * (workers.ts), prefill queues (queues.ts), links (links.ts), KV memory (memory.ts), the
+ * measurement (measure.ts) and stability (stability.ts). This class wires them to events.
+ */
+class Simulation {
+  private now = 0;
+  private events = 0;
+  private readonly queue = new EventQueue<unknown>();
+  private readonly prefillWorkers: PrefillWorker[] = [];
+  private readonly decodeWorkers: DecodeWorker[] = [];
+  private readonly links: LinkNetwork;
+  private readonly slo: SloSpec;
+  private readonly policySpec: PolicySpec;
+  private readonly policy: RoutingPolicy;
+  private readonly routing: RoutingSpec;
+  private readonly tally: RunTally;
+  private readonly stability: StabilityMonitor;
+  private readonly chunk: number;
+  private readonly pinMs: number;
+  private readonly trackGaps: boolean;
+  private readonly warmupMs: number;
+  /** End of the window for time-based counts; Infinity in count mode until the last measured session arrives. */
+  private windowEndMs: number;
+  private readonly batchMs: number;
+  private measuredArrivals = 0;
+  private lastBatch = -1;
+  private order = 0;
+  private inSystem = 0;
+  private lastInSystemChange = 0;
+  private measuredOutstanding = 0;
+  private windowClosed = false;
+  /** Rounds waiting anywhere: prefill queues, memory waiters, admit queues. */
+  private backlog = 0;
+  private readonly localOption: LocalOption = { queueMs: 0, prefillMs: 0, windowItlMs: 0, batchSize: 0, meanRemainingTokens: 0 };
+  private readonly remotes: RemoteOption[] = [];
+  private readonly context: RoutingContext;
+  private readonly retrying = new Set<DecodeWorker>();
+  private samples: TimeSeries | undefined;
+  private sampleEvery = 0;
+  private readonly lastBusy: number[] = [];
+  private readonly peakQueue: number[] = [];
+
+  constructor(private readonly input: EngineInput) {
+    const { plan, deployment, policy, routing, measure } = input;
+    this.slo = plan.slo;
+    this.policySpec = plan.policy;
+    this.policy = policy;
+    this.routing = routing;
+    this.chunk = Math.max(1, plan.policy.maxBatchTokens);
+    this.pinMs = policy.kvPinMs?.(routing) ?? 0;
+    this.trackGaps = plan.slo.itlStatistic !== 'mean';
+    this.stepRuns = input.stepRuns ?? true;
+    this.warmupMs = measure.warmupMs;
+    this.windowEndMs = measure.sessions === undefined ? measure.warmupMs + measure.windowMs : Infinity;
+    this.batchMs = measure.windowMs / measure.batches;
+    this.tally = new RunTally(measure.batches);
+    for (let b = 0; b <= measure.batches; b++) this.tally.batchEdgesMs[b] = measure.warmupMs + b * this.batchMs;
+    this.links = new LinkNetwork(plan.cluster, input.perf.decode);
+
+    if (deployment.kind === 'colocated' && !policy.colocated) {
+      throw new SimInputError(`policy '${policy.name}' routes between prefill and decode workers, but the deployment is co-located; use --policy colocated or continuum, or a P:…,D:… deployment`);
+    }
+    if (deployment.kind === 'disaggregated' && policy.colocated) {
+      throw new SimInputError(`policy '${policy.name}' is co-located, but the deployment has separate prefill and decode workers; use a C:TPxN deployment`);
+    }
+    this.placeWorkers();
+    for (let i = 0; i < this.prefillWorkers.length; i++) {
+      this.remotes.push({ worker: i, queueMs: 0, prefillMs: 0, transferMs: 0, queueLength: 0, windowTtftMs: 0 });
+    }
+    this.context = { slo: this.slo, policy: this.policySpec, routing, local: this.localOption, remotes: this.remotes };
+
+    const workers = this.prefillWorkers.length + this.decodeWorkers.length;
+    const expectedArrivals = measure.trace ? 0 : ((measure.warmupMs + measure.windowMs) / 1000) * measure.ratePerSec;
+    this.stability = new StabilityMonitor(workers, this.slo.ttftMs, 100 + 25 * workers + 0.25 * Math.max(expectedArrivals, this.order), Math.max(60_000, 20 * this.slo.ttftMs));
   }
 
-  // ---- links ----
-  const links = new Map<string, Link>();
-  const linkFor = (a: Placement, b: Placement): Link => {
-    let key: string;
-    let spec: LinkSpec;
-    let kind: Link['kind'];
-    if (a.cluster !== b.cluster && cluster.crossCluster) {
-      key = 'x';
-      spec = cluster.crossCluster;
-      kind = 'crossCluster';
-    } else if (a.cluster === b.cluster && a.node === b.node) {
-      key = `n${a.cluster}${a.node}`;
-      spec = (a.cluster === 'prefill' ? prefillPool : a.cluster === 'decode' ? decodePool : cluster).intraNode;
-      kind = 'intraNode';
-    } else {
-      // Inter-node traffic is limited by the decode side's NIC, which every read and write-back of its sessions crosses.
-      const decodeSide = b.cluster === 'prefill' ? a : b;
-      key = `i${decodeSide.cluster}${decodeSide.node}`;
-      spec = (decodeSide.cluster === 'decode' ? decodePool : cluster).interNode;
-      kind = 'interNode';
-    }
-    let link = links.get(key);
-    if (!link) {
-      link = { spec, kind, active: [], lastUpdate: 0, version: 0 };
-      links.set(key, link);
-    }
-    return link;
-  };
-  const advanceLink = (link: Link) => {
-    const n = link.active.length;
-    if (n > 0) {
-      const progress = (now - link.lastUpdate) / n;
-      for (const t of link.active) t.remainingMs -= progress;
-    }
-    link.lastUpdate = now;
-  };
-  const scheduleLink = (link: Link) => {
-    link.version += 1;
-    if (link.active.length === 0) return;
-    let min = Infinity;
-    for (const t of link.active) min = Math.min(min, t.remainingMs);
-    queue.push(now + Math.max(0, min) * link.active.length, { kind: 'linkCheck', link, version: link.version });
-  };
-  const transfer = (tokens: number, from: Placement, to: Placement, srcTp: number, dstTp: number, done: () => void) => {
-    if (tokens <= 0) {
-      done();
+  private placeWorkers(): void {
+    const { plan, deployment, perf } = this.input;
+    const cluster = plan.cluster;
+    const windowMs = this.policySpec.statsWindowSec * 1000;
+    const decodePool = cluster.decodePool ?? cluster;
+    const prefillPool = cluster.prefillPool ?? cluster;
+    const separatePools = Boolean(cluster.prefillPool || cluster.decodePool);
+    const addDecode = (tp: number, place: Placement, role: DecodeWorker['role']) => {
+      const memory = perf.decode.memoryPlan(tp);
+      if (!memory.fits || memory.kvCapacityTokens <= 0) {
+        throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} replica of ${decodePool.gpu.name} with room for KV; use a larger TP`);
+      }
+      this.decodeWorkers.push(new DecodeWorker(this.decodeWorkers.length, tp, role, place, perf.decode, memory.kvCapacityTokens, windowMs));
+    };
+    if (deployment.kind === 'colocated') {
+      for (const { tp, place } of placeReplicas(deployment.colocated, cluster, 'main', 'a co-located')) addDecode(tp, place, 'colocated');
       return;
     }
-    const link = linkFor(from, to);
-    const totalMs = input.perf.decode.kvTransferMs(tokens, link.spec, srcTp, dstTp);
-    const latencyMs = Math.min(totalMs, link.spec.latencyUs / 1000);
-    const bytes = input.perf.decode.kvBytes(tokens);
-    kvBytesMoved[link.kind] += bytes;
-    queue.push(now + latencyMs, { kind: 'linkJoin', link, transfer: { remainingMs: totalMs - latencyMs, bytes, done } });
-  };
-  /** Exclusive-link estimate, for routing costs. */
-  const transferEstimate = (tokens: number, from: Placement, to: Placement, srcTp: number, dstTp: number) => {
-    if (tokens <= 0) return 0;
-    const link = linkFor(from, to);
-    return input.perf.decode.kvTransferMs(tokens, link.spec, srcTp, dstTp) * (1 + link.active.length);
-  };
+    const cursor = { node: 0, used: 0 };
+    const prefill = placeReplicas(deployment.prefill, prefillPool, separatePools ? 'prefill' : 'main', 'a prefill', cursor);
+    const decode = placeReplicas(deployment.decode, decodePool, separatePools ? 'decode' : 'main', 'a decode', separatePools ? { node: 0, used: 0 } : cursor);
+    for (const { tp, place } of prefill) {
+      if (!perf.prefill.memoryPlan(tp).fits) {
+        throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} prefill replica of ${prefillPool.gpu.name}; use a larger TP`);
+      }
+      this.prefillWorkers.push(new PrefillWorker(this.prefillWorkers.length, tp, place, perf.prefill, windowMs));
+    }
+    for (const { tp, place } of decode) addDecode(tp, place, 'decode');
+  }
 
-  // ---- prefill cost with the batch-token limit: long prompts run in chunks ----
-  const chunk = Math.max(1, policySpec.maxBatchTokens);
-  const prefillCost = (perf: PerfModel, history: number, tokens: number, tp: number): number => {
+  // ---- time and measurement ----
+
+  private inWindow(t: number): boolean {
+    return t >= this.warmupMs && t < this.windowEndMs;
+  }
+
+  /** The part of [start, end] inside the measurement window, ms. */
+  private windowOverlap(start: number, end: number): number {
+    const a = start > this.warmupMs ? start : this.warmupMs;
+    const b = end < this.windowEndMs ? end : this.windowEndMs;
+    return b > a ? b - a : 0;
+  }
+
+  private changeInSystem(delta: number): void {
+    this.tally.inSystemMs += this.inSystem * this.windowOverlap(this.lastInSystemChange, this.now);
+    this.lastInSystemChange = this.now;
+    this.inSystem += delta;
+  }
+
+  /** Prefill time with the batch-token limit: a long prompt runs in chunks. */
+  private prefillCost(perf: PerfModel, history: number, tokens: number, tp: number): number {
+    const chunk = this.chunk;
     if (tokens <= chunk) return perf.prefillMs(history, tokens, tp);
     let ms = 0;
     for (let done = 0; done < tokens; done += chunk) ms += perf.prefillMs(history + done, Math.min(chunk, tokens - done), tp);
     return ms;
-  };
+  }
 
-  // ---- sessions ----
-  const sessions: Session[] = input.sessions.map((trace, order) => ({
-    trace,
-    order,
-    decode: decodeWorkers[0],
-    roundIndex: 0,
-    heldTokens: 0,
-    contextTokens: 0,
-    resident: true,
-    idleSince: 0,
-    pinnedUntil: 0,
-    inRound: false,
-    rounds: [],
-    finishedMs: NaN,
-    failed: false,
-    tokensDecoded: 0,
-  }));
-  for (const s of sessions) queue.push(s.trace.arrivalMs, { kind: 'arrive', session: s });
-  const lastArrival = sessions.length ? sessions[sessions.length - 1].trace.arrivalMs : 0;
-  let inSystem = 0;
-  let lastInSystemChange = 0;
-  let sessionMsInSystem = 0;
-  const changeInSystem = (delta: number) => {
-    sessionMsInSystem += inSystem * (now - lastInSystemChange);
-    lastInSystemChange = now;
-    inSystem += delta;
-  };
-  let finished = 0;
-  const pinMs = policy.kvPinMs?.(routing) ?? 0;
+  private queued(worker: { maxQueue: number }, index: number, length: number): void {
+    this.backlog += 1;
+    if (this.inWindow(this.now) && length > worker.maxQueue) worker.maxQueue = length;
+    if (this.samples && length > this.peakQueue[index]) this.peakQueue[index] = length;
+  }
 
-  // ---- memory ----
-  const freeTokens = (d: DecodeWorker) => d.capacityTokens - d.usedTokens;
-  const evictFor = (d: DecodeWorker, needed: number): void => {
-    if (freeTokens(d) >= needed) return;
-    const idle = [...d.sessions]
-      .filter((s) => !s.inRound && s.resident && s.heldTokens > 0 && s.pinnedUntil <= now)
-      .sort((a, b) => a.idleSince - b.idleSince || a.order - b.order);
-    for (const s of idle) {
-      if (freeTokens(d) >= needed) break;
-      d.usedTokens -= s.heldTokens;
-      s.heldTokens = 0;
-      s.resident = false;
-      evictions += 1;
+  // ---- sessions and rounds ----
+
+  private arrive(trace: TraceSession): void {
+    const next = this.input.source.next();
+    if (next) this.queue.push(next.arrivalMs, ARRIVE, next);
+    const s = new Session(trace, this.order++);
+    // Bind to the decode worker with the most free KV memory (DESIGN.md), lowest index on ties.
+    let best = this.decodeWorkers[0];
+    for (const d of this.decodeWorkers) if (d.freeTokens > best.freeTokens) best = d;
+    s.decode = best;
+    best.sessions += 1;
+    this.changeInSystem(1);
+    if (this.inWindow(trace.arrivalMs)) this.tally.arrivalsInWindow += 1;
+    if (this.isMeasured(trace.arrivalMs)) {
+      const t = this.tally;
+      const count = this.input.measure.sessions;
+      s.batch =
+        count === undefined
+          ? Math.min(t.batches - 1, Math.floor((trace.arrivalMs - this.warmupMs) / this.batchMs))
+          : Math.min(t.batches - 1, Math.floor((this.measuredArrivals * t.batches) / count));
+      // Count mode: a batch spans from its first arrival to the next batch's (or the window's end).
+      if (count !== undefined && s.batch > 0 && s.batch !== this.lastBatch) t.batchEdgesMs[s.batch] = trace.arrivalMs;
+      this.lastBatch = s.batch;
+      this.measuredArrivals += 1;
+      t.sessions += 1;
+      t.batchSessions[s.batch] += 1;
+      t.batchRounds[s.batch] += trace.rounds.length;
+      for (const r of trace.rounds) t.tokensRequested += r.outputTokens;
+      this.measuredOutstanding += 1;
+      if (count !== undefined && this.measuredArrivals >= count) this.closeWindow();
     }
-  };
-  const releaseSession = (s: Session) => {
-    const d = s.decode;
-    d.usedTokens -= s.heldTokens;
-    s.heldTokens = 0;
-    d.sessions.delete(s);
-    retryMemoryWaiters(d);
-  };
-  const retrying = new Set<DecodeWorker>();
-  const retryMemoryWaiters = (d: DecodeWorker) => {
-    // A waiter that fails outright frees memory and lands back here: the outer loop carries on.
-    if (retrying.has(d)) return;
-    retrying.add(d);
-    while (d.memoryWaiters.length > 0) {
-      const s = d.memoryWaiters[0];
-      if (!tryStartRound(s)) break;
-      d.memoryWaiters.shift();
-    }
-    retrying.delete(d);
-  };
+    this.startRound(s);
+  }
 
-  // ---- rounds ----
-  const startRound = (s: Session) => {
+  private isMeasured(arrivalMs: number): boolean {
+    if (arrivalMs < this.warmupMs || this.windowClosed) return false;
+    const count = this.input.measure.sessions;
+    return count === undefined ? arrivalMs < this.windowEndMs : this.measuredArrivals < count;
+  }
+
+  /** No more sessions are measured; the run goes on until the measured ones finish. */
+  private closeWindow(): void {
+    if (this.windowClosed) return;
+    this.changeInSystem(0);
+    this.windowClosed = true;
+    // A trace's drain belongs to the replay: its counts run on to the end.
+    if (this.input.measure.sessions !== undefined && !this.input.measure.trace) this.windowEndMs = this.now;
+    this.stopReason = this.stability.judgeWindow(this.oldestWaitMs());
+  }
+
+  private stopReason: string | undefined;
+  /** Set when the run stopped with measured sessions idle in very long tool waits (not overload). */
+  private cutOff: string | undefined;
+
+  private startRound(s: Session): void {
     const round = s.trace.rounds[s.roundIndex];
-    const record: RoundRecord = {
-      readyMs: now,
-      firstTokenMs: NaN,
-      lastTokenMs: NaN,
-      outputTokens: round.outputTokens,
-      maxGapMs: 0,
-      gaps: slo.itlStatistic === 'mean' || slo.itlStatistic === 'max' ? undefined : [],
-      local: false,
-      incremental: s.roundIndex > 0,
-      done: false,
-    };
-    s.rounds.push(record);
+    s.readyMs = this.now;
+    s.firstTokenMs = NaN;
+    s.lastTokenMs = NaN;
+    s.outputTokens = round.outputTokens;
+    s.maxGapMs = 0;
+    s.gaps = this.trackGaps && this.slo.itlStatistic !== 'max' ? [] : undefined;
+    s.local = false;
     s.inRound = true;
-    if (!tryStartRound(s)) s.decode.memoryWaiters.push(s);
-  };
+    unmarkIdle(s.decode, s);
+    if (s.batch >= 0) (s.roundIndex === 0 ? this.tally.turn1 : this.tally.turn2).rounds += 1;
+    if (!this.tryStartRound(s)) {
+      s.decode.memoryWaiters.push(s);
+      this.backlog += 1;
+    }
+  }
 
   /** Reserves KV for the round and routes its prefill; false when memory is short. */
-  const tryStartRound = (s: Session): boolean => {
+  private tryStartRound(s: Session): boolean {
     const d = s.decode;
     const round = s.trace.rounds[s.roundIndex];
-    const record = s.rounds[s.rounds.length - 1];
     const recompute = !s.resident && s.contextTokens > 0;
     const needed = (recompute ? s.contextTokens : 0) + round.inputTokens + round.outputTokens;
     if (needed > d.capacityTokens) {
       // Even an empty worker cannot hold this session: it fails rather than blocking the queue forever.
       s.failed = true;
-      record.done = true;
-      finishSession(s);
+      s.allRoundsMet = false;
+      this.finishSession(s);
       return true;
     }
-    evictFor(d, needed);
-    if (freeTokens(d) < needed) return false;
-    d.usedTokens += needed;
-    s.heldTokens += needed;
-    s.resident = true;
-    if (recompute) recomputedTokens += s.contextTokens;
-    const history = recompute ? 0 : s.contextTokens;
-    const newTokens = round.inputTokens + (recompute ? s.contextTokens : 0);
+    const evicted = evictFor(d, needed, this.now);
+    if (evicted > 0 && this.inWindow(this.now)) this.tally.evictions += evicted;
+    if (d.freeTokens < needed) return false;
+    reserve(d, s, needed);
+    if (recompute && this.inWindow(this.now)) this.tally.recomputedTokens += s.contextTokens;
+    s.historyTokens = recompute ? 0 : s.contextTokens;
+    s.newTokens = round.inputTokens + (recompute ? s.contextTokens : 0);
     s.contextTokens += round.inputTokens + round.outputTokens;
-    const task: PrefillTask = {
-      session: s,
-      round: record,
-      readyMs: record.readyMs,
-      routedMs: now,
-      historyTokens: history,
-      newTokens,
-      incremental: s.roundIndex > 0 && !recompute,
-      estimatedMs: 0,
-      postponed: 0,
-    };
-    route(task);
+    s.incremental = s.roundIndex > 0 && !recompute;
+    s.routedMs = this.now;
+    s.estimatedMs = 0;
+    s.postponed = 0;
+    this.route(s);
     return true;
-  };
+  }
 
-  /** Mean ITL so far of the rounds decoding on `d`, the stall since its last step included. */
-  const openRoundItl = (d: DecodeWorker): number => {
-    let gaps = 0;
-    let tokens = 0;
-    for (const a of d.batch) {
-      gaps += now - a.round.firstTokenMs;
-      tokens += a.round.outputTokens - 1 - a.remaining;
+  private retryMemoryWaiters(d: DecodeWorker): void {
+    // A waiter that fails outright frees memory and lands back here: the outer loop carries on.
+    if (this.retrying.has(d)) return;
+    this.retrying.add(d);
+    while (d.memoryWaiters.length > 0) {
+      const s = d.memoryWaiters.peek() as Session;
+      if (!this.tryStartRound(s)) break;
+      d.memoryWaiters.shift();
+      this.backlog -= 1;
     }
-    return tokens > 0 ? gaps / tokens : now - d.lastStepEnd;
-  };
+    this.retrying.delete(d);
+  }
 
-  const localOption = (task: PrefillTask) => {
-    const d = task.session.decode;
-    let remaining = 0;
-    for (const a of d.batch) remaining += a.remaining;
-    return {
-      queueMs: d.localQueuedMs + Math.max(0, d.busyUntil - now),
-      prefillMs: prefillCost(d.perf, task.historyTokens, task.newTokens, d.tp),
-      // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
-      windowItlMs: d.batch.length > 0 && d.lastStepEnd >= 0 ? d.itlWindow.meanWith(now, openRoundItl(d)) : d.itlWindow.mean(now),
-      batchSize: d.batch.length,
-      meanRemainingTokens: d.batch.length ? remaining / d.batch.length : 0,
-    };
-  };
-
-  const route = (task: PrefillTask) => {
-    const d = task.session.decode;
-    const local = localOption(task);
-    const ctx: RoutingContext = {
-      slo,
-      policy: policySpec,
-      routing,
-      local,
-      remotes: prefillWorkers.map((w) => ({
-        worker: w.index,
-        queueMs: w.queuedMs + Math.max(0, w.busyUntil - now),
-        prefillMs: prefillCost(w.perf, task.historyTokens, task.newTokens, w.tp),
-        transferMs:
-          transferEstimate(task.historyTokens, d.place, w.place, d.tp, w.tp) +
-          transferEstimate(task.newTokens, w.place, d.place, w.tp, d.tp),
-        queueLength: w.queue.length,
-        windowTtftMs: w.ttftWindow.mean(now),
-      })),
-    };
-    const decision = prefillWorkers.length === 0 ? { kind: 'local' as const } : policy.route(task, ctx);
-    if (decision.kind === 'local') {
-      task.round.local = true;
-      task.estimatedMs = local.prefillMs;
-      if (task.incremental) d.localPrefills += 1;
-      const priority = policy.localPriority;
-      if (priority) {
-        const p = priority(task);
-        let at = d.localQueue.length;
-        while (at > 0 && priority(d.localQueue[at - 1]) > p) at--;
-        d.localQueue.splice(at, 0, task);
-      } else {
-        d.localQueue.push(task);
-      }
-      d.localQueuedMs += task.estimatedMs;
-      d.maxQueue = Math.max(d.maxQueue, d.localQueue.length);
-      kickDecode(d);
-    } else {
-      const w = prefillWorkers[decision.worker];
-      const option = ctx.remotes[decision.worker];
-      task.estimatedMs = option.prefillMs + option.transferMs;
-      if (task.incremental) d.remotePrefills += 1;
-      w.queue.push(task);
-      w.queuedMs += task.estimatedMs;
-      w.maxQueue = Math.max(w.maxQueue, w.queue.length);
-      kickPrefill(w);
-    }
-  };
-
-  // ---- prefill workers ----
-  const kickPrefill = (w: PrefillWorker) => {
-    if (w.busy || w.queue.length === 0) return;
-    const pick = pickNext(w.queue, policySpec.reorderWindow, policySpec.maxPostpone, now, slo.ttftMs);
-    for (let i = 0; i < pick; i++) w.queue[i].postponed += 1;
-    const [task] = w.queue.splice(pick, 1);
-    w.queuedMs -= task.estimatedMs;
-    w.busy = true;
-    w.busyUntil = now + task.estimatedMs;
-    const startedAt = now;
-    const d = task.session.decode;
-    // Lazy read: the history's KV comes over only when the prefill is about to run.
-    transfer(task.historyTokens, d.place, w.place, d.tp, w.tp, () => {
-      const computeMs = prefillCost(w.perf, task.historyTokens, task.newTokens, w.tp);
-      queue.push(now + computeMs, { kind: 'prefillComputed', worker: w, task, computeMs });
-      w.busyUntil = now + computeMs;
-      w.busyMs += now - startedAt;
-    });
-  };
-
-  const completeRemotePrefill = (w: PrefillWorker, task: PrefillTask, computeMs: number) => {
-    w.busyMs += computeMs;
-    w.busy = false;
-    w.served += 1;
-    const d = task.session.decode;
-    // The write-back carries exactly the KV the prefill computed.
-    transfer(task.newTokens, w.place, d.place, w.tp, d.tp, () => {
-      // The prefill worker's TTFT statistic reflects its own load: time since the task reached it.
-      w.ttftWindow.record(now, now - task.routedMs);
-      firstToken(task);
-    });
-    kickPrefill(w);
-  };
-
-  // ---- decode workers ----
-  const firstToken = (task: PrefillTask) => {
-    const r = task.round;
-    r.firstTokenMs = now;
-    r.lastTokenMs = now;
-    const s = task.session;
-    s.tokensDecoded += 1;
-    const active: ActiveRound = { session: s, round: r, remaining: r.outputTokens - 1 };
-    if (active.remaining <= 0) {
-      finishRound(s);
-      return;
-    }
+  private finishRound(s: Session): void {
     const d = s.decode;
-    if (d.batch.length < policySpec.maxDecodeBatch) {
-      d.batch.push(active);
-      d.batchContext += s.contextTokens - active.remaining;
-    } else {
-      d.admitQueue.push(active);
-    }
-    kickDecode(d);
-  };
-
-  const kickDecode = (d: DecodeWorker) => {
-    if (d.busy) return;
-    if (d.localQueue.length > 0) {
-      // The decode worker's own prefill queue is reordered like a prefill worker's (reference 004,
-      // §3 step 3), unless the policy orders it itself (continuum's same-session priority).
-      const pick = policy.localPriority ? 0 : pickNext(d.localQueue, policySpec.reorderWindow, policySpec.maxPostpone, now, slo.ttftMs);
-      for (let i = 0; i < pick; i++) d.localQueue[i].postponed += 1;
-      const [task] = d.localQueue.splice(pick, 1);
-      d.localQueuedMs -= task.estimatedMs;
-      const ms = prefillCost(d.perf, task.historyTokens, task.newTokens, d.tp);
-      d.busy = true;
-      d.busyUntil = now + ms;
-      queue.push(now + ms, { kind: 'decodeFree', worker: d, startedAt: now, finishLocal: task });
-      return;
-    }
-    if (d.batch.length === 0) {
-      d.lastStepEnd = -1;
-      return;
-    }
-    const ms = d.perf.decodeStepMs(d.batch.length, d.batchContext, d.tp);
-    d.busy = true;
-    d.busyUntil = now + ms;
-    queue.push(now + ms, { kind: 'decodeFree', worker: d, startedAt: now });
-  };
-
-  const decodeStepDone = (d: DecodeWorker) => {
-    d.lastStepEnd = now;
-    const current = d.batch;
-    d.batch = [];
-    for (const a of current) {
-      const r = a.round;
-      const gap = now - r.lastTokenMs;
-      if (gap > r.maxGapMs) r.maxGapMs = gap;
-      r.gaps?.push(gap);
-      r.lastTokenMs = now;
-      a.remaining -= 1;
-      a.session.tokensDecoded += 1;
-      d.batchContext += 1;
-      if (a.remaining > 0) d.batch.push(a);
-      else {
-        d.batchContext -= a.session.contextTokens;
-        finishRound(a.session);
-      }
-    }
-    while (d.batch.length < policySpec.maxDecodeBatch && d.admitQueue.length > 0) {
-      const a = d.admitQueue.shift() as ActiveRound;
-      d.batch.push(a);
-      d.batchContext += a.session.contextTokens - a.remaining;
-    }
-  };
-
-  const finishRound = (s: Session) => {
-    const record = s.rounds[s.rounds.length - 1];
+    const now = this.now;
+    const outputGaps = s.outputTokens - 1;
+    const meanItl = outputGaps > 0 ? (s.lastTokenMs - s.firstTokenMs) / outputGaps : 0;
     // The windowed ITL is per round, as the SLO judges it (reference 004 §3: the average ITL of
     // recent requests), so a stall from local prefills counts at the weight users feel it.
-    if (record.outputTokens > 1) s.decode.itlWindow.record(now, (now - record.firstTokenMs) / (record.outputTokens - 1));
-    record.done = true;
+    if (outputGaps > 0) d.itlWindow.record(now, meanItl);
+    if (s.batch >= 0) this.recordRound(s, meanItl);
     s.inRound = false;
     s.idleSince = now;
     s.roundIndex += 1;
     if (s.roundIndex >= s.trace.rounds.length) {
-      finishSession(s);
+      this.finishSession(s);
       return;
     }
-    s.pinnedUntil = now + pinMs;
-    queue.push(now + s.trace.rounds[s.roundIndex].thinkMs, { kind: 'ready', session: s });
+    s.pinnedUntil = now + this.pinMs;
+    markIdle(d, s);
+    this.queue.push(now + s.trace.rounds[s.roundIndex].thinkMs, READY, s);
     // Its KV just became evictable, which may be what a round waiting for memory needs.
-    if (pinMs <= 0 && s.decode.memoryWaiters.length > 0) retryMemoryWaiters(s.decode);
-  };
-
-  const finishSession = (s: Session) => {
-    s.finishedMs = now;
-    s.inRound = false;
-    finished += 1;
-    changeInSystem(-1);
-    releaseSession(s);
-  };
-
-  // ---- sampling ----
-  const span = Math.max(1, lastArrival * 1.15);
-  let sampleEvery = span / (MAX_SAMPLES * 0.75);
-  const samples = { tSec: [] as number[], queueLength: {} as Record<string, number[]>, utilization: {} as Record<string, number[]> };
-  const lastBusy = new Map<string, number>();
-  const allWorkers = [...prefillWorkers.map((w) => ({ id: w.id, w, q: () => w.queue.length })), ...decodeWorkers.map((d) => ({ id: d.id, w: d, q: () => d.localQueue.length + d.memoryWaiters.length + d.admitQueue.length }))];
-  for (const { id } of allWorkers) {
-    samples.queueLength[id] = [];
-    samples.utilization[id] = [];
-    lastBusy.set(id, 0);
+    if (this.pinMs <= 0 && d.memoryWaiters.length > 0) this.retryMemoryWaiters(d);
   }
-  const takeSample = () => {
-    samples.tSec.push(now / 1000);
-    for (const { id, w, q } of allWorkers) {
-      // Busy time accrues when a task ends, so a sample can read slightly over 1: it is clamped.
-      const busy = w.busyMs;
-      samples.queueLength[id].push(q());
-      samples.utilization[id].push(Math.min(1, Math.max(0, (busy - (lastBusy.get(id) ?? 0)) / sampleEvery)));
-      lastBusy.set(id, busy);
-    }
-    if (samples.tSec.length >= MAX_SAMPLES) {
-      // Halve the resolution instead of growing without bound on a long run.
-      const keepEven = <T>(xs: T[]) => xs.filter((_, i) => i % 2 === 1);
-      samples.tSec = keepEven(samples.tSec);
-      for (const { id } of allWorkers) {
-        samples.queueLength[id] = keepEven(samples.queueLength[id]);
-        const u = samples.utilization[id];
-        samples.utilization[id] = u.filter((_, i) => i % 2 === 1).map((v, i) => (v + u[2 * i]) / 2);
-      }
-      sampleEvery *= 2;
-    }
-    queue.push(now + sampleEvery, { kind: 'sample' });
-  };
-  queue.push(sampleEvery, { kind: 'sample' });
 
-  // ---- stability: stop a run whose backlog grows without bound ----
-  const workerCount = prefillWorkers.length + decodeWorkers.length;
-  const backlogLimit = 100 + 25 * workerCount + sessions.length * 0.25;
-  const backlog = () => {
-    let n = 0;
-    for (const w of prefillWorkers) n += w.queue.length;
-    for (const d of decodeWorkers) n += d.localQueue.length + d.memoryWaiters.length + d.admitQueue.length;
-    return n;
-  };
-  /** How long the longest-waiting prefill (or round waiting for KV memory) has waited, ms. */
-  const oldestWaitMs = () => {
-    let oldest = now;
-    const scan = (tasks: PrefillTask[]) => {
-      // Reordering moves tasks only inside the first W, so the oldest sits among the first W + 1.
-      const n = Math.min(tasks.length, policySpec.reorderWindow + 1);
-      for (let i = 0; i < n; i++) if (tasks[i].readyMs < oldest) oldest = tasks[i].readyMs;
-    };
-    for (const w of prefillWorkers) scan(w.queue);
-    for (const d of decodeWorkers) {
-      scan(d.localQueue);
-      const waiter = d.memoryWaiters[0];
-      if (waiter) oldest = Math.min(oldest, waiter.rounds[waiter.rounds.length - 1].readyMs);
+  private recordRound(s: Session, meanItl: number): void {
+    const t = this.tally;
+    const ttft = s.firstTokenMs - s.readyMs;
+    let itl = meanItl;
+    if (s.outputTokens <= 1) itl = 0;
+    else if (this.slo.itlStatistic === 'max') itl = s.maxGapMs;
+    else if (s.gaps) {
+      const q = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 }[this.slo.itlStatistic as 'p50'];
+      itl = percentileSorted(Float64Array.from(s.gaps).sort(), q);
     }
-    return now - oldest;
-  };
-  // A wait this long cannot come from a burst at a sustainable load: the run stops and says so.
-  const clearlyUnstableWaitMs = Math.max(60_000, 20 * slo.ttftMs);
-  let unstable = false;
-  let backlogAtHalf = -1;
-  let backlogAtThreeQuarters = -1;
-  let backlogAtEnd = -1;
-  let waitAtEnd = 0;
-  let cancelled = false;
-  let nextProgress = 0;
+    const turn = s.roundIndex === 0 ? t.turn1 : t.turn2;
+    turn.ttft.add(ttft);
+    if (s.outputTokens > 1) turn.itl.add(itl);
+    t.tokensDecoded += s.outputTokens - 1;
+    if (ttft <= this.slo.ttftMs && itl <= this.slo.itlMs) {
+      turn.met += 1;
+      t.batchRoundsMet[s.batch] += 1;
+    } else s.allRoundsMet = false;
+  }
 
-  // ---- main loop ----
-  for (;;) {
-    const next = queue.pop();
-    if (!next) break;
-    if (!Number.isFinite(next.time)) {
-      // An infinite clock never advances past its events: stop instead of looping there forever.
-      throw new SimInputError(
-        `simulated time reached ${next.time} ms (after ${events} events): a time in the workload is too large to simulate; look for extreme tool waits (workload.toolLatencyMs, a trace's thinkMs or arrivalMs) or arrival rates`,
-      );
-    }
-    now = next.time;
-    events += 1;
-    const e = next.item;
-    switch (e.kind) {
-      case 'arrive': {
-        const s = e.session;
-        // Bind to the decode worker with the most free KV memory (DESIGN.md), lowest index on ties.
-        let best = decodeWorkers[0];
-        for (const d of decodeWorkers) if (freeTokens(d) > freeTokens(best)) best = d;
-        s.decode = best;
-        best.sessions.add(s);
-        changeInSystem(1);
-        startRound(s);
-        break;
-      }
-      case 'ready':
-        // An evicted session's round recomputes its history; tryStartRound counts it.
-        startRound(e.session);
-        break;
-      case 'prefillComputed':
-        completeRemotePrefill(e.worker, e.task, e.computeMs);
-        break;
-      case 'decodeFree': {
-        const d = e.worker;
-        d.busyMs += now - e.startedAt;
-        // Still busy while the step's results land, so nothing they trigger starts a step mid-update.
-        if (e.finishLocal) firstToken(e.finishLocal);
-        else decodeStepDone(d);
-        d.busy = false;
-        kickDecode(d);
-        break;
-      }
-      case 'linkJoin': {
-        advanceLink(e.link);
-        e.link.active.push(e.transfer);
-        scheduleLink(e.link);
-        break;
-      }
-      case 'linkCheck': {
-        const link = e.link;
-        if (e.version !== link.version) break;
-        advanceLink(link);
-        // This check was scheduled for the transfer closest to done, so that one finishes now even
-        // when rounding at large clock values leaves a sliver (which would otherwise re-schedule
-        // itself at the same instant forever).
-        let least = Infinity;
-        for (const t of link.active) least = Math.min(least, t.remainingMs);
-        const finishing = Math.max(1e-9, least + 1e-9);
-        const doneNow = link.active.filter((t) => t.remainingMs <= finishing);
-        link.active = link.active.filter((t) => t.remainingMs > finishing);
-        scheduleLink(link);
-        for (const t of doneNow) t.done();
-        break;
-      }
-      case 'sample':
-        if (finished < sessions.length) takeSample();
-        break;
-    }
-    if (backlogAtHalf < 0 && now >= lastArrival / 2) backlogAtHalf = backlog();
-    if (backlogAtThreeQuarters < 0 && now >= lastArrival * 0.75) backlogAtThreeQuarters = backlog();
-    if (backlogAtEnd < 0 && now >= lastArrival) {
-      backlogAtEnd = backlog();
-      waitAtEnd = oldestWaitMs();
-    }
-    if ((events & 1023) === 0) {
-      if (input.isCancelled?.()) {
-        cancelled = true;
-        break;
-      }
-      if (backlog() > backlogLimit || oldestWaitMs() > clearlyUnstableWaitMs) {
-        unstable = true;
-        break;
-      }
-      if (input.onProgress && sessions.length > 0) {
-        const fraction = finished / sessions.length;
-        if (fraction >= nextProgress) {
-          input.onProgress(fraction);
-          nextProgress = fraction + 0.05;
+  private finishSession(s: Session): void {
+    const d = s.decode;
+    s.finished = true;
+    s.inRound = false;
+    this.changeInSystem(-1);
+    d.sessions -= 1;
+    release(d, s);
+    if (s.batch >= 0) {
+      const t = this.tally;
+      this.measuredOutstanding -= 1;
+      if (s.failed) t.failed += 1;
+      else {
+        t.completed += 1;
+        t.batchCompleted[s.batch] += 1;
+        t.e2e.add(this.now - s.trace.arrivalMs);
+        t.sojournMs += this.now - s.trace.arrivalMs;
+        if (s.allRoundsMet) {
+          t.met += 1;
+          t.batchMet[s.batch] += 1;
         }
       }
     }
-  }
-  changeInSystem(0);
-  if (!unstable && backlogAtHalf >= 0) {
-    // A queue that keeps growing through the arrival window also means overload, even if it drained after arrivals stopped.
-    // Under overload the backlog grows about linearly with time: twice as long at the end of the
-    // arrivals as halfway. A sustainable load fluctuates instead of climbing at every checkpoint.
-    const climbing = backlogAtHalf < backlogAtThreeQuarters && backlogAtThreeQuarters < backlogAtEnd;
-    unstable =
-      backlogAtEnd > 4 * Math.max(backlogAtHalf, 5 * workerCount) ||
-      (climbing && backlogAtEnd > 1.5 * backlogAtHalf + 2 * workerCount && waitAtEnd > 2 * slo.ttftMs);
+    this.retryMemoryWaiters(d);
   }
 
-  return {
-    sessions: sessions.map((s) => ({
-      order: s.order,
-      rounds: s.rounds,
-      arrivalMs: s.trace.arrivalMs,
-      finishedMs: s.finishedMs,
-      failed: s.failed,
-      tokensDecoded: s.tokensDecoded,
-      tokensRequested: s.trace.rounds.reduce((n, r) => n + r.outputTokens, 0),
-    })),
-    prefillWorkers,
-    decodeWorkers,
-    endMs: now,
-    events,
-    evictions,
-    recomputedTokens,
-    kvBytesMoved,
-    unstable,
-    samples,
-    sessionMsInSystem,
-    cancelled,
-  };
+  // ---- routing ----
+
+  private route(s: Session): void {
+    const d = s.decode;
+    const now = this.now;
+    // The router reads the worker's step in progress and its batch as of now.
+    this.catchUp(d);
+    const local = this.localOption;
+    const batch = d.batch;
+    local.queueMs = d.localQueue.queuedMs + Math.max(0, d.busyUntil - now);
+    local.prefillMs = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
+    // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
+    local.windowItlMs = batch.size > 0 && d.lastStepEnd >= 0 ? d.itlWindow.meanWith(now, batch.openMeanGapMs(now, d.lastStepEnd)) : d.itlWindow.mean(now);
+    local.batchSize = batch.size;
+    local.meanRemainingTokens = batch.size ? batch.remainingTokens / batch.size : 0;
+    const prefillWorkers = this.prefillWorkers;
+    if (prefillWorkers.length === 0) {
+      this.runLocally(s);
+      return;
+    }
+    let costTp = -1;
+    let cost = 0;
+    for (let i = 0; i < prefillWorkers.length; i++) {
+      const w = prefillWorkers[i];
+      const option = this.remotes[i];
+      if (w.tp !== costTp) {
+        costTp = w.tp;
+        cost = this.prefillCost(w.perf, s.historyTokens, s.newTokens, w.tp);
+      }
+      const link = this.links.between(w, d);
+      option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
+      option.prefillMs = cost;
+      option.transferMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp);
+      option.queueLength = w.queue.length;
+      option.windowTtftMs = w.ttftWindow.mean(now);
+    }
+    const decision = this.policy.route(s, this.context);
+    if (decision.kind === 'local') {
+      this.runLocally(s);
+      return;
+    }
+    const w = prefillWorkers[decision.worker];
+    const option = this.remotes[decision.worker];
+    s.estimatedMs = option.prefillMs + option.transferMs;
+    if (s.incremental && this.inWindow(now)) {
+      d.remotePrefills += 1;
+      this.tally.remotePrefills += 1;
+    }
+    w.queue.push(s);
+    this.queued(w, w.index, w.queue.length);
+    this.kickPrefill(w);
+  }
+
+  private runLocally(s: Session): void {
+    const d = s.decode;
+    s.local = true;
+    s.estimatedMs = this.localOption.prefillMs;
+    if (s.incremental && this.inWindow(this.now)) {
+      d.localPrefills += 1;
+      this.tally.localPrefills += 1;
+    }
+    this.cutRun(d);
+    const priority = this.policy.localPriority;
+    if (priority) d.localQueue.insertByPriority(s, priority);
+    else d.localQueue.push(s);
+    this.queued(d, this.prefillWorkers.length + d.index, d.waiting);
+    this.kickDecode(d);
+  }
+
+  // ---- prefill workers ----
+
+  private kickPrefill(w: PrefillWorker): void {
+    if (w.busy || w.queue.length === 0) return;
+    const s = w.queue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, this.now, this.slo.ttftMs);
+    this.backlog -= 1;
+    w.busy = true;
+    w.busyUntil = this.now + s.estimatedMs;
+    w.startedAt = this.now;
+    w.current = s;
+    // Lazy read: the history's KV comes over only when the prefill is about to run.
+    if (s.historyTokens > 0) this.startTransfer(w, s, TransferPurpose.HistoryRead);
+    else this.computePrefill(w);
+  }
+
+  private computePrefill(w: PrefillWorker): void {
+    const s = w.current as Session;
+    const computeMs = this.prefillCost(w.perf, s.historyTokens, s.newTokens, w.tp);
+    this.accruePrefillBusy(w);
+    w.startedAt = this.now;
+    w.computeMs = computeMs;
+    w.busyUntil = this.now + computeMs;
+    this.queue.push(this.now + computeMs, PREFILL_DONE, w);
+  }
+
+  private prefillDone(w: PrefillWorker): void {
+    this.accruePrefillBusy(w);
+    w.busy = false;
+    w.served += 1;
+    const s = w.current as Session;
+    w.current = undefined;
+    // The write-back carries exactly the KV the prefill computed.
+    if (s.newTokens > 0) this.startTransfer(w, s, TransferPurpose.WriteBack);
+    else this.writeBackDone(w, s);
+    this.kickPrefill(w);
+  }
+
+  private writeBackDone(w: PrefillWorker, s: Session): void {
+    // The prefill worker's TTFT statistic reflects its own load: time since the task reached it.
+    w.ttftWindow.record(this.now, this.now - s.routedMs);
+    this.firstToken(s);
+  }
+
+  // One per worker class: a store shared by both classes would be polymorphic, and V8 boxes a
+  // double for each polymorphic store — garbage on every decode step.
+  private accruePrefillBusy(w: PrefillWorker): void {
+    w.busyMs += this.now - w.startedAt;
+    w.busyWindowMs += this.windowOverlap(w.startedAt, this.now);
+  }
+
+  private accrueDecodeBusy(d: DecodeWorker): void {
+    d.busyMs += this.now - d.startedAt;
+    d.busyWindowMs += this.windowOverlap(d.startedAt, this.now);
+  }
+
+  // ---- links ----
+
+  private startTransfer(w: PrefillWorker, s: Session, purpose: TransferPurpose): void {
+    const d = s.decode;
+    const link = this.links.between(w, d);
+    const read = purpose === TransferPurpose.HistoryRead;
+    const { transfer, latencyMs } = this.links.start(
+      link,
+      read ? s.historyTokens : s.newTokens,
+      read ? d.tp : w.tp,
+      read ? w.tp : d.tp,
+      purpose,
+      s,
+      w,
+      this.inWindow(this.now),
+    );
+    this.queue.push(this.now + latencyMs, LINK_JOIN, transfer);
+  }
+
+  private linkJoin(t: Transfer): void {
+    const link = t.link;
+    this.links.advance(link, this.now);
+    link.active.push(t);
+    this.scheduleLink(link);
+  }
+
+  private readonly finishedTransfers: Transfer[][] = [];
+  /** Decode steps without finishing rounds run several to an event (off: one event per step, for tests). */
+  private readonly stepRuns: boolean;
+
+  private scheduleLink(link: Link): void {
+    const at = this.links.nextCompletion(link, this.now);
+    if (at < Infinity) this.queue.push(at, LINK_CHECK, link, link.version);
+  }
+
+  private linkCheck(link: Link, version: number): void {
+    if (version !== link.version) return;
+    this.links.advance(link, this.now);
+    // Completions can start transfers on this link and re-enter here: each call has its own list.
+    const done = this.finishedTransfers.pop() ?? [];
+    this.links.takeFinished(link, done);
+    this.scheduleLink(link);
+    for (let i = 0; i < done.length; i++) {
+      const t = done[i];
+      const { worker, session, purpose } = t;
+      this.links.recycle(t);
+      if (purpose === TransferPurpose.HistoryRead) this.computePrefill(worker);
+      else this.writeBackDone(worker, session);
+    }
+    done.length = 0;
+    this.finishedTransfers.push(done);
+  }
+
+  // ---- decode workers ----
+
+  private firstToken(s: Session): void {
+    const now = this.now;
+    s.firstTokenMs = now;
+    s.lastTokenMs = now;
+    s.tokensDecoded += 1;
+    if (s.batch >= 0) this.tally.tokensDecoded += 1;
+    if (this.inWindow(now)) this.tally.windowTokens += 1;
+    const remaining = s.outputTokens - 1;
+    if (remaining <= 0) {
+      this.finishRound(s);
+      return;
+    }
+    const d = s.decode;
+    if (d.batch.size < this.policySpec.maxDecodeBatch) {
+      // It joins mid-step: its first decoded token comes with the step in progress.
+      this.catchUp(d);
+      d.batch.join(s, remaining);
+      this.cutRun(d);
+    } else {
+      s.pendingTokens = remaining;
+      d.admitQueue.push(s);
+      this.queued(d, this.prefillWorkers.length + d.index, d.waiting);
+    }
+    this.kickDecode(d);
+  }
+
+  private kickDecode(d: DecodeWorker): void {
+    if (d.busy) return;
+    const now = this.now;
+    if (d.localQueue.length > 0) {
+      // The decode worker's own prefill queue is reordered like a prefill worker's (reference 004,
+      // §3 step 3), unless the policy orders it itself (continuum's same-session priority).
+      const s = this.policy.localPriority
+        ? d.localQueue.takeAt(0)
+        : d.localQueue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, now, this.slo.ttftMs);
+      this.backlog -= 1;
+      const ms = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
+      d.busy = true;
+      d.busyUntil = now + ms;
+      d.startedAt = now;
+      d.runningPrefill = s;
+      d.runSteps = 0;
+      this.queue.push(now + ms, DECODE_DONE, d, ++d.runVersion);
+      return;
+    }
+    const batch = d.batch;
+    if (batch.size === 0) {
+      d.lastStepEnd = -1;
+      return;
+    }
+    // Steps up to the next one in which a round finishes change nothing outside this worker: they
+    // run as one event. A round joining, or a local prefill queued, cuts the run short (cutRun).
+    const steps = this.stepRuns ? Math.min(MAX_RUN_STEPS, batch.stepsToNextFinish) : 1;
+    const size = batch.size;
+    let context = batch.context;
+    let t = now;
+    for (let j = 0; j < steps; j++) {
+      t += d.perf.decodeStepMs(size, context, d.tp);
+      d.stepEnds[j] = t;
+      context += size;
+    }
+    d.runSteps = steps;
+    d.runDone = 0;
+    d.busy = true;
+    d.busyUntil = d.stepEnds[0];
+    d.startedAt = now;
+    this.queue.push(t, DECODE_DONE, d, ++d.runVersion);
+  }
+
+  /** Completes the steps of the worker's run that ended by now, all but the run's last (its event does that). */
+  private catchUp(d: DecodeWorker): void {
+    while (d.runDone < d.runSteps - 1 && d.stepEnds[d.runDone] <= this.now) {
+      const end = d.stepEnds[d.runDone];
+      d.busyMs += end - d.startedAt;
+      d.busyWindowMs += this.windowOverlap(d.startedAt, end);
+      this.stepEnded(d, end);
+      d.startedAt = end;
+      d.runDone += 1;
+      d.busyUntil = d.stepEnds[d.runDone];
+      this.events += 1;
+    }
+  }
+
+  /** The batch changes, or a local prefill waits: the run ends with the step in progress. */
+  private cutRun(d: DecodeWorker): void {
+    if (!d.busy || d.runningPrefill || d.runDone >= d.runSteps - 1) return;
+    this.catchUp(d);
+    if (d.runDone >= d.runSteps - 1) return;
+    d.runSteps = d.runDone + 1;
+    this.queue.push(d.stepEnds[d.runDone], DECODE_DONE, d, ++d.runVersion);
+  }
+
+  private decodeDone(d: DecodeWorker, version: number): boolean {
+    if (version !== d.runVersion) return false;
+    this.catchUp(d);
+    this.accrueDecodeBusy(d);
+    // Still busy while the step's results land, so nothing they trigger starts a step mid-update.
+    const prefill = d.runningPrefill;
+    if (prefill) {
+      d.runningPrefill = undefined;
+      this.firstToken(prefill);
+    } else this.stepDone(d);
+    d.busy = false;
+    this.kickDecode(d);
+    return true;
+  }
+
+  /** What every step's end does: tokens out, the batch's context grows. */
+  private stepEnded(d: DecodeWorker, end: number): void {
+    const batch = d.batch;
+    d.lastStepEnd = end;
+    if (this.trackGaps) {
+      batch.forEach((s) => {
+        const gap = end - s.lastTokenMs;
+        if (gap > s.maxGapMs) s.maxGapMs = gap;
+        s.gaps?.push(gap);
+        s.lastTokenMs = end;
+      });
+    }
+    batch.stepDone();
+    if (this.inWindow(end)) this.tally.windowTokens += batch.size;
+  }
+
+  /** The run's last step ended: rounds that decoded their last token finish, waiting rounds join. */
+  private stepDone(d: DecodeWorker): void {
+    const now = this.now;
+    const batch = d.batch;
+    this.stepEnded(d, now);
+    for (let s = batch.popFinished(); s; s = batch.popFinished()) {
+      s.lastTokenMs = now;
+      s.tokensDecoded += s.outputTokens - 1;
+      this.finishRound(s);
+    }
+    const max = this.policySpec.maxDecodeBatch;
+    while (batch.size < max && d.admitQueue.length > 0) {
+      const s = d.admitQueue.shift() as Session;
+      this.backlog -= 1;
+      batch.join(s, s.pendingTokens);
+    }
+  }
+
+  // ---- stability and sampling ----
+
+  private oldestWaitMs(): number {
+    const window = this.policySpec.reorderWindow;
+    let oldest = this.now;
+    for (const w of this.prefillWorkers) oldest = Math.min(oldest, w.queue.oldestReadyMs(window));
+    for (const d of this.decodeWorkers) {
+      oldest = Math.min(oldest, d.localQueue.oldestReadyMs(window));
+      const waiter = d.memoryWaiters.peek();
+      if (waiter) oldest = Math.min(oldest, waiter.readyMs);
+    }
+    return this.now - oldest;
+  }
+
+  private allWorkers(): Array<PrefillWorker | DecodeWorker> {
+    return [...this.prefillWorkers, ...this.decodeWorkers];
+  }
+
+  private startSampling(): void {
+    const ids = this.allWorkers().map((w) => w.id);
+    this.samples = { tSec: [], queueLength: {}, utilization: {} };
+    for (const id of ids) {
+      this.samples.queueLength[id] = [];
+      this.samples.utilization[id] = [];
+      this.lastBusy.push(0);
+      this.peakQueue.push(0);
+    }
+    const span = (this.warmupMs + this.input.measure.windowMs + this.input.measure.sessionMs) * 1.15;
+    this.sampleEvery = span / (MAX_SAMPLES * 0.75);
+    this.queue.push(this.sampleEvery, SAMPLE, null);
+  }
+
+  private takeSample(): void {
+    const samples = this.samples as TimeSeries;
+    for (const d of this.decodeWorkers) this.catchUp(d);
+    samples.tSec.push(this.now / 1000);
+    this.allWorkers().forEach((w, i) => {
+      const length = w instanceof PrefillWorker ? w.queue.length : w.waiting;
+      // The highest queue since the last sample, so a chart's peaks match the worker's maximum.
+      samples.queueLength[w.id].push(Math.max(length, this.peakQueue[i]));
+      this.peakQueue[i] = length;
+      // Busy time accrues when a task ends, so a sample can read slightly over 1: it is clamped.
+      samples.utilization[w.id].push(Math.min(1, Math.max(0, (w.busyMs - this.lastBusy[i]) / this.sampleEvery)));
+      this.lastBusy[i] = w.busyMs;
+    });
+    if (samples.tSec.length >= MAX_SAMPLES) {
+      // Halve the resolution instead of growing without bound on a long run; peaks survive.
+      const pairs = <T>(xs: T[], merge: (a: T, b: T) => T) => xs.filter((_, i) => i % 2 === 1).map((v, i) => merge(xs[2 * i], v));
+      samples.tSec = pairs(samples.tSec, (_a, b) => b);
+      for (const id of Object.keys(samples.queueLength)) {
+        samples.queueLength[id] = pairs(samples.queueLength[id], Math.max);
+        samples.utilization[id] = pairs(samples.utilization[id], (a, b) => (a + b) / 2);
+      }
+      this.sampleEvery *= 2;
+    }
+    this.queue.push(this.now + this.sampleEvery, SAMPLE, null);
+  }
+
+  // ---- the run ----
+
+  run(): EngineOutput {
+    const { measure, isCancelled, onProgress } = this.input;
+    const queue = this.queue;
+    const first = this.input.source.next();
+    if (first) queue.push(first.arrivalMs, ARRIVE, first);
+    for (let k = 0; k < STABILITY_SAMPLES; k++) {
+      queue.push(this.warmupMs + ((k + 0.5) * measure.windowMs) / STABILITY_SAMPLES, BACKLOG_SAMPLE, null);
+    }
+    if (measure.sessions === undefined) queue.push(this.windowEndMs, WINDOW_END, null);
+    // Often enough that a backlog cannot run far past its limit between checks: about every
+    // hundred arrivals, and at least every second and tenth of a session.
+    const rate = measure.ratePerSec;
+    const checkEveryMs = Math.max(1e-3, Math.min(1000, measure.sessionMs / 10, rate > 0 && !measure.trace ? 100_000 / rate : 1000));
+    queue.push(checkEveryMs, STABILITY_CHECK, null);
+    if (this.input.timeSeries) this.startSampling();
+    if (measure.sessions === 0) this.closeWindow();
+    // After the window closes the run continues (arrivals too, keeping the load) until every
+    // measured session has finished — or this long, after which the system is not keeping up.
+    const drainLimitMs = Math.max(60_000, 10 * measure.longSessionMs);
+    const progressSpan = this.warmupMs + measure.windowMs + measure.sessionMs;
+    let cancelled = false;
+    let nextProgress = 0;
+    let iterations = 0;
+
+    while (queue.pop()) {
+      const time = queue.time;
+      if (!Number.isFinite(time)) {
+        // An infinite clock never advances past its events: stop instead of looping there forever.
+        throw new SimInputError(tooLargeTimeMessage(`simulated time reached ${time} ms (after ${this.events} events)`));
+      }
+      this.now = time;
+      this.events += 1;
+      switch (queue.kind) {
+        case ARRIVE:
+          this.arrive(queue.item as TraceSession);
+          break;
+        case READY:
+          // An evicted session's round recomputes its history; tryStartRound counts it.
+          this.startRound(queue.item as Session);
+          break;
+        case DECODE_DONE:
+          // A run cut short leaves its first event behind: stale, and no event of the model.
+          if (!this.decodeDone(queue.item as DecodeWorker, queue.arg)) this.events -= 1;
+          break;
+        case PREFILL_DONE:
+          this.prefillDone(queue.item as PrefillWorker);
+          break;
+        case LINK_JOIN:
+          this.linkJoin(queue.item as Transfer);
+          break;
+        case LINK_CHECK:
+          this.linkCheck(queue.item as Link, queue.arg);
+          break;
+        case SAMPLE:
+          if (!this.windowClosed || this.measuredOutstanding > 0) this.takeSample();
+          break;
+        case BACKLOG_SAMPLE:
+          this.stability.sample(this.backlog);
+          break;
+        case WINDOW_END:
+          this.closeWindow();
+          break;
+        case STABILITY_CHECK:
+          // On the simulated clock, so that where an overloaded run stops does not depend on how
+          // the engine groups its events.
+          this.stopReason = this.stability.check(this.backlog, this.oldestWaitMs());
+          queue.push(this.now + checkEveryMs, STABILITY_CHECK, null);
+          break;
+      }
+      if (this.stopReason) break;
+      if (this.windowClosed) {
+        if (this.measuredOutstanding === 0) break;
+        if (this.now > this.windowEndMs + drainLimitMs) {
+          // Sessions still out this long after the window are either stuck in queues (overload) or
+          // in a rare, very long tool wait; only the first makes the run unstable.
+          const stuck = this.backlog > 0 && this.oldestWaitMs() > 2 * this.slo.ttftMs;
+          if (stuck) this.stopReason = this.stability.unfinished(this.measuredOutstanding, drainLimitMs / 1000);
+          else this.cutOff = `${this.measuredOutstanding} measured session(s) were still between rounds ${(drainLimitMs / 1000).toFixed(0)} s after the window closed and count as missing the SLO`;
+          break;
+        }
+      }
+      if ((++iterations & 1023) === 0) {
+        if (isCancelled?.()) {
+          cancelled = true;
+          break;
+        }
+        if (onProgress) {
+          const fraction = Math.min(0.99, this.now / progressSpan);
+          if (fraction >= nextProgress) {
+            onProgress(fraction);
+            nextProgress = fraction + 0.05;
+          }
+        }
+      }
+    }
+    // Steps that ended by now but had no reason to be looked at yet.
+    for (const d of this.decodeWorkers) this.catchUp(d);
+    // A trace that ran dry closes its window when its last session is done.
+    if (measure.trace || !this.windowClosed) this.changeInSystem(0);
+    this.tally.unfinished = this.measuredOutstanding;
+    if (!this.stopReason && !cancelled && !this.cutOff && this.measuredOutstanding > 0) {
+      this.stopReason = this.stability.unfinished(this.measuredOutstanding, Math.max(0, this.now - this.windowEndMs) / 1000);
+    }
+    const stopReason = this.stopReason;
+    // Rates are over the window the run actually measured: up to the last measured arrival in
+    // count mode, and for a trace on to the end of its replay.
+    const end = measure.trace ? this.now : Math.min(this.now, this.windowEndMs);
+    const windowMs = measure.sessions !== undefined ? Math.max(1e-6, end - this.warmupMs) : measure.windowMs;
+    this.tally.batchEdgesMs[this.tally.batches] = this.warmupMs + windowMs;
+    return {
+      tally: this.tally,
+      measure: { ...measure, windowMs },
+      workers: this.workerMetrics(),
+      endMs: this.now,
+      events: this.events,
+      kvBytesMoved: this.links.bytesMoved,
+      unstable: stopReason !== undefined,
+      unstableReason: stopReason,
+      cutOff: this.cutOff,
+      samples: this.samples,
+      cancelled,
+    };
+  }
+
+  private workerMetrics(): WorkerMetrics[] {
+    const windowMs = Math.max(1e-9, Math.min(this.now, this.windowEndMs) - this.warmupMs);
+    // (count mode: windowEndMs is the last measured arrival, or Infinity for a trace: up to now)
+    // A worker mid-task at the end has busy time not yet accrued: count it up to now.
+    const busy = (w: PrefillWorker | DecodeWorker) => w.busyWindowMs + (w.busy ? this.windowOverlap(w.startedAt, this.now) : 0);
+    const utilization = (w: PrefillWorker | DecodeWorker) => (windowMs > 0 ? Math.min(1, busy(w) / windowMs) : 0);
+    return [
+      ...this.prefillWorkers.map((w) => ({ id: w.id, role: 'prefill' as const, tp: w.tp, utilization: utilization(w), maxQueueLength: w.maxQueue })),
+      ...this.decodeWorkers.map((d) => ({
+        id: d.id,
+        role: d.role,
+        tp: d.tp,
+        utilization: utilization(d),
+        localPrefillRatio: d.localPrefills + d.remotePrefills > 0 ? d.localPrefills / (d.localPrefills + d.remotePrefills) : 0,
+        localPrefills: d.localPrefills,
+        remotePrefills: d.remotePrefills,
+        maxQueueLength: d.maxQueue,
+      })),
+    ];
+  }
+}
+
+export function runEngine(input: EngineInput): EngineOutput {
+  return new Simulation(input).run();
 }

@@ -5,7 +5,8 @@ import { runEngine, SimInputError, type EngineOutput } from './engine';
 import { computeMetrics } from './metrics';
 import { POLICIES } from './policies';
 import type { MeasureSpec, SimResult } from './types';
-import { generateSessions, scaleTraceToRate, traceArrivalRate, type TraceSession } from './workload';
+import { resolveMeasure, type MeasurePlan } from './measure';
+import { replaySource, scaleTraceToRate, sessionGenerator, traceArrivalRate, type TraceSession } from './workload';
 
 export interface SimInput {
   plan: Plan;
@@ -16,10 +17,14 @@ export interface SimInput {
   seed?: number;
   /** Overrides plan.workload.arrival.ratePerSec (rate sweeps); a replayed trace is time-scaled to it. */
   ratePerSec?: number;
-  /** Overrides how many sessions are generated. */
+  /** Sessions to measure (the window is sessions / rate); same as measure.sessions. */
   sessions?: number;
   /** Warm-up, measurement window and precision; defaults from the workload. */
   measure?: MeasureSpec;
+  /** Sample queue lengths and utilization over time (charts). */
+  timeSeries?: boolean;
+  /** false: one event per decode step instead of runs of steps (the same results; for tests). */
+  stepRuns?: boolean;
   /** Replay instead of generating. */
   trace?: TraceSession[];
   /** Default: built from the plan via createPerfModel. */
@@ -33,10 +38,8 @@ export interface SimControl {
   isCancelled?(): boolean;
 }
 
-/** Generated sessions when the plan gives neither a count nor a duration. */
-export const DEFAULT_SESSIONS = 1000;
 /** A hard cap so a plan cannot ask for an unbounded run. */
-export const MAX_SESSIONS = 200_000;
+export const MAX_SESSIONS = 1_000_000;
 /** The slowest arrival rate simulated (one session in 32 years): below it the gaps between sessions stop being finite numbers of milliseconds. */
 export const MIN_RATE_PER_SEC = 1e-9;
 
@@ -45,14 +48,8 @@ function checkRate(rate: number): void {
 }
 
 export { SimInputError } from './engine';
-export { parseTrace, generateSessions, fitWorkloadToTrace, planOnTrace, traceArrivalRate, scaleTraceToRate, type TraceSession, type TraceRound, type TraceFit } from './workload';
+export { parseTrace, generateSessions, sessionGenerator, fitWorkloadToTrace, planOnTrace, traceArrivalRate, scaleTraceToRate, type TraceSession, type TraceRound, type TraceFit } from './workload';
 export { POLICIES } from './policies';
-
-function sessionCount(input: SimInput, rate: number): number {
-  const w = input.plan.workload;
-  const n = input.sessions ?? w.sessions ?? (w.durationSec !== undefined ? Math.round(w.durationSec * rate) : DEFAULT_SESSIONS);
-  return Math.max(1, Math.min(MAX_SESSIONS, n));
-}
 
 function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } {
   if (input.perf) return input.perf;
@@ -80,38 +77,63 @@ function replayOf(trace: TraceSession[], asked: number | undefined): { sessions:
   return { sessions: scaleTraceToRate(trace, asked), info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: asked } };
 }
 
-function runOnce(input: SimInput, seed: number, replayed: TraceSession[] | undefined, control?: SimControl): EngineOutput {
+function inArrivalOrder(trace: TraceSession[]): TraceSession[] {
+  for (let i = 1; i < trace.length; i++) if (trace[i - 1].arrivalMs > trace[i].arrivalMs) return [...trace].sort((a, b) => a.arrivalMs - b.arrivalMs);
+  return trace;
+}
+
+/** Everything a run needs that does not change between its replications. */
+interface Prepared {
+  routing: RoutingSpec;
+  rate: number;
+  measure: MeasurePlan;
+  perf: { prefill: PerfModel; decode: PerfModel };
+  replay?: { sessions: TraceSession[]; info: TraceReplay };
+}
+
+function prepare(input: SimInput, replications?: number): Prepared {
   const routing = input.routing ?? input.plan.policy.routing;
-  let sessions: TraceSession[];
-  if (replayed) sessions = replayed;
-  else {
-    const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
-    checkRate(rate);
-    sessions = generateSessions(input.plan.workload, sessionCount(input, rate), rate, seed);
+  const replay = input.trace ? replayOf(inArrivalOrder(input.trace), input.ratePerSec) : undefined;
+  if (replay && replay.sessions.length > MAX_SESSIONS) {
+    throw new SimInputError(`the trace holds ${replay.sessions.length} sessions, more than the ${MAX_SESSIONS.toLocaleString('en-US')} a run may hold; replay a part of it`);
   }
+  const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
+  if (!replay) checkRate(rate);
+  let spec: MeasureSpec = { ...input.measure };
+  if (input.sessions !== undefined && spec.sessions === undefined) spec.sessions = input.sessions;
+  if (replications !== undefined) spec = { ...spec, minReplications: replications, maxReplications: Math.max(replications, spec.maxReplications ?? replications) };
+  if (spec.sessions !== undefined) spec.sessions = Math.max(1, Math.min(MAX_SESSIONS, spec.sessions));
+  const measure = resolveMeasure(input.plan, spec, rate, replay?.sessions);
+  if (!measure.trace && (measure.warmupMs + measure.windowMs) / 1000 * rate > MAX_SESSIONS * 1.05) {
+    throw new SimInputError(
+      `the run would measure about ${Math.round((measure.windowMs / 1000) * rate)} sessions (window ${(measure.windowMs / 1000).toFixed(0)} s at ${rate} sessions/s), more than the ${MAX_SESSIONS.toLocaleString('en-US')} a run may hold; lower workload.durationSec or sessions`,
+    );
+  }
+  return { routing, rate, measure, perf: perfModels(input), replay };
+}
+
+function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: SimControl): EngineOutput {
+  const source = prepared.replay ? replaySource(prepared.replay.sessions) : sessionGenerator(input.plan.workload, prepared.rate, seed);
   return runEngine({
     plan: input.plan,
     deployment: input.deployment,
-    routing,
-    policy: POLICIES[routing.name],
-    sessions,
-    perf: perfModels(input),
+    routing: prepared.routing,
+    policy: POLICIES[prepared.routing.name],
+    source,
+    measure: prepared.measure,
+    perf: prepared.perf,
+    timeSeries: input.timeSeries,
+    stepRuns: input.stepRuns,
     isCancelled: control?.isCancelled ? () => control.isCancelled?.() ?? false : undefined,
     onProgress: control?.onProgress ? (f) => control.onProgress?.(f) : undefined,
   });
 }
 
-function warmupOf(input: SimInput, total: number): number {
-  // Never let warm-up swallow most of a short run.
-  return Math.min(input.plan.workload.warmupSessions, Math.floor(total / 5));
-}
-
-function toResult(input: SimInput, seed: number, outputs: EngineOutput[], replay: TraceReplay | undefined): SimResult {
-  const routing = input.routing ?? input.plan.policy.routing;
-  const metrics = computeMetrics(outputs, input.plan, warmupOf(input, outputs[0].sessions.length));
+function toResult(input: SimInput, prepared: Prepared, seed: number, outputs: EngineOutput[]): SimResult {
+  const metrics = computeMetrics(outputs, input.plan, prepared.measure.halfWidth);
   return {
     deployment: input.deployment,
-    policy: routing.name,
+    policy: prepared.routing.name,
     seed,
     replications: outputs.length,
     metrics,
@@ -119,30 +141,39 @@ function toResult(input: SimInput, seed: number, outputs: EngineOutput[], replay
     events: outputs.reduce((a, o) => a + o.events, 0),
     // The core never reads the clock; shells that time the run fill this in.
     wallMs: 0,
-    ...(replay ? { traceReplay: replay } : {}),
+    ...(prepared.replay ? { traceReplay: prepared.replay.info } : {}),
   };
 }
 
-/** One seeded run. Synchronous and pure: the same input gives the same result. */
-export function simulate(input: SimInput, control?: SimControl): SimResult {
+/**
+ * Simulates to the plan's (or `input.measure`'s) precision: replications with seeds seed, seed+1, …
+ * until the 95% interval on attainment is as narrow as asked or the replication cap is reached;
+ * an unstable replication ends the run (more of them would not change that verdict). Synchronous
+ * and pure: the same input gives the same result.
+ */
+export function simulate(input: SimInput, control?: SimControl, replications?: number): SimResult {
   const seed = input.seed ?? input.plan.workload.seed;
-  const replay = input.trace ? replayOf(input.trace, input.ratePerSec) : undefined;
-  return toResult(input, seed, [runOnce(input, seed, replay?.sessions, control)], replay?.info);
+  const prepared = prepare(input, replications);
+  const { minReplications, maxReplications, halfWidth } = prepared.measure;
+  const outputs: EngineOutput[] = [];
+  for (let i = 0; i < maxReplications; i++) {
+    // Progress runs over the replications the precision rule may need.
+    const share = i < minReplications ? minReplications : maxReplications;
+    const output = runOnce(input, prepared, seed + i, {
+      isCancelled: control?.isCancelled,
+      onProgress: control?.onProgress ? (f) => control.onProgress?.(Math.min(0.99, (i + f) / share)) : undefined,
+    });
+    outputs.push(output);
+    if (output.cancelled || output.unstable) break;
+    if (outputs.length >= minReplications) {
+      const m = computeMetrics(outputs, input.plan, halfWidth).measurement;
+      if (m && m.attainmentHalfWidth <= halfWidth) break;
+    }
+  }
+  return toResult(input, prepared, seed, outputs);
 }
 
-/** Runs seeds seed..seed+R-1, pools their metrics and gives a 95% interval on attainment. */
+/** At least `replications` replications (more while the interval is wider than asked, up to the cap). */
 export function simulateReplicated(input: SimInput, replications: number, control?: SimControl): SimResult {
-  const seed = input.seed ?? input.plan.workload.seed;
-  const r = Math.max(1, Math.floor(replications));
-  const replay = input.trace ? replayOf(input.trace, input.ratePerSec) : undefined;
-  const outputs: EngineOutput[] = [];
-  for (let i = 0; i < r; i++) {
-    outputs.push(
-      runOnce(input, seed + i, replay?.sessions, {
-        isCancelled: control?.isCancelled,
-        onProgress: control?.onProgress ? (f) => control.onProgress?.((i + f) / r) : undefined,
-      }),
-    );
-  }
-  return toResult(input, seed, outputs, replay?.info);
+  return simulate(input, control, Math.max(1, Math.floor(replications)));
 }

@@ -1,174 +1,167 @@
 import type { Plan } from '../spec/types';
 import type { EngineOutput } from './engine';
-import { confidenceInterval95, percentileSorted, summarize } from './stats';
-import type { SimMetrics, TurnMetrics, WorkerMetrics } from './types';
-
-type RoundRecord = EngineOutput['sessions'][number]['rounds'][number];
-
-function itlOf(round: RoundRecord, statistic: Plan['slo']['itlStatistic']): number {
-  if (round.outputTokens <= 1) return 0;
-  switch (statistic) {
-    case 'mean':
-      return (round.lastTokenMs - round.firstTokenMs) / (round.outputTokens - 1);
-    case 'max':
-      return round.maxGapMs;
-    default: {
-      const q = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 }[statistic];
-      const gaps = Float64Array.from(round.gaps ?? []).sort();
-      return percentileSorted(gaps, q);
-    }
-  }
-}
+import { TurnTally } from './measure';
+import { LatencySketch } from './sketch';
+import { meanInterval95 } from './stats';
+import type { Measurement, SimMetrics, TurnMetrics, WorkerMetrics } from './types';
 
 /**
- * Metrics exactly as DESIGN.md defines them, pooled over replications. Sessions before `warmup`
- * (by arrival) are left out; sessions a stopped run never finished count as missing the SLO.
+ * Metrics exactly as DESIGN.md defines them, pooled over replications: sessions arriving in each
+ * replication's measurement window count; one a run never finished counts as missing the SLO.
+ * Rates are over the window, not over a span that includes warm-up or the drain. Attainment and
+ * goodput get a 95% interval from batch means (every batch of every replication).
  */
-export function computeMetrics(outputs: EngineOutput[], plan: Plan, warmup: number): SimMetrics {
+export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHalfWidth: number): SimMetrics {
   const slo = plan.slo;
-  const attainment = (sessionsMet: number, sessionCount: number, roundsMetCount: number, roundCount: number) =>
-    slo.scope === 'round' ? (roundCount ? roundsMetCount / roundCount : 0) : sessionCount ? sessionsMet / sessionCount : 0;
-  const ttfts: number[] = [];
-  const itls: number[] = [];
-  const e2e: number[] = [];
-  const turn = { t1: { met: 0, total: 0, ttft: [] as number[], itl: [] as number[] }, t2: { met: 0, total: 0, ttft: [] as number[], itl: [] as number[] } };
+  const roundScope = slo.scope === 'round';
+  const turn1 = new TurnTally();
+  const turn2 = new TurnTally();
+  const e2e = new LatencySketch();
+  const batchAttainment: number[] = [];
+  const batchGoodput: number[] = [];
   let sessions = 0;
   let completed = 0;
   let met = 0;
+  let failed = 0;
+  let rounds = 0;
   let roundsMet = 0;
-  let roundsTotal = 0;
   let requested = 0;
   let decoded = 0;
-  let failed = 0;
-  let spanMs = 0;
+  let windowTokens = 0;
+  let windowMs = 0;
+  let inSystemMs = 0;
+  let arrivals = 0;
+  let sojournMs = 0;
   let local = 0;
   let remote = 0;
-  let sojournMs = 0;
-  let sojourners = 0;
-  let inSystemMs = 0;
-  let totalMs = 0;
-  let arrivals = 0;
-  /** Attainment of each replication on its own, for the interval across them. */
-  const perReplication: number[] = [];
+  let unfinished = 0;
+  const kv = { intraNode: 0, interNode: 0, crossCluster: 0 };
+  let evictions = 0;
+  let recomputed = 0;
   for (const out of outputs) {
-    const before = { sessions, met, roundsMet, roundsTotal };
-    const measured = out.sessions.filter((s) => s.order >= warmup);
-    const firstArrival = measured.length ? measured[0].arrivalMs : 0;
-    spanMs += Math.max(1, out.endMs - firstArrival);
-    inSystemMs += out.sessionMsInSystem;
-    totalMs += Math.max(1, out.endMs);
-    arrivals += out.sessions.length;
-    for (const d of out.decodeWorkers) {
-      local += d.localPrefills;
-      remote += d.remotePrefills;
+    const t = out.tally;
+    for (let b = 0; b < t.batches; b++) {
+      const batchSec = (t.batchEdgesMs[b + 1] - t.batchEdgesMs[b]) / 1000;
+      const total = roundScope ? t.batchRounds[b] : t.batchSessions[b];
+      if (total === 0) continue;
+      const good = roundScope ? t.batchRoundsMet[b] : t.batchMet[b];
+      batchAttainment.push(good / total);
+      if (batchSec > 0) batchGoodput.push((roundScope ? (good / total) * t.batchCompleted[b] : good) / batchSec);
+      rounds += t.batchRounds[b];
+      roundsMet += t.batchRoundsMet[b];
     }
-    for (const s of out.sessions) {
-      if (Number.isFinite(s.finishedMs)) {
-        sojournMs += s.finishedMs - s.arrivalMs;
-        sojourners += 1;
-      }
-    }
-    for (const s of measured) {
-      sessions += 1;
-      requested += s.tokensRequested;
-      decoded += s.tokensDecoded;
-      if (s.failed) failed += 1;
-      const finished = Number.isFinite(s.finishedMs) && !s.failed;
-      if (finished) {
-        completed += 1;
-        e2e.push(s.finishedMs - s.arrivalMs);
-      }
-      const plannedRounds = Math.max(s.rounds.length, 1);
-      let allMet = finished;
-      let sessionRounds = 0;
-      for (let i = 0; i < s.rounds.length; i++) {
-        const r = s.rounds[i];
-        const bucket = i === 0 ? turn.t1 : turn.t2;
-        bucket.total += 1;
-        sessionRounds += 1;
-        if (!r.done || !Number.isFinite(r.firstTokenMs)) {
-          allMet = false;
-          continue;
-        }
-        const ttft = r.firstTokenMs - r.readyMs;
-        const itl = itlOf(r, slo.itlStatistic);
-        ttfts.push(ttft);
-        bucket.ttft.push(ttft);
-        if (r.outputTokens > 1) {
-          itls.push(itl);
-          bucket.itl.push(itl);
-        }
-        const ok = ttft <= slo.ttftMs && itl <= slo.itlMs;
-        if (ok) {
-          bucket.met += 1;
-          roundsMet += 1;
-        } else allMet = false;
-      }
-      roundsTotal += Math.max(sessionRounds, plannedRounds);
-      if (allMet) met += 1;
-    }
-    perReplication.push(attainment(met - before.met, sessions - before.sessions, roundsMet - before.roundsMet, roundsTotal - before.roundsTotal));
+    turn1.merge(t.turn1);
+    turn2.merge(t.turn2);
+    e2e.merge(t.e2e);
+    sessions += t.sessions;
+    completed += t.completed;
+    met += t.met;
+    failed += t.failed;
+    requested += t.tokensRequested;
+    decoded += t.tokensDecoded;
+    windowTokens += t.windowTokens;
+    windowMs += out.measure.windowMs;
+    inSystemMs += t.inSystemMs;
+    arrivals += t.arrivalsInWindow;
+    sojournMs += t.sojournMs;
+    local += t.localPrefills;
+    remote += t.remotePrefills;
+    unfinished += t.unfinished;
+    evictions += t.evictions;
+    recomputed += t.recomputedTokens;
+    kv.intraNode += out.kvBytesMoved.intraNode;
+    kv.interNode += out.kvBytesMoved.interNode;
+    kv.crossCluster += out.kvBytesMoved.crossCluster;
   }
-  const turnMetrics = (b: typeof turn.t1): TurnMetrics => ({
-    sloAttainment: b.total ? b.met / b.total : 0,
-    rounds: b.total,
-    ttftMs: summarize(b.ttft),
-    itlMs: summarize(b.itl),
-  });
+  const n = outputs.length;
+  const windowSec = windowMs / 1000;
+  const attainment = roundScope ? (rounds ? roundsMet / rounds : 0) : sessions ? met / sessions : 0;
+  const goodput = windowSec > 0 ? (roundScope ? attainment * completed : met) / windowSec : 0;
+  const attainmentCi = meanInterval95(batchAttainment, attainment, [0, 1]);
+  const goodputCi = meanInterval95(batchGoodput, goodput, [0, Infinity]);
+  const halfWidth = (attainmentCi[1] - attainmentCi[0]) / 2;
+  const unstableOut = outputs.find((o) => o.unstable);
   const first = outputs[0];
-  const workers: WorkerMetrics[] = [
-    ...first.prefillWorkers.map((w) => ({
-      id: w.id,
-      role: 'prefill' as const,
-      tp: w.tp,
-      utilization: first.endMs > 0 ? Math.min(1, w.busyMs / first.endMs) : 0,
-      maxQueueLength: w.maxQueue,
-    })),
-    ...first.decodeWorkers.map((d) => ({
-      id: d.id,
-      role: d.role,
-      tp: d.tp,
-      utilization: first.endMs > 0 ? Math.min(1, d.busyMs / first.endMs) : 0,
-      localPrefillRatio: d.localPrefills + d.remotePrefills > 0 ? d.localPrefills / (d.localPrefills + d.remotePrefills) : 0,
-      localPrefills: d.localPrefills,
-      remotePrefills: d.remotePrefills,
-      maxQueueLength: d.maxQueue,
-    })),
-  ];
-  const overall = attainment(met, sessions, roundsMet, roundsTotal);
+  const notes: string[] = [];
+  if (first.measure.note) notes.push(first.measure.note);
+  const cutOff = outputs.find((o) => o.cutOff);
+  if (cutOff?.cutOff) notes.push(cutOff.cutOff);
+  if (unstableOut) notes.push(`stopped early: ${unstableOut.unstableReason}`);
+  else if (halfWidth > requestedHalfWidth) {
+    notes.push(`the 95% interval is ±${(halfWidth * 100).toFixed(1)} points after ${n} replication(s), wider than the ±${(requestedHalfWidth * 100).toFixed(1)} asked for`);
+  }
+  const measurement: Measurement = {
+    warmupSec: first.measure.warmupMs / 1000,
+    windowSec: first.measure.windowMs / 1000,
+    replications: n,
+    batches: batchAttainment.length,
+    measuredSessions: sessions,
+    attainmentHalfWidth: halfWidth,
+    precisionMet: !unstableOut && halfWidth <= requestedHalfWidth,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
+  const turnMetrics = (t: TurnTally): TurnMetrics => ({
+    sloAttainment: t.rounds ? t.met / t.rounds : 0,
+    rounds: t.rounds,
+    ttftMs: t.ttft.summary(),
+    itlMs: t.itl.summary(),
+  });
+  const ttft = new LatencySketch();
+  ttft.merge(turn1.ttft);
+  ttft.merge(turn2.ttft);
+  const itl = new LatencySketch();
+  itl.merge(turn1.itl);
+  itl.merge(turn2.itl);
   const metrics: SimMetrics = {
     sessions,
     completedSessions: completed,
-    sloAttainment: overall,
-    turn1: turnMetrics(turn.t1),
-    turn2plus: turnMetrics(turn.t2),
-    ttftMs: summarize(ttfts),
-    itlMs: summarize(itls),
-    e2eLatencyMs: summarize(e2e),
-    throughputTokensPerSec: spanMs > 0 ? (decoded / spanMs) * 1000 : 0,
-    throughputSessionsPerSec: spanMs > 0 ? (completed / spanMs) * 1000 : 0,
-    goodput: spanMs > 0 ? (slo.scope === 'round' ? overall * completed : met) / spanMs * 1000 : 0,
+    sloAttainment: attainment,
+    turn1: turnMetrics(turn1),
+    turn2plus: turnMetrics(turn2),
+    ttftMs: ttft.summary(),
+    itlMs: itl.summary(),
+    e2eLatencyMs: e2e.summary(),
+    throughputTokensPerSec: windowSec > 0 ? windowTokens / windowSec : 0,
+    throughputSessionsPerSec: windowSec > 0 ? completed / windowSec : 0,
+    goodput,
     localPrefillRatio: local + remote > 0 ? local / (local + remote) : 0,
-    kvBytesMoved: {
-      intraNode: outputs.reduce((a, o) => a + o.kvBytesMoved.intraNode, 0) / outputs.length,
-      interNode: outputs.reduce((a, o) => a + o.kvBytesMoved.interNode, 0) / outputs.length,
-      crossCluster: outputs.reduce((a, o) => a + o.kvBytesMoved.crossCluster, 0) / outputs.length,
-    },
-    evictions: outputs.reduce((a, o) => a + o.evictions, 0) / outputs.length,
-    recomputedTokens: outputs.reduce((a, o) => a + o.recomputedTokens, 0) / outputs.length,
-    workers,
-    timeSeries: first.samples,
-    unstable: outputs.some((o) => o.unstable),
+    kvBytesMoved: { intraNode: kv.intraNode / n, interNode: kv.interNode / n, crossCluster: kv.crossCluster / n },
+    evictions: evictions / n,
+    recomputedTokens: recomputed / n,
+    workers: workersOf(outputs),
+    timeSeries: first.samples ?? { tSec: [], queueLength: {}, utilization: {} },
+    unstable: Boolean(unstableOut),
     littlesLaw: {
-      meanInSystem: inSystemMs / totalMs,
-      arrivalRatePerSec: (arrivals / totalMs) * 1000,
-      meanSojournSec: sojourners ? sojournMs / sojourners / 1000 : 0,
+      meanInSystem: windowMs > 0 ? inSystemMs / windowMs : 0,
+      arrivalRatePerSec: windowSec > 0 ? arrivals / windowSec : 0,
+      meanSojournSec: completed ? sojournMs / completed / 1000 : 0,
     },
     tokens: { requested, decoded },
     failedSessions: failed,
+    sloAttainmentCi95: attainmentCi,
+    goodputCi95: goodputCi,
+    measurement,
   };
-  if (outputs.length > 1) {
-    metrics.sloAttainmentCi95 = confidenceInterval95(perReplication);
-  }
+  if (unstableOut?.unstableReason) metrics.unstableReason = unstableOut.unstableReason;
+  if (unfinished > 0 && !unstableOut) metrics.unstableReason = `${unfinished} measured session(s) unfinished`;
   return metrics;
+}
+
+/** Per-worker figures averaged over replications (the same workers in each). */
+function workersOf(outputs: EngineOutput[]): WorkerMetrics[] {
+  const n = outputs.length;
+  return outputs[0].workers.map((w, i) => {
+    const all = outputs.map((o) => o.workers[i]);
+    const sum = (pick: (x: WorkerMetrics) => number | undefined) => all.reduce((a, x) => a + (pick(x) ?? 0), 0);
+    const localPrefills = sum((x) => x.localPrefills);
+    const remotePrefills = sum((x) => x.remotePrefills);
+    return {
+      ...w,
+      utilization: sum((x) => x.utilization) / n,
+      maxQueueLength: Math.max(...all.map((x) => x.maxQueueLength)),
+      ...(w.role !== 'prefill'
+        ? { localPrefills, remotePrefills, localPrefillRatio: localPrefills + remotePrefills > 0 ? localPrefills / (localPrefills + remotePrefills) : 0 }
+        : {}),
+    };
+  });
 }

@@ -83,3 +83,18 @@ export function confidenceInterval95(values: number[]): [number, number] {
   const half = (t * Math.sqrt(variance)) / Math.sqrt(n);
   return [Math.max(0, mean - half), Math.min(1, mean + half)];
 }
+
+/**
+ * 95% interval for a mean from (approximately) independent batch values, centred on `center` (the
+ * pooled estimate) and clamped to `bounds`. With fewer than two batches nothing is known about the
+ * spread: the interval is the whole range.
+ */
+export function meanInterval95(values: number[], center: number, bounds: [number, number]): [number, number] {
+  const n = values.length;
+  if (n < 2) return [bounds[0], Number.isFinite(bounds[1]) ? bounds[1] : Math.max(center, 0) * 2];
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
+  const half = (t * Math.sqrt(variance)) / Math.sqrt(n);
+  return [Math.max(bounds[0], center - half), Math.min(bounds[1], center + half)];
+}

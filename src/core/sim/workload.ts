@@ -15,27 +15,59 @@ export interface TraceSession {
   rounds: TraceRound[];
 }
 
-/** Sessions drawn from the plan's distributions: inter-arrival, rounds, token counts, tool waits. */
-export function generateSessions(workload: WorkloadSpec, count: number, ratePerSec: number, seed: number): TraceSession[] {
+/** Where a simulation's sessions come from, one at a time in arrival order. */
+export interface SessionSource {
+  /** The next session to arrive, or undefined when there are no more. */
+  next(): TraceSession | undefined;
+}
+
+/**
+ * Sessions drawn lazily from the plan's distributions: inter-arrival, rounds, token counts, tool
+ * waits. A simulation asks for the next session only when the previous one arrives, so a run of a
+ * million sessions holds just those in flight. The draws are the same, in the same order, as
+ * `generateSessions`.
+ */
+export function sessionGenerator(workload: WorkloadSpec, ratePerSec: number, seed: number, count = Infinity): SessionSource {
   const rng = new Rng(seed);
   const meanGapMs = 1000 / ratePerSec;
-  const cv = workload.arrival.process === 'gamma' ? (workload.arrival.cv ?? 1) : 1;
+  const gamma = workload.arrival.process === 'gamma';
+  const cv = gamma ? (workload.arrival.cv ?? 1) : 1;
   const shape = 1 / (cv * cv);
-  const sessions: TraceSession[] = [];
   let t = 0;
-  for (let i = 0; i < count; i++) {
-    t += workload.arrival.process === 'gamma' ? rng.gamma(shape, meanGapMs / shape) : rng.exponential(meanGapMs);
-    const roundCount = sampleCount(workload.rounds, rng);
-    const rounds: TraceRound[] = [];
-    for (let r = 0; r < roundCount; r++) {
-      rounds.push({
-        inputTokens: sampleCount(r === 0 ? workload.initialPromptTokens : workload.incrementalTokens, rng),
-        outputTokens: sampleCount(workload.outputTokens, rng),
-        thinkMs: r === 0 ? 0 : Math.max(0, sample(workload.toolLatencyMs, rng)),
-      });
-    }
-    sessions.push({ id: `s${i + 1}`, arrivalMs: t, rounds });
-  }
+  let i = 0;
+  return {
+    next() {
+      if (i >= count) return undefined;
+      t += gamma ? rng.gamma(shape, meanGapMs / shape) : rng.exponential(meanGapMs);
+      const roundCount = sampleCount(workload.rounds, rng);
+      const rounds: TraceRound[] = [];
+      for (let r = 0; r < roundCount; r++) {
+        rounds.push({
+          inputTokens: sampleCount(r === 0 ? workload.initialPromptTokens : workload.incrementalTokens, rng),
+          outputTokens: sampleCount(workload.outputTokens, rng),
+          thinkMs: r === 0 ? 0 : Math.max(0, sample(workload.toolLatencyMs, rng)),
+        });
+      }
+      i += 1;
+      return { id: `s${i}`, arrivalMs: t, rounds };
+    },
+  };
+}
+
+/** A recorded (or already generated) list of sessions, replayed in arrival order. */
+export function replaySource(sessions: readonly TraceSession[]): SessionSource {
+  const ordered = sessions.every((s, i) => i === 0 || sessions[i - 1].arrivalMs <= s.arrivalMs)
+    ? sessions
+    : [...sessions].sort((a, b) => a.arrivalMs - b.arrivalMs);
+  let i = 0;
+  return { next: () => (i < ordered.length ? ordered[i++] : undefined) };
+}
+
+/** `count` sessions drawn from the plan's distributions (see `sessionGenerator`). */
+export function generateSessions(workload: WorkloadSpec, count: number, ratePerSec: number, seed: number): TraceSession[] {
+  const source = sessionGenerator(workload, ratePerSec, seed, count);
+  const sessions: TraceSession[] = [];
+  for (let s = source.next(); s; s = source.next()) sessions.push(s);
   return sessions;
 }
 

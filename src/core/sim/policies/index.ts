@@ -20,4 +20,4 @@ export const POLICIES: Record<RoutingPolicyName, RoutingPolicy> = {
   continuum: continuumPolicy,
 };
 
-export type { RoutingPolicy, RoutingContext, RouteDecision, PrefillTaskView } from './policy';
+export type { RoutingPolicy, RoutingContext, RouteDecision, PrefillTaskView, LocalOption, RemoteOption } from './policy';

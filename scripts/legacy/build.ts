@@ -1,0 +1,51 @@
+// Builds the simulator of an earlier commit (src/core of `git archive COMMIT`) into one CommonJS
+// bundle, for comparisons against the current engine: the legacy-equivalence golden file and the
+// simulator benchmark's CPU comparison. Needs the git history (a clean clone has it).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+/** The commit the simulator-speed issue measures against (main before the engine rewrite). */
+export const LEGACY_COMMIT = 'a5409fa';
+
+export interface LegacyModules {
+  sim: {
+    simulate(input: unknown): { events: number; metrics: { sloAttainment: number; ttftMs: Record<string, number>; itlMs: Record<string, number>; unstable: boolean } };
+    generateSessions(workload: unknown, count: number, rate: number, seed: number): unknown[];
+  };
+  spec: { loadPlan(text: string): { plan?: LegacyPlan } };
+  deployment: { parseDeploymentSpec(text: string): { deployment: unknown } | { error: string } };
+}
+
+export interface LegacyPlan {
+  workload: { arrival: { ratePerSec: number } };
+  cluster: { gpusPerNode: number; nodes: number };
+}
+
+/** The bundle's path (built once per commit under the system's temp folder). */
+export async function buildLegacy(commit = LEGACY_COMMIT): Promise<string> {
+  const root = join(tmpdir(), `pdplan-legacy-${commit}`);
+  const out = join(root, 'legacy.js');
+  if (existsSync(out)) return out;
+  mkdirSync(root, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${commit} src catalog schemas package.json | tar -x -C "${root}"`]);
+  const entry = join(root, 'entry.ts');
+  writeFileSync(entry, "export * as sim from './src/core/sim';\nexport * as spec from './src/core/spec';\nexport * as deployment from './src/core/spec/deployment';\n");
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'warning',
+    nodePaths: [join(process.cwd(), 'node_modules')],
+  });
+  return out;
+}
+
+export async function loadLegacy(commit = LEGACY_COMMIT): Promise<LegacyModules> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(await buildLegacy(commit)) as LegacyModules;
+}

@@ -1,0 +1,174 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventQueue } from '../../../src/core/sim/eventQueue';
+import { evictFor, markIdle, release, reserve, unmarkIdle } from '../../../src/core/sim/memory';
+import { LinkNetwork, TransferPurpose } from '../../../src/core/sim/links';
+import { Session } from '../../../src/core/sim/session';
+import { LatencySketch, SKETCH_RELATIVE_ERROR } from '../../../src/core/sim/sketch';
+import { StabilityMonitor } from '../../../src/core/sim/stability';
+import { DecodeBatch, DecodeWorker, PrefillWorker } from '../../../src/core/sim/workers';
+import { Rng } from '../../../src/core/sim/random';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simulate } from '../../../src/core/sim';
+import type { SimResult } from '../../../src/core/sim/types';
+import { loadPlan } from '../../../src/core/spec';
+import { parseDeploymentSpec } from '../../../src/core/spec/deployment';
+import { testPlan } from '../../helpers/plan';
+import { toyPerf } from '../../helpers/perf';
+
+const session = (order: number, rounds = 1) => new Session({ id: `s${order}`, arrivalMs: 0, rounds: Array.from({ length: rounds }, () => ({ inputTokens: 10, outputTokens: 5, thinkMs: 0 })) }, order);
+
+test('event queue: time order, insertion order on ties, growth past its first capacity', () => {
+  const q = new EventQueue<string>();
+  const rng = new Rng(3);
+  const pushed: Array<[number, number, string]> = [];
+  for (let i = 0; i < 500; i++) {
+    // Few distinct times, so ties are common.
+    const t = Math.floor(rng.next() * 20);
+    pushed.push([t, i, `e${i}`]);
+    q.push(t, i % 7, `e${i}`, i);
+  }
+  const expected = [...pushed].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const [t, i, name] of expected) {
+    assert.ok(q.pop());
+    assert.equal(q.time, t);
+    assert.equal(q.item, name);
+    assert.equal(q.kind, i % 7);
+    assert.equal(q.arg, i);
+  }
+  assert.equal(q.pop(), false);
+  assert.equal(q.size, 0);
+});
+
+test('latency sketch: exact while small, within its stated relative error once bucketed, merges', () => {
+  const exact = new LatencySketch();
+  for (const v of [5, 1, 4, 2, 3]) exact.add(v);
+  assert.deepEqual(exact.summary(), { p50: 3, p90: 5, p95: 5, p99: 5, mean: 3, max: 5 });
+
+  const rng = new Rng(9);
+  const values: number[] = [];
+  const a = new LatencySketch();
+  const b = new LatencySketch();
+  for (let i = 0; i < 50_000; i++) {
+    const v = Math.exp(rng.normal() * 2 + 3);
+    values.push(v);
+    (i % 2 ? a : b).add(v);
+  }
+  a.merge(b);
+  values.sort((x, y) => x - y);
+  for (const q of [0.5, 0.9, 0.95, 0.99]) {
+    const truth = values[Math.ceil(q * values.length) - 1];
+    const estimate = a.quantile(q);
+    assert.ok(Math.abs(estimate - truth) / truth <= SKETCH_RELATIVE_ERROR + 1e-12, `q${q}: ${estimate} vs ${truth}`);
+  }
+  assert.equal(a.count, 50_000);
+  assert.equal(a.max, values[values.length - 1]);
+});
+
+test('decode batch: rounds finish after exactly their remaining steps, and the running sums match a recount', () => {
+  const batch = new DecodeBatch();
+  const rng = new Rng(4);
+  const live = new Map<Session, number>();
+  let order = 0;
+  for (let step = 0; step < 400; step++) {
+    if (rng.next() < 0.6) {
+      const s = session(order++);
+      s.outputTokens = 1 + Math.floor(rng.next() * 30);
+      s.firstTokenMs = step;
+      s.contextTokens = 100 + Math.floor(rng.next() * 1000);
+      const remaining = s.outputTokens - 1;
+      if (remaining > 0) {
+        batch.join(s, remaining);
+        live.set(s, remaining);
+      }
+    }
+    batch.stepDone();
+    for (const [s, left] of live) live.set(s, left - 1);
+    const finished = new Set<Session>();
+    for (let s = batch.popFinished(); s; s = batch.popFinished()) finished.add(s);
+    const due = new Set([...live].filter(([, left]) => left === 0).map(([s]) => s));
+    assert.deepEqual(finished, due, `step ${step}`);
+    for (const s of due) live.delete(s);
+    assert.equal(batch.size, live.size);
+    assert.equal(batch.remainingTokens, [...live.values()].reduce((a, b) => a + b, 0));
+    // Context: each round's full context less what it has yet to decode.
+    assert.equal(batch.context, [...live].reduce((a, [s, left]) => a + s.contextTokens - left, 0));
+  }
+});
+
+test('KV memory evicts idle sessions least recently idle first, never a pinned one, and releases', () => {
+  const d = new DecodeWorker(0, 1, 'decode', { cluster: 'main', node: 0 }, toyPerf(), 100, 10_000);
+  const sessions = [session(0), session(1), session(2)];
+  for (const s of sessions) reserve(d, s, 30);
+  assert.equal(d.freeTokens, 10);
+  markIdle(d, sessions[1]);
+  markIdle(d, sessions[0]);
+  markIdle(d, sessions[2]);
+  sessions[2].pinnedUntil = 50;
+  assert.equal(evictFor(d, 40, 0), 1, 'one eviction frees enough');
+  assert.equal(sessions[1].resident, false, 'the least recently idle goes first');
+  assert.equal(evictFor(d, 100, 0), 1, 'the pinned one stays');
+  assert.equal(sessions[0].resident, false);
+  assert.equal(sessions[2].resident, true);
+  assert.equal(evictFor(d, 100, 60), 1, 'after its pin expires it may go');
+  unmarkIdle(d, sessions[2]);
+  release(d, sessions[2]);
+  assert.equal(d.usedTokens, 0);
+});
+
+test('links share their bandwidth: two equal transfers take twice as long as one', () => {
+  const plan = testPlan();
+  const perf = toyPerf();
+  const net = new LinkNetwork(plan.cluster, perf);
+  const w = new PrefillWorker(0, 1, { cluster: 'main', node: 0 }, perf, 10_000);
+  const d = new DecodeWorker(0, 1, 'decode', { cluster: 'main', node: 0 }, perf, 1e6, 10_000);
+  const link = net.between(w, d);
+  assert.equal(net.between(w, d), link, 'cached per pair');
+  const alone = perf.kvTransferMs(100, link.spec, 1, 1);
+  const a = net.start(link, 100, 1, 1, TransferPurpose.WriteBack, session(0), w, true);
+  const b = net.start(link, 100, 1, 1, TransferPurpose.WriteBack, session(1), w, true);
+  net.advance(link, 0);
+  link.active.push(a.transfer, b.transfer);
+  const end = net.nextCompletion(link, 0);
+  assert.ok(Math.abs(end - 2 * (alone - a.latencyMs)) < 1e-9, `${end} vs ${2 * (alone - a.latencyMs)}`);
+  net.advance(link, end);
+  const done: typeof link.active = [];
+  net.takeFinished(link, done);
+  assert.equal(done.length, 2);
+  assert.equal(net.bytesMoved.intraNode, 2 * perf.kvBytes(100));
+});
+
+test('stability: a backlog that climbs through the window is unstable, one that fluctuates is not', () => {
+  const climbing = new StabilityMonitor(2, 1000, 1e9, 1e9);
+  for (let i = 0; i < 20; i++) climbing.sample(i * 3);
+  assert.match(climbing.judgeWindow(10_000) ?? '', /grew through the measurement window/);
+  const steady = new StabilityMonitor(2, 1000, 1e9, 1e9);
+  for (let i = 0; i < 20; i++) steady.sample(5 + (i % 3) * 4);
+  assert.equal(steady.judgeWindow(10_000), undefined);
+  const limited = new StabilityMonitor(2, 1000, 50, 60_000);
+  assert.match(limited.check(51, 0) ?? '', /backlog reached 51/);
+  assert.match(new StabilityMonitor(2, 1000, 50, 60_000).check(1, 61_000) ?? '', /waited 61 s/);
+});
+
+test('decode steps run several to an event with exactly the results of one event per step', () => {
+  const cases = [
+    ['hotpotqa-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'local', 'threshold', 'ppd']],
+    ['toolbench-qwen3-32b', 'C:4x2', ['colocated', 'continuum']],
+    // Overloaded: where the run stops must not depend on the grouping either.
+    ['dureader-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'remote']],
+  ] as const;
+  for (const [example, layout, policies] of cases) {
+    const plan = loadPlan(readFileSync(join(__dirname, '..', '..', '..', 'examples', `${example}.pdplan.yaml`), 'utf8')).plan!;
+    const parsed = parseDeploymentSpec(layout);
+    if ('error' in parsed) throw new Error(parsed.error);
+    for (const name of policies) {
+      const run = (stepRuns: boolean): SimResult =>
+        simulate({ plan, deployment: parsed.deployment, routing: { name }, ratePerSec: plan.workload.arrival.ratePerSec * 2, measure: { sessions: 200, maxReplications: 1 }, stepRuns, timeSeries: true });
+      const grouped = run(true);
+      const single = run(false);
+      assert.equal(JSON.stringify(grouped.metrics), JSON.stringify(single.metrics), `${example} ${layout} ${name}`);
+      assert.equal(grouped.events, single.events, `${example} ${layout} ${name}: the same events, grouped or not`);
+    }
+  }
+});
