@@ -20,7 +20,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import { textOn, withContrast } from './model';
+import { composite, parseColour, textOn, toHex, withContrast } from './model';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
 
@@ -65,6 +65,12 @@ export function applyThemeColours(): void {
   set('--status-warn', withContrast(cssVar('--vscode-editorWarning-foreground', cssVar('--vscode-charts-yellow', '#bf8803')), bg));
   set('--status-bad', withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), bg));
   set('--text-muted', withContrast(cssVar('--vscode-descriptionForeground', '#808080'), bg));
+  // The comparison's differing cells sit on the diff-inserted tint: their best/worst colours must read on that.
+  const diffBg = toHex(composite(parseColour(cssVar('--vscode-diffEditor-insertedTextBackground', 'rgba(155, 185, 85, 0.2)')) ?? [0, 0, 0, 0], composite(parseColour(bg) ?? [255, 255, 255, 1], [255, 255, 255, 1])));
+  set('--diff-background', diffBg);
+  set('--status-ok-on-diff', withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), diffBg));
+  set('--status-bad-on-diff', withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), diffBg));
+  set('--foreground-on-diff', withContrast(cssVar('--vscode-foreground', '#cccccc'), diffBg));
   const roles: [string, string][] = [
     ['prefill', cssVar('--vscode-charts-blue', '#3794ff')],
     ['decode', cssVar('--vscode-charts-purple', '#b180d7')],

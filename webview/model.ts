@@ -2,7 +2,7 @@
  * Pure view-model logic of the panels: no DOM, no Chart.js, so it runs (and is unit-tested) in Node.
  */
 import type { Candidate } from '../src/core/plan/types';
-import type { Percentiles, SimMetrics } from '../src/core/sim/types';
+import type { Measurement, Percentiles, SimMetrics } from '../src/core/sim/types';
 import type { ReplicaGroup } from '../src/core/spec/types';
 import { formatRecommended } from './protocol';
 
@@ -110,14 +110,35 @@ export const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 export const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 export const num = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
-export const CANDIDATE_COLUMNS = ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput'];
+export const CANDIDATE_COLUMNS = ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput', 'Headroom (sessions/s)'];
 /** Position of the attainment cell, which the panel colours against the target. */
 export const CANDIDATE_ATTAINMENT_COLUMN = 3;
 
+/**
+ * What the planner may add to a candidate (statistical ties, headroom, why a run is unstable); all
+ * optional, so results from planners without them still render.
+ */
+export interface CandidateExtras {
+  tiedWith?: number[];
+  meetsTarget?: boolean;
+  headroom?: { ratePerSec: number; ci95: [number, number]; isLowerBound: boolean };
+  predicted: Candidate['predicted'] & { unstableReason?: string; measurement?: Measurement; goodputCi95?: [number, number] };
+}
+export const extras = (c: Candidate): Candidate & CandidateExtras => c as Candidate & CandidateExtras;
+
+/** Highest rate at which the layout still meets the target: `≥ 6.2` when the search stopped growing, else `4.1 [3.9–4.4]`. */
+export function headroomText(c: Candidate): string {
+  const h = extras(c).headroom;
+  if (!h) return '—';
+  return h.isLowerBound ? `≥ ${tickLabel(h.ratePerSec)}` : `${tickLabel(h.ratePerSec)} [${tickLabel(h.ci95[0])}–${tickLabel(h.ci95[1])}]`;
+}
+
 /** One row of the ranked candidates, as the plan panel and the exported report both show it. */
 export function candidateCells(c: Candidate): string[] {
+  const x = extras(c);
   return [
-    String(c.rank),
+    // `=`: statistically tied with another candidate on what the ranking compares (as `pdplan plan` marks it).
+    `${c.rank}${x.tiedWith && x.tiedWith.length > 0 ? '=' : ''}`,
     formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }),
     String(c.gpus),
     // An unstable candidate's attainment is an artefact of when the run stopped, not a figure.
@@ -127,7 +148,8 @@ export function candidateCells(c: Candidate): string[] {
     ms(c.predicted.ttftP95Ms),
     ms(c.predicted.itlP95Ms),
     pct(c.predicted.localPrefillRatio),
-    num(c.predicted.goodput),
+    c.predicted.unstable ? '—' : num(c.predicted.goodput),
+    headroomText(c),
   ];
 }
 
@@ -271,12 +293,16 @@ export function attainmentWithCi(value: number, ci?: [number, number]): string {
 export { routerSettingText } from '../src/core/plan/describe';
 
 /**
- * Candidates the result cannot tell apart at the top: the planner's own tie list when it gives one,
- * else those whose attainment equals the best's as shown (or whose 95% intervals overlap it).
+ * Candidates the result cannot tell apart at the top. The planner's own statistical tie
+ * (`tiedWith`) when its results carry ties; for results without them, those whose attainment
+ * equals the best's as shown, or whose 95% intervals overlap it.
  */
 export function topTie(candidates: Candidate[]): Candidate[] {
   const best = candidates[0];
   if (!best) return [];
+  const own = extras(best).tiedWith;
+  if (own) return own.length > 0 ? [best, ...candidates.filter((c) => own.includes(c.rank))] : [];
+  if (candidates.some((c) => extras(c).tiedWith !== undefined)) return [];
   const tied = candidates.filter((c) => {
     if (c === best) return true;
     if (c.predicted.unstable !== best.predicted.unstable) return false;

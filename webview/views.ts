@@ -10,6 +10,8 @@ import {
   CANDIDATE_ATTAINMENT_COLUMN,
   CANDIDATE_COLUMNS,
   candidateCells,
+  extras,
+  headroomText,
   comparisonRows,
   downsampleMax,
   downsampleMean,
@@ -220,19 +222,25 @@ function candidateName(c: Candidate): string {
   return formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus });
 }
 
-/** Says why the first of several tied candidates is first, in the planner's words when it gives them. */
+/** Says why the first of several tied candidates is first, with the planner's rule. */
 function tieNote(result: PlanPanelData['result']): HTMLElement | undefined {
   const tied = topTie(result.candidates);
   if (tied.length === 0) return undefined;
-  const own = (result as { tieNote?: string }).tieNote;
   const ranks = tied.map((c) => `#${c.rank} ${candidateName(c)} (${c.gpus} GPUs)`).join(', ');
-  const best = tied[0].predicted;
-  const how = best.sloAttainmentCi95 ? 'their 95% intervals overlap' : `all reach ${pct(best.sloAttainment)}`;
+  const best = tied[0];
+  const statistical = extras(best).tiedWith !== undefined;
+  const how = statistical
+    ? "are within each other's 95% intervals on what the ranking compares"
+    : best.predicted.sloAttainmentCi95
+      ? 'have overlapping 95% intervals on attainment'
+      : `all reach ${pct(best.predicted.sloAttainment)} attainment`;
   return el(
     'p',
     { class: 'note', 'data-testid': 'tie-note' },
-    `${tied.length} candidates tie on SLO attainment (${how}): ${ranks}. ` +
-      (own ?? 'The simulation cannot tell them apart on attainment; the order among them comes from the planner\'s tie-break (latency headroom against the SLOs, then fewer GPUs), so any of them serves this load — pick the cheapest that fits.'),
+    `Statistical tie: ${ranks} ${how}, so the simulation cannot rank them by it. ` +
+      (statistical
+        ? 'The order among them is the planner\'s rule for ties: fewer GPUs, then more headroom (the highest rate still meeting the target).'
+        : 'The order among them comes from the planner\'s tie-break, not from a measured difference: any of them serves this load.'),
   );
 }
 
@@ -249,10 +257,14 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     root.append(section('No feasible deployment', el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r)))));
     return { root, draws };
   }
+  const maxRateCi = (result as { maxRateCi95?: [number, number] }).maxRateCi95;
+  const bestHeadroom = best ? extras(best).headroom : undefined;
   const maxRate =
     result.maxRatePerSec !== undefined
-      ? el('p', { class: 'footnote' }, `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${result.maxRateIsLowerBound ? ' (the most the planner measures)' : ''}.`)
-      : undefined;
+      ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${maxRateCi && !result.maxRateIsLowerBound ? ` (95% CI ${tickLabel(maxRateCi[0])}–${tickLabel(maxRateCi[1])})` : ''}${result.maxRateIsLowerBound ? ' (the search stopped growing the rate while still meeting it)' : ''}.`)
+      : bestHeadroom
+        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}).`)
+        : undefined;
   root.append(
     section(
       'Recommended split',
@@ -262,17 +274,18 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     ),
   );
   if (best) {
-    const p = best.predicted;
+    const p = extras(best).predicted;
+    const reason = p.unstableReason ?? best.metrics?.unstableReason;
     root.append(
       section(
         'Predicted SLO attainment',
-        p.unstable ? unstableNote((best.metrics as SimMetrics | undefined)?.unstableReason) : undefined,
+        p.unstable ? unstableNote(reason) : undefined,
         attainmentFigures(
           { sloAttainment: p.sloAttainment, turn1: p.turn1SloAttainment, turn2: p.turn2plusSloAttainment, local: p.localPrefillRatio, ci: p.sloAttainmentCi95 },
           context.attainmentTarget,
-          p.unstable ? { reason: best.metrics?.unstableReason } : undefined,
+          p.unstable ? { reason } : undefined,
         ),
-        measurementNote(best.metrics?.measurement),
+        measurementNote(p.measurement ?? best.metrics?.measurement),
       ),
     );
   }

@@ -202,9 +202,9 @@ async function shot(page: Page, name: string): Promise<string> {
 }
 
 const THEMES = [
-  { key: 'dark', label: /(Default )?Dark Modern/, workbench: '.monaco-workbench.vs-dark' },
-  { key: 'light', label: /(Default )?Light Modern/, workbench: '.monaco-workbench.vs' },
-  { key: 'high-contrast', label: /(Dark|Default) High Contrast/, workbench: '.monaco-workbench.hc-black' },
+  { key: 'dark', search: 'Dark Modern', label: /(Default )?Dark Modern/, workbench: '.monaco-workbench.vs-dark' },
+  { key: 'light', search: 'Light Modern', label: /(Default )?Light Modern/, workbench: '.monaco-workbench.vs' },
+  { key: 'high-contrast', search: 'High Contrast', label: /(Dark|Default) High Contrast/, workbench: '.monaco-workbench.hc-black' },
 ] as const;
 type Theme = (typeof THEMES)[number];
 
@@ -225,8 +225,13 @@ const PANELS = [
 async function setTheme(page: Page, theme: Theme): Promise<void> {
   if ((await page.locator(theme.workbench).count()) > 0) return;
   await focusWorkbench(page);
-  await runCommand(page, 'Preferences: Color Theme');
+  // Clicked by its exact name: Enter would take the first match, which can be 'Browse Color Themes in Marketplace'.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
   await page.waitForTimeout(600);
+  // The picker's list is virtual (only rows in view exist): filter it to the theme first.
+  await page.locator('.quick-input-widget input').fill(theme.search);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme.label }).first();
   await row.waitFor({ state: 'visible', timeout: 10_000 });
   await row.click();
@@ -459,7 +464,14 @@ async function main(): Promise<void> {
     await page.keyboard.press('Control+Home');
     const lens = page.locator('.codelens-decoration a', { hasText: 'Run plan' }).first();
     await lens.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    await lens.click();
+    // Lenses are redrawn after edits: a click that lands on one being replaced does nothing, so click
+    // again until the job shows (its progress notification) or the panel opens.
+    const started = page.locator('.notification-toast', { hasText: /planning/i }).or(page.locator('.tab', { hasText: 'Plan · ' }));
+    await waitFor('the Run plan CodeLens to start a plan', async () => {
+      await lens.click();
+      await started.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      return started.first().isVisible();
+    });
     log('clicked the Run plan CodeLens');
     const planFrame = await panelFrame(page, 'plan');
     const split = (await planFrame.locator('[data-testid="recommended-split"]').innerText()).trim();

@@ -104,6 +104,15 @@ test('topTie: candidates equal at the top as shown, or with overlapping interval
   assert.deepEqual(topTie([cand(1, 1), cand(2, 1), cand(3, 0.9)]).map((c) => c.rank), [1, 2]);
   assert.deepEqual(topTie([cand(1, 1), cand(2, 0.95)]), []);
   assert.deepEqual(topTie([cand(1, 0.97, [0.95, 0.99]), cand(2, 0.94, [0.92, 0.96]), cand(3, 0.9, [0.88, 0.92])]).map((c) => c.rank), [1, 2]);
+  // The planner's own statistical ties win over the panel's guess, both ways.
+  const withTies = [Object.assign(cand(1, 1), { tiedWith: [3] }), Object.assign(cand(2, 1), { tiedWith: [] }), Object.assign(cand(3, 0.99), { tiedWith: [1] })];
+  assert.deepEqual(topTie(withTies).map((c) => c.rank), [1, 3]);
+  assert.deepEqual(topTie([Object.assign(cand(1, 1), { tiedWith: [] }), Object.assign(cand(2, 1), { tiedWith: [] })]), []);
+  assert.equal(candidateCells(Object.assign(planResult().candidates[0], { tiedWith: [2] }))[0], '1=');
+  const cell = (headroom: unknown) => candidateCells(Object.assign(planResult().candidates[0], { headroom })).at(-1);
+  assert.equal(cell({ ratePerSec: 4.1234, ci95: [3.9, 4.4], isLowerBound: false }), '4.12 [3.9–4.4]');
+  assert.equal(cell({ ratePerSec: 6.2, ci95: [6.2, 6.2], isLowerBound: true }), '≥ 6.2');
+  assert.equal(candidateCells(planResult().candidates[0]).at(-1), '—');
 });
 
 test('a candidate row has one cell per column, the attainment where the panel colours it', () => {
