@@ -47,6 +47,8 @@ if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
 JSON
   (
     cd "$CODE_SERVER_DIR"
+    # npm under Node 24, the engine code-server declares (else npm warns EBADENGINE).
+    export PATH="$(dirname "$NODE24_BIN"):$PATH"
     npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION" >/dev/null
   )
   touch "$CODE_SERVER_DIR/.installed"

@@ -355,10 +355,24 @@ function assertPanel(name: string, check: PanelCheck, minCharts: number): string
   return check.charts.map((c) => `${c.label}: ${c.axes.map((a) => `${a.id} ${a.type} "${a.title}"`).join(', ')}`);
 }
 
+/** Every file the README links to or shows is in the .vsix, so the Extensions view shows no broken image or link. */
+function checkPackagedReadme(): void {
+  const listed = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
+  if (listed.status !== 0) throw new Error(`vsce ls failed: ${listed.stderr}`);
+  const packaged = new Set(listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const targets = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t));
+  const missing = targets.filter((t) => !packaged.has(t));
+  for (const required of ['LICENSE', 'media/icon.png']) if (!packaged.has(required)) missing.push(required);
+  if (missing.length > 0) throw new Error(`the .vsix lacks what the README links to: ${missing.join(', ')}`);
+  log(`the .vsix holds all ${targets.length} files the README links to, LICENSE and the icon`);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run 'npm run package' first (npm run test:e2e does)`);
   rmSync(results, { recursive: true, force: true });
   mkdirSync(results, { recursive: true });
+  checkPackagedReadme();
   const tools = setup();
   const scratch = mkdtempSync(join(tmpdir(), 'pdplan-e2e-'));
   const userData = join(scratch, 'user-data');
