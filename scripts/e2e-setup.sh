@@ -33,24 +33,29 @@ CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
   rm -rf "$CODE_SERVER_DIR"
   mkdir -p "$CODE_SERVER_DIR"
-  # The package ships VS Code's server with its native modules already built for Node 24
-  # (lib/vscode/node_modules). Its postinstall would re-run `npm install` there and in the built-in
-  # extensions (network, compilers) and argon2's would build password hashing, which `--auth none`
-  # never uses: both are denied explicitly in the install folder's package.json (npm 11 `allowScripts`),
-  # so npm skips them without a warning and the decision is on record. code-server runs on Node 24.
+  # code-server's postinstall installs VS Code's server dependencies (lib/vscode/node_modules: without
+  # them the server cannot start) and builds their native modules; argon2's fetches its prebuilt
+  # binary. npm 11 runs a dependency's install scripts only when `allowScripts` approves them, so the
+  # install folder gets a package.json that approves exactly these two.
   cat > "$CODE_SERVER_DIR/package.json" <<'JSON'
 {
   "name": "pd-planner-e2e-code-server",
   "private": true,
-  "allowScripts": { "code-server": false, "argon2": false }
+  "allowScripts": { "code-server": true, "argon2": true }
 }
 JSON
   (
     cd "$CODE_SERVER_DIR"
-    # npm under Node 24, the engine code-server declares (else npm warns EBADENGINE).
+    # The postinstall compiles native modules against Node 24: its node first on PATH (npm itself
+    # then runs on Node 24, the engine code-server declares), node-gyp on Node 24's headers.
     export PATH="$(dirname "$NODE24_BIN"):$PATH"
+    export npm_config_nodedir="$NODE24_PKG"
+    # Under `npm run test:e2e` the outer npm (Node 20) exports its user agent, which the inner npm
+    # would inherit, and code-server's postinstall reads the Node version from it.
+    unset npm_config_user_agent
     npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION" >/dev/null
   )
+  test -d "$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/node_modules" || { echo "code-server's postinstall did not install VS Code's dependencies" >&2; exit 1; }
   touch "$CODE_SERVER_DIR/.installed"
 fi
 
