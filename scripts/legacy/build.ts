@@ -2,7 +2,7 @@
 // bundle, for comparisons against the current engine: the legacy-equivalence golden file and the
 // simulator benchmark's CPU comparison. Needs the git history (a clean clone has it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -48,4 +48,19 @@ export async function buildLegacy(commit = LEGACY_COMMIT): Promise<string> {
 export async function loadLegacy(commit = LEGACY_COMMIT): Promise<LegacyModules> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(await buildLegacy(commit)) as LegacyModules;
+}
+
+/**
+ * The whole command line of an earlier commit, built by that commit's own build script (with this
+ * checkout's node_modules): the path of its bin/pdplan.js. For end-to-end comparisons (planning CPU).
+ */
+export function buildLegacyCli(commit = LEGACY_COMMIT): string {
+  const root = join(tmpdir(), `pdplan-legacy-cli-${commit}`);
+  const bin = join(root, 'bin', 'pdplan.js');
+  if (existsSync(join(root, 'dist', 'cli.js'))) return bin;
+  mkdirSync(root, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${commit} | tar -x -C "${root}"`]);
+  if (!existsSync(join(root, 'node_modules'))) symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'));
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
+  return bin;
 }

@@ -9,3 +9,12 @@ export function textTable(header: string[], rows: string[][]): string {
 
 export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export const msText = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/**
+ * Cells of a latency summary: '–' throughout when it summarises nothing (no round got that far,
+ * so every figure is the empty summary's 0 — a latency no run can have), never "0.00 ms".
+ */
+export function latencyCells(q: { p50: number; p90: number; p95: number; p99: number; mean: number; max: number }): string[] {
+  const empty = q.max === 0 && q.mean === 0;
+  return [q.p50, q.p90, q.p95, q.p99, q.mean].map((x) => (empty ? '–' : msText(x)));
+}

@@ -1,12 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readInputSync, type InputKind } from '../io/inputGate';
 
 /** What a command may touch outside itself; tests pass their own to capture output. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   cwd: string;
-  readFile(file: string): string;
+  /**
+   * Text of a file, read through the input gate (src/io/inputGate.ts) under the limits of its kind
+   * (default: a plan); throws InputError with a message that names the file, never its content.
+   */
+  readFile(file: string, kind?: InputKind): string;
   exists(file: string): boolean;
   /** Colour and other niceties only on a terminal. */
   isTty: boolean;
@@ -17,7 +22,7 @@ export function processIo(): CliIo {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     cwd: process.cwd(),
-    readFile: (file) => fs.readFileSync(path.resolve(process.cwd(), file), 'utf8'),
+    readFile: (file, kind = 'plan') => readInputSync(file, kind).text,
     exists: (file) => fs.existsSync(path.resolve(process.cwd(), file)),
     isTty: Boolean(process.stdout.isTTY),
   };

@@ -1,55 +1,45 @@
 import * as path from 'node:path';
 import type { FileReference } from '../core/spec/types';
-import type { ReferenceRead } from '../core/validate';
+import { INPUT_LIMITS, InputError } from '../io/inputGate';
+import { readProblem, readThroughGate, type ReferenceRead } from '../io/referenceRead';
+import { referencePath } from '../io/references';
 import type { CliIo } from './io';
 
 /**
  * Where a built-in catalog file lives: next to the bundle (`dist/` → package root) when built,
  * or at the repository root when run from source (`src/cli/` under tsx).
  */
-function builtInCandidates(relative: string): string[] {
-  return [path.resolve(__dirname, '..', relative), path.resolve(__dirname, '..', '..', relative), path.resolve(__dirname, '..', '..', '..', relative)];
+function builtInRoots(): string[] {
+  return [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..')];
 }
 
-/**
- * Reads a file a plan names (trace or measured profile): plan-relative paths from the plan's
- * folder, built-in profiles from the tool's catalog. Undefined when it cannot be read; the
- * validate command reports missing files itself.
- */
-export function readPlanReference(planFile: string, reference: FileReference, io: CliIo): string | undefined {
-  const candidates = reference.builtIn ? builtInCandidates(reference.path) : [path.join(path.dirname(planFile), reference.path)];
-  for (const candidate of candidates) {
-    try {
-      if (io.exists(candidate)) return io.readFile(candidate);
-    } catch {
-      // Unreadable: try the next place, then give up quietly.
-    }
-  }
-  return undefined;
-}
+export { readProblem, type ReferenceRead };
 
 /**
- * The same lookup for `pdplan validate`, saying why a plan-relative file has no text (PDP070) and
- * where it looked; a built-in profile that is not installed is the validator's own warning.
+ * Reads a file a plan names (trace or measured profile) through the input gate: plan-relative
+ * paths from the plan's folder, absolute ones as written, built-in profiles from the tool's catalog.
  */
-export function readPlanReferenceChecked(planFile: string, reference: FileReference, io: CliIo): ReferenceRead {
+export function readPlanReference(planFile: string, reference: FileReference, io: CliIo): ReferenceRead {
+  const kind = reference.kind;
   if (reference.builtIn) {
-    const text = readPlanReference(planFile, reference, io);
-    return text === undefined ? { skipped: true } : { text };
+    const candidates = builtInRoots().map((root) => referencePath(reference, planFile, root));
+    const found = candidates.find((candidate) => io.exists(candidate));
+    if (found === undefined) return { problem: `the built-in ${INPUT_LIMITS[kind].what} ${reference.path} is not installed`, file: candidates[0], fix: 'reinstall pdplan, or name a .csv profile' };
+    return readThroughGate(found, kind, (file, kind) => io.readFile(file, kind));
   }
-  const target = path.isAbsolute(reference.path) ? reference.path : path.join(path.dirname(planFile), reference.path);
-  if (!io.exists(target)) return { problem: 'does not exist', lookedFor: target };
-  try {
-    return { text: io.readFile(target) };
-  } catch (error) {
-    return { problem: `cannot be read (${readError(error)})`, lookedFor: target };
-  }
+  return readThroughGate(referencePath(reference, planFile, ''), kind, (file, kind) => io.readFile(file, kind));
 }
 
-export function readError(error: unknown): string {
-  const code = (error as { code?: string } | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
+/** A plan named on the command line that could not be read, as every command says it. */
+export function planReadProblem(error: unknown, file: string): string {
+  const code = (error as { code?: string } | null)?.code ?? (error instanceof InputError ? error.errno : undefined);
+  if (code === 'ENOENT') return `cannot read '${file}' (no such file)`;
+  return readProblem(error, file, 'plan file');
 }
+
+/** Text of a reference for the validator, which takes undefined for "not read". */
+export function referenceText(read: ReferenceRead): string | undefined {
+  return 'text' in read ? read.text : undefined;
+}
+
+export { traceLimitsFor } from '../core/validate';

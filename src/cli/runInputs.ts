@@ -1,11 +1,10 @@
-import * as path from 'node:path';
 import type { MeasuredProfile } from '../core/perf/types';
 import { parseTrace, type TraceSession } from '../core/sim';
 import type { FileReference, Plan } from '../core/spec/types';
 import { validatePlanText } from '../core/validate';
-import { formatDiagnostic } from './commands/validate';
+import { builtInProfileNames, formatDiagnostic } from './commands/validate';
 import { EXIT_FINDINGS, EXIT_USAGE, type CliIo } from './io';
-import { readPlanReference } from './planFiles';
+import { planReadProblem, readPlanReference, referenceText, traceLimitsFor, type ReferenceRead } from './planFiles';
 
 /** A plan ready to run: loaded, validated, with the files it names read and parsed. */
 export interface RunInputs {
@@ -28,20 +27,20 @@ export function traceFor(inputs: RunInputs, plan: Plan): TraceSession[] | undefi
 export function loadRunInputs(file: string, io: CliIo, command: string): RunInputs | { exitCode: number } {
   let text: string;
   try {
-    text = io.readFile(file);
+    text = io.readFile(file, 'plan');
   } catch (error) {
-    const code = (error as { code?: string } | null)?.code;
-    io.err(`pdplan ${command}: cannot read '${file}'${code === 'ENOENT' ? ' (no such file)' : ''}.\n`);
+    io.err(`pdplan ${command}: ${planReadProblem(error, file)}.\n`);
     return { exitCode: EXIT_USAGE };
   }
   // The validator reads the profile to check it; the loop below needs every file again. Read each once.
-  const contents = new Map<string, string | undefined>();
-  const read = (ref: FileReference): string | undefined => {
+  const contents = new Map<string, ReferenceRead>();
+  const read = (ref: FileReference): ReferenceRead => {
     const key = `${ref.builtIn ? 'built-in' : 'plan'}:${ref.path}`;
     if (!contents.has(key)) contents.set(key, readPlanReference(file, ref, io));
-    return contents.get(key);
+    return contents.get(key)!;
   };
-  const load = validatePlanText(text, { fileName: file, readReference: read });
+  // The same names as `pdplan validate` knows: an unknown profile is an error here too, not the analytical model.
+  const load = validatePlanText(text, { fileName: file, profileNames: builtInProfileNames(), readReference: (ref) => referenceText(read(ref)) });
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
   if (!load.plan || errors.length > 0) {
     for (const d of errors) io.err(formatDiagnostic(file, d) + '\n');
@@ -51,17 +50,14 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
   const traces = new Map<string, TraceSession[]>();
   for (const ref of load.references) {
     const content = read(ref);
-    // A built-in profile that is not installed is the validator's warning: the analytical model stands in.
-    if (content === undefined && ref.builtIn) continue;
-    if (content === undefined) {
-      io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${ref.kind} file '${ref.path}' cannot be read; fix the path (relative to the plan file)`, path: ref.jsonPath, range: ref.range }) + '\n');
+    if (!('text' in content)) {
+      io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${content.problem}; ${content.fix}.`, path: ref.jsonPath, range: ref.range }) + '\n');
       return { exitCode: EXIT_FINDINGS };
     }
     if (ref.kind === 'trace' && !traces.has(ref.path)) {
-      const parsed = parseTrace(content);
-      const traceFile = path.join(path.dirname(file), ref.path);
+      const parsed = parseTrace(content.text, traceLimitsFor(load.plan, ref.path));
       if (parsed.diagnostics.some((d) => d.severity === 'error')) {
-        for (const d of parsed.diagnostics) io.err(formatDiagnostic(traceFile, d) + '\n');
+        for (const d of parsed.diagnostics) io.err(formatDiagnostic(content.file, d) + '\n');
         io.err(`pdplan ${command}: the trace named at ${file}:${ref.range.start.line + 1} has errors; fix those lines.\n`);
         return { exitCode: EXIT_FINDINGS };
       }

@@ -1,6 +1,6 @@
 import { checkPlanPhysics, PLAN_CHECK_CODES } from './perf/planChecks';
 import { parseProfile } from './perf/profile';
-import { parseTrace } from './sim/workload';
+import { parseTrace, type TraceLimits } from './sim/workload';
 import type { MeasuredProfile } from './perf/types';
 import { loadPlan, SPEC_CODES, type LoadOptions } from './spec/index';
 import type { Diagnostic, FileReference, Plan, PlanLoad } from './spec/types';
@@ -90,11 +90,17 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
 }
 
 /**
- * What a caller found when it looked for a file a plan names: its text, or why it has none and
- * where it looked (for PDP070), or `skipped` when the caller chose not to read it (the editor
- * leaves very large files to the CLI while typing).
+ * What a caller found when it looked for a file a plan names: its text, or why it has none and how
+ * to fix that (PDP070; src/io/referenceRead.ts words both for the CLI and the editor), or `skipped`
+ * when the caller chose not to read it.
  */
-export type ReferenceRead = { text: string } | { problem: string; lookedFor: string } | { skipped: true };
+export type ReferenceRead = { text: string } | { problem: string; fix: string } | { skipped: true };
+
+/** The limits a trace is checked against: the smallest context of the plan and its variants that replay it. */
+export function traceLimitsFor(plan: Plan, tracePath: string): TraceLimits {
+  const contexts = [plan, ...Object.values(plan.variants ?? {})].filter((p) => p.workload.trace === tracePath).map((p) => p.model.maxContextTokens);
+  return contexts.length > 0 ? { maxContextTokens: Math.min(...contexts) } : {};
+}
 
 export interface FileValidateOptions extends LoadOptions {
   /** How the caller reads a file the plan names; without it no file is checked (untrusted workspace). */
@@ -105,11 +111,11 @@ export interface FileValidateOptions extends LoadOptions {
 const traceFindings = new Map<string, Diagnostic[]>();
 const TRACE_CACHE_ENTRIES = 4;
 
-function traceDiagnostics(path: string, text: string): Diagnostic[] {
-  const key = `${path}\u0000${text.length}\u0000${text}`;
+function traceDiagnostics(path: string, text: string, limits: TraceLimits): Diagnostic[] {
+  const key = `${path}\u0000${limits.maxContextTokens ?? ''}\u0000${text}`;
   let found = traceFindings.get(key);
   if (!found) {
-    found = parseTrace(text).diagnostics;
+    found = parseTrace(text, limits).diagnostics;
     if (traceFindings.size >= TRACE_CACHE_ENTRIES) traceFindings.delete(traceFindings.keys().next().value as string);
     traceFindings.set(key, found);
   }
@@ -150,12 +156,13 @@ export function validatePlanWithFiles(text: string, options: FileValidateOptions
         diagnostics.push({
           severity: SPEC_CODES.PDP070.severity,
           code: 'PDP070',
-          message: `${reference.kind} file '${reference.path}' ${read.problem} (looked for ${read.lookedFor}); fix the path, which is relative to the plan file.`,
+          message: `${read.problem}; ${read.fix}.`,
           path: reference.jsonPath,
           range: reference.range,
         });
       } else if ('text' in read && reference.kind === 'trace') {
-        for (const d of traceDiagnostics(reference.path, read.text)) {
+        const limits = validation.plan ? traceLimitsFor(validation.plan, reference.path) : {};
+        for (const d of traceDiagnostics(reference.path, read.text, limits)) {
           diagnostics.push({ ...d, message: `trace ${reference.path}: ${d.message}`, path: reference.jsonPath, range: reference.range });
         }
       }

@@ -11,6 +11,7 @@ import { JobCancelled, JobInvalid, type JobClient, type JobSpec } from './jobCli
 import type { PanelManager } from './panels';
 import { renderReport } from './report';
 import { newPlanText } from './newPlan';
+import { InputError, readInput } from '../io/inputGate';
 import { referencePath } from './references';
 
 export const MAX_COMPARE = 6;
@@ -98,15 +99,18 @@ export class Commands {
    * Trace and profile files the plan names. In an untrusted workspace they are not read: the plan
    * is still validated, and jobs run on the distributions alone.
    */
-  private async readReferences(doc: vscode.TextDocument, references: Pick<FileReference, 'path' | 'builtIn'>[]): Promise<Record<string, string> | undefined> {
+  private async readReferences(doc: vscode.TextDocument, references: (Pick<FileReference, 'path' | 'builtIn'> & { kind: string })[]): Promise<Record<string, string> | undefined> {
     if (!vscode.workspace.isTrusted || references.length === 0) return undefined;
     const files: Record<string, string> = {};
     for (const reference of references) {
       const target = vscode.Uri.file(referencePath(reference, doc.fileName, this.extensionPath));
       try {
-        files[reference.path] = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
-      } catch {
-        // The validator already reported a missing file; the job runs without it.
+        files[reference.path] = (await readInput(target.fsPath, reference.kind === 'profile' ? 'profile' : 'trace')).text;
+      } catch (error) {
+        // Through the input gate, as the CLI reads it: a missing, special, huge or undecodable file is
+        // refused with a message that names it (never quotes it), instead of a job run without it.
+        if (error instanceof InputError) throw new Error(`${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`);
+        throw error;
       }
     }
     return files;

@@ -2,18 +2,17 @@
  * Binds the editor features to the core: the validator, the catalog and the plan schema. The one
  * place in src/extension that imports core modules for editing.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readInputSync } from '../io/inputGate';
 import { referencePath } from './references';
 import planSchema from '../../schemas/pdplan.schema.json';
 import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
 import type { FileReference } from '../core/spec/types';
-import { validatePlanWithFiles, type ReferenceRead } from '../core/validate';
+import { validatePlanWithFiles } from '../core/validate';
+import { readThroughGate } from '../io/referenceRead';
 import type { CatalogApi, CatalogKind, ValidateFn } from './engine';
 import { SchemaNavigator, type JsonSchema } from './schemaNav';
-
-/** Referenced files larger than this are not read while typing (a trace can be huge). */
-const MAX_REFERENCE_BYTES = 8 * 1024 * 1024;
 
 export interface ValidatorEnvironment {
   extensionPath: string;
@@ -21,30 +20,8 @@ export interface ValidatorEnvironment {
   isTrusted(): boolean;
 }
 
-export function makeValidator(env: ValidatorEnvironment): ValidateFn {
-  const profileNames = installedProfileNames(env.extensionPath);
-  return (text, fileName) => {
-    // The same checks as `pdplan validate` (validatePlanWithFiles); only how files are read is the editor's.
-    const read = env.isTrusted()
-      ? (reference: FileReference): ReferenceRead => {
-          const file = referencePath(reference, fileName, env.extensionPath);
-          try {
-            // A large trace is left to the CLI and the run: reading it on every keystroke would stall typing.
-            if (statSync(file).size > MAX_REFERENCE_BYTES) return { skipped: true };
-            return { text: readFileSync(file, 'utf8') };
-          } catch (error) {
-            if (reference.builtIn) return { skipped: true };
-            return { problem: readProblem(error), lookedFor: file };
-          }
-        }
-      : undefined;
-    const load = validatePlanWithFiles(text, { fileName, profileNames, read });
-    return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
-  };
-}
-
-/** The measured profiles shipped in the extension (catalog/profiles/<name>.csv), for "unknown profile" and did-you-mean. */
-function installedProfileNames(extensionPath: string): string[] | undefined {
+/** Names of the measured profiles shipped in the extension, so an unknown name is an error as in the CLI. */
+function builtInProfileNames(extensionPath: string): string[] | undefined {
   try {
     return readdirSync(join(extensionPath, 'catalog', 'profiles')).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
   } catch {
@@ -52,11 +29,18 @@ function installedProfileNames(extensionPath: string): string[] | undefined {
   }
 }
 
-/** Worded as `pdplan validate` words it, so the editor and the CLI say the same. */
-function readProblem(error: unknown): string {
-  const code = (error as { code?: string } | null)?.code;
-  if (code === 'ENOENT') return 'does not exist';
-  return `cannot be read (${code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error)})`;
+export function makeValidator(env: ValidatorEnvironment): ValidateFn {
+  let profileNames: string[] | undefined | null = null;
+  return (text, fileName) => {
+    if (profileNames === null) profileNames = builtInProfileNames(env.extensionPath);
+    // The same checks as `pdplan validate` (validatePlanWithFiles), the same gate and the same words
+    // for a file that cannot be read (readThroughGate): the editor and the CLI report alike.
+    const read = env.isTrusted()
+      ? (reference: FileReference) => readThroughGate(referencePath(reference, fileName, env.extensionPath), reference.kind, (file, kind) => readInputSync(file, kind).text)
+      : undefined;
+    const load = validatePlanWithFiles(text, { fileName, profileNames, read });
+    return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
+  };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });

@@ -4,7 +4,8 @@
  * first, then progress and one result (or invalid/error/cancelled) per job.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseDeploymentSpec, formatDeployment } from '../core/spec/deployment';
+import { formatDeployment } from '../core/spec/deployment';
+import { checkRunOverrides, formatOverrideProblems, rateRange } from '../core/spec/overrides';
 import type { Deployment, Plan } from '../core/spec/types';
 import { timesSource } from '../core/perf/profile';
 import { parseTrace, planOnTrace, simulate, traceArrivalRate, type SimInput } from '../core/sim';
@@ -62,7 +63,7 @@ export function resolveSource(source: PlanSource): ResolvedSource {
   let trace: SimInput['trace'];
   const tracePath = plan.workload.trace;
   if (tracePath && source.files?.[tracePath] !== undefined) {
-    const parsed = parseTrace(source.files[tracePath]);
+    const parsed = parseTrace(source.files[tracePath], { maxContextTokens: plan.model.maxContextTokens });
     if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
     trace = parsed.sessions;
   } else if (tracePath && plan.workload.profile === undefined) {
@@ -77,9 +78,10 @@ export function resolveSource(source: PlanSource): ResolvedSource {
 
 function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
   if (notation) {
-    const parsed = parseDeploymentSpec(notation);
-    if ('error' in parsed) throw new Error(parsed.error);
-    return parsed.deployment;
+    // The same checks as a plan file's own `deployment:` (and as the CLI's --deployment).
+    const checked = checkRunOverrides(plan, { deployment: notation }, { deployment: `deployment ${notation.length > 40 ? notation.slice(0, 37) + '...' : notation}` });
+    if (checked.problems.length > 0 || !checked.deployment) throw new Error(formatOverrideProblems(checked.problems).join(' '));
+    return checked.deployment;
   }
   if (plan.deployment) return plan.deployment;
   throw new Error('the plan has no `deployment:`; run the plan first or name a deployment such as P:4x2,D:8x1');
@@ -168,6 +170,10 @@ async function run(job: JobRequest): Promise<JobResult> {
       const resolved = resolveSource(job.source);
       const deployment = deploymentOf(resolved.plan, job.deployment);
       const rates = job.relativeToTrace ? ratesOnTrace(job.rates, resolved) : job.rates;
+      // The range a plan may write for workload.arrival.ratePerSec, as the CLI's --rate has.
+      const { min, max } = rateRange();
+      const outside = rates.find((r) => !(r >= min && r <= max));
+      if (outside !== undefined) throw new Error(`a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`);
       return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
     }
   }

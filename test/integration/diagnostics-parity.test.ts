@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeValidator } from '../../src/extension/core';
@@ -44,12 +44,16 @@ function writeEdgeCases(folder: string): string[] {
     'broken-trace.pdplan.yaml': `${BASE}workload:\n  trace: broken.jsonl\n`,
     'trace-is-a-folder.pdplan.yaml': `${BASE}workload:\n  trace: folder\n`,
     'broken-profile.pdplan.yaml': `${BASE}workload: ToolBench\nperf:\n  profile: broken.csv\n`,
+    'huge-profile.pdplan.yaml': `${BASE}workload: ToolBench\nperf:\n  profile: huge.csv\n`,
     'three-errors.pdplan.yaml': BASE.replace('gpu: H20', 'gpu: A100-SXM').replace('itlMs: 50', 'itlMs: -1') + 'workload: ToolBench\ndeployment:\n  prefill: [{ tp: 3, dp: 1 }]\n  decode: [{ tp: 16, dp: 1 }]\n',
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
   writeFileSync(join(folder, 'broken.jsonl'), '{"session":"a","round":0,"arrivalMs":0,"inputTokens":10,"outputTokens":5}\nnot json\n{"session":"a","round":1,"inputTokens":-3}\n');
   writeFileSync(join(folder, 'broken.csv'), '# pdplan-profile v1\nop,tp,history,tokens,batch,context,ms\ndecode,4,,,1,,oops\n');
   spawnSync('mkdir', [join(folder, 'folder')]);
+  // Past the input gate's 8 MB for profiles (sparse: no disk is used).
+  closeSync(openSync(join(folder, 'huge.csv'), 'w'));
+  truncateSync(join(folder, 'huge.csv'), 20 * 1024 * 1024);
   return Object.keys(files).map((name) => join(folder, name));
 }
 
@@ -59,7 +63,7 @@ test('the editor and pdplan validate give identical diagnostics for every exampl
   const scratch = mkdtempSync(join(tmpdir(), 'pdplan-parity-'));
   try {
     const plans = [...plansUnder(join(ROOT, 'examples')), ...plansUnder(join(ROOT, 'test', 'fixtures')), ...plansUnder(join(ROOT, 'test', 'e2e', 'workspace')), ...writeEdgeCases(scratch)];
-    assert.ok(plans.length >= 60, `only ${plans.length} plans found`);
+    assert.ok(plans.length >= 61, `only ${plans.length} plans found`);
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'pdplan.js'), 'validate', '--json', ...plans], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     assert.ok(cli.status === 0 || cli.status === 1, `pdplan validate exited ${cli.status}: ${cli.stderr}`);
     const fromCli = new Map((JSON.parse(cli.stdout) as { files: { file: string; diagnostics: Diagnostic[] }[] }).files.map((f) => [f.file, f.diagnostics]));
@@ -81,6 +85,7 @@ test('the editor and pdplan validate give identical diagnostics for every exampl
     const three = fromCli.get(join(scratch, 'three-errors.pdplan.yaml'))!;
     assert.deepEqual(three.map((d) => d.code).sort(), ['PDP014', 'PDP021', 'PDP030', 'PDP032']);
     assert.ok(fromCli.get(join(scratch, 'broken-trace.pdplan.yaml'))!.some((d) => d.message.startsWith('trace broken.jsonl:')));
+    assert.deepEqual(fromCli.get(join(scratch, 'huge-profile.pdplan.yaml'))!.map((d) => d.code), ['PDP070']);
     assert.ok(compared >= 50 && codes.size >= 30, `${compared} diagnostics, ${codes.size} codes compared`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import type { SimResult } from '../../core/sim/types';
 import { formatDeployment } from '../../core/spec/deployment';
 import type { Plan } from '../../core/spec/types';
 import { intOption, parseCommandArgs } from '../args';
-import { msText, pct, textTable } from '../format';
+import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, traceFor, type RunInputs } from '../runInputs';
 
@@ -96,8 +96,8 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
           row('95% interval', (r) => (r.metrics.sloAttainmentCi95 && !r.metrics.unstable ? `${pct(r.metrics.sloAttainmentCi95[0])}–${pct(r.metrics.sloAttainmentCi95[1])}` : '–')),
           row('Turn-1', (r) => pct(r.metrics.turn1.sloAttainment)),
           row('Turn-2+', (r) => pct(r.metrics.turn2plus.sloAttainment)),
-          row('TTFT p95 (ms)', (r) => msText(r.metrics.ttftMs.p95)),
-          row('ITL p95 (ms)', (r) => msText(r.metrics.itlMs.p95)),
+          row('TTFT p95 (ms)', (r) => latencyCells(r.metrics.ttftMs)[2]),
+          row('ITL p95 (ms)', (r) => latencyCells(r.metrics.itlMs)[2]),
           row('local share', (r) => pct(r.metrics.localPrefillRatio)),
           row('goodput (sess/s)', (r) => r.metrics.goodput.toFixed(3)),
           row('unstable', (r) => (r.metrics.unstable ? 'yes' : 'no')),

@@ -4,8 +4,8 @@ import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types
 import { validatePlanText } from '../../core/validate';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
-import { readPlanReference } from '../planFiles';
-import { formatDiagnostic } from './validate';
+import { planReadProblem, readPlanReference, referenceText } from '../planFiles';
+import { builtInProfileNames, formatDiagnostic } from './validate';
 
 export const USAGE = 'Usage: pdplan estimate FILE [--json]\n';
 
@@ -195,29 +195,37 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   const file = files[0];
   let text: string;
   try {
-    text = io.readFile(file);
+    text = io.readFile(file, 'plan');
   } catch (error) {
-    const code = (error as { code?: string } | null)?.code;
-    io.err(`pdplan estimate: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}).\n`);
+    io.err(`pdplan estimate: ${planReadProblem(error, file).replace(`'${file}'`, file)}.\n`);
     return EXIT_USAGE;
   }
-  const load = loadPlan(text, { fileName: file });
+  const load = loadPlan(text, { fileName: file, profileNames: builtInProfileNames() });
   if (!load.plan) {
     for (const d of load.diagnostics) io.err(formatDiagnostic(file, d) + '\n');
     io.err(`pdplan estimate: ${file} has errors; fix them first (pdplan validate ${file}).\n`);
     return EXIT_FINDINGS;
   }
 
-  const readReference = (ref: Parameters<typeof readPlanReference>[1]) => readPlanReference(file, ref, io);
+  const reads = new Map<string, ReturnType<typeof readPlanReference>>();
+  const readReference = (ref: Parameters<typeof readPlanReference>[1]) => {
+    if (!reads.has(ref.path)) reads.set(ref.path, readPlanReference(file, ref, io));
+    return referenceText(reads.get(ref.path)!);
+  };
   const profileRef = load.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile');
   let profile: MeasuredProfile | undefined;
+  // A profile the plan names but that has errors is the plan's error too, as in validate.
+  let profileBroken = false;
   if (profileRef) {
     const profileText = readReference(profileRef);
     if (profileText === undefined) {
-      io.err(`pdplan estimate: profile '${profileRef.path}' cannot be read; using the analytical model.\n`);
+      const read = reads.get(profileRef.path)!;
+      io.err(`pdplan estimate: ${'problem' in read ? read.problem : 'the profile cannot be read'}; fix perf.profile or remove it to use the analytical model.\n`);
+      return EXIT_FINDINGS;
     } else {
       const parsed = parseProfile(profileText, profileRef.path);
       profile = parsed.profile;
+      profileBroken = parsed.diagnostics.some((d) => d.severity === 'error');
       for (const d of parsed.diagnostics) io.err(`${d.severity} ${d.code}: ${d.message}\n`);
     }
   }
@@ -226,5 +234,5 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   const findings = validation.diagnostics.filter((d) => /^PDP1[0-4]\d$/.test(d.code));
   const report = buildEstimate(file, load.plan, profile, profileRef?.path, findings);
   io.out(json ? JSON.stringify(report, null, 2) + '\n' : formatEstimate(report));
-  return findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+  return profileBroken || findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
 }

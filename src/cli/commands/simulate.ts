@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { MAX_SESSIONS, SimInputError, simulate } from '../../core/sim';
 import type { SimResult } from '../../core/sim/types';
-import { formatDeployment, parseDeploymentSpec } from '../../core/spec/deployment';
+import { formatDeployment } from '../../core/spec/deployment';
+import { checkRunOverrides, formatOverrideProblems, rateRange } from '../../core/spec/overrides';
 import { ROUTING_POLICY_NAMES, type Deployment, type RoutingPolicyName } from '../../core/spec/types';
 import { intOption, numberOption, parseCommandArgs } from '../args';
-import { msText, pct, textTable } from '../format';
+import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, traceFor } from '../runInputs';
 
@@ -62,7 +63,7 @@ export function describeResult(result: SimResult): string {
         ['end to end', m.e2eLatencyMs],
       ].map(([name, p]) => {
         const q = p as SimResult['metrics']['ttftMs'];
-        return [name as string, msText(q.p50), msText(q.p90), msText(q.p95), msText(q.p99), msText(q.mean)];
+        return [name as string, ...latencyCells(q)];
       }),
     ),
     textTable(
@@ -107,13 +108,18 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1);
   const replications = intOption(values.replications, 'replications', 1, 100);
   const sessions = intOption(values.sessions, 'sessions', 1, MAX_SESSIONS);
-  const rate = numberOption(values.rate, 'rate', 0);
+  const { min: minRate, max: maxRate } = rateRange();
+  const rate = numberOption(values.rate, 'rate', 0, maxRate);
   const precision = numberOption(values.precision, 'precision', 0);
   for (const option of [seed, replications, sessions, rate, precision]) {
     if (typeof option === 'object') {
       io.err(`pdplan simulate: ${option.error}\n`);
       return EXIT_USAGE;
     }
+  }
+  if (typeof rate === 'number' && rate < minRate) {
+    io.err(`pdplan simulate: --rate must be at least ${minRate} sessions/s, the smallest workload.arrival.ratePerSec (got '${values.rate}')\n`);
+    return EXIT_USAGE;
   }
   const policyName = values.policy as string | undefined;
   if (policyName !== undefined && !ROUTING_POLICY_NAMES.includes(policyName as RoutingPolicyName)) {
@@ -132,20 +138,19 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
     }
     plan = variant;
   }
-  let deployment: Deployment | undefined = plan.deployment;
-  if (values.deployment !== undefined) {
-    const d = parseDeploymentSpec(values.deployment as string);
-    if ('error' in d) {
-      io.err(`pdplan simulate: --deployment: ${d.error}\n`);
-      return EXIT_USAGE;
-    }
-    deployment = d.deployment;
+  // The command line's layout and policy pass the same checks as the plan file's (TP against the
+  // heads, node size, cluster size, replica cap, policy against layout), before anything is allocated.
+  const checked = checkRunOverrides(plan, { deployment: values.deployment as string | undefined, policy: policyName });
+  if (checked.problems.length > 0) {
+    for (const line of formatOverrideProblems(checked.problems)) io.err(`pdplan simulate: ${line}\n`);
+    return checked.problems.some((p) => p.code === 'PDP024' || p.code === 'PDP013') ? EXIT_USAGE : EXIT_FINDINGS;
   }
+  const deployment: Deployment | undefined = checked.deployment;
   if (!deployment) {
     io.err(`pdplan simulate: ${inputs.file} has no 'deployment'; add one to the plan or pass --deployment 'P:4x1,D:4x1' (or run 'pdplan plan ${inputs.file}' to find one).\n`);
     return EXIT_USAGE;
   }
-  const routing = policyName !== undefined ? { ...plan.policy.routing, name: policyName as RoutingPolicyName } : plan.policy.routing;
+  const routing = checked.routing ?? plan.policy.routing;
   const started = performance.now();
   let result: SimResult;
   const minReplications = (replications as number | undefined) ?? 1;

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validatePlanWithFiles } from '../../core/validate';
-import { readError, readPlanReferenceChecked } from '../planFiles';
+import { readPlanReference, readProblem } from '../planFiles';
+import { InputError } from '../../io/inputGate';
 import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
@@ -16,20 +17,21 @@ export interface FileReport {
 }
 
 /**
- * Validate one plan file as the CLI does: the same checks as the editor (`validatePlanWithFiles`),
- * with the CLI's way of reading the files the plan names. An error instead when the plan itself is unreadable.
+ * Validate one plan file as the CLI does: load it, then check the files it references (the core
+ * never reads files). Returns undefined diagnostics and an error when the file is unreadable.
  */
 export function validateFile(file: string, io: CliIo): FileReport {
   let text: string;
   try {
-    text = io.readFile(file);
+    text = io.readFile(file, 'plan');
   } catch (error) {
-    return { file, diagnostics: [], error: readError(error) };
+    return { file, diagnostics: [], error: readError(error, file) };
   }
+  // The editor runs the same checks (validatePlanWithFiles); only the reading is the CLI's.
   const load = validatePlanWithFiles(text, {
     fileName: file,
     profileNames: builtInProfileNames(),
-    read: (ref) => readPlanReferenceChecked(file, ref, io),
+    read: (ref) => readPlanReference(file, ref, io),
   });
   return { file, diagnostics: load.diagnostics };
 }
@@ -55,6 +57,15 @@ export function builtInProfileNames(): string[] | undefined {
     }
   }
   return profileNamesCache;
+}
+
+function readError(error: unknown, file: string): string {
+  const code = (error as { code?: string } | null)?.code ?? (error instanceof InputError ? error.errno : undefined);
+  if (error instanceof InputError && code !== 'ENOENT') return error.message;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return readProblem(error, file, 'plan file');
 }
 
 export function formatDiagnostic(file: string, d: Diagnostic): string {

@@ -17,6 +17,7 @@ export const PROFILE_CODES = {
   formatMarker: 'PDP158',
   noSamples: 'PDP159',
   nonMonotone: 'PDP160',
+  tooMany: 'PDP161',
 } as const;
 
 function lineRange(line: number, length: number): Range {
@@ -42,8 +43,17 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
   diagnostics: Diagnostic[];
 } {
   const diagnostics: Diagnostic[] = [];
-  const lines = text.split(/\r?\n/);
+  let hiddenError = false;
+  const lines = text.split(/\r\n|\r|\n/);
+  // A listing stays readable (and an 8 MB profile of noise cannot flood the editor): the first
+  // MAX_PROFILE_DIAGNOSTICS are shown, then one line saying how many more there were.
+  let unshown = 0;
   const report = (severity: Diagnostic['severity'], code: string, index: number, message: string): void => {
+    if (diagnostics.length >= MAX_PROFILE_DIAGNOSTICS) {
+      unshown++;
+      if (severity === 'error') hiddenError = true;
+      return;
+    }
     diagnostics.push({
       severity,
       code,
@@ -68,7 +78,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
       const body = raw.replace(/^#+\s*/, '');
       if (/^pdplan-profile\b/.test(body)) {
         if (body !== PROFILE_FORMAT_MARKER) {
-          report('error', PROFILE_CODES.formatMarker, index, `unsupported profile format '${body}'; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
+          report('error', PROFILE_CODES.formatMarker, index, `unsupported profile format version; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
         }
         markerSeen = true;
         continue;
@@ -86,7 +96,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
       }
       const header = cells.map((cell) => cell.toLowerCase());
       if (header.join(',') !== PROFILE_HEADER.join(',')) {
-        report('error', PROFILE_CODES.badHeader, index, `expected the header '${PROFILE_HEADER.join(',')}', found '${raw}'.`);
+        report('error', PROFILE_CODES.badHeader, index, `expected the header '${PROFILE_HEADER.join(',')}' as the first line that is not a '#' comment; this line is something else.`);
         return { diagnostics };
       }
       continue;
@@ -97,7 +107,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     }
     const op = cells[0];
     if (op !== 'prefill' && op !== 'decode' && op !== 'kv_copy') {
-      report('error', PROFILE_CODES.unknownOp, index, `unknown op '${op}'; use prefill, decode or kv_copy.`);
+      report('error', PROFILE_CODES.unknownOp, index, `the first field (op) must be prefill, decode or kv_copy.`);
       continue;
     }
     const values: Partial<Record<Field, number>> = {};
@@ -131,7 +141,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
             : field === 'history' || field === 'context'
               ? 'a whole number ≥ 0'
               : 'a whole number ≥ 1';
-        report('error', PROFILE_CODES.badNumber, index, `'${field}' must be ${want}, found '${cell}'.`);
+        report('error', PROFILE_CODES.badNumber, index, `'${field}' must be ${want}.`);
         rowOk = false;
         continue;
       }
@@ -180,8 +190,20 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
   for (const warning of monotonicityWarnings(profile)) {
     report('warning', PROFILE_CODES.nonMonotone, warning.line - 1, warning.message);
   }
-  return rowErrors ? { diagnostics } : { profile, diagnostics };
+  if (unshown > 0) {
+    diagnostics.push({
+      severity: hiddenError ? 'error' : 'warning',
+      code: PROFILE_CODES.tooMany,
+      message: `${fileName}: ${unshown} more problem${unshown === 1 ? '' : 's'} not shown; fix the ones above first.`,
+      path: '/perf/profile',
+      range: lineRange(0, 0),
+    });
+  }
+  return rowErrors || hiddenError ? { diagnostics } : { profile, diagnostics };
 }
+
+/** Problems listed per profile; docs/plan-file.md lists the limit. */
+export const MAX_PROFILE_DIAGNOSTICS = 200;
 
 /** Times that fall as tokens or context grow usually mean noise or a mislabelled row. */
 function monotonicityWarnings(profile: MeasuredProfile): { line: number; message: string }[] {

@@ -437,8 +437,13 @@ class Simulation {
       this.runLocally(s);
       return;
     }
+    // Prefill and exclusive-link transfer times depend only on the worker's TP and its link's
+    // kind: computed once per such shape, not once per worker (a large cluster has hundreds).
     let costTp = -1;
     let cost = 0;
+    let shapeTp = -1;
+    let shapeSpec: unknown = undefined;
+    let exclusiveMs = 0;
     for (let i = 0; i < prefillWorkers.length; i++) {
       const w = prefillWorkers[i];
       const option = this.remotes[i];
@@ -447,9 +452,15 @@ class Simulation {
         cost = this.prefillCost(w.perf, s.historyTokens, s.newTokens, w.tp);
       }
       const link = this.links.between(w, d);
+      if (link.spec !== shapeSpec || w.tp !== shapeTp) {
+        shapeSpec = link.spec;
+        shapeTp = w.tp;
+        exclusiveMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp, 0) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp, 0);
+      }
       option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
       option.prefillMs = cost;
-      option.transferMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp);
+      // Both transfers share the link with whatever is on it now.
+      option.transferMs = exclusiveMs * (1 + link.active.length);
       option.queueLength = w.queue.length;
       option.windowTtftMs = w.ttftWindow.mean(now);
     }
@@ -667,16 +678,32 @@ class Simulation {
 
   /** Completes the steps of the worker's run that ended by now, all but the run's last (its event does that). */
   private catchUp(d: DecodeWorker): void {
-    while (d.runDone < d.runSteps - 1 && d.stepEnds[d.runDone] <= this.now) {
-      const end = d.stepEnds[d.runDone];
-      d.busyMs += end - d.startedAt;
-      d.busyWindowMs += this.windowOverlap(d.startedAt, end);
-      this.stepEnded(d, end);
-      d.startedAt = end;
-      d.runDone += 1;
-      d.busyUntil = d.stepEnds[d.runDone];
-      this.events += 1;
+    const last = d.runSteps - 1;
+    const ends = d.stepEnds;
+    const now = this.now;
+    let j = d.runDone;
+    if (j >= last || ends[j] > now) return;
+    if (this.trackGaps) {
+      // Per-gap statistics need every step's time for every round.
+      for (; j < last && ends[j] <= now; j++) this.gapsAt(d, ends[j]);
+    } else {
+      while (j < last && ends[j] <= now) j++;
     }
+    const done = j - d.runDone;
+    const start = d.startedAt;
+    const end = ends[j - 1];
+    // These steps ran back to back: one busy interval.
+    d.busyMs += end - start;
+    d.busyWindowMs += this.windowOverlap(start, end);
+    let inWindow = 0;
+    for (let k = d.runDone; k < j; k++) if (ends[k] >= this.warmupMs && ends[k] < this.windowEndMs) inWindow++;
+    this.tally.windowTokens += inWindow * d.batch.size;
+    d.batch.stepsDone(done);
+    d.lastStepEnd = end;
+    d.startedAt = end;
+    d.runDone = j;
+    d.busyUntil = ends[j];
+    this.events += done;
   }
 
   /** The batch changes, or a local prefill waits: the run ends with the step in progress. */
@@ -703,19 +730,22 @@ class Simulation {
     return true;
   }
 
+  /** Each running round's gap up to a step's end (only for per-gap ITL statistics). */
+  private gapsAt(d: DecodeWorker, end: number): void {
+    d.batch.forEach((s) => {
+      const gap = end - s.lastTokenMs;
+      if (gap > s.maxGapMs) s.maxGapMs = gap;
+      s.gaps?.push(gap);
+      s.lastTokenMs = end;
+    });
+  }
+
   /** What every step's end does: tokens out, the batch's context grows. */
   private stepEnded(d: DecodeWorker, end: number): void {
     const batch = d.batch;
     d.lastStepEnd = end;
-    if (this.trackGaps) {
-      batch.forEach((s) => {
-        const gap = end - s.lastTokenMs;
-        if (gap > s.maxGapMs) s.maxGapMs = gap;
-        s.gaps?.push(gap);
-        s.lastTokenMs = end;
-      });
-    }
-    batch.stepDone();
+    if (this.trackGaps) this.gapsAt(d, end);
+    batch.stepsDone(1);
     if (this.inWindow(end)) this.tally.windowTokens += batch.size;
   }
 

@@ -1,5 +1,3 @@
-import type { Percentiles } from './types';
-
 /** Mean of the values recorded in the last `windowMs`: the windowed TTFT/ITL statistics of AMPD §4.1. */
 export class RollingWindow {
   private times: number[] = [];
@@ -52,37 +50,11 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank];
 }
 
-export function summarize(values: number[]): Percentiles {
-  if (values.length === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, mean: 0, max: 0 };
-  const sorted = Float64Array.from(values).sort();
-  let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
-  return {
-    p50: percentileSorted(sorted, 0.5),
-    p90: percentileSorted(sorted, 0.9),
-    p95: percentileSorted(sorted, 0.95),
-    p99: percentileSorted(sorted, 0.99),
-    mean: sum / sorted.length,
-    max: sorted[sorted.length - 1],
-  };
-}
-
 /** Two-sided 97.5% Student-t quantiles for 1..30 degrees of freedom. */
 const T975 = [
   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
   2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
-
-/** 95% confidence interval of the mean of independent replications, clamped to [0, 1]. */
-export function confidenceInterval95(values: number[]): [number, number] {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, n);
-  if (n < 2) return [mean, mean];
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
-  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
-  const half = (t * Math.sqrt(variance)) / Math.sqrt(n);
-  return [Math.max(0, mean - half), Math.min(1, mean + half)];
-}
 
 /**
  * 95% interval for a mean from (approximately) independent batch values, centred on `center` (the

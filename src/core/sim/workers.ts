@@ -100,10 +100,10 @@ export class DecodeBatch {
     s.heapIndex = i;
   }
 
-  /** One step ended: every round got a token. */
-  stepDone(): void {
-    this.steps += 1;
-    this.context += this.heap.length;
+  /** `n` steps ended with no round finishing: every round got n tokens. */
+  stepsDone(n: number): void {
+    this.steps += n;
+    this.context += n * this.heap.length;
   }
 
   /** The round that has decoded its last token, if any (call until undefined after each step). */

@@ -191,21 +191,44 @@ export const TRACE_CODES = {
   tooLarge: 'PDP206',
 } as const;
 
-const MAX_TRACE_LINES = 2_000_000;
+/** Lines of a trace read at most; docs/plan-file.md lists it. */
+export const MAX_TRACE_LINES = 2_000_000;
+/** Tokens one trace round may add or output: beyond any model's context, so a typo, not a workload. */
+export const MAX_TRACE_ROUND_TOKENS = 10_000_000;
+/** Arrival and think times, ms: about 3,000 years, so epoch milliseconds fit and sums stay exact to well under 1 ms. */
+export const MAX_TRACE_MS = 1e14;
 
 function lineRange(line: number, length: number) {
   return { start: { line, character: 0 }, end: { line, character: Math.max(0, length) } };
 }
 
+/** What a value is, in words: trace messages say what was found without quoting the file. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return Number.isFinite(value) ? 'a number out of range' : 'a non-finite number';
+  if (typeof value === 'string') return 'a string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+export interface TraceLimits {
+  /** The model's context: a session whose context (all its rounds' input and output) passes it is an error. */
+  maxContextTokens?: number;
+}
+
 /**
  * JSONL, one round per line: `{"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}`;
  * later rounds give `thinkMs` (tool/user time before the round) instead of `arrivalMs`. Rounds of a
- * session must appear in order. Errors carry the trace's own 0-based line numbers.
+ * session must appear in order. Lines end in LF, CRLF or CR. Errors carry the trace's own 0-based
+ * line numbers and never quote the trace (it is not the plan, and may not be the user's to show):
+ * they name the line, the field and what was expected.
  */
-export function parseTrace(text: string): { sessions: TraceSession[]; diagnostics: Diagnostic[] } {
+export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: TraceSession[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const bySession = new Map<string, TraceSession>();
-  const lines = text.split(/\r?\n/);
+  const bySession = new Map<string, TraceSession & { line: number; context: number }>();
+  const lines = text.split(/\r\n|\r|\n/);
+  // A final line break ends the last line; it does not start another.
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   if (lines.length > MAX_TRACE_LINES) {
     diagnostics.push({
       severity: 'error',
@@ -221,6 +244,7 @@ export function parseTrace(text: string): { sessions: TraceSession[]; diagnostic
       diagnostics.push({ severity: 'error', code, message: `line ${line + 1}: ${message}`, path: `/${line}`, range: lineRange(line, raw.length) });
     }
   };
+  const maxContext = limits.maxContextTokens;
   lines.forEach((raw, line) => {
     if (raw.trim() === '') return;
     let record: unknown;
@@ -231,7 +255,7 @@ export function parseTrace(text: string): { sessions: TraceSession[]; diagnostic
       return;
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      fail(line, TRACE_CODES.badJson, 'expected a JSON object with session, round, inputTokens and outputTokens', raw);
+      fail(line, TRACE_CODES.badJson, `expected a JSON object with session, round, inputTokens and outputTokens, found ${kindOf(record)}`, raw);
       return;
     }
     const r = record as Record<string, unknown>;
@@ -240,20 +264,20 @@ export function parseTrace(text: string): { sessions: TraceSession[]; diagnostic
       fail(line, TRACE_CODES.missingField, 'missing "session" (a string or number that names the session)', raw);
       return;
     }
-    const numberField = (name: string, min: number): number | undefined => {
+    const numberField = (name: string, min: number, max: number, what: string): number | undefined => {
       const value = r[name];
       if (value === undefined) return undefined;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-        fail(line, TRACE_CODES.badNumber, `"${name}" must be a number ≥ ${min}, got ${JSON.stringify(value)}`, raw);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+        fail(line, TRACE_CODES.badNumber, `"${name}" must be ${what} from ${min} to ${max.toExponential()}, found ${kindOf(value)}`, raw);
         return NaN;
       }
       return value;
     };
-    const round = numberField('round', 0);
-    const inputTokens = numberField('inputTokens', 1);
-    const outputTokens = numberField('outputTokens', 1);
-    const arrivalMs = numberField('arrivalMs', 0);
-    const thinkMs = numberField('thinkMs', 0);
+    const round = numberField('round', 0, MAX_TRACE_LINES, 'a round number');
+    const inputTokens = numberField('inputTokens', 1, MAX_TRACE_ROUND_TOKENS, 'a token count');
+    const outputTokens = numberField('outputTokens', 1, MAX_TRACE_ROUND_TOKENS, 'a token count');
+    const arrivalMs = numberField('arrivalMs', 0, MAX_TRACE_MS, 'a time in ms');
+    const thinkMs = numberField('thinkMs', 0, MAX_TRACE_MS, 'a time in ms');
     if ([round, inputTokens, outputTokens, arrivalMs, thinkMs].some((v) => Number.isNaN(v))) return;
     if (round === undefined || inputTokens === undefined || outputTokens === undefined) {
       fail(line, TRACE_CODES.missingField, 'each line needs "round", "inputTokens" and "outputTokens"', raw);
@@ -261,29 +285,41 @@ export function parseTrace(text: string): { sessions: TraceSession[]; diagnostic
     }
     const id = String(session);
     const existing = bySession.get(id);
+    const input = Math.round(inputTokens);
+    const output = Math.round(outputTokens);
+    const tooLong = (context: number): boolean => {
+      if (maxContext === undefined || context <= maxContext) return false;
+      fail(line, TRACE_CODES.badNumber, `this round takes its session's context (input and output of every round so far) past the model's ${maxContext} tokens (maxContextTokens); shorten the session or split it`, raw);
+      return true;
+    };
     if (round === 0) {
       if (existing) {
-        fail(line, TRACE_CODES.roundOrder, `session "${id}" has a second round 0`, raw);
+        fail(line, TRACE_CODES.roundOrder, `the session of this line already has a round 0 (line ${existing.line + 1}); give each session one round 0`, raw);
         return;
       }
       if (arrivalMs === undefined) {
         fail(line, TRACE_CODES.noTiming, 'round 0 needs "arrivalMs", the session\'s arrival time', raw);
         return;
       }
-      bySession.set(id, { id, arrivalMs, rounds: [{ inputTokens: Math.round(inputTokens), outputTokens: Math.round(outputTokens), thinkMs: 0 }] });
+      if (tooLong(input + output)) return;
+      bySession.set(id, { id, arrivalMs, rounds: [{ inputTokens: input, outputTokens: output, thinkMs: 0 }], line, context: input + output });
       return;
     }
     if (!existing || existing.rounds.length !== round) {
-      fail(line, TRACE_CODES.roundOrder, `session "${id}" round ${round} comes before round ${existing ? existing.rounds.length : 0}; list rounds in order`, raw);
+      fail(line, TRACE_CODES.roundOrder, `round ${round} of this line's session comes before its round ${existing ? existing.rounds.length : 0}; list rounds in order`, raw);
       return;
     }
     if (thinkMs === undefined) {
       fail(line, TRACE_CODES.noTiming, `round ${round} needs "thinkMs", the tool/user time before it`, raw);
       return;
     }
-    existing.rounds.push({ inputTokens: Math.round(inputTokens), outputTokens: Math.round(outputTokens), thinkMs });
+    if (tooLong(existing.context + input + output)) return;
+    existing.context += input + output;
+    existing.rounds.push({ inputTokens: input, outputTokens: output, thinkMs });
   });
-  const sessions = [...bySession.values()].sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1));
+  const sessions: TraceSession[] = [...bySession.values()]
+    .sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1))
+    .map(({ id, arrivalMs, rounds }) => ({ id, arrivalMs, rounds }));
   if (sessions.length === 0 && diagnostics.length === 0) {
     diagnostics.push({ severity: 'error', code: TRACE_CODES.empty, message: 'the trace holds no sessions', path: '', range: lineRange(0, 0) });
   }

@@ -12,7 +12,7 @@ import {
 } from './catalog';
 import type { SpecCode } from './codes';
 import { COLOCATED_POLICIES, DEFAULTS, ROUTING_PARAMETERS } from './defaults';
-import { deploymentGpus, parseDeploymentSpec } from './deployment';
+import { deploymentGpus, deploymentReplicas, MAX_REPLICAS, parseDeploymentSpec } from './deployment';
 import { clusterGpus, maxGpusPerNode, resolveDeployment, totalGpus, tpSuitsModel, type Raw } from './resolve';
 import type { Distribution, FileReference, ModelSpec, Plan, PoolSpec, ReplicaGroup } from './types';
 import { displayPath } from './yamlSource';
@@ -179,22 +179,41 @@ export function distributionMean(distribution: Distribution): number {
   }
 }
 
-const DISTRIBUTION_FLOORS: Record<string, { floor: number; what: string }> = {
-  rounds: { floor: 1, what: 'a session has at least 1 round' },
-  initialPromptTokens: { floor: 1, what: 'a prompt has at least 1 token' },
-  incrementalTokens: { floor: 0, what: 'token counts cannot be negative' },
-  outputTokens: { floor: 1, what: 'a round outputs at least 1 token' },
-  toolLatencyMs: { floor: 0, what: 'a latency cannot be negative' },
+const DISTRIBUTION_FLOORS: Record<string, { floor: number; what: string; ceiling: number; unit: string }> = {
+  rounds: { floor: 1, what: 'a session has at least 1 round', ceiling: 10_000, unit: 'rounds' },
+  initialPromptTokens: { floor: 1, what: 'a prompt has at least 1 token', ceiling: 10_000_000, unit: 'tokens' },
+  incrementalTokens: { floor: 0, what: 'token counts cannot be negative', ceiling: 10_000_000, unit: 'tokens' },
+  outputTokens: { floor: 1, what: 'a round outputs at least 1 token', ceiling: 10_000_000, unit: 'tokens' },
+  toolLatencyMs: { floor: 0, what: 'a latency cannot be negative', ceiling: 1e9, unit: 'ms' },
 };
+
+/** The first value of a distribution above its quantity's ceiling (sizes a simulation can hold), if any. */
+function aboveCeiling(d: Record<string, unknown>, ceiling: number): { at: string; value: number } | undefined {
+  for (const key of ['value', 'min', 'max', 'mean', 'std']) {
+    const v = d[key];
+    if (typeof v === 'number' && v > ceiling) return { at: key, value: v };
+  }
+  if (Array.isArray(d.values)) {
+    const i = d.values.findIndex((v) => typeof v === 'number' && v > ceiling);
+    if (i >= 0) return { at: `values/${i}`, value: d.values[i] as number };
+  }
+  return undefined;
+}
 
 function checkDistribution(raw: unknown, path: string, key: string, report: Report): void {
   if (raw === undefined) return;
-  const { floor, what } = DISTRIBUTION_FLOORS[key];
+  const { floor, what, ceiling, unit } = DISTRIBUTION_FLOORS[key];
   if (typeof raw === 'number') {
     if (raw < floor) report('PDP041', path, `${displayPath(path)} is ${raw}, but ${what}; use a value of at least ${floor}.`);
+    else if (raw > ceiling) report('PDP041', path, `${displayPath(path)} is ${raw}; at most ${ceiling.toLocaleString('en-US')} ${unit} are simulated — lower it.`);
     return;
   }
   if (!isObject(raw)) return;
+  const high = aboveCeiling(raw, ceiling);
+  if (high) {
+    report('PDP041', `${path}/${high.at}`, `${high.at.replace(/\/\d+$/, '')} ${high.value} is above ${ceiling.toLocaleString('en-US')} ${unit}, the most a simulation holds; lower it.`);
+    return;
+  }
   const d = raw as unknown as Distribution & { min?: number; max?: number; mean?: number };
   if (d.min !== undefined && d.max !== undefined && d.min > d.max) {
     report('PDP040', `${path}/min`, `min (${d.min}) is above max (${d.max}); swap them or fix one.`);
@@ -215,8 +234,13 @@ function checkDistribution(raw: unknown, path: string, key: string, report: Repo
       report('PDP040', `${path}/weights`, `${d.weights.length} weights for ${d.values.length} values; give one weight per value.`);
       return;
     }
-    if (d.weights !== undefined && d.weights.reduce((a, b) => a + b, 0) <= 0) {
+    const weightSum = d.weights?.reduce((a, b) => a + b, 0);
+    if (weightSum !== undefined && weightSum <= 0) {
       report('PDP040', `${path}/weights`, 'the weights sum to 0; give at least one positive weight.');
+      return;
+    }
+    if (weightSum !== undefined && !(Number.isFinite(weightSum) && Number.isFinite(distributionMean(d) * weightSum))) {
+      report('PDP040', `${path}/weights`, 'the weights are so large that their sum is not a finite number; only their ratios matter — scale them down.');
       return;
     }
     const low = d.values.findIndex((v) => v < floor);
@@ -365,10 +389,16 @@ export function checkTpIndependently(raw: Raw, report: Report, hasErrorAt: (path
   }
 }
 
-function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
+export function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
   const deployment = plan.deployment;
   if (!deployment) return;
   const asObject = isObject(raw.deployment);
+  const replicas = deploymentReplicas(deployment);
+  if (replicas > MAX_REPLICAS) {
+    // Refused before anything is allocated per replica.
+    report('PDP033', '/deployment', `the deployment has ${replicas.toLocaleString('en-US')} replicas; at most ${MAX_REPLICAS.toLocaleString('en-US')} are simulated — use fewer, larger replicas.`);
+    return;
+  }
   const roles = deploymentRoles(deployment);
   checkDeploymentTp(plan, raw, report);
   const separate = plan.cluster.prefillPool || plan.cluster.decodePool;
@@ -406,6 +436,9 @@ function checkBudget(plan: Plan, raw: Raw, report: Report): void {
   }
 }
 
+/** The schema's most sessions (workload.sessions), the simulator's cap on one run. */
+const MAX_RUN_SESSIONS = 1_000_000;
+
 const DISTRIBUTION_KEYS = ['rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'] as const;
 
 function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
@@ -428,7 +461,11 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
       report('PDP044', '/workload/trace', `the trace replaces the synthetic workload, so ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} ignored; remove ${extra.length === 1 ? 'it' : 'them'} or drop the trace.`);
     }
   }
-  const { sessions, warmupSessions } = plan.workload;
+  const { sessions, warmupSessions, durationSec } = plan.workload;
+  const rate = plan.workload.arrival.ratePerSec;
+  if (!hasTrace && sessions === undefined && w.durationSec !== undefined && durationSec !== undefined && durationSec * rate > MAX_RUN_SESSIONS) {
+    report('PDP014', '/workload/durationSec', `durationSec ${durationSec} at ${rate} sessions/s generates about ${Math.round(durationSec * rate).toLocaleString('en-US')} sessions; a run holds at most ${MAX_RUN_SESSIONS.toLocaleString('en-US')} — shorten it or set 'sessions'.`);
+  }
   if (sessions !== undefined && warmupSessions >= sessions) {
     report('PDP043', '/workload/warmupSessions', `warmupSessions (${warmupSessions}) leaves none of the ${sessions} sessions to measure; lower it below ${sessions}.`);
   }
@@ -440,7 +477,7 @@ function checkWorkload(plan: Plan, raw: Raw, report: Report): void {
   }
 }
 
-function checkPolicy(plan: Plan, raw: Raw, report: Report): void {
+export function checkPolicy(plan: Plan, raw: Raw, report: Report): void {
   const routing = plan.policy.routing;
   const routingRaw = raw.policy?.routing;
   const routingPath = isObject(routingRaw) && routingRaw.name !== undefined ? '/policy/routing/name' : '/policy/routing';

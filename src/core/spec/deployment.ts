@@ -7,6 +7,11 @@ import type { Deployment, ReplicaGroup } from './types';
  */
 export type DeploymentParse = { deployment: Deployment } | { error: string };
 
+/** Largest TP degree: the schema's most GPUs per node. */
+export const MAX_TP = 1024;
+/** Replicas one deployment may have in all: each is a simulated worker, so this bounds the simulator's memory. */
+export const MAX_REPLICAS = 10_000;
+
 const TERM = /^\s*([PDCpdc])\s*:\s*(\d+)\s*[xX×]\s*(\d+)\s*$/;
 
 export function parseDeploymentSpec(text: string): DeploymentParse {
@@ -19,17 +24,21 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
     const match = TERM.exec(term);
     if (!match) {
       return {
-        error: `'${term.trim()}' is not ROLE:TPxREPLICAS; write e.g. 'P:4x2' (role P, D or C, TP 4, 2 replicas)`,
+        error: `'${shorten(term.trim())}' is not ROLE:TPxREPLICAS; write e.g. 'P:4x2' (role P, D or C, TP 4, 2 replicas)`,
       };
     }
     const role = match[1].toUpperCase() as 'P' | 'D' | 'C';
     const tp = Number(match[2]);
     const dp = Number(match[3]);
-    if (tp < 1 || dp < 1) return { error: `'${term.trim()}': TP and replicas must be at least 1` };
+    if (tp < 1 || dp < 1) return { error: `'${shorten(term.trim())}': TP and replicas must be at least 1` };
+    if (tp > MAX_TP) return { error: `'${shorten(term.trim())}': TP ${tp > 1e9 ? 'that large' : tp} is more GPUs than a node can have (at most ${MAX_TP})` };
+    if (dp > MAX_REPLICAS) return { error: `'${shorten(term.trim())}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)` };
     const existing = groups[role].find((g) => g.tp === tp);
     if (existing) existing.dp += dp;
     else groups[role].push({ tp, dp });
   }
+  const replicas = [...groups.P, ...groups.D, ...groups.C].reduce((n, g) => n + g.dp, 0);
+  if (replicas > MAX_REPLICAS) return { error: `${replicas.toLocaleString('en-US')} replicas in all; a deployment may have at most ${MAX_REPLICAS.toLocaleString('en-US')}` };
   if (groups.C.length > 0) {
     if (groups.P.length > 0 || groups.D.length > 0) {
       return { error: 'a deployment is either co-located (C:…) or disaggregated (P:…,D:…), not both' };
@@ -40,6 +49,16 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
     return { error: "a disaggregated deployment needs both prefill (P:…) and decode (D:…) replicas, e.g. 'P:4x2,D:8x1'" };
   }
   return { deployment: { kind: 'disaggregated', prefill: groups.P, decode: groups.D } };
+}
+
+function shorten(text: string): string {
+  return text.length > 24 ? `${text.slice(0, 21)}...` : text;
+}
+
+/** Replicas of every role. */
+export function deploymentReplicas(deployment: Deployment): number {
+  const sum = (groups: ReplicaGroup[]) => groups.reduce((n, g) => n + g.dp, 0);
+  return deployment.kind === 'colocated' ? sum(deployment.colocated) : sum(deployment.prefill) + sum(deployment.decode);
 }
 
 export function formatDeployment(deployment: Deployment): string {

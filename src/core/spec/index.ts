@@ -12,6 +12,12 @@ export { SPEC_CODES } from './codes';
 export const MAX_PLAN_CHARS = 1024 * 1024;
 /** Deeper than any plan needs; bounds the work of every later stage. */
 export const MAX_PLAN_DEPTH = 32;
+/**
+ * YAML aliases a plan may use. Resolving them costs the yaml library time that grows faster than
+ * the square of their number when they refer to their own anchor (200 take 2 s, 400 take 8 s);
+ * 64 stay near 0.1 s, and no plan needs more.
+ */
+export const MAX_PLAN_ALIASES = 64;
 /** Side-by-side comparison of more than this many variants is not readable anyway. */
 export const MAX_VARIANTS = 64;
 
@@ -67,10 +73,16 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
       add('PDP003', '', `the plan is ${(text.length / 1048576).toFixed(1)} MB; plans are limited to 1 MB — move bulk data into a trace or profile file.`, EMPTY_RANGE);
       return result();
     }
+    // Old Mac line ends (a lone CR) are line breaks to the editor but not to the YAML parser. LF in
+    // their place keeps every offset, so ranges still point into the text as given.
+    if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
     parsed = parseYaml(text, MAX_PLAN_DEPTH + 1);
     if (parsed.tooDeepAt !== undefined) {
       const at = parsed.tooDeepAt;
-      add('PDP003', '', `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`, toRange(parsed, [at, at + 1]));
+      const message = parsed.tooDeepInBlocks
+        ? `the plan nests far deeper than ${MAX_PLAN_DEPTH} levels here (indentation or repeated '- '); no plan section is that deep — check the indentation.`
+        : `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`;
+      add('PDP003', '', message, toRange(parsed, [at, at + 1]));
       return result();
     }
     if (reportYamlErrors(parsed, add)) return result();
@@ -81,6 +93,10 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     // (The fast path reads only documents with content; without a document there is no emptiness to check.)
     if (parsed.doc?.contents === null) {
       add('PDP004', '', "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.", EMPTY_RANGE);
+      return result();
+    }
+    if ((parsed.aliases ?? 0) > MAX_PLAN_ALIASES) {
+      add('PDP003', '', `the plan uses ${parsed.aliases} YAML aliases (*name); at most ${MAX_PLAN_ALIASES} are expanded — write the values out instead.`, parsed.firstAlias ? toRange(parsed, parsed.firstAlias) : rangeOf(''));
       return result();
     }
     let raw: Raw;

@@ -45,8 +45,9 @@ export function schemaIssues(data: unknown): SchemaIssue[] {
   for (const [parent, { props, schema }] of missingByParent) {
     issues.push(missingIssue(parent, props, schema));
   }
-  const reported = new Set(issues.map((i) => i.path));
-  return dedupe([...issues, ...nonFinite.filter((i) => !reported.has(i.path))]);
+  // A non-finite value gets the one message that says so, not also every range it falls outside.
+  const nonFinitePaths = new Set(nonFinite.map((i) => i.path));
+  return dedupe([...issues.filter((i) => !nonFinitePaths.has(i.path)), ...nonFinite]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
 import { parseSimpleYaml } from './fastYaml';
 import { escapeSegment } from './jsonPointer';
 import type { Position, Range } from './types';
@@ -28,8 +28,13 @@ export interface ParsedYaml {
   depth: number;
   /** Keys repeated within one mapping: the span of each repetition. */
   duplicateKeys: [number, number][];
+  /** Alias nodes (`*name`) met while indexing, and where the first one is. */
+  aliases?: number;
+  firstAlias?: [number, number];
   /** Set when flow brackets nest deeper than the limit: the offset of the first bracket too deep (not parsed). */
   tooDeepAt?: number;
+  /** With tooDeepAt: the nesting too deep is of block collections (indentation, `- - -`), not brackets. */
+  tooDeepInBlocks?: boolean;
   /**
    * The document as plain data, what `doc.toJS()` gives, built in the same walk as the source map.
    * Absent when the document holds something that walk leaves to `toJS` (aliases, merge keys,
@@ -76,6 +81,11 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   if (tooDeepAt !== undefined) {
     return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt };
   }
+  // It recurses on block collections too: thousands of `- - -` overflow the stack.
+  const blockDeepAt = blockTooDeep(text, maxDepth * BLOCK_DEPTH_SLACK);
+  if (blockDeepAt !== undefined) {
+    return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt: blockDeepAt, tooDeepInBlocks: true };
+  }
   // Plan files are nearly always plain block YAML, which the fast path reads several times faster
   // than the yaml library; it declines everything else, errors included.
   const simple = parseSimpleYaml(text, maxDepth);
@@ -89,8 +99,8 @@ export function parseYamlWithLibrary(text: string, maxDepth: number, starts = li
   // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
   const doc = withPlainEnv(() => parseDocument(text, { prettyErrors: false, uniqueKeys: false }));
   const duplicateKeys: [number, number][] = [];
-  const { depth, data } = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
-  return { text, doc, lineStarts: starts, source, depth, duplicateKeys, data };
+  const { depth, data, aliases, firstAlias } = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
+  return { text, doc, lineStarts: starts, source, depth, duplicateKeys, data, aliases, firstAlias };
 }
 
 /**
@@ -136,6 +146,52 @@ function flowTooDeep(text: string, limit: number): number | undefined {
   return undefined;
 }
 
+/** The block-depth bound below over-counts by up to about 2x; real plans stay far below maxDepth times this. */
+export const BLOCK_DEPTH_SLACK = 4;
+
+/**
+ * Offset of the first line whose block nesting may exceed `limit`, if any. An upper bound, counted
+ * per line from the indentation of the lines above it and the compact indicators (`- `, `? `, `: `)
+ * that open the line; cheap, and enough to keep the parser's recursion far from the stack's end.
+ */
+function blockTooDeep(text: string, limit: number): number | undefined {
+  const indents: number[] = [];
+  const depths: number[] = [];
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    let i = lineStart;
+    while (text.charCodeAt(i) === 32) i++;
+    const indent = i - lineStart;
+    let compact = 0;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      const next = text.charCodeAt(i + 1);
+      const opens = (c === 45 /* - */ || c === 63 /* ? */ || c === 58) /* : */ && (next === 32 || next === 10 || next === 13 || Number.isNaN(next));
+      if (!opens) break;
+      compact++;
+      i++;
+      while (text.charCodeAt(i) === 32) i++;
+    }
+    const c = text.charCodeAt(i);
+    const blank = Number.isNaN(c) || c === 10 || c === 13 || c === 35; /* # */
+    if (!blank || compact > 0) {
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) {
+        indents.pop();
+        depths.pop();
+      }
+      const depth = (depths.length > 0 ? depths[depths.length - 1] : 0) + 1 + compact;
+      if (depth > limit) return lineStart;
+      indents.push(indent);
+      depths.push(depth);
+    }
+    let end = i;
+    while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+    if (end >= text.length) break;
+    lineStart = end + 1;
+  }
+  return undefined;
+}
+
 function nodeRange(node: unknown): [number, number] | undefined {
   const range = (node as { range?: [number, number, number] } | null)?.range;
   return range ? [range[0], range[1]] : undefined;
@@ -175,9 +231,11 @@ function indexNodes(
   source: SourceMap,
   maxDepth: number,
   duplicateKeys: [number, number][],
-): { depth: number; data?: { value: unknown } } {
+): { depth: number; data?: { value: unknown }; aliases: number; firstAlias?: [number, number] } {
   const top = plainOf(root);
-  if (!root) return { depth: 0, data: { value: top } };
+  if (!root) return { depth: 0, data: { value: top }, aliases: 0 };
+  let aliases = 0;
+  let firstAlias: [number, number] | undefined;
   let convertible = top !== INCONVERTIBLE;
   let deepest = 0;
   const stack: Pending[] = [{ node: root, path: '', depth: 0, out: top }];
@@ -185,6 +243,11 @@ function indexNodes(
   while (stack.length > 0) {
     const { node, path, depth, out } = stack.pop()!;
     if (depth > deepest) deepest = depth;
+    if (isAlias(node)) {
+      aliases++;
+      const range = nodeRange(node);
+      if (range && (firstAlias === undefined || range[0] < firstAlias[0])) firstAlias = range;
+    }
     const range = nodeRange(node);
     if (range) source.value.set(path, range);
     if (depth >= maxDepth) {
@@ -233,7 +296,7 @@ function indexNodes(
     // An alias's range is the `*name` itself; its target is indexed where it is defined (and the
     // alias made the data inconvertible here, so toJS resolves it).
   }
-  return { depth: deepest, data: convertible ? { value: top } : undefined };
+  return { depth: deepest, data: convertible ? { value: top } : undefined, aliases, firstAlias };
 }
 
 /** The property name toJS gives a scalar key; undefined for keys it treats specially (`<<` merges). */

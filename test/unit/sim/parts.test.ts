@@ -83,7 +83,7 @@ test('decode batch: rounds finish after exactly their remaining steps, and the r
         live.set(s, remaining);
       }
     }
-    batch.stepDone();
+    batch.stepsDone(1);
     for (const [s, left] of live) live.set(s, left - 1);
     const finished = new Set<Session>();
     for (let s = batch.popFinished(); s; s = batch.popFinished()) finished.add(s);
@@ -167,7 +167,9 @@ test('decode steps run several to an event with exactly the results of one event
         simulate({ plan, deployment: parsed.deployment, routing: { name }, ratePerSec: plan.workload.arrival.ratePerSec * 2, measure: { sessions: 200, maxReplications: 1 }, stepRuns, timeSeries: true });
       const grouped = run(true);
       const single = run(false);
-      assert.equal(JSON.stringify(grouped.metrics), JSON.stringify(single.metrics), `${example} ${layout} ${name}`);
+      // Busy time of a run of steps is added once instead of step by step: equal to the last bits.
+      const rounded = (m: SimResult['metrics']) => JSON.stringify(m, (_key, value) => (typeof value === 'number' ? Number(value.toPrecision(10)) : value));
+      assert.equal(rounded(grouped.metrics), rounded(single.metrics), `${example} ${layout} ${name}`);
       assert.equal(grouped.events, single.events, `${example} ${layout} ${name}: the same events, grouped or not`);
     }
   }

@@ -62,8 +62,10 @@ test('times too large to simulate stop the run with a reason instead of looping 
   const d = deployment('P:1x1,D:1x1');
   // Before: both ran forever.
   const endlessWait = testPlan({
-    workload: 'workload:\n  profile: ToolBench\n  arrival: { process: poisson, ratePerSec: 1 }\n  toolLatencyMs: { kind: constant, value: 1e308 }\n  sessions: 20\n  warmupSessions: 0\n  seed: 1',
+    workload: 'workload:\n  profile: ToolBench\n  arrival: { process: poisson, ratePerSec: 1 }\n  toolLatencyMs: { kind: constant, value: 1000 }\n  sessions: 20\n  warmupSessions: 0\n  seed: 1',
   });
+  // Validation refuses waits above 1e9 ms (PDP041); the engine's own guard is for plans built in code.
+  endlessWait.workload.toolLatencyMs = { kind: 'constant', value: 1e308 };
   assert.throws(() => simulate({ plan: endlessWait, deployment: d }), (error: unknown) => error instanceof SimInputError && /too large to simulate.*toolLatencyMs/.test(error.message));
   assert.throws(() => simulate({ plan: testPlan(), deployment: d, ratePerSec: 1e-320 }), /at least 1e-9 sessions\/s \(got 1e-320\)/);
   assert.throws(() => simulate({ plan: tracePlan, deployment: d, trace: recorded, ratePerSec: 1e-320 }), /at least 1e-9 sessions\/s/);

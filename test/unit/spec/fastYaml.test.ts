@@ -74,8 +74,8 @@ test('the fast path reads every example plan and the bench plan, as the library 
 test('plan fixtures: the same answer as the library whenever the fast path reads one', () => {
   let read = 0;
   for (const file of FIXTURES) if (agrees(readFileSync(file, 'utf8'), file)) read++;
-  // Only the fixtures with YAML problems (syntax, duplicates, depth, a list, two documents) are declined.
-  assert.ok(read >= FIXTURES.length - 6, `only ${read} of ${FIXTURES.length} fixtures read`);
+  // Only the fixtures with YAML problems (syntax, duplicates, depth, a list, two documents, an alias flood, dash nesting) are declined.
+  assert.ok(read >= FIXTURES.length - 8, `only ${read} of ${FIXTURES.length} fixtures read`);
 });
 
 /** Hand-written cases, each read by the fast path (so that each is really compared). */
