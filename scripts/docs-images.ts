@@ -25,14 +25,15 @@ const IMAGES: Record<string, string> = {
   'comparison-panel-dark.png': 'comparison-panel-dark-1600x1000.png',
   'comparison-panel-light.png': 'comparison-panel-light-1600x1000.png',
   'sweep-panel-dark.png': 'sweep-panel-dark-1600x1000.png',
+  'plan-panel-dark-end.png': 'plan-panel-dark-1600x1000-end.png',
 };
 
 function main(): void {
   if (!existsSync(join(results, 'PASSED'))) {
     throw new Error('test-results/e2e/PASSED is missing: the last end-to-end run did not pass; run `npm run test:e2e` first');
   }
-  const checked = JSON.parse(readFileSync(join(results, 'checked.json'), 'utf8')) as { screenshot: string }[];
-  const checkedShots = new Set(checked.map((c) => c.screenshot));
+  const checked = JSON.parse(readFileSync(join(results, 'checked.json'), 'utf8')) as { screenshot: string; end: string }[];
+  const checkedShots = new Set(checked.flatMap((c) => [c.screenshot, c.end]));
   for (const [target, source] of Object.entries(IMAGES)) {
     if (!existsSync(join(results, source))) throw new Error(`test-results/e2e/${source} is missing`);
     // Panel pictures must be ones the run asserted on (layout, axes, contrast), not any screenshot.

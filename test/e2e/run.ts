@@ -9,8 +9,9 @@
  *   4. every panel, at 1600×1000 and 900×700, in the dark, light and high-contrast themes (switched
  *      live, panels open): nothing wider than the panel, every chart drawn with titled axes of which
  *      one at least is numeric with rounded ticks, axis titles and status text readable (WCAG AA);
- *      each state is screenshot after its checks (test-results/e2e/<panel>-<theme>-<size>.png,
- *      listed with what was checked in test-results/e2e/checked.json);
+ *      each state is screenshot after its checks, at the top and scrolled to the end
+ *      (test-results/e2e/<panel>-panel-<theme>-<size>[-end].png, listed with what was checked in
+ *      test-results/e2e/checked.json);
  *   5. New Plan File writes a plan that validates and plans.
  * Exit code 0 only when every check passed. `npm run docs:images` copies the README's and
  * docs/extension.md's images from the latest passing run.
@@ -405,7 +406,7 @@ async function main(): Promise<void> {
   });
   let failed = false;
   let page: Page | undefined;
-  const checked: { screenshot: string; panel: string; theme: string; size: string; panelWidth: number; charts: string[] }[] = [];
+  const checked: { screenshot: string; end: string; panel: string; theme: string; size: string; panelWidth: number; charts: string[] }[] = [];
   try {
     await waitFor('code-server to listen', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, 60_000);
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -573,7 +574,12 @@ async function main(): Promise<void> {
           const check = await inspectPanel(frame);
           const charts = assertPanel(name, check, panel.minCharts);
           const screenshot = await shot(page, name);
-          checked.push({ screenshot, panel: panel.kind, theme: theme.key, size: `${size.width}x${size.height}`, panelWidth: check.panelWidth, charts });
+          // The rest of the panel, below the fold: scrolled to its end for a second picture.
+          await frame.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+          await page.waitForTimeout(150);
+          const end = await shot(page, `${name}-end`);
+          await frame.evaluate(() => window.scrollTo(0, 0));
+          checked.push({ screenshot, end, panel: panel.kind, theme: theme.key, size: `${size.width}x${size.height}`, panelWidth: check.panelWidth, charts });
           log(`${name}: ${check.panelWidth} px wide, nothing overflows, ${check.charts.length} charts with titled numeric axes, text ≥ 4.5:1`);
         }
       }
