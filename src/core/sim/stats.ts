@@ -4,6 +4,13 @@ export class RollingWindow {
   private values: number[] = [];
   private head = 0;
   private sum = 0;
+  /**
+   * The last mean and the time of the oldest value it covers: until that value leaves the window
+   * or a new one is recorded, the mean cannot change. Routers read every prefill worker's mean for
+   * every task, so on a large cluster this saves walking hundreds of windows per prefill.
+   */
+  private cachedMean = 0;
+  private cachedOldest = NaN;
 
   constructor(private readonly windowMs: number) {}
 
@@ -11,6 +18,7 @@ export class RollingWindow {
     this.times.push(now);
     this.values.push(value);
     this.sum += value;
+    this.cachedOldest = NaN;
   }
 
   /**
@@ -24,8 +32,12 @@ export class RollingWindow {
 
   /** Mean over the window, or 0 with no samples (an idle worker has full slack). */
   mean(now: number): number {
+    // The same test count() trims by, so the cached value is exactly what a recount would give.
+    if (!(this.cachedOldest < now - this.windowMs) && this.cachedOldest === this.cachedOldest) return this.cachedMean;
     const n = this.count(now);
-    return n > 0 ? this.sum / n : 0;
+    this.cachedMean = n > 0 ? this.sum / n : 0;
+    this.cachedOldest = n > 0 ? this.times[this.head] : Infinity;
+    return this.cachedMean;
   }
 
   private count(now: number): number {
