@@ -324,7 +324,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
         scrollable(
           table(
             ['Policy', 'Setting for the engine', 'Attainment', 'Local prefill'],
-            result.routerSettings.map((r) => [r.policy, routerSettingText(r), pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+            result.routerSettings.map((r) => [r.policy, routerSettingText(r), r.unstable ? 'unstable' : pct(r.sloAttainment), pct(r.localPrefillRatio)]),
           ),
         ),
       ),

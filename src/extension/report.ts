@@ -43,7 +43,7 @@ function buildReport(data: PanelData): Report {
                 {
                   title: 'Router settings for engines',
                   headers: ['Policy', 'Setting for the engine', 'Attainment', 'Local prefill'],
-                  rows: result.routerSettings.map((r) => [r.policy, routerSettingText(r), pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+                  rows: result.routerSettings.map((r) => [r.policy, routerSettingText(r), r.unstable ? 'unstable' : pct(r.sloAttainment), pct(r.localPrefillRatio)]),
                 },
               ]
             : []),

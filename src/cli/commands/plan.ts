@@ -169,7 +169,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
       result.routerSettings.map((r) => [
         r.policy,
         routerSettingText(r),
-        pct(r.sloAttainment),
+        r.unstable ? 'unstable' : pct(r.sloAttainment),
         pct(r.localPrefillRatio),
       ]),
     );
@@ -179,7 +179,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
     const rates = result.rateSweep[0].points.map((p) => p.ratePerSec);
     text += table(
       ['Rate/s', ...result.rateSweep.map((s) => `#${s.candidateRank}`)],
-      rates.map((r, i) => [r.toFixed(2), ...result.rateSweep!.map((s) => pct(s.points[i].sloAttainment))]),
+      rates.map((r, i) => [r.toFixed(2), ...result.rateSweep!.map((s) => (s.points[i].unstable ? 'unstable' : pct(s.points[i].sloAttainment)))]),
     );
   }
   text +=

@@ -699,6 +699,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
         settings: routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
         sloAttainment: m.sloAttainment,
         localPrefillRatio: m.localPrefillRatio,
+        ...(m.unstable ? { unstable: true } : {}),
       });
     });
   }
@@ -713,7 +714,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       candidateRank: c.rank,
       points: rates.map((r, ri) => {
         const m = out[ci * rates.length + ri].metrics;
-        return { ratePerSec: r, sloAttainment: m.sloAttainment, goodput: m.goodput };
+        return { ratePerSec: r, sloAttainment: m.sloAttainment, goodput: m.goodput, ...(m.unstable ? { unstable: true } : {}) };
       }),
     }));
   }

@@ -57,12 +57,16 @@ export interface RouterSetting {
   settings: Record<string, number>;
   sloAttainment: number;
   localPrefillRatio: number;
+  /** The setting overloads the layout at the plan's rate: no steady-state attainment exists. */
+  unstable?: boolean;
 }
 
 export interface RateSweepPoint {
   ratePerSec: number;
   sloAttainment: number;
   goodput: number;
+  /** The layout is overloaded at this rate. */
+  unstable?: boolean;
 }
 
 export interface PlanResult {
