@@ -4,6 +4,7 @@ import { estimateCommand, USAGE as ESTIMATE_USAGE } from './commands/estimate';
 import { simulateCommand, USAGE as SIMULATE_USAGE } from './commands/simulate';
 import { planCommand, USAGE as PLAN_USAGE } from './commands/plan';
 import { compareCommand, USAGE as COMPARE_USAGE } from './commands/compare';
+import { exportCommand, USAGE as EXPORT_USAGE } from './commands/export';
 
 interface CommandEntry {
   run: Command;
@@ -23,6 +24,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--json]' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
+  export: {
+    run: exportCommand,
+    usage: EXPORT_USAGE,
+    summary: 'export FILE --format vllm|sglang|dynamo|llm-d [--deployment SPEC] [--out DIR] [--json]   deployment files for a serving stack',
+  },
 };
 
 function usage(): string {
