@@ -233,6 +233,12 @@ export interface PerfSpec {
   memoryReserveFraction?: number;
 }
 
+/** Prices for the cost of a layout (docs/cost.md); catalog/prices.json fills in what is not given. */
+export interface CostSpec {
+  /** US dollars per GPU-hour: one price for every GPU type, or one per GPU type name. */
+  gpuHourUsd?: number | Record<string, number>;
+}
+
 export interface Plan {
   version: 1;
   name?: string;
@@ -243,6 +249,7 @@ export interface Plan {
   policy: PolicySpec;
   planner: PlannerSpec;
   perf: PerfSpec;
+  cost?: CostSpec;
   deployment?: Deployment;
   /** Named overrides, each already merged into a whole plan. */
   variants?: Record<string, Plan>;
