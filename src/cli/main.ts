@@ -5,6 +5,7 @@ import { simulateCommand, USAGE as SIMULATE_USAGE } from './commands/simulate';
 import { planCommand, USAGE as PLAN_USAGE } from './commands/plan';
 import { compareCommand, USAGE as COMPARE_USAGE } from './commands/compare';
 import { exportCommand, USAGE as EXPORT_USAGE } from './commands/export';
+import { paretoCommand, USAGE as PARETO_USAGE } from './commands/pareto';
 
 interface CommandEntry {
   run: Command;
@@ -24,6 +25,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--json]' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
+  pareto: {
+    run: paretoCommand,
+    usage: PARETO_USAGE,
+    summary: 'pareto FILE [--rates R1,R2,...] [--all-sizes] [--view session|round] [--json]   throughput/GPU frontier against per-user speed and TTFT',
+  },
   export: {
     run: exportCommand,
     usage: EXPORT_USAGE,
