@@ -218,7 +218,7 @@ export function paretoSweep(options: ParetoOptions): ParetoResult {
   const measure = { ...PARETO_MEASURE, sessions };
   const skipped: ParetoResult['skipped'] = [];
   const valid = (options.layouts ?? sweepLayouts(plan, options.allSizes)).filter((deployment) => {
-    const checked = checkRunOverrides(plan, { deployment: formatDeployment(deployment) });
+    const checked = checkRunOverrides(plan, { deployment: formatDeployment(deployment), policy: routingFor(plan, deployment).name });
     if (checked.problems.length > 0) skipped.push({ layout: formatDeployment(deployment), reason: checked.problems.map((p) => p.message).join('; ') });
     return checked.problems.length === 0;
   });
