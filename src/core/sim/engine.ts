@@ -437,8 +437,13 @@ class Simulation {
       this.runLocally(s);
       return;
     }
+    // Prefill and exclusive-link transfer times depend only on the worker's TP and its link's
+    // kind: computed once per such shape, not once per worker (a large cluster has hundreds).
     let costTp = -1;
     let cost = 0;
+    let shapeTp = -1;
+    let shapeSpec: unknown = undefined;
+    let exclusiveMs = 0;
     for (let i = 0; i < prefillWorkers.length; i++) {
       const w = prefillWorkers[i];
       const option = this.remotes[i];
@@ -447,9 +452,15 @@ class Simulation {
         cost = this.prefillCost(w.perf, s.historyTokens, s.newTokens, w.tp);
       }
       const link = this.links.between(w, d);
+      if (link.spec !== shapeSpec || w.tp !== shapeTp) {
+        shapeSpec = link.spec;
+        shapeTp = w.tp;
+        exclusiveMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp, 0) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp, 0);
+      }
       option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
       option.prefillMs = cost;
-      option.transferMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp);
+      // Both transfers share the link with whatever is on it now.
+      option.transferMs = exclusiveMs * (1 + link.active.length);
       option.queueLength = w.queue.length;
       option.windowTtftMs = w.ttftWindow.mean(now);
     }

@@ -55,10 +55,10 @@ export class LinkNetwork {
     return row[d.index] ?? (row[d.index] = this.linkFor(d.place, w.place));
   }
 
-  /** Transfer time if the link's current sharing lasted, ms: what the router estimates. */
-  estimateMs(link: Link, tokens: number, srcTp: number, dstTp: number): number {
+  /** Transfer time if the link's current sharing lasted (or with `sharing` others), ms: what the router estimates. */
+  estimateMs(link: Link, tokens: number, srcTp: number, dstTp: number, sharing = link.active.length): number {
     if (tokens <= 0) return 0;
-    return this.perf.kvTransferMs(tokens, link.spec, srcTp, dstTp) * (1 + link.active.length);
+    return this.perf.kvTransferMs(tokens, link.spec, srcTp, dstTp) * (1 + sharing);
   }
 
   /** A new transfer of `tokens` tokens of KV; its latency passes before it joins the link's sharing. */

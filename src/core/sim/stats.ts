@@ -1,11 +1,16 @@
-import type { Percentiles } from './types';
-
 /** Mean of the values recorded in the last `windowMs`: the windowed TTFT/ITL statistics of AMPD §4.1. */
 export class RollingWindow {
   private times: number[] = [];
   private values: number[] = [];
   private head = 0;
   private sum = 0;
+  /**
+   * The last mean and the time of the oldest value it covers: until that value leaves the window
+   * or a new one is recorded, the mean cannot change. Routers read every prefill worker's mean for
+   * every task, so on a large cluster this saves walking hundreds of windows per prefill.
+   */
+  private cachedMean = 0;
+  private cachedOldest = NaN;
 
   constructor(private readonly windowMs: number) {}
 
@@ -13,6 +18,7 @@ export class RollingWindow {
     this.times.push(now);
     this.values.push(value);
     this.sum += value;
+    this.cachedOldest = NaN;
   }
 
   /**
@@ -26,8 +32,12 @@ export class RollingWindow {
 
   /** Mean over the window, or 0 with no samples (an idle worker has full slack). */
   mean(now: number): number {
+    // The same test count() trims by, so the cached value is exactly what a recount would give.
+    if (!(this.cachedOldest < now - this.windowMs) && this.cachedOldest === this.cachedOldest) return this.cachedMean;
     const n = this.count(now);
-    return n > 0 ? this.sum / n : 0;
+    this.cachedMean = n > 0 ? this.sum / n : 0;
+    this.cachedOldest = n > 0 ? this.times[this.head] : Infinity;
+    return this.cachedMean;
   }
 
   private count(now: number): number {
@@ -52,37 +62,11 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank];
 }
 
-export function summarize(values: number[]): Percentiles {
-  if (values.length === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, mean: 0, max: 0 };
-  const sorted = Float64Array.from(values).sort();
-  let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
-  return {
-    p50: percentileSorted(sorted, 0.5),
-    p90: percentileSorted(sorted, 0.9),
-    p95: percentileSorted(sorted, 0.95),
-    p99: percentileSorted(sorted, 0.99),
-    mean: sum / sorted.length,
-    max: sorted[sorted.length - 1],
-  };
-}
-
 /** Two-sided 97.5% Student-t quantiles for 1..30 degrees of freedom. */
 const T975 = [
   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
   2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
-
-/** 95% confidence interval of the mean of independent replications, clamped to [0, 1]. */
-export function confidenceInterval95(values: number[]): [number, number] {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, n);
-  if (n < 2) return [mean, mean];
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
-  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
-  const half = (t * Math.sqrt(variance)) / Math.sqrt(n);
-  return [Math.max(0, mean - half), Math.min(1, mean + half)];
-}
 
 /**
  * 95% interval for a mean from (approximately) independent batch values, centred on `center` (the
