@@ -1,236 +1,583 @@
-// Fits the analytical performance model's efficiency factors (computeEfficiency η_c and
-// memoryEfficiency η_m) of each GPU to the measured profiles in catalog/profiles, and reports the
-// error on points held out of the fit (docs/calibration.md).
+// Fits the performance model's per-op efficiencies of each GPU to a production engine's measured
+// per-op times, and reports the model's error on data held out of the fit: the engine's own
+// held-out shapes, our op measurements, and our whole-model profiles (docs/calibration.md).
 //
 //   node --import tsx scripts/calibrate.ts            print the report (markdown)
-//   node --import tsx scripts/calibrate.ts --write    also store the fitted factors in catalog/gpus.json
+//   node --import tsx scripts/calibrate.ts --write    also store the fits in catalog/gpus.json (`calibration`)
 //
-// Split: within each measured row (prefill: one TP and history; decode: one TP and batch size) the
-// points sorted along the other axis alternate fit, held-out, fit, … so held-out points lie
-// between fitted ones and every row has both. The profiles time GPU work only (CUDA-graph
-// replays), so the comparison runs the analytical model with perf.stepOverheadMs = 0; its
-// per-kernel fixed costs stay, they are GPU time.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+// Sources:
+// - catalog/reference/aiconfigurator/<GPU>.csv: TensorRT-LLM per-op databases published by
+//   AIConfigurator (github.com/ai-dynamo/aiconfigurator, Apache-2.0), extracted by
+//   tools/profiler/extract_aiconfigurator.mjs. The fit uses half of its shapes.
+// - catalog/reference/measured/<GPU>.csv: our op timings (tools/profiler/ops_bench.py). Not fitted.
+// - catalog/profiles/*.csv: our whole-model prefill/decode profiles (tools/profiler). Not fitted.
+//
+// Split: whole shapes are held out, never single points of a shape: GEMMs alternate by (n, k)
+// pair, attention by (batch, heads, KV heads), all-reduce by message size within each
+// GPU count. The loss is the median |log(predicted / measured)| of the fitted points (the median
+// is what is judged; the log weighs over- and under-estimates alike).
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { AnalyticModel, parseProfile, type MeasuredProfile } from '../src/core/perf';
+import { AnalyticModel, parseProfile } from '../src/core/perf';
+import { allReduceMs, decodeAttentionMs, gemmMs, hardwareRates, prefillAttentionMs, type HardwareRates } from '../src/core/perf/hardware';
 import { DEFAULTS } from '../src/core/spec/defaults';
 import { findGpu, findModel } from '../src/core/spec/catalog';
-import type { GpuSpec, LinkSpec, ModelSpec } from '../src/core/spec/types';
+import type { GemmCalibration, GpuCalibration, GpuSpec, LinkSpec, ModelSpec } from '../src/core/spec/types';
 
+const REFERENCE_DIR = 'catalog/reference/aiconfigurator';
+const MEASURED_DIR = 'catalog/reference/measured';
 const PROFILE_DIR = 'catalog/profiles';
-const GPU_BY_PREFIX: Record<string, string> = { h100: 'H100-SXM', h200: 'H200' };
-const GRID = { from: 0.3, to: 1.2, step: 0.01 };
-/** What the model used for H100/H200 before calibration (constants.ts). */
-const UNCALIBRATED = { computeEfficiency: 0.6, memoryEfficiency: 0.8 };
-const CALIBRATION_NOTE = 'computeEfficiency/memoryEfficiency fitted to catalog/profiles by scripts/calibrate.ts (docs/calibration.md).';
+const GPU_BY_PROFILE_PREFIX: Record<string, string> = { h100: 'H100-SXM', h200: 'H200' };
+/** Largest query group (heads per KV head) kept: the catalog's dense and MoE models have 4–16. */
+const MAX_QUERY_GROUP = 16;
+/**
+ * The databases repeat each call on the same tensors, so a GEMM whose weights, or a decode
+ * attention whose KV, fit in the GPU's L2 cache (40–126 MB on these GPUs) can be served from
+ * cache — which never happens in a model, whose every layer has its own weights and KV. A row is
+ * left out of fit and error alike when it would have streamed its bytes faster than the HBM's
+ * peak bandwidth: such a time cannot have come from HBM. (Rows only partly served from cache
+ * remain; their count is reported.)
+ */
+/** Bytes an op streams from HBM once per call in a model (weights or KV); undefined when it streams little. */
+function streamedBytes(row: Row): number | undefined {
+  if (row.op === 'gemm') return row.n! * row.k! * (GEMM_WEIGHT_BYTES[row.dtype] ?? 2);
+  if (row.op === 'decode_attention') return row.batch! * row.context! * 2 * row.kv_heads! * row.head_dim! * (KV_BYTES[row.dtype] ?? 2);
+  return undefined;
+}
 
-type Op = 'prefill' | 'decode' | 'kv_copy';
-type Factors = { computeEfficiency: number; memoryEfficiency: number };
+const SOURCE = 'fitted by scripts/calibrate.ts to AIConfigurator TensorRT-LLM per-op data (docs/calibration.md)';
 
-interface Point {
-  file: string;
-  op: Op;
-  tp: number;
-  /** prefill: history, decode: batch, kv_copy: 0. */
-  outer: number;
-  /** prefill: new tokens, decode: context per sequence, kv_copy: tokens. */
-  inner: number;
+interface Row {
+  op: string;
+  dtype: string;
+  m?: number;
+  n?: number;
+  k?: number;
+  batch?: number;
+  context?: number;
+  heads?: number;
+  kv_heads?: number;
+  head_dim?: number;
+  gpus?: number;
+  bytes?: number;
   ms: number;
-  heldOut: boolean;
-  /** kv_copy measured between two GPUs (comparable with the link model); intra-GPU copies are not. */
-  crossGpu: boolean;
 }
 
-interface ProfileSet {
-  gpu: GpuSpec;
-  models: Map<string, ModelSpec>;
-  points: Point[];
+function readRows(file: string): Row[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const header = lines[0].split(',');
+  return lines.slice(1).map((line) => {
+    const values = line.split(',');
+    const row: Record<string, string | number | undefined> = {};
+    header.forEach((key, i) => {
+      const v = values[i];
+      row[key] = v === '' || v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v);
+    });
+    return row as unknown as Row;
+  });
 }
 
-function modelOf(profile: MeasuredProfile, file: string): ModelSpec {
-  const id = profile.metadata.model ?? '';
-  const model = findModel(id.replace(/^.*\//, ''));
-  if (!model) throw new Error(`${file}: model '${id}' is not in catalog/models.json`);
-  return model;
-}
-
-type Sample = { tp: number; outer: number; inner: number; ms: number };
-
-function splitRows(file: string, op: Op, samples: Sample[], crossGpu: boolean): Point[] {
-  const rows = new Map<string, Sample[]>();
-  for (const s of samples) {
-    const key = `${s.tp}/${s.outer}`;
-    const row = rows.get(key);
-    if (row) row.push(s);
-    else rows.set(key, [s]);
-  }
-  const points: Point[] = [];
-  for (const row of rows.values()) {
-    row.sort((a, b) => a.inner - b.inner);
-    row.forEach((s, index) => points.push({ file, op, ...s, heldOut: index % 2 === 1, crossGpu }));
-  }
-  return points;
-}
-
-function loadProfiles(): Map<string, ProfileSet> {
-  const sets = new Map<string, ProfileSet>();
-  for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.csv')).sort()) {
-    const gpuName = GPU_BY_PREFIX[file.split('-')[0]];
-    if (!gpuName) continue;
-    const { profile, diagnostics } = parseProfile(readFileSync(path.join(PROFILE_DIR, file), 'utf8'), file);
-    if (!profile) throw new Error(diagnostics.map((d) => d.message).join('\n'));
-    const gpu = findGpu(gpuName);
-    if (!gpu) throw new Error(`GPU '${gpuName}' is not in catalog/gpus.json`);
-    const set = sets.get(gpuName) ?? { gpu, models: new Map<string, ModelSpec>(), points: [] };
-    sets.set(gpuName, set);
-    set.models.set(file, modelOf(profile, file));
-    const crossGpu = /GPU 0 -> GPU 1/.test(profile.metadata['kv_copy'] ?? '');
-    set.points.push(
-      ...splitRows(file, 'prefill', profile.prefill.map((s) => ({ tp: s.tp, outer: s.history, inner: s.tokens, ms: s.ms })), false),
-      ...splitRows(file, 'decode', profile.decode.map((s) => ({ tp: s.tp, outer: s.batch, inner: s.context, ms: s.ms })), false),
-      ...splitRows(file, 'kv_copy', profile.kvCopy.map((s) => ({ tp: s.tp, outer: 0, inner: s.tokens, ms: s.ms })), crossGpu),
-    );
-  }
-  return sets;
-}
-
-/** Analytical prediction of every point under the given factors. */
-function predictor(set: ProfileSet, factors: Factors): (p: Point) => number {
-  const gpu: GpuSpec = { ...set.gpu, ...factors };
-  const link: LinkSpec = { bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs };
-  const analytic = new Map<string, AnalyticModel>();
-  for (const [file, model] of set.models) analytic.set(file, new AnalyticModel(model, gpu, { intraNode: link, stepOverheadMs: 0 }));
-  return (p) => {
-    const m = analytic.get(p.file) as AnalyticModel;
-    if (p.op === 'prefill') return m.prefillMs(p.outer, p.inner, p.tp);
-    if (p.op === 'decode') return m.decodeStepMs(p.outer, p.outer * p.inner, p.tp);
-    return m.kvTransferMs(p.inner, link, p.tp, p.tp);
-  };
-}
-
-function median(values: number[]): number {
+const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return s.length === 0 ? NaN : s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** Bytes per element of each GEMM dtype's weights as stored in the database (NVFP4 scales included). */
+const GEMM_WEIGHT_BYTES: Record<string, number> = { bf16: 2, fp8: 1, fp4: 0.5 + 1 / 16 };
+const KV_BYTES: Record<string, number> = { bf16: 2, fp8: 1 };
+
+// ---- the model of each op, from hardware.ts, under candidate parameters ----
+
+type Params = Record<string, number>;
+interface OpFamily {
+  name: string;
+  rows: (rows: Row[]) => Row[];
+  /** Which shape a row belongs to, for the held-out split. */
+  group: (row: Row) => string;
+  /** Searched linearly, or geometrically when `log` (scale parameters spanning decades). */
+  params: { name: string; from: number; to: number; log?: boolean }[];
+  /** The model of this op under parameters `p`, as a function of one row (rates made once). */
+  model: (gpu: GpuSpec, p: Params) => (row: Row) => number;
+  describe: (row: Row) => string;
+}
+
+const LINK_OF = (gpu: GpuSpec): LinkSpec => ({ bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs });
+
+function ratesWith(gpu: GpuSpec, calibration: Partial<GpuCalibration>, dtype: 'bf16' | 'fp8' | 'fp4'): HardwareRates {
+  const full: GpuCalibration = {
+    source: SOURCE,
+    gemm: {},
+    prefillAttention: { compute: 0.45, rampTokens: 1500, overheadUs: 10 },
+    decodeAttention: { memory: 0.8, rampPairs: 4, compute: 0.25, overheadUs: 10, pairUs: 0.02 },
+    allReduce: { latencyUs: 5, ringLatencyUs: 20, busEfficiency: 0.7 },
+    ...calibration,
+  };
+  const plain: GpuSpec = { ...gpu, computeEfficiency: undefined, memoryEfficiency: undefined, calibration: full };
+  return hardwareRates(plain, dtype, LINK_OF(gpu));
+}
+
+const gemmFamily = (dtype: 'bf16' | 'fp8' | 'fp4'): OpFamily => ({
+  name: `gemm ${dtype}`,
+  rows: (rows) => rows.filter((r) => r.op === 'gemm' && r.dtype === dtype),
+  group: (r) => `${r.n}x${r.k}`,
+  params: [
+    { name: 'compute', from: 0.2, to: 1 },
+    { name: 'memory', from: 0.2, to: 1 },
+    { name: 'overheadUs', from: 0, to: 40 },
+  ],
+  model: (gpu, p) => {
+    const rates = ratesWith(gpu, { gemm: { [dtype]: p as unknown as GemmCalibration } }, dtype);
+    // The database's FP8 linear quantises its BF16 input in a kernel of its own (quantUs); serving
+    // engines fuse that into the preceding norm or activation, so the model never charges it.
+    const quantMs = (p.quantUs ?? 0) / 1e3;
+    return (r) => gemmMs(rates, r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[dtype]) + quantMs;
+  },
+  describe: (r) => `m=${r.m} n=${r.n} k=${r.k}`,
+});
+
+/**
+ * FP8 GEMMs: the same kernel fixed cost as the BF16 ones (the launch does not depend on the
+ * dtype), their own compute and streaming rates, and the database's separate activation
+ * quantisation (quantUs), fitted so that the comparison is fair but not stored: engines fuse it.
+ */
+const fp8GemmFamily = (bf16OverheadUs: number): OpFamily => {
+  const base = gemmFamily('fp8');
+  return {
+    ...base,
+    params: [
+      { name: 'compute', from: 0.2, to: 1 },
+      { name: 'memory', from: 0.2, to: 1 },
+      { name: 'quantUs', from: 0, to: 30 },
+    ],
+    model: (gpu, p) => base.model(gpu, { ...p, overheadUs: bf16OverheadUs }),
+  };
+};
+
+const contextAttention: OpFamily = {
+  name: 'prefill attention',
+  rows: (rows) => rows.filter((r) => r.op === 'context_attention' && r.heads! / r.kv_heads! <= MAX_QUERY_GROUP),
+  group: (r) => `${r.batch}/${r.heads}/${r.kv_heads}`,
+  params: [
+    { name: 'compute', from: 0.1, to: 1 },
+    { name: 'rampTokens', from: 50, to: 8000, log: true },
+    { name: 'overheadUs', from: 0, to: 60 },
+  ],
+  model: (gpu, p) => {
+    const rates = ratesWith(gpu, { prefillAttention: p as GpuCalibration['prefillAttention'] }, 'bf16');
+    return (r) => prefillAttentionMs(rates, r.batch!, 0, r.context!, r.heads!, r.kv_heads!, r.head_dim!, 2);
+  },
+  describe: (r) => `batch ${r.batch} × ${r.context} tokens, ${r.heads}/${r.kv_heads} heads`,
+};
+
+const decodeAttention: OpFamily = {
+  name: 'decode attention',
+  rows: (rows) => rows.filter((r) => r.op === 'decode_attention' && r.heads! / r.kv_heads! <= MAX_QUERY_GROUP),
+  group: (r) => `${r.batch}/${r.heads}/${r.kv_heads}`,
+  params: [
+    { name: 'memory', from: 0.3, to: 1 },
+    { name: 'rampPairs', from: 0.25, to: 64, log: true },
+    { name: 'compute', from: 0.01, to: 1, log: true },
+    { name: 'overheadUs', from: 0, to: 40 },
+    { name: 'pairUs', from: 0, to: 0.1 },
+  ],
+  model: (gpu, p) => {
+    const rates = ratesWith(gpu, { decodeAttention: p as GpuCalibration['decodeAttention'] }, 'bf16');
+    return (r) => decodeAttentionMs(rates, r.batch!, r.context!, r.heads!, r.kv_heads!, r.head_dim!, KV_BYTES[r.dtype]);
+  },
+  describe: (r) => `batch ${r.batch} × ${r.context} context, ${r.heads}/${r.kv_heads} heads, KV ${r.dtype}`,
+};
+
+const allReduce: OpFamily = {
+  name: 'all-reduce',
+  rows: (rows) => rows.filter((r) => r.op === 'all_reduce'),
+  group: (r) => `${r.bytes}`,
+  params: [
+    { name: 'latencyUs', from: 0.5, to: 60, log: true },
+    { name: 'ringLatencyUs', from: 1, to: 200, log: true },
+    { name: 'busEfficiency', from: 0.02, to: 1.5, log: true },
+  ],
+  model: (gpu, p) => {
+    const rates = ratesWith(gpu, { allReduce: p as GpuCalibration['allReduce'] }, 'bf16');
+    return (r) => allReduceMs(rates, r.bytes!, r.gpus!);
+  },
+  describe: (r) => `${r.gpus} GPUs, ${r.bytes} B`,
+};
+
+const FAMILIES = [gemmFamily('bf16'), gemmFamily('fp8'), gemmFamily('fp4'), contextAttention, decodeAttention, allReduce];
+
+// ---- split, fit, error ----
+
+function split(family: OpFamily, rows: Row[]): { fit: Row[]; heldOut: Row[] } {
+  const groups = [...new Set(rows.map(family.group))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const heldGroups = new Set(groups.filter((_, i) => i % 2 === 1));
+  return { fit: rows.filter((r) => !heldGroups.has(family.group(r))), heldOut: rows.filter((r) => heldGroups.has(family.group(r))) };
+}
+
+function loss(family: OpFamily, gpu: GpuSpec, p: Params, rows: Row[]): number {
+  const predict = family.model(gpu, p);
+  return median(rows.map((r) => Math.abs(Math.log(predict(r) / r.ms))));
 }
 
 /**
- * Sum over prefill and decode of the median |log(predicted/measured)| of the fitted points: the
- * median is what the report judges, and the log weighs over- and under-estimates alike.
+ * Coarse grid over every parameter (geometric for `log` ones), then rounds of coordinate
+ * refinement around the best point with a shrinking step: deterministic, and enough for these
+ * 2–4 smooth parameters.
  */
-function loss(points: Point[], predict: (p: Point) => number): number {
-  let total = 0;
-  for (const op of ['prefill', 'decode'] as const) {
-    total += median(points.filter((p) => p.op === op).map((p) => Math.abs(Math.log(predict(p) / p.ms))));
-  }
-  return total;
-}
-
-function fit(set: ProfileSet): Factors {
-  const fitPoints = set.points.filter((p) => !p.heldOut && p.op !== 'kv_copy');
-  let best = { factors: UNCALIBRATED, loss: Infinity };
-  const steps = Math.round((GRID.to - GRID.from) / GRID.step);
-  for (let i = 0; i <= steps; i++) {
-    for (let j = 0; j <= steps; j++) {
-      const factors = { computeEfficiency: +(GRID.from + i * GRID.step).toFixed(2), memoryEfficiency: +(GRID.from + j * GRID.step).toFixed(2) };
-      const l = loss(fitPoints, predictor(set, factors));
-      if (l < best.loss) best = { factors, loss: l };
+function minimise(specs: OpFamily['params'], objective: (p: Params) => number): Params {
+  const coarse = 7;
+  const fromUnit = (s: OpFamily['params'][number], u: number) => {
+    const c = Math.min(1, Math.max(0, u));
+    return s.log ? s.from * Math.pow(s.to / s.from, c) : s.from + (s.to - s.from) * c;
+  };
+  let best: { u: number[]; l: number } = { u: [], l: Infinity };
+  const evaluate = (u: number[]) => objective(Object.fromEntries(specs.map((s, i) => [s.name, fromUnit(s, u[i])])));
+  const walk = (i: number, u: number[]) => {
+    if (i === specs.length) {
+      const l = evaluate(u);
+      if (l < best.l) best = { u: [...u], l };
+      return;
+    }
+    for (let j = 0; j < coarse; j++) walk(i + 1, [...u, j / (coarse - 1)]);
+  };
+  walk(0, []);
+  let step = 1 / (coarse - 1);
+  for (let round = 0; round < 6; round++) {
+    step /= 2;
+    for (let sweep = 0; sweep < 2; sweep++) {
+      specs.forEach((_, i) => {
+        for (const j of [-2, -1, 1, 2]) {
+          const u = [...best.u];
+          u[i] = Math.min(1, Math.max(0, u[i] + j * step));
+          const l = evaluate(u);
+          if (l < best.l) best = { u, l };
+        }
+      });
     }
   }
-  return best.factors;
+  // Rounded for the catalog; reports use the rounded values.
+  const rounded: Params = {};
+  specs.forEach((s, i) => {
+    const v = fromUnit(s, best.u[i]);
+    rounded[s.name] = v >= 20 ? Math.round(v) : v >= 2 ? Math.round(v * 10) / 10 : Math.round(v * 1000) / 1000;
+  });
+  return rounded;
+}
+
+function fit(family: OpFamily, gpu: GpuSpec, rows: Row[]): Params {
+  return minimise(family.params, (p) => loss(family, gpu, p, rows));
 }
 
 interface ErrorRow {
   label: string;
   n: number;
   median: number;
+  p90: number;
   worst: number;
   worstAt: string;
   bias: number;
 }
 
-function where(p: Point): string {
-  return p.op === 'prefill' ? `h=${p.outer} n=${p.inner}` : p.op === 'decode' ? `b=${p.outer} c=${p.inner}` : `n=${p.inner}`;
-}
-
-function errors(label: string, points: Point[], predict: (p: Point) => number): ErrorRow | undefined {
+function errorRow(label: string, points: { predicted: number; measured: number; at: string }[]): ErrorRow | undefined {
   if (points.length === 0) return undefined;
-  let worst = -1;
-  let worstAt = '';
-  const apes: number[] = [];
-  const ratios: number[] = [];
-  for (const p of points) {
-    const predicted = predict(p);
-    const e = Math.abs(predicted - p.ms) / p.ms;
-    apes.push(e);
-    ratios.push(predicted / p.ms);
-    if (e > worst) {
-      worst = e;
-      worstAt = `${p.file.replace(/\.csv$/, '')} ${where(p)}: ${predicted.toPrecision(3)} vs ${p.ms} ms`;
-    }
-  }
-  return { label, n: points.length, median: median(apes), worst, worstAt, bias: median(ratios) };
+  const apes = points.map((p) => Math.abs(p.predicted - p.measured) / p.measured);
+  let worstIndex = 0;
+  apes.forEach((e, i) => {
+    if (e > apes[worstIndex]) worstIndex = i;
+  });
+  const w = points[worstIndex];
+  return {
+    label,
+    n: points.length,
+    median: median(apes),
+    p90: quantile(apes, 0.9),
+    worst: apes[worstIndex],
+    worstAt: `${w.at}: ${fmt(w.predicted)} vs ${fmt(w.measured)} ms`,
+    bias: median(points.map((p) => p.predicted / p.measured)),
+  };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toPrecision(3) : ms.toPrecision(2));
 
-function report(set: ProfileSet, factors: Factors): string {
-  const predict = predictor(set, factors);
-  const chosen = set.points.filter((p) => p.heldOut && (p.op !== 'kv_copy' || p.crossGpu));
-  const rows: (ErrorRow | undefined)[] = [];
-  for (const op of ['prefill', 'decode', 'kv_copy'] as const) rows.push(errors(`**all ${op}**`, chosen.filter((p) => p.op === op), predict));
-  for (const file of set.models.keys()) {
-    for (const op of ['prefill', 'decode', 'kv_copy'] as const) {
-      const own = chosen.filter((p) => p.file === file && p.op === op);
-      for (const tp of [...new Set(own.map((p) => p.tp))].sort((a, b) => a - b)) {
-        rows.push(errors(`${file.replace(/\.csv$/, '')} TP ${tp} ${op}`, own.filter((p) => p.tp === tp), predict));
-      }
-    }
-  }
-  const lines = [
-    `η_c = ${factors.computeEfficiency}, η_m = ${factors.memoryEfficiency}`,
-    '',
-    '| profile / op | held-out points | median APE | worst APE | median predicted/measured | worst point (predicted vs measured) |',
-    '|---|---:|---:|---:|---:|---|',
+function table(rows: (ErrorRow | undefined)[], first = 'op'): string {
+  const out = [
+    `| ${first} | held-out points | median APE | p90 APE | worst APE | median predicted/measured | worst point (predicted vs measured) |`,
+    '|---|---:|---:|---:|---:|---:|---|',
   ];
-  for (const r of rows) {
-    if (r) lines.push(`| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`);
-  }
-  return lines.join('\n') + '\n';
+  for (const r of rows) if (r) out.push(`| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.p90)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`);
+  return out.join('\n') + '\n';
 }
 
-/** Sets computeEfficiency/memoryEfficiency of one gpus.json entry, keeping the file's layout. */
-function writeFactors(text: string, gpuName: string, factors: Factors): string {
-  const start = text.indexOf(`"name": "${gpuName}"`);
-  if (start < 0) throw new Error(`catalog/gpus.json has no entry '${gpuName}'`);
-  const end = text.indexOf('}', start);
-  let entry = text.slice(start, end).replace(/\n\s*"(computeEfficiency|memoryEfficiency)": [0-9.]+,/g, '');
-  const indent = /\n(\s*)"source"/.exec(entry)?.[1] ?? '    ';
-  entry = entry.replace(
-    /\n(\s*)"source"/,
-    `\n${indent}"computeEfficiency": ${factors.computeEfficiency},\n${indent}"memoryEfficiency": ${factors.memoryEfficiency},\n${indent}"source"`,
-  );
-  if (!entry.includes(CALIBRATION_NOTE)) entry = entry.replace(/("source": ".*?)"(\s*)$/, `$1 ${CALIBRATION_NOTE}"$2`);
-  return text.slice(0, start) + entry + text.slice(end);
+// ---- calibration of one GPU ----
+
+/** Rows timed faster than HBM could have streamed them (see streamedBytes). */
+function cacheResident(gpu: GpuSpec, row: Row): boolean {
+  const bytes = streamedBytes(row);
+  return bytes !== undefined && bytes / (row.ms / 1e3) > gpu.hbmBandwidthGBps * 1e9;
+}
+
+/**
+ * GPUs built on the same die as another: they share its compute-side fit (GEMM compute and fixed
+ * costs, attention, all-reduce over the same NVLink/NVSwitch generation) and fit only their
+ * memory-side rates (weight and KV streaming). The H200 is the H100's GH100 with HBM3e; fitted
+ * apart, noise in the two fits made the H200 slower than the H100 on some small shapes although
+ * it is at least as good in every spec.
+ */
+const SAME_DIE: Record<string, string> = { H200: 'H100-SXM' };
+/** The FP8 input-quantisation time fitted per GPU (reported, not stored). */
+const fittedQuant = new Map<string, number>();
+const MEMORY_PARAMS = new Set(['memory']);
+
+function calibrate(
+  gpu: GpuSpec,
+  rows: Row[],
+  sibling?: GpuCalibration,
+): { calibration: GpuCalibration; report: ErrorRow[]; excluded: Record<string, number> } {
+  const fitted: Record<string, Params> = {};
+  const report: ErrorRow[] = [];
+  const excluded: Record<string, number> = {};
+  for (const family of FAMILIES) {
+    const all = family.rows(rows);
+    const own = all.filter((r) => !cacheResident(gpu, r));
+    if (all.length > own.length) excluded[family.name] = all.length - own.length;
+    if (own.length === 0) continue;
+    const { fit: fitRows, heldOut } = split(family, own);
+    const shared = sibling ? siblingParams(sibling, family.name) : undefined;
+    if (family.name === 'gemm fp8' && fitted['gemm bf16']) {
+      const fp8 = fp8GemmFamily(fitted['gemm bf16'].overheadUs);
+      const p8 = shared ? { ...shared, quantUs: sibling!.gemm.fp8 ? (fittedQuant.get(SAME_DIE[gpu.name]) ?? 0) : 0 } : undefined;
+      const p = p8
+        ? { ...p8, ...minimise(fp8.params.filter((q) => MEMORY_PARAMS.has(q.name)), (free) => loss(fp8, gpu, { ...p8, ...free }, fitRows)) }
+        : fit(fp8, gpu, fitRows);
+      fittedQuant.set(gpu.name, p.quantUs);
+      fitted[family.name] = { ...p, overheadUs: fitted['gemm bf16'].overheadUs };
+      const predict = fp8.model(gpu, p);
+      const row = errorRow(family.name, heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })));
+      if (row) report.push({ ...row, label: `gemm fp8 (fit on ${fitRows.length}; + the database's separate input quantisation, ${p.quantUs} µs, not charged by the model)` });
+      continue;
+    }
+    const p = shared
+      ? {
+          ...shared,
+          ...minimise(
+            family.params.filter((q) => MEMORY_PARAMS.has(q.name)),
+            (free) => loss(family, gpu, { ...shared, ...free }, fitRows),
+          ),
+        }
+      : fit(family, gpu, fitRows);
+    fitted[family.name] = p;
+    const predict = family.model(gpu, p);
+    const row = errorRow(
+      family.name,
+      heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })),
+    );
+    if (row) report.push({ ...row, label: `${family.name} (fit on ${fitRows.length})` });
+  }
+  const gemm: GpuCalibration['gemm'] = {};
+  for (const dtype of ['bf16', 'fp8', 'fp4'] as const) {
+    const p = fitted[`gemm ${dtype}`];
+    if (p) gemm[dtype] = { compute: p.compute, memory: p.memory, overheadUs: p.overheadUs };
+  }
+  const calibration: GpuCalibration = {
+    source: SOURCE,
+    gemm,
+    prefillAttention: fitted['prefill attention'] as GpuCalibration['prefillAttention'],
+    decodeAttention: fitted['decode attention'] as GpuCalibration['decodeAttention'],
+    allReduce: fitted['all-reduce'] as GpuCalibration['allReduce'],
+  };
+  return { calibration, report, excluded };
+}
+
+/** A sibling's fitted parameters of one op family, as the family's parameter record. */
+function siblingParams(c: GpuCalibration, family: string): Params | undefined {
+  if (family.startsWith('gemm ')) return c.gemm[family.slice(5) as 'bf16' | 'fp8' | 'fp4'] as unknown as Params | undefined;
+  if (family === 'prefill attention') return c.prefillAttention as unknown as Params;
+  if (family === 'decode attention') return c.decodeAttention as unknown as Params;
+  return c.allReduce as unknown as Params;
+}
+
+// ---- the calibrated model against our own measurements ----
+
+function measuredOps(gpu: GpuSpec, rows: Row[]): (ErrorRow | undefined)[] {
+  const rates = (dtype: 'bf16' | 'fp8') => hardwareRates(gpu, dtype, LINK_OF(gpu));
+  const groups: Record<string, { predicted: number; measured: number; at: string }[]> = {};
+  for (const r of rows) {
+    let predicted: number;
+    let label: string;
+    if (r.op === 'gemm') {
+      predicted = gemmMs(rates(r.dtype as 'bf16' | 'fp8'), r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[r.dtype]);
+      label = `gemm ${r.dtype}`;
+    } else if (r.op === 'decode_attention') {
+      predicted = decodeAttentionMs(rates('bf16'), r.batch!, r.context!, r.heads!, r.kv_heads!, r.head_dim!, KV_BYTES[r.dtype]);
+      label = 'decode attention';
+    } else if (r.op === 'hbm_read') {
+      predicted = (1e3 * r.bytes!) / rates('bf16').kvBytesPerSec;
+      label = 'HBM read (KV streaming rate)';
+    } else continue;
+    (groups[label] ??= []).push({ predicted, measured: r.ms, at: r.op === 'gemm' ? `m=${r.m} n=${r.n} k=${r.k}` : r.op === 'hbm_read' ? `${r.bytes} B` : `batch ${r.batch} × ${r.context}, ${r.heads}/${r.kv_heads} heads` });
+  }
+  return Object.entries(groups).map(([label, points]) => errorRow(label, points));
+}
+
+interface ProfilePoint {
+  file: string;
+  label: string;
+  op: 'prefill' | 'decode';
+  tp: number;
+  outer: number;
+  inner: number;
+  ms: number;
+  heldOut: boolean;
+}
+
+/** Our whole-model profiles per GPU; within each (TP, history) or (TP, batch) row the points alternate fit / held out. */
+function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, { points: ProfilePoint[]; models: Map<string, ModelSpec> }> {
+  const sets = new Map<string, { points: ProfilePoint[]; models: Map<string, ModelSpec> }>();
+  for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.csv')).sort()) {
+    const gpuName = GPU_BY_PROFILE_PREFIX[file.split('-')[0]];
+    if (!gpuName || !gpus.has(gpuName)) continue;
+    const { profile } = parseProfile(readFileSync(path.join(PROFILE_DIR, file), 'utf8'), file);
+    const model = profile && findModel((profile.metadata.model ?? '').replace(/^.*\//, ''));
+    if (!profile || !model) continue;
+    const fused = /fused/.test(profile.metadata.elementwise ?? '');
+    const label = `${file.replace(/\.csv$/, '')} (${profile.metadata.date?.slice(0, 10) ?? '?'}, ${fused ? 'fused, split-KV profiler' : 'eager profiler'})`;
+    const set = sets.get(gpuName) ?? { points: [], models: new Map<string, ModelSpec>() };
+    sets.set(gpuName, set);
+    set.models.set(file, model);
+    const rows = new Map<string, ProfilePoint[]>();
+    const add = (point: Omit<ProfilePoint, 'heldOut'>) => {
+      const key = `${point.op}/${point.tp}/${point.outer}`;
+      rows.set(key, [...(rows.get(key) ?? []), { ...point, heldOut: false }]);
+    };
+    for (const s of profile.prefill) add({ file, label, op: 'prefill', tp: s.tp, outer: s.history, inner: s.tokens, ms: s.ms });
+    for (const s of profile.decode) add({ file, label, op: 'decode', tp: s.tp, outer: s.batch, inner: s.context, ms: s.ms });
+    for (const row of rows.values()) {
+      row.sort((a, b) => a.inner - b.inner);
+      row.forEach((p, i) => set.points.push({ ...p, heldOut: i % 2 === 1 }));
+    }
+  }
+  return sets;
+}
+
+function profilePredictor(gpu: GpuSpec, models: Map<string, ModelSpec>): (p: ProfilePoint) => number {
+  const analytic = new Map<string, AnalyticModel>();
+  for (const [file, model] of models) analytic.set(file, new AnalyticModel(model, gpu, { intraNode: LINK_OF(gpu), stepOverheadMs: 0 }));
+  return (p) => {
+    const m = analytic.get(p.file)!;
+    return p.op === 'prefill' ? m.prefillMs(p.outer, p.inner, p.tp) : m.decodeStepMs(p.outer, p.outer * p.inner, p.tp);
+  };
+}
+
+/** The four rates a whole-model profile pins down, set on top of an engine calibration. */
+function withProfileRates(gpu: GpuSpec, p: Params): GpuSpec {
+  const c = gpu.calibration!;
+  return {
+    ...gpu,
+    calibration: {
+      ...c,
+      gemm: { ...c.gemm, bf16: { ...c.gemm.bf16!, compute: p.gemmCompute, memory: p.gemmMemory } },
+      prefillAttention: { ...c.prefillAttention, compute: p.attentionCompute },
+      decodeAttention: { ...c.decodeAttention, memory: p.kvMemory },
+    },
+  };
+}
+
+function profileRows(points: ProfilePoint[], predict: (p: ProfilePoint) => number): string[] {
+  const out: string[] = [];
+  for (const label of [...new Set(points.map((p) => p.label))]) {
+    for (const op of ['prefill', 'decode'] as const) {
+      const own = points.filter((p) => p.label === label && p.op === op);
+      const r = errorRow(`${label} ${op}`, own.map((p) => ({ predicted: predict(p), measured: p.ms, at: `TP${p.tp} ${op === 'prefill' ? `h=${p.outer} n=${p.inner}` : `b=${p.outer} c=${p.inner}`}` })));
+      if (r) out.push(`| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.p90)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`);
+    }
+  }
+  return out;
+}
+
+function profileErrors(gpus: Map<string, GpuSpec>): string {
+  const header = (points: string) => [
+    `| profile / op | ${points} | median APE | p90 APE | worst APE | median predicted/measured | worst point (predicted vs measured) |`,
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  const out: string[] = [];
+  for (const [gpuName, set] of loadProfiles(gpus)) {
+    const engine = gpus.get(gpuName)!;
+    out.push(`#### ${gpuName}: the engine-calibrated model (no profile point fitted)\n`, ...header('points'), ...profileRows(set.points, profilePredictor(engine, set.models)), '');
+    const fitPoints = set.points.filter((p) => !p.heldOut);
+    const specs: OpFamily['params'] = [
+      { name: 'gemmCompute', from: 0.3, to: 1 },
+      { name: 'gemmMemory', from: 0.3, to: 1 },
+      { name: 'attentionCompute', from: 0.1, to: 1 },
+      { name: 'kvMemory', from: 0.3, to: 1 },
+    ];
+    const p = minimise(specs, (params) => {
+      const predict = profilePredictor(withProfileRates(engine, params), set.models);
+      let total = 0;
+      for (const op of ['prefill', 'decode'] as const) total += median(fitPoints.filter((q) => q.op === op).map((q) => Math.abs(Math.log(predict(q) / q.ms))));
+      return total;
+    });
+    out.push(
+      `#### ${gpuName}: the model with GEMM, attention and KV rates fitted to half of these profiles (${fitPoints.length} points), held-out half\n`,
+      `Fitted: BF16 GEMM compute ${p.gemmCompute}, weight streaming ${p.gemmMemory}, prefill attention ${p.attentionCompute}, KV streaming ${p.kvMemory} (the engine fit: ${engine.calibration!.gemm.bf16!.compute}, ${engine.calibration!.gemm.bf16!.memory}, ${engine.calibration!.prefillAttention.compute}, ${engine.calibration!.decodeAttention.memory}).\n`,
+      ...header('held-out points'),
+      ...profileRows(set.points.filter((q) => q.heldOut), profilePredictor(withProfileRates(engine, p), set.models)),
+      '',
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Replaces the `calibration` of one gpus.json entry (and drops fitted top-level efficiencies). */
+function writeCalibration(entries: Record<string, unknown>[], gpuName: string, calibration: GpuCalibration): void {
+  const entry = entries.find((e) => e.name === gpuName);
+  if (!entry) throw new Error(`catalog/gpus.json has no entry '${gpuName}'`);
+  delete entry.computeEfficiency;
+  delete entry.memoryEfficiency;
+  if (typeof entry.source === 'string') entry.source = entry.source.replace(/ computeEfficiency\/memoryEfficiency fitted to catalog\/profiles.*?\(docs\/calibration\.md\)\./, '');
+  entry.calibration = calibration;
 }
 
 function main(): void {
   const write = process.argv.includes('--write');
-  let gpusJson = readFileSync('catalog/gpus.json', 'utf8');
+  const entries = JSON.parse(readFileSync('catalog/gpus.json', 'utf8')) as Record<string, unknown>[];
+  const calibrated = new Map<string, GpuSpec>();
   const out: string[] = [];
-  for (const [gpuName, set] of loadProfiles()) {
-    const fitted = fit(set);
-    const fittedCount = set.points.filter((p) => !p.heldOut && p.op !== 'kv_copy').length;
-    const heldCount = set.points.filter((p) => p.heldOut && p.op !== 'kv_copy').length;
-    out.push(`### ${gpuName} (${[...set.models.keys()].join(', ')}; prefill + decode: ${fittedCount} points fitted, ${heldCount} held out)\n`);
-    out.push(`Fitted factors, held-out error:\n\n${report(set, fitted)}`);
-    out.push(`Uncalibrated factors, same held-out points:\n\n${report(set, UNCALIBRATED)}`);
-    if (write) gpusJson = writeFactors(gpusJson, gpuName, fitted);
+  const files = readdirSync(REFERENCE_DIR).filter((f) => f.endsWith('.csv')).sort();
+  // Dies first, so that a GPU sharing one finds its fit.
+  files.sort((a, b) => Number(a.replace(/\.csv$/, '') in SAME_DIE) - Number(b.replace(/\.csv$/, '') in SAME_DIE));
+  for (const file of files) {
+    const gpuName = file.replace(/\.csv$/, '');
+    const base = findGpu(gpuName);
+    if (!base) throw new Error(`${file}: GPU '${gpuName}' is not in catalog/gpus.json`);
+    const sibling = SAME_DIE[gpuName] ? calibrated.get(SAME_DIE[gpuName])?.calibration : undefined;
+    const { calibration, report, excluded } = calibrate(base, readRows(path.join(REFERENCE_DIR, file)), sibling);
+    if (sibling) out.push(`### ${gpuName} shares the compute-side fit of the ${SAME_DIE[gpuName]} (same die) and fits only its weight and KV streaming rates\n`);
+    const gpu: GpuSpec = { ...base, computeEfficiency: undefined, memoryEfficiency: undefined, calibration };
+    calibrated.set(gpuName, gpu);
+    out.push(`### ${gpuName}: TensorRT-LLM per-op data, held-out shapes\n`);
+    out.push('Fitted: `' + JSON.stringify(calibration, (k, v) => (k === 'source' ? undefined : v)) + '`\n');
+    out.push(table(report));
+    const left = Object.entries(excluded).map(([op, n]) => `${op} ${n}`).join(', ');
+    if (left) out.push(`Left out as served from cache (faster than the HBM peak could stream them): ${left} rows.\n`);
+    const measuredFile = path.join(MEASURED_DIR, file);
+    if (existsSync(measuredFile)) {
+      out.push(`Our op measurements on the ${gpuName} (${measuredFile}, none fitted), against the model calibrated above:\n`);
+      out.push(table(measuredOps(gpu, readRows(measuredFile))));
+    }
+    if (write) writeCalibration(entries, gpuName, calibration);
   }
+  out.push('### Whole-model profiles (catalog/profiles), perf.stepOverheadMs = 0\n');
+  out.push(profileErrors(calibrated));
   process.stdout.write(out.join('\n'));
   if (write) {
-    writeFileSync('catalog/gpus.json', gpusJson);
-    process.stdout.write('\nwrote the fitted factors to catalog/gpus.json\n');
+    // One key per line, each value on one line: the file stays readable and diffs stay small.
+    const entryText = (e: Record<string, unknown>) =>
+      '  {\n' + Object.entries(e).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n') + '\n  }';
+    const text = '[\n' + entries.map(entryText).join(',\n') + '\n]\n';
+    writeFileSync('catalog/gpus.json', text);
+    process.stdout.write('\nwrote the fitted calibrations to catalog/gpus.json\n');
   }
 }
 

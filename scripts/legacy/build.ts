@@ -2,7 +2,8 @@
 // bundle, for comparisons against the current engine: the legacy-equivalence golden file and the
 // simulator benchmark's CPU comparison. Needs the git history (a clean clone has it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -24,13 +25,23 @@ export interface LegacyPlan {
   cluster: { gpusPerNode: number; nodes: number };
 }
 
-/** The bundle's path (built once per commit under the system's temp folder). */
+/**
+ * The performance model the legacy engine is built with: this checkout's (src/core/perf and the GPU
+ * catalog with its calibrations), so that a comparison of engines sees no change of the step
+ * times. Its hash names the build, so a perf-model change rebuilds the bundle.
+ */
+const PERF_FILES = [...readdirSync('src/core/perf').map((f) => join('src/core/perf', f)), 'catalog/gpus.json'];
+const perfHash = () => createHash('sha256').update(PERF_FILES.map((f) => readFileSync(f)).join('\0')).digest('hex').slice(0, 12);
+
+/** The bundle's path (built once per commit and performance model under the system's temp folder). */
 export async function buildLegacy(commit = LEGACY_COMMIT): Promise<string> {
-  const root = join(tmpdir(), `pdplan-legacy-${commit}`);
+  const root = join(tmpdir(), `pdplan-legacy-${commit}-perf-${perfHash()}`);
   const out = join(root, 'legacy.js');
   if (existsSync(out)) return out;
   mkdirSync(root, { recursive: true });
   execFileSync('sh', ['-c', `git archive ${commit} src catalog schemas package.json | tar -x -C "${root}"`]);
+  rmSync(join(root, 'src/core/perf'), { recursive: true, force: true });
+  for (const file of PERF_FILES) cpSync(file, join(root, file));
   const entry = join(root, 'entry.ts');
   writeFileSync(entry, "export * as sim from './src/core/sim';\nexport * as spec from './src/core/spec';\nexport * as deployment from './src/core/spec/deployment';\n");
   await build({

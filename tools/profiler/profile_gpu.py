@@ -95,15 +95,99 @@ def rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     return x * cos + rotated * sin
 
 
+def _rope_qk(q, k, cos, sin):
+    return rope(q, cos, sin), rope(k, cos, sin)
+
+
+def _add_norm(x, delta, weight):
+    s = x + delta
+    return s, rms_norm(s, weight)
+
+
+def _silu_mul(gate_up):
+    gate, up = gate_up.chunk(2, dim=-1)
+    return F.silu(gate) * up
+
+
+def _add(x, delta):
+    return x + delta
+
+
+class Elementwise:
+    """The memory-bound ops between the GEMMs and attention: RMSNorm, residual add + RMSNorm,
+    RoPE on Q and K, SiLU·mul. Eager PyTorch runs each as several kernels (a 2048-token layer of
+    Llama-3.1-8B spends more time in them than a serving engine's fused kernels do); with
+    `--fuse compile` (the default) each is one Triton kernel made by torch.compile, as the
+    engines' fused_add_rms_norm, rotary and silu_and_mul kernels are."""
+
+    mode = "eager"
+    norm = staticmethod(rms_norm)
+    add_norm = staticmethod(_add_norm)
+    rope_qk = staticmethod(_rope_qk)
+    silu_mul = staticmethod(_silu_mul)
+    add = staticmethod(_add)
+
+    @classmethod
+    def fuse(cls) -> str:
+        """Compile the ops and check them against eager on a small input; eager on any failure."""
+        try:
+            import torch._dynamo
+
+            # Every distinct (shape class, stride) of an op is one cache entry; the default 8 is
+            # too few for the prefill and decode grids together.
+            torch._dynamo.config.cache_size_limit = 256
+            compiled = {name: torch.compile(fn, dynamic=True, fullgraph=True)
+                        for name, fn in dict(norm=rms_norm, add_norm=_add_norm, rope_qk=_rope_qk,
+                                             silu_mul=_silu_mul, add=_add).items()}
+            opts = dict(device="cuda", dtype=torch.bfloat16)
+            for t in (7, 64):  # two sizes: the dynamic-shape kernel is the one used afterwards
+                x, d, w = torch.randn(t, 256, **opts), torch.randn(t, 256, **opts), torch.rand(256, **opts)
+                q, k = torch.randn(t, 4, 128, **opts), torch.randn(t, 2, 128, **opts)
+                cos, sin = torch.randn(t, 1, 128, **opts), torch.randn(t, 1, 128, **opts)
+                gu = torch.randn(t, 512, **opts)
+                pairs = [
+                    (compiled["norm"](x, w), rms_norm(x, w)),
+                    (compiled["add_norm"](x, d, w)[1], _add_norm(x, d, w)[1]),
+                    (compiled["rope_qk"](q, k, cos, sin)[0], _rope_qk(q, k, cos, sin)[0]),
+                    (compiled["silu_mul"](gu), _silu_mul(gu)),
+                    (compiled["add"](x, d), _add(x, d)),
+                ]
+                for got, want in pairs:
+                    err = float((got.float() - want.float()).norm() / want.float().norm())
+                    if err > 2e-2:
+                        raise RuntimeError(f"compiled op differs from eager (rel err {err:.1e})")
+        except Exception as exc:  # noqa: BLE001 - any failure: stay eager, say so in the header
+            cls.mode = f"eager (torch.compile failed: {type(exc).__name__}: {str(exc).splitlines()[0][:100]})"
+            return cls.mode
+        for name, fn in compiled.items():
+            setattr(cls, name, staticmethod(fn))
+        cls.mode = "fused (torch.compile, one Triton kernel each for add+RMSNorm, RMSNorm, RoPE on Q and K, SiLU*mul, residual add)"
+        return cls.mode
+
+
 class Attention:
     """Prefill attention over history + new tokens with a bottom-right-aligned causal mask, and
     decode attention of one new token per sequence. The implementation is chosen by a probe that
     checks each candidate against a float32 reference (see `choose_prefill_attention`)."""
 
     prefill_impl = "sdpa-gqa-lower-right"
+    # SDPA backends tried per prefill point, the fastest kept: torch's default dispatch (its
+    # FlashAttention-2 kernel on these shapes) and cuDNN's fused attention, which on Hopper runs
+    # FlashAttention-3-class kernels like the serving engines' (where it supports the shape).
+    PREFILL_BACKENDS = ("default", "cudnn")
+    prefill_backend = "default"
 
     @staticmethod
     def prefill(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, history: int) -> torch.Tensor:
+        if Attention.prefill_backend == "default":
+            return Attention._prefill(q, k, v, history)
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        with sdpa_kernel([SDPBackend.CUDNN_ATTENTION]):
+            return Attention._prefill(q, k, v, history)
+
+    @staticmethod
+    def _prefill(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, history: int) -> torch.Tensor:
         # q: [1, Hq, n, D]; k, v: [1, Hkv, history + n, D]
         impl = Attention.prefill_impl
         n = q.shape[2]
@@ -121,12 +205,23 @@ class Attention:
         g = q.shape[1] // k.shape[1]
         return F.scaled_dot_product_attention(q, k.repeat_interleave(g, 1), v.repeat_interleave(g, 1), attn_mask=mask)
 
-    decode_impl = "sdpa-grouped"
+    decode_impl = "sdpa-gqa"
+    DECODE_IMPLS = ("sdpa-gqa", "sdpa-grouped", "matmul")
 
     @staticmethod
     def decode(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        # q: [B, Hkv, g, D] (the g query heads sharing one KV head act as g query rows, as
-        # FlashInfer and vLLM's decode kernels do); k, v: [B, Hkv, context, D]; no mask needed.
+        # q: [B, Hkv, g, D] (the g query heads sharing one KV head); k, v: [B, Hkv, context, D];
+        # no mask needed. Three exact paths, the fastest kept per point:
+        # - sdpa-gqa: q as [B, Hq, 1, D] with enable_gqa=True, which torch 2.11 dispatches to
+        #   cuDNN/flash kernels that split the context across thread blocks (split-KV, as
+        #   FlashDecoding and the engines' decode kernels do): the fast path at small batch and
+        #   long context, where one block per (sequence, KV head) leaves most SMs idle;
+        # - sdpa-grouped: the g query heads as g query rows of one KV head (FlashInfer's layout);
+        # - matmul: matmul-softmax-matmul.
+        if Attention.decode_impl == "sdpa-gqa":
+            b, h, g, d = q.shape
+            out = F.scaled_dot_product_attention(q.reshape(b, h * g, 1, d), k, v, enable_gqa=True)
+            return out.view(b, h, g, d)
         if Attention.decode_impl == "sdpa-grouped":
             return F.scaled_dot_product_attention(q, k, v)
         b, h, g, d = q.shape
@@ -167,12 +262,27 @@ def choose_attention() -> list[str]:
             notes.append(f"{impl} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     else:
         raise SystemExit("no prefill attention implementation passed the reference check: " + "; ".join(notes))
+    # cuDNN is kept only where it computes the same function, with and without history.
+    Attention.prefill_backend = "cudnn"
+    try:
+        for hist in (0, 160):
+            qc = q[:, :, -96:] if hist else torch.randn(1, 8, 256, 128, device="cuda", dtype=torch.bfloat16)
+            kc, vc = (k, v) if hist else (torch.randn(1, 2, 256, 128, device="cuda", dtype=torch.bfloat16),) * 2
+            out = Attention.prefill(qc, kc, vc, hist).float()
+            err = float((out - reference_attention(qc, kc, vc, hist)).norm() / reference_attention(qc, kc, vc, hist).norm())
+            notes.append(f"prefill cudnn h={hist} rel err {err:.1e}")
+            if err > 2e-2:
+                raise RuntimeError(f"cuDNN attention differs from the reference (rel err {err:.1e})")
+    except Exception as exc:  # noqa: BLE001 - cuDNN attention unavailable or wrong here: default only
+        notes.append(f"prefill cudnn not used: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        Attention.PREFILL_BACKENDS = ("default",)
+    Attention.prefill_backend = "default"
     # Decode: both candidates are exact; the faster one is picked per point in measure_decode.
     qd = torch.randn(3, 2, 4, 128, device="cuda", dtype=torch.bfloat16)
     kd = torch.randn(3, 2, 300, 128, device="cuda", dtype=torch.bfloat16)
     vd = torch.randn_like(kd)
     refd = torch.softmax(qd.float() @ kd.float().transpose(-1, -2) / math.sqrt(128), -1) @ vd.float()
-    for impl in ("sdpa-grouped", "matmul"):
+    for impl in Attention.DECODE_IMPLS:
         Attention.decode_impl = impl
         out = Attention.decode(qd, kd, vd).float()
         err = float((out - refd).norm() / refd.norm())
@@ -204,20 +314,17 @@ class Layer:
     def _mlp_and_residuals(self, x: torch.Tensor, attn: torch.Tensor) -> torch.Tensor:
         o = F.linear(attn, self.w_o)
         self.dist.all_reduce(o)
-        x = x + o
-        h = rms_norm(x, self.norm_post)
-        gate, up = F.linear(h, self.w_gate_up).chunk(2, dim=-1)
-        m = F.linear(F.silu(gate) * up, self.w_down)
+        x, h = Elementwise.add_norm(x, o, self.norm_post)
+        m = F.linear(Elementwise.silu_mul(F.linear(h, self.w_gate_up)), self.w_down)
         self.dist.all_reduce(m)
-        return x + m
+        return Elementwise.add(x, m)
 
     def _qkv(self, x, cos, sin):
         t = x.shape[0]
-        h = rms_norm(x, self.norm_in)
+        h = Elementwise.norm(x, self.norm_in)
         qkv = F.linear(h, self.w_qkv)
         q, k, v = qkv.split([self.hq * self.hd, self.hkv * self.hd, self.hkv * self.hd], dim=-1)
-        q = rope(q.view(t, self.hq, self.hd), cos, sin)
-        k = rope(k.view(t, self.hkv, self.hd), cos, sin)
+        q, k = Elementwise.rope_qk(q.view(t, self.hq, self.hd), k.view(t, self.hkv, self.hd), cos, sin)
         return q, k, v.view(t, self.hkv, self.hd)
 
     def prefill(self, x, cos, sin, k_cache, v_cache, history: int):
@@ -317,6 +424,7 @@ class Profiler:
         self.hkv = self.layers[0].hkv
         self.modes: set[str] = set()
         self.decode_choice: dict[str, int] = {}
+        self.prefill_choice: dict[str, int] = {}
 
     def _rope_tables(self, t: int):
         hd = self.cfg["head_dim"]
@@ -346,8 +454,25 @@ class Profiler:
                 h = layer.prefill(h, cos, sin, k_cache, v_cache, history)
             return h
 
-        layers_ms, mode = time_graph(step, self.dist)
-        self.modes.add(mode)
+        best = None
+        for backend in Attention.PREFILL_BACKENDS:
+            Attention.prefill_backend = backend
+            try:
+                ms, mode = time_graph(step, self.dist)
+            except torch.OutOfMemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. cuDNN has no kernel for this shape
+                log(f"  prefill h={history} n={tokens} {backend}: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")
+                torch.cuda.synchronize()
+                continue
+            self.modes.add(mode)
+            if best is None or ms < best[0]:
+                best = (ms, backend)
+        Attention.prefill_backend = "default"
+        if best is None:
+            raise RuntimeError(f"no attention backend ran prefill h={history} n={tokens}")
+        layers_ms = best[0]
+        self.prefill_choice[best[1]] = self.prefill_choice.get(best[1], 0) + 1
         head = self.head_ms(tokens, 1)
         return self._scale(layers_ms) + head, layers_ms / len(self.layers)
 
@@ -368,7 +493,7 @@ class Profiler:
             return h
 
         best = None
-        for impl in ("sdpa-grouped", "matmul"):
+        for impl in Attention.DECODE_IMPLS:
             Attention.decode_impl = impl
             try:
                 ms, mode = time_graph(step, self.dist)
@@ -381,6 +506,7 @@ class Profiler:
         if best is None:
             raise torch.OutOfMemoryError("decode point did not fit")
         self.decode_choice[best[1]] = self.decode_choice.get(best[1], 0) + 1
+        Attention.decode_impl = best[1]
         head = self.head_ms(batch, batch)
         return self._scale(best[0]) + head, best[0] / len(self.layers)
 
@@ -441,6 +567,8 @@ def main() -> None:
     ap.add_argument("--decode-context", help=f"comma list (default {DECODE_CONTEXT})")
     ap.add_argument("--decode-max-tokens", type=int, default=DECODE_MAX_TOKENS, help="skip decode points whose batch x context exceeds this")
     ap.add_argument("--kv-copy-tokens", help=f"comma list (default {KV_COPY_TOKENS})")
+    ap.add_argument("--fuse", choices=("compile", "none"), default="compile",
+                    help="compile the norm/RoPE/SiLU ops into fused kernels as serving engines do (default), or leave them eager")
     ap.add_argument("--max-context", type=int, default=131072, help="skip points whose history + tokens exceed this (Llama-3.1: 128k)")
     args = ap.parse_args()
 
@@ -458,6 +586,9 @@ def main() -> None:
     notes = choose_attention()
     if is_main:
         log(f"attention probe: {'; '.join(notes)}")
+    elementwise = Elementwise.fuse() if args.fuse == "compile" else Elementwise.mode
+    if is_main:
+        log(f"elementwise ops: {elementwise}")
     prof = Profiler(cfg, tp, dist, args.timed_layers)
 
     rows: list[str] = []
@@ -495,6 +626,7 @@ def main() -> None:
                 log(layer_ms_log[-1])
 
     prof_modes = prof.modes
+    prefill_summary = ", ".join(f"{b} ({count} points)" for b, count in sorted(prof.prefill_choice.items())) or "none"
     decode_summary = ", ".join(f"{impl} ({count} points)" for impl, count in sorted(prof.decode_choice.items())) or "none"
     # Free the timed layers before the copies, which need room for the largest transfers.
     del prof
@@ -540,7 +672,8 @@ def main() -> None:
         f"# scaling: model_ms = {cfg['layers']} layers x (graph of {args.timed_layers} layers) / {args.timed_layers}"
         " + embedding, final norm and LM head (timed separately)",
         f"# timing: CUDA {'/'.join(sorted(prof_modes))} replays, median of events per replay; GPU time only (no scheduler, sampling or detokenisation)",
-        f"# attention: prefill {Attention.prefill_impl}; decode fastest per point of sdpa-grouped and matmul: {decode_summary}",
+        f"# attention: prefill {Attention.prefill_impl}, fastest per point of SDPA backends {', '.join(Attention.PREFILL_BACKENDS)}: {prefill_summary}; decode fastest per point of {', '.join(Attention.DECODE_IMPLS)}: {decode_summary}",
+        f"# elementwise: {Elementwise.mode}",
         f"# kv_copy: {cfg['layers']} per-layer copies of one rank's K and V, {copy_path}; timed as CUDA {' and '.join(sorted(copy_modes))} (graph: replays; eager: launches from Python)",
         f"# command: {' '.join(['profile_gpu.py'] + sys.argv[1:])}",
         f"# duration: {time.time() - started:.0f} s",

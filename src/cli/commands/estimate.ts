@@ -1,4 +1,4 @@
-import { createPerfModel, parseProfile, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel } from '../../core/perf/index';
+import { createPerfModel, describePrecision, parseProfile, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
 import { loadPlan } from '../../core/spec/index';
 import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types';
 import { validatePlanText } from '../../core/validate';
@@ -24,6 +24,8 @@ export interface EstimateReport {
   gpu: { prefill: string; decode: string };
   tpDegrees: number[];
   profile: { path: string; used: boolean } | null;
+  /** Weight and KV precision, the GEMMs' tensor-core path and peak, on the decode pool's GPU. */
+  precision: PrecisionSummary;
   typical: {
     promptTokens: number;
     decodeContextTokens: number;
@@ -106,6 +108,7 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
     gpu: { prefill: prefillPool.gpu.name, decode: decodePool.gpu.name },
     tpDegrees: tps,
     profile: profilePath ? { path: profilePath, used: profile !== undefined } : null,
+    precision: describePrecision(plan.model, decodePool.gpu, decodePool.intraNode),
     typical: { promptTokens: prompt, decodeContextTokens: sizes.decodeContextTokens, prefillMs: typicalPrefill, decodeStepMs: typicalDecode },
     prefillMs,
     decodeStepMs,
@@ -130,6 +133,10 @@ export function formatEstimate(report: EstimateReport): string {
   const tpHeader = tps.map((tp) => `TP${tp}`);
   let out = `${report.file}: ${report.model} on ${report.gpu.prefill === report.gpu.decode ? report.gpu.decode : `${report.gpu.prefill} (prefill) / ${report.gpu.decode} (decode)`}`;
   out += report.profile ? `, measured profile ${report.profile.path}${report.profile.used ? '' : ' (not used: see the errors above)'}\n` : ', analytical model (no measured profile)\n';
+  const p = report.precision;
+  const unquantized = p.weightBytesPerParam < 2 ? '; embeddings, LM head and norms bf16' : '';
+  out += `Precision: weights ${p.weightDtype} (${+p.weightBytesPerParam.toFixed(3)} B/param${unquantized}), KV cache ${p.kvDtype} (${p.kvBytesPerElement} B/element); `;
+  out += `GEMMs on ${p.gemmPath.toUpperCase()} tensor cores, peak ${p.gemmPeakTflops} TFLOPS, ${Math.round(100 * p.gemmComputeEfficiency)} % reached (${p.efficiencySource}).\n`;
   out += `Typical first prompt ${report.typical.promptTokens} tokens; typical decode context ${report.typical.decodeContextTokens} tokens.\n\n`;
 
   out += 'Memory per GPU (decode pool)\n';

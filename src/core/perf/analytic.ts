@@ -5,21 +5,20 @@ import {
   DEFAULT_MEMORY_RESERVE_FRACTION,
   DEFAULT_STEP_OVERHEAD_MS,
   DEFAULT_TYPICAL_CONTEXT_TOKENS,
+  ELEMENTWISE_KERNELS_PER_LAYER,
+  GEMMS_PER_LAYER,
   KERNEL_OVERHEAD_US,
-  KERNELS_PER_LAYER,
   LINK_EFFICIENCY,
-  computeEfficiency,
-  gemmPeakFlops,
-  memoryEfficiency,
 } from './constants';
 import {
   attentionWeightsPerRank,
   describeArchitecture,
   kvBytesPerToken,
   kvBytesPerTokenPerRank,
-  weightElementsPerRank,
+  weightBytesPerRank,
   type Architecture,
 } from './architecture';
+import { hardwareRates, ramp, type HardwareRates } from './hardware';
 import type { MemoryPlan } from './types';
 
 export interface AnalyticOptions {
@@ -32,9 +31,11 @@ export interface AnalyticOptions {
 /**
  * Everything a time estimate at one TP degree needs, folded into per-token and per-step constants
  * so that an estimate is a handful of multiplies and maxes (the simulator calls it millions of
- * times). Times are per TP rank, in ms; all ranks of a replica run in lock step.
+ * times). Times are per TP rank, in ms; all ranks of a replica run in lock step. Each constant is
+ * one of the separate terms of hardware.ts (GEMM compute, weight streaming, attention compute, KV
+ * streaming, all-reduce) summed over the layers, so the per-op calibration carries over exactly.
  */
-interface TpCoefficients {
+interface GemmTerms {
   /** Dense linear layers (attention projections, dense MLPs, shared experts, router). */
   linearMsPerToken: number;
   linearWeightMs: number;
@@ -42,29 +43,63 @@ interface TpCoefficients {
   /** Routed experts: compute on the k active ones, weight reads on the distinct ones touched. */
   expertMsPerToken: number;
   expertWeightMsPerExpert: number;
-  /** Attention core: FLOPs per (query, key) pair and KV bytes per context token, as ms. */
+  /** Fixed cost of the layers' GEMM launches. */
+  fixedMs: number;
+}
+
+interface TpCoefficients {
+  gemm: GemmTerms;
+  /**
+   * NVFP4 weights on a GPU with FP4 tensor cores can also run weight-only (dequantised to BF16 in
+   * the kernel, as on GPUs without them); engines ship both kernels, so the faster one is priced.
+   */
+  weightOnlyGemm?: GemmTerms;
+  /** Prefill attention: ms per (query, key) pair at full efficiency, all layers. */
   prefillAttentionMsPerPair: number;
+  /** Decode attention compute per context token, all layers. */
   decodeAttentionMsPerContextToken: number;
+  /** KV bytes of one context token, all layers of this rank, at full KV bandwidth, ms. */
   kvReadMsPerToken: number;
-  /** LM head (one logit row per sequence in prefill, one per sequence in decode). */
+  /** KV heads on this rank: decode attention's parallelism is batch × these. */
+  kvHeadsPerRank: number;
+  /** Decode attention cost per (sequence, KV head) pair, all layers. */
+  decodePairMs: number;
+  /** LM head (one logit row per sequence in prefill, one per sequence in decode; BF16 in every checkpoint). */
   lmHeadMsPerToken: number;
   lmHeadWeightMs: number;
   /** Norms, residual adds, activation function and embedding gather: memory-bound, per token. */
   elementwiseMsPerToken: number;
-  /** Two all-reduces per layer: latency part per step and bandwidth part per token. */
-  allReduceMsPerStep: number;
-  /** Fixed per-kernel costs of all layers, plus the runtime's per-step overhead. */
+  /**
+   * The two all-reduces of the hidden state per layer, all layers (hardware.ts allReduceMs folded):
+   * one-shot latency and ms per token, two-shot latency and ms per token; the faster is taken.
+   */
+  oneShotMs: number;
+  oneShotMsPerToken: number;
+  twoShotMs: number;
+  twoShotMsPerToken: number;
+  /** −1 / the key length of prefill attention's ramp-up, for ramp = −expm1(keys · this). */
+  attentionRampRate: number;
+  /** Fixed per-kernel costs of all layers (GEMMs, element-wise, LM head), plus the runtime's per-step overhead. */
   fixedMsPerStep: number;
-  allReduceMsPerToken: number;
+  /** Fixed cost of the attention kernels of all layers, prefill and decode kernels. */
+  prefillAttentionFixedMs: number;
+  decodeAttentionFixedMs: number;
 }
 
 const DISTINCT_TABLE_SIZE = 8192;
+const RAMP_TABLE_SIZE = 8192;
+const KEY_RAMP_TABLE_SIZE = 32768;
 
 export class AnalyticModel {
   readonly arch: Architecture;
   readonly stepOverheadMs: number;
   readonly memoryReserveFraction: number;
   readonly typicalContextTokens: number;
+  /** Rates of the weights' GEMM path, and of BF16 (LM head, which quantised checkpoints keep in BF16). */
+  readonly rates: HardwareRates;
+  readonly bf16Rates: HardwareRates;
+  /** NVFP4 on FP4 tensor cores only: the weight-only alternative (BF16 math on FP4 bytes). */
+  readonly weightOnlyRates: HardwareRates | undefined;
   private readonly coefficients: (TpCoefficients | undefined)[] = [];
   private readonly memoryPlans: (MemoryPlan | undefined)[] = [];
   private readonly logExpertMiss: number;
@@ -82,6 +117,9 @@ export class AnalyticModel {
     this.stepOverheadMs = options.stepOverheadMs ?? DEFAULT_STEP_OVERHEAD_MS;
     this.memoryReserveFraction = options.memoryReserveFraction ?? DEFAULT_MEMORY_RESERVE_FRACTION;
     this.typicalContextTokens = Math.max(1, options.typicalContextTokens ?? DEFAULT_TYPICAL_CONTEXT_TOKENS);
+    this.rates = hardwareRates(gpu, model.weightDtype, options.intraNode);
+    this.bf16Rates = hardwareRates(gpu, 'bf16', options.intraNode);
+    this.weightOnlyRates = this.rates.gemmPath === 'fp4' ? hardwareRates(gpu, 'int4', options.intraNode) : undefined;
     const { experts, activeExperts } = this.arch;
     // ln(1 − k/E): the probability a given expert is missed by one token, in log form so that the
     // expected distinct-expert count is one exp per call.
@@ -98,13 +136,14 @@ export class AnalyticModel {
   }
 
   private buildCoefficients(tp: number): TpCoefficients {
-    const { arch, model, gpu } = this;
+    const { arch, model, rates, bf16Rates } = this;
     const d = model.hiddenSize;
     const wb = arch.weightBytesPerElement;
-    const msPerGemmFlop = 1e3 / (gemmPeakFlops(gpu, model.weightDtype) * computeEfficiency(gpu));
-    // Attention runs in BF16 (FlashAttention) whatever the weight dtype.
-    const msPerAttentionFlop = 1e3 / (gpu.bf16Tflops * 1e12 * computeEfficiency(gpu));
-    const msPerByte = 1e3 / (gpu.hbmBandwidthGBps * 1e9 * memoryEfficiency(gpu));
+    const ub = arch.unquantizedBytesPerElement;
+    const msPerBf16Flop = 1e3 / bf16Rates.gemmFlops;
+    const msPerBf16WeightByte = 1e3 / bf16Rates.weightBytesPerSec;
+    const msPerKvByte = 1e3 / rates.kvBytesPerSec;
+    const msPerElementwiseByte = 1e3 / rates.elementwiseBytesPerSec;
 
     const alwaysOnWeightsPerRank =
       arch.layers * attentionWeightsPerRank(arch, tp) +
@@ -123,35 +162,102 @@ export class AnalyticModel {
     // per-rank intermediate widths.
     const gemmActivationBytesPerToken =
       ACTIVATION_BYTES * arch.layers * (4 * d + attentionWidthPerRank + mlpMatrices * ffnWidthPerRank);
-    // Two RMSNorms (read+write), two residual adds (2 reads + write), SwiGLU (2 reads + write of
-    // the intermediate), the embedding row, and the norm weights themselves.
+    // Two fused add+RMSNorms (2 reads + 2 writes each), RoPE + KV write, SwiGLU (2 reads + write
+    // of the intermediate), the embedding row.
     const elementwiseBytesPerToken =
-      ACTIVATION_BYTES * arch.layers * (4 * d + 6 * d + 3 * ffnWidthPerRank) + ACTIVATION_BYTES * d;
+      ACTIVATION_BYTES * arch.layers * (8 * d + 2 * attentionWidthPerRank + 3 * ffnWidthPerRank) + ACTIVATION_BYTES * d;
 
-    // Rabenseifner's all-reduce (reduce-scatter + all-gather by recursive halving/doubling):
-    // 2·⌈log2 t⌉ latency steps and 2(t−1)/t of the message over each link (Thakur, Rabenseifner
-    // & Gropp 2005, "Optimization of collective communication operations in MPICH").
-    const allReduceLatencyMs = tp > 1 ? (2 * Math.ceil(Math.log2(tp)) * this.options.intraNode.latencyUs) / 1e3 : 0;
-    const allReduceBytesPerToken = tp > 1 ? ((2 * (tp - 1)) / tp) * d * ACTIVATION_BYTES : 0;
-    const linkMsPerByte = 1e3 / (this.options.intraNode.bandwidthGBps * 1e9 * LINK_EFFICIENCY);
+    const gemmTerms = (r: HardwareRates): GemmTerms => {
+      const msPerGemmFlop = 1e3 / r.gemmFlops;
+      const msPerWeightByte = 1e3 / r.weightBytesPerSec;
+      return {
+        linearMsPerToken: 2 * alwaysOnWeightsPerRank * msPerGemmFlop,
+        linearWeightMs: alwaysOnWeightsPerRank * wb * msPerWeightByte + arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
+        linearActivationMsPerToken: gemmActivationBytesPerToken * msPerWeightByte,
+        expertMsPerToken: (2 * arch.moeLayers * arch.activeExperts * arch.expertWeights * msPerGemmFlop) / tp,
+        expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte,
+        fixedMs: (arch.layers * GEMMS_PER_LAYER * r.gemmOverheadUs) / 1e3,
+      };
+    };
 
     return {
-      linearMsPerToken: 2 * alwaysOnWeightsPerRank * msPerGemmFlop,
-      linearWeightMs: (alwaysOnWeightsPerRank * wb + arch.layers * arch.normWeightsPerLayer * wb) * msPerByte,
-      linearActivationMsPerToken: gemmActivationBytesPerToken * msPerByte,
-      expertMsPerToken: (2 * arch.moeLayers * arch.activeExperts * arch.expertWeights * msPerGemmFlop) / tp,
-      expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerByte,
-      prefillAttentionMsPerPair: ((arch.layers * arch.prefillAttentionFlopsPerPair) / tp) * msPerAttentionFlop,
-      decodeAttentionMsPerContextToken:
-        ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) * msPerAttentionFlop,
-      kvReadMsPerToken: kvBytesPerTokenPerRank(arch, tp) * msPerByte,
-      lmHeadMsPerToken: ((2 * arch.lmHeadWeights) / tp) * msPerGemmFlop,
-      lmHeadWeightMs: ((arch.lmHeadWeights * wb) / tp) * msPerByte,
-      elementwiseMsPerToken: elementwiseBytesPerToken * msPerByte,
-      allReduceMsPerStep: 2 * arch.layers * allReduceLatencyMs,
-      fixedMsPerStep: (arch.layers * KERNELS_PER_LAYER * KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
-      allReduceMsPerToken: 2 * arch.layers * allReduceBytesPerToken * linkMsPerByte,
+      gemm: gemmTerms(rates),
+      weightOnlyGemm: this.weightOnlyRates ? gemmTerms(this.weightOnlyRates) : undefined,
+      prefillAttentionMsPerPair: ((arch.layers * arch.prefillAttentionFlopsPerPair) / tp) * (1e3 / rates.attentionFlops),
+      decodeAttentionMsPerContextToken: ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) * (1e3 / rates.decodeAttentionFlops),
+      kvReadMsPerToken: kvBytesPerTokenPerRank(arch, tp) * msPerKvByte,
+      kvHeadsPerRank: arch.kvShardableHeads > 0 ? Math.ceil(arch.kvShardableHeads / tp) : 1,
+      decodePairMs: (arch.layers * rates.decodeAttentionPairUs) / 1e3,
+      lmHeadMsPerToken: ((2 * arch.lmHeadWeights) / tp) * msPerBf16Flop,
+      lmHeadWeightMs: ((arch.lmHeadWeights * ub) / tp) * msPerBf16WeightByte,
+      elementwiseMsPerToken: elementwiseBytesPerToken * msPerElementwiseByte,
+      ...this.allReduceTerms(tp, d * ACTIVATION_BYTES),
+      attentionRampRate: rates.attentionRampTokens > 0 ? -1 / rates.attentionRampTokens : -Infinity,
+      fixedMsPerStep:
+        (arch.layers * ELEMENTWISE_KERNELS_PER_LAYER * KERNEL_OVERHEAD_US + bf16Rates.gemmOverheadUs + KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
+      prefillAttentionFixedMs: (arch.layers * rates.attentionOverheadUs) / 1e3,
+      decodeAttentionFixedMs: (arch.layers * rates.decodeAttentionOverheadUs) / 1e3,
     };
+  }
+
+  /** Every GEMM of a step over `tokens` rows: dense layers, routed experts, their fixed costs. */
+  private gemmMs(g: GemmTerms, tokens: number): number {
+    const linear = Math.max(tokens * g.linearMsPerToken, g.linearWeightMs + tokens * g.linearActivationMsPerToken);
+    const experts =
+      this.arch.moeLayers > 0 ? Math.max(tokens * g.expertMsPerToken, this.distinctExperts(tokens) * g.expertWeightMsPerExpert) : 0;
+    return linear + experts + g.fixedMs;
+  }
+
+  /**
+   * The two all-reduces of the hidden state per layer (after attention, after the MLP), all
+   * layers, as latency + per-token terms of each form of allReduceMs (hardware.ts).
+   */
+  private allReduceTerms(tp: number, bytesPerToken: number) {
+    if (tp <= 1) return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0 };
+    const count = 2 * this.arch.layers;
+    const msPerToken = (share: number) => (count * 1e3 * bytesPerToken * share) / this.rates.allReduceBusBytesPerSec;
+    // Same as count × allReduceMs(rates, tokens · bytesPerToken, tp), without the call per step.
+    return {
+      oneShotMs: (count * this.rates.allReduceLatencyUs) / 1e3,
+      oneShotMsPerToken: msPerToken(tp - 1),
+      twoShotMs: (count * this.rates.allReduceRingLatencyUs) / 1e3,
+      twoShotMsPerToken: msPerToken((2 * (tp - 1)) / tp),
+    };
+  }
+
+  /** Prefill attention's ramp for whole key counts below KEY_RAMP_TABLE_SIZE, filled on first use. */
+  private keyRampTable: Float64Array | undefined;
+
+  private keyRamp(keys: number, rate: number): number {
+    const x = keys * rate;
+    // Past 36 ramp lengths the ramp is 1 to double precision.
+    if (x < -36) return 1;
+    if (keys < KEY_RAMP_TABLE_SIZE && (keys | 0) === keys) {
+      let table = this.keyRampTable;
+      if (!table) {
+        table = new Float64Array(KEY_RAMP_TABLE_SIZE);
+        for (let i = 0; i < KEY_RAMP_TABLE_SIZE; i++) table[i] = -Math.expm1(i * rate);
+        this.keyRampTable = table;
+      }
+      return table[keys];
+    }
+    return -Math.expm1(x);
+  }
+
+  /** Decode attention's ramp for whole pair counts below RAMP_TABLE_SIZE, filled on first use. */
+  private pairRampTable: Float64Array | undefined;
+
+  private pairRamp(pairs: number): number {
+    if (pairs < RAMP_TABLE_SIZE && (pairs | 0) === pairs) {
+      let table = this.pairRampTable;
+      if (!table) {
+        table = new Float64Array(RAMP_TABLE_SIZE);
+        for (let i = 0; i < RAMP_TABLE_SIZE; i++) table[i] = ramp(i, this.rates.kvRampPairs);
+        this.pairRampTable = table;
+      }
+      return table[pairs];
+    }
+    return ramp(pairs, this.rates.kvRampPairs);
   }
 
   /** Expected distinct routed experts `tokens` tokens touch in one MoE layer (uniform routing). */
@@ -176,24 +282,23 @@ export class AnalyticModel {
     const c = this.coefficientsAt(tp);
     const n = newTokens;
     const h = historyTokens > 0 ? historyTokens : 0;
-    const linear = Math.max(n * c.linearMsPerToken, c.linearWeightMs + n * c.linearActivationMsPerToken);
-    const experts =
-      this.arch.moeLayers > 0
-        ? Math.max(n * c.expertMsPerToken, this.distinctExperts(n) * c.expertWeightMsPerExpert)
-        : 0;
-    // Causal: the i-th new token attends to h + i keys (i = 1..n), n·(h + (n+1)/2) pairs.
-    const attention = Math.max(n * (h + (n + 1) / 2) * c.prefillAttentionMsPerPair, (h + n) * c.kvReadMsPerToken);
+    const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, n), this.gemmMs(c.weightOnlyGemm, n)) : this.gemmMs(c.gemm, n);
+    // Causal: the i-th new token attends to h + i keys (i = 1..n), n·(h + (n+1)/2) pairs; short
+    // key lengths leave the attention kernel's tiles under-filled (hardware.ts `ramp`).
+    const attention = Math.max(
+      (n * (h + (n + 1) / 2) * c.prefillAttentionMsPerPair) / this.keyRamp(h + n, c.attentionRampRate),
+      (h + n) * c.kvReadMsPerToken,
+    );
     // Only the last position's logits are computed in prefill.
     const lmHead = Math.max(c.lmHeadMsPerToken, c.lmHeadWeightMs);
     return (
-      linear +
-      experts +
+      gemms +
       attention +
       lmHead +
       n * c.elementwiseMsPerToken +
-      c.allReduceMsPerStep +
-      n * c.allReduceMsPerToken +
-      c.fixedMsPerStep
+      Math.min(c.oneShotMs + n * c.oneShotMsPerToken, c.twoShotMs + n * c.twoShotMsPerToken) +
+      c.fixedMsPerStep +
+      c.prefillAttentionFixedMs
     );
   }
 
@@ -202,22 +307,21 @@ export class AnalyticModel {
     const c = this.coefficientsAt(tp);
     const b = batch;
     const context = totalContextTokens > 0 ? totalContextTokens : 0;
-    const linear = Math.max(b * c.linearMsPerToken, c.linearWeightMs + b * c.linearActivationMsPerToken);
-    const experts =
-      this.arch.moeLayers > 0
-        ? Math.max(b * c.expertMsPerToken, this.distinctExperts(b) * c.expertWeightMsPerExpert)
-        : 0;
-    const attention = Math.max(context * c.decodeAttentionMsPerContextToken, context * c.kvReadMsPerToken);
+    const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, b), this.gemmMs(c.weightOnlyGemm, b)) : this.gemmMs(c.gemm, b);
+    // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `ramp`).
+    const pairs = b * c.kvHeadsPerRank;
+    const attention =
+      Math.max(context * c.decodeAttentionMsPerContextToken, (context * c.kvReadMsPerToken) / this.pairRamp(pairs)) +
+      pairs * c.decodePairMs;
     const lmHead = Math.max(b * c.lmHeadMsPerToken, c.lmHeadWeightMs);
     return (
-      linear +
-      experts +
+      gemms +
       attention +
       lmHead +
       b * c.elementwiseMsPerToken +
-      c.allReduceMsPerStep +
-      b * c.allReduceMsPerToken +
-      c.fixedMsPerStep
+      Math.min(c.oneShotMs + b * c.oneShotMsPerToken, c.twoShotMs + b * c.twoShotMsPerToken) +
+      c.fixedMsPerStep +
+      c.decodeAttentionFixedMs
     );
   }
 
@@ -254,7 +358,7 @@ export class AnalyticModel {
     if (cached) return cached;
     const arch = this.arch;
     const memoryBytes = this.gpu.memoryGB * BYTES_PER_GB;
-    const weightBytesPerGpu = weightElementsPerRank(arch, tp) * arch.weightBytesPerElement;
+    const weightBytesPerGpu = weightBytesPerRank(arch, tp);
     const reserveBytesPerGpu = this.memoryReserveFraction * memoryBytes;
     const freeBytes = memoryBytes - weightBytesPerGpu - reserveBytesPerGpu;
     const perRankTokenBytes = kvBytesPerTokenPerRank(arch, tp);

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../spec/types';
-import { DTYPE_BYTES } from './constants';
+import { DTYPE_BYTES, WEIGHT_BYTES } from './constants';
 
 /**
  * Parameter and KV-cache counts derived from a ModelSpec. Element counts, not bytes, so the
@@ -36,9 +36,14 @@ export interface Architecture {
   kvElementsPerTokenLayer: number;
   /** KV heads that TP shards across ranks; 0 for MLA whose latent is replicated on every rank. */
   kvShardableHeads: number;
-  /** Element bytes of weights and KV. */
+  /** Bytes per element of the quantised layer weights (scales included) and of the KV cache. */
   weightBytesPerElement: number;
   kvBytesPerElement: number;
+  /**
+   * Bytes per element of the embedding, LM head and norms: quantised checkpoints (FP8, NVFP4,
+   * AWQ/GPTQ INT4) keep them in BF16.
+   */
+  unquantizedBytesPerElement: number;
 }
 
 export function describeArchitecture(model: ModelSpec): Architecture {
@@ -122,8 +127,9 @@ export function describeArchitecture(model: ModelSpec): Architecture {
     decodeAttentionFlopsPerPair,
     kvElementsPerTokenLayer,
     kvShardableHeads,
-    weightBytesPerElement: DTYPE_BYTES[model.weightDtype],
+    weightBytesPerElement: WEIGHT_BYTES[model.weightDtype],
     kvBytesPerElement: DTYPE_BYTES[model.kvDtype],
+    unquantizedBytesPerElement: Math.max(DTYPE_BYTES.bf16, DTYPE_BYTES[model.weightDtype]),
   };
 }
 
@@ -160,6 +166,18 @@ export function attentionWeightsPerRank(arch: Architecture, tp: number): number 
   if (arch.kvShardableHeads === 0) return split + arch.kvProjectionWeights / tp;
   const headsPerRank = Math.ceil(arch.kvShardableHeads / tp);
   return split + (arch.kvProjectionWeights * headsPerRank) / arch.kvShardableHeads;
+}
+
+/**
+ * Weight bytes one TP rank holds: quantised layer weights, plus the embedding, LM head and
+ * (replicated) norms at their unquantised width.
+ */
+export function weightBytesPerRank(arch: Architecture, tp: number): number {
+  const layerWeights =
+    arch.layers * attentionWeightsPerRank(arch, tp) +
+    (arch.denseLayers * arch.denseMlpWeights + arch.moeLayers * (arch.moeAlwaysOnWeights + arch.experts * arch.expertWeights)) / tp;
+  const unquantized = arch.layers * arch.normWeightsPerLayer + (arch.embeddingWeights + arch.lmHeadWeights) / tp;
+  return layerWeights * arch.weightBytesPerElement + unquantized * arch.unquantizedBytesPerElement;
 }
 
 /** Weight elements one TP rank holds; norms are replicated, everything else split. */

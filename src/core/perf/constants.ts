@@ -11,6 +11,22 @@ export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
   fp4: 0.5,
 };
 
+/**
+ * Bytes one weight occupies as quantised checkpoints ship it, scales included: FP8 (per-tensor or
+ * per-channel scales, negligible) 1; NVFP4 0.5 plus one FP8 scale per 16 elements; INT4 AWQ/GPTQ
+ * 0.5 plus a BF16 scale and zero point per group of 128. Embeddings, LM head and norms stay BF16
+ * in every quantised checkpoint (architecture.ts).
+ */
+export const WEIGHT_BYTES: Readonly<Record<DType, number>> = {
+  fp32: 4,
+  bf16: 2,
+  fp16: 2,
+  fp8: 1,
+  int8: 1,
+  int4: 0.5 + 4 / 128,
+  fp4: 0.5 + 1 / 16,
+};
+
 /** Activations travel in bf16 between layers and through the TP all-reduces. */
 export const ACTIVATION_BYTES = 2;
 
@@ -35,18 +51,44 @@ export const DEFAULT_MEMORY_EFFICIENCY = 0.8;
 export const LINK_EFFICIENCY = 0.8;
 
 /**
- * Fixed cost of every kernel on top of its roofline time (launch, ramp-up, tail), µs: the
- * constant aiconfigurator adds to each memory-bound op (survey §1, "bytes/(0.8·BW) + 3 µs").
+ * Fixed cost of a memory-bound element-wise kernel on top of its roofline time (launch, ramp-up,
+ * tail), µs: the constant aiconfigurator adds to each memory-bound op (survey §1, "bytes/(0.8·BW)
+ * + 3 µs").
  */
 export const KERNEL_OVERHEAD_US = 3;
 
 /**
- * Kernels one transformer layer launches besides its all-reduces: QKV GEMM, RoPE + KV write,
- * attention, O GEMM, gate/up GEMM, activation, down GEMM and the two fused add+RMSNorms — nine
- * in vLLM's Llama path; MoE layers add a router and replace the MLP GEMMs by grouped GEMMs
- * (about the same count).
+ * Element-wise kernels of one layer in a serving engine: two fused add+RMSNorms, RoPE with the
+ * KV-cache write, and SiLU·mul (vLLM, SGLang and TensorRT-LLM all fuse to about these four).
  */
-export const KERNELS_PER_LAYER = 9;
+export const ELEMENTWISE_KERNELS_PER_LAYER = 4;
+
+/** GEMMs of one layer: QKV, O, gate/up, down (MoE: router plus grouped gate/up and down). */
+export const GEMMS_PER_LAYER = 4;
+
+/**
+ * Defaults for a GPU without a calibration (docs/calibration.md gives the fitted values of the
+ * calibrated ones; these are about their medians). GEMM fixed cost per call, µs.
+ */
+export const DEFAULT_GEMM_OVERHEAD_US = 5;
+/** Prefill attention: fraction of BF16 peak at long key lengths (fitted 0.38–0.50). */
+export const DEFAULT_ATTENTION_COMPUTE_EFFICIENCY = 0.45;
+/** Key length over which prefill attention ramps up to that fraction, tokens (fitted 1000–2000). */
+export const DEFAULT_ATTENTION_RAMP_TOKENS = 1500;
+/** Fixed cost of one attention kernel, µs (fitted 8–15). */
+export const DEFAULT_ATTENTION_OVERHEAD_US = 10;
+/**
+ * Decode attention compute as a fraction of BF16 peak: its tensor-core tiles are mostly padding
+ * for query groups of 4–16 heads. Only matters for large groups; 0.25 keeps it off the critical
+ * path of an uncalibrated GPU.
+ */
+export const DEFAULT_DECODE_ATTENTION_COMPUTE_EFFICIENCY = 0.25;
+/** (sequence × KV head) pairs over which decode attention ramps up to full KV bandwidth (fitted 1–8). */
+export const DEFAULT_DECODE_RAMP_PAIRS = 4;
+/** Decode attention cost per (sequence, KV head) pair, µs (fitted 0.005–0.03). */
+export const DEFAULT_DECODE_PAIR_US = 0.02;
+/** All-reduce bus bandwidth as a fraction of the link's per-direction bandwidth (fitted 0.64–0.74 on NVLink). */
+export const DEFAULT_ALL_REDUCE_BUS_EFFICIENCY = 0.7;
 
 /** Per-step runtime overhead when the plan gives none: survey §4 (BLIS fits 0.1–0.2 ms). */
 export const DEFAULT_STEP_OVERHEAD_MS = 0.15;
@@ -96,14 +138,4 @@ export function computeEfficiency(gpu: GpuSpec): number {
 
 export function memoryEfficiency(gpu: GpuSpec): number {
   return gpu.memoryEfficiency ?? knownEfficiency(gpu)?.memory ?? DEFAULT_MEMORY_EFFICIENCY;
-}
-
-/**
- * Peak dense throughput the linear layers run at, FLOP/s. FP8/INT8/FP4 weights use the FP8 tensor
- * cores (no FP4 figure in GpuSpec, so FP4 is costed conservatively at FP8); INT4 is weight-only
- * quantisation and computes in BF16.
- */
-export function gemmPeakFlops(gpu: GpuSpec, weightDtype: DType): number {
-  const lowPrecision = weightDtype === 'fp8' || weightDtype === 'int8' || weightDtype === 'fp4';
-  return (lowPrecision ? gpu.fp8Tflops : gpu.bf16Tflops) * 1e12;
 }

@@ -13,6 +13,11 @@ export interface PerfModelOptions {
   typicalContextTokens?: number;
 }
 
+/** Whether a profile's kv_copy rows were copied from one GPU to another (its `# kv_copy:` line). */
+export function kvCopyCrossedGpus(profile: MeasuredProfile): boolean {
+  return /GPU \d+ -> GPU \d+/.test(profile.metadata['kv_copy'] ?? '');
+}
+
 /**
  * The performance model of one model on one GPU type: the per-layer roofline of analytic.ts,
  * overridden by a measured profile wherever the profile has samples for the TP degree asked
@@ -44,6 +49,11 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
   }
 
   const tables = buildProfileTables(options.profile);
+  const intraNode = options.intraNode;
+  // Copies within one GPU (a host with no second GPU) describe no link at all.
+  const copiedBetweenGpus = kvCopyCrossedGpus(options.profile);
+  const kvCopyDescribes = (link: LinkSpec) =>
+    copiedBetweenGpus && link.bandwidthGBps === intraNode.bandwidthGBps && link.latencyUs === intraNode.latencyUs;
   // The analytical shape functions the grids call outside their range, one per TP, made once so
   // that an estimate allocates nothing.
   // Arrays indexed by TP rather than Maps: the lookup is on every call.
@@ -76,9 +86,9 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
       return grid.estimate(batch, totalContext / batch, shapesAt(tp).decode);
     },
     kvTransferMs(tokens, link, srcTp, dstTp) {
-      // kv_copy rows were measured between replicas of one TP on the profiler's own link; they
-      // replace the α–β estimate only for equal TP layouts.
-      const grid = srcTp === dstTp ? tables.kvCopy.get(srcTp) : undefined;
+      // kv_copy rows were measured between replicas of one TP over the profiler host's NVLink:
+      // they stand for that link only, never for an inter-node or cross-cluster one.
+      const grid = srcTp === dstTp && kvCopyDescribes(link) ? tables.kvCopy.get(srcTp) : undefined;
       if (!grid || tokens <= 0) return analyticTransfer(tokens, link, srcTp, dstTp);
       return grid.estimate(0, tokens, (_outer, n) => analytic.kvTransferMs(n, link, srcTp, dstTp));
     },

@@ -52,13 +52,51 @@ export interface GpuSpec {
   memoryGB: number;
   bf16Tflops: number;
   fp8Tflops: number;
+  /** Dense FP4 (NVFP4) tensor throughput; absent on GPUs without FP4 tensor cores. */
+  fp4Tflops?: number;
   hbmBandwidthGBps: number;
-  /** Per-GPU NVLink (or Infinity Fabric) bandwidth, one direction. */
+  /** Per-GPU NVLink (or Infinity Fabric, or PCIe) bandwidth, one direction. */
   nvlinkBandwidthGBps: number;
-  /** Analytical model fudge factors: achievable fraction of peak compute and of HBM bandwidth. */
+  /**
+   * Set by the user: achievable fraction of peak GEMM compute, and of HBM bandwidth (weights and
+   * KV), overriding the catalog's calibration of every dtype (docs/perf-model.md).
+   */
   computeEfficiency?: number;
   memoryEfficiency?: number;
+  /** Per-op efficiencies fitted to measured per-op data (catalog only; docs/calibration.md). */
+  calibration?: GpuCalibration;
   source?: string;
+}
+
+/** Achievable rates of one GEMM path (BF16, FP8 or FP4 tensor cores). */
+export interface GemmCalibration {
+  /** Fraction of the path's peak FLOP/s in compute-bound shapes. */
+  compute: number;
+  /** Fraction of HBM bandwidth reached streaming the weights (small batches). */
+  memory: number;
+  /** Fixed time of one GEMM call, µs (launch, tail; FP8: the activation quantisation too). */
+  overheadUs: number;
+}
+
+/** Per-op efficiencies of one GPU, each fitted to published or measured per-op times. */
+export interface GpuCalibration {
+  source: string;
+  gemm: { bf16?: GemmCalibration; fp8?: GemmCalibration; fp4?: GemmCalibration };
+  /** Causal prefill attention: fraction of BF16 peak once the key length is long, ramping up as 1 − exp(−keys / rampTokens). */
+  prefillAttention: { compute: number; rampTokens: number; overheadUs: number };
+  /**
+   * Decode attention: fraction of HBM bandwidth reading KV once enough (sequence, KV head) pairs
+   * run in parallel, ramping up as 1 − exp(−pairs / rampPairs); compute as a fraction of BF16 peak;
+   * a cost per (sequence, KV head) pair, µs (the kernel's waves of thread blocks).
+   */
+  decodeAttention: { memory: number; rampPairs: number; compute: number; overheadUs: number; pairUs: number };
+  /**
+   * One TP all-reduce, the faster of a one-shot exchange (every GPU reads the other t − 1
+   * shares: lowest latency, what engines use for small messages) and a two-shot / ring
+   * all-reduce (2(t − 1)/t of the message, a higher fixed latency); `busEfficiency` is the
+   * fraction of the link's per-direction bandwidth both reach.
+   */
+  allReduce: { latencyUs: number; ringLatencyUs: number; busEfficiency: number };
 }
 
 export interface LinkSpec {

@@ -54,20 +54,28 @@ test('hand-computed toy model: weights, KV bytes and memory plan', () => {
   assert.ok(memory.fits);
 });
 
+// Uncalibrated defaults the toy GPU runs on (its computeEfficiency/memoryEfficiency of 1 set GEMM
+// compute and every HBM stream; constants.ts gives the rest): GEMM 5 µs and element-wise 3 µs per
+// kernel, four of each per layer; attention 10 µs per kernel, 0.02 µs per (sequence, KV head),
+// 45 % of BF16 peak ramping up over 1500 keys; LM head one more GEMM + norm (8 µs).
+const FIXED_MS = (4 * 5 + 4 * 3 + 5 + 3) / 1e3;
+const ATTENTION_FIXED_MS = 0.01;
+
 test('hand-computed toy model: decode step at batch 1 is the weight read', () => {
   // Weights 16,777,216 linear elements + 2048 norm = 33,558,528 B at 1 TB/s = 0.033558528 ms;
   // GEMM activations 2·(4·1024 + 32·128 + 3·4096) = 40,960 B; LM head 2,048,000 B;
-  // element-wise 2·(10·1024 + 3·4096) + 2·1024 = 47,104 B; nine kernels × 3 µs. No context, no
-  // all-reduce, no runtime overhead.
-  close(toy.decodeStepMs(1, 0, 1), 0.033558528 + 0.00004096 + 0.002048 + 0.000047104 + 0.027);
+  // element-wise 2·(8·1024 + 2·32·128 + 3·4096) + 2·1024 = 59,392 B; 8 KV heads × 0.02 µs.
+  // No context, no all-reduce, no runtime overhead.
+  close(toy.decodeStepMs(1, 0, 1), 0.033558528 + 0.00004096 + 0.002048 + 0.000059392 + 0.00016 + FIXED_MS + ATTENTION_FIXED_MS);
 });
 
 test('hand-computed toy model: prefill of 1000 tokens is compute-bound', () => {
   // Linear: 2·16,777,216·1000 FLOP at 100 TFLOP/s = 0.33554432 ms (memory side only 0.0745 ms).
-  // Attention: 1000·(0 + 1001/2) pairs × 4·8·128 FLOP = 2.050048 GFLOP → 0.02050048 ms.
-  // LM head for the last token: weight read 0.002048 ms. Element-wise: 1000 × 47,104 B → 0.047104 ms.
-  // Nine kernels × 3 µs = 0.027 ms.
-  close(toy.prefillMs(0, 1000, 1), 0.33554432 + 0.02050048 + 0.002048 + 0.047104 + 0.027);
+  // Attention: 1000·(0 + 1001/2) pairs × 4·8·128 FLOP = 2.050048 GFLOP at 45 % of 100 TFLOP/s,
+  // ramped by 1 − exp(−1000/1500). LM head for the last token: weight read 0.002048 ms.
+  // Element-wise: 1000 × 59,392 B → 0.059392 ms.
+  const attention = 2.050048e9 / (100e12 * 0.45) * 1e3 / -Math.expm1(-1000 / 1500);
+  close(toy.prefillMs(0, 1000, 1), 0.33554432 + attention + 0.002048 + 0.059392 + FIXED_MS + ATTENTION_FIXED_MS);
 });
 
 test('hand-computed toy model: α–β KV transfer and TP all-reduce cost', () => {
@@ -78,16 +86,21 @@ test('hand-computed toy model: α–β KV transfer and TP all-reduce cost', () =
   close(toy.kvTransferMs(1000, link, 2, 2), 0.02 + 0.256);
   // TP 1 → 2: one sender serves two receivers back to back.
   close(toy.kvTransferMs(1000, link, 1, 2), 0.04 + 0.512);
-  // TP 2 adds one layer's two all-reduces: 2·(2·log2(2)·1 µs) + 2·(1/2·2·1024·2 B)/(100 GB/s·0.8).
+  // TP 2 adds one layer's two all-reduces of the 2 KiB hidden state; uncalibrated, one-shot: the
+  // link latency (1 µs) + (t − 1) shares at 70 % of 100 GB/s. (The two-shot form, 4 µs + 2(t−1)/t
+  // of the message, is slower at this size.)
   const withoutAllReduce = createPerfModel(TOY_MODEL, TOY_GPU, {
     intraNode: { bandwidthGBps: 1e12, latencyUs: 0 },
     perf: { stepOverheadMs: 0 },
   });
   const difference = toy.decodeStepMs(1, 0, 2) - withoutAllReduce.decodeStepMs(1, 0, 2);
-  close(difference, 0.004 + (2 * 2048) / (100e9 * 0.8) * 1e3, 1e-6);
-  // TP 4: 2·log2(4) = 4 latency steps per all-reduce, 3/4 of the 2 KiB message each way.
+  close(difference, 2 * (0.001 + (2048 / (100e9 * 0.7)) * 1e3), 1e-6);
   const difference4 = toy.decodeStepMs(1, 0, 4) - withoutAllReduce.decodeStepMs(1, 0, 4);
-  close(difference4, 2 * 0.004 + (2 * 2 * 0.75 * 2048) / (100e9 * 0.8) * 1e3, 1e-6);
+  close(difference4, 2 * (0.001 + ((3 * 2048) / (100e9 * 0.7)) * 1e3), 1e-6);
+  // A message of 8 MiB takes the two-shot form: 4 µs + 2·(3/4)·8 MiB at 70 GB/s.
+  const bytes = 8 * 2 ** 20;
+  const big = toy.prefillMs(0, bytes / 2048, 4) - withoutAllReduce.prefillMs(0, bytes / 2048, 4);
+  close(big, 2 * (0.004 + ((1.5 * bytes) / (100e9 * 0.7)) * 1e3), 1e-6);
 });
 
 test('published model sizes: Llama-3.1-70B 70.6B params, 320 KiB KV/token; DeepSeek-V3 671B, 68.6 KiB MLA', () => {

@@ -9,6 +9,7 @@ const PROFILE_TEXT = `# pdplan-profile v1
 # model: meta-llama/Llama-3.1-70B
 # torch: 2.5.1
 # date: 2026-11-22
+# kv_copy: 80 per-layer copies of one rank's K and V, GPU 0 -> GPU 1 (peer access)
 op,tp,history,tokens,batch,context,ms
 prefill,4,0,1024,,,80
 prefill,4,0,2048,,,160
@@ -39,13 +40,13 @@ test('parses metadata and every sample of a well-formed profile', () => {
   assert.equal(parsed.profile.prefill.length, 5);
   assert.equal(parsed.profile.decode.length, 4);
   assert.equal(parsed.profile.kvCopy.length, 2);
-  assert.deepEqual(parsed.profile.decode[2], { tp: 4, batch: 16, context: 1024, ms: 18, line: 14 });
+  assert.deepEqual(parsed.profile.decode[2], { tp: 4, batch: 16, context: 1024, ms: 18, line: 15 });
 });
 
 test('reproduces every sample point exactly', () => {
   for (const s of parsed.profile!.prefill) assert.equal(measured.prefillMs(s.history, s.tokens, s.tp), s.ms);
   for (const s of parsed.profile!.decode) assert.equal(measured.decodeStepMs(s.batch, s.batch * s.context, s.tp), s.ms);
-  for (const s of parsed.profile!.kvCopy) assert.equal(measured.kvTransferMs(s.tokens, IB_400G, s.tp, s.tp), s.ms);
+  for (const s of parsed.profile!.kvCopy) assert.equal(measured.kvTransferMs(s.tokens, NVLINK, s.tp, s.tp), s.ms);
 });
 
 test('interpolates piecewise-linearly between samples, along both axes', () => {
@@ -57,7 +58,16 @@ test('interpolates piecewise-linearly between samples, along both axes', () => {
   close(measured.decodeStepMs(1, 2560, 4), 16.5);
   // Batch 8.5 is halfway between batch 1 and 16 at context 1024.
   close(measured.decodeStepMs(8.5, 8.5 * 1024, 4), 17);
-  close(measured.kvTransferMs(2560, IB_400G, 4, 4), 4);
+  close(measured.kvTransferMs(2560, NVLINK, 4, 4), 4);
+});
+
+test('kv_copy rows stand for the NVLink they were copied over, never for another link or an intra-GPU copy', () => {
+  // The bug this guards: 4k tokens of 70B KV over a 50 GB/s link priced at the NVLink copy's 6 ms.
+  for (const tokens of [1024, 4096]) assert.equal(measured.kvTransferMs(tokens, IB_400G, 4, 4), analytic.kvTransferMs(tokens, IB_400G, 4, 4));
+  assert.notEqual(measured.kvTransferMs(4096, IB_400G, 4, 4), 6);
+  const withinGpu = parseProfile(PROFILE_TEXT.replace('GPU 0 -> GPU 1 (peer access)', 'within one GPU (device-to-device memcpy)'), 'one-gpu.csv');
+  const oneGpu = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile: withinGpu.profile });
+  assert.equal(oneGpu.kvTransferMs(4096, NVLINK, 4, 4), analytic.kvTransferMs(4096, NVLINK, 4, 4));
 });
 
 test('outside the measured range the analytical shape is scaled to the nearest edge', () => {
@@ -110,9 +120,9 @@ test('malformed profiles give diagnostics with line numbers, never a crash', () 
 });
 
 test('duplicate samples are averaged', () => {
-  const { profile } = parseProfile('op,tp,history,tokens,batch,context,ms\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,2\n');
+  const { profile } = parseProfile('# kv_copy: GPU 0 -> GPU 1\nop,tp,history,tokens,batch,context,ms\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,2\n');
   const perf = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile });
-  assert.equal(perf.kvTransferMs(10, IB_400G, 4, 4), 1.5);
+  assert.equal(perf.kvTransferMs(10, NVLINK, 4, 4), 1.5);
 });
 
 test('random garbage never throws', () => {
