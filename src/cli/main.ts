@@ -6,6 +6,7 @@ import { planCommand, USAGE as PLAN_USAGE } from './commands/plan';
 import { compareCommand, USAGE as COMPARE_USAGE } from './commands/compare';
 import { exportCommand, USAGE as EXPORT_USAGE } from './commands/export';
 import { paretoCommand, USAGE as PARETO_USAGE } from './commands/pareto';
+import { costCommand, USAGE as COST_USAGE } from './commands/cost';
 
 interface CommandEntry {
   run: Command;
@@ -25,6 +26,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--json]' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
+  cost: {
+    run: costCommand,
+    usage: COST_USAGE,
+    summary: 'cost FILE [--gpus TYPE1,TYPE2] [--deployment SPEC] [--json]   cheapest layout meeting the target per GPU type, or a layout\'s $/hour',
+  },
   pareto: {
     run: paretoCommand,
     usage: PARETO_USAGE,

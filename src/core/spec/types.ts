@@ -275,6 +275,8 @@ export interface PerfSpec {
 export interface CostSpec {
   /** US dollars per GPU-hour: one price for every GPU type, or one per GPU type name. */
   gpuHourUsd?: number | Record<string, number>;
+  /** GPU types `pdplan cost` chooses between (catalog names). */
+  gpuTypes?: string[];
 }
 
 export interface Plan {
