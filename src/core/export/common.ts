@@ -188,6 +188,15 @@ export function kubeName(text: string): string {
   return name === '' ? 'pdplan' : name;
 }
 
+/** A note when the roles run on different GPU types: the generated files do not choose nodes by GPU type. */
+export function poolNote(plan: Plan, deployment: Deployment): string | undefined {
+  if (deployment.kind === 'colocated') return undefined;
+  const prefill = (plan.cluster.prefillPool ?? plan.cluster).gpu.name;
+  const decode = (plan.cluster.decodePool ?? plan.cluster).gpu.name;
+  if (prefill === decode) return undefined;
+  return `prefill runs on ${prefill} and decode on ${decode}: place each role on its GPU type (a Kubernetes nodeSelector on your cluster's GPU product label, or the right hosts for HOST_i)`;
+}
+
 /** The lines every exported file starts with: what it is, for which layout, and the versions it targets. */
 export function headerLines(input: ExportInput, layout: string, setting: RouterSetting): string[] {
   const versions = ENGINE_VERSIONS[input.format];

@@ -1,6 +1,6 @@
 import { ExportError, sglangExport, vllmExport } from './engines';
 import { dynamoExport, llmdExport } from './kube';
-import type { ExportInput, ExportResult } from './common';
+import { poolNote, type ExportInput, type ExportResult } from './common';
 
 export * from './common';
 export { ExportError, VLLM_KV_TRANSFER_CONFIG } from './engines';
@@ -12,6 +12,12 @@ export { DYNAMO_IMAGE, LLMD_CHARACTERS_PER_TOKEN, LLMD_IMAGE, llmdReleases } fro
  * ExportError when the layout does not fit the plan's cluster.
  */
 export function exportDeployment(input: ExportInput): ExportResult {
+  const result = byFormat(input);
+  const pools = poolNote(input.plan, input.deployment);
+  return pools ? { ...result, notes: [...result.notes, pools] } : result;
+}
+
+function byFormat(input: ExportInput): ExportResult {
   switch (input.format) {
     case 'vllm':
       return vllmExport(input);

@@ -206,6 +206,17 @@ test('router setting: threshold carried exactly, adaptive approximated with a no
   assert.ok(run('llm-d', 'P:2x1,D:2x1', { name: 'threshold', maxLocalPrefillTokens: 100 }).notes.some((n) => /400 characters/.test(n)));
 });
 
+test('roles on different GPU types: a note says to place each on its type', () => {
+  const plan = testPlan({ nodes: 2 });
+  plan.cluster.decodePool = { ...plan.cluster, nodes: 1, gpu: { ...plan.cluster.gpu, name: 'H200' } };
+  plan.cluster.prefillPool = { ...plan.cluster, nodes: 1 };
+  const result = exportDeployment({ plan, deployment: layout('P:4x2,D:8x1'), routing: { name: 'remote' }, format: 'vllm' });
+  assert.ok(result.notes.some((n) => /prefill runs on H100 and decode on H200/.test(n)), result.notes.join('; '));
+  // Each role on its own pool's nodes: the launch script has two nodes.
+  assert.match(fileOf(result, 'launch-vllm.sh'), /start_node_1\(\) \{  # decode pool node 0/);
+  assert.equal(run('vllm', 'P:4x1,D:4x1').notes.some((n) => /GPU type/.test(n)), false);
+});
+
 test('a layout that does not fit the nodes is refused with the reason', () => {
   // Two TP-8 replicas need two nodes; TP 6 + TP 4 cannot share an 8-GPU node either.
   assert.throws(() => run('dynamo', 'P:8x1,D:8x1', { name: 'remote' }, 1), (e: unknown) => e instanceof ExportError && /do not fit/.test((e as Error).message));
