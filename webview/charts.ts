@@ -1,6 +1,9 @@
 /**
- * Chart.js, registered with only the pieces the panels use, coloured from the editor theme's
- * `--vscode-*` variables so light, dark and high-contrast themes all read well.
+ * Chart.js, registered with only the pieces the panels use, and the panels' theme colours: taken
+ * from the editor theme's `--vscode-*` variables and, where a theme colour would read poorly on its
+ * background (light theme's green on white is 2:1), pushed just far enough to meet WCAG AA —
+ * 4.5:1 for text, 3:1 for chart lines and bars. Recomputed on every render, so a live theme switch
+ * (main.ts re-renders) recolours everything, axis titles included.
  */
 import {
   BarController,
@@ -12,12 +15,14 @@ import {
   LinearScale,
   LineController,
   LineElement,
+  LogarithmicScale,
   PointElement,
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
+import { composite, parseColour, textOn, toHex, withContrast } from './model';
 
-Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
 
 const live: Chart[] = [];
 
@@ -26,20 +31,60 @@ function cssVar(name: string, fallback: string): string {
   return value || fallback;
 }
 
-/** Series colours: the theme's chart palette, in an order that keeps neighbours distinct. */
-export function palette(): string[] {
-  return [
-    cssVar('--vscode-charts-blue', '#3794ff'),
-    cssVar('--vscode-charts-purple', '#b180d7'),
-    cssVar('--vscode-charts-green', '#89d185'),
-    cssVar('--vscode-charts-yellow', '#cca700'),
-    cssVar('--vscode-charts-red', '#f14c4c'),
-    cssVar('--vscode-charts-orange', '#d18616'),
-  ];
+function background(): string {
+  return cssVar('--vscode-editor-background', document.body.classList.contains('vscode-light') ? '#ffffff' : '#1e1e1e');
 }
 
-function applyTheme(): void {
-  Chart.defaults.color = cssVar('--vscode-foreground', '#cccccc');
+/** Series colours: the theme's chart palette (3:1 against the background), neighbours distinct. */
+export function palette(): string[] {
+  const bg = background();
+  return [
+    cssVar('--vscode-charts-blue', '#3794ff'),
+    cssVar('--vscode-charts-orange', '#d18616'),
+    cssVar('--vscode-charts-purple', '#b180d7'),
+    cssVar('--vscode-charts-green', '#89d185'),
+    cssVar('--vscode-charts-red', '#f14c4c'),
+    cssVar('--vscode-charts-yellow', '#cca700'),
+  ].map((c) => withContrast(c, bg, 3));
+}
+
+/** The colour of reference lines (SLO, target): the theme's red, readable on the background. */
+export function referenceColour(): string {
+  return withContrast(cssVar('--vscode-charts-red', '#f14c4c'), background(), 3);
+}
+
+/**
+ * Colours the stylesheet uses that must read on the panel background: attainment status, best and
+ * worst cells, the GPU roles with black or white text, whichever contrasts more.
+ */
+export function applyThemeColours(): void {
+  const bg = background();
+  const style = document.body.style;
+  const set = (name: string, colour: string) => style.setProperty(name, colour);
+  set('--status-ok', withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), bg));
+  set('--status-warn', withContrast(cssVar('--vscode-editorWarning-foreground', cssVar('--vscode-charts-yellow', '#bf8803')), bg));
+  set('--status-bad', withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), bg));
+  set('--text-muted', withContrast(cssVar('--vscode-descriptionForeground', '#808080'), bg));
+  // The comparison's differing cells sit on the diff-inserted tint: their best/worst colours must read on that.
+  const diffBg = toHex(composite(parseColour(cssVar('--vscode-diffEditor-insertedTextBackground', 'rgba(155, 185, 85, 0.2)')) ?? [0, 0, 0, 0], composite(parseColour(bg) ?? [255, 255, 255, 1], [255, 255, 255, 1])));
+  set('--diff-background', diffBg);
+  set('--status-ok-on-diff', withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), diffBg));
+  set('--status-bad-on-diff', withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), diffBg));
+  set('--foreground-on-diff', withContrast(cssVar('--vscode-foreground', '#cccccc'), diffBg));
+  const roles: [string, string][] = [
+    ['prefill', cssVar('--vscode-charts-blue', '#3794ff')],
+    ['decode', cssVar('--vscode-charts-purple', '#b180d7')],
+    ['colocated', cssVar('--vscode-charts-green', '#89d185')],
+  ];
+  for (const [role, colour] of roles) {
+    const fill = withContrast(colour, bg, 3);
+    set(`--role-${role}`, fill);
+    set(`--role-${role}-text`, textOn(fill));
+  }
+}
+
+function applyChartDefaults(): void {
+  Chart.defaults.color = withContrast(cssVar('--vscode-foreground', '#cccccc'), background());
   Chart.defaults.borderColor = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)');
   Chart.defaults.font.family = cssVar('--vscode-font-family', 'sans-serif');
   Chart.defaults.animation = false;
@@ -51,31 +96,27 @@ export function destroyCharts(): void {
 }
 
 export function drawChart(canvas: HTMLCanvasElement, config: ChartConfiguration): Chart {
-  applyTheme();
+  applyChartDefaults();
   const chart = new Chart(canvas, config);
   live.push(chart);
+  describeAxes(canvas, chart);
   return chart;
+}
+
+/**
+ * Writes each axis's type, title and tick labels onto the canvas (`data-axes`), so a test or a
+ * screen reader can check what the chart shows without reading pixels.
+ */
+function describeAxes(canvas: HTMLCanvasElement, chart: Chart): void {
+  const axes = Object.values(chart.scales).map((scale) => {
+    const options = scale.options as { title?: { display?: boolean; text?: string | string[]; color?: unknown } };
+    const title = options.title?.display ? [options.title.text ?? ''].flat().join(' ') : '';
+    const colour = typeof options.title?.color === 'string' ? options.title.color : String(Chart.defaults.color);
+    return { id: scale.id, type: scale.type, title, colour, ticks: scale.ticks.map((t) => String(t.label ?? '')) };
+  });
+  canvas.dataset.axes = JSON.stringify(axes);
 }
 
 export function chartCount(): number {
   return live.length;
-}
-
-/** Redraws every chart with the current theme colours (the user switched themes). */
-export function rethemeCharts(): void {
-  applyTheme();
-  const colours = palette();
-  for (const chart of live) {
-    chart.data.datasets.forEach((dataset, i) => {
-      const custom = (dataset as { themeIndex?: number }).themeIndex;
-      const colour = colours[(custom ?? i) % colours.length];
-      dataset.borderColor = colour;
-      const isBarChart = (chart.config as { type?: string }).type === 'bar';
-      if ((dataset as { type?: string }).type !== 'line' && isBarChart) dataset.backgroundColor = colour;
-    });
-    for (const scale of Object.values(chart.options.scales ?? {})) {
-      if (scale && 'ticks' in scale && scale.ticks) scale.ticks.color = Chart.defaults.color as string;
-    }
-    chart.update();
-  }
 }

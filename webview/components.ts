@@ -102,9 +102,14 @@ export function table(headers: string[], rows: (string | TableCell)[][], caption
   return el('table', { class: 'grid' }, caption ? el('caption', {}, caption) : undefined, head, body);
 }
 
+/** A wide table scrolls inside its card instead of pushing the panel wider than the window. */
+export function scrollable(node: HTMLElement): HTMLElement {
+  return el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': node.querySelector('caption')?.textContent ?? 'table' }, node);
+}
+
 /** A chart slot; the canvas is handed to charts.ts. The label doubles as the accessible name. */
-export function chartBox(label: string): { box: HTMLElement; canvas: HTMLCanvasElement } {
+export function chartBox(label: string, note?: string): { box: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = el('canvas', { role: 'img', 'aria-label': label });
-  const box = el('figure', { class: 'chart' }, el('figcaption', {}, label), el('div', { class: 'chart-canvas' }, canvas));
+  const box = el('figure', { class: 'chart' }, el('figcaption', {}, label, note ? el('span', { class: 'chart-note' }, ` · ${note}`) : undefined), el('div', { class: 'chart-canvas' }, canvas));
   return { box, canvas };
 }

@@ -3,7 +3,7 @@
  * sends. Tells the extension `ready` once listening and `rendered` once every chart has drawn.
  */
 import { registerComponents } from './components';
-import { chartCount, destroyCharts, rethemeCharts } from './charts';
+import { applyThemeColours, chartCount, destroyCharts } from './charts';
 import { parsePersistedState, type FromWebview, type PanelData, type PersistedState, type ToWebview } from './protocol';
 import { renderComparison, renderPlan, renderSimulation, renderSweep } from './views';
 
@@ -19,6 +19,7 @@ const post = (message: FromWebview) => vscode.postMessage(message);
 const app = document.getElementById('app') as HTMLElement;
 
 function show(message: string, className: string): void {
+  current = undefined;
   destroyCharts();
   app.replaceChildren();
   const p = document.createElement('p');
@@ -27,8 +28,12 @@ function show(message: string, className: string): void {
   app.append(p);
 }
 
+let current: PanelData | undefined;
+
 function render(data: PanelData): void {
+  current = data;
   destroyCharts();
+  applyThemeColours();
   const view =
     data.kind === 'plan'
       ? renderPlan(data, post)
@@ -60,10 +65,23 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   }
 });
 
-// Theme switches change the body class; recolour the charts to match.
-new MutationObserver(() => rethemeCharts()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+// A theme switch changes the body class and the --vscode-* variables on <html>: draw again, so
+// every colour (axis titles, ticks, status text, GPU roles) is recomputed from the new theme.
+let rethemePending = false;
+const retheme = () => {
+  if (rethemePending) return;
+  rethemePending = true;
+  requestAnimationFrame(() => {
+    rethemePending = false;
+    applyThemeColours();
+    if (current) render(current);
+  });
+};
+new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(retheme).observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
 registerComponents();
+applyThemeColours();
 const saved = parsePersistedState(vscode.getState());
 if (saved) render(saved.data);
 post({ type: 'ready' });

@@ -60,7 +60,7 @@ export interface SweepPanelData {
   kind: 'sweep';
   context: PlanContext;
   deployment: string;
-  points: { ratePerSec: number; sloAttainment: number; goodput: number; unstable: boolean }[];
+  points: { ratePerSec: number; sloAttainment: number; goodput: number; unstable: boolean; sloAttainmentCi95?: [number, number]; unstableReason?: string }[];
 }
 
 export type PanelData = PlanPanelData | SimulationPanelData | ComparisonPanelData | SweepPanelData;

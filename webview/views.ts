@@ -1,20 +1,29 @@
 /** The four panel views, each rendering one `PanelData` into a root element. */
-import type { ChartConfiguration } from 'chart.js';
-import type { SimMetrics } from '../src/core/sim/types';
-import { button, chartBox, el, metric, section, table, tag } from './components';
-import { drawChart, palette } from './charts';
+import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import type { Candidate } from '../src/core/plan/types';
+import type { Measurement, Percentiles, SimMetrics } from '../src/core/sim/types';
+import { button, chartBox, el, metric, scrollable, section, table, tag } from './components';
+import { drawChart, palette, referenceColour } from './charts';
 import {
   attainmentStatus,
+  attainmentWithCi,
   CANDIDATE_ATTAINMENT_COLUMN,
   CANDIDATE_COLUMNS,
   candidateCells,
+  extras,
+  headroomText,
   comparisonRows,
-  downsample,
+  downsampleMax,
+  downsampleMean,
+  latencyAxis,
   layoutCluster,
   ms,
   num,
   pct,
   percentileBars,
+  routerSettingText,
+  tickLabel,
+  topTie,
 } from './model';
 import {
   formatRecommended,
@@ -37,7 +46,7 @@ function header(title: string, subtitle: string, post: Post): HTMLElement {
   return el(
     'header',
     { class: 'panel-header' },
-    el('div', {}, el('h1', {}, title), el('div', { class: 'subtitle' }, subtitle)),
+    el('div', { class: 'panel-title' }, el('h1', {}, title), el('div', { class: 'subtitle' }, subtitle)),
     el(
       'div',
       { class: 'actions' },
@@ -52,10 +61,16 @@ function header(title: string, subtitle: string, post: Post): HTMLElement {
 /** Charts are drawn after their canvases are in the document, so views return them as thunks. */
 type Draw = () => void;
 
-function latencyChart(label: string, m: SimMetrics['ttftMs'], sloMs: number, draws: Draw[]): HTMLElement {
-  const { box, canvas } = chartBox(label);
+const axisTitle = (text: string) => ({ display: true, text });
+/** Numeric ticks rounded for reading: `1.08`, not `1.0833333333333335`. */
+const numericTicks = (extra: Record<string, unknown> = {}) => ({ callback: (value: number | string) => tickLabel(Number(value)), ...extra });
+
+/** Percentile bars of one latency against its SLO line, on an axis that keeps both readable. */
+function latencyChart(label: string, m: Percentiles, sloMs: number, draws: Draw[]): HTMLElement {
+  const bars = percentileBars(m);
+  const axis = latencyAxis(bars.values, sloMs);
+  const { box, canvas } = chartBox(`${label} percentiles`, axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`);
   draws.push(() => {
-    const bars = percentileBars(m);
     const colours = palette();
     drawChart(canvas, {
       type: 'bar',
@@ -63,24 +78,58 @@ function latencyChart(label: string, m: SimMetrics['ttftMs'], sloMs: number, dra
         labels: bars.labels,
         datasets: [
           { label: `${label} (ms)`, data: bars.values, backgroundColor: colours[0] },
-          { type: 'line', label: 'SLO', data: bars.labels.map(() => sloMs), borderColor: colours[4], pointRadius: 0, borderDash: [6, 4] } as never,
+          { type: 'line', label: `SLO ${ms(sloMs)}`, data: bars.labels.map(() => sloMs), borderColor: referenceColour(), backgroundColor: referenceColour(), pointRadius: 0, borderDash: [6, 4] } as never,
         ],
       },
-      options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'ms' } } } },
+      options: {
+        scales: {
+          x: { title: axisTitle('percentile') },
+          y: { type: axis.type, min: axis.min, max: axis.max, title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`), ticks: numericTicks() },
+        },
+      },
     });
   });
   return box;
 }
 
-function attainmentFigures(sloAttainment: number, turn1: number, turn2: number, local: number, target: number): HTMLElement {
+function attainmentFigures(
+  figures: { sloAttainment: number; turn1: number; turn2: number; local: number; ci?: [number, number] },
+  target: number,
+  unstable?: { reason?: string },
+): HTMLElement {
+  if (unstable) {
+    // An unstable run has no steady state: its attainment is an artefact of when the run stopped.
+    return el(
+      'div',
+      { class: 'metrics' },
+      metric('SLO attainment', 'unstable', 'bad', unstable.reason ?? 'queues grow through the measurement window'),
+      metric('Local-prefill ratio', pct(figures.local), undefined, 'share of incremental prefills run on the decode worker'),
+    );
+  }
+  const overall = metric('SLO attainment', pct(figures.sloAttainment), attainmentStatus(figures.sloAttainment, target), `target ${pct(target)}`);
+  if (figures.ci) overall.append(el('div', { class: 'metric-ci', 'data-testid': 'attainment-ci' }, `95% CI ${(figures.ci[0] * 100).toFixed(1)}–${pct(figures.ci[1])}`));
   return el(
     'div',
     { class: 'metrics' },
-    metric('SLO attainment', pct(sloAttainment), attainmentStatus(sloAttainment, target), `target ${pct(target)}`),
-    metric('Turn-1', pct(turn1), attainmentStatus(turn1, target)),
-    metric('Turn-2+', pct(turn2), attainmentStatus(turn2, target)),
-    metric('Local-prefill ratio', pct(local), undefined, 'share of incremental prefills run on the decode worker'),
+    overall,
+    metric('Turn-1', pct(figures.turn1), attainmentStatus(figures.turn1, target)),
+    metric('Turn-2+', pct(figures.turn2), attainmentStatus(figures.turn2, target)),
+    metric('Local-prefill ratio', pct(figures.local), undefined, 'share of incremental prefills run on the decode worker'),
   );
+}
+
+function unstableNote(reason: string | undefined): HTMLElement {
+  return el('p', { class: 'warning', 'data-testid': 'unstable' }, `Unstable: ${reason ?? 'queues grow without bound at this rate: the load exceeds capacity'}. The figures below describe a run that never settled, not a steady state.`);
+}
+
+function measurementNote(m: Measurement | undefined): HTMLElement | undefined {
+  if (!m) return undefined;
+  const text =
+    `Measured over ${m.windowSec.toFixed(0)} s after a ${m.warmupSec.toFixed(0)} s warm-up` +
+    `${m.replications > 1 ? `, ${m.replications} replications` : ''} (${m.measuredSessions} sessions, ${m.batches} batches); ` +
+    `attainment ±${(m.attainmentHalfWidth * 100).toFixed(1)} points (95%)` +
+    `${m.precisionMet ? '' : ', wider than asked'}${m.note ? `: ${m.note}` : ''}.`;
+  return el('p', { class: 'footnote', 'data-testid': 'measurement' }, text);
 }
 
 function clusterView(nodes: number, gpusPerNode: number, gpuName: string, split: PlanPanelData['result']['recommended']): HTMLElement {
@@ -92,7 +141,7 @@ function clusterView(nodes: number, gpusPerNode: number, gpuName: string, split:
       el(
         'div',
         { class: 'node' },
-        el('div', { class: 'node-label' }, `node ${n + 1}`),
+        el('div', { class: 'node-label' }, `node ${n}`),
         el(
           'div',
           { class: 'gpus' },
@@ -112,41 +161,87 @@ function clusterView(nodes: number, gpusPerNode: number, gpuName: string, split:
   return el('div', {}, grid, legend, layout.unplaced.length > 0 ? el('p', { class: 'warning' }, `Not placed: ${layout.unplaced.join(', ')}`) : undefined);
 }
 
-function attainmentVsRate(
-  label: string,
-  series: { name: string; points: { ratePerSec: number; sloAttainment: number }[] }[],
-  target: number,
-  draws: Draw[],
-): HTMLElement {
-  const { box, canvas } = chartBox(label);
+interface RatePoint {
+  ratePerSec: number;
+  sloAttainment: number;
+  goodput?: number;
+  unstable?: boolean;
+}
+
+/**
+ * Attainment (and goodput, when asked) against arrival rate on a linear rate axis: a step from 3 to
+ * 4 sessions/s is drawn twice as wide as one from 3 to 3.5, so the knee sits where it is.
+ */
+function rateChart(label: string, series: { name: string; points: RatePoint[] }[], target: number, draws: Draw[], withGoodput = false): HTMLElement {
+  const unstableRates = series.some((s) => s.points.some((p) => p.unstable));
+  const notes = [withGoodput ? 'goodput on the right axis' : '', unstableRates ? 'unstable rates left out' : ''].filter(Boolean).join(' · ');
+  const { box, canvas } = chartBox(label, notes || undefined);
   draws.push(() => {
     const colours = palette();
-    const rates = [...new Set(series.flatMap((s) => s.points.map((p) => p.ratePerSec)))].sort((a, b) => a - b);
-    const config: ChartConfiguration = {
+    const rates = series.flatMap((s) => s.points.map((p) => p.ratePerSec));
+    const lo = Math.min(...rates);
+    const hi = Math.max(...rates);
+    const datasets: ChartDataset<'line', { x: number; y: number }[]>[] = series.map((s, i) => ({
+      label: withGoodput ? `${s.name}: attainment %` : s.name,
+      // An unstable rate has no steady-state attainment: a gap, not a number.
+      data: s.points.map((p) => ({ x: p.ratePerSec, y: p.unstable ? NaN : p.sloAttainment * 100 })),
+      borderColor: colours[i % colours.length],
+      backgroundColor: colours[i % colours.length],
+      yAxisID: 'y',
+    }));
+    if (withGoodput) {
+      series.forEach((s, i) =>
+        datasets.push({
+          label: `${s.name}: goodput`,
+          data: s.points.map((p) => ({ x: p.ratePerSec, y: p.unstable || p.goodput === undefined ? NaN : p.goodput })),
+          borderColor: colours[(i + 1) % colours.length],
+          backgroundColor: colours[(i + 1) % colours.length],
+          borderDash: [2, 2],
+          yAxisID: 'y1',
+        }),
+      );
+    }
+    datasets.push({ label: `target ${pct(target)}`, data: [{ x: lo, y: target * 100 }, { x: hi, y: target * 100 }], borderColor: referenceColour(), backgroundColor: referenceColour(), borderDash: [6, 4], pointRadius: 0, yAxisID: 'y' });
+    const config: ChartConfiguration<'line', { x: number; y: number }[]> = {
       type: 'line',
-      data: {
-        labels: rates.map((r) => String(r)),
-        datasets: [
-          ...series.map((s, i) => ({
-            label: s.name,
-            data: rates.map((r) => (s.points.find((p) => p.ratePerSec === r)?.sloAttainment ?? NaN) * 100),
-            borderColor: colours[i % colours.length],
-            backgroundColor: colours[i % colours.length],
-            spanGaps: true,
-          })),
-          { label: 'target', data: rates.map(() => target * 100), borderColor: colours[4], borderDash: [6, 4], pointRadius: 0 },
-        ],
-      },
+      data: { datasets },
       options: {
         scales: {
-          x: { title: { display: true, text: 'arrival rate (sessions/s)' } },
-          y: { min: 0, max: 100, title: { display: true, text: 'SLO attainment %' } },
+          x: { type: 'linear', min: lo, max: hi, title: axisTitle('arrival rate (sessions/s)'), ticks: numericTicks({ maxTicksLimit: 8 }) },
+          y: { type: 'linear', min: 0, max: 100, title: axisTitle('SLO attainment (%)'), ticks: numericTicks() },
+          ...(withGoodput ? { y1: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: axisTitle('goodput (sessions/s)'), ticks: numericTicks(), grid: { drawOnChartArea: false } } } : {}),
         },
       },
     };
-    drawChart(canvas, config);
+    drawChart(canvas, config as unknown as ChartConfiguration);
   });
   return box;
+}
+
+function candidateName(c: Candidate): string {
+  return formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus });
+}
+
+/** Says why the first of several tied candidates is first, with the planner's rule. */
+function tieNote(result: PlanPanelData['result']): HTMLElement | undefined {
+  const tied = topTie(result.candidates);
+  if (tied.length === 0) return undefined;
+  const ranks = tied.map((c) => `#${c.rank} ${candidateName(c)} (${c.gpus} GPUs)`).join(', ');
+  const best = tied[0];
+  const statistical = extras(best).tiedWith !== undefined;
+  const how = statistical
+    ? "are within each other's 95% intervals on what the ranking compares"
+    : best.predicted.sloAttainmentCi95
+      ? 'have overlapping 95% intervals on attainment'
+      : `all reach ${pct(best.predicted.sloAttainment)} attainment`;
+  return el(
+    'p',
+    { class: 'note', 'data-testid': 'tie-note' },
+    `Statistical tie: ${ranks} ${how}, so the simulation cannot rank them by it. ` +
+      (statistical
+        ? 'The order among them is the planner\'s rule for ties: fewer GPUs, then more headroom (the highest rate still meeting the target).'
+        : 'The order among them comes from the planner\'s tie-break, not from a measured difference: any of them serves this load.'),
+  );
 }
 
 export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement; draws: Draw[] } {
@@ -162,26 +257,41 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     root.append(section('No feasible deployment', el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r)))));
     return { root, draws };
   }
+  const maxRateCi = (result as { maxRateCi95?: [number, number] }).maxRateCi95;
+  const bestHeadroom = best ? extras(best).headroom : undefined;
+  const maxRate =
+    result.maxRatePerSec !== undefined
+      ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${maxRateCi && !result.maxRateIsLowerBound ? ` (95% CI ${tickLabel(maxRateCi[0])}–${tickLabel(maxRateCi[1])})` : ''}${result.maxRateIsLowerBound ? ' (the search stopped growing the rate while still meeting it)' : ''}.`)
+      : bestHeadroom
+        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}).`)
+        : undefined;
   root.append(
     section(
       'Recommended split',
       el('p', { class: 'recommended' }, el('strong', { 'data-testid': 'recommended-split' }, split), ` on ${result.recommended.gpus} GPUs`),
       clusterView(context.nodes, context.gpusPerNode, context.gpuName, result.recommended),
+      maxRate,
     ),
   );
   if (best) {
-    const p = best.predicted;
+    const p = extras(best).predicted;
+    const reason = p.unstableReason ?? best.metrics?.unstableReason;
     root.append(
       section(
         'Predicted SLO attainment',
-        attainmentFigures(p.sloAttainment, p.turn1SloAttainment, p.turn2plusSloAttainment, p.localPrefillRatio, context.attainmentTarget),
-        p.unstable ? el('p', { class: 'warning' }, 'Queues grow without bound at this rate: the load exceeds capacity.') : undefined,
+        p.unstable ? unstableNote(reason) : undefined,
+        attainmentFigures(
+          { sloAttainment: p.sloAttainment, turn1: p.turn1SloAttainment, turn2: p.turn2plusSloAttainment, local: p.localPrefillRatio, ci: p.sloAttainmentCi95 },
+          context.attainmentTarget,
+          p.unstable ? { reason } : undefined,
+        ),
+        measurementNote(p.measurement ?? best.metrics?.measurement),
       ),
     );
   }
   const candidateRows = result.candidates.map((c) => {
     const cells: Array<string | { text: string; className: string }> = candidateCells(c);
-    const status = attainmentStatus(c.predicted.sloAttainment, context.attainmentTarget);
+    const status = c.predicted.unstable ? 'bad' : attainmentStatus(c.predicted.sloAttainment, context.attainmentTarget);
     cells[CANDIDATE_ATTAINMENT_COLUMN] = { text: cells[CANDIDATE_ATTAINMENT_COLUMN] as string, className: `status-${status}` };
     return cells;
   });
@@ -191,7 +301,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     row.addEventListener('dblclick', () => post({ type: 'simulateCandidate', rank }));
     (row as HTMLElement).title = 'Double-click to simulate this candidate';
   });
-  root.append(section('Ranked candidates', candidates));
+  root.append(section('Ranked candidates', tieNote(result), scrollable(candidates)));
   if (best?.metrics) {
     root.append(
       section(
@@ -203,18 +313,19 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   if (result.rateSweep && result.rateSweep.length > 0) {
     const series = result.rateSweep.map((s) => {
       const c = result.candidates.find((x) => x.rank === s.candidateRank);
-      const name = c ? formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }) : `#${s.candidateRank}`;
-      return { name, points: s.points };
+      return { name: c ? `#${c.rank} ${candidateName(c)}` : `#${s.candidateRank}`, points: s.points };
     });
-    root.append(section('Attainment against arrival rate', attainmentVsRate('SLO attainment vs rate', series, context.attainmentTarget, draws)));
+    root.append(section('Attainment against arrival rate', rateChart('SLO attainment vs rate', series, context.attainmentTarget, draws)));
   }
   if (result.routerSettings.length > 0) {
     root.append(
       section(
         'Router settings for engines',
-        table(
-          ['Policy', 'Settings', 'Attainment', 'Local prefill'],
-          result.routerSettings.map((r) => [r.policy, Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(', '), pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+        scrollable(
+          table(
+            ['Policy', 'Setting for the engine', 'Attainment', 'Local prefill'],
+            result.routerSettings.map((r) => [r.policy, routerSettingText(r), pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+          ),
         ),
       ),
     );
@@ -223,25 +334,32 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   return { root, draws };
 }
 
-function timeSeriesChart(label: string, t: number[], series: Record<string, number[]>, yTitle: string, draws: Draw[], percent = false): HTMLElement {
-  const { box, canvas } = chartBox(label);
+/** Per-worker series over simulated time, on a numeric time axis, thinned without losing peaks. */
+function timeSeriesChart(label: string, t: number[], series: Record<string, number[]>, yTitle: string, draws: Draw[], kind: 'peak' | 'mean'): HTMLElement {
+  const thinned = Object.entries(series).map(([id, values]) => ({ id, ...(kind === 'peak' ? downsampleMax(t, values) : downsampleMean(t, values)) }));
+  const thinnedAny = thinned.some((s, i) => s.t.length < Math.min(t.length, Object.values(series)[i].length));
+  const { box, canvas } = chartBox(label, thinnedAny ? (kind === 'peak' ? 'each point the largest value of its interval' : 'each point the mean of its interval') : undefined);
   draws.push(() => {
     const colours = palette();
-    const ids = Object.keys(series);
-    const thinned = ids.map((id) => downsample(t, series[id]));
     drawChart(canvas, {
       type: 'line',
       data: {
-        labels: (thinned[0]?.t ?? t).map((x) => x.toFixed(1)),
-        datasets: ids.map((id, i) => ({
-          label: id,
-          data: thinned[i].y.map((y) => (percent ? y * 100 : y)),
+        datasets: thinned.map((s, i) => ({
+          label: s.id,
+          data: s.t.map((x, k) => ({ x, y: kind === 'mean' ? s.y[k] * 100 : s.y[k] })),
           borderColor: colours[i % colours.length],
+          backgroundColor: colours[i % colours.length],
           pointRadius: 0,
           borderWidth: 1.5,
+          stepped: kind === 'peak',
         })),
       },
-      options: { scales: { x: { title: { display: true, text: 'simulated time (s)' }, ticks: { maxTicksLimit: 10 } }, y: { beginAtZero: true, title: { display: true, text: yTitle } } } },
+      options: {
+        scales: {
+          x: { type: 'linear', title: axisTitle('simulated time (s)'), ticks: numericTicks({ maxTicksLimit: 10 }) },
+          y: { type: 'linear', beginAtZero: true, ...(kind === 'mean' ? { max: 100 } : {}), title: axisTitle(yTitle), ticks: numericTicks(kind === 'peak' ? { precision: 0 } : {}) },
+        },
+      },
     });
   });
   return box;
@@ -258,11 +376,19 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
   const replay = result.traceReplay;
   const replayed = replay ? ` · trace of ${replay.sessions} sessions${replay.replayedRatePerSec === null ? '' : ` at ${Number(replay.replayedRatePerSec.toPrecision(4))} sessions/s`}` : '';
   root.append(header(`Simulation: ${context.planName}`, withTimes(`${deployment} · policy ${result.policy} · seed ${result.seed}${replayed} · ${result.simulatedSec.toFixed(0)} s simulated`, context), post));
+  const goodput = m.unstable ? 'unstable' : `${num(m.goodput)} sessions/s${m.goodputCi95 ? ` (95% CI ${num(m.goodputCi95[0])}–${num(m.goodputCi95[1])})` : ''}`;
   root.append(
     section(
       'SLO attainment',
       el('p', { class: 'recommended' }, el('strong', { 'data-testid': 'deployment' }, deployment), ` · ${result.policy}`, m.unstable ? ' ' : '', m.unstable ? tag('unstable') : undefined),
-      attainmentFigures(m.sloAttainment, m.turn1.sloAttainment, m.turn2plus.sloAttainment, m.localPrefillRatio, context.attainmentTarget),
+      m.unstable ? unstableNote(m.unstableReason) : undefined,
+      attainmentFigures(
+        { sloAttainment: m.sloAttainment, turn1: m.turn1.sloAttainment, turn2: m.turn2plus.sloAttainment, local: m.localPrefillRatio, ci: m.sloAttainmentCi95 },
+        context.attainmentTarget,
+        m.unstable ? { reason: m.unstableReason } : undefined,
+      ),
+      el('p', { class: 'footnote' }, `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed`),
+      measurementNote(m.measurement),
     ),
   );
   root.append(section('Latency distributions', el('div', { class: 'charts' }, latencyChart('TTFT', m.ttftMs, context.sloTtftMs, draws), latencyChart('ITL', m.itlMs, context.sloItlMs, draws))));
@@ -272,8 +398,8 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
       el(
         'div',
         { class: 'charts' },
-        timeSeriesChart('Queue length per worker', m.timeSeries.tSec, m.timeSeries.queueLength, 'tasks', draws),
-        timeSeriesChart('Utilisation per worker', m.timeSeries.tSec, m.timeSeries.utilization, '%', draws, true),
+        timeSeriesChart('Queue length per worker', m.timeSeries.tSec, m.timeSeries.queueLength, 'queued tasks', draws, 'peak'),
+        timeSeriesChart('Utilisation per worker', m.timeSeries.tSec, m.timeSeries.utilization, 'utilisation (%)', draws, 'mean'),
       ),
     ),
   );
@@ -287,25 +413,56 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
         data: {
           labels: decoders.map((w) => w.id),
           datasets: [
-            { label: 'local prefills', data: decoders.map((w) => w.localPrefills ?? 0), backgroundColor: colours[2] },
+            { label: 'local prefills', data: decoders.map((w) => w.localPrefills ?? 0), backgroundColor: colours[1] },
             { label: 'remote prefills', data: decoders.map((w) => w.remotePrefills ?? 0), backgroundColor: colours[0] },
           ],
         },
-        options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+        options: { scales: { x: { stacked: true, title: axisTitle('decode worker') }, y: { type: 'linear', stacked: true, beginAtZero: true, title: axisTitle('incremental prefills'), ticks: numericTicks({ precision: 0 }) } } },
       });
     });
-    root.append(section('Routing breakdown', box));
+    root.append(section('Routing breakdown', el('div', { class: 'charts' }, box)));
   }
   root.append(
     section(
       'Workers',
-      table(
-        ['Worker', 'Role', 'TP', 'Utilisation', 'Local prefill', 'Max queue'],
-        m.workers.map((w) => [w.id, w.role, String(w.tp), pct(w.utilization), w.localPrefillRatio === undefined ? '—' : pct(w.localPrefillRatio), String(w.maxQueueLength)]),
+      scrollable(
+        table(
+          ['Worker', 'Role', 'TP', 'Utilisation', 'Local prefill', 'Max queue'],
+          m.workers.map((w) => [w.id, w.role, String(w.tp), pct(w.utilization), w.localPrefillRatio === undefined ? '—' : pct(w.localPrefillRatio), String(w.maxQueueLength)]),
+        ),
       ),
     ),
   );
   return { root, draws };
+}
+
+/** One latency's percentiles for every column, on its own axis (TTFT and ITL differ by 100×). */
+function comparisonLatencyChart(label: string, data: ComparisonPanelData, pick: (m: SimMetrics) => Percentiles, sloMs: number, draws: Draw[]): HTMLElement {
+  const keys = ['p50', 'p95', 'p99'] as const;
+  const values = data.columns.flatMap((c) => keys.map((k) => pick(c.metrics)[k]));
+  const axis = latencyAxis(values, sloMs);
+  const { box, canvas } = chartBox(`${label} percentiles`, axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`);
+  draws.push(() => {
+    const colours = palette();
+    const labels = keys.map((k) => k.toUpperCase());
+    drawChart(canvas, {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          ...data.columns.map((c, i) => ({ label: c.label, data: keys.map((k) => pick(c.metrics)[k]), backgroundColor: colours[i % colours.length] })),
+          { type: 'line', label: `SLO ${ms(sloMs)}`, data: labels.map(() => sloMs), borderColor: referenceColour(), backgroundColor: referenceColour(), pointRadius: 0, borderDash: [6, 4] } as never,
+        ],
+      },
+      options: {
+        scales: {
+          x: { title: axisTitle('percentile') },
+          y: { type: axis.type, min: axis.min, max: axis.max, title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`), ticks: numericTicks() },
+        },
+      },
+    });
+  });
+  return box;
 }
 
 export function renderComparison(data: ComparisonPanelData, post: Post): { root: HTMLElement; draws: Draw[] } {
@@ -322,23 +479,14 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
   );
   grid.classList.add('comparison');
   grid.setAttribute('data-columns', String(data.columns.length));
-  root.append(section('Side by side', grid));
-  const { box, canvas } = chartBox('Latency percentiles, overlaid');
-  draws.push(() => {
-    const colours = palette();
-    drawChart(canvas, {
-      type: 'bar',
-      data: {
-        labels: ['TTFT P50', 'TTFT P95', 'TTFT P99', 'ITL P50', 'ITL P95', 'ITL P99'],
-        datasets: data.columns.map((c, i) => ({
-          label: c.label,
-          data: [c.metrics.ttftMs.p50, c.metrics.ttftMs.p95, c.metrics.ttftMs.p99, c.metrics.itlMs.p50, c.metrics.itlMs.p95, c.metrics.itlMs.p99],
-          backgroundColor: colours[i % colours.length],
-        })),
-      },
-      options: { scales: { y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'ms' } } } },
-    });
-  });
+  const unstable = data.columns.filter((c) => c.metrics.unstable);
+  root.append(
+    section(
+      'Side by side',
+      unstable.length > 0 ? el('p', { class: 'warning', 'data-testid': 'unstable' }, `Unstable (queues grow through the window): ${unstable.map((c) => `${c.label}${c.metrics.unstableReason ? ` — ${c.metrics.unstableReason}` : ''}`).join('; ')}. Their figures describe a run that never settled.`) : undefined,
+      scrollable(grid),
+    ),
+  );
   const attainment = chartBox('SLO attainment');
   draws.push(() => {
     const colours = palette();
@@ -352,10 +500,21 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
           backgroundColor: colours[i % colours.length],
         })),
       },
-      options: { scales: { y: { min: 0, max: 100, title: { display: true, text: '%' } } } },
+      options: { scales: { x: { title: axisTitle('sessions') }, y: { type: 'linear', min: 0, max: 100, title: axisTitle('SLO attainment (%)'), ticks: numericTicks() } } },
     });
   });
-  root.append(section('Charts', el('div', { class: 'charts' }, box, attainment.box)));
+  root.append(
+    section(
+      'Charts',
+      el(
+        'div',
+        { class: 'charts' },
+        comparisonLatencyChart('TTFT', data, (m) => m.ttftMs, data.sloTtftMs, draws),
+        comparisonLatencyChart('ITL', data, (m) => m.itlMs, data.sloItlMs, draws),
+        attainment.box,
+      ),
+    ),
+  );
   return { root, draws };
 }
 
@@ -363,13 +522,20 @@ export function renderSweep(data: SweepPanelData, post: Post): { root: HTMLEleme
   const draws: Draw[] = [];
   const root = el('main', { 'data-panel': 'sweep' });
   root.append(header(`Rate sweep: ${data.context.planName}`, withTimes(`${data.deployment} · ${data.points.length} rates`, data.context), post));
-  root.append(section('Attainment against arrival rate', attainmentVsRate('SLO attainment vs rate', [{ name: data.deployment, points: data.points }], data.context.attainmentTarget, draws)));
+  root.append(section('Attainment and goodput against arrival rate', rateChart('SLO attainment and goodput vs rate', [{ name: data.deployment, points: data.points }], data.context.attainmentTarget, draws, true)));
   root.append(
     section(
       'Points',
-      table(
-        ['Rate (sessions/s)', 'Attainment', 'Goodput', 'Stable'],
-        data.points.map((p) => [String(p.ratePerSec), { text: pct(p.sloAttainment), className: `status-${attainmentStatus(p.sloAttainment, data.context.attainmentTarget)}` }, num(p.goodput), p.unstable ? 'no' : 'yes']),
+      scrollable(
+        table(
+          ['Rate (sessions/s)', 'Attainment', 'Goodput (sessions/s)', 'Stable'],
+          data.points.map((p) => [
+            tickLabel(p.ratePerSec),
+            p.unstable ? { text: 'unstable', className: 'status-bad' } : { text: attainmentWithCi(p.sloAttainment, p.sloAttainmentCi95), className: `status-${attainmentStatus(p.sloAttainment, data.context.attainmentTarget)}` },
+            p.unstable ? '—' : num(p.goodput),
+            p.unstable ? `no${p.unstableReason ? `: ${p.unstableReason}` : ''}` : 'yes',
+          ]),
+        ),
       ),
     ),
   );

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import type { TraceLimits } from '../core/sim/workload';
-import type { FileReference, Plan } from '../core/spec/types';
+import type { FileReference } from '../core/spec/types';
 import { INPUT_LIMITS, InputError } from '../io/inputGate';
+import { readProblem, readThroughGate, type ReferenceRead } from '../io/referenceRead';
 import { referencePath } from '../io/references';
 import type { CliIo } from './io';
 
@@ -13,8 +13,7 @@ function builtInRoots(): string[] {
   return [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..')];
 }
 
-/** A file a plan names, read; or why not, in words that name the file and never quote it. */
-export type ReferenceRead = { text: string; file: string } | { problem: string; file: string; fix: string };
+export { readProblem, type ReferenceRead };
 
 /**
  * Reads a file a plan names (trace or measured profile) through the input gate: plan-relative
@@ -26,32 +25,9 @@ export function readPlanReference(planFile: string, reference: FileReference, io
     const candidates = builtInRoots().map((root) => referencePath(reference, planFile, root));
     const found = candidates.find((candidate) => io.exists(candidate));
     if (found === undefined) return { problem: `the built-in ${INPUT_LIMITS[kind].what} ${reference.path} is not installed`, file: candidates[0], fix: 'reinstall pdplan, or name a .csv profile' };
-    return readThroughGate(found, kind, io);
+    return readThroughGate(found, kind, (file, kind) => io.readFile(file, kind));
   }
-  return readThroughGate(referencePath(reference, planFile, ''), kind, io);
-}
-
-function readThroughGate(file: string, kind: FileReference['kind'], io: CliIo): ReferenceRead {
-  try {
-    return { text: io.readFile(file, kind), file };
-  } catch (error) {
-    const problem = error instanceof InputError ? error.problem : 'unreadable';
-    const fix =
-      problem === 'missing' || problem === 'not-a-file'
-        ? 'fix the path, which is relative to the plan file'
-        : problem === 'unreadable'
-          ? 'make it readable, or fix the path'
-          : `fix the ${kind === 'trace' ? 'workload.trace' : 'perf.profile'} file`;
-    return { problem: readProblem(error, file, INPUT_LIMITS[kind].what), file, fix };
-  }
-}
-
-/** The message of a failed read: the gate's own, or a plain one for anything else (never the content). */
-export function readProblem(error: unknown, file: string, what = 'file'): string {
-  const code = (error as { code?: string; errno?: string } | null)?.code ?? (error as { errno?: string } | null)?.errno;
-  if (code === 'ENOENT') return `${what} ${file} does not exist`;
-  if (error instanceof InputError) return error.message;
-  return `${what} ${file} cannot be read${code ? ` (${code})` : ''}`;
+  return readThroughGate(referencePath(reference, planFile, ''), kind, (file, kind) => io.readFile(file, kind));
 }
 
 /** A plan named on the command line that could not be read, as every command says it. */
@@ -66,8 +42,4 @@ export function referenceText(read: ReferenceRead): string | undefined {
   return 'text' in read ? read.text : undefined;
 }
 
-/** The limits a trace is checked against: the smallest context of the plan and its variants that replay it. */
-export function traceLimitsFor(plan: Plan, tracePath: string): TraceLimits {
-  const contexts = [plan, ...Object.values(plan.variants ?? {})].filter((p) => p.workload.trace === tracePath).map((p) => p.model.maxContextTokens);
-  return contexts.length > 0 ? { maxContextTokens: Math.min(...contexts) } : {};
-}
+export { traceLimitsFor } from '../core/validate';

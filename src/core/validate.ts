@@ -1,7 +1,8 @@
 import { checkPlanPhysics, PLAN_CHECK_CODES } from './perf/planChecks';
 import { parseProfile } from './perf/profile';
+import { parseTrace, type TraceLimits } from './sim/workload';
 import type { MeasuredProfile } from './perf/types';
-import { loadPlan, type LoadOptions } from './spec/index';
+import { loadPlan, SPEC_CODES, type LoadOptions } from './spec/index';
 import type { Diagnostic, FileReference, Plan, PlanLoad } from './spec/types';
 
 export interface ValidateOptions extends LoadOptions {
@@ -86,4 +87,88 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
     rangeOf: load.rangeOf,
     profileFor,
   };
+}
+
+/**
+ * What a caller found when it looked for a file a plan names: its text, or why it has none and how
+ * to fix that (PDP070; src/io/referenceRead.ts words both for the CLI and the editor), or `skipped`
+ * when the caller chose not to read it.
+ */
+export type ReferenceRead = { text: string } | { problem: string; fix: string } | { skipped: true };
+
+/** The limits a trace is checked against: the smallest context of the plan and its variants that replay it. */
+export function traceLimitsFor(plan: Plan, tracePath: string): TraceLimits {
+  const contexts = [plan, ...Object.values(plan.variants ?? {})].filter((p) => p.workload.trace === tracePath).map((p) => p.model.maxContextTokens);
+  return contexts.length > 0 ? { maxContextTokens: Math.min(...contexts) } : {};
+}
+
+export interface FileValidateOptions extends LoadOptions {
+  /** How the caller reads a file the plan names; without it no file is checked (untrusted workspace). */
+  read?: (reference: FileReference) => ReferenceRead;
+}
+
+/** Trace diagnostics by file and text, so the editor does not re-parse a large trace on every keystroke. */
+const traceFindings = new Map<string, Diagnostic[]>();
+const TRACE_CACHE_ENTRIES = 4;
+
+function traceDiagnostics(path: string, text: string, limits: TraceLimits): Diagnostic[] {
+  const key = `${path}\u0000${limits.maxContextTokens ?? ''}\u0000${text}`;
+  let found = traceFindings.get(key);
+  if (!found) {
+    found = parseTrace(text, limits).diagnostics;
+    if (traceFindings.size >= TRACE_CACHE_ENTRIES) traceFindings.delete(traceFindings.keys().next().value as string);
+    traceFindings.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * The diagnostics `pdplan validate` prints and the editor underlines, from one list of checks:
+ * everything `validatePlanText` reports, then each file the plan names — a plan-relative trace or
+ * profile that is missing or unreadable is PDP070, a trace's own problems are shown at the plan's
+ * `trace:` value with the trace's line in the message. Sorted by position in the plan, as a
+ * compiler lists them. How files are read is the caller's: only the checks live here.
+ */
+export function validatePlanWithFiles(text: string, options: FileValidateOptions = {}): PlanValidation {
+  const reads = new Map<string, ReferenceRead>();
+  const readOnce = (reference: FileReference): ReferenceRead => {
+    const key = `${reference.builtIn ? 'built-in' : 'plan'}:${reference.path}`;
+    let read = reads.get(key);
+    if (!read) {
+      read = options.read!(reference);
+      reads.set(key, read);
+    }
+    return read;
+  };
+  const validation = validatePlanText(text, {
+    ...options,
+    readReference: options.read ? (reference) => {
+      const read = readOnce(reference);
+      return 'text' in read ? read.text : undefined;
+    } : undefined,
+  });
+  const diagnostics = [...validation.diagnostics];
+  if (options.read) {
+    for (const reference of validation.references) {
+      if (reference.builtIn) continue; // built-in profiles ship with the tool: validatePlanText warns when one is not installed
+      const read = readOnce(reference);
+      if ('problem' in read) {
+        diagnostics.push({
+          severity: SPEC_CODES.PDP070.severity,
+          code: 'PDP070',
+          message: `${read.problem}; ${read.fix}.`,
+          path: reference.jsonPath,
+          range: reference.range,
+        });
+      } else if ('text' in read && reference.kind === 'trace') {
+        const limits = validation.plan ? traceLimitsFor(validation.plan, reference.path) : {};
+        for (const d of traceDiagnostics(reference.path, read.text, limits)) {
+          diagnostics.push({ ...d, message: `trace ${reference.path}: ${d.message}`, path: reference.jsonPath, range: reference.range });
+        }
+      }
+    }
+  }
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  const hasError = diagnostics.some((d) => d.severity === 'error');
+  return { ...validation, plan: hasError ? undefined : validation.plan, diagnostics };
 }

@@ -9,7 +9,8 @@ import { referencePath } from './references';
 import planSchema from '../../schemas/pdplan.schema.json';
 import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
 import type { FileReference } from '../core/spec/types';
-import { validatePlanText } from '../core/validate';
+import { validatePlanWithFiles } from '../core/validate';
+import { readThroughGate } from '../io/referenceRead';
 import type { CatalogApi, CatalogKind, ValidateFn } from './engine';
 import { SchemaNavigator, type JsonSchema } from './schemaNav';
 
@@ -32,18 +33,12 @@ export function makeValidator(env: ValidatorEnvironment): ValidateFn {
   let profileNames: string[] | undefined | null = null;
   return (text, fileName) => {
     if (profileNames === null) profileNames = builtInProfileNames(env.extensionPath);
-    const readReference = env.isTrusted()
-      ? (reference: FileReference): string | undefined => {
-          if (reference.kind !== 'profile') return undefined;
-          try {
-            // The input gate: a FIFO or device is refused by its type, not read; size and time are capped.
-            return readInputSync(referencePath(reference, fileName, env.extensionPath), 'profile').text;
-          } catch {
-            return undefined;
-          }
-        }
+    // The same checks as `pdplan validate` (validatePlanWithFiles), the same gate and the same words
+    // for a file that cannot be read (readThroughGate): the editor and the CLI report alike.
+    const read = env.isTrusted()
+      ? (reference: FileReference) => readThroughGate(referencePath(reference, fileName, env.extensionPath), reference.kind, (file, kind) => readInputSync(file, kind).text)
       : undefined;
-    const load = validatePlanText(text, { fileName, profileNames, readReference });
+    const load = validatePlanWithFiles(text, { fileName, profileNames, read });
     return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
   };
 }

@@ -1,6 +1,9 @@
 /**
- * Result panels: one webview per (kind, plan file), restored after a reload by a serializer from
- * the state the webview saved. The webview gets the panel data only after its `ready` message.
+ * Result panels: one webview per kind (plan, simulation, comparison, sweep), reused for the next
+ * result of that kind whichever plan it comes from, and opened beside the editor only once: later
+ * kinds join the column the panels already occupy, so a session never piles up editor groups.
+ * Restored after a reload by a serializer from the state the webview saved. The webview gets the
+ * panel data only after its `ready` message.
  */
 import * as vscode from 'vscode';
 import { panelHtml } from './panelHtml';
@@ -26,7 +29,7 @@ interface OpenPanel {
 }
 
 function panelKey(data: PanelData): string {
-  return data.kind === 'comparison' ? `comparison:${data.title}` : `${data.kind}:${data.context.fileName}`;
+  return data.kind;
 }
 
 function panelTitle(data: PanelData): string {
@@ -113,7 +116,7 @@ export class PanelManager implements vscode.Disposable {
     const key = panelKey(data);
     let entry = this.open.get(key);
     if (!entry) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, panelTitle(data), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.options());
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, panelTitle(data), { viewColumn: this.panelColumn() ?? vscode.ViewColumn.Beside, preserveFocus: false }, this.options());
       entry = this.attach(panel, data);
     } else {
       entry.data = data;
@@ -121,6 +124,12 @@ export class PanelManager implements vscode.Disposable {
       entry.panel.reveal(undefined, false);
     }
     if (entry.ready) this.post(entry, { type: 'render', data });
+  }
+
+  /** The editor column our panels already use, if any is open. */
+  private panelColumn(): vscode.ViewColumn | undefined {
+    for (const entry of this.open.values()) if (entry.panel.viewColumn !== undefined) return entry.panel.viewColumn;
+    return undefined;
   }
 
   /** The data of the panel the user is looking at, for Export Report from the palette. */

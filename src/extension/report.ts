@@ -2,7 +2,7 @@
  * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
-import { CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct } from '../../webview/model';
+import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../../webview/model';
 import { formatRecommended, type ExportFormat, type PanelData } from '../../webview/protocol';
 
 interface ReportTable {
@@ -38,6 +38,15 @@ function buildReport(data: PanelData): Report {
             headers: CANDIDATE_COLUMNS,
             rows: result.candidates.map(candidateCells),
           },
+          ...(result.routerSettings.length > 0
+            ? [
+                {
+                  title: 'Router settings for engines',
+                  headers: ['Policy', 'Setting for the engine', 'Attainment', 'Local prefill'],
+                  rows: result.routerSettings.map((r) => [r.policy, routerSettingText(r), pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+                },
+              ]
+            : []),
         ],
       };
     }
@@ -49,8 +58,11 @@ function buildReport(data: PanelData): Report {
         title: `PD Planner simulation: ${data.context.planName}`,
         summary: [
           `Deployment ${split}, policy ${data.result.policy}, seed ${data.result.seed}`,
-          `SLO attainment ${pct(m.sloAttainment)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
-          `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${num(m.goodput)} sessions/s${m.unstable ? '; UNSTABLE (queues grow)' : ''}`,
+          m.unstable
+            ? `SLO attainment: unstable (${m.unstableReason ?? 'queues grow through the measurement window'}); local-prefill ratio ${pct(m.localPrefillRatio)}`
+            : `SLO attainment ${attainmentWithCi(m.sloAttainment, m.sloAttainmentCi95)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
+          `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${m.unstable ? 'unstable' : `${num(m.goodput)} sessions/s`}`,
+          m.measurement ? `Measured over ${m.measurement.windowSec.toFixed(0)} s after a ${m.measurement.warmupSec.toFixed(0)} s warm-up, ${m.measurement.replications} replication(s), ${m.measurement.measuredSessions} sessions` : '',
           data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
         ].filter(Boolean),
         tables: [
@@ -82,7 +94,7 @@ function buildReport(data: PanelData): Report {
           {
             title: 'Attainment against arrival rate',
             headers: ['Rate (sessions/s)', 'Attainment', 'Goodput', 'Stable'],
-            rows: data.points.map((p) => [String(p.ratePerSec), pct(p.sloAttainment), num(p.goodput), p.unstable ? 'no' : 'yes']),
+            rows: data.points.map((p) => [tickLabel(p.ratePerSec), p.unstable ? 'unstable' : attainmentWithCi(p.sloAttainment, p.sloAttainmentCi95), p.unstable ? '-' : num(p.goodput), p.unstable ? `no${p.unstableReason ? `: ${p.unstableReason}` : ''}` : 'yes']),
           },
         ],
       };

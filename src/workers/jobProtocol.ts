@@ -40,6 +40,9 @@ export interface SweepPoint {
   sloAttainment: number;
   goodput: number;
   unstable: boolean;
+  /** 95% interval on attainment, when the simulation measured one. */
+  sloAttainmentCi95?: [number, number];
+  unstableReason?: string;
 }
 
 /** `timesFrom`: which times the simulations used (a measured profile or the analytical model), in words. */

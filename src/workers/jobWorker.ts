@@ -95,7 +95,15 @@ function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deplo
       { plan, deployment, ratePerSec, trace, profile },
       { onProgress: progressReporter(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length), isCancelled: () => cancelled.has(id) },
     );
-    points.push({ ratePerSec, sloAttainment: sim.metrics.sloAttainment, goodput: sim.metrics.goodput, unstable: sim.metrics.unstable });
+    const m = sim.metrics;
+    points.push({
+      ratePerSec,
+      sloAttainment: m.sloAttainment,
+      goodput: m.goodput,
+      unstable: m.unstable,
+      ...(m.sloAttainmentCi95 ? { sloAttainmentCi95: m.sloAttainmentCi95 } : {}),
+      ...(m.unstableReason ? { unstableReason: m.unstableReason } : {}),
+    });
   });
   return points;
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { routerSettingText } from '../../core/plan/describe';
 import * as path from 'node:path';
 import { planDeployment, type PlannerDeps } from '../../core/plan/index';
 import { timesSource } from '../../core/perf/profile';
@@ -134,9 +135,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
       ['Policy', 'Setting', 'Attain', 'Local'],
       result.routerSettings.map((r) => [
         r.policy,
-        r.settings.maxLocalPrefillTokens !== undefined
-          ? `max_local_prefill_length=${r.settings.maxLocalPrefillTokens} (llm-d non-cached-token threshold)`
-          : 'AMPD adaptive routing',
+        routerSettingText(r),
         pct(r.sloAttainment),
         pct(r.localPrefillRatio),
       ]),

@@ -1,11 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SPEC_CODES } from '../../core/spec/index';
-import { validatePlanText } from '../../core/validate';
-import { readPlanReference, readProblem, referenceText, traceLimitsFor, type ReferenceRead } from '../planFiles';
+import { validatePlanWithFiles } from '../../core/validate';
+import { readPlanReference, readProblem } from '../planFiles';
 import { InputError } from '../../io/inputGate';
-import { parseTrace } from '../../core/sim/workload';
-import type { Diagnostic, FileReference } from '../../core/spec/types';
+import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 
@@ -29,41 +27,13 @@ export function validateFile(file: string, io: CliIo): FileReport {
   } catch (error) {
     return { file, diagnostics: [], error: readError(error, file) };
   }
-  // Each named file is read once, through the input gate, for the validator and for the checks below.
-  const reads = new Map<string, ReferenceRead>();
-  const read = (ref: FileReference): ReferenceRead => {
-    const key = `${ref.builtIn ? 'built-in' : 'plan'}:${ref.path}`;
-    if (!reads.has(key)) reads.set(key, readPlanReference(file, ref, io));
-    return reads.get(key)!;
-  };
-  const load = validatePlanText(text, {
+  // The editor runs the same checks (validatePlanWithFiles); only the reading is the CLI's.
+  const load = validatePlanWithFiles(text, {
     fileName: file,
     profileNames: builtInProfileNames(),
-    readReference: (ref) => referenceText(read(ref)),
+    read: (ref) => readPlanReference(file, ref, io),
   });
-  const diagnostics = [...load.diagnostics];
-  for (const ref of load.references) {
-    if (ref.builtIn) continue; // built-in profiles ship with the tool
-    const result = read(ref);
-    if ('text' in result && ref.kind === 'trace') {
-      // The trace's own problems, with its own line numbers, shown at the plan's `trace:` value.
-      for (const d of parseTrace(result.text, load.plan ? traceLimitsFor(load.plan, ref.path) : {}).diagnostics) {
-        diagnostics.push({ ...d, message: `trace ${ref.path}: ${d.message}`, path: ref.jsonPath, range: ref.range });
-      }
-    }
-    if ('problem' in result) {
-      diagnostics.push({
-        severity: SPEC_CODES.PDP070.severity,
-        code: 'PDP070',
-        message: `${result.problem}; ${result.fix}.`,
-        path: ref.jsonPath,
-        range: ref.range,
-      });
-    }
-  }
-  // Compiler order: by position in the file (stable, so same-place findings keep their order).
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { file, diagnostics };
+  return { file, diagnostics: load.diagnostics };
 }
 
 let profileNamesCache: string[] | undefined | null = null;

@@ -85,6 +85,13 @@ export const gpuNames = (): string[] => GPUS.map((row) => row.entry.name);
 export const modelNames = (): string[] => MODELS.map((row) => row.entry.name);
 export const workloadProfileNames = (): string[] => WORKLOADS.map((row) => row.entry.name);
 
+/** A catalog entry's spellings: its name first, then its aliases, as the catalog writes them. */
+export type Spellings = readonly string[];
+const spellingsOf = (entries: Named[]): Spellings[] => entries.map((e) => [e.name, ...(e.aliases ?? [])]);
+export const gpuSpellings = (): Spellings[] => spellingsOf(gpuEntries as Named[]);
+export const modelSpellings = (): Spellings[] => spellingsOf(modelEntries as unknown as Named[]);
+export const workloadProfileSpellings = (): Spellings[] => spellingsOf(workloadEntries as unknown as Named[]);
+
 /** Optimal-string-alignment edit distance (a transposition counts as one edit), case-insensitive. */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
@@ -115,8 +122,32 @@ export function editDistance(a: string, b: string): number {
  * contained by it (`qwen3` → `Qwen3-32B`). Long inputs are not compared (garbage never matches).
  */
 export function suggest(name: string, candidates: readonly string[]): string | undefined {
+  return suggestSpelling(name, candidates.map((c) => [c]));
+}
+
+/**
+ * "Did you mean" over catalog entries and their aliases. A name that an entry's spelling extends
+ * (`A100-SXM` → `A100-SXM-80GB`) names that entry more surely than a one-letter edit of another
+ * entry does (`H100-SXM`: another GPU generation), so an unambiguous prefix match wins; otherwise
+ * the closest spelling within the typo limit, then a unique containment. Returns the spelling that
+ * matched (an alias resolves like the name).
+ */
+export function suggestSpelling(name: string, entries: readonly Spellings[]): string | undefined {
   if (name.length === 0 || name.length > 64) return undefined;
   const key = normalize(name);
+  const closest = (spellings: readonly string[]): { spelling: string; distance: number } =>
+    spellings
+      .map((spelling) => ({ spelling, distance: editDistance(key, normalize(spelling)) }))
+      .reduce((a, b) => (b.distance < a.distance ? b : a));
+  if (key.length >= 4) {
+    // First spellings that continue what was typed, then spellings the typed name continues.
+    for (const extends_ of [(n: string) => n.startsWith(key), (n: string) => n.length >= 4 && key.startsWith(n)]) {
+      const matching = entries.map((spellings) => spellings.filter((s) => extends_(normalize(s)))).filter((matches) => matches.length > 0);
+      if (matching.length === 1) return closest(matching[0]).spelling;
+      if (matching.length > 1) break;
+    }
+  }
+  const candidates = entries.flat();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
@@ -129,8 +160,10 @@ export function suggest(name: string, candidates: readonly string[]): string | u
   const limit = Math.max(1, Math.floor(key.length / 3));
   if (best !== undefined && bestDistance <= limit) return best;
   if (key.length >= 3) {
-    const containing = candidates.filter((c) => normalize(c).includes(key) || key.includes(normalize(c)));
-    if (containing.length === 1) return containing[0];
+    const containing = entries
+      .map((spellings) => spellings.filter((c) => normalize(c).includes(key) || key.includes(normalize(c))))
+      .filter((matches) => matches.length > 0);
+    if (containing.length === 1) return closest(containing[0]).spelling;
   }
   return undefined;
 }

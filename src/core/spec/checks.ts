@@ -2,15 +2,18 @@ import {
   findGpu,
   findModel,
   findWorkloadProfile,
-  gpuNames,
-  modelNames,
+  gpuSpellings,
+  modelSpellings,
   suggest,
+  suggestSpelling,
   workloadProfileNames,
+  workloadProfileSpellings,
+  type Spellings,
 } from './catalog';
 import type { SpecCode } from './codes';
-import { COLOCATED_POLICIES, ROUTING_PARAMETERS } from './defaults';
+import { COLOCATED_POLICIES, DEFAULTS, ROUTING_PARAMETERS } from './defaults';
 import { deploymentGpus, deploymentReplicas, MAX_REPLICAS, parseDeploymentSpec } from './deployment';
-import { clusterGpus, maxGpusPerNode, totalGpus, tpSuitsModel, type Raw } from './resolve';
+import { clusterGpus, maxGpusPerNode, resolveDeployment, totalGpus, tpSuitsModel, type Raw } from './resolve';
 import type { Distribution, FileReference, ModelSpec, Plan, PoolSpec, ReplicaGroup } from './types';
 import { displayPath } from './yamlSource';
 
@@ -35,18 +38,18 @@ export function checkNames(
   options: { profileNames?: readonly string[] },
 ): void {
   if (!isObject(raw)) return;
-  checkName(raw.model, `${prefix}/model`, 'model', findModel, modelNames(), 'PDP020', report);
+  checkName(raw.model, `${prefix}/model`, 'model', findModel, modelSpellings(), 'PDP020', report);
   if (isObject(raw.cluster)) {
     for (const pool of ['', '/prefillPool', '/decodePool']) {
       const node = pool === '' ? raw.cluster : raw.cluster[pool.slice(1)];
-      if (isObject(node)) checkName(node.gpu, `${prefix}/cluster${pool}/gpu`, 'GPU', findGpu, gpuNames(), 'PDP021', report);
+      if (isObject(node)) checkName(node.gpu, `${prefix}/cluster${pool}/gpu`, 'GPU', findGpu, gpuSpellings(), 'PDP021', report);
     }
   }
   const workloadRaw = raw.workload;
   if (typeof workloadRaw === 'string') {
-    checkCatalogName(workloadRaw, `${prefix}/workload`, 'workload profile', findWorkloadProfile, workloadProfileNames(), 'PDP022', report);
+    checkCatalogName(workloadRaw, `${prefix}/workload`, 'workload profile', findWorkloadProfile, workloadProfileSpellings(), 'PDP022', report);
   } else if (isObject(workloadRaw) && typeof workloadRaw.profile === 'string') {
-    checkCatalogName(workloadRaw.profile, `${prefix}/workload/profile`, 'workload profile', findWorkloadProfile, workloadProfileNames(), 'PDP022', report);
+    checkCatalogName(workloadRaw.profile, `${prefix}/workload/profile`, 'workload profile', findWorkloadProfile, workloadProfileSpellings(), 'PDP022', report);
   }
   if (isObject(workloadRaw) && typeof workloadRaw.trace === 'string' && workloadRaw.trace !== '') {
     references?.push({ kind: 'trace', path: workloadRaw.trace, jsonPath: `${prefix}/workload/trace`, range: ZERO });
@@ -64,7 +67,7 @@ function checkName(
   path: string,
   what: string,
   find: (name: string) => unknown,
-  names: string[],
+  names: Spellings[],
   code: SpecCode,
   report: Report,
 ): void {
@@ -79,12 +82,13 @@ function checkCatalogName(
   path: string,
   what: string,
   find: (name: string) => unknown,
-  names: string[],
+  entries: Spellings[],
   code: SpecCode,
   report: Report,
 ): void {
   if (find(name)) return;
-  const guess = suggest(name, names);
+  const guess = suggestSpelling(name, entries);
+  const names = entries.map((spellings) => spellings[0]);
   const shown = name.length > 40 ? name.slice(0, 37) + '...' : name;
   report(
     code,
@@ -281,14 +285,25 @@ function checkModel(model: ModelSpec, raw: Raw, report: Report): void {
 }
 
 function tpProblems(tp: number, model: ModelSpec, gpusPerNode: number, path: string, report: Report, poolName: string): void {
+  // The one number to type instead fixes every TP problem at once; offered where the TP is a number of its own.
+  const nearest = nearestValidTp(tp, model, gpusPerNode);
+  const fix = nearest !== undefined && /\/tp$|\/tpDegrees\/\d+$/.test(path) ? { fix: { replacement: String(nearest), title: `Change TP to ${nearest} (the nearest valid TP)` } } : undefined;
   if (model.attentionHeads % tp !== 0) {
-    report('PDP030', path, `TP ${tp} does not divide the ${model.attentionHeads} attention heads of ${model.name}; use a divisor such as ${divisors(model.attentionHeads, gpusPerNode).join(', ')}.`);
+    report('PDP030', path, `TP ${tp} does not divide the ${model.attentionHeads} attention heads of ${model.name}; use a divisor such as ${divisors(model.attentionHeads, gpusPerNode).join(', ')}.`, fix);
   } else if (!model.mla && !tpSuitsModel(tp, model)) {
-    report('PDP031', path, `TP ${tp} neither divides the ${model.kvHeads} KV heads of ${model.name} nor is a multiple of them; use one of ${divisors(model.attentionHeads, gpusPerNode).filter((t) => tpSuitsModel(t, model)).join(', ')}.`);
+    report('PDP031', path, `TP ${tp} neither divides the ${model.kvHeads} KV heads of ${model.name} nor is a multiple of them; use one of ${divisors(model.attentionHeads, gpusPerNode).filter((t) => tpSuitsModel(t, model)).join(', ')}.`, fix);
   }
   if (tp > gpusPerNode) {
-    report('PDP032', path, `TP ${tp} exceeds the ${gpusPerNode} GPUs per node of the ${poolName}; a TP group stays within one node — use at most ${gpusPerNode}.`);
+    report('PDP032', path, `TP ${tp} exceeds the ${gpusPerNode} GPUs per node of the ${poolName}; a TP group stays within one node — use at most ${gpusPerNode}.`, fix);
   }
+}
+
+/** The valid TP closest to `tp` (the smaller one on a tie: it fits more places). */
+export function nearestValidTp(tp: number, model: ModelSpec, gpusPerNode: number): number | undefined {
+  const valid = divisors(model.attentionHeads, gpusPerNode).filter((t) => tpSuitsModel(t, model));
+  let best: number | undefined;
+  for (const t of valid) if (best === undefined || Math.abs(t - tp) < Math.abs(best - tp)) best = t;
+  return best;
 }
 
 function divisors(n: number, limit: number): number[] {
@@ -312,6 +327,68 @@ function poolFor(plan: Plan, role: 'prefill' | 'decode' | 'colocated'): { pool: 
   return { pool: plan.cluster, name: 'cluster' };
 }
 
+function deploymentRoles(deployment: NonNullable<Plan['deployment']>): ['prefill' | 'decode' | 'colocated', ReplicaGroup[]][] {
+  return deployment.kind === 'colocated'
+    ? [['colocated', deployment.colocated]]
+    : [
+        ['prefill', deployment.prefill],
+        ['decode', deployment.decode],
+      ];
+}
+
+function checkDeploymentTp(plan: Pick<Plan, 'model' | 'cluster' | 'deployment'>, raw: Raw, report: Report): void {
+  if (!plan.deployment) return;
+  const asObject = isObject(raw.deployment);
+  for (const [role, groups] of deploymentRoles(plan.deployment)) {
+    const { pool, name } = poolFor(plan as Plan, role);
+    groups.forEach((group, i) => {
+      if (Number.isInteger(group.tp) && group.tp >= 1) tpProblems(group.tp, plan.model, pool.gpusPerNode, asObject ? `/deployment/${role}/${i}/tp` : '/deployment', report, name);
+    });
+  }
+}
+
+/**
+ * The TP checks of a plan that has errors elsewhere (a misspelt GPU, a bad SLO…), which stop the
+ * full semantic checks: a TP that does not suit the model is an independent mistake and is shown
+ * with the others, not after they are fixed. Runs on what the raw plan settles — the model by name
+ * or with its heads written out, GPUs per node as written — and skips anything it cannot settle.
+ */
+export function checkTpIndependently(raw: Raw, report: Report, hasErrorAt: (path: string) => boolean): void {
+  if (!isObject(raw) || hasErrorAt('/model')) return;
+  const modelRaw = raw.model;
+  const preset = typeof modelRaw === 'string' ? modelRaw : isObject(modelRaw) && typeof modelRaw.preset === 'string' ? modelRaw.preset : undefined;
+  const base = preset !== undefined ? findModel(preset) : undefined;
+  const heads = (key: 'attentionHeads' | 'kvHeads'): number | undefined => {
+    const written = isObject(modelRaw) ? modelRaw[key] : undefined;
+    return typeof written === 'number' && Number.isInteger(written) && written > 0 ? written : base?.[key];
+  };
+  const attentionHeads = heads('attentionHeads');
+  const kvHeads = heads('kvHeads');
+  if (attentionHeads === undefined || kvHeads === undefined) return;
+  const model = { ...(base ?? {}), name: base?.name ?? (isObject(modelRaw) && typeof modelRaw.name === 'string' ? modelRaw.name : 'the model'), attentionHeads, kvHeads } as ModelSpec;
+  if (isObject(modelRaw) && modelRaw.mla !== undefined) model.mla = modelRaw.mla as ModelSpec['mla'];
+  const perNode = (pool: unknown, fallback: number): number =>
+    isObject(pool) && typeof pool.gpusPerNode === 'number' && Number.isInteger(pool.gpusPerNode) && pool.gpusPerNode > 0 ? pool.gpusPerNode : fallback;
+  const clusterRaw = isObject(raw.cluster) ? raw.cluster : {};
+  if (hasErrorAt('/cluster/gpusPerNode')) return;
+  const main = perNode(clusterRaw, DEFAULTS.cluster.gpusPerNode);
+  const cluster = { gpusPerNode: main } as Plan['cluster'];
+  for (const key of ['prefillPool', 'decodePool'] as const) {
+    if (isObject(clusterRaw[key])) cluster[key] = { gpusPerNode: perNode(clusterRaw[key], main) } as PoolSpec;
+  }
+  const tpDegrees: unknown = isObject(raw.planner) ? raw.planner.tpDegrees : undefined;
+  if (Array.isArray(tpDegrees) && !hasErrorAt('/planner/tpDegrees')) {
+    const limit = Math.max(cluster.prefillPool?.gpusPerNode ?? main, cluster.decodePool?.gpusPerNode ?? main);
+    tpDegrees.forEach((tp, i) => {
+      if (typeof tp === 'number' && Number.isInteger(tp) && tp >= 1) tpProblems(tp, model, limit, `/planner/tpDegrees/${i}`, report, 'cluster');
+    });
+  }
+  if (!hasErrorAt('/deployment')) {
+    const deployment = resolveDeployment(raw.deployment);
+    if (deployment) checkDeploymentTp({ model, cluster, deployment }, raw, report);
+  }
+}
+
 export function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
   const deployment = plan.deployment;
   if (!deployment) return;
@@ -322,19 +399,8 @@ export function checkDeployment(plan: Plan, raw: Raw, report: Report): void {
     report('PDP033', '/deployment', `the deployment has ${replicas.toLocaleString('en-US')} replicas; at most ${MAX_REPLICAS.toLocaleString('en-US')} are simulated — use fewer, larger replicas.`);
     return;
   }
-  const roles: ['prefill' | 'decode' | 'colocated', ReplicaGroup[]][] =
-    deployment.kind === 'colocated'
-      ? [['colocated', deployment.colocated]]
-      : [
-          ['prefill', deployment.prefill],
-          ['decode', deployment.decode],
-        ];
-  for (const [role, groups] of roles) {
-    const { pool, name } = poolFor(plan, role);
-    groups.forEach((group, i) => {
-      tpProblems(group.tp, plan.model, pool.gpusPerNode, asObject ? `/deployment/${role}/${i}/tp` : '/deployment', report, name);
-    });
-  }
+  const roles = deploymentRoles(deployment);
+  checkDeploymentTp(plan, raw, report);
   const separate = plan.cluster.prefillPool || plan.cluster.decodePool;
   if (deployment.kind === 'disaggregated' && separate) {
     for (const [role, groups] of roles) {

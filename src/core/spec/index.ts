@@ -1,4 +1,4 @@
-import { checkNames, checkSemantics, type Report } from './checks';
+import { checkNames, checkSemantics, checkTpIndependently, type Report } from './checks';
 import { SPEC_CODES, type SpecCode } from './codes';
 import { mergeVariant, normalizeRaw, resolvePlan, type Raw } from './resolve';
 import { schemaIssues, type SchemaIssue } from './schema';
@@ -127,7 +127,12 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
       checkNames(override, `/variants/${escape(name)}`, report, references, options);
     }
     for (const ref of references) ref.range = rangeOf(ref.jsonPath);
-    if (hasErrors(diagnostics)) return result();
+    if (hasErrors(diagnostics)) {
+      const errorPaths = diagnostics.filter((d) => d.severity === 'error').map((d) => d.path);
+      const hasErrorAt = (path: string) => errorPaths.some((p) => p === path || p.startsWith(`${path}/`));
+      checkTpIndependently(normalizeRaw(raw), report, hasErrorAt);
+      return result();
+    }
 
     const { variants: _variants, ...withoutVariants } = raw;
     const base = normalizeRaw(withoutVariants);

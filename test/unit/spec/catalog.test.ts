@@ -8,8 +8,10 @@ import {
   listGpus,
   listModels,
   listWorkloadProfiles,
+  gpuSpellings,
   modelNames,
   suggest,
+  suggestSpelling,
 } from '../../../src/core/spec/catalog';
 import { distributionMean } from '../../../src/core/spec/checks';
 
@@ -75,4 +77,14 @@ test('suggest finds plausible typos and nothing for garbage', () => {
   assert.equal(suggest('zzzzzzzz', modelNames()), undefined);
   assert.equal(suggest('', modelNames()), undefined);
   assert.equal(suggest('x'.repeat(500), modelNames()), undefined);
+});
+
+test('did-you-mean goes through aliases and keeps the GPU generation', () => {
+  // A100-SXM is the start of an A100 alias; H100-SXM is one edit away but another generation.
+  assert.equal(suggestSpelling('A100-SXM', gpuSpellings()), 'A100-SXM-80GB');
+  assert.ok(findGpu(suggestSpelling('A100-SXM', gpuSpellings())!)?.name.startsWith('A100'));
+  assert.equal(suggestSpelling('H200-SXM5', gpuSpellings()), 'H200-SXM');
+  assert.equal(suggestSpelling('H2O', gpuSpellings()), 'H20');
+  assert.equal(suggestSpelling('H100-SXM5x', gpuSpellings()), 'H100-SXM5');
+  assert.equal(suggestSpelling('zzzzzz', gpuSpellings()), undefined);
 });

@@ -163,3 +163,28 @@ test('a synthetic workload without a profile: rounds default to 1, the rest is r
   assert.deepEqual(missing.diagnostics.map((d) => d.code), ['PDP042']);
   assert.match(missing.diagnostics[0].message, /needs arrival\.ratePerSec, initialPromptTokens, incrementalTokens, toolLatencyMs;/);
 });
+
+test('TP errors show with the other errors, each with a quick fix to the nearest valid TP', () => {
+  const text = BASE.replace('gpu: H20', 'gpu: A100-SXM').replace('ttftMs: 2000', 'ttftMs: -5') + 'deployment:\n  prefill: [{ tp: 3, dp: 1 }]\n  decode: [{ tp: 16, dp: 1 }]\nplanner:\n  tpDegrees: [1, 6]\n';
+  const load = loadPlan(text);
+  const codes = load.diagnostics.map((d) => `${d.code} ${d.path}`).sort();
+  assert.deepEqual(codes, ['PDP014 /slo/ttftMs', 'PDP021 /cluster/gpu', 'PDP030 /deployment/prefill/0/tp', 'PDP030 /planner/tpDegrees/1', 'PDP032 /deployment/decode/0/tp']);
+  const fixOf = (path: string) => load.diagnostics.find((d) => d.path === path)?.fix;
+  assert.equal(fixOf('/deployment/prefill/0/tp')?.replacement, '2');
+  assert.equal(fixOf('/deployment/decode/0/tp')?.replacement, '8');
+  // 6 is as far from 4 as from 8: the smaller fits more places.
+  assert.equal(fixOf('/planner/tpDegrees/1')?.replacement, '4');
+  assert.equal(fixOf('/cluster/gpu')?.replacement, 'A100-SXM-80GB');
+  // Applying every fix leaves the schema error only.
+  let fixed = text;
+  for (const d of [...load.diagnostics].filter((d) => d.fix).sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character)) {
+    const lines = fixed.split('\n');
+    const line = lines[d.fix!.range.start.line];
+    lines[d.fix!.range.start.line] = line.slice(0, d.fix!.range.start.character) + d.fix!.replacement + line.slice(d.fix!.range.end.character);
+    fixed = lines.join('\n');
+  }
+  assert.deepEqual(loadPlan(fixed).diagnostics.map((d) => d.code), ['PDP014']);
+  // Without the other errors the same TP findings come from the full checks.
+  const alone = loadPlan(fixed.replace('ttftMs: -5', 'ttftMs: 2000').replace('tp: 2,', 'tp: 3,'));
+  assert.deepEqual(alone.diagnostics.map((d) => d.code), ['PDP030']);
+});
