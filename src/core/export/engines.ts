@@ -149,7 +149,7 @@ export function vllmExport(input: ExportInput): ExportResult {
         lines: [
           '# The NIXL proxy from vLLM\'s source tree (tests/v1/kv_connector/nixl_integration/toy_proxy_server.py):',
           '# it sends each request to a prefiller, then to a decoder that pulls the KV cache. It has no local-prefill threshold.',
-          'python3 tests/v1/kv_connector/nixl_integration/toy_proxy_server.py --port 8000 \\',
+          'python3 tests/v1/kv_connector/nixl_integration/toy_proxy_server.py --host 0.0.0.0 --port 8000 \\',
           `  --prefiller-hosts ${hostsOf('prefill')} \\`,
           `  --prefiller-ports ${portsOf('prefill')} \\`,
           `  --decoder-hosts ${hostsOf('decode')} \\`,
