@@ -26,22 +26,29 @@ export interface LegacyPlan {
 }
 
 /**
- * The performance model the legacy engine is built with: this checkout's (src/core/perf and the GPU
- * catalog with its calibrations), so that a comparison of engines sees no change of the step
- * times. Its hash names the build, so a perf-model change rebuilds the bundle.
+ * Which performance model the legacy engine is built with:
+ * - 'current': this checkout's (src/core/perf and the GPU catalog with its calibrations), so that a
+ *   comparison of engines' results sees no change of the step times (the equivalence golden file);
+ * - 'own': the commit's own, i.e. exactly that commit's simulator (the benchmark's CPU comparison).
+ * The current model's hash names its build, so a perf-model change rebuilds the bundle.
  */
-const PERF_FILES = [...readdirSync('src/core/perf').map((f) => join('src/core/perf', f)), 'catalog/gpus.json'];
-const perfHash = () => createHash('sha256').update(PERF_FILES.map((f) => readFileSync(f)).join('\0')).digest('hex').slice(0, 12);
+export type LegacyPerf = 'current' | 'own';
+
+const REPO = join(__dirname, '..', '..');
+const perfFiles = () => [...readdirSync(join(REPO, 'src/core/perf')).map((f) => join('src/core/perf', f)), 'catalog/gpus.json'];
+const perfHash = () => createHash('sha256').update(perfFiles().map((f) => readFileSync(join(REPO, f))).join('\0')).digest('hex').slice(0, 12);
 
 /** The bundle's path (built once per commit and performance model under the system's temp folder). */
-export async function buildLegacy(commit = LEGACY_COMMIT): Promise<string> {
-  const root = join(tmpdir(), `pdplan-legacy-${commit}-perf-${perfHash()}`);
+export async function buildLegacy(commit = LEGACY_COMMIT, perf: LegacyPerf = 'current'): Promise<string> {
+  const root = join(tmpdir(), `pdplan-legacy-${commit}-perf-${perf === 'current' ? perfHash() : 'own'}`);
   const out = join(root, 'legacy.js');
   if (existsSync(out)) return out;
   mkdirSync(root, { recursive: true });
   execFileSync('sh', ['-c', `git archive ${commit} src catalog schemas package.json | tar -x -C "${root}"`]);
-  rmSync(join(root, 'src/core/perf'), { recursive: true, force: true });
-  for (const file of PERF_FILES) cpSync(file, join(root, file));
+  if (perf === 'current') {
+    rmSync(join(root, 'src/core/perf'), { recursive: true, force: true });
+    for (const file of perfFiles()) cpSync(join(REPO, file), join(root, file));
+  }
   const entry = join(root, 'entry.ts');
   writeFileSync(entry, "export * as sim from './src/core/sim';\nexport * as spec from './src/core/spec';\nexport * as deployment from './src/core/spec/deployment';\n");
   await build({
@@ -51,14 +58,14 @@ export async function buildLegacy(commit = LEGACY_COMMIT): Promise<string> {
     format: 'cjs',
     outfile: out,
     logLevel: 'warning',
-    nodePaths: [join(process.cwd(), 'node_modules')],
+    nodePaths: [join(REPO, 'node_modules')],
   });
   return out;
 }
 
-export async function loadLegacy(commit = LEGACY_COMMIT): Promise<LegacyModules> {
+export async function loadLegacy(commit = LEGACY_COMMIT, perf: LegacyPerf = 'current'): Promise<LegacyModules> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(await buildLegacy(commit)) as LegacyModules;
+  return require(await buildLegacy(commit, perf)) as LegacyModules;
 }
 
 /**
@@ -71,7 +78,7 @@ export function buildLegacyCli(commit = LEGACY_COMMIT): string {
   if (existsSync(join(root, 'dist', 'cli.js'))) return bin;
   mkdirSync(root, { recursive: true });
   execFileSync('sh', ['-c', `git archive ${commit} | tar -x -C "${root}"`]);
-  if (!existsSync(join(root, 'node_modules'))) symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'));
+  if (!existsSync(join(root, 'node_modules'))) symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
   return bin;
 }

@@ -325,6 +325,17 @@ export class AnalyticModel {
     );
   }
 
+  /** decodeStepMs(batch, context, tp) = fixedMs + msPerContextToken × context, for context ≥ 0. */
+  decodeStepAffine(batch: number, tp: number): { fixedMs: number; msPerContextToken: number } {
+    const c = this.coefficientsAt(tp);
+    const pairs = batch * c.kvHeadsPerRank;
+    // max(x·a, x·b) = x·max(a, b) for x ≥ 0: the attention term is linear in the context.
+    return {
+      fixedMs: this.decodeStepMs(batch, 0, tp),
+      msPerContextToken: batch > 0 ? Math.max(c.decodeAttentionMsPerContextToken, c.kvReadMsPerToken / this.pairRamp(pairs)) : 0,
+    };
+  }
+
   kvBytes(tokens: number): number {
     return tokens * kvBytesPerToken(this.arch);
   }

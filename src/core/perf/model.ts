@@ -38,10 +38,13 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
   const analyticTransfer = (tokens: number, link: LinkSpec, srcTp: number, dstTp: number) =>
     analytic.kvTransferMs(tokens, link, srcTp, dstTp);
 
+  const analyticAffine = (batch: number, tp: number) => analytic.decodeStepAffine(batch, tp);
+
   if (!options.profile) {
     return {
       prefillMs: analyticPrefill,
       decodeStepMs: analyticDecode,
+      decodeStepAffine: analyticAffine,
       kvTransferMs: analyticTransfer,
       kvBytes,
       memoryPlan,
@@ -84,6 +87,10 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
       const grid = decodeGrids[tp];
       if (!grid || batch <= 0) return analyticDecode(batch, totalContext, tp);
       return grid.estimate(batch, totalContext / batch, shapesAt(tp).decode);
+    },
+    decodeStepAffine(batch, tp) {
+      // Measured decode tables interpolate piecewise: not affine, so only TPs they do not cover.
+      return decodeGrids[tp] ? undefined : analyticAffine(batch, tp);
     },
     kvTransferMs(tokens, link, srcTp, dstTp) {
       // kv_copy rows were measured between replicas of one TP over the profiler host's NVLink:

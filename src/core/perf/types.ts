@@ -25,6 +25,12 @@ export interface PerfModel {
    * One decode step of `batch` sequences whose contexts add up to `totalContextTokens`, ms.
    */
   decodeStepMs(batch: number, totalContextTokens: number, tp: number): number;
+  /**
+   * Where decodeStepMs is affine in the context at a fixed batch (the analytical model: weights
+   * and kernels cost per step, KV streaming per context token), its two terms, so that a simulator
+   * can time a run of steps without a call per step. Undefined where it is not (measured tables).
+   */
+  decodeStepAffine?(batch: number, tp: number): { fixedMs: number; msPerContextToken: number } | undefined;
   /** Moving `tokens` tokens of KV between replicas of TP `srcTp` and `dstTp` over `link`, ms. */
   kvTransferMs(tokens: number, link: LinkSpec, srcTp: number, dstTp: number): number;
   /** KV bytes of `tokens` tokens for the whole replica (independent of TP). */

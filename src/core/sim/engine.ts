@@ -663,10 +663,22 @@ class Simulation {
     const size = batch.size;
     let context = batch.context;
     let t = now;
-    for (let j = 0; j < steps; j++) {
-      t += d.perf.decodeStepMs(size, context, d.tp);
-      d.stepEnds[j] = t;
-      context += size;
+    if (d.affineSize !== size) this.refreshAffine(d, size);
+    if (d.affineSlope >= 0) {
+      // An affine step time (the analytical model): two operations a step instead of a model call.
+      const fixed = d.affineFixed;
+      const slope = d.affineSlope;
+      for (let j = 0; j < steps; j++) {
+        t += fixed + slope * context;
+        d.stepEnds[j] = t;
+        context += size;
+      }
+    } else {
+      for (let j = 0; j < steps; j++) {
+        t += d.perf.decodeStepMs(size, context, d.tp);
+        d.stepEnds[j] = t;
+        context += size;
+      }
     }
     d.runSteps = steps;
     d.runDone = 0;
@@ -674,6 +686,14 @@ class Simulation {
     d.busyUntil = d.stepEnds[0];
     d.startedAt = now;
     this.queue.push(t, DECODE_DONE, d, ++d.runVersion);
+  }
+
+  /** The worker's step time as fixed + slope × context for this batch size, or slope −1 when the model gives none. */
+  private refreshAffine(d: DecodeWorker, size: number): void {
+    const affine = d.perf.decodeStepAffine?.(size, d.tp);
+    d.affineSize = size;
+    d.affineFixed = affine ? affine.fixedMs : 0;
+    d.affineSlope = affine ? affine.msPerContextToken : -1;
   }
 
   /** Completes the steps of the worker's run that ended by now, all but the run's last (its event does that). */

@@ -177,6 +177,10 @@ export class DecodeWorker {
   runDone = 0;
   /** Version of the worker's pending completion event; an event of an older version is stale. */
   runVersion = 0;
+  /** Step time at `affineSize` sequences as fixed + slope × context (slope −1: ask the model each step). */
+  affineSize = -1;
+  affineFixed = 0;
+  affineSlope = -1;
   busyMs = 0;
   /** Busy time inside the measurement window, ms. */
   busyWindowMs = 0;

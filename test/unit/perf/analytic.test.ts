@@ -240,3 +240,25 @@ test('estimates are finite and non-negative at the edges', () => {
     assert.ok(Number.isFinite(value) && value > 0);
   }
 });
+
+test('decode step time is affine in the context at a fixed batch, with the terms decodeStepAffine gives', async () => {
+  const { createPerfModel } = await import('../../../src/core/perf');
+  const { findModel, findGpu } = await import('../../../src/core/spec/catalog');
+  for (const [modelName, gpuName] of [['Llama-3.1-8B', 'H100'], ['Qwen3-32B', 'H200'], ['Mixtral-8x7B', 'H20'], ['Llama-3.1-70B', 'A100-80GB']] as const) {
+    const model = findModel(modelName);
+    const gpu = findGpu(gpuName);
+    if (!model || !gpu) throw new Error(`${modelName} / ${gpuName} not in the catalog`);
+    const perf = createPerfModel(model, gpu, { intraNode: { bandwidthGBps: 450, latencyUs: 5 } });
+    for (const tp of [1, 2, 4, 8]) {
+      for (const batch of [1, 3, 16, 64, 256]) {
+        const affine = perf.decodeStepAffine?.(batch, tp);
+        assert.ok(affine, `${modelName} TP ${tp}`);
+        for (const context of [0, 100, 5_000, 250_000, 4_000_000]) {
+          const direct = perf.decodeStepMs(batch, context, tp);
+          const viaTerms = affine.fixedMs + affine.msPerContextToken * context;
+          assert.ok(Math.abs(direct - viaTerms) <= 1e-9 * direct, `${modelName} TP ${tp} batch ${batch} context ${context}: ${direct} vs ${viaTerms}`);
+        }
+      }
+    }
+  }
+});
