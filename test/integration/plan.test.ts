@@ -10,7 +10,8 @@ import { fakeDeps, highsReady } from '../unit/plan/fixtures';
 // The CLI around the planner, with the stand-in simulator of the planner's unit tests (the real
 // one runs in worker threads from the bundle).
 const example = 'examples/toolbench-qwen3-32b.pdplan.yaml';
-const files = { [example]: fs.readFileSync(path.join(__dirname, '..', '..', example), 'utf8') };
+// The stand-in's replicas are slower than the real ones: the example at the rate its stand-in budget carries.
+const files = { [example]: fs.readFileSync(path.join(__dirname, '..', '..', example), 'utf8').replace(/ratePerSec: 7\b/, 'ratePerSec: 2') };
 const standIn: PlannerDepsFactory = async (plan) => ({ deps: fakeDeps(plan, await highsReady).deps, dispose: async () => {} });
 
 test('plan --json carries the documented fields', async () => {
@@ -40,7 +41,7 @@ test('plan prints a ranked table, router settings and how to read it', async () 
   const io = captureIo(files);
   await runPlanCommand([example, '--sweep-rate', '1:4:4'], io, standIn);
   assert.match(io.stdout, /Recommended: /);
-  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain\s+Turn-1\s+Turn-2\+/);
+  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain ±95%\s+Headroom\/s\s+Turn-1\s+Turn-2\+/);
   assert.match(io.stdout, /How to read this/);
   assert.match(io.stdout, /Attainment against arrival rate/);
   assert.match(io.stdout, /ILP \(HiGHS\): Optimal/);
@@ -147,4 +148,19 @@ test('a plan that replays a trace is planned on distributions fitted to it, and 
   const expectedRate = ((arrivals.length - 1) * 1000) / (Math.max(...arrivals) - Math.min(...arrivals));
   assert.ok(Math.abs(planned.workload.arrival.ratePerSec - expectedRate) / expectedRate < 1e-3, `${planned.workload.arrival.ratePerSec} vs ${expectedRate}`);
   assert.match(io.stdout, /Note: planned on distributions fitted to the trace traces\/sample\.jsonl \(\d+ sessions, 14 rounds\)/);
+});
+
+test('plan --verify enumerates every layout of a small budget and reports the planner against it', async () => {
+  const small = files[example].replace('gpuBudget: 8', 'gpuBudget: 4');
+  const io = captureIo({ 'small.yaml': small });
+  const code = await runPlanCommand(['small.yaml', '--verify'], io, standIn);
+  assert.match(io.stdout, /Verify small\.yaml: every layout within 4 GPUs \(\d+\) simulated with long runs/);
+  for (const check of ['pick', 'min-gpus', 'max-rate']) assert.match(io.stdout, new RegExp(`^${check}\\s+pass\\s`, 'm'), io.stdout);
+  assert.equal(code, 0);
+  const json = captureIo({ 'small.yaml': small });
+  assert.equal(await runPlanCommand(['small.yaml', '--verify', '--json'], json, standIn), 0);
+  const report = JSON.parse(json.stdout);
+  assert.equal(report.pass, true);
+  assert.ok(report.layouts.length >= 10 && report.checks.length === 3);
+  assert.equal(typeof report.maxRate.ratePerSec, 'number');
 });

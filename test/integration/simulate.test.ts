@@ -161,7 +161,7 @@ function withoutSeries(metrics: Record<string, unknown>): string {
 
 test('simulate prints how it measured, and an overloaded layout is unstable: no attainment claimed, exit code 1', async () => {
   const steady = repoIo();
-  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:2x1', '--policy', 'colocated', '--sessions', '300'], steady), 0, steady.stderr);
+  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:2x1', '--policy', 'colocated', '--sessions', '300', '--rate', '8'], steady), 0, steady.stderr);
   assert.match(steady.stdout, /measured 300 sessions arriving over [\d.]+ s after [\d.]+ s of warm-up · \d replications? · 95% interval ±[\d.]+ points from \d+ batch means/);
   assert.match(steady.stdout, /SLO attainment [\d.]+% \(95% CI [\d.]+%–[\d.]+%\)/);
   const overloaded = repoIo();

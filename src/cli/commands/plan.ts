@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { routerSettingText } from '../../core/plan/describe';
 import * as path from 'node:path';
 import { planDeployment, type PlannerDeps } from '../../core/plan/index';
+import { verifyPlan, type VerifyReport } from '../../core/plan/verify';
 import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
@@ -14,7 +15,9 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { loadRunInputs, traceFor } from '../runInputs';
 import { planOnTrace } from '../../core/sim/workload';
 
-export const USAGE = 'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n';
+export const USAGE =
+  'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n' +
+  '       pdplan plan FILE --verify [--verify-limit N] [--json]   (brute force: every layout in the budget, long runs)\n';
 const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'max-rate'];
 
 interface PlanArgs {
@@ -23,11 +26,13 @@ interface PlanArgs {
   objective?: PlannerObjective;
   sweepRate?: { from: number; to: number; steps: number };
   json: boolean;
+  verify: boolean;
+  verifyLimit?: number;
 }
 
 function parseArgs(args: string[]): PlanArgs | string {
   const files: string[] = [];
-  const out: Partial<PlanArgs> = { json: false };
+  const out: Partial<PlanArgs> = { json: false, verify: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = () => {
@@ -37,6 +42,12 @@ function parseArgs(args: string[]): PlanArgs | string {
     };
     try {
       if (arg === '--json') out.json = true;
+      else if (arg === '--verify') out.verify = true;
+      else if (arg === '--verify-limit') {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1 || n > 5000) return '--verify-limit takes a whole number of layouts from 1 to 5000, e.g. --verify-limit 200';
+        out.verifyLimit = n;
+      }
       else if (arg === '--top') {
         const k = Number(value());
         if (!Number.isInteger(k) || k < 1 || k > 20) return '--top takes a whole number from 1 to 20, e.g. --top 3';
@@ -88,20 +99,33 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
+const halfPts = (ci?: [number, number]) => (ci ? `±${(((ci[1] - ci[0]) / 2) * 100).toFixed(1)}` : '');
+const rate = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** Headroom as `≈ R [lo–hi]`, `≥ R` when every rate tried met the target, `< R` when none did. */
+export function headroomText(c: Candidate): string {
+  const h = c.headroom;
+  if (!h) return '—';
+  if (h.isLowerBound) return `≥ ${rate(h.ratePerSec)}`;
+  if (h.ratePerSec <= 0) return `< ${rate(h.ci95[1])}`;
+  return `${rate(h.ratePerSec)} [${rate(h.ci95[0])}–${rate(h.ci95[1])}]`;
+}
+
 function candidateRow(c: Candidate): string[] {
   const p = c.predicted;
   return [
-    String(c.rank),
+    `${c.rank}${c.tiedWith ? '=' : ''}`,
     c.colocated ? `co-located ${groups(c.colocated)}` : groups(c.prefill),
     c.colocated ? '' : groups(c.decode),
     String(c.gpus),
-    `${pct(p.sloAttainment)}${p.unstable ? ' (unstable)' : ''}`,
+    p.unstable ? 'unstable' : `${pct(p.sloAttainment)} ${halfPts(p.sloAttainmentCi95)}`.trimEnd(),
+    headroomText(c),
     pct(p.turn1SloAttainment),
     pct(p.turn2plusSloAttainment),
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
     `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
     c.colocated ? '—' : pct(p.localPrefillRatio),
-    c.estimate.objective.toFixed(4),
+    Number.isFinite(c.estimate.objective) ? c.estimate.objective.toFixed(4) : '—',
   ];
 }
 
@@ -115,18 +139,27 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
   }
   const best = result.candidates[0];
   text += `Recommended: ${formatDeployment(best.deployment)} (${best.gpus} GPUs), simulated SLO attainment ${pct(best.predicted.sloAttainment)}`;
+  if (best.predicted.sloAttainmentCi95) text += ` ${halfPts(best.predicted.sloAttainmentCi95)} points`;
+  if (best.headroom) text += `, headroom ${headroomText(best)} sessions/s`;
   text +=
     result.maxRatePerSec !== undefined
-      ? `, highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${result.maxRatePerSec.toFixed(2)} sessions/s` +
-        `${result.maxRateIsLowerBound ? ' (the most the planner measures: 4× the plan\'s rate)' : ''}\n\n`
+      ? `\nHighest rate ${space(result.objective)}at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${rate(result.maxRatePerSec)} sessions/s` +
+        (result.maxRateCi95 && !result.maxRateIsLowerBound ? ` (between ${rate(result.maxRateCi95[0])} and ${rate(result.maxRateCi95[1])}: bisection bracket and 95% intervals)` : '') +
+        `${result.maxRateIsLowerBound ? ' (every rate tried met the target; the search stopped growing)' : ''}\n\n`
       : '\n\n';
+  const ties = result.candidates.filter((c) => c.tiedWith && c.rank < (c.tiedWith[0] ?? 0));
+  if (best.tiedWith) {
+    text += `Statistical tie: #${[best.rank, ...best.tiedWith].join(', #')} are within each other's 95% intervals on the objective; the order among them is fewer GPUs, then headroom.\n\n`;
+  } else if (ties.length > 0) {
+    text += `Statistical ties are marked '=' in the # column.\n\n`;
+  }
   if (best.predicted.sloAttainment < plan.slo.attainmentTarget) {
     text +=
       `Note: even the best deployment misses the ${pct(plan.slo.attainmentTarget)} target; raise planner.gpuBudget, ` +
       'lower workload.arrival.ratePerSec, or relax the SLO.\n\n';
   }
   text += table(
-    ['#', 'Prefill', 'Decode', 'GPUs', 'Attain', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
+    ['#', 'Prefill', 'Decode', 'GPUs', 'Attain ±95%', 'Headroom/s', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
     result.candidates.map(candidateRow),
   );
   if (result.routerSettings.length > 0) {
@@ -151,14 +184,38 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
   }
   text +=
     `\nILP (HiGHS): ${result.solver.status}, ${result.solver.ms.toFixed(0)} ms, ${result.solver.variables} variables, ` +
-    `${result.solver.constraints} constraints; ${result.coefficientSimulations} coefficient simulations; ${(result.wallMs / 1000).toFixed(1)} s in all.\n`;
+    `${result.solver.constraints} constraints${result.solver.solves ? ` (${result.solver.solves} solves)` : ''}; ${result.coefficientSimulations} coefficient simulations` +
+    `${result.layoutSimulations !== undefined ? `, ${result.layoutSimulations} layout simulations (${result.layoutsScreened ?? 0} layouts screened)` : ''}; ${(result.wallMs / 1000).toFixed(1)} s in all.\n`;
+  text += precisionText(result);
   text +=
     '\nHow to read this: each row is a deployment (TP×replicas per role) simulated end to end with the plan\'s routing ' +
     'policy; rows are ranked by that simulation, not by the ILP. Attain = share of sessions meeting both SLOs ' +
-    '(Turn-1 = first rounds, Turn-2+ = later rounds); Local = share of incremental prefills run on the decode worker; ' +
+    '(Turn-1 = first rounds, Turn-2+ = later rounds), with the half-width of its 95% interval; Headroom = the highest arrival ' +
+    'rate at which the layout still meets the target (bisection on full simulations; [low–high] where the truth lies); ' +
+    'a \'=\' after the rank marks a statistical tie. Among layouts meeting the target the fewest GPUs rank first, then the most headroom. ' +
+    'Local = share of incremental prefills run on the decode worker; ' +
     'ILP est. = the integer program\'s value (worst replica P95 over its SLO, or its SLO miss share, or GPUs). ' +
     'A co-located row ranked first means disaggregation does not pay for this workload.\n';
   return text;
+}
+
+function space(objective: string): string {
+  return objective === 'max-rate' ? 'the budget serves ' : '';
+}
+
+/** What the runs measured over, so that a reader knows how far to trust each figure. */
+function precisionText(result: PlanResult): string {
+  const p = result.precision;
+  if (!p) return '';
+  const line = (label: string, r?: NonNullable<PlanResult['precision']>['coefficients']) =>
+    r && r.runs > 0 && r.windowSec[1] === 0
+      ? `  ${label}: ${r.runs} runs (the simulator reported no measurement window)\n`
+      : r && r.runs > 0
+      ? `  ${label}: ${r.runs} runs, window ${r.windowSec[0].toFixed(0)}–${r.windowSec[1].toFixed(0)} s after a ${r.warmupSec[0].toFixed(0)}–${r.warmupSec[1].toFixed(0)} s warm-up, ` +
+        `attainment ±${r.medianHalfWidthPts.toFixed(1)} points (median 95% half-width; widest ±${r.maxHalfWidthPts.toFixed(1)})` +
+        `${r.unstable > 0 ? `, ${r.unstable} unstable` : ''}${r.precisionNotMet > 0 ? `, ${r.precisionNotMet} stopped by the replication cap before the asked precision` : ''}\n`
+      : '';
+  return 'Precision (simulated time):\n' + line('coefficients (ILP input)', p.coefficients) + line('screening', p.screening) + line('candidates shown', p.candidates);
 }
 
 function jsonResult(file: string, plan: Plan, result: PlanResult, profile: MeasuredProfile | undefined): unknown {
@@ -168,7 +225,7 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
     file,
     objective: result.objective,
     perf: { profile: profile ? plan.perf.profile ?? null : null },
-    recommended: result.candidates.length > 0 ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
+    recommended: result.candidates.length > 0 && !result.infeasibleReasons ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
     candidates: result.candidates.map((c) => ({
       rank: c.rank,
       deployment: formatDeployment(c.deployment),
@@ -176,12 +233,18 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
       gpus: c.gpus,
       estimate: c.estimate,
       predicted: c.predicted,
+      ...(c.meetsTarget !== undefined ? { meetsTarget: c.meetsTarget } : {}),
+      ...(c.headroom ? { headroom: c.headroom } : {}),
+      ...(c.tiedWith ? { tiedWith: c.tiedWith } : {}),
     })),
     routerSettings: result.routerSettings,
     ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),
     ...(result.maxRatePerSec !== undefined
-      ? { maxRatePerSec: result.maxRatePerSec, maxRateIsLowerBound: result.maxRateIsLowerBound === true }
+      ? { maxRatePerSec: result.maxRatePerSec, maxRateIsLowerBound: result.maxRateIsLowerBound === true, ...(result.maxRateCi95 ? { maxRateCi95: result.maxRateCi95 } : {}) }
       : {}),
+    ...(result.precision ? { precision: result.precision } : {}),
+    ...(result.partial ? { partial: true } : {}),
+    ...(result.layoutSimulations !== undefined ? { layoutSimulations: result.layoutSimulations, layoutsScreened: result.layoutsScreened } : {}),
     ...(result.notes ? { notes: result.notes } : {}),
     solver: result.solver,
     coefficientSimulations: result.coefficientSimulations,
@@ -210,6 +273,7 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
     }
     throw error;
   }
+  if (parsed.verify) return runVerify(parsed, plan, made, io);
   let result: PlanResult;
   try {
     const progress = io.isTty
@@ -237,6 +301,66 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
   else io.out(formatPlanResult(plan, result, parsed.file, inputs.profileFor()));
   if (result.infeasibleReasons) return EXIT_FINDINGS;
   return result.candidates[0].predicted.sloAttainment >= plan.slo.attainmentTarget ? EXIT_OK : EXIT_FINDINGS;
+}
+
+async function runVerify(parsed: PlanArgs, plan: Plan, made: Awaited<ReturnType<PlannerDepsFactory>>, io: CliIo): Promise<number> {
+  let report: VerifyReport;
+  try {
+    const progress = io.isTty ? { onProgress: (done: number, total: number) => io.err(`\rsimulating ${done}/${total}…   `) } : undefined;
+    report = await verifyPlan(plan, { ...made.deps, now: () => performance.now(), control: progress }, { limit: parsed.verifyLimit });
+    if (io.isTty) io.err('\r\x1b[K');
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('simulation failed:')) {
+      io.err(`pdplan plan --verify: ${error.message}\n`);
+      return EXIT_FINDINGS;
+    }
+    throw error;
+  } finally {
+    await made.dispose();
+  }
+  if (parsed.json) {
+    const { planner, ...rest } = report;
+    io.out(
+      JSON.stringify(
+        {
+          file: parsed.file,
+          ...rest,
+          planner: {
+            pick: planner.pick,
+            minGpus: planner.minGpus,
+            maxRatePerSec: planner.maxRatePerSec,
+            wallMs: planner.results.map((r) => ({ objective: r.objective, wallMs: r.result.wallMs })),
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else io.out(formatVerifyReport(plan, parsed.file, report));
+  return report.pass ? EXIT_OK : EXIT_FINDINGS;
+}
+
+export function formatVerifyReport(plan: Plan, file: string, report: VerifyReport): string {
+  let text =
+    `Verify ${file}: every layout within ${plan.planner.gpuBudget} GPUs (${report.layouts.length}${report.truncated ? ', enumeration stopped at its limit' : ''}) ` +
+    `simulated with long runs at ${plan.workload.arrival.ratePerSec} sessions/s, target ${pct(report.target)}, objective ${report.objective}; ${report.simulations} simulations\n\n`;
+  text += table(
+    ['Check', 'Result', 'Detail'],
+    report.checks.map((c) => [c.name, c.pass ? 'pass' : 'FAIL', c.detail]),
+  );
+  const shown = [...report.layouts].sort((a, b) => b.sloAttainment - a.sloAttainment || a.gpus - b.gpus).slice(0, 12);
+  text += `\nBest layouts by long-run attainment (${shown.length} of ${report.layouts.length}):\n`;
+  text += table(
+    ['Layout', 'GPUs', 'Attain ±95%', 'Headroom/s'],
+    shown.map((l) => [
+      l.deployment,
+      String(l.gpus),
+      l.unstable ? 'unstable' : `${pct(l.sloAttainment)} ${halfPts(l.ci95)}`.trimEnd(),
+      l.headroom ? (l.headroom.isLowerBound ? `≥ ${rate(l.headroom.ratePerSec)}` : `${rate(l.headroom.ratePerSec)} [${rate(l.headroom.ci95[0])}–${rate(l.headroom.ci95[1])}]`) : '—',
+    ]),
+  );
+  text += `\n${report.pass ? 'The planner agrees with brute force on every check.' : 'The planner disagrees with brute force on a check marked FAIL.'}\n`;
+  return text;
 }
 
 export async function planCommand(args: string[], io: CliIo): Promise<number> {

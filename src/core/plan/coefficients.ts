@@ -2,6 +2,7 @@ import type { ClusterSpec, Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup,
 import type { MeasureSpec, SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
+import { measureFor } from './measure';
 
 /** One simulation the planner asks for; the plan itself is shared once per pool of workers. */
 export interface SimJob {
@@ -20,6 +21,11 @@ export interface SimJob {
   widenCluster?: boolean;
   /** Policy settings to run this job with (reordering window, α, β…), over the plan's own. */
   policy?: Partial<Omit<PolicySpec, 'routing'>>;
+  /**
+   * The job is one of this many identical cells of a larger layout (its deployment and rate are
+   * the cell's): rates in its result (goodput, throughput) are scaled back to the whole layout.
+   */
+  cells?: number;
 }
 
 export interface SimControl {
@@ -50,14 +56,6 @@ export interface Coefficient {
 const DIVISORS = [1, 2, 3, 4, 6, 8, 16, 32, 64, 128, 256, 512];
 const ABOVE_PLAN_RATE = [0.25, 0.5];
 
-/**
- * Short runs: a coefficient is a ranking signal, refined later by full simulation of the top K.
- * The arrival window must still outlast a few sessions, or an overloaded replica looks fine.
- */
-export const COEFFICIENT_WINDOW_SEC = 20;
-export const COEFFICIENT_MIN_SESSIONS = 40;
-export const COEFFICIENT_MAX_SESSIONS = 300;
-
 /** FNV-1a (64-bit) of a string, hex: the cache key of a simulation job. */
 export function contentHash(text: string): string {
   let hash = 0xcbf29ce484222325n;
@@ -80,8 +78,13 @@ export function levelRates(plan: Plan, option: { maxReplicas: number }, searchAb
   return divisors.map((d) => rate / d);
 }
 
+/**
+ * The other role beside a measured replica: its fastest shape (largest TP), so that its latency is
+ * not what the replica's attainment measures (a TP-1 decode companion misses a 20 ms ITL SLO on its
+ * own and made every prefill coefficient read 0%).
+ */
 function companionGroups(space: RoleSpace, gpus: number): ReplicaGroup[] {
-  const tp = space.tps[0].tp;
+  const tp = space.tps[space.tps.length - 1].tp;
   return [{ tp, dp: Math.max(1, Math.round(gpus / tp)) }];
 }
 
@@ -98,17 +101,19 @@ export function coefficientJob(
   rate: number,
 ): SimJob {
   const seed = plan.workload.seed;
-  const sessions = Math.round(
-    Math.min(COEFFICIENT_MAX_SESSIONS, Math.max(COEFFICIENT_MIN_SESSIONS, rate * COEFFICIENT_WINDOW_SEC)),
-  );
+  // The window rule of every planner run (measure.ts): warm-up discarded, several session durations measured.
+  const measure = measureFor(plan, rate, 'coefficient');
   const share = rate / plan.workload.arrival.ratePerSec;
   const [prefill, decode] = space.roles;
   const poolOf = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;
-  const sliceGpus = (r: RoleSpace) => (space.pools.length > 1 ? poolOf(r) : space.budget / 2) * Math.min(1, share);
+  // Twice the other role's share of the cluster (the cluster is widened to hold it): a companion
+  // sized like its share is loaded as heavily as the replica measured and its misses would count
+  // against the replica (a decode replica's attainment failing on TTFT).
+  const sliceGpus = (r: RoleSpace) => (space.pools.length > 1 ? poolOf(r) : space.budget / 2) * Math.min(1, 2 * share);
   if (role === 'colocated') {
     const routing: RoutingSpec =
       plan.policy.routing.name === 'continuum' ? plan.policy.routing : { name: 'colocated' };
-    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, sessions, widenCluster: true };
+    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, measure, widenCluster: true };
   }
   if (role === 'prefill') {
     // Every prefill remote, so the replica sees the whole prefill load of its share.
@@ -117,7 +122,7 @@ export function coefficientJob(
       routing: { name: 'remote' },
       seed,
       ratePerSec: rate,
-      sessions,
+      measure,
       widenCluster: true,
     };
   }
@@ -126,7 +131,7 @@ export function coefficientJob(
     routing: plan.policy.routing,
     seed,
     ratePerSec: rate,
-    sessions,
+    measure,
     widenCluster: true,
   };
 }
@@ -172,7 +177,25 @@ export async function runCached(
     const results = await run(missing, control);
     results.forEach((result, i) => cache.set(missingKeys[i], result));
   }
-  return { results: keys.map((key) => cache.get(key)!), simulated: missing.length };
+  return { results: keys.map((key, i) => wholeLayout(cache.get(key)!, jobs[i].cells ?? 1)), simulated: missing.length };
+}
+
+/** A cell's result as the whole layout's: sessions per second and tokens per second times the cells. */
+function wholeLayout(result: SimResult, cells: number): SimResult {
+  if (cells <= 1) return result;
+  const m = result.metrics;
+  const times = (ci?: [number, number]): [number, number] | undefined => (ci ? [ci[0] * cells, ci[1] * cells] : undefined);
+  return {
+    ...result,
+    metrics: {
+      ...m,
+      goodput: m.goodput * cells,
+      goodputCi95: times(m.goodputCi95),
+      throughputSessionsPerSec: m.throughputSessionsPerSec * cells,
+      throughputTokensPerSec: m.throughputTokensPerSec * cells,
+      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as ${cells} identical cells of 1/${cells} of the layout and of the load`].filter(Boolean).join('; ') } : m.measurement,
+    },
+  };
 }
 
 /**
@@ -186,7 +209,9 @@ export async function measureCoefficients(
   cache: SimCache,
   searchAbovePlanRate: boolean,
   control?: SimControl,
-): Promise<{ coefficients: Coefficient[]; simulated: number }> {
+  /** False once the planner's time is up: the load levels not measured yet are left out. */
+  keepGoing: () => boolean = () => true,
+): Promise<{ coefficients: Coefficient[]; simulated: number; metrics: SimResult['metrics'][] }> {
   interface Pending {
     role: PlanRole;
     tp: number;
@@ -197,11 +222,14 @@ export async function measureCoefficients(
   );
   const total = pending.reduce((n, p) => n + p.rates.length, 0);
   const coefficients: Coefficient[] = [];
+  const metrics: SimResult['metrics'][] = [];
   let simulated = 0;
   let done = 0;
   const CHUNK = 3;
   while (pending.some((p) => p.rates.length > 0)) {
     if (control?.isCancelled?.()) throw new PlanCancelled();
+    // The lightest level of every shape is always measured (physics checks need it).
+    if (coefficients.length > 0 && !keepGoing()) break;
     const batch = pending.flatMap((p) => p.rates.splice(0, CHUNK).map((rate) => ({ p, rate })));
     const jobs = batch.map(({ p, rate }) => coefficientJob(plan, space, p.role, p.tp, rate));
     const out = await runCached(plan, jobs, run, cache, {
@@ -213,6 +241,7 @@ export async function measureCoefficients(
     batch.forEach(({ p, rate }, i) => {
       const c = coefficientFrom(plan, p.role, p.tp, rate, out.results[i]);
       coefficients.push(c);
+      metrics.push(out.results[i].metrics);
       if (c.unstable) {
         done += p.rates.length;
         p.rates.length = 0;
@@ -220,7 +249,7 @@ export async function measureCoefficients(
     });
     control?.onProgress?.(done, total);
   }
-  return { coefficients, simulated };
+  return { coefficients, simulated, metrics };
 }
 
 export class PlanCancelled extends Error {

@@ -1,7 +1,7 @@
 import { createPerfModel } from '../perf/index';
 import { deploymentGpus } from '../spec/deployment';
 import type { Deployment, Plan, PlannerObjective, PoolSpec, RoutingSpec } from '../spec/types';
-import type { SimResult } from '../sim/types';
+import type { SimMetrics, SimResult } from '../sim/types';
 import { candidateSpace, deploymentFromCounts, type CandidateSpace, type FitCheck } from './candidates';
 import {
   measureCoefficients,
@@ -12,7 +12,11 @@ import {
   type SimControl,
   type SimJob,
 } from './coefficients';
-import { solveIlp, type HighsSolver, type IlpModel, type IlpSolution, type ReplicaOption } from './ilp';
+import { evaluateCounts, solveIlp, type HighsSolver, type IlpModel, type ReplicaOption } from './ilp';
+import { DEFAULT_HEADROOM, HeadroomSearch, probeOf, type Headroom } from './headroom';
+import { capacityEstimate, capacityLayouts, layoutKey, neighbours, normalise } from './layouts';
+import { measureFor, summarisePrecision, type RunLevel } from './measure';
+import { meetsTarget, rankOrder, tied, type Ranked } from './rank';
 import type { Candidate, CandidatePrediction, PlanResult, RouterSetting } from './types';
 
 export type { SimJob, SimControl, RunSimulations, SimCache } from './coefficients';
@@ -41,11 +45,17 @@ export interface PlannerOptions {
 /** Uncached-token thresholds tried for conditional disaggregation (Dynamo/TRT-LLM max_local_prefill_length). */
 export const LOCAL_PREFILL_THRESHOLDS = [256, 512, 1024, 2048, 4096];
 
-/** Bounds on the end-to-end runs, so that planning stays interactive (seconds, not minutes). */
-export const FULL_RUN_MAX_SESSIONS = 800;
-/** …but long enough that arrivals span this many seconds, where the plan asks for that many sessions. */
-export const FULL_RUN_WINDOW_SEC = 30;
-export const FULL_RUN_MAX_REPLICATIONS = 2;
+/** Most layouts simulated at the plan's rate before the best are refined (planner.maxCandidates caps it lower). */
+export const SCREEN_MAX_LAYOUTS = 24;
+/** Rounds of the local search for fewer GPUs (or more headroom) around the best layout so far, and layouts each round may add. */
+export const SEARCH_ROUNDS = 4;
+export const SEARCH_ROUND_LAYOUTS = 12;
+/** Candidates refined beyond the K shown, so that a close runner-up can still overtake. */
+export const REFINE_EXTRA = 1;
+/** Layouts on fewer GPUs that missed the target by at most this much (fraction) get a long run… */
+export const BOUNDARY_POINTS = 0.1;
+/** …at most this many per round. */
+export const BOUNDARY_LAYOUTS = 3;
 
 /** Memory fit of one replica from the perf model's memory plan. */
 export function perfModelFit(plan: Plan): FitCheck {
@@ -58,11 +68,6 @@ export function perfModelFit(plan: Plan): FitCheck {
       reason: `weights ${gb(memory.weightBytesPerGpu)} GB + reserve ${gb(memory.reserveBytesPerGpu)} GB per GPU leave no KV room in ${pool.gpu.memoryGB} GB`,
     };
   };
-}
-
-interface SolvedCandidate {
-  deployment: Deployment;
-  solution: IlpSolution;
 }
 
 /**
@@ -102,50 +107,6 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
     objective: objective === 'min-gpus' || objective === 'max-rate' ? 'gpus' : 'bottleneck',
     mixedTp: plan.planner.mixedTp,
   };
-}
-
-function predictionOf(result: SimResult): CandidatePrediction {
-  const m = result.metrics;
-  return {
-    sloAttainment: m.sloAttainment,
-    turn1SloAttainment: m.turn1.sloAttainment,
-    turn2plusSloAttainment: m.turn2plus.sloAttainment,
-    sloAttainmentCi95: m.sloAttainmentCi95,
-    ttftP95Ms: m.ttftMs.p95,
-    ttftP99Ms: m.ttftMs.p99,
-    itlP95Ms: m.itlMs.p95,
-    itlP99Ms: m.itlMs.p99,
-    localPrefillRatio: m.localPrefillRatio,
-    goodput: m.goodput,
-    unstable: m.unstable,
-  };
-}
-
-/** Sort key of a simulated candidate under the objective: smaller first. */
-function rankKey(plan: Plan, objective: PlannerObjective, c: Candidate): number[] {
-  const p = c.predicted;
-  const unstable = p.unstable ? 1 : 0;
-  const worstP95 = Math.max(p.ttftP95Ms / plan.slo.ttftMs, p.itlP95Ms / plan.slo.itlMs);
-  // Headroom on both SLOs at once: a deployment that is faster on one and equal on the other wins.
-  const latencyLoad = p.ttftP95Ms / plan.slo.ttftMs + p.itlP95Ms / plan.slo.itlMs;
-  // Attainment in tenths of a percent: finer differences are noise, and at equal attainment the
-  // deployment with more latency headroom serves load growth better.
-  const attainment = Math.round(p.sloAttainment * 1000);
-  switch (objective) {
-    case 'min-p95-latency':
-      return [unstable, worstP95, c.gpus];
-    case 'max-goodput':
-      return [unstable, -Math.round(p.goodput * 1000), latencyLoad, c.gpus];
-    case 'min-gpus':
-      return [p.sloAttainment >= plan.slo.attainmentTarget ? 0 : 1, c.gpus, -p.sloAttainment];
-    default:
-      return [unstable, -attainment, latencyLoad, c.gpus];
-  }
-}
-
-function compareKeys(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
-  return 0;
 }
 
 function layout(deployment: Deployment): Pick<Candidate, 'prefill' | 'decode' | 'colocated'> {
@@ -194,161 +155,545 @@ function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   return reasons;
 }
 
+
+export function predictionOf(m: SimMetrics): CandidatePrediction {
+  return {
+    sloAttainment: m.sloAttainment,
+    turn1SloAttainment: m.turn1.sloAttainment,
+    turn2plusSloAttainment: m.turn2plus.sloAttainment,
+    sloAttainmentCi95: m.sloAttainmentCi95,
+    ttftP95Ms: m.ttftMs.p95,
+    ttftP99Ms: m.ttftMs.p99,
+    itlP95Ms: m.itlMs.p95,
+    itlP99Ms: m.itlMs.p99,
+    localPrefillRatio: m.localPrefillRatio,
+    goodput: m.goodput,
+    goodputCi95: m.goodputCi95,
+    unstable: m.unstable,
+    ...(m.unstableReason ? { unstableReason: m.unstableReason } : {}),
+    ...(m.measurement ? { measurement: m.measurement } : {}),
+  };
+}
+
+const half = (ci: [number, number] | undefined) => (ci ? Math.max(0, (ci[1] - ci[0]) / 2) : 0);
+
+/** What ranking reads from a simulated layout. */
+export function rankedOf(gpus: number, m: SimMetrics, headroom?: number): Ranked {
+  return {
+    gpus,
+    sloAttainment: m.sloAttainment,
+    halfWidth: m.measurement?.attainmentHalfWidth ?? half(m.sloAttainmentCi95),
+    goodput: m.goodput,
+    goodputHalfWidth: half(m.goodputCi95),
+    unstable: m.unstable,
+    ttftP95Ms: m.ttftMs.p95,
+    itlP95Ms: m.itlMs.p95,
+    headroom,
+  };
+}
+
+/** The routing a layout runs with: co-located layouts their own policy, disaggregated ones the plan's (adaptive when it names a co-located one). */
+export function routingFor(plan: Plan, d: Deployment): RoutingSpec {
+  return d.kind === 'colocated'
+    ? plan.policy.routing.name === 'continuum'
+      ? plan.policy.routing
+      : { name: 'colocated' }
+    : plan.policy.routing.name === 'colocated' || plan.policy.routing.name === 'continuum'
+      ? { name: 'adaptive' }
+      : plan.policy.routing;
+}
+
+/** A whole-layout simulation at a rate, measured per `level` (measure.ts). */
+export function layoutJob(plan: Plan, deployment: Deployment, ratePerSec: number, level: RunLevel, routing = routingFor(plan, deployment)): SimJob {
+  const cells = level === 'verify' ? 1 : cellsOf(plan, deployment, ratePerSec, level);
+  const cellRate = ratePerSec / cells;
+  const measure = measureFor(plan, cellRate, level);
+  if (level === 'final') measure.maxReplications = Math.max(measure.maxReplications ?? 1, plan.planner.replications);
+  const cell = cells > 1 ? scaleDeployment(deployment, cells) : deployment;
+  return { deployment: cell, routing, seed: plan.workload.seed, ratePerSec: cellRate, measure, ...(cells > 1 ? { cells } : {}) };
+}
+
+/** Arrivals one planner run may simulate before a large layout is run as identical cells. */
+export const CELL_ARRIVALS = 20_000;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /**
- * Plans a deployment (AMPD §5): candidate replica shapes, their coefficients by short simulations,
- * the integer program on HiGHS for the objective, then the top K re-simulated end to end with the
- * plan's routing policy; the ranking returned is the simulated one.
+ * How many identical cells to simulate a large layout as: a layout whose replica counts share a
+ * factor k, run at a rate whose window would hold more than CELL_ARRIVALS arrivals, is simulated
+ * as one cell of 1/k of every group at 1/k of the rate (the smallest such k). Sessions in one cell
+ * never use another cell's replicas, which a real router would: the cell's attainment is a
+ * slightly conservative estimate of the whole layout's. The verifier never uses cells.
+ */
+export function cellsOf(plan: Plan, d: Deployment, ratePerSec: number, level: RunLevel): number {
+  const groups = d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode];
+  const common = groups.reduce((g, r) => gcd(g, r.dp), 0);
+  const arrivals = (k: number) => (ratePerSec / k) * (measureFor(plan, ratePerSec / k, level).windowSec ?? 0);
+  if (common <= 1 || arrivals(1) <= CELL_ARRIVALS) return 1;
+  for (let k = 2; k <= common; k++) if (common % k === 0 && arrivals(k) <= CELL_ARRIVALS) return k;
+  return common;
+}
+
+function scaleDeployment(d: Deployment, k: number): Deployment {
+  const scale = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: g.dp / k }));
+  return d.kind === 'colocated' ? { kind: 'colocated', colocated: scale(d.colocated) } : { kind: 'disaggregated', prefill: scale(d.prefill), decode: scale(d.decode) };
+}
+
+/** Headroom searches of several layouts in lockstep, so that every step is one parallel batch. */
+export async function searchHeadrooms(
+  plan: Plan,
+  layouts: { deployment: Deployment; guess: number; known: { rate: number; metrics: SimMetrics }[] }[],
+  simulate: (jobs: SimJob[]) => Promise<SimResult[]>,
+  level: RunLevel,
+  keepGoing: () => boolean = () => true,
+  relativeTolerance = DEFAULT_HEADROOM.relativeTolerance,
+): Promise<Headroom[]> {
+  const options = { ...DEFAULT_HEADROOM, target: plan.slo.attainmentTarget, relativeTolerance };
+  const searches = layouts.map((l) => new HeadroomSearch(options, l.guess, l.known.map((k) => probeOf(k.rate, k.metrics))));
+  for (;;) {
+    const active = searches.map((s, i) => ({ s, i })).filter(({ s }) => s.next !== undefined);
+    if (active.length === 0 || !keepGoing()) break;
+    const results = await simulate(active.map(({ s, i }) => layoutJob(plan, layouts[i].deployment, s.next!, level)));
+    active.forEach(({ s, i }, j) => s.advance(probeOf(s.next!, results[j].metrics), layouts[i].guess));
+  }
+  return searches.map((s) => s.result());
+}
+
+interface Screened {
+  deployment: Deployment;
+  key: string;
+  gpus: number;
+  source: 'ilp' | 'capacity' | 'search';
+  /** At the screening rate. */
+  screen: SimMetrics;
+  estimate: number;
+}
+
+function countsOf(model: IlpModel, d: Deployment): number[] {
+  const groups = d.kind === 'colocated' ? d.colocated.map((g) => ({ role: 'colocated', ...g })) : [...d.prefill.map((g) => ({ role: 'prefill', ...g })), ...d.decode.map((g) => ({ role: 'decode', ...g }))];
+  return model.options.map((o) => groups.filter((g) => g.role === o.role && g.tp === o.tp).reduce((n, g) => n + g.dp, 0));
+}
+
+/**
+ * Plans a deployment (AMPD §5, extended): candidate replica shapes, their coefficients by
+ * simulations that obey the window rule, the integer program on HiGHS to screen layouts, then
+ * simulation decides. The layouts the ILP proposes (its top solutions under shape cuts), the ends
+ * of each TP pairing's GPUs-versus-capacity line, and a local search around the best so far are
+ * simulated at the plan's rate; the best few are refined with longer runs and their headroom found
+ * by bisection on full simulations; the ranking returned is the simulated one, ties called ties.
  */
 export async function planDeployment(plan: Plan, deps: PlannerDeps, options: PlannerOptions = {}): Promise<PlanResult> {
   const now = deps.now ?? (() => 0);
   const started = now();
+  const limitMs = plan.planner.timeLimitSec * 1000;
   const objective = options.objective ?? plan.planner.objective;
   const topK = Math.max(1, options.topK ?? plan.planner.topK);
+  const target = plan.slo.attainmentTarget;
   const cache: SimCache = deps.cache ?? new Map();
   const control = deps.control;
-  const solver = { status: 'not run', ms: 0, variables: 0, constraints: 0 };
+  const statuses: Record<string, number> = {};
+  const solver: PlanResult['solver'] = { status: 'not run', ms: 0, variables: 0, constraints: 0, solves: 0, statuses };
+  const notes: string[] = [];
+  let partial = false;
   let coefficientSimulations = 0;
+  let layoutSimulations = 0;
+  const skipped: string[] = [];
+  /** Whether there is time left for `what`; records what the time limit cut. */
+  const inTime = (what: string): boolean => {
+    if (now() - started <= limitMs) return true;
+    partial = true;
+    if (!skipped.includes(what)) skipped.push(what);
+    return false;
+  };
+  const finishNotes = () => {
+    if (skipped.length > 0) {
+      notes.push(
+        `planner.timeLimitSec (${plan.planner.timeLimitSec} s) ran out: skipped ${skipped.join(', ')}; this answer is partial — raise planner.timeLimitSec for the full search`,
+      );
+    }
+    return notes.length > 0 ? notes : undefined;
+  };
+  const simulate = async (jobs: SimJob[]): Promise<SimResult[]> => {
+    const out = await runCached(plan, jobs, deps.runSimulations, cache, control);
+    layoutSimulations += out.simulated;
+    return out.results;
+  };
   const empty = (reasons: string[]): PlanResult => ({
     objective,
     recommended: { gpus: 0 },
     candidates: [],
     routerSettings: [],
-    solver,
+    solver: { ...solver, status: statusText() },
     coefficientSimulations,
+    layoutSimulations,
     wallMs: now() - started,
+    notes: finishNotes(),
+    ...(partial ? { partial } : {}),
     infeasibleReasons: reasons,
   });
+  const statusText = () => {
+    const entries = Object.entries(statuses);
+    if (entries.length === 0) return 'not run';
+    if (entries.length === 1) return entries[0][0];
+    return entries.map(([k, n]) => `${k} ×${n}`).join(', ');
+  };
 
   const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
-  const notes = space.notes.length > 0 ? space.notes : undefined;
-  if (space.reasons.length > 0) return { ...empty(space.reasons), notes };
+  notes.push(...space.notes);
+  if (space.reasons.length > 0) return empty(space.reasons);
 
-  const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control);
+  const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control, () =>
+    inTime('the coefficients of the heavier load levels'),
+  );
   coefficientSimulations += measured.simulated;
   const coefficients = measured.coefficients;
   const physics = physicsReasons(plan, coefficients);
   if (physics.length > 0) return empty(physics);
 
-  let rate = plan.workload.arrival.ratePerSec;
-  let maxRatePerSec: number | undefined;
-  let maxRateIsLowerBound: boolean | undefined;
+  const rate = plan.workload.arrival.ratePerSec;
   const solve = (model: IlpModel, exclude: number[][] = []) => {
     const t0 = now();
     const out = solveIlp(deps.highs, model, exclude);
     solver.ms += now() - t0;
+    solver.solves = (solver.solves ?? 0) + 1;
+    statuses[out.status] = (statuses[out.status] ?? 0) + 1;
     solver.variables = Math.max(solver.variables, out.variables);
     solver.constraints = Math.max(solver.constraints, out.constraints);
     return out;
   };
+  const ilpTop = (model: IlpModel, n: number): Deployment[] => {
+    const found: Deployment[] = [];
+    const seen: number[][] = [];
+    for (let k = 0; k < n; k++) {
+      const out = solve(model, seen);
+      if (!out.solution) break;
+      seen.push(out.solution.counts);
+      found.push(deploymentFromCounts(model.options, out.solution.counts));
+    }
+    return found;
+  };
 
-  if (objective === 'max-rate') {
-    // Bisection over the arrival rate: the highest rate at which the fewest-GPU program at the
-    // attainment target still fits the budget. Coefficients are per-replica rates, so every probe
-    // reuses the same simulations.
-    const feasibleAt = (r: number) => solve(ilpModel(plan, space, coefficients, 'max-rate', r)).solution !== undefined;
-    let lo = 0;
-    let hi = rate;
-    if (feasibleAt(rate)) {
-      lo = rate;
-      hi = rate * 4;
-      if (feasibleAt(hi)) lo = hi;
+  // 1. The layouts worth simulating: the ILP's top solutions for the objective (and, for the
+  // target-first objectives, its fewest-GPU ones), the best co-located one, and per TP pairing the
+  // fewest GPUs and the widest split the coefficients say reach the rate.
+  const mainObjective = objective === 'max-rate' ? 'max-attainment' : objective;
+  const model = ilpModel(plan, space, coefficients, mainObjective, rate);
+  const gpuModel = ilpModel(plan, space, coefficients, 'min-gpus', rate);
+  const proposals: { d: Deployment; source: Screened['source'] }[] = [];
+  const propose = (ds: Deployment[], source: Screened['source']) => ds.forEach((d) => proposals.push({ d: normalise(d), source }));
+  const top = ilpTop(model, Math.min(Math.max(topK, 2), 3));
+  propose(top, 'ilp');
+  if (plan.planner.includeColocated) {
+    // The best of each family, whichever the ILP prefers overall: shape cuts alone can stay inside one family.
+    if (!top.some((d) => d.kind === 'colocated')) {
+      propose(ilpTop({ ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
     }
-    for (let i = 0; i < 12 && hi - lo > rate * 0.01 && lo !== hi; i++) {
-      const mid = (lo + hi) / 2;
-      if (feasibleAt(mid)) lo = mid;
-      else hi = mid;
+    if (!top.some((d) => d.kind === 'disaggregated')) {
+      propose(ilpTop({ ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
     }
-    if (lo === 0) {
-      return empty([
-        `no deployment within ${space.budget} GPUs reaches the attainment target of ${(plan.slo.attainmentTarget * 100).toFixed(0)}% at any rate the planner measured; relax the SLO or the target, or raise the budget.`,
-      ]);
-    }
-    maxRatePerSec = lo;
-    maxRateIsLowerBound = lo === hi;
-    rate = lo;
   }
-
-  const model = ilpModel(plan, space, coefficients, objective === 'max-rate' ? 'max-attainment' : objective, rate);
-  const solved: SolvedCandidate[] = [];
-  const seen: number[][] = [];
-  for (let k = 0; k < topK; k++) {
-    const out = solve(model, seen);
-    if (k === 0) solver.status = out.status;
-    if (!out.solution) break;
-    seen.push(out.solution.counts);
-    solved.push({ deployment: deploymentFromCounts(model.options, out.solution.counts), solution: out.solution });
+  if (objective !== 'min-p95-latency') propose(ilpTop(gpuModel, 1), 'ilp');
+  const capacity = capacityLayouts(space, coefficients, target, rate);
+  const screenRate = rate;
+  if (objective === 'max-rate') propose(capacity.widest.slice(0, 8), 'capacity');
+  else {
+    propose(capacity.fewest.slice(0, 6), 'capacity');
+    propose(capacity.widest.slice(0, 4), 'capacity');
   }
-  if (solved.length === 0) {
+  let screenCap = Math.min(SCREEN_MAX_LAYOUTS, plan.planner.maxCandidates);
+  const growCap = () => (screenCap = Math.min(plan.planner.maxCandidates, screenCap + SEARCH_ROUND_LAYOUTS));
+  const screened = new Map<string, Screened>();
+  const estimateOf = (d: Deployment) => {
+    if (model.objective === 'gpus') return deploymentGpus(d);
+    return evaluateCounts(model, countsOf(model, d))?.worstBadness ?? Infinity;
+  };
+  const screen = async (list: { d: Deployment; source: Screened['source'] }[]): Promise<Screened[]> => {
+    const fresh: { d: Deployment; source: Screened['source']; key: string }[] = [];
+    for (const p of list) {
+      const key = layoutKey(p.d);
+      if (screened.has(key) || fresh.some((f) => f.key === key)) continue;
+      if (screened.size + fresh.length >= screenCap) break;
+      fresh.push({ ...p, key });
+    }
+    if (fresh.length === 0) return [];
+    const results = await simulate(fresh.map((f) => layoutJob(plan, f.d, screenRate, 'screen')));
+    return fresh.map((f, i) => {
+      const s: Screened = { deployment: f.d, key: f.key, gpus: deploymentGpus(f.d), source: f.source, screen: results[i].metrics, estimate: estimateOf(f.d) };
+      screened.set(f.key, s);
+      return s;
+    });
+  };
+  if (proposals.length === 0) {
     return empty([
       objective === 'min-gpus'
-        ? `no deployment within ${space.budget} GPUs reaches the attainment target of ${(plan.slo.attainmentTarget * 100).toFixed(0)}% at ${rate} sessions/s: ` +
+        ? `no deployment within ${space.budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s: ` +
           'every replica shape misses it at any load share it can be given; raise planner.gpuBudget, lower the rate, or relax the SLO.'
         : `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every replica shape turned unstable at the load share it would get; raise planner.gpuBudget or lower workload.arrival.ratePerSec.`,
     ]);
   }
-  if (plan.planner.includeColocated && !solved.some((s) => s.deployment.kind === 'colocated')) {
-    // Always show the best co-located deployment beside the disaggregated ones (reference 003).
-    const colocatedOnly = { ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) };
-    const out = solve(colocatedOnly);
-    if (out.solution) solved.push({ deployment: deploymentFromCounts(model.options, out.solution.counts), solution: out.solution });
+  await screen(proposals);
+  if (screenCap < new Set(proposals.map((p) => layoutKey(p.d))).size) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
+
+  // Refined (longer) runs replace a layout's screening figures wherever it has one.
+  const refined = new Map<string, SimMetrics>();
+  const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
+  const order = (items: Screened[]) =>
+    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target)))).map((i) => items[i]);
+  const refineCount = topK + REFINE_EXTRA;
+  /**
+   * Longer runs for the best few until the best few all have one: a layout that looked fine in a
+   * short run can fall below the target in a longer one (a decode replica's KV filling after
+   * minutes), and the next ones in line are refined in its place.
+   */
+  const refineTop = async () => {
+    for (let pass = 0; pass < 4; pass++) {
+      const todo = order([...screened.values()]).slice(0, refineCount).filter((s) => !refined.has(s.key));
+      if (todo.length === 0 || !inTime('the longer runs of the best layouts')) return;
+      const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+      todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
+    }
+  };
+  if (objective !== 'max-rate') await refineTop();
+
+  // 2. Local search from the best layout so far: for the target-first objectives towards fewer GPUs
+  // while the target holds; otherwise (nothing meets it) one step every way. (max-rate searches
+  // around the layout with the most headroom instead, below.)
+  const mixedTp = plan.planner.mixedTp;
+  for (let round = 0; round < SEARCH_ROUNDS && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
+    if (!inTime('the local search for fewer GPUs')) break;
+    const ranked = order([...screened.values()]);
+    const meeting = ranked.filter((s) => meetsTarget(plan, rankedOf(s.gpus, metricsAtRate(s))));
+    let next: Deployment[];
+    if (meeting.length === 0) {
+      next = neighbours(space, ranked[0].deployment, mixedTp);
+    } else {
+      // Down from every layout meeting the target on the fewest GPUs found so far, and sideways
+      // (same GPUs, another shape) from the best of them.
+      const fewest = meeting[0].gpus;
+      const bases = meeting.filter((s) => s.gpus === fewest).slice(0, 3);
+      next = [
+        ...bases.flatMap((b) => neighbours(space, b.deployment, mixedTp).filter((d) => deploymentGpus(d) < fewest)),
+        ...neighbours(space, bases[0].deployment, mixedTp).filter((d) => deploymentGpus(d) === fewest),
+      ];
+    }
+    const seen = new Set<string>();
+    next = next
+      .filter((d) => {
+        const key = layoutKey(d);
+        if (screened.has(key) || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .sort((x, y) => capacityEstimate(coefficients, y, target) / deploymentGpus(y) - capacityEstimate(coefficients, x, target) / deploymentGpus(x))
+      .slice(0, SEARCH_ROUND_LAYOUTS);
+    if (next.length === 0) break;
+    growCap();
+    const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
+    if (added.length === 0) break;
+    await refineTop();
   }
 
-  // End-to-end simulation of each candidate with the plan's routing policy and replications.
-  const planSessions =
-    plan.workload.sessions ??
-    (plan.workload.durationSec !== undefined ? Math.round(plan.workload.durationSec * rate) : FULL_RUN_MAX_SESSIONS);
-  const fullSessions = (ratePerSec: number) =>
-    Math.max(1, Math.min(planSessions, FULL_RUN_MAX_SESSIONS, Math.max(200, Math.round(ratePerSec * FULL_RUN_WINDOW_SEC))));
-  const fullJob = (deployment: Deployment, routing: RoutingSpec, ratePerSec = rate, replications = plan.planner.replications): SimJob => ({
-    deployment,
-    routing,
-    seed: plan.workload.seed,
-    ratePerSec,
-    sessions: fullSessions(ratePerSec),
-    replications: Math.max(1, Math.min(replications, FULL_RUN_MAX_REPLICATIONS)),
+  // 2b. The boundary: layouts on fewer GPUs than the best one meeting the target that missed it
+  // narrowly get a long run (as long as the verifier's windows), since a slow transient can hold a
+  // layout below the target in shorter ones; one that meets it in the long run takes its place and
+  // the local search continues from it.
+  const long = new Set<string>();
+  for (let round = 0; round < 2 && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
+    if (!inTime('the long runs at the fewest-GPU boundary')) break;
+    const ranked = order([...screened.values()]);
+    const bestMeeting = ranked.find((s) => meetsTarget(plan, rankedOf(s.gpus, metricsAtRate(s))));
+    if (!bestMeeting) break;
+    const nearMisses = ranked
+      .filter((s) => s.gpus < bestMeeting.gpus && !long.has(s.key))
+      .filter((s) => {
+        const m = metricsAtRate(s);
+        return !m.unstable && m.sloAttainment >= target - BOUNDARY_POINTS;
+      })
+      .sort((a, b) => a.gpus - b.gpus || metricsAtRate(b).sloAttainment - metricsAtRate(a).sloAttainment)
+      .slice(0, BOUNDARY_LAYOUTS);
+    if (nearMisses.length === 0) break;
+    const results = await simulate(nearMisses.map((s) => layoutJob(plan, s.deployment, rate, 'long')));
+    nearMisses.forEach((s, i) => {
+      long.add(s.key);
+      refined.set(s.key, results[i].metrics);
+    });
+    const moved = order([...screened.values()])[0];
+    if (!nearMisses.some((s) => s.key === moved.key)) break;
+    // Around the new best: its smaller neighbours, screened and refined like the rest.
+    const next = neighbours(space, moved.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)) && deploymentGpus(d) <= moved.gpus);
+    growCap();
+    await screen(next.map((d) => ({ d, source: 'search' as const })));
+    await refineTop();
+  }
+
+  // 3. The best few (refined above) and their headroom.
+  let shortlist = order([...screened.values()]).slice(0, refineCount);
+  const raceProbes = new Map<string, { rate: number; metrics: SimMetrics }[]>();
+  if (objective === 'max-rate') {
+    // A race on rising rates: every layout that met the target runs at 25% more load, and again,
+    // until at most the few to refine still meet it. What is left has the most headroom; its
+    // probes seed the bisections.
+    let alive = [...screened.values()].filter((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen)));
+    if (alive.length === 0) alive = order([...screened.values()]).slice(0, refineCount);
+    let raceRate = rate;
+    let lastAttainment = new Map<string, number>(alive.map((s) => [s.key, s.screen.sloAttainment]));
+    for (let step = 0; step < 16 && alive.length > refineCount && alive.every((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen))); step++) {
+      if (!inTime('part of the race for the highest rate')) break;
+      raceRate *= 1.25;
+      const results = await simulate(alive.map((s) => layoutJob(plan, s.deployment, raceRate, 'screen')));
+      alive.forEach((s, i) => raceProbes.set(s.key, [...(raceProbes.get(s.key) ?? []), { rate: raceRate, metrics: results[i].metrics }]));
+      const still = alive.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
+      lastAttainment = new Map(alive.map((s, i) => [s.key, results[i].metrics.unstable ? -1 : results[i].metrics.sloAttainment]));
+      if (still.length === 0) break;
+      alive = still;
+    }
+    shortlist = [...alive].sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0)).slice(0, refineCount);
+  }
+  if (objective === 'max-rate' && inTime('the longer runs of the best layouts')) {
+    const todo = shortlist.filter((s) => !refined.has(s.key));
+    const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+    todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
+  }
+  // The most precise run at the plan's rate stands for it (a screening run can disagree with a longer one).
+  const known = (s: Screened) => [
+    ...(refined.has(s.key) && screenRate === rate ? [] : [{ rate: screenRate, metrics: s.screen }]),
+    ...(refined.has(s.key) ? [{ rate, metrics: refined.get(s.key)! }] : []),
+    ...(raceProbes.get(s.key) ?? []),
+  ];
+  const headrooms = new Map<string, Headroom>();
+  const searchFor = async (items: Screened[]) => {
+    const found = await searchHeadrooms(
+      plan,
+      items.map((s) => ({ deployment: s.deployment, guess: capacityEstimate(coefficients, s.deployment, target) || screenRate, known: known(s) })),
+      simulate,
+      'screen',
+      () => inTime('part of the headroom searches'),
+    );
+    items.forEach((s, i) => headrooms.set(s.key, found[i]));
+  };
+  if (objective === 'max-rate') shortlist = shortlist.slice(0, topK + 1);
+  else {
+    // Headroom only where it can matter: the K best by the refined runs (the coefficient model's
+    // capacity standing in for headroom), and any runner-up meeting the target on as few GPUs as
+    // the K-th, whose headroom decides between them. The rest drop out.
+    const proxy = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target)));
+    const byProxy = rankOrder(plan, objective, proxy);
+    const kth = proxy[byProxy[Math.min(topK, byProxy.length) - 1]];
+    const keep = byProxy.filter((i, r) => r < topK || (meetsTarget(plan, proxy[i]) && meetsTarget(plan, kth) && proxy[i].gpus <= kth.gpus));
+    shortlist = keep.map((i) => shortlist[i]);
+  }
+  await searchFor(shortlist);
+  if (objective === 'max-rate') {
+    // Local search on headroom: a neighbour of the best that still meets the target just above the
+    // best headroom gets its own search.
+    for (let round = 0; round < SEARCH_ROUNDS; round++) {
+      if (!inTime('the local search for more headroom')) break;
+      const best = [...headrooms.entries()].sort((a, b) => b[1].ratePerSec - a[1].ratePerSec)[0];
+      const bestLayout = screened.get(best[0])!;
+      const probeRate = best[1].ratePerSec * (1 + DEFAULT_HEADROOM.relativeTolerance);
+      const next = neighbours(space, bestLayout.deployment, mixedTp)
+        .filter((d) => !headrooms.has(layoutKey(d)))
+        .sort((a, b) => capacityEstimate(coefficients, b, target) - capacityEstimate(coefficients, a, target))
+        .slice(0, SEARCH_ROUND_LAYOUTS);
+      if (next.length === 0 || probeRate <= 0) break;
+      const results = await simulate(next.map((d) => layoutJob(plan, d, probeRate, 'screen')));
+      const better = next.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
+      if (better.length === 0) break;
+      growCap();
+      const added = await screen(better.map((d) => ({ d, source: 'search' as const })));
+      const fresh = better.map((d) => screened.get(layoutKey(d))).filter((s): s is Screened => s !== undefined && !headrooms.has(s.key));
+      if (added.length === 0 && fresh.length === 0) break;
+      await searchFor(fresh);
+      if (inTime('the longer runs of the best layouts')) {
+        const more = await simulate(fresh.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+        fresh.forEach((s, i) => refined.set(s.key, more[i].metrics));
+      }
+      shortlist = [...shortlist, ...fresh];
+    }
+  }
+
+  // 4. The simulated ranking of the refined layouts; ties on the objective's figure are reported.
+  const items = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), headrooms.get(s.key)?.ratePerSec));
+  const ranked = rankOrder(plan, objective, items);
+  const shown = ranked.slice(0, topK);
+  let candidates: Candidate[] = shown.map((i, r) => {
+    const s = shortlist[i];
+    const m = metricsAtRate(s);
+    const h = headrooms.get(s.key);
+    return {
+      rank: r + 1,
+      deployment: s.deployment,
+      ...layout(s.deployment),
+      gpus: s.gpus,
+      estimate: { objective: s.estimate, source: s.source },
+      predicted: predictionOf(m),
+      metrics: m,
+      meetsTarget: meetsTarget(plan, items[i]),
+      ...(h ? { headroom: h } : {}),
+    };
   });
-  const routingFor = (d: Deployment): RoutingSpec =>
-    d.kind === 'colocated'
-      ? plan.policy.routing.name === 'continuum'
-        ? plan.policy.routing
-        : { name: 'colocated' }
-      : plan.policy.routing.name === 'colocated' || plan.policy.routing.name === 'continuum'
-        ? { name: 'adaptive' }
-        : plan.policy.routing;
-  const full = await runCached(plan, solved.map((s) => fullJob(s.deployment, routingFor(s.deployment))), deps.runSimulations, cache, control);
-  let candidates: Candidate[] = solved.map((s, i) => ({
-    rank: 0,
-    deployment: s.deployment,
-    ...layout(s.deployment),
-    gpus: deploymentGpus(s.deployment),
-    estimate: { objective: model.objective === 'gpus' ? s.solution.gpus : s.solution.worstBadness },
-    predicted: predictionOf(full.results[i]),
-    metrics: full.results[i].metrics,
-  }));
-  candidates = candidates
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => compareKeys(rankKey(plan, objective, a.c), rankKey(plan, objective, b.c)) || a.i - b.i)
-    .map(({ c }, i) => ({ ...c, rank: i + 1 }));
+  candidates = candidates.map((c, i) => {
+    const me = items[shown[i]];
+    const ties = candidates
+      .map((o, j) => ({ o, r: items[shown[j]] }))
+      .filter(({ o, r }) => o !== c && tiedOn(plan, objective, me, r))
+      .map(({ o }) => o.rank);
+    return ties.length > 0 ? { ...c, tiedWith: ties } : c;
+  });
+  const bestColocated = ranked.map((i) => shortlist[i]).find((s) => s.deployment.kind === 'colocated') ?? [...screened.values()].filter((s) => s.deployment.kind === 'colocated').sort((a, b) => b.screen.sloAttainment - a.screen.sloAttainment)[0];
+  if (plan.planner.includeColocated && bestColocated && !candidates.some((c) => c.deployment.kind === 'colocated')) {
+    const m = metricsAtRate(bestColocated);
+    notes.push(
+      `the best co-located layout simulated, ${layoutKey(bestColocated.deployment)} (${bestColocated.gpus} GPUs), reached ${(m.sloAttainment * 100).toFixed(1)}% and ranks below the ${topK} shown`,
+    );
+  }
   const best = candidates[0];
+
+  let maxRatePerSec: number | undefined;
+  let maxRateCi95: [number, number] | undefined;
+  let maxRateIsLowerBound: boolean | undefined;
+  if (objective === 'max-rate') {
+    const h = best.headroom;
+    if (!h || h.ratePerSec <= 0) {
+      return empty([
+        `no layout within ${space.budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at any rate the planner simulated; relax the SLO or the target, or raise the budget.`,
+      ]);
+    }
+    maxRatePerSec = h.ratePerSec;
+    maxRateCi95 = h.ci95;
+    maxRateIsLowerBound = h.isLowerBound;
+  }
+  if (objective !== 'max-rate' && candidates.every((c) => c.predicted.unstable)) {
+    const h = best.headroom;
+    return {
+      ...empty([
+        `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every layout simulated (${screened.size}) is unstable at that rate` +
+          (h && h.ratePerSec > 0 ? ` (the best, ${layoutKey(best.deployment)}, meets the target up to about ${Number(h.ratePerSec.toPrecision(3))} sessions/s)` : '') +
+          '; raise planner.gpuBudget or lower workload.arrival.ratePerSec.',
+      ]),
+      candidates,
+    };
+  }
+  if (objective === 'min-gpus' && !best.meetsTarget) {
+    return {
+      ...empty([
+        `none of the ${screened.size} layouts simulated within ${space.budget} GPUs (the ILP's, each TP pairing's widest, and a local search around the best) reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s ` +
+          `(best: ${layoutKey(best.deployment)} at ${(best.predicted.sloAttainment * 100).toFixed(1)}%); raise planner.gpuBudget, lower the rate, or relax the SLO.`,
+      ]),
+      candidates,
+    };
+  }
 
   // Router settings for the recommendation: local-prefill thresholds beside the adaptive router.
   const routerSettings: RouterSetting[] = [];
-  if (best.deployment.kind === 'disaggregated') {
+  if (best.deployment.kind === 'disaggregated' && inTime('the router-setting sweep')) {
     const thresholds = LOCAL_PREFILL_THRESHOLDS.filter((t) => t <= plan.model.maxContextTokens);
-    const routings: RoutingSpec[] = [
-      { name: 'adaptive' },
-      ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t })),
-    ];
-    const sweep = await runCached(
-      plan,
-      // The adaptive run repeats the recommendation's own run when the plan routes adaptively.
-      routings.map((r) => fullJob(best.deployment, r, rate, r.name === 'adaptive' ? plan.planner.replications : 1)),
-      deps.runSimulations,
-      cache,
-      control,
-    );
+    // The plan's own adaptive routing (with its slack setting) so that its run is the candidate's, from the cache.
+    const adaptive: RoutingSpec = plan.policy.routing.name === 'adaptive' ? plan.policy.routing : { name: 'adaptive' };
+    const routings: RoutingSpec[] = [adaptive, ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t }))];
+    const sweep = await simulate(routings.map((r, i) => layoutJob(plan, best.deployment, rate, i === 0 ? 'final' : 'screen', r)));
     routings.forEach((routing, i) => {
-      const m = sweep.results[i].metrics;
+      const m = sweep[i].metrics;
       routerSettings.push({
         policy: routing.name,
         settings: routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
@@ -359,21 +704,21 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
 
   let rateSweep: PlanResult['rateSweep'];
-  if (options.sweepRate) {
+  if (options.sweepRate && inTime('the rate sweep')) {
     const { from, to, steps } = options.sweepRate;
     const rates = Array.from({ length: Math.max(1, steps) }, (_, i) => (steps <= 1 ? from : from + ((to - from) * i) / (steps - 1)));
     const swept = candidates.slice(0, 3);
-    const jobs = swept.flatMap((c) => rates.map((r) => fullJob(c.deployment, routingFor(c.deployment), r)));
-    const out = await runCached(plan, jobs, deps.runSimulations, cache, control);
+    const out = await simulate(swept.flatMap((c) => rates.map((r) => layoutJob(plan, c.deployment, r, 'screen'))));
     rateSweep = swept.map((c, ci) => ({
       candidateRank: c.rank,
       points: rates.map((r, ri) => {
-        const m = out.results[ci * rates.length + ri].metrics;
+        const m = out[ci * rates.length + ri].metrics;
         return { ratePerSec: r, sloAttainment: m.sloAttainment, goodput: m.goodput };
       }),
     }));
   }
 
+  const screenedMetrics = [...screened.values()].map((s) => s.screen);
   return {
     objective,
     recommended: { ...layout(best.deployment), gpus: best.gpus },
@@ -381,10 +726,35 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     routerSettings,
     rateSweep,
     maxRatePerSec,
+    ...(maxRateCi95 ? { maxRateCi95 } : {}),
     maxRateIsLowerBound,
-    notes,
-    solver,
+    notes: finishNotes(),
+    solver: { ...solver, status: statusText() },
     coefficientSimulations,
+    layoutSimulations,
+    layoutsScreened: screened.size,
+    precision: {
+      coefficients: summarisePrecision(measured.metrics, false),
+      screening: summarisePrecision(screenedMetrics),
+      candidates: summarisePrecision(candidates.map((c) => c.metrics!).filter(Boolean)),
+    },
+    ...(partial ? { partial } : {}),
     wallMs: now() - started,
   };
+}
+
+/** Whether two simulated layouts tie on the figure the objective ranks by. */
+function tiedOn(plan: Plan, objective: PlannerObjective, a: Ranked, b: Ranked): boolean {
+  switch (objective) {
+    case 'max-goodput':
+      return tied(a.goodput, a.goodputHalfWidth, b.goodput, b.goodputHalfWidth);
+    case 'max-rate':
+      return a.headroom !== undefined && b.headroom !== undefined && Math.abs(a.headroom - b.headroom) <= DEFAULT_HEADROOM.relativeTolerance * Math.max(a.headroom, b.headroom);
+    case 'min-p95-latency': {
+      const worst = (r: Ranked) => Math.max(r.ttftP95Ms / plan.slo.ttftMs, r.itlP95Ms / plan.slo.itlMs);
+      return Math.abs(worst(a) - worst(b)) <= 0.05 * Math.max(worst(a), worst(b));
+    }
+    default:
+      return !a.unstable && !b.unstable && tied(a.sloAttainment, a.halfWidth, b.sloAttainment, b.halfWidth);
+  }
 }

@@ -1,5 +1,7 @@
 import type { Deployment, PlannerObjective, ReplicaGroup } from '../spec/types';
-import type { SimMetrics } from '../sim/types';
+import type { Measurement, SimMetrics } from '../sim/types';
+import type { Headroom } from './headroom';
+import type { RunPrecision } from './measure';
 
 export interface CandidatePrediction {
   sloAttainment: number;
@@ -13,7 +15,13 @@ export interface CandidatePrediction {
   itlP99Ms: number;
   localPrefillRatio: number;
   goodput: number;
+  /** 95% interval on goodput, sessions/s. */
+  goodputCi95?: [number, number];
   unstable: boolean;
+  /** Why the run is unstable, in words. */
+  unstableReason?: string;
+  /** Warm-up, window and precision of these figures. */
+  measurement?: Measurement;
 }
 
 export interface Candidate {
@@ -25,11 +33,21 @@ export interface Candidate {
   decode?: ReplicaGroup[];
   colocated?: ReplicaGroup[];
   gpus: number;
-  /** What the integer program predicted for this candidate (its objective value). */
-  estimate: { objective: number; worstReplicaP95Ms?: number };
+  /**
+   * What the integer program predicted for this candidate (its objective value; not finite, null in
+   * JSON, when the coefficient model says it cannot carry the load). `source` says whether the ILP
+   * proposed it or the planner's search around the ILP's answers found it.
+   */
+  estimate: { objective: number; worstReplicaP95Ms?: number; source?: 'ilp' | 'capacity' | 'search' };
   /** What full simulation of the candidate with the plan's policy gave. */
   predicted: CandidatePrediction;
   metrics?: SimMetrics;
+  /** Simulated attainment is at least the plan's target (and the run is stable). */
+  meetsTarget?: boolean;
+  /** Highest arrival rate at which this layout still meets the target, by bisection on full simulations. */
+  headroom?: Headroom;
+  /** Ranks of the candidates whose figure the ranking compares is statistically tied with this one's. */
+  tiedWith?: number[];
 }
 
 export interface RouterSetting {
@@ -54,12 +72,23 @@ export interface PlanResult {
   routerSettings: RouterSetting[];
   /** Attainment against arrival rate for the top candidates, when a sweep was asked for. */
   rateSweep?: { candidateRank: number; points: RateSweepPoint[] }[];
-  /** Highest rate the budget serves at the attainment target (objective max-rate). */
+  /** Highest rate the budget serves at the attainment target (objective max-rate): the best candidate's headroom. */
   maxRatePerSec?: number;
-  /** The budget still met the target at the highest rate the planner measured (4× the plan's): the true maximum is higher. */
+  /** Where the true maximum lies given the bisection's bracket and its probes' 95% intervals. */
+  maxRateCi95?: [number, number];
+  /** The search stopped growing the rate while still meeting the target: the true maximum is higher. */
   maxRateIsLowerBound?: boolean;
-  solver: { status: string; ms: number; variables: number; constraints: number };
+  /** `status`: every solve's status (one word when they all agree, else each with its count). */
+  solver: { status: string; ms: number; variables: number; constraints: number; solves?: number; statuses?: Record<string, number> };
   coefficientSimulations: number;
+  /** Simulations of whole layouts: screening, refinement, headroom searches, router and rate sweeps. */
+  layoutSimulations?: number;
+  /** Layouts simulated at the plan's rate before the top ones were refined. */
+  layoutsScreened?: number;
+  /** How precise each kind of run was (window, warm-up, 95% half-width of attainment). */
+  precision?: { coefficients?: RunPrecision; screening?: RunPrecision; candidates?: RunPrecision };
+  /** planner.timeLimitSec ran out: the answer is what was found by then (a note says what was skipped). */
+  partial?: boolean;
   wallMs: number;
   /** Adjustments the planner made to the plan's settings (budget capped, TP degrees skipped…). */
   notes?: string[];

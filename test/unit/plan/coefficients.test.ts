@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { candidateSpace } from '../../../src/core/plan/candidates';
 import { coefficientJob, contentHash, jobKey, levelRates, planForJob } from '../../../src/core/plan/coefficients';
 import { deploymentGpus } from '../../../src/core/spec/deployment';
+import { sloPacedSessionSec } from '../../../src/core/plan/measure';
 import { testPlan } from './fixtures';
 
 test('coefficient jobs measure one replica beside a slice of the other role, in a cluster widened to hold it', () => {
@@ -19,7 +20,14 @@ test('coefficient jobs measure one replica beside a slice of the other role, in 
 
   const decode = coefficientJob(plan, space, 'decode', 2, 1);
   assert.equal(decode.routing?.name, 'adaptive', "decode replicas see the plan's own routing");
-  for (const job of [prefill, decode]) assert.ok(job.sessions! >= 40 && job.sessions! <= 300);
+  // The window rule: at least 3 session durations and 60 arrivals (after the simulator's warm-up).
+  const session = sloPacedSessionSec(plan);
+  for (const [job, rate] of [[prefill, 4], [decode, 1]] as const) {
+    const m = job.measure!;
+    assert.equal(job.sessions, undefined, 'measured by simulated time, not a session count');
+    assert.ok(m.windowSec! >= 3 * session && m.windowSec! * rate >= 60, JSON.stringify(m));
+    assert.equal(m.maxReplications, 1);
+  }
 });
 
 test('load levels divide the plan rate by at most the replicas a TP can have', () => {

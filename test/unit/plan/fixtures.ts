@@ -80,6 +80,9 @@ export function fakeSimulate(plan: Plan, job: SimJob): SimResult {
   const itlP95 = unstable ? 1e6 : itlBase / (1 - 0.8 * rhoD);
   const meet = (p95: number, slo: number) => Math.max(0, Math.min(1, 1 - 0.05 * (p95 / slo) ** 3));
   const attain = unstable ? 0 : meet(ttftP95, plan.slo.ttftMs) * meet(itlP95, plan.slo.itlMs);
+  // Precision as a run of this many measured arrivals would have it (binomial), so ties are testable.
+  const measured = job.measure ? Math.max(1, Math.round(rate * (job.measure.windowSec ?? 60))) : job.sessions ?? 100;
+  const halfWidth = unstable ? 0 : Math.min(0.5, 1.96 * Math.sqrt((attain * (1 - attain)) / measured) + 0.002);
   const turn = (a: number) => ({ sloAttainment: a, rounds: 100, ttftMs: pct(ttftP95), itlMs: pct(itlP95) });
   const metrics: SimMetrics = {
     sessions: job.sessions ?? 100, completedSessions: job.sessions ?? 100, sloAttainment: attain,
@@ -88,6 +91,13 @@ export function fakeSimulate(plan: Plan, job: SimJob): SimResult {
     localPrefillRatio: localRatio, kvBytesMoved: { intraNode: 0, interNode: 0, crossCluster: 0 }, evictions: 0,
     recomputedTokens: 0, workers: [], timeSeries: { tSec: [], queueLength: {}, utilization: {} }, unstable,
     littlesLaw: { meanInSystem: 0, arrivalRatePerSec: rate, meanSojournSec: 0 }, tokens: { requested: 0, decoded: 0 }, failedSessions: 0,
+    ...(unstable
+      ? { unstableReason: 'backlog grows through the window' }
+      : { sloAttainmentCi95: [Math.max(0, attain - halfWidth), Math.min(1, attain + halfWidth)] as [number, number], goodputCi95: [rate * Math.max(0, attain - halfWidth), rate * Math.min(1, attain + halfWidth)] as [number, number] }),
+    measurement: {
+      warmupSec: job.measure?.warmupSec ?? 0, windowSec: job.measure?.windowSec ?? 0, replications: 1, batches: 10,
+      measuredSessions: measured, attainmentHalfWidth: halfWidth, precisionMet: halfWidth <= (job.measure?.halfWidth ?? 1) || job.measure?.halfWidth === 0,
+    },
   };
   return { deployment: d, policy: job.routing?.name ?? plan.policy.routing.name, seed: job.seed, replications: job.replications ?? 1, metrics, simulatedSec: 100, events: 1000, wallMs: 1 };
 }

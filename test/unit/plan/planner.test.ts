@@ -1,33 +1,96 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planDeployment } from '../../../src/core/plan/index';
+import { layoutJob, planDeployment } from '../../../src/core/plan/index';
+import { runCached } from '../../../src/core/plan/coefficients';
 import { formatDeployment } from '../../../src/core/spec/deployment';
 import { fakeDeps, fakeSimulate, highsReady, testPlan } from './fixtures';
 
-test('plans the 8-GPU example: ranked candidates, simulated ranking, router settings', async () => {
+test('plans the 8-GPU example: K candidates ranked target-first (fewer GPUs, then headroom), router settings', async () => {
   const plan = testPlan();
   const { deps } = fakeDeps(plan, await highsReady);
   const result = await planDeployment(plan, deps);
   assert.equal(result.infeasibleReasons, undefined);
-  assert.ok(result.candidates.length >= 2);
-  assert.equal(result.solver.status, 'Optimal');
+  assert.equal(result.candidates.length, 3, 'topK 3 shows 3 rows');
+  assert.match(result.solver.status, /Optimal/);
   result.candidates.forEach((c, i) => {
     assert.equal(c.rank, i + 1);
     assert.ok(c.gpus <= 8, `${formatDeployment(c.deployment)} uses ${c.gpus} GPUs`);
+    assert.ok(c.headroom, 'every candidate has its headroom');
+    assert.ok(c.predicted.sloAttainmentCi95, 'and its interval');
   });
-  // The ranking shown is the simulated one.
+  // Among layouts meeting the target: fewer GPUs first, then more headroom.
   for (let i = 1; i < result.candidates.length; i++) {
-    const [a, b] = [result.candidates[i - 1].predicted, result.candidates[i].predicted];
-    const tenths = (x: number) => Math.round(x * 1000);
-    assert.ok(tenths(a.sloAttainment) >= tenths(b.sloAttainment) || (!a.unstable && b.unstable), 'sorted by simulated attainment');
+    const [a, b] = [result.candidates[i - 1], result.candidates[i]];
+    if (a.meetsTarget && b.meetsTarget) {
+      assert.ok(a.gpus < b.gpus || (a.gpus === b.gpus && a.headroom!.ratePerSec >= b.headroom!.ratePerSec), `${formatDeployment(a.deployment)} before ${formatDeployment(b.deployment)}`);
+    } else assert.ok(a.meetsTarget || !b.meetsTarget, 'layouts meeting the target come first');
   }
-  assert.ok(result.candidates.some((c) => c.deployment.kind === 'colocated'), 'the best co-located deployment is shown too');
   assert.equal(result.recommended.gpus, result.candidates[0].gpus);
   if (result.candidates[0].deployment.kind === 'disaggregated') {
     assert.equal(result.routerSettings[0].policy, 'adaptive');
     assert.ok(result.routerSettings.some((r) => r.settings.maxLocalPrefillTokens === 1024));
   }
   assert.ok(result.coefficientSimulations > 10);
+  assert.ok(result.precision?.coefficients && result.precision.coefficients.windowSec[0] > 0, 'the precision the ILP got is stated');
+});
+
+test('headroom is the highest rate still meeting the target, by bisection on full simulations', async () => {
+  const plan = testPlan();
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps);
+  for (const c of result.candidates) {
+    const h = c.headroom!;
+    assert.ok(!h.isLowerBound && h.ratePerSec > 0, formatDeployment(c.deployment));
+    const routing = c.deployment.kind === 'colocated' ? { name: 'colocated' as const } : { name: 'adaptive' as const };
+    const meets = (r: number) => {
+      const m = fakeSimulate(plan, { deployment: c.deployment, seed: 7, ratePerSec: r, routing }).metrics;
+      return !m.unstable && m.sloAttainment >= 0.9;
+    };
+    assert.ok(meets(h.ratePerSec), `${formatDeployment(c.deployment)} meets the target at its headroom ${h.ratePerSec}`);
+    assert.ok(!meets(h.ratePerSec * 1.06), `${formatDeployment(c.deployment)} misses it 6% above (${h.ratePerSec})`);
+    assert.ok(h.ci95[0] <= h.ratePerSec && h.ratePerSec <= h.ci95[1]);
+  }
+});
+
+test('topK means K, and every solve is counted in solver.status', async () => {
+  const plan = testPlan();
+  const { deps } = fakeDeps(plan, await highsReady);
+  const two = await planDeployment(plan, deps, { topK: 2 });
+  assert.equal(two.candidates.length, 2);
+  const one = await planDeployment(plan, deps, { topK: 1 });
+  assert.equal(one.candidates.length, 1);
+  const statuses = two.solver.statuses ?? {};
+  assert.ok((two.solver.solves ?? 0) >= 3, `${two.solver.solves} solves`);
+  assert.equal(Object.values(statuses).reduce((a, b) => a + b, 0), two.solver.solves);
+  for (const status of Object.keys(statuses)) assert.ok(two.solver.status.includes(status), `${status} in '${two.solver.status}'`);
+});
+
+test('planner.timeLimitSec stops the search with a partial answer and a note; maxCandidates caps the layouts simulated', async () => {
+  const plan = testPlan();
+  plan.planner.timeLimitSec = 0.5;
+  let clock = 0;
+  const { deps } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, { ...deps, now: () => (clock += 100) });
+  assert.equal(result.partial, true);
+  assert.ok(result.candidates.length >= 1, 'what was found by then is still an answer');
+  assert.match(result.notes?.join('\n') ?? '', /planner\.timeLimitSec \(0\.5 s\) ran out: skipped .*partial/);
+
+  const capped = testPlan();
+  capped.planner.maxCandidates = 3;
+  const r = await planDeployment(capped, fakeDeps(capped, await highsReady).deps);
+  assert.ok((r.layoutsScreened ?? 0) <= 3, `${r.layoutsScreened} layouts screened`);
+  assert.match(r.notes?.join('\n') ?? '', /planner\.maxCandidates \(3\) capped/);
+});
+
+test('the router sweep reuses the recommendation\'s own run (the adaptive routing with its slack setting)', async () => {
+  const plan = testPlan();
+  plan.policy.routing = { name: 'adaptive', slack: 'windowed' };
+  const { deps, calls } = fakeDeps(plan, await highsReady);
+  const result = await planDeployment(plan, deps);
+  const best = formatDeployment(result.candidates[0].deployment);
+  assert.equal(result.candidates[0].deployment.kind, 'disaggregated');
+  const same = calls.filter((j) => formatDeployment(j.deployment) === best && j.ratePerSec === plan.workload.arrival.ratePerSec && j.routing?.name === 'adaptive' && j.measure?.halfWidth === 0.01);
+  assert.equal(same.length, 1, 'one final run of the recommendation, shared with the router sweep');
 });
 
 test('without mixed TP, each role uses one TP degree', async () => {
@@ -128,4 +191,35 @@ test('two GPU pools are planned jointly: prefill from one, decode from the other
     assert.ok(decodeGpus <= 4 && prefillGpus <= 8, formatDeployment(c.deployment));
     assert.ok(c.deployment.decode.every((g) => g.tp <= 4), 'decode TP within its 4-GPU nodes');
   }
+});
+
+test('min-gpus says "raise the budget" only when no layout within it meets the target, and names the best it found', async () => {
+  const highs = await highsReady;
+  const tight = testPlan({ rate: 3, budget: 6 });
+  const r = await planDeployment(tight, fakeDeps(tight, highs).deps, { objective: 'min-gpus' });
+  const reasons = r.infeasibleReasons?.join('\n') ?? '';
+  assert.match(reasons, /none of the \d+ layouts simulated within 6 GPUs .* reaches the attainment target of 90%.*best: .* at \d+\.\d%.*raise planner\.gpuBudget/);
+  assert.ok(r.candidates.every((c) => !c.meetsTarget));
+  const roomy = testPlan({ rate: 3, budget: 16, nodes: 2 });
+  const ok = await planDeployment(roomy, fakeDeps(roomy, highs).deps, { objective: 'min-gpus' });
+  assert.equal(ok.infeasibleReasons, undefined);
+  assert.ok(ok.candidates[0].meetsTarget && ok.candidates[0].gpus > 6);
+});
+
+test('a layout too large for one run is simulated as identical cells, its rates scaled back; small ones and the verifier never', async () => {
+  const plan = testPlan({ rate: 2000, budget: 1024, nodes: 128 });
+  const big = { kind: 'disaggregated' as const, prefill: [{ tp: 4, dp: 128 }], decode: [{ tp: 4, dp: 32 }] };
+  const job = layoutJob(plan, big, 2000, 'screen');
+  const k = job.cells ?? 1;
+  assert.ok(k > 1 && 32 % k === 0, `${k} cells`);
+  assert.deepEqual(job.deployment, { kind: 'disaggregated', prefill: [{ tp: 4, dp: 128 / k }], decode: [{ tp: 4, dp: 32 / k }] });
+  assert.equal(job.ratePerSec, 2000 / k);
+  assert.ok((job.ratePerSec ?? 0) * (job.measure?.windowSec ?? 0) <= 20_000, 'the cell holds at most 20,000 arrivals');
+  const { results } = await runCached(plan, [job], async (jobs) => jobs.map((j) => fakeSimulate(plan, j)), new Map());
+  const cell = fakeSimulate(plan, job);
+  assert.equal(results[0].metrics.goodput, cell.metrics.goodput * k);
+  assert.equal(results[0].metrics.sloAttainment, cell.metrics.sloAttainment);
+  assert.match(results[0].metrics.measurement?.note ?? '', new RegExp(`simulated as ${k} identical cells`));
+  assert.equal(layoutJob(plan, big, 2000, 'verify').cells, undefined, 'the verifier runs the whole layout');
+  assert.equal(layoutJob(testPlan(), { kind: 'colocated', colocated: [{ tp: 2, dp: 4 }] }, 2, 'final').cells, undefined);
 });

@@ -31,6 +31,8 @@ test('the bundled example gets a recommendation that meets its target in full si
   plan = examplePlan();
   plan.planner.gpuBudget = 4;
   plan.planner.replications = 1;
+  // Half the GPUs at the rate they carry (the example's loaded rate is for all 8).
+  plan.workload.arrival.ratePerSec = 3;
   const result = await planDeployment(plan, await realDeps(), { topK: 2 });
   assert.equal(result.infeasibleReasons, undefined);
   const best = result.candidates[0];
