@@ -234,6 +234,7 @@ export type PlannerObjective =
   | 'max-attainment'
   | 'max-goodput'
   | 'min-gpus'
+  | 'min-cost'
   | 'max-rate';
 
 export interface PlannerSpec {

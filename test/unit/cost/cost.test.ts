@@ -86,3 +86,22 @@ test('the plan file takes cost.gpuHourUsd and refuses a bad price with a clear m
     assert.ok(errors.every((e) => e.path.startsWith('/cost')), `${bad}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
   }
 });
+
+test('min-cost ranks layouts meeting the target by $/hour, then GPUs; below the target by attainment first', async () => {
+  const { rankOrder } = await import('../../../src/core/plan/rank');
+  const plan = testPlan();
+  const base = { halfWidth: 0.005, goodput: 1, goodputHalfWidth: 0.01, unstable: false, ttftP95Ms: 100, itlP95Ms: 10 };
+  const items = [
+    { ...base, gpus: 4, usdPerHour: 20, sloAttainment: 0.99 }, // meets, fewest GPUs but dearer
+    { ...base, gpus: 6, usdPerHour: 12, sloAttainment: 0.95 }, // meets, cheapest
+    { ...base, gpus: 2, usdPerHour: 5, sloAttainment: 0.5 }, // cheapest of all but misses the target
+  ];
+  assert.deepEqual(rankOrder(plan, 'min-cost', items), [1, 0, 2]);
+  assert.deepEqual(rankOrder(plan, 'min-gpus', items), [0, 1, 2]);
+});
+
+test('the plan file accepts objective min-cost', () => {
+  const load = validatePlanText('version: 1\nmodel: Qwen3-32B\ncluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1 }\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\nplanner: { objective: min-cost }\n', { fileName: 'p.pdplan.yaml' });
+  assert.deepEqual(load.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(load.plan?.planner.objective, 'min-cost');
+});
