@@ -13,6 +13,8 @@ export interface CliIo {
    */
   readFile(file: string, kind?: InputKind): string;
   exists(file: string): boolean;
+  /** Writes a file (creating its folder); `pdplan export --out` is the only command that writes. */
+  writeFile?(file: string, content: string, options?: { executable?: boolean }): void;
   /** Colour and other niceties only on a terminal. */
   isTty: boolean;
 }
@@ -24,6 +26,11 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     readFile: (file, kind = 'plan') => readInputSync(file, kind).text,
     exists: (file) => fs.existsSync(path.resolve(process.cwd(), file)),
+    writeFile: (file, content, options) => {
+      const target = path.resolve(process.cwd(), file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content, { mode: options?.executable ? 0o755 : 0o644 });
+    },
     isTty: Boolean(process.stdout.isTTY),
   };
 }

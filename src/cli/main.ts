@@ -4,6 +4,9 @@ import { estimateCommand, USAGE as ESTIMATE_USAGE } from './commands/estimate';
 import { simulateCommand, USAGE as SIMULATE_USAGE } from './commands/simulate';
 import { planCommand, USAGE as PLAN_USAGE } from './commands/plan';
 import { compareCommand, USAGE as COMPARE_USAGE } from './commands/compare';
+import { exportCommand, USAGE as EXPORT_USAGE } from './commands/export';
+import { paretoCommand, USAGE as PARETO_USAGE } from './commands/pareto';
+import { costCommand, USAGE as COST_USAGE } from './commands/cost';
 
 interface CommandEntry {
   run: Command;
@@ -23,6 +26,21 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--verify] [--json]' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
+  cost: {
+    run: costCommand,
+    usage: COST_USAGE,
+    summary: 'cost FILE [--gpus TYPE1,TYPE2] [--deployment SPEC] [--json]   cheapest layout meeting the target per GPU type, or a layout\'s $/hour',
+  },
+  pareto: {
+    run: paretoCommand,
+    usage: PARETO_USAGE,
+    summary: 'pareto FILE [--rates R1,R2,...] [--all-sizes] [--view session|round] [--json]   throughput/GPU frontier against per-user speed and TTFT',
+  },
+  export: {
+    run: exportCommand,
+    usage: EXPORT_USAGE,
+    summary: 'export FILE --format vllm|sglang|dynamo|llm-d [--deployment SPEC] [--out DIR] [--json]   deployment files for a serving stack',
+  },
 };
 
 function usage(): string {

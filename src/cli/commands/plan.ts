@@ -6,6 +6,7 @@ import { verifyPlan, type VerifyReport } from '../../core/plan/verify';
 import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
+import { describeCost, layoutCost, measuredCost } from '../../core/cost';
 import { formatDeployment } from '../../core/spec/deployment';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
 import { SimPool } from '../../workers/pool';
@@ -18,7 +19,7 @@ import { planOnTrace } from '../../core/sim/workload';
 export const USAGE =
   'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n' +
   '       pdplan plan FILE --verify [--verify-limit N] [--json]   (brute force: every layout in the budget, long runs)\n';
-const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'max-rate'];
+const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'min-cost', 'max-rate'];
 
 interface PlanArgs {
   file: string;
@@ -141,6 +142,8 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
   text += `Recommended: ${formatDeployment(best.deployment)} (${best.gpus} GPUs), simulated SLO attainment ${pct(best.predicted.sloAttainment)}`;
   if (best.predicted.sloAttainmentCi95) text += ` ${halfPts(best.predicted.sloAttainmentCi95)} points`;
   if (best.headroom) text += `, headroom ${headroomText(best)} sessions/s`;
+  const cost = (best.metrics && measuredCost(plan, best.deployment, best.metrics)) || layoutCost(plan, best.deployment);
+  if (cost.usdPerHour !== null || result.objective === 'min-cost') text += `\n${describeCost(cost)}`;
   text +=
     result.maxRatePerSec !== undefined
       ? `\nHighest rate ${space(result.objective)}at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${rate(result.maxRatePerSec)} sessions/s` +

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import { describeCost, layoutCost, measuredCost } from '../../core/cost';
 import { MAX_SESSIONS, SimInputError, simulate } from '../../core/sim';
 import type { SimResult } from '../../core/sim/types';
 import { formatDeployment } from '../../core/spec/deployment';
 import { checkRunOverrides, formatOverrideProblems, rateRange } from '../../core/spec/overrides';
-import { ROUTING_POLICY_NAMES, type Deployment, type RoutingPolicyName } from '../../core/spec/types';
+import { ROUTING_POLICY_NAMES, type Deployment, type Plan, type RoutingPolicyName } from '../../core/spec/types';
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
@@ -38,7 +39,7 @@ export function describeMeasurement(m: SimResult['metrics']): string {
   );
 }
 
-export function describeResult(result: SimResult): string {
+export function describeResult(result: SimResult, plan?: Plan): string {
   const m = result.metrics;
   const ci = m.sloAttainmentCi95 ? ` (95% CI ${pct(m.sloAttainmentCi95[0])}–${pct(m.sloAttainmentCi95[1])})` : '';
   const goodputCi = m.goodputCi95 ? ` (95% CI ${m.goodputCi95[0].toFixed(3)}–${m.goodputCi95[1].toFixed(3)})` : '';
@@ -52,6 +53,7 @@ export function describeResult(result: SimResult): string {
     `deployment ${formatDeployment(result.deployment)} · policy ${result.policy} · seed ${result.seed}${result.replications > 1 ? ` · ${result.replications} replications` : ''}`,
     ...(result.traceReplay ? [describeReplay(result.traceReplay)] : []),
     ...headline,
+    ...(plan ? [describeCost(measuredCost(plan, result.deployment, m) ?? layoutCost(plan, result.deployment))] : []),
     '',
     textTable(
       ['latency (ms)', 'p50', 'p90', 'p95', 'p99', 'mean'],
@@ -179,7 +181,7 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
     throw error;
   }
   result.wallMs = performance.now() - started;
-  if (values.json) io.out(JSON.stringify(result, null, 2) + '\n');
-  else io.out(describeResult(result));
+  if (values.json) io.out(JSON.stringify({ ...result, cost: measuredCost(plan, deployment, result.metrics) ?? layoutCost(plan, deployment) }, null, 2) + '\n');
+  else io.out(describeResult(result, plan));
   return result.metrics.unstable ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -17,6 +17,7 @@ import { DEFAULT_HEADROOM, HeadroomSearch, probeOf, type Headroom } from './head
 import { capacityEstimate, capacityLayouts, layoutKey, neighbours, normalise } from './layouts';
 import { measureFor, summarisePrecision, type RunLevel } from './measure';
 import { meetsTarget, rankOrder, tied, type Ranked } from './rank';
+import { layoutCost } from '../cost';
 import type { Candidate, CandidatePrediction, PlanResult, RouterSetting } from './types';
 
 export type { SimJob, SimControl, RunSimulations, SimCache } from './coefficients';
@@ -81,18 +82,23 @@ function attainmentBadness(c: Coefficient): number {
   return Math.round((miss + latency * 1e-3) * 1e4) / 1e4;
 }
 
+/** min-cost searches like min-gpus (the ILP minimises GPUs, cost's proxy within one price) and ranks by $/hour (rank.ts). */
+function seeksFewest(objective: PlannerObjective): boolean {
+  return objective === 'min-gpus' || objective === 'min-cost';
+}
+
 function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[], objective: PlannerObjective, rate: number): IlpModel {
   const target = plan.slo.attainmentTarget;
   const options: ReplicaOption[] = space.roles.flatMap((r) =>
     r.tps.map((t) => {
       const mine = coefficients.filter((c) => c.role === r.role && c.tp === t.tp && !c.unstable);
       const levels = mine
-        .filter((c) => objective !== 'min-gpus' && objective !== 'max-rate' ? true : c.sloAttainment >= target)
+        .filter((c) => !seeksFewest(objective) && objective !== 'max-rate' ? true : c.sloAttainment >= target)
         .map((c) => ({
           share: c.ratePerSec / rate,
           // Quantised so that equal-looking replicas tie, and the GPU tie-break decides between them.
           badness:
-            objective === 'min-p95-latency' || objective === 'min-gpus'
+            objective === 'min-p95-latency' || seeksFewest(objective)
               ? Math.round(c.p95OverSlo * 1e4) / 1e4
               : attainmentBadness(c),
         }))
@@ -104,7 +110,7 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
     options,
     gpuBudget: space.budget,
     pools: space.pools,
-    objective: objective === 'min-gpus' || objective === 'max-rate' ? 'gpus' : 'bottleneck',
+    objective: seeksFewest(objective) || objective === 'max-rate' ? 'gpus' : 'bottleneck',
     mixedTp: plan.planner.mixedTp,
   };
 }
@@ -178,9 +184,10 @@ export function predictionOf(m: SimMetrics): CandidatePrediction {
 const half = (ci: [number, number] | undefined) => (ci ? Math.max(0, (ci[1] - ci[0]) / 2) : 0);
 
 /** What ranking reads from a simulated layout. */
-export function rankedOf(gpus: number, m: SimMetrics, headroom?: number): Ranked {
+export function rankedOf(gpus: number, m: SimMetrics, headroom?: number, usdPerHour?: number | null): Ranked {
   return {
     gpus,
+    ...(usdPerHour != null ? { usdPerHour } : {}),
     sloAttainment: m.sloAttainment,
     halfWidth: m.measurement?.attainmentHalfWidth ?? half(m.sloAttainmentCi95),
     goodput: m.goodput,
@@ -425,7 +432,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   };
   if (proposals.length === 0) {
     return empty([
-      objective === 'min-gpus'
+      seeksFewest(objective)
         ? `no deployment within ${space.budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s: ` +
           'every replica shape misses it at any load share it can be given; raise planner.gpuBudget, lower the rate, or relax the SLO.'
         : `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every replica shape turned unstable at the load share it would get; raise planner.gpuBudget or lower workload.arrival.ratePerSec.`,
@@ -438,7 +445,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const refined = new Map<string, SimMetrics>();
   const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
   const order = (items: Screened[]) =>
-    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target)))).map((i) => items[i]);
+    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour))).map((i) => items[i]);
   const refineCount = topK + REFINE_EXTRA;
   /**
    * Longer runs for the best few until the best few all have one: a layout that looked fine in a
@@ -576,7 +583,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     // Headroom only where it can matter: the K best by the refined runs (the coefficient model's
     // capacity standing in for headroom), and any runner-up meeting the target on as few GPUs as
     // the K-th, whose headroom decides between them. The rest drop out.
-    const proxy = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target)));
+    const proxy = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour));
     const byProxy = rankOrder(plan, objective, proxy);
     const kth = proxy[byProxy[Math.min(topK, byProxy.length) - 1]];
     const keep = byProxy.filter((i, r) => r < topK || (meetsTarget(plan, proxy[i]) && meetsTarget(plan, kth) && proxy[i].gpus <= kth.gpus));
@@ -613,7 +620,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
 
   // 4. The simulated ranking of the refined layouts; ties on the objective's figure are reported.
-  const items = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), headrooms.get(s.key)?.ratePerSec));
+  const items = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), headrooms.get(s.key)?.ratePerSec, layoutCost(plan, s.deployment).usdPerHour));
   const ranked = rankOrder(plan, objective, items);
   const shown = ranked.slice(0, topK);
   let candidates: Candidate[] = shown.map((i, r) => {
@@ -674,7 +681,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       candidates,
     };
   }
-  if (objective === 'min-gpus' && !best.meetsTarget) {
+  if (seeksFewest(objective) && !best.meetsTarget) {
     return {
       ...empty([
         `none of the ${screened.size} layouts simulated within ${space.budget} GPUs (the ILP's, each TP pairing's widest, and a local search around the best) reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s ` +

@@ -3,6 +3,8 @@ import type { Plan, PlannerObjective } from '../spec/types';
 /** What ranking needs to know of a simulated layout. */
 export interface Ranked {
   gpus: number;
+  /** $/hour of the layout when its GPU types have prices (min-cost ranks by it). */
+  usdPerHour?: number;
   sloAttainment: number;
   /** 95% half-width of attainment (fraction), 0 when unknown. */
   halfWidth: number;
@@ -56,6 +58,7 @@ function tiers<T>(items: T[], score: (t: T) => number, half: (t: T) => number): 
  * - `max-goodput`: the goodput tier, then as above inside it.
  * - `min-p95-latency`: the worst P95 over its SLO (5% steps count as ties), then fewer GPUs.
  * - `max-rate`: the highest headroom, then fewer GPUs.
+ * - `min-cost`: as `min-gpus` with $/hour in place of GPUs (GPUs when a price is missing).
  */
 export function rankKeys(plan: Plan, objective: PlannerObjective, items: Ranked[]): number[][] {
   const attainmentTier = tiers(items, (r) => (r.unstable ? -1 : r.sloAttainment), (r) => r.halfWidth);
@@ -73,6 +76,10 @@ export function rankKeys(plan: Plan, objective: PlannerObjective, items: Ranked[
         return [goodputTier[i], ...byTarget];
       case 'max-rate':
         return [headroom, r.gpus, -r.sloAttainment];
+      case 'min-cost': {
+        const cost = r.usdPerHour ?? r.gpus;
+        return meets ? [0, cost, r.gpus, headroom, -r.sloAttainment] : [1, attainmentTier[i], cost, r.gpus, -r.sloAttainment];
+      }
       default:
         return byTarget;
     }

@@ -3,6 +3,7 @@ import { findGpu, findModel, findWorkloadProfile } from './catalog';
 import { DEFAULTS } from './defaults';
 import { parseDeploymentSpec } from './deployment';
 import type {
+  CostSpec,
   ClusterSpec,
   Deployment,
   Distribution,
@@ -291,6 +292,7 @@ export function resolvePlan(raw: Raw): Plan {
     perf: { ...(raw.perf ?? {}) } as PerfSpec,
   };
   if (raw.name !== undefined) plan.name = raw.name;
+  if (raw.cost !== undefined) plan.cost = deepCopy(raw.cost) as CostSpec;
   const deployment = resolveDeployment(raw.deployment);
   if (deployment) plan.deployment = deployment;
   return plan;

@@ -234,6 +234,7 @@ export type PlannerObjective =
   | 'max-attainment'
   | 'max-goodput'
   | 'min-gpus'
+  | 'min-cost'
   | 'max-rate';
 
 export interface PlannerSpec {
@@ -271,6 +272,14 @@ export interface PerfSpec {
   memoryReserveFraction?: number;
 }
 
+/** Prices for the cost of a layout (docs/cost.md); catalog/prices.json fills in what is not given. */
+export interface CostSpec {
+  /** US dollars per GPU-hour: one price for every GPU type, or one per GPU type name. */
+  gpuHourUsd?: number | Record<string, number>;
+  /** GPU types `pdplan cost` chooses between (catalog names). */
+  gpuTypes?: string[];
+}
+
 export interface Plan {
   version: 1;
   name?: string;
@@ -281,6 +290,7 @@ export interface Plan {
   policy: PolicySpec;
   planner: PlannerSpec;
   perf: PerfSpec;
+  cost?: CostSpec;
   deployment?: Deployment;
   /** Named overrides, each already merged into a whole plan. */
   variants?: Record<string, Plan>;
