@@ -58,6 +58,10 @@ const AS_WRITTEN = 'adaptive, Algorithm 1 as written';
 type Verdict = 'reproduced' | 'partly' | 'not reproduced';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+/** A point's attainment, starred where the run was unstable (a stopped run's figure, not a steady state). */
+const attained = (p: { sloAttainment: number; unstable: boolean }) => `${pct(p.sloAttainment)}${p.unstable ? '*' : ''}`;
+const UNSTABLE_LEGEND =
+  '\\* unstable: queues grew through the measurement window at that rate (no steady state exists); the figure is the attainment of the run stopped there, which the verdict rules use as measured.';
 const ms = (x: number) => (Number.isFinite(x) ? `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} ms` : '–');
 const signedPct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : '–');
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -102,6 +106,7 @@ export function writeReport(data: ReportData, docs: string): string {
     '- **Every policy is tuned alike.** The paper tunes each baseline\'s deployment (§7.1); we do the same for all of them, `adaptive` included: every single-TP-per-role layout that uses the whole budget is simulated at the anchor rate and at 1.4× it, and the layout with the best mean attainment is kept (ties: higher goodput). The curves therefore compare routing, not layouts. The layout our planner (`pdplan plan`, §5) recommends gets its own curve, \'adaptive on the planner\'s layout\'.',
     '- **Slack.** `adaptive` reads Algorithm 1\'s slack tests with the performance model\'s estimate for the task at hand as well as the windowed statistics (`routing.slack: estimated`, docs/simulator.md says why); the curve \'adaptive, Algorithm 1 as written\' is the literal reading (`slack: windowed`) on the same layout.',
     '- **Workloads.** Synthetic sessions drawn around the means of the paper\'s Table 1 (rounds, prefill and decode lengths); the paper replays recorded traces we do not have.',
+    '- **Steady state.** Every run discards a warm-up (the 95th percentile of session durations) and measures the sessions arriving after it; arrivals go on until they finish (docs/simulator.md). An attainment marked \\* is a run that was unstable at that rate: queues grew through the window and the run stopped; no steady state exists there, and the figure is the stopped run\'s.',
     '',
   );
 
@@ -147,8 +152,10 @@ export function writeReport(data: ReportData, docs: string): string {
       '',
       table(
         ['policy', 'deployment', ...c.rates.map((r) => `${r}/s`)],
-        labels.map((label) => [label, `\`${c.deployments[label]}\``, ...c.curves[label].map((p) => pct(p.sloAttainment))]),
+        labels.map((label) => [label, `\`${c.deployments[label]}\``, ...c.curves[label].map(attained)]),
       ),
+      '',
+      UNSTABLE_LEGEND,
       '',
       table(
         ['rate (sessions/s)', ...c.rates.map(String)],
@@ -290,7 +297,7 @@ export function writeReport(data: ReportData, docs: string): string {
     `On \`${p.file}\`, deployment \`${p.deployment}\`. Paper: 68% lower Turn-2+ TTFT at competitive TPOT.`,
     '',
     table(['rate', 'Turn-2+ TTFT mean, PD', 'PPD', 'Turn-2+ TTFT P50, PD', 'PPD', 'Turn-2+ TTFT P90, PD', 'PPD', 'mean ITL, PD', 'PPD', 'local share (PPD)', 'attainment PD', 'PPD'],
-      p.rates.map((r, i) => [r, ms(p.pd[i].turn2plusTtftMeanMs), ms(p.ppd[i].turn2plusTtftMeanMs), ms(p.pd[i].turn2plusTtftP50Ms), ms(p.ppd[i].turn2plusTtftP50Ms), ms(p.pd[i].turn2plusTtftP90Ms), ms(p.ppd[i].turn2plusTtftP90Ms), ms(p.pd[i].itlMeanMs), ms(p.ppd[i].itlMeanMs), pct(p.ppd[i].localPrefillRatio), pct(p.pd[i].sloAttainment), pct(p.ppd[i].sloAttainment)])),
+      p.rates.map((r, i) => [r, ms(p.pd[i].turn2plusTtftMeanMs), ms(p.ppd[i].turn2plusTtftMeanMs), ms(p.pd[i].turn2plusTtftP50Ms), ms(p.ppd[i].turn2plusTtftP50Ms), ms(p.pd[i].turn2plusTtftP90Ms), ms(p.ppd[i].turn2plusTtftP90Ms), ms(p.pd[i].itlMeanMs), ms(p.ppd[i].itlMeanMs), pct(p.ppd[i].localPrefillRatio), attained(p.pd[i]), attained(p.ppd[i])])),
     '',
     verdictLine(ppdVerdict, `Rule: reproduced when the cut in mean Turn-2+ TTFT is ≥ 50% with mean ITL within +25%; partly when the cut is > 10% with ITL within +50%. Ours: cut ${pct(ttftCut)}, ITL ratio ${tpotRatio.toFixed(2)}×.`),
     '',
@@ -326,7 +333,7 @@ export function writeReport(data: ReportData, docs: string): string {
     `${m.model} on ${m.gpus} GPUs, short multi-turn chat (\`${m.file}\`). Source: on small workloads disaggregation can cost 20–30%.`,
     '',
     table(['rate', `attainment, co-located \`${m.colocatedDeployment}\``, `disaggregated \`${m.disaggregatedDeployment}\``, 'goodput co-located', 'disaggregated'],
-      m.rates.map((r, i) => [r, pct(m.colocated[i].sloAttainment), pct(m.disaggregated[i].sloAttainment), m.colocated[i].goodput.toFixed(3), m.disaggregated[i].goodput.toFixed(3)])),
+      m.rates.map((r, i) => [r, attained(m.colocated[i]), attained(m.disaggregated[i]), m.colocated[i].goodput.toFixed(3), m.disaggregated[i].goodput.toFixed(3)])),
     '',
     verdictLine(smallVerdict, `Rule: reproduced when co-located is at or above disaggregated at every rate; partly at half of them. Ours: ${colocWins} of ${m.rates.length}; disaggregated goodput ${signedPct(goodputDelta)} relative to co-located.`),
     '',
