@@ -1,7 +1,7 @@
 // `npm run reproduce [-- --quick]`: re-runs every experiment of docs/validation.md and rewrites the
 // report and its figures. Usage: node --import tsx scripts/reproduce/index.ts [--quick] [--out DIR]
 
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadPlan } from '../../src/core/spec';
 import type { Deployment, Plan } from '../../src/core/spec/types';
@@ -180,11 +180,17 @@ async function main(): Promise<void> {
   const examples = join(root, 'examples');
   const onlyIndex = args.indexOf('--only');
   const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
-  const ampdFiles = ['toolbench', 'hotpotqa', 'dureader', 'gaia']
-    .filter((w) => only === undefined || w === only)
-    .map((w) => readdirSync(examples).find((f) => f.startsWith(w) && f.endsWith('.pdplan.yaml')))
-    .filter((f): f is string => f !== undefined)
-    .map((f) => join(examples, f));
+  // The AMPD paper's setups by name: other examples of the same workload (an FP8 H200 variant…)
+  // are not the paper's hardware.
+  const AMPD_EXAMPLES: Record<string, string> = {
+    toolbench: 'toolbench-qwen3-32b.pdplan.yaml',
+    hotpotqa: 'hotpotqa-llama-3.1-70b.pdplan.yaml',
+    dureader: 'dureader-llama-3.1-70b.pdplan.yaml',
+    gaia: 'gaia-mixtral-8x7b.pdplan.yaml',
+  };
+  const ampdFiles = Object.entries(AMPD_EXAMPLES)
+    .filter(([w]) => only === undefined || w === only)
+    .map(([, f]) => join(examples, f));
 
   const cases: AmpdCase[] = [];
   for (const file of ampdFiles) cases.push(await ampdCase(file, run, log));
@@ -198,7 +204,7 @@ async function main(): Promise<void> {
     sens.push({ ratePerSec, ...(await sensitivity(firstPlan, parseLayout(first.deployments[ADAPTIVE.label]), ratePerSec, run)) });
   }
 
-  const chat = readPlan(join(examples, readdirSync(examples).find((f) => f.startsWith('chat'))!));
+  const chat = readPlan(join(examples, 'chat-llama-3.1-8b.pdplan.yaml'));
   const prfaasPlan = readPlan(join(root, 'scripts', 'reproduce', 'plans', 'prfaas.pdplan.yaml'));
   const smallPlan = readPlan(join(root, 'scripts', 'reproduce', 'plans', 'small-workload.pdplan.yaml'));
 
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
     settings,
     ampd: cases,
     sensitivity: { file: first.file, atRates: sens },
-    ppd: { file: 'examples/' + readdirSync(examples).find((f) => f.startsWith('chat')), ...(await ppdComparison(chat, run, log)) },
+    ppd: { file: 'examples/chat-llama-3.1-8b.pdplan.yaml', ...(await ppdComparison(chat, run, log)) },
     prfaas: { file: 'scripts/reproduce/plans/prfaas.pdplan.yaml', ...(await prfaasComparison(prfaasPlan, run, log)) },
     small: { file: 'scripts/reproduce/plans/small-workload.pdplan.yaml', ...(await smallWorkload(smallPlan, run, log)) },
     simulations: 0,
