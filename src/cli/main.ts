@@ -22,7 +22,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     usage: SIMULATE_USAGE,
     summary:
       'simulate FILE [--policy P] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
-      '                  [--rate SESSIONS_PER_SEC] [--sessions N] [--json]   simulate one deployment',
+      '                  [--rate SESSIONS_PER_SEC] [--sessions N] [--precision POINTS] [--json]   simulate one deployment',
   },
   plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--verify] [--json]' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
