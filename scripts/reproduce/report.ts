@@ -146,7 +146,7 @@ export function writeReport(data: ReportData, docs: string): string {
     out.push(
       `### ${c.workload} · ${c.model} · ${c.gpus} GPUs`,
       '',
-      `Plan: \`${c.file}\` · SLO: TTFT ${c.slo.ttftMs} ms, ITL ${c.slo.itlMs} ms · the ${c.rates[3]}/s column, seed 1 of its mean: \`npx pdplan simulate ${c.file} --policy adaptive --deployment ${c.deployments['adaptive (AMPD)']} --rate ${c.rates[3]} --sessions ${c.anchorSessions} --seed 1\``,
+      `Plan: \`${c.file}\` · SLO: TTFT ${c.slo.ttftMs} ms, ITL ${c.slo.itlMs} ms · the ${c.rates[3]}/s column, seed 1 of its mean: \`npx pdplan simulate ${c.file} --policy adaptive --deployment ${c.deployments['adaptive (AMPD)']} --rate ${c.rates[3]} --sessions ${c.anchorSessions} --seed 1 --precision 100\``,
       '',
       `![${c.workload}](figures/${slug}.svg)`,
       '',
