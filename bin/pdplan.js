@@ -7,4 +7,9 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write('pdplan: dist/cli.js is missing; run `npm run build` (npm install runs it for you).\n');
   process.exit(2);
 }
+// A reader that stops early (`pdplan plan … | head`) closes the pipe: that ends the output, not an error.
+process.stdout.on('error', (error) => {
+  if (error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 require(bundle).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
