@@ -66,3 +66,16 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
   }
   return { file, plan: load.plan, profileFor: load.profileFor, traces };
 }
+
+/**
+ * The plan a command runs: the base plan, or the variant `--variant` names. An unknown name is a
+ * usage error that lists the variants the plan has.
+ */
+export function planOrVariant(inputs: RunInputs, variant: string | undefined, io: CliIo, command: string): Plan | { exitCode: number } {
+  if (variant === undefined) return inputs.plan;
+  const chosen = inputs.plan.variants?.[variant];
+  if (chosen) return chosen;
+  const names = Object.keys(inputs.plan.variants ?? {});
+  io.err(`pdplan ${command}: no variant '${variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
+  return { exitCode: EXIT_USAGE };
+}

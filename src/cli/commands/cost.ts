@@ -6,7 +6,7 @@ import { checkRunOverrides, formatOverrideProblems } from '../../core/spec/overr
 import { parseCommandArgs } from '../args';
 import { pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
-import { loadRunInputs } from '../runInputs';
+import { loadRunInputs, planOrVariant } from '../runInputs';
 
 export const USAGE =
   'Usage: pdplan cost FILE [--gpus TYPE1,TYPE2,...] [--deployment SPEC] [--variant NAME] [--json]\n' +
@@ -68,16 +68,8 @@ export async function costCommand(args: string[], io: CliIo): Promise<number> {
   }
   const inputs = loadRunInputs(positionals[0], io, 'cost');
   if ('exitCode' in inputs) return inputs.exitCode;
-  let plan = inputs.plan;
-  if (values.variant !== undefined) {
-    const variant = plan.variants?.[values.variant as string];
-    if (!variant) {
-      const names = Object.keys(plan.variants ?? {});
-      io.err(`pdplan cost: no variant '${values.variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
-      return EXIT_USAGE;
-    }
-    plan = variant;
-  }
+  const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'cost');
+  if ('exitCode' in plan) return plan.exitCode;
   if (values.deployment !== undefined || (named === undefined && !plan.cost?.gpuTypes && plan.deployment)) {
     const checked = checkRunOverrides(plan, { deployment: values.deployment as string | undefined });
     if (checked.problems.length > 0 || !checked.deployment) {

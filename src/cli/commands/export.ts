@@ -5,7 +5,7 @@ import { checkRunOverrides, formatOverrideProblems } from '../../core/spec/overr
 import { ROUTING_POLICY_NAMES, type RoutingPolicyName } from '../../core/spec/types';
 import { parseCommandArgs } from '../args';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
-import { loadRunInputs } from '../runInputs';
+import { loadRunInputs, planOrVariant } from '../runInputs';
 
 export const USAGE =
   'Usage: pdplan export FILE --format vllm|sglang|dynamo|llm-d [--deployment SPEC] [--policy NAME] [--variant NAME] [--out DIR] [--json]\n' +
@@ -45,16 +45,8 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   }
   const inputs = loadRunInputs(positionals[0], io, 'export');
   if ('exitCode' in inputs) return inputs.exitCode;
-  let plan = inputs.plan;
-  if (values.variant !== undefined) {
-    const variant = plan.variants?.[values.variant as string];
-    if (!variant) {
-      const names = Object.keys(plan.variants ?? {});
-      io.err(`pdplan export: no variant '${values.variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
-      return EXIT_USAGE;
-    }
-    plan = variant;
-  }
+  const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'export');
+  if ('exitCode' in plan) return plan.exitCode;
   const checked = checkRunOverrides(plan, { deployment: values.deployment as string | undefined, policy: policyName });
   if (checked.problems.length > 0) {
     for (const line of formatOverrideProblems(checked.problems)) io.err(`pdplan export: ${line}\n`);

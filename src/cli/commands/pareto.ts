@@ -4,7 +4,7 @@ import { rateRange } from '../../core/spec/overrides';
 import { intOption, parseCommandArgs } from '../args';
 import { msText, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
-import { loadRunInputs, traceFor } from '../runInputs';
+import { loadRunInputs, planOrVariant, traceFor } from '../runInputs';
 
 export const USAGE =
   'Usage: pdplan pareto FILE [--rates R1,R2,...] [--sessions N] [--all-sizes] [--max-layouts N] [--view session|round] [--variant NAME] [--json]\n' +
@@ -150,16 +150,8 @@ export async function paretoCommand(args: string[], io: CliIo): Promise<number> 
   }
   const inputs = loadRunInputs(positionals[0], io, 'pareto');
   if ('exitCode' in inputs) return inputs.exitCode;
-  let plan = inputs.plan;
-  if (values.variant !== undefined) {
-    const variant = plan.variants?.[values.variant as string];
-    if (!variant) {
-      const names = Object.keys(plan.variants ?? {});
-      io.err(`pdplan pareto: no variant '${values.variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
-      return EXIT_USAGE;
-    }
-    plan = variant;
-  }
+  const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'pareto');
+  if ('exitCode' in plan) return plan.exitCode;
   const started = performance.now();
   const result = paretoSweep({
     plan,

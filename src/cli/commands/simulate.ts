@@ -8,7 +8,7 @@ import { ROUTING_POLICY_NAMES, type Deployment, type Plan, type RoutingPolicyNam
 import { intOption, numberOption, parseCommandArgs } from '../args';
 import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
-import { loadRunInputs, traceFor } from '../runInputs';
+import { loadRunInputs, planOrVariant, traceFor } from '../runInputs';
 
 export const USAGE =
   'Usage: pdplan simulate FILE [--policy NAME] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
@@ -130,16 +130,8 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   }
   const inputs = loadRunInputs(positionals[0], io, 'simulate');
   if ('exitCode' in inputs) return inputs.exitCode;
-  let plan = inputs.plan;
-  if (values.variant !== undefined) {
-    const variant = plan.variants?.[values.variant as string];
-    if (!variant) {
-      const names = Object.keys(plan.variants ?? {});
-      io.err(`pdplan simulate: no variant '${values.variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
-      return EXIT_USAGE;
-    }
-    plan = variant;
-  }
+  const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'simulate');
+  if ('exitCode' in plan) return plan.exitCode;
   // The command line's layout and policy pass the same checks as the plan file's (TP against the
   // heads, node size, cluster size, replica cap, policy against layout), before anything is allocated.
   const checked = checkRunOverrides(plan, { deployment: values.deployment as string | undefined, policy: policyName });
