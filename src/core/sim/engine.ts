@@ -245,7 +245,6 @@ class Simulation {
     let best = this.decodeWorkers[0];
     for (const d of this.decodeWorkers) if (d.freeTokens > best.freeTokens) best = d;
     s.decode = best;
-    best.sessions += 1;
     this.changeInSystem(1);
     if (this.inWindow(trace.arrivalMs)) this.tally.arrivalsInWindow += 1;
     if (this.isMeasured(trace.arrivalMs)) {
@@ -297,8 +296,6 @@ class Simulation {
     s.outputTokens = round.outputTokens;
     s.maxGapMs = 0;
     s.gaps = this.trackGaps && this.slo.itlStatistic !== 'max' ? [] : undefined;
-    s.local = false;
-    s.inRound = true;
     unmarkIdle(s.decode, s);
     if (s.batch >= 0) (s.roundIndex === 0 ? this.tally.turn1 : this.tally.turn2).rounds += 1;
     if (!this.tryStartRound(s)) {
@@ -358,8 +355,6 @@ class Simulation {
     // recent requests), so a stall from local prefills counts at the weight users feel it.
     if (outputGaps > 0) d.itlWindow.record(now, meanItl);
     if (s.batch >= 0) this.recordRound(s, meanItl);
-    s.inRound = false;
-    s.idleSince = now;
     s.roundIndex += 1;
     if (s.roundIndex >= s.trace.rounds.length) {
       this.finishSession(s);
@@ -394,10 +389,7 @@ class Simulation {
 
   private finishSession(s: Session): void {
     const d = s.decode;
-    s.finished = true;
-    s.inRound = false;
     this.changeInSystem(-1);
-    d.sessions -= 1;
     release(d, s);
     if (s.batch >= 0) {
       const t = this.tally;
@@ -483,7 +475,6 @@ class Simulation {
 
   private runLocally(s: Session): void {
     const d = s.decode;
-    s.local = true;
     s.estimatedMs = this.localOption.prefillMs;
     if (s.incremental && this.inWindow(this.now)) {
       d.localPrefills += 1;
@@ -517,7 +508,6 @@ class Simulation {
     const computeMs = this.prefillCost(w.perf, s.historyTokens, s.newTokens, w.tp);
     this.accruePrefillBusy(w);
     w.startedAt = this.now;
-    w.computeMs = computeMs;
     w.busyUntil = this.now + computeMs;
     this.queue.push(this.now + computeMs, PREFILL_DONE, w);
   }
@@ -525,7 +515,6 @@ class Simulation {
   private prefillDone(w: PrefillWorker): void {
     this.accruePrefillBusy(w);
     w.busy = false;
-    w.served += 1;
     const s = w.current as Session;
     w.current = undefined;
     // The write-back carries exactly the KV the prefill computed.
@@ -611,7 +600,6 @@ class Simulation {
     const now = this.now;
     s.firstTokenMs = now;
     s.lastTokenMs = now;
-    s.tokensDecoded += 1;
     if (s.batch >= 0) this.tally.tokensDecoded += 1;
     if (this.inWindow(now)) this.tally.windowTokens += 1;
     const remaining = s.outputTokens - 1;
@@ -776,7 +764,6 @@ class Simulation {
     this.stepEnded(d, now);
     for (let s = batch.popFinished(); s; s = batch.popFinished()) {
       s.lastTokenMs = now;
-      s.tokensDecoded += s.outputTokens - 1;
       this.finishRound(s);
     }
     const max = this.policySpec.maxDecodeBatch;

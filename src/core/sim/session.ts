@@ -16,12 +16,8 @@ export class Session implements PrefillTaskView, ReorderItem {
   /** Tokens of context the KV covers once the running round completes. */
   contextTokens = 0;
   resident = true;
-  idleSince = 0;
   pinnedUntil = 0;
-  inRound = false;
   failed = false;
-  finished = false;
-  tokensDecoded = 0;
 
   // ---- measurement: the batch of the window it arrived in, or -1 when it is not measured ----
   batch = -1;
@@ -36,7 +32,6 @@ export class Session implements PrefillTaskView, ReorderItem {
   maxGapMs = 0;
   /** Token gaps of the round, kept only when the ITL statistic is a percentile of them. */
   gaps: number[] | undefined;
-  local = false;
 
   // ---- the round's prefill task ----
   historyTokens = 0;
@@ -54,8 +49,6 @@ export class Session implements PrefillTaskView, ReorderItem {
   joinSeq = 0;
   /** Output tokens left when the round joined the batch (waiting in the admit queue). */
   pendingTokens = 0;
-  /** Index in the worker's batch heap, -1 outside it. */
-  heapIndex = -1;
 
   // ---- the worker's list of idle sessions whose KV may be evicted, oldest first ----
   idlePrev: Session | null = null;

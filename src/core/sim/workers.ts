@@ -19,12 +19,10 @@ export class PrefillWorker {
   busyUntil = 0;
   /** The task running (its history read, then its compute). */
   current: Session | undefined;
-  computeMs = 0;
   startedAt = 0;
   busyMs = 0;
   /** Busy time inside the measurement window, ms. */
   busyWindowMs = 0;
-  served = 0;
   maxQueue = 0;
   readonly ttftWindow: RollingWindow;
 
@@ -93,11 +91,9 @@ export class DecodeBatch {
       const p = heap[parent];
       if (before(p, s)) break;
       heap[i] = p;
-      p.heapIndex = i;
       i = parent;
     }
     heap[i] = s;
-    s.heapIndex = i;
   }
 
   /** `n` steps ended with no round finishing: every round got n tokens. */
@@ -122,13 +118,10 @@ export class DecodeBatch {
         const c = r < size && before(heap[r], heap[l]) ? r : l;
         if (before(last, heap[c])) break;
         heap[i] = heap[c];
-        heap[i].heapIndex = i;
         i = c;
       }
       heap[i] = last;
-      last.heapIndex = i;
     }
-    top.heapIndex = -1;
     this.context -= top.contextTokens;
     this.sumFinishStep -= top.finishStep;
     this.sumFirstTokenMs -= top.firstTokenMs;
@@ -186,7 +179,6 @@ export class DecodeWorker {
   busyWindowMs = 0;
   lastStepEnd = -1;
   readonly itlWindow: RollingWindow;
-  sessions = 0;
   localPrefills = 0;
   remotePrefills = 0;
   maxQueue = 0;
