@@ -1,5 +1,5 @@
 import { distributionMean } from '../spec/checks';
-import type { Plan } from '../spec/types';
+import type { Plan, WorkloadSpec } from '../spec/types';
 import { SimInputError, tooLargeTimeMessage } from './errors';
 import { LatencySketch } from './sketch';
 import type { MeasureSpec } from './types';
@@ -50,6 +50,22 @@ const DURATION_SAMPLE = 1000;
 const DURATION_SEED = 0x5eed;
 
 /**
+ * The sessions the estimate is drawn from, once per workload: the planner runs hundreds of
+ * simulations of one plan, and drawing them is most of the estimate's cost.
+ */
+const samples = new WeakMap<WorkloadSpec, TraceSession[]>();
+function durationSample(workload: WorkloadSpec): TraceSession[] {
+  let drawn = samples.get(workload);
+  if (!drawn) {
+    drawn = [];
+    const source = sessionGenerator(workload, 1, DURATION_SEED, DURATION_SAMPLE);
+    for (let s = source.next(); s; s = source.next()) drawn.push(s);
+    samples.set(workload, drawn);
+  }
+  return drawn;
+}
+
+/**
  * How long sessions last, mean and 95th percentile: every round's TTFT and decode at the SLO's
  * pace plus the tool waits between rounds, over sessions drawn from the workload (or the trace's
  * own). The SLOs bound latency from above for the load that matters, so the estimate errs long,
@@ -58,13 +74,7 @@ const DURATION_SEED = 0x5eed;
  */
 export function sessionDurations(plan: Plan, trace?: readonly TraceSession[]): { meanMs: number; p95Ms: number } {
   const { slo } = plan;
-  let sessions: readonly TraceSession[] | undefined = trace;
-  if (!sessions || sessions.length === 0) {
-    const source = sessionGenerator(plan.workload, 1, DURATION_SEED, DURATION_SAMPLE);
-    const drawn: TraceSession[] = [];
-    for (let s = source.next(); s; s = source.next()) drawn.push(s);
-    sessions = drawn;
-  }
+  const sessions = trace && trace.length > 0 ? trace : durationSample(plan.workload);
   const n = Math.min(sessions.length, 5000);
   const durations = new Float64Array(n);
   let total = 0;
