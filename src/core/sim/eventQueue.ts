@@ -27,10 +27,6 @@ export class EventQueue<T> {
     return this.count;
   }
 
-  peekTime(): number {
-    return this.count > 0 ? this.times[0] : Infinity;
-  }
-
   push(time: number, kind: number, item: T, arg = 0): void {
     if (this.count === this.times.length) this.grow();
     const seq = this.counter++;
