@@ -4,25 +4,17 @@
  * first, then progress and one result (or invalid/error/cancelled) per job.
  */
 import { parentPort } from 'node:worker_threads';
-import { formatDeployment } from '../core/spec/deployment';
-import { checkRunOverrides, formatOverrideProblems, rateRange } from '../core/spec/overrides';
+import { rateRange } from '../core/spec/overrides';
 import type { Deployment, Plan } from '../core/spec/types';
-import { timesSource } from '../core/perf/profile';
-import { parseTrace, planOnTrace, simulate, traceArrivalRate, type SimInput } from '../core/sim';
+import { planOnTrace, simulate, traceArrivalRate } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
-import { validatePlanText } from '../core/validate';
+import { deploymentOf, InvalidPlan, resolveSource, type ResolvedSource } from './jobSource';
 import { runPlanJob } from './planJob';
 import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type PlanSource, type SweepPoint } from './jobProtocol';
 
 if (!parentPort) throw new Error('jobWorker must run as a worker thread');
 const port = parentPort;
 const post = (message: FromWorker) => port.postMessage(message);
-
-class InvalidPlan extends Error {
-  constructor(readonly diagnostics: import('../core/spec/types').Diagnostic[]) {
-    super('invalid plan');
-  }
-}
 
 /** Cancel requests that arrived; checked between simulations (a single one cannot be interrupted). */
 const cancelled = new Set<number>();
@@ -36,55 +28,6 @@ function progressReporter(id: number, label: string, from = 0, to = 1) {
     last = overall;
     post({ type: 'progress', id, fraction: overall, message: label });
   };
-}
-
-/** What a job runs on: the plan (its variant, when one is named), the trace it replays and the measured profile it names. */
-interface ResolvedSource {
-  plan: Plan;
-  trace?: SimInput['trace'];
-  profile?: SimInput['profile'];
-  /** Which times the job's simulations use, in words. */
-  timesFrom: string;
-}
-
-/** Validates a source and resolves it to what a job runs on. */
-export function resolveSource(source: PlanSource): ResolvedSource {
-  const load = validatePlanText(source.text, {
-    fileName: source.fileName,
-    readReference: (ref) => source.files?.[ref.path],
-  });
-  if (!load.plan) throw new InvalidPlan(load.diagnostics.filter((d) => d.severity === 'error'));
-  let plan = load.plan;
-  if (source.variant) {
-    const variant = plan.variants?.[source.variant];
-    if (!variant) throw new Error(`the plan has no variant '${source.variant}'`);
-    plan = variant;
-  }
-  let trace: SimInput['trace'];
-  const tracePath = plan.workload.trace;
-  if (tracePath && source.files?.[tracePath] !== undefined) {
-    const parsed = parseTrace(source.files[tracePath], { maxContextTokens: plan.model.maxContextTokens });
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
-    trace = parsed.sessions;
-  } else if (tracePath && plan.workload.profile === undefined) {
-    // Without the trace a trace-only plan has no sessions to run: no rate, no token counts.
-    throw new Error(
-      `the trace ${tracePath} was not read (an untrusted workspace reads no files a plan names: trust the workspace to replay it), and the workload names no profile to run instead`,
-    );
-  }
-  const profile = load.profileFor(source.variant);
-  return { plan, trace, profile, timesFrom: timesSource(plan.perf.profile, profile) };
-}
-
-function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
-  if (notation) {
-    // The same checks as a plan file's own `deployment:` (and as the CLI's --deployment).
-    const checked = checkRunOverrides(plan, { deployment: notation }, { deployment: `deployment ${notation.length > 40 ? notation.slice(0, 37) + '...' : notation}` });
-    if (checked.problems.length > 0 || !checked.deployment) throw new Error(formatOverrideProblems(checked.problems).join(' '));
-    return checked.deployment;
-  }
-  if (plan.deployment) return plan.deployment;
-  throw new Error('the plan has no `deployment:`; run the plan first or name a deployment such as P:4x2,D:8x1');
 }
 
 function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deployment: Deployment, rates: number[]): SweepPoint[] {
@@ -150,10 +93,10 @@ async function run(job: JobRequest): Promise<JobResult> {
       const { plan, trace, profile, timesFrom } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
       const sim = simulate({ plan, deployment, trace, profile, timeSeries: true }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
-      return { kind: 'simulate', sim, deployment: formatDeployment(deployment), timesFrom };
+      return { kind: 'simulate', sim, deployment, timesFrom };
     }
     case 'compare': {
-      const columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
+      const columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
       for (const [i, source] of job.sources.entries()) {
         if (cancelled.has(job.id)) throw new Cancelled();
         const { plan, trace, profile, timesFrom } = resolveSource(source);
@@ -162,7 +105,7 @@ async function run(job: JobRequest): Promise<JobResult> {
           { plan, deployment, trace, profile },
           { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
         );
-        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
+        columns.push({ label: source.label, deployment, ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
       }
       return { kind: 'compare', columns };
     }
@@ -174,7 +117,7 @@ async function run(job: JobRequest): Promise<JobResult> {
       const { min, max } = rateRange();
       const outside = rates.find((r) => !(r >= min && r <= max));
       if (outside !== undefined) throw new Error(`a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`);
-      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
+      return { kind: 'sweep', deployment, points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
     }
   }
 }

@@ -1,11 +1,9 @@
-import { createPerfModel, describePrecision, parseProfile, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
-import { loadPlan } from '../../core/spec/index';
+import { createPerfModel, describePrecision, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
 import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types';
-import { validatePlanText } from '../../core/validate';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
-import { planReadProblem, readPlanReference, referenceText } from '../planFiles';
-import { builtInProfileNames, formatDiagnostic } from './validate';
+import { planReadProblem, preparePlanFile } from '../planFiles';
+import { formatDiagnostic } from './validate';
 
 export const USAGE = 'Usage: pdplan estimate FILE [--json]\n';
 
@@ -200,46 +198,29 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const file = files[0];
-  let text: string;
-  try {
-    text = io.readFile(file, 'plan');
-  } catch (error) {
-    io.err(`pdplan estimate: ${planReadProblem(error, file).replace(`'${file}'`, file)}.\n`);
+  const prepared = preparePlanFile(file, io);
+  if ('unreadable' in prepared) {
+    io.err(`pdplan estimate: ${planReadProblem(prepared.unreadable, file).replace(`'${file}'`, file)}.\n`);
     return EXIT_USAGE;
   }
-  const load = loadPlan(text, { fileName: file, profileNames: builtInProfileNames() });
-  if (!load.plan) {
-    for (const d of load.diagnostics) io.err(formatDiagnostic(file, d) + '\n');
+  const plan = prepared.loadedPlan;
+  if (!plan) {
+    for (const d of prepared.diagnostics) io.err(formatDiagnostic(file, d) + '\n');
     io.err(`pdplan estimate: ${file} has errors; fix them first (pdplan validate ${file}).\n`);
     return EXIT_FINDINGS;
   }
-
-  const reads = new Map<string, ReturnType<typeof readPlanReference>>();
-  const readReference = (ref: Parameters<typeof readPlanReference>[1]) => {
-    if (!reads.has(ref.path)) reads.set(ref.path, readPlanReference(file, ref, io));
-    return referenceText(reads.get(ref.path)!);
-  };
-  const profileRef = load.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile');
-  let profile: MeasuredProfile | undefined;
-  // A profile the plan names but that has errors is the plan's error too, as in validate.
-  let profileBroken = false;
-  if (profileRef) {
-    const profileText = readReference(profileRef);
-    if (profileText === undefined) {
-      const read = reads.get(profileRef.path)!;
-      io.err(`pdplan estimate: ${'problem' in read ? read.problem : 'the profile cannot be read'}; fix perf.profile or remove it to use the analytical model.\n`);
-      return EXIT_FINDINGS;
-    } else {
-      const parsed = parseProfile(profileText, profileRef.path);
-      profile = parsed.profile;
-      profileBroken = parsed.diagnostics.some((d) => d.severity === 'error');
-      for (const d of parsed.diagnostics) io.err(`${d.severity} ${d.code}: ${d.message}\n`);
-    }
+  // The profile's own problems go to stderr: one that cannot be read stops the estimate, a malformed
+  // one is said and the tables fall back to the analytical model. The rest are the report's findings.
+  const atProfile = (d: Diagnostic) => d.path === '/perf/profile';
+  const unreadableProfile = prepared.diagnostics.find((d) => atProfile(d) && d.code === 'PDP070');
+  if (unreadableProfile) {
+    io.err(`${formatDiagnostic(file, unreadableProfile)}\npdplan estimate: fix perf.profile or remove it to use the analytical model.\n`);
+    return EXIT_FINDINGS;
   }
-  // Physics findings (and profile problems) as validate reports them, minus the loader's own.
-  const validation = validatePlanText(text, { fileName: file, readReference });
-  const findings = validation.diagnostics.filter((d) => /^PDP1[0-4]\d$/.test(d.code));
-  const report = buildEstimate(file, load.plan, profile, profileRef?.path, findings);
+  for (const d of prepared.diagnostics.filter(atProfile)) io.err(formatDiagnostic(file, d) + '\n');
+  const findings = prepared.diagnostics.filter((d) => !atProfile(d));
+  const profilePath = prepared.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile')?.path;
+  const report = buildEstimate(file, plan, prepared.profileFor(), profilePath, findings);
   io.out(json ? JSON.stringify(report, null, 2) + '\n' : formatEstimate(report));
-  return profileBroken || findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+  return prepared.diagnostics.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -7,7 +7,7 @@ import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { describeCost, layoutCost, measuredCost } from '../../core/cost';
-import { formatDeployment } from '../../core/spec/deployment';
+import { deploymentRoles, formatDeployment } from '../../core/spec/deployment';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
 import { SimPool } from '../../workers/pool';
 import { loadHighsSolver } from '../../workers/highs';
@@ -114,10 +114,11 @@ export function headroomText(c: Candidate): string {
 
 function candidateRow(c: Candidate): string[] {
   const p = c.predicted;
+  const d = c.deployment;
   return [
     `${c.rank}${c.tiedWith ? '=' : ''}`,
-    c.colocated ? `co-located ${groups(c.colocated)}` : groups(c.prefill),
-    c.colocated ? '' : groups(c.decode),
+    d.kind === 'colocated' ? `co-located ${groups(d.colocated)}` : groups(d.prefill),
+    d.kind === 'colocated' ? '' : groups(d.decode),
     String(c.gpus),
     p.unstable ? 'unstable' : `${pct(p.sloAttainment)} ${halfPts(p.sloAttainmentCi95)}`.trimEnd(),
     headroomText(c),
@@ -125,7 +126,7 @@ function candidateRow(c: Candidate): string[] {
     pct(p.turn2plusSloAttainment),
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
     `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
-    c.colocated ? '—' : pct(p.localPrefillRatio),
+    d.kind === 'colocated' ? '—' : pct(p.localPrefillRatio),
     Number.isFinite(c.estimate.objective) ? c.estimate.objective.toFixed(4) : '—',
   ];
 }
@@ -222,17 +223,18 @@ function precisionText(result: PlanResult): string {
 }
 
 function jsonResult(file: string, plan: Plan, result: PlanResult, profile: MeasuredProfile | undefined): unknown {
-  const lay = (c: { prefill?: ReplicaGroup[]; decode?: ReplicaGroup[]; colocated?: ReplicaGroup[] }) =>
-    c.colocated ? { colocated: c.colocated } : { prefill: c.prefill, decode: c.decode };
   return {
     file,
     objective: result.objective,
     perf: { profile: profile ? plan.perf.profile ?? null : null },
-    recommended: result.candidates.length > 0 && !result.infeasibleReasons ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
+    recommended:
+      result.recommended.deployment && result.candidates.length > 0 && !result.infeasibleReasons
+        ? { ...deploymentRoles(result.recommended.deployment), gpus: result.recommended.gpus }
+        : null,
     candidates: result.candidates.map((c) => ({
       rank: c.rank,
       deployment: formatDeployment(c.deployment),
-      ...lay(c),
+      ...deploymentRoles(c.deployment),
       gpus: c.gpus,
       estimate: c.estimate,
       predicted: c.predicted,

@@ -115,12 +115,6 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
   };
 }
 
-function layout(deployment: Deployment): Pick<Candidate, 'prefill' | 'decode' | 'colocated'> {
-  return deployment.kind === 'colocated'
-    ? { colocated: deployment.colocated }
-    : { prefill: deployment.prefill, decode: deployment.decode };
-}
-
 /** What stops every deployment from meeting the SLO even with a replica nearly idle. */
 function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   const reasons: string[] = [];
@@ -630,7 +624,6 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     return {
       rank: r + 1,
       deployment: s.deployment,
-      ...layout(s.deployment),
       gpus: s.gpus,
       estimate: { objective: s.estimate, source: s.source },
       predicted: predictionOf(m),
@@ -729,7 +722,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const screenedMetrics = [...screened.values()].map((s) => s.screen);
   return {
     objective,
-    recommended: { ...layout(best.deployment), gpus: best.gpus },
+    recommended: { deployment: best.deployment, gpus: best.gpus },
     candidates,
     routerSettings,
     rateSweep,

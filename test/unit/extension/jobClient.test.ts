@@ -38,5 +38,5 @@ test('cancel stops a job stuck in a synchronous step by restarting the worker', 
   // A fresh worker serves the next job.
   const next = await client.run({ type: 'sweep', source: source('b.pdplan.yaml'), rates: [1] }).promise;
   assert.equal(next.result.kind, 'sweep');
-  assert.equal((next.result as { deployment: string }).deployment, 'seen 1', 'served by a new worker');
+  assert.equal((next.result as unknown as { deployment: string }).deployment, 'seen 1', 'served by a new worker');
 });

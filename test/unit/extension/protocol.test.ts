@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatRecommended, parsePersistedState, parseWebviewMessage } from '../../../webview/protocol';
+import { parsePersistedState, parseWebviewMessage } from '../../../webview/protocol';
 import { defaultSweepRates, isFromWorker, isToWorker } from '../../../src/workers/jobProtocol';
 import { contentSecurityPolicy, panelHtml } from '../../../src/extension/panelHtml';
 
@@ -27,12 +27,6 @@ test('worker messages: handshake, ids required', () => {
   assert.equal(isFromWorker({ type: 'progress', fraction: 0.5 }), false);
   assert.ok(isToWorker({ type: 'cancel', id: 3 }));
   assert.equal(isToWorker({ type: 'format-disk', id: 3 }), false);
-});
-
-test('formatRecommended writes the compact split notation', () => {
-  assert.equal(formatRecommended({ prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 4, dp: 1 }], gpus: 8 }), 'P:2x2,D:4x1');
-  assert.equal(formatRecommended({ colocated: [{ tp: 8, dp: 1 }], gpus: 8 }), 'C:8x1');
-  assert.equal(formatRecommended({ gpus: 0 }), 'none');
 });
 
 test('defaultSweepRates brackets the plan rate', () => {

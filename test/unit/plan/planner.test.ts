@@ -100,7 +100,8 @@ test('without mixed TP, each role uses one TP degree', async () => {
   const result = await planDeployment(plan, deps, { topK: 5 });
   assert.ok(result.candidates.length >= 3);
   for (const c of result.candidates) {
-    for (const groups of [c.prefill, c.decode, c.colocated]) assert.ok(!groups || groups.length <= 1, formatDeployment(c.deployment));
+    const d = c.deployment;
+    for (const groups of d.kind === 'colocated' ? [d.colocated] : [d.prefill, d.decode]) assert.ok(groups.length <= 1, formatDeployment(d));
   }
 });
 
