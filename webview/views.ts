@@ -24,7 +24,7 @@ import {
   routerSettingText,
   tickLabel,
   topTie,
-} from './model';
+} from '../src/shared/panelModel';
 import { formatDeployment } from '../src/core/spec/deployment';
 import type { Deployment } from '../src/core/spec/types';
 import {
@@ -34,7 +34,7 @@ import {
   type PlanPanelData,
   type SimulationPanelData,
   type SweepPanelData,
-} from './protocol';
+} from '../src/shared/panelProtocol';
 
 export type Post = (message: FromWebview) => void;
 

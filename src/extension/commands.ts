@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Deployment, FileReference, Plan } from '../core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../core/spec/deployment';
 import { defaultSweepRates, type JobResult, type PlanSource } from '../workers/jobProtocol';
-import type { PanelData, PlanContext } from '../../webview/protocol';
+import type { PanelData, PlanContext } from '../shared/panelProtocol';
 import type { CatalogApi } from './engine';
 import { PDPLAN_LANGUAGE, type DiagnosticsController } from './diagnostics';
 import { JobCancelled, JobInvalid, type JobClient, type JobSpec } from './jobClient';

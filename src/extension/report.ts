@@ -2,9 +2,9 @@
  * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
-import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../../webview/model';
+import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../shared/panelModel';
 import { formatDeployment } from '../core/spec/deployment';
-import type { ExportFormat, PanelData } from '../../webview/protocol';
+import type { ExportFormat, PanelData } from '../shared/panelProtocol';
 
 interface ReportTable {
   title: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderReport } from '../../../src/extension/report';
-import type { PanelData } from '../../../webview/protocol';
+import type { PanelData } from '../../../src/shared/panelProtocol';
 import { planResult, simMetrics } from '../../fixtures/extension/results';
 
 const context = { planName: 'demo', fileName: '/w/demo.pdplan.yaml', gpuName: 'H20', nodes: 1, gpusPerNode: 8, sloTtftMs: 2000, sloItlMs: 50, attainmentTarget: 0.9, ratePerSec: 2 };

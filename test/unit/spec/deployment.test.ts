@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkDeploymentValue, deploymentGpus, formatDeployment, parseDeploymentSpec } from '../../src/core/spec/deployment';
+import { checkDeploymentValue, deploymentGpus, formatDeployment, parseDeploymentSpec } from '../../../src/core/spec/deployment';
 
 test('parses disaggregated and co-located notations and round-trips them', () => {
   const parsed = parseDeploymentSpec('P:4x2, D:8x1');

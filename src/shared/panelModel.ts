@@ -1,10 +1,10 @@
 /**
  * Pure view-model logic of the panels: no DOM, no Chart.js, so it runs (and is unit-tested) in Node.
  */
-import type { Candidate } from '../src/core/plan/types';
-import type { Measurement, Percentiles, SimMetrics } from '../src/core/sim/types';
-import type { Deployment, ReplicaGroup } from '../src/core/spec/types';
-import { formatDeployment } from '../src/core/spec/deployment';
+import type { Candidate } from '../core/plan/types';
+import type { Measurement, Percentiles, SimMetrics } from '../core/sim/types';
+import type { Deployment, ReplicaGroup } from '../core/spec/types';
+import { formatDeployment } from '../core/spec/deployment';
 
 export type GpuRole = 'prefill' | 'decode' | 'colocated' | 'idle';
 
@@ -292,7 +292,7 @@ export function attainmentWithCi(value: number, ci?: [number, number]): string {
   return ci ? `${pct(value)} (95% CI ${(ci[0] * 100).toFixed(1)}–${pct(ci[1])})` : pct(value);
 }
 
-export { routerSettingText } from '../src/core/plan/describe';
+export { routerSettingText } from '../core/plan/describe';
 
 /**
  * Candidates the result cannot tell apart at the top. The planner's own statistical tie

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attainmentStatus, CANDIDATE_ATTAINMENT_COLUMN, CANDIDATE_COLUMNS, candidateCells, comparisonRows, contrastRatio, downsampleMax, downsampleMean, latencyAxis, layoutCluster, parseColour, pct, percentileBars, routerSettingText, textOn, tickLabel, topTie, withContrast } from '../../../webview/model';
+import { attainmentStatus, CANDIDATE_ATTAINMENT_COLUMN, CANDIDATE_COLUMNS, candidateCells, comparisonRows, contrastRatio, downsampleMax, downsampleMean, latencyAxis, layoutCluster, parseColour, pct, percentileBars, routerSettingText, textOn, tickLabel, topTie, withContrast } from '../../../src/shared/panelModel';
 import { planResult, simMetrics } from '../../fixtures/extension/results';
 
 test('layoutCluster keeps each TP group inside one node and colours GPUs by role', () => {

@@ -3,9 +3,9 @@
  * discriminated union, and messages from the webview are checked with `parseWebviewMessage` before
  * the extension acts on them (a webview is untrusted input).
  */
-import type { PlanResult } from '../src/core/plan/types';
-import type { SimResult, SimMetrics } from '../src/core/sim/types';
-import type { Deployment } from '../src/core/spec/types';
+import type { PlanResult } from '../core/plan/types';
+import type { SimResult, SimMetrics } from '../core/sim/types';
+import type { Deployment } from '../core/spec/types';
 
 export const PANEL_VIEW_TYPE = 'pdPlanner.results';
 

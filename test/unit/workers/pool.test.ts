@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseProfile } from '../../../src/core/perf/profile';
 import { SimPool, SimulationCancelledError } from '../../../src/workers/pool';
-import { fakeSimulate, testPlan } from './fixtures';
+import { fakeSimulate, testPlan } from '../plan/fixtures';
 
 const script = path.join(__dirname, '..', '..', 'fixtures', 'plan', 'fakeSimWorker.ts');
 
