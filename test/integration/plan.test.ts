@@ -51,7 +51,7 @@ test('bad arguments and unreadable files are usage errors with a fix', async () 
   for (const [args, message] of [
     [['--objective', 'fastest', example], /--objective 'fastest' is not one of min-p95-latency/],
     [['--sweep-rate', '5:1:3', example], /FROM:TO:STEPS/],
-    [['--top', 'x', example], /--top takes a whole number/],
+    [['--top', 'x', example], /--top must be a whole number from 1 to 20/],
     [[], /name one plan file/],
     [['missing.yaml'], /cannot read 'missing.yaml' \(no such file\)/],
   ] as const) {

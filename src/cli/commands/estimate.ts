@@ -1,6 +1,8 @@
 import { createPerfModel, describePrecision, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
 import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types';
 import type { CliIo } from '../io';
+import { msText, textTable } from '../format';
+import { parseCommandArgs } from '../args';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { planReadProblem, preparePlanFile } from '../planFiles';
 import { formatDiagnostic } from './validate';
@@ -117,14 +119,7 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
   };
 }
 
-function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((row) => row.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
-}
-
-const ms = (value: number | undefined) => (value === undefined ? '-' : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+const table = (header: string[], rows: (string | number)[][]) => textTable(header, rows.map((row) => row.map(String)), { rule: '-', align: 'grid' });
 
 export function formatEstimate(report: EstimateReport): string {
   const tps = report.tpDegrees;
@@ -152,20 +147,20 @@ export function formatEstimate(report: EstimateReport): string {
   const histories = Object.keys(report.prefillMs[tps[0]] ?? {});
   for (const history of histories) {
     for (const tokens of Object.keys(report.prefillMs[tps[0]][history])) {
-      prefillRows.push([`history ${history}, new ${tokens}`, ...tps.map((tp) => ms(report.prefillMs[tp][history][tokens]))]);
+      prefillRows.push([`history ${history}, new ${tokens}`, ...tps.map((tp) => msText(report.prefillMs[tp][history][tokens]))]);
     }
   }
-  prefillRows.push([`typical prompt (${report.typical.promptTokens})`, ...tps.map((tp) => ms(report.typical.prefillMs[tp]))]);
+  prefillRows.push([`typical prompt (${report.typical.promptTokens})`, ...tps.map((tp) => msText(report.typical.prefillMs[tp]))]);
   out += table(['', ...tpHeader], prefillRows);
 
   out += '\nDecode step, ms (batch × context tokens per sequence)\n';
   const decodeRows: (string | number)[][] = [];
   for (const batch of Object.keys(report.decodeStepMs[tps[0]] ?? {})) {
     for (const context of Object.keys(report.decodeStepMs[tps[0]][batch])) {
-      decodeRows.push([`batch ${batch} × ${context}`, ...tps.map((tp) => ms(report.decodeStepMs[tp][batch][context]))]);
+      decodeRows.push([`batch ${batch} × ${context}`, ...tps.map((tp) => msText(report.decodeStepMs[tp][batch][context]))]);
     }
   }
-  decodeRows.push([`batch 1 × typical (${report.typical.decodeContextTokens})`, ...tps.map((tp) => ms(report.typical.decodeStepMs[tp]))]);
+  decodeRows.push([`batch 1 × typical (${report.typical.decodeContextTokens})`, ...tps.map((tp) => msText(report.typical.decodeStepMs[tp]))]);
   out += table(['', ...tpHeader], decodeRows);
 
   out += '\nKV transfer, ms (same TP at both ends; the JSON output has every TP pair)\n';
@@ -173,7 +168,7 @@ export function formatEstimate(report: EstimateReport): string {
   for (const [link, pairs] of Object.entries(report.kvTransferMs)) {
     const first = pairs[`${tps[0]}->${tps[0]}`] ?? {};
     for (const tokens of Object.keys(first)) {
-      transferRows.push([`${link}, ${tokens} tokens`, ...tps.map((tp) => ms(pairs[`${tp}->${tp}`][tokens]))]);
+      transferRows.push([`${link}, ${tokens} tokens`, ...tps.map((tp) => msText(pairs[`${tp}->${tp}`][tokens]))]);
     }
   }
   out += table(['', ...tpHeader], transferRows);
@@ -186,13 +181,13 @@ export function formatEstimate(report: EstimateReport): string {
 }
 
 export async function estimateCommand(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
-  const files = args.filter((a) => !a.startsWith('-'));
-  if (unknown.length > 0) {
-    io.err(`pdplan estimate: unknown option '${unknown[0]}'.\n${USAGE}`);
+  const parsed = parseCommandArgs(args, { json: { type: 'boolean' } });
+  if ('error' in parsed) {
+    io.err(`pdplan estimate: ${parsed.error}.\n${USAGE}`);
     return EXIT_USAGE;
   }
+  const json = parsed.values.json === true;
+  const files = parsed.positionals;
   if (files.length !== 1) {
     io.err(`pdplan estimate: name exactly one plan file.\n${USAGE}`);
     return EXIT_USAGE;

@@ -1,3 +1,4 @@
+import { parseCommandArgs } from '../args';
 import { preparePlanFile, readProblem } from '../planFiles';
 import { InputError } from '../../io/inputGate';
 import type { Diagnostic } from '../../core/spec/types';
@@ -34,13 +35,13 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
 }
 
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
-  const files = args.filter((a) => !a.startsWith('-'));
-  if (unknown.length > 0) {
-    io.err(`pdplan validate: unknown option '${unknown[0]}'.\n${USAGE}`);
+  const parsed = parseCommandArgs(args, { json: { type: 'boolean' } });
+  if ('error' in parsed) {
+    io.err(`pdplan validate: ${parsed.error}.\n${USAGE}`);
     return EXIT_USAGE;
   }
+  const json = parsed.values.json === true;
+  const files = parsed.positionals;
   if (files.length === 0) {
     io.err(`pdplan validate: name at least one plan file.\n${USAGE}`);
     return EXIT_USAGE;
