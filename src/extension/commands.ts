@@ -7,7 +7,8 @@ import { defaultSweepRates, type JobResult, type PlanSource } from '../workers/j
 import type { PanelData, PlanContext } from '../shared/panelProtocol';
 import type { CatalogApi } from './engine';
 import { PDPLAN_LANGUAGE, type DiagnosticsController } from './diagnostics';
-import { JobCancelled, JobInvalid, type JobClient, type JobSpec } from './jobClient';
+import { JobInvalid, type JobClient, type JobSpec } from './jobClient';
+import { Cancelled } from '../core/control';
 import type { PanelManager } from './panels';
 import { renderReport } from './report';
 import { newPlanText } from './newPlan';
@@ -55,7 +56,7 @@ export class Commands {
   private cancelCurrent?: () => void;
 
   private report(error: unknown): void {
-    if (error instanceof JobCancelled) {
+    if (error instanceof Cancelled) {
       this.setStatus('$(circle-slash) PD Planner: cancelled');
       return;
     }
@@ -82,7 +83,7 @@ export class Commands {
     const active = vscode.window.activeTextEditor?.document;
     if (active?.languageId === PDPLAN_LANGUAGE) return active;
     const picked = await vscode.window.showOpenDialog({ filters: { 'PD plans': ['yaml', 'yml'] }, canSelectMany: false, title: 'Choose a plan file' });
-    if (!picked?.[0]) throw new JobCancelled();
+    if (!picked?.[0]) throw new Cancelled('the command');
     return vscode.workspace.openTextDocument(picked[0]);
   }
 
@@ -284,7 +285,7 @@ export class Commands {
         this.catalog.list(kind).map((e) => ({ label: e.name, detail: e.detail })),
         { title, matchOnDetail: true },
       );
-      if (!choice) throw new JobCancelled();
+      if (!choice) throw new Cancelled('the command');
       return choice.label;
     };
     const model = await pick('model', 'New plan (1/3): model');

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { rateRange } from '../core/spec/overrides';
 import type { Deployment, Plan } from '../core/spec/types';
+import { Cancelled, type RunControl } from '../core/control';
 import { planOnTrace, simulate, traceArrivalRate } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
 import { deploymentOf, InvalidPlan, resolveSource, type ResolvedSource } from './jobSource';
@@ -16,28 +17,35 @@ if (!parentPort) throw new Error('jobWorker must run as a worker thread');
 const port = parentPort;
 const post = (message: FromWorker) => port.postMessage(message);
 
-/** Cancel requests that arrived; checked between simulations (a single one cannot be interrupted). */
+/** Cancel requests that arrived; checked between simulations and, in a simulation, every few thousand events. */
 const cancelled = new Set<number>();
-class Cancelled extends Error {}
 
-function progressReporter(id: number, label: string, from = 0, to = 1) {
+/** A job's control: progress posted for the part from `from` to `to` of the job, cancelled when asked. */
+function jobControl(id: number, label: string | ((done: number, total: number) => string), from = 0, to = 1): RunControl {
   let last = -1;
-  return (fraction: number) => {
-    const overall = from + (to - from) * Math.max(0, Math.min(1, fraction));
-    if (overall - last < 0.01 && fraction < 1) return;
-    last = overall;
-    post({ type: 'progress', id, fraction: overall, message: label });
+  return {
+    isCancelled: () => cancelled.has(id),
+    onProgress: (done, total) => {
+      const overall = from + (to - from) * Math.max(0, Math.min(1, done / total));
+      if (overall - last < 0.01 && done < total) return;
+      last = overall;
+      post({ type: 'progress', id, fraction: overall, message: typeof label === 'string' ? label : label(done, total) });
+    },
   };
 }
+
+/** A simulation stopped by a cancel returns what it had measured; the job is cancelled all the same. */
+function unlessCancelled<T>(id: number, result: T): T {
+  if (cancelled.has(id)) throw new Cancelled('the job');
+  return result;
+}
+
 
 function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deployment: Deployment, rates: number[]): SweepPoint[] {
   const points: SweepPoint[] = [];
   rates.forEach((ratePerSec, i) => {
-    if (cancelled.has(id)) throw new Cancelled();
-    const sim = simulate(
-      { plan, deployment, ratePerSec, trace, profile },
-      { onProgress: progressReporter(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length), isCancelled: () => cancelled.has(id) },
-    );
+    if (cancelled.has(id)) throw new Cancelled('the job');
+    const sim = unlessCancelled(id, simulate({ plan, deployment, ratePerSec, trace, profile }, jobControl(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length)));
     const m = sim.metrics;
     points.push({
       ratePerSec,
@@ -81,30 +89,24 @@ async function run(job: JobRequest): Promise<JobResult> {
     case 'plan': {
       const { plan: written, trace, profile, timesFrom } = resolveSource(job.source);
       const { plan, note } = planOnTrace(written, trace);
-      const result = await runPlanJob(plan, profile, {
-        sweepRates: note ? sweepRatesAroundTrace(job.sweepRates, written, plan) : job.sweepRates,
-        onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
-        isCancelled: () => cancelled.has(job.id),
-      });
+      const sweepRates = note ? sweepRatesAroundTrace(job.sweepRates, written, plan) : job.sweepRates;
+      const result = await runPlanJob(plan, profile, sweepRates, jobControl(job.id, (done, total) => `${done}/${total} simulations`));
       if (note) result.notes = [...(result.notes ?? []), note];
       return { kind: 'plan', plan: result, timesFrom, ratePerSec: plan.workload.arrival.ratePerSec };
     }
     case 'simulate': {
       const { plan, trace, profile, timesFrom } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
-      const sim = simulate({ plan, deployment, trace, profile, timeSeries: true }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
+      const sim = unlessCancelled(job.id, simulate({ plan, deployment, trace, profile, timeSeries: true }, jobControl(job.id, 'simulating')));
       return { kind: 'simulate', sim, deployment, timesFrom };
     }
     case 'compare': {
       const columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
       for (const [i, source] of job.sources.entries()) {
-        if (cancelled.has(job.id)) throw new Cancelled();
+        if (cancelled.has(job.id)) throw new Cancelled('the job');
         const { plan, trace, profile, timesFrom } = resolveSource(source);
         const deployment = deploymentOf(plan, undefined);
-        const sim = simulate(
-          { plan, deployment, trace, profile },
-          { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
-        );
+        const sim = unlessCancelled(job.id, simulate({ plan, deployment, trace, profile }, jobControl(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length)));
         columns.push({ label: source.label, deployment, ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
       }
       return { kind: 'compare', columns };
@@ -133,7 +135,7 @@ port.on('message', (message: unknown) => {
     (result) => post({ type: 'result', id: message.id, result, wallMs: performance.now() - started }),
     (error: unknown) => {
       if (error instanceof InvalidPlan) post({ type: 'invalid', id: message.id, diagnostics: error.diagnostics });
-      else if (error instanceof Cancelled || (error instanceof Error && /cancel/i.test(error.name + error.message))) post({ type: 'cancelled', id: message.id });
+      else if (error instanceof Cancelled) post({ type: 'cancelled', id: message.id });
       else post({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
       cancelled.delete(message.id);
     },

@@ -9,7 +9,6 @@ import {
   type Coefficient,
   type RunSimulations,
   type SimCache,
-  type SimControl,
   type SimJob,
 } from './coefficients';
 import { evaluateCounts, solveIlp, type HighsSolver, type IlpModel, type ReplicaOption } from './ilp';
@@ -19,9 +18,10 @@ import { measureFor, summarisePrecision, type RunLevel } from './measure';
 import { meetsTarget, rankOrder, tied, type Ranked } from './rank';
 import { layoutCost } from '../cost';
 import type { Candidate, CandidatePrediction, PlanResult, RouterSetting } from './types';
+import type { RunControl } from '../control';
 
-export type { SimJob, SimControl, RunSimulations, SimCache } from './coefficients';
-export { PlanCancelled } from './coefficients';
+export type { SimJob, RunSimulations, SimCache } from './coefficients';
+export { Cancelled, type RunControl } from '../control';
 export type { HighsSolver } from './ilp';
 
 export interface PlannerDeps {
@@ -34,7 +34,7 @@ export interface PlannerDeps {
   now?: () => number;
   /** Simulation results by content, kept across calls by the caller to reuse work. */
   cache?: SimCache;
-  control?: SimControl;
+  control?: RunControl;
 }
 
 export interface PlannerOptions {
