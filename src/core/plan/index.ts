@@ -696,7 +696,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       const m = sweep[i].metrics;
       routerSettings.push({
         policy: routing.name,
-        settings: routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
+        settings: routing.name === 'threshold' && routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
         sloAttainment: m.sloAttainment,
         localPrefillRatio: m.localPrefillRatio,
         ...(m.unstable ? { unstable: true } : {}),

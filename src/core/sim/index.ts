@@ -3,7 +3,7 @@ import type { MeasuredProfile, PerfModel } from '../perf/types';
 import type { Deployment, Plan, RoutingSpec } from '../spec/types';
 import { runEngine, SimInputError, type EngineOutput } from './engine';
 import { computeMetrics } from './metrics';
-import { POLICIES } from './policies';
+import { policyFor } from './policies';
 import type { MeasureSpec, SimResult } from './types';
 import { resolveMeasure, type MeasurePlan } from './measure';
 import { replaySource, scaleTraceToRate, sessionGenerator, traceArrivalRate, type TraceSession } from './workload';
@@ -116,7 +116,7 @@ function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: Ru
     plan: input.plan,
     deployment: input.deployment,
     routing: prepared.routing,
-    policy: POLICIES[prepared.routing.name],
+    policy: policyFor(prepared.routing),
     source,
     measure: prepared.measure,
     perf: prepared.perf,

@@ -68,7 +68,9 @@ export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { 
       problems.push({ option: policyOption, code: 'PDP013', message: `unknown policy '${overrides.policy.slice(0, 40)}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}` });
       return { problems };
     }
-    routing = { ...plan.policy.routing, name: overrides.policy as RoutingPolicyName };
+    // Another policy runs with its own defaults: the plan's settings belong to the plan's policy.
+    const name = overrides.policy as RoutingPolicyName;
+    routing = name === plan.policy.routing.name ? plan.policy.routing : ({ name } as RoutingSpec);
   }
   if (overrides.ratePerSec !== undefined) {
     const { min, max } = rateRange();
