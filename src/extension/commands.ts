@@ -110,7 +110,7 @@ export class Commands {
       } catch (error) {
         // Through the input gate, as the CLI reads it: a missing, special, huge or undecodable file is
         // refused with a message that names it (never quotes it), instead of a job run without it.
-        if (error instanceof InputError) throw new Error(`${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`);
+        if (error instanceof InputError) throw new Error(`${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`, { cause: error });
         throw error;
       }
     }

@@ -11,7 +11,7 @@ import { planOnTrace, simulate, traceArrivalRate } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
 import { deploymentOf, InvalidPlan, resolveSource, type ResolvedSource } from './jobSource';
 import { runPlanJob } from './planJob';
-import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type PlanSource, type SweepPoint } from './jobProtocol';
+import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type SweepPoint } from './jobProtocol';
 
 if (!parentPort) throw new Error('jobWorker must run as a worker thread');
 const port = parentPort;

@@ -131,7 +131,7 @@ test('a plan that replays a trace is planned on distributions fitted to it, and 
   const traceText = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'traces', 'toolbench-sample.jsonl'), 'utf8');
   const text = fs
     .readFileSync(path.join(__dirname, '..', '..', example), 'utf8')
-    .replace(/workload:\n(  .*\n)+/, 'workload:\n  trace: traces/sample.jsonl\n  durationSec: 120\n');
+    .replace(/workload:\n( {2}.*\n)+/, 'workload:\n  trace: traces/sample.jsonl\n  durationSec: 120\n');
   assert.match(text, /trace: traces\/sample\.jsonl/);
   const files = { '/virtual/t.pdplan.yaml': text, '/virtual/traces/sample.jsonl': traceText };
   let planned: import('../../src/core/spec/types').Plan | undefined;
