@@ -3,6 +3,7 @@ import type { MeasureSpec, SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
 import { measureFor } from './measure';
+import { Cancelled, type RunControl } from '../control';
 
 /** One simulation the planner asks for; the plan itself is shared once per pool of workers. */
 export interface SimJob {
@@ -29,12 +30,7 @@ export interface SimJob {
   cells?: number;
 }
 
-export interface SimControl {
-  onProgress?(done: number, total: number): void;
-  isCancelled?(): boolean;
-}
-
-export type RunSimulations = (jobs: SimJob[], control?: SimControl) => Promise<SimResult[]>;
+export type RunSimulations = (jobs: SimJob[], control?: RunControl) => Promise<SimResult[]>;
 
 /** A replica of one role and TP measured at one per-replica arrival rate. */
 export interface Coefficient {
@@ -163,7 +159,7 @@ export async function runCached(
   jobs: SimJob[],
   run: RunSimulations,
   cache: SimCache,
-  control?: SimControl,
+  control?: RunControl,
 ): Promise<{ results: SimResult[]; simulated: number }> {
   const keys = jobs.map((job) => jobKey(plan, job));
   const missing: SimJob[] = [];
@@ -209,7 +205,7 @@ export async function measureCoefficients(
   run: RunSimulations,
   cache: SimCache,
   searchAbovePlanRate: boolean,
-  control?: SimControl,
+  control?: RunControl,
   /** False once the planner's time is up: the load levels not measured yet are left out. */
   keepGoing: () => boolean = () => true,
 ): Promise<{ coefficients: Coefficient[]; simulated: number; metrics: SimResult['metrics'][] }> {
@@ -228,7 +224,7 @@ export async function measureCoefficients(
   let done = 0;
   const CHUNK = 1;
   while (pending.some((p) => p.rates.length > 0)) {
-    if (control?.isCancelled?.()) throw new PlanCancelled();
+    if (control?.isCancelled?.()) throw new Cancelled('planning');
     // The lightest level of every shape is always measured (physics checks need it).
     if (coefficients.length > 0 && !keepGoing()) break;
     const batch = pending.flatMap((p) => p.rates.splice(0, CHUNK).map((rate) => ({ p, rate })));
@@ -251,12 +247,6 @@ export async function measureCoefficients(
     control?.onProgress?.(done, total);
   }
   return { coefficients, simulated, metrics };
-}
-
-export class PlanCancelled extends Error {
-  constructor() {
-    super('planning cancelled');
-  }
 }
 
 /** The plan a job runs against: the plan itself, or with `widenCluster` enough nodes for the job's deployment. */

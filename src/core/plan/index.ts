@@ -9,7 +9,6 @@ import {
   type Coefficient,
   type RunSimulations,
   type SimCache,
-  type SimControl,
   type SimJob,
 } from './coefficients';
 import { evaluateCounts, solveIlp, type HighsSolver, type IlpModel, type ReplicaOption } from './ilp';
@@ -19,9 +18,10 @@ import { LEVEL_RULES, measureFor, summarisePrecision, type RunLevel } from './me
 import { meetsTarget, rankOrder, tied, type Ranked } from './rank';
 import { layoutCost } from '../cost';
 import type { Candidate, CandidatePrediction, PlanResult, RouterSetting } from './types';
+import type { RunControl } from '../control';
 
-export type { SimJob, SimControl, RunSimulations, SimCache } from './coefficients';
-export { PlanCancelled } from './coefficients';
+export type { SimJob, RunSimulations, SimCache } from './coefficients';
+export { Cancelled, type RunControl } from '../control';
 export type { HighsSolver } from './ilp';
 
 export interface PlannerDeps {
@@ -34,7 +34,7 @@ export interface PlannerDeps {
   now?: () => number;
   /** Simulation results by content, kept across calls by the caller to reuse work. */
   cache?: SimCache;
-  control?: SimControl;
+  control?: RunControl;
 }
 
 export interface PlannerOptions {
@@ -113,12 +113,6 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
     objective: seeksFewest(objective) || objective === 'max-rate' ? 'gpus' : 'bottleneck',
     mixedTp: plan.planner.mixedTp,
   };
-}
-
-function layout(deployment: Deployment): Pick<Candidate, 'prefill' | 'decode' | 'colocated'> {
-  return deployment.kind === 'colocated'
-    ? { colocated: deployment.colocated }
-    : { prefill: deployment.prefill, decode: deployment.decode };
 }
 
 /** What stops every deployment from meeting the SLO even with a replica nearly idle. */
@@ -646,7 +640,6 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     return {
       rank: r + 1,
       deployment: s.deployment,
-      ...layout(s.deployment),
       gpus: s.gpus,
       estimate: { objective: s.estimate, source: s.source },
       predicted: predictionOf(m),
@@ -719,7 +712,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       const m = sweep[i].metrics;
       routerSettings.push({
         policy: routing.name,
-        settings: routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
+        settings: routing.name === 'threshold' && routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
         sloAttainment: m.sloAttainment,
         localPrefillRatio: m.localPrefillRatio,
         ...(m.unstable ? { unstable: true } : {}),
@@ -745,7 +738,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const screenedMetrics = [...screened.values()].map((s) => s.screen);
   return {
     objective,
-    recommended: { ...layout(best.deployment), gpus: best.gpus },
+    recommended: { deployment: best.deployment, gpus: best.gpus },
     candidates,
     routerSettings,
     rateSweep,
