@@ -163,12 +163,59 @@ def describe(manager):
     return out
 
 
+class StepRecorder:
+    """Wraps the engine's scheduler and batch update to log every forward step: its start (scheduling), end (tokens
+    out), requests, query tokens (decode tokens + prefill chunk tokens) and KV tokens read."""
+
+    def __init__(self, manager):
+        self.steps = []
+        self.open = None
+        bp = getattr(manager, 'batch_processor', None)
+        if bp is None:
+            log('step recorder: no batch processor, steps not recorded')
+            return
+        schedule, update = bp.scheduler.schedule_batch, bp.update_batch
+
+        def schedule_batch(*a, **k):
+            t = time.perf_counter()
+            res = schedule(*a, **k)
+            try:
+                reqs, _, q, kv = res
+                if reqs:
+                    decodes = sum(1 for r in reqs if tokens_of(r) == 1)
+                    self.open = (t, len(reqs), decodes, int(q), int(kv))
+            except Exception:
+                pass
+            return res
+
+        def update_batch(*a, **k):
+            res = update(*a, **k)
+            if self.open is not None:
+                self.steps.append(self.open + (time.perf_counter(),))
+                self.open = None
+            return res
+
+        bp.scheduler.schedule_batch = schedule_batch
+        bp.update_batch = update_batch
+
+    def take(self, since):
+        rows = [s for s in self.steps if s[0] >= since]
+        self.steps = []
+        return rows
+
+
+def tokens_of(r):
+    state = getattr(r, 'state', r)
+    return len(getattr(state, 'tokens_to_process', []) or [])
+
+
 class Driver:
     """Submits requests and collects finished ones with their per-token timestamps."""
 
     def __init__(self, manager):
         self.manager = manager
         self.counter = 0
+        self.steps = StepRecorder(manager)
 
     def submit(self, tokens, max_new):
         self.counter += 1
@@ -316,6 +363,11 @@ def run_rate(driver, profile_spec, rate, args, seed):
             pending -= 1
     wall = time.perf_counter() - t0
     tag = f'{rate:g}'
+    steps = driver.steps.take(t0 - 0.5)
+    with open(os.path.join(args.out, f'steps-{tag}.csv'), 'w') as f:
+        f.write('startMs,requests,decodes,queryTokens,kvTokens,endMs\n')
+        for st in steps:
+            f.write(f'{(st[0] - t0) * 1000:.3f},{st[1]},{st[2]},{st[3]},{st[4]},{(st[5] - t0) * 1000:.3f}\n')
     with open(os.path.join(args.out, f'rounds-{tag}.jsonl'), 'w') as f:
         for rec in sorted(records, key=lambda x: (int(x['session'][1:]), x['round'])):
             f.write(json.dumps(rec) + '\n')
@@ -363,6 +415,7 @@ def main():
     start = time.time()
     model, manager, info = build_engine(args)
     driver = Driver(manager)
+    driver.steps.take(0)
     summary = {'info': info, 'args': vars(args), 'runs': []}
     try:
         if args.profile:
