@@ -337,12 +337,16 @@ def run_rate(driver, profile_spec, rate, args, seed):
             rid = driver.submit(prompt, spec['out'])
             inflight[rid] = (i, r, due, len(history[i]), prompt)
         if now > stop_at:
-            log(f'rate {rate}: {pending} sessions unfinished at the drain limit')
+            log(f'rate {rate}: {pending} sessions unfinished at the drain limit; cancelling {len(inflight)} requests')
+            for rid in inflight:
+                driver.manager.cancel_request(rid)
             break
         timeout = max(0.0005, min(0.05, events[0][0] - time.perf_counter())) if events else 0.05
         out = driver.poll(timeout)
         if out is None:
             continue
+        if out.request_id not in inflight:
+            continue  # a request of an earlier rate, cancelled at its drain limit
         i, r, due, hist, prompt = inflight.pop(out.request_id)
         spec = sessions[i]['rounds'][r]
         ts = out.timestamps or []
@@ -431,7 +435,10 @@ def main():
                     log(f'skipping rate {rate}: time budget')
                     continue
                 summary['runs'].append(run_rate(driver, spec, rate, args, args.seed + k))
-                time.sleep(1.0)
+                # Let cancelled requests leave the engine before the next rate starts.
+                quiet = time.time() + 5
+                while time.time() < quiet:
+                    driver.poll(0.2)
     except Exception:
         traceback.print_exc()
         summary['error'] = traceback.format_exc()
