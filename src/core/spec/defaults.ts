@@ -20,6 +20,7 @@ export const DEFAULTS = {
     beta: 0.9,
     maxDecodeBatch: 256,
     maxBatchTokens: 16384,
+    mixedBatching: false,
   },
   routing: {
     slack: 'estimated',

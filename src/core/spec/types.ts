@@ -227,6 +227,8 @@ export interface PolicySpec {
   /** Continuous-batching limits of a decode worker. */
   maxDecodeBatch: number;
   maxBatchTokens: number;
+  /** Prefills on a decode (or co-located) worker share its forward steps with the running decodes. */
+  mixedBatching?: boolean;
 }
 
 export type PlannerObjective =
