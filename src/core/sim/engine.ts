@@ -115,6 +115,8 @@ class Simulation {
   private readonly chunk: number;
   /** Prefills on a decode worker share its forward steps with the running decodes (policy.mixedBatching). */
   private readonly mixed: boolean;
+  /** policy.prefixReuseBlockTokens: a round reuses its history's KV in blocks of this many tokens. */
+  private readonly reuseBlock: number;
   private readonly pinMs: number;
   private readonly trackGaps: boolean;
   private readonly warmupMs: number;
@@ -147,6 +149,7 @@ class Simulation {
     this.routing = routing;
     this.chunk = Math.max(1, plan.policy.maxBatchTokens);
     this.mixed = plan.policy.mixedBatching === true;
+    this.reuseBlock = Math.max(1, plan.policy.prefixReuseBlockTokens ?? 1);
     this.pinMs = policy.kvPinMs?.(routing) ?? 0;
     this.trackGaps = plan.slo.itlStatistic !== 'mean';
     this.stepRuns = input.stepRuns ?? true;
@@ -325,8 +328,10 @@ class Simulation {
     if (d.freeTokens < needed) return false;
     reserve(d, s, needed);
     if (recompute && this.inWindow(this.now)) this.tally.recomputedTokens += s.contextTokens;
-    s.historyTokens = recompute ? 0 : s.contextTokens;
-    s.newTokens = round.inputTokens + (recompute ? s.contextTokens : 0);
+    // The KV of the history is reused in whole cache blocks only; its partial last block is recomputed.
+    const partial = recompute ? 0 : s.contextTokens % this.reuseBlock;
+    s.historyTokens = recompute ? 0 : s.contextTokens - partial;
+    s.newTokens = round.inputTokens + (recompute ? s.contextTokens : partial);
     s.contextTokens += round.inputTokens + round.outputTokens;
     s.incremental = s.roundIndex > 0 && !recompute;
     s.routedMs = this.now;

@@ -21,6 +21,7 @@ export const DEFAULTS = {
     maxDecodeBatch: 256,
     maxBatchTokens: 16384,
     mixedBatching: false,
+    prefixReuseBlockTokens: 1,
   },
   routing: {
     slack: 'estimated',
