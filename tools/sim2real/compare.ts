@@ -165,9 +165,16 @@ export function table(rows: RateComparison[]): string {
 
 if (require.main === module) {
   const loaded = loadPlan();
+  // Ablations: what each setting the engine needed is worth.
   const mixedOff = process.argv.includes('--prefill-first');
-  const rows = RATES.map((rate) => compareRate(rate, loaded, mixedOff ? (p) => ({ ...p, policy: { ...p.policy, mixedBatching: false } }) : undefined));
-  console.log(`measured / simulated (error), ms${mixedOff ? ' — policy.mixedBatching: false' : ''}\n`);
+  const wholeHistory = process.argv.includes('--whole-history');
+  const override = (p: Plan): Plan => ({
+    ...p,
+    policy: { ...p.policy, ...(mixedOff ? { mixedBatching: false } : {}), ...(wholeHistory ? { prefixReuseBlockTokens: 1 } : {}) },
+  });
+  const rows = RATES.map((rate) => compareRate(rate, loaded, override));
+  const notes = [mixedOff ? 'policy.mixedBatching: false' : '', wholeHistory ? 'policy.prefixReuseBlockTokens: 1' : ''].filter(Boolean);
+  console.log(`measured / simulated (error), ms${notes.length ? ` — ${notes.join(', ')}` : ''}\n`);
   console.log(table(rows));
   const { median, errors } = medianErrorBelowKnee(rows);
   console.log(`\nmedian absolute error of TTFT and ITL p50/p90 below the knee: ${(median * 100).toFixed(1)}% (${errors.length} figures: ${errors.map((e) => (e * 100).toFixed(0)).join(', ')}%)`);
