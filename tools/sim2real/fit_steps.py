@@ -33,3 +33,48 @@ for rate in RATES:
     err = statistics.median(abs(fixed + per_pair * p - d) / d for p, d in zip(pairs, dur))
     small_ms = f'{statistics.median(small):.0f} ({len(small)})' if small else '-'
     print(f'| {rate} | {len(rows)} | {small_ms} | {fixed:.0f} | {per_pair:.2f} | {err * 100:.0f}% |')
+
+
+def load(rate):
+    return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(open(os.path.join(HERE, f'steps-{rate}.csv')))]
+
+
+print('\nLarge steps (at least 100 requests, 50 where none has 100): with prefill tokens vs decode only')
+print('| rate | with prefill: steps, median ms, mean query tokens, mean KV tokens | decode only: steps, median ms |')
+print('|---|---|---|')
+for rate in RATES:
+    rows = load(rate)
+    floor = 100 if any(r['requests'] >= 100 for r in rows) else 50
+    big = [r for r in rows if r['requests'] >= floor]
+    mixed = [r for r in big if r['queryTokens'] > r['decodes']]
+    plain = [r for r in big if r['queryTokens'] == r['decodes']]
+    if not mixed:
+        continue
+    med = lambda rs: statistics.median(r['endMs'] - r['startMs'] for r in rs)  # noqa: E731
+    q = statistics.fmean(r['queryTokens'] for r in mixed)
+    kv = statistics.fmean(r['kvTokens'] for r in mixed)
+    plain_txt = f'{len(plain)}, {med(plain):.0f}' if plain else '-'
+    print(f'| {rate} (≥ {floor}) | {len(mixed)}, {med(mixed):.0f}, {q:.0f}, {kv / 1000:.0f} k | {plain_txt} |')
+
+# Prefix reuse across rounds: match each round's first token to the step that produced it; where that
+# step's only prefill was this round, compare the tokens it computed with the round's history and new tokens.
+print('\nPrefix reuse: steps whose only prefill was a later round (rounds matched by first-token time)')
+import bisect  # noqa: E402
+import json  # noqa: E402
+for rate in RATES[:4]:
+    steps = load(rate)
+    ends = [s['endMs'] for s in steps]
+    blocks = whole = total = 0
+    for line in open(os.path.join(HERE, f'rounds-{rate}.jsonl')):
+        r = json.loads(line)
+        if r['round'] == 0:
+            continue
+        t = r['readyMs'] + r['tokenMs'][0]
+        i = bisect.bisect_left(ends, t - 0.5)
+        if i >= len(steps) or abs(steps[i]['endMs'] - t) > 2 or steps[i]['requests'] - steps[i]['decodes'] != 1:
+            continue
+        computed = steps[i]['queryTokens'] - steps[i]['decodes']
+        total += 1
+        blocks += computed == r['newTokens'] + r['historyTokens'] % 256
+        whole += computed == r['newTokens']
+    print(f'rate {rate}: {total} steps; computed = new + history mod 256 in {blocks}, = new alone in {whole}')
