@@ -155,7 +155,9 @@ export function table(rows: RateComparison[]): string {
   ];
   for (const r of rows) {
     const { measured: m, simulated: s } = r;
-    const att = `${(m.attainment * 100).toFixed(0)}% / ${s.unstable ? 'unstable' : `${(s.attainment * 100).toFixed(0)}%`}`;
+    const points = Math.round((s.attainment - m.attainment) * 100);
+    const simAtt = s.unstable ? 'unstable' : `${(s.attainment * 100).toFixed(0)}% (${points >= 0 ? '+' : '−'}${Math.abs(points)} points)`;
+    const att = `${(m.attainment * 100).toFixed(0)}% / ${simAtt}`;
     lines.push(
       `| ${r.rate}${r.belowKnee ? '' : ' (past the knee)'} | ${m.sessions} (${m.unfinishedSessions}) | ${cell(m.ttft.p50, s.ttft.p50)} | ${cell(m.ttft.p90, s.ttft.p90)} | ${cell(m.ttft.p99, s.ttft.p99)} | ${cell(m.itl.p50, s.itl.p50)} | ${cell(m.itl.p90, s.itl.p90)} | ${cell(m.itl.p99, s.itl.p99)} | ${att} |`,
     );
