@@ -23,8 +23,9 @@ export interface SimJob {
   /** Policy settings to run this job with (reordering window, α, β…), over the plan's own. */
   policy?: Partial<Omit<PolicySpec, 'routing'>>;
   /**
-   * The job is one of this many identical cells of a larger layout (its deployment and rate are
-   * the cell's): rates in its result (goodput, throughput) are scaled back to the whole layout.
+   * The job is a cell of a larger layout carrying 1/`cells` of its load (its deployment and rate
+   * are the cell's; see plan/index.ts `cellOf`): rates in its result (goodput, throughput) are
+   * scaled back to the whole layout.
    */
   cells?: number;
 }
@@ -176,7 +177,7 @@ export async function runCached(
   return { results: keys.map((key, i) => wholeLayout(cache.get(key)!, jobs[i].cells ?? 1)), simulated: missing.length };
 }
 
-/** A cell's result as the whole layout's: sessions per second and tokens per second times the cells. */
+/** A cell's result as the whole layout's: sessions per second and tokens per second times the load it stands for. */
 function wholeLayout(result: SimResult, cells: number): SimResult {
   if (cells <= 1) return result;
   const m = result.metrics;
@@ -189,7 +190,7 @@ function wholeLayout(result: SimResult, cells: number): SimResult {
       goodputCi95: times(m.goodputCi95),
       throughputSessionsPerSec: m.throughputSessionsPerSec * cells,
       throughputTokensPerSec: m.throughputTokensPerSec * cells,
-      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as ${cells} identical cells of 1/${cells} of the layout and of the load`].filter(Boolean).join('; ') } : m.measurement,
+      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as one cell carrying 1/${Number(cells.toFixed(2))} of the layout's load, every role in it with at least its share of the replicas`].filter(Boolean).join('; ') } : m.measurement,
     },
   };
 }
@@ -221,7 +222,7 @@ export async function measureCoefficients(
   const metrics: SimResult['metrics'][] = [];
   let simulated = 0;
   let done = 0;
-  const CHUNK = 3;
+  const CHUNK = 1;
   while (pending.some((p) => p.rates.length > 0)) {
     if (control?.isCancelled?.()) throw new Cancelled('planning');
     // The lightest level of every shape is always measured (physics checks need it).
