@@ -112,22 +112,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     }
     const values = rowValues(op, cells, (severity, code, message) => report(severity, code, index, message));
     if (!values) continue;
-    const tp = values.tp as number;
-    const ms = values.ms as number;
-    let key: string;
-    if (op === 'prefill') {
-      const sample: PrefillSample = { tp, history: values.history as number, tokens: values.tokens as number, ms, line: index + 1 };
-      key = `prefill,${tp},${sample.history},${sample.tokens}`;
-      profile.prefill.push(sample);
-    } else if (op === 'decode') {
-      const sample: DecodeSample = { tp, batch: values.batch as number, context: values.context as number, ms, line: index + 1 };
-      key = `decode,${tp},${sample.batch},${sample.context}`;
-      profile.decode.push(sample);
-    } else {
-      const sample: KvCopySample = { tp, tokens: values.tokens as number, ms, line: index + 1 };
-      key = `kv_copy,${tp},${sample.tokens}`;
-      profile.kvCopy.push(sample);
-    }
+    const key = addSample(profile, op, values, index);
     const previous = seen.get(key);
     if (previous !== undefined) {
       report('warning', PROFILE_CODES.duplicate, index, `the same point was measured on line ${previous + 1}; the samples are averaged.`);
@@ -164,6 +149,25 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     });
   }
   return rowErrors || hiddenError ? { diagnostics } : { profile, diagnostics };
+}
+
+/** Adds one row's sample to the profile; returns the measured point's key (duplicates are warned about). */
+function addSample(profile: MeasuredProfile, op: keyof typeof REQUIRED, values: Partial<Record<Field, number>>, index: number): string {
+  const tp = values.tp as number;
+  const ms = values.ms as number;
+  if (op === 'prefill') {
+    const sample: PrefillSample = { tp, history: values.history as number, tokens: values.tokens as number, ms, line: index + 1 };
+    profile.prefill.push(sample);
+    return `prefill,${tp},${sample.history},${sample.tokens}`;
+  }
+  if (op === 'decode') {
+    const sample: DecodeSample = { tp, batch: values.batch as number, context: values.context as number, ms, line: index + 1 };
+    profile.decode.push(sample);
+    return `decode,${tp},${sample.batch},${sample.context}`;
+  }
+  const sample: KvCopySample = { tp, tokens: values.tokens as number, ms, line: index + 1 };
+  profile.kvCopy.push(sample);
+  return `kv_copy,${tp},${sample.tokens}`;
 }
 
 /**

@@ -160,61 +160,11 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
   const pick = await longRunOf(pickResult.candidates[0]?.deployment);
   const minGpus = minResult.infeasibleReasons ? undefined : await longRunOf(minResult.candidates[0]?.deployment);
 
-  const checks: VerifyCheck[] = [];
-  const pickPoints = options.pickPoints ?? 2;
-  if (best) {
-    const distance = pick ? (best.sloAttainment - pick.sloAttainment) * 100 : Infinity;
-    checks.push({
-      name: 'pick',
-      pass: distance <= pickPoints,
-      distance,
-      tolerance: pickPoints,
-      detail: pick
-        ? `planner picks ${pick.deployment} (${pick.gpus} GPUs, ${pts(pick.sloAttainment)} in long runs); brute-force best under ${objective} is ${best.deployment} (${best.gpus} GPUs, ${pts(best.sloAttainment)}): ${distance.toFixed(1)} points apart`
-        : `planner recommends nothing; brute-force best is ${best.deployment} at ${pts(best.sloAttainment)}`,
-    });
-  }
-  {
-    // A layout whose long-run interval straddles the target meets it or not by chance: the planner
-    // is held to the fewest GPUs among layouts that clearly meet it, and may stop at a marginal one.
-    const clearly = (l: VerifiedLayout) => l.meetsTarget && (l.ci95 ? l.ci95[0] >= target : true);
-    const marginal = (l: VerifiedLayout) => !l.unstable && (l.ci95 ? l.ci95[1] >= target : l.meetsTarget);
-    const clearFewest = layouts.filter(clearly).sort((a, b) => a.gpus - b.gpus)[0];
-    const truth = fewestLayout?.gpus;
-    const bound = clearFewest?.gpus ?? truth;
-    const answer = minGpus?.gpus;
-    const pass = answer === undefined ? clearFewest === undefined : bound !== undefined ? answer <= bound && marginal(minGpus!) : false;
-    const margin = fewestLayout && clearFewest && clearFewest.gpus !== fewestLayout.gpus ? `; fewest clearly meeting it (whole 95% interval above): ${clearFewest.deployment} (${clearFewest.gpus} GPUs)` : '';
-    checks.push({
-      name: 'min-gpus',
-      pass,
-      distance: bound !== undefined && answer !== undefined ? answer - bound : pass ? 0 : Infinity,
-      tolerance: 0,
-      detail:
-        truth === undefined
-          ? `no layout within the budget meets ${pts(target)} in long runs; planner ${answer === undefined ? 'agrees (no answer)' : `answers ${minGpus!.deployment}`}`
-          : answer === undefined
-            ? `planner finds no layout meeting the target; brute force: ${fewestLayout!.deployment} (${truth} GPUs, ${pts(fewestLayout!.sloAttainment)})${margin || (clearFewest ? '' : ', only marginally (its interval straddles the target)')}`
-            : `planner: ${minGpus!.deployment} (${answer} GPUs, ${pts(minGpus!.sloAttainment)} in long runs${minGpus!.meetsTarget ? '' : ', below the target'}); brute-force fewest: ${fewestLayout!.deployment} (${truth} GPUs)${margin}`,
-    });
-  }
-  {
-    const answer = rateResult.maxRatePerSec;
-    const truth = maxRate?.ratePerSec;
-    const tolerance = options.maxRateRelative ?? 0.15;
-    const distance = truth && answer !== undefined ? (answer - truth) / truth : truth === undefined && answer === undefined ? 0 : Infinity;
-    checks.push({
-      name: 'max-rate',
-      pass: Math.abs(distance) <= tolerance,
-      distance,
-      tolerance,
-      detail:
-        truth === undefined
-          ? `no layout meets the target at any rate in long runs; planner ${answer === undefined ? 'agrees' : `claims ${answer.toFixed(3)}/s`}`
-          : `planner ${answer === undefined ? 'gives no rate' : `≈ ${answer.toFixed(3)}/s`}; bisection with long runs over every layout: ${truth.toFixed(3)}/s on ${maxRate!.deployment} ` +
-            `[${maxRate!.ci95[0].toFixed(3)}–${maxRate!.ci95[1].toFixed(3)}]${maxRate!.isLowerBound ? ' (lower bound)' : ''}: ${(distance * 100).toFixed(1)}%`,
-    });
-  }
+  const checks: VerifyCheck[] = [
+    ...(best ? [pickCheck(objective, best, pick, options.pickPoints ?? 2)] : []),
+    minGpusCheck(layouts, target, fewestLayout, minGpus),
+    maxRateCheck(rateResult.maxRatePerSec, maxRate, options.maxRateRelative ?? 0.15),
+  ];
   // A planner run cut short by planner.timeLimitSec answered with what it had: say so beside its check.
   const partial = (r: PlanResult) => (r.partial ? ' (planner run partial: planner.timeLimitSec ran out)' : '');
   for (const c of checks) c.detail += partial(c.name === 'pick' ? pickResult : c.name === 'min-gpus' ? minResult : rateResult);
@@ -231,6 +181,63 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
     checks,
     simulations,
     pass: checks.every((c) => c.pass),
+  };
+}
+
+/** The planner's pick against the brute-force best under the objective, in attainment points. */
+function pickCheck(objective: PlannerObjective, best: VerifiedLayout, pick: VerifiedLayout | undefined, pickPoints: number): VerifyCheck {
+  const distance = pick ? (best.sloAttainment - pick.sloAttainment) * 100 : Infinity;
+  return {
+    name: 'pick',
+    pass: distance <= pickPoints,
+    distance,
+    tolerance: pickPoints,
+    detail: pick
+      ? `planner picks ${pick.deployment} (${pick.gpus} GPUs, ${pts(pick.sloAttainment)} in long runs); brute-force best under ${objective} is ${best.deployment} (${best.gpus} GPUs, ${pts(best.sloAttainment)}): ${distance.toFixed(1)} points apart`
+      : `planner recommends nothing; brute-force best is ${best.deployment} at ${pts(best.sloAttainment)}`,
+  };
+}
+
+/** The planner's fewest-GPU answer against the fewest GPUs that clearly meet the target in long runs. */
+function minGpusCheck(layouts: VerifiedLayout[], target: number, fewestLayout: VerifiedLayout | undefined, minGpus: VerifiedLayout | undefined): VerifyCheck {
+  // A layout whose long-run interval straddles the target meets it or not by chance: the planner
+  // is held to the fewest GPUs among layouts that clearly meet it, and may stop at a marginal one.
+  const clearly = (l: VerifiedLayout) => l.meetsTarget && (l.ci95 ? l.ci95[0] >= target : true);
+  const marginal = (l: VerifiedLayout) => !l.unstable && (l.ci95 ? l.ci95[1] >= target : l.meetsTarget);
+  const clearFewest = layouts.filter(clearly).sort((a, b) => a.gpus - b.gpus)[0];
+  const truth = fewestLayout?.gpus;
+  const bound = clearFewest?.gpus ?? truth;
+  const answer = minGpus?.gpus;
+  const pass = answer === undefined ? clearFewest === undefined : bound !== undefined ? answer <= bound && marginal(minGpus!) : false;
+  const margin = fewestLayout && clearFewest && clearFewest.gpus !== fewestLayout.gpus ? `; fewest clearly meeting it (whole 95% interval above): ${clearFewest.deployment} (${clearFewest.gpus} GPUs)` : '';
+  return {
+    name: 'min-gpus',
+    pass,
+    distance: bound !== undefined && answer !== undefined ? answer - bound : pass ? 0 : Infinity,
+    tolerance: 0,
+    detail:
+      truth === undefined
+        ? `no layout within the budget meets ${pts(target)} in long runs; planner ${answer === undefined ? 'agrees (no answer)' : `answers ${minGpus!.deployment}`}`
+        : answer === undefined
+          ? `planner finds no layout meeting the target; brute force: ${fewestLayout!.deployment} (${truth} GPUs, ${pts(fewestLayout!.sloAttainment)})${margin || (clearFewest ? '' : ', only marginally (its interval straddles the target)')}`
+          : `planner: ${minGpus!.deployment} (${answer} GPUs, ${pts(minGpus!.sloAttainment)} in long runs${minGpus!.meetsTarget ? '' : ', below the target'}); brute-force fewest: ${fewestLayout!.deployment} (${truth} GPUs)${margin}`,
+  };
+}
+
+/** The planner's highest rate against bisection with long runs over every layout, relative. */
+function maxRateCheck(answer: number | undefined, maxRate: VerifyReport['maxRate'], tolerance: number): VerifyCheck {
+  const truth = maxRate?.ratePerSec;
+  const distance = truth && answer !== undefined ? (answer - truth) / truth : truth === undefined && answer === undefined ? 0 : Infinity;
+  return {
+    name: 'max-rate',
+    pass: Math.abs(distance) <= tolerance,
+    distance,
+    tolerance,
+    detail:
+      truth === undefined
+        ? `no layout meets the target at any rate in long runs; planner ${answer === undefined ? 'agrees' : `claims ${answer.toFixed(3)}/s`}`
+        : `planner ${answer === undefined ? 'gives no rate' : `≈ ${answer.toFixed(3)}/s`}; bisection with long runs over every layout: ${truth.toFixed(3)}/s on ${maxRate!.deployment} ` +
+          `[${maxRate!.ci95[0].toFixed(3)}–${maxRate!.ci95[1].toFixed(3)}]${maxRate!.isLowerBound ? ' (lower bound)' : ''}: ${(distance * 100).toFixed(1)}%`,
   };
 }
 

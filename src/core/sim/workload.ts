@@ -247,42 +247,9 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
   const maxContext = limits.maxContextTokens;
   lines.forEach((raw, line) => {
     if (raw.trim() === '') return;
-    let record: unknown;
-    try {
-      record = JSON.parse(raw);
-    } catch {
-      fail(line, TRACE_CODES.badJson, 'not a JSON object; each line must be one round like {"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}', raw);
-      return;
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      fail(line, TRACE_CODES.badJson, `expected a JSON object with session, round, inputTokens and outputTokens, found ${kindOf(record)}`, raw);
-      return;
-    }
-    const r = record as Record<string, unknown>;
-    const session = r.session;
-    if (typeof session !== 'string' && typeof session !== 'number') {
-      fail(line, TRACE_CODES.missingField, 'missing "session" (a string or number that names the session)', raw);
-      return;
-    }
-    const numberField = (name: string, min: number, max: number, what: string): number | undefined => {
-      const value = r[name];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-        fail(line, TRACE_CODES.badNumber, `"${name}" must be ${what} from ${min} to ${max.toExponential()}, found ${kindOf(value)}`, raw);
-        return NaN;
-      }
-      return value;
-    };
-    const round = numberField('round', 0, MAX_TRACE_LINES, 'a round number');
-    const inputTokens = numberField('inputTokens', 1, MAX_TRACE_ROUND_TOKENS, 'a token count');
-    const outputTokens = numberField('outputTokens', 1, MAX_TRACE_ROUND_TOKENS, 'a token count');
-    const arrivalMs = numberField('arrivalMs', 0, MAX_TRACE_MS, 'a time in ms');
-    const thinkMs = numberField('thinkMs', 0, MAX_TRACE_MS, 'a time in ms');
-    if ([round, inputTokens, outputTokens, arrivalMs, thinkMs].some((v) => Number.isNaN(v))) return;
-    if (round === undefined || inputTokens === undefined || outputTokens === undefined) {
-      fail(line, TRACE_CODES.missingField, 'each line needs "round", "inputTokens" and "outputTokens"', raw);
-      return;
-    }
+    const fields = traceFields(raw, (code, message) => fail(line, code, message, raw));
+    if (!fields) return;
+    const { session, round, inputTokens, outputTokens, arrivalMs, thinkMs } = fields;
     const id = String(session);
     const existing = bySession.get(id);
     const input = Math.round(inputTokens);
@@ -324,4 +291,48 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
     diagnostics.push({ severity: 'error', code: TRACE_CODES.empty, message: 'the trace holds no sessions', path: '', range: lineRange(0, 0) });
   }
   return { sessions, diagnostics };
+}
+
+/** One trace line's fields, or undefined when it is not a round (each problem reported). */
+function traceFields(
+  raw: string,
+  fail: (code: string, message: string) => void,
+): { session: string | number; round: number; inputTokens: number; outputTokens: number; arrivalMs?: number; thinkMs?: number } | undefined {
+  let record: unknown;
+  try {
+    record = JSON.parse(raw);
+  } catch {
+    fail(TRACE_CODES.badJson, 'not a JSON object; each line must be one round like {"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}');
+    return undefined;
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    fail(TRACE_CODES.badJson, `expected a JSON object with session, round, inputTokens and outputTokens, found ${kindOf(record)}`);
+    return undefined;
+  }
+  const r = record as Record<string, unknown>;
+  const session = r.session;
+  if (typeof session !== 'string' && typeof session !== 'number') {
+    fail(TRACE_CODES.missingField, 'missing "session" (a string or number that names the session)');
+    return undefined;
+  }
+  const numberField = (name: string, min: number, max: number, what: string): number | undefined => {
+    const value = r[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      fail(TRACE_CODES.badNumber, `"${name}" must be ${what} from ${min} to ${max.toExponential()}, found ${kindOf(value)}`);
+      return NaN;
+    }
+    return value;
+  };
+  const round = numberField('round', 0, MAX_TRACE_LINES, 'a round number');
+  const inputTokens = numberField('inputTokens', 1, MAX_TRACE_ROUND_TOKENS, 'a token count');
+  const outputTokens = numberField('outputTokens', 1, MAX_TRACE_ROUND_TOKENS, 'a token count');
+  const arrivalMs = numberField('arrivalMs', 0, MAX_TRACE_MS, 'a time in ms');
+  const thinkMs = numberField('thinkMs', 0, MAX_TRACE_MS, 'a time in ms');
+  if ([round, inputTokens, outputTokens, arrivalMs, thinkMs].some((v) => Number.isNaN(v))) return undefined;
+  if (round === undefined || inputTokens === undefined || outputTokens === undefined) {
+    fail(TRACE_CODES.missingField, 'each line needs "round", "inputTokens" and "outputTokens"');
+    return undefined;
+  }
+  return { session, round, inputTokens, outputTokens, arrivalMs, thinkMs };
 }

@@ -77,39 +77,8 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     // their place keeps every offset, so ranges still point into the text as given.
     if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
     parsed = parseYaml(text, MAX_PLAN_DEPTH + 1);
-    if (parsed.tooDeepAt !== undefined) {
-      const at = parsed.tooDeepAt;
-      const message = parsed.tooDeepInBlocks
-        ? `the plan nests far deeper than ${MAX_PLAN_DEPTH} levels here (indentation or repeated '- '); no plan section is that deep — check the indentation.`
-        : `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`;
-      add('PDP003', '', message, toRange(parsed, [at, at + 1]));
-      return result();
-    }
-    if (reportYamlErrors(parsed, add)) return result();
-    if (parsed.depth > MAX_PLAN_DEPTH) {
-      add('PDP003', '', `the plan nests deeper than ${MAX_PLAN_DEPTH} levels; no plan section is that deep — check the indentation.`, deepestRange(parsed));
-      return result();
-    }
-    if (parsed.doc?.contents === null) {
-      add('PDP004', '', "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.", EMPTY_RANGE);
-      return result();
-    }
-    if ((parsed.aliases ?? 0) > MAX_PLAN_ALIASES) {
-      add('PDP003', '', `the plan uses ${parsed.aliases} YAML aliases (*name); at most ${MAX_PLAN_ALIASES} are expanded — write the values out instead.`, parsed.firstAlias ? toRange(parsed, parsed.firstAlias) : rangeOf(''));
-      return result();
-    }
-    let raw: Raw;
-    try {
-      // The one-walk data is absent for what only toJS converts (aliases, merge keys, tags, …).
-      raw = parsed.data ? parsed.data.value : parsed.doc?.toJS({ maxAliasCount: 100 });
-    } catch (error) {
-      add('PDP003', '', `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`, EMPTY_RANGE);
-      return result();
-    }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      add('PDP004', '', `the plan must be a mapping of sections (version, model, cluster, …), not ${Array.isArray(raw) ? 'a list' : 'a single value'}.`, rangeOf(''));
-      return result();
-    }
+    const raw = planData(parsed, add, rangeOf);
+    if (raw === undefined) return result();
 
     const addIssue = (issue: SchemaIssue, prefix = '') => {
       const path = prefix + issue.path;
@@ -146,32 +115,7 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     checkSemantics(plan, base, (code, path, message, opts) => report(code, existing(path), message, opts));
     const baseFindings = new Set(diagnostics.map((d) => `${d.code}|${d.path}`));
 
-    const resolvedVariants: Record<string, Plan> = {};
-    for (const [name, override] of Object.entries(variants)) {
-      const variantPath = `/variants/${escape(name)}`;
-      const merged = mergeVariant(base, override);
-      // A variant's problem is shown where the variant says it, or on the variant's name when
-      // it comes from the combination with the base plan.
-      const variantReport: Report = (code, path, message, opts) => {
-        if (parsed!.source.value.has(variantPath + path) || parsed!.source.key.has(variantPath + path)) {
-          report(code, variantPath + path, message, opts);
-        } else if (!baseFindings.has(`${code}|${path}`)) {
-          add(code, variantPath, `variant '${name}': ${displayPath(path)}: ${message}`, rangeOf(variantPath, 'key'));
-        }
-      };
-      const before = diagnostics.length;
-      for (const issue of schemaIssues(merged)) {
-        variantReport(issue.code, issue.path, issue.message, { at: issue.at === 'parent' ? 'key' : issue.at, fix: issue.fix });
-      }
-      if (diagnostics.slice(before).some((d) => d.severity === 'error')) continue;
-      const variantPlan = resolvePlan(merged);
-      variantPlan.name = isRecord(override) && typeof override.name === 'string' ? override.name : name;
-      checkSemantics(variantPlan, merged, variantReport);
-      if (isRecord(override) && Object.keys(override).filter((k) => k !== 'name').length === 0) {
-        add('PDP060', variantPath, `variant '${name}' overrides nothing, so it repeats the plan; add the settings it should change, or remove it.`, rangeOf(variantPath, 'key'));
-      }
-      resolvedVariants[name] = variantPlan;
-    }
+    const resolvedVariants = resolveVariants(base, variants, { parsed, add, report, rangeOf, baseFindings, diagnostics });
     if (Object.keys(variants).length > 0) plan.variants = resolvedVariants;
     return result(hasErrors(diagnostics) ? undefined : plan);
   } catch (error) {
@@ -179,6 +123,92 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     add('PDP099', '', `internal error while validating (please report it): ${error instanceof Error ? error.message : String(error)}`, EMPTY_RANGE);
     return result();
   }
+}
+
+type AddDiagnostic = (code: SpecCode, path: string, message: string, range: Range, fix?: { replacement: string; title: string }) => void;
+
+/**
+ * The plan as plain data, or undefined when the YAML stops it (too deep, syntax errors, empty, too
+ * many aliases, not a mapping), each problem added as a diagnostic.
+ */
+function planData(parsed: ParsedYaml, add: AddDiagnostic, rangeOf: (path: string) => Range): Record<string, Raw> | undefined {
+  if (parsed.tooDeepAt !== undefined) {
+    const at = parsed.tooDeepAt;
+    const message = parsed.tooDeepInBlocks
+      ? `the plan nests far deeper than ${MAX_PLAN_DEPTH} levels here (indentation or repeated '- '); no plan section is that deep — check the indentation.`
+      : `brackets nest deeper than ${2 * (MAX_PLAN_DEPTH + 1)} levels; no plan needs that — close the brackets sooner.`;
+    add('PDP003', '', message, toRange(parsed, [at, at + 1]));
+    return undefined;
+  }
+  if (reportYamlErrors(parsed, add)) return undefined;
+  if (parsed.depth > MAX_PLAN_DEPTH) {
+    add('PDP003', '', `the plan nests deeper than ${MAX_PLAN_DEPTH} levels; no plan section is that deep — check the indentation.`, deepestRange(parsed));
+    return undefined;
+  }
+  if (parsed.doc?.contents === null) {
+    add('PDP004', '', "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.", EMPTY_RANGE);
+    return undefined;
+  }
+  if ((parsed.aliases ?? 0) > MAX_PLAN_ALIASES) {
+    add('PDP003', '', `the plan uses ${parsed.aliases} YAML aliases (*name); at most ${MAX_PLAN_ALIASES} are expanded — write the values out instead.`, parsed.firstAlias ? toRange(parsed, parsed.firstAlias) : rangeOf(''));
+    return undefined;
+  }
+  let raw: Raw;
+  try {
+    // The one-walk data is absent for what only toJS converts (aliases, merge keys, tags, …).
+    raw = parsed.data ? parsed.data.value : parsed.doc?.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    add('PDP003', '', `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`, EMPTY_RANGE);
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    add('PDP004', '', `the plan must be a mapping of sections (version, model, cluster, …), not ${Array.isArray(raw) ? 'a list' : 'a single value'}.`, rangeOf(''));
+    return undefined;
+  }
+  return raw;
+}
+
+/** What the loader's variant step shares with it: the parsed YAML, the diagnostics so far and how to add one. */
+interface VariantContext {
+  parsed: ParsedYaml;
+  add: AddDiagnostic;
+  report: Report;
+  rangeOf: (path: string, at?: 'value' | 'key' | 'parent') => Range;
+  /** `code|path` of every finding of the base plan, which a variant inheriting it would only repeat. */
+  baseFindings: Set<string>;
+  diagnostics: Diagnostic[];
+}
+
+/** Each variant merged over the base plan, checked as a whole plan and resolved (those with schema errors are left out). */
+function resolveVariants(base: Raw, variants: Record<string, Raw>, ctx: VariantContext): Record<string, Plan> {
+  const { parsed, add, report, rangeOf, baseFindings, diagnostics } = ctx;
+  const resolvedVariants: Record<string, Plan> = {};
+  for (const [name, override] of Object.entries(variants)) {
+    const variantPath = `/variants/${escape(name)}`;
+    const merged = mergeVariant(base, override);
+    // A variant's problem is shown where the variant says it, or on the variant's name when
+    // it comes from the combination with the base plan.
+    const variantReport: Report = (code, path, message, opts) => {
+      if (parsed.source.value.has(variantPath + path) || parsed.source.key.has(variantPath + path)) {
+        report(code, variantPath + path, message, opts);
+      } else if (!baseFindings.has(`${code}|${path}`)) {
+        add(code, variantPath, `variant '${name}': ${displayPath(path)}: ${message}`, rangeOf(variantPath, 'key'));
+      }
+    };
+    const before = diagnostics.length;
+    for (const issue of schemaIssues(merged)) {
+      variantReport(issue.code, issue.path, issue.message, { at: issue.at === 'parent' ? 'key' : issue.at, fix: issue.fix });
+    }
+    if (diagnostics.slice(before).some((d) => d.severity === 'error')) continue;
+    const variantPlan = resolvePlan(merged);
+    variantPlan.name = isRecord(override) && typeof override.name === 'string' ? override.name : name;
+    checkSemantics(variantPlan, merged, variantReport);
+    if (isRecord(override) && Object.keys(override).filter((k) => k !== 'name').length === 0) {
+      add('PDP060', variantPath, `variant '${name}' overrides nothing, so it repeats the plan; add the settings it should change, or remove it.`, rangeOf(variantPath, 'key'));
+    }
+    resolvedVariants[name] = variantPlan;
+  }
+  return resolvedVariants;
 }
 
 function isRecord(value: unknown): value is Record<string, Raw> {
