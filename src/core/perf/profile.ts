@@ -75,16 +75,7 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     if (raw === '') continue;
     if (firstContentLine < 0) firstContentLine = index;
     if (raw.startsWith('#')) {
-      const body = raw.replace(/^#+\s*/, '');
-      if (/^pdplan-profile\b/.test(body)) {
-        if (body !== PROFILE_FORMAT_MARKER) {
-          report('error', PROFILE_CODES.formatMarker, index, `unsupported profile format version; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
-        }
-        markerSeen = true;
-        continue;
-      }
-      const colon = body.indexOf(':');
-      if (colon > 0) metadata[body.slice(0, colon).trim().toLowerCase()] = body.slice(colon + 1).trim();
+      if (readComment(raw, metadata, (message) => report('error', PROFILE_CODES.formatMarker, index, message))) markerSeen = true;
       continue;
     }
     const cells = raw.split(',').map((cell) => cell.trim());
@@ -139,16 +130,34 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
   for (const warning of monotonicityWarnings(profile)) {
     report('warning', PROFILE_CODES.nonMonotone, warning.line - 1, warning.message);
   }
-  if (unshown > 0) {
-    diagnostics.push({
-      severity: hiddenError ? 'error' : 'warning',
-      code: PROFILE_CODES.tooMany,
-      message: `${fileName}: ${unshown} more problem${unshown === 1 ? '' : 's'} not shown; fix the ones above first.`,
-      path: '/perf/profile',
-      range: lineRange(0, 0),
-    });
-  }
+  if (unshown > 0) diagnostics.push(notShown(fileName, unshown, hiddenError));
   return rowErrors || hiddenError ? { diagnostics } : { profile, diagnostics };
+}
+
+/**
+ * A `#` line: the format marker (true; a version this one does not read is reported) or a
+ * `key: value` metadata line (kept in `metadata`); any other comment is skipped.
+ */
+function readComment(raw: string, metadata: Record<string, string>, reportMarker: (message: string) => void): boolean {
+  const body = raw.replace(/^#+\s*/, '');
+  if (/^pdplan-profile\b/.test(body)) {
+    if (body !== PROFILE_FORMAT_MARKER) reportMarker(`unsupported profile format version; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
+    return true;
+  }
+  const colon = body.indexOf(':');
+  if (colon > 0) metadata[body.slice(0, colon).trim().toLowerCase()] = body.slice(colon + 1).trim();
+  return false;
+}
+
+/** The one line that stands for the problems past MAX_PROFILE_DIAGNOSTICS. */
+function notShown(fileName: string, unshown: number, hiddenError: boolean): Diagnostic {
+  return {
+    severity: hiddenError ? 'error' : 'warning',
+    code: PROFILE_CODES.tooMany,
+    message: `${fileName}: ${unshown} more problem${unshown === 1 ? '' : 's'} not shown; fix the ones above first.`,
+    path: '/perf/profile',
+    range: lineRange(0, 0),
+  };
 }
 
 /** Adds one row's sample to the profile; returns the measured point's key (duplicates are warned about). */
