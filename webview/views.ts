@@ -38,11 +38,11 @@ import {
 export type Post = (message: FromWebview) => void;
 
 /** A panel's subtitle, with the times the run used when the job said (results from older runs may not). */
-function withTimes(subtitle: string, context: PlanContext): string {
+export function withTimes(subtitle: string, context: PlanContext): string {
   return context.timesFrom ? `${subtitle} · ${context.timesFrom}` : subtitle;
 }
 
-function header(title: string, subtitle: string, post: Post): HTMLElement {
+export function header(title: string, subtitle: string, post: Post): HTMLElement {
   return el(
     'header',
     { class: 'panel-header' },
@@ -59,7 +59,7 @@ function header(title: string, subtitle: string, post: Post): HTMLElement {
 }
 
 /** Charts are drawn after their canvases are in the document, so views return them as thunks. */
-type Draw = () => void;
+export type Draw = () => void;
 
 const axisTitle = (text: string) => ({ display: true, text });
 /** Numeric ticks rounded for reading: `1.08`, not `1.0833333333333335`. */
