@@ -4,6 +4,7 @@ import type { Candidate } from '../src/core/plan/types';
 import type { Measurement, Percentiles, SimMetrics } from '../src/core/sim/types';
 import { button, chartBox, el, metric, scrollable, section, table, tag } from './components';
 import { drawChart, palette, referenceColour } from './charts';
+import { deploymentGpus } from '../src/core/spec/deployment';
 import {
   attainmentStatus,
   attainmentWithCi,
@@ -12,6 +13,7 @@ import {
   candidateCells,
   extras,
   headroomText,
+  perGpuTokens,
   comparisonRows,
   downsampleMax,
   downsampleMean,
@@ -263,7 +265,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     result.maxRatePerSec !== undefined
       ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${maxRateCi && !result.maxRateIsLowerBound ? ` (95% CI ${tickLabel(maxRateCi[0])}–${tickLabel(maxRateCi[1])})` : ''}${result.maxRateIsLowerBound ? ' (the search stopped growing the rate while still meeting it)' : ''}.`)
       : bestHeadroom
-        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}).`)
+        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}); ${tickLabel(bestHeadroom.ratePerSec / best!.gpus)} sessions/s and ${perGpuTokens(best!.gpus, best!.metrics)} output tokens/s per GPU.`)
         : undefined;
   root.append(
     section(
@@ -387,7 +389,7 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
         context.attainmentTarget,
         m.unstable ? { reason: m.unstableReason } : undefined,
       ),
-      el('p', { class: 'footnote' }, `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed`),
+      el('p', { class: 'footnote', 'data-testid': 'per-gpu' }, `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed · ${perGpuTokens(deploymentGpus(result.deployment), m)} output tokens/s per GPU (${deploymentGpus(result.deployment)} GPUs)`),
       measurementNote(m.measurement),
     ),
   );

@@ -4,6 +4,9 @@ import type { ParetoPoint, ParetoResult } from '../../../src/core/pareto';
 import { bestFeasible, frontierChart, frontierRows, sloSide } from '../../../webview/paretoModel';
 import { parseWebviewMessage } from '../../../webview/protocol';
 import { renderReport } from '../../../src/extension/report';
+import { perGpuFigures } from '../../../src/core/cost/perGpu';
+import { comparisonRows, perGpuTokens } from '../../../webview/model';
+import { simMetrics } from '../../fixtures/extension/results';
 
 function point(layout: string, rate: number, tokPerGpu: number, itlMs: number, ttftP90Ms: number, feasible: boolean, unstable = false): ParetoPoint {
   return {
@@ -62,4 +65,19 @@ test('a Pareto report names the best point within the SLO and carries the fronti
   assert.deepEqual(parseWebviewMessage({ type: 'exportLayout', layout: 'P:4x2,D:8x1' }), { type: 'exportLayout', layout: 'P:4x2,D:8x1' });
   assert.equal(parseWebviewMessage({ type: 'exportLayout', layout: 'P:4x2;rm -rf /' }), undefined);
   assert.equal(parseWebviewMessage({ type: 'exportLayout', layout: 7 }), undefined);
+});
+
+test('per-GPU figures: the comparison divides each column\'s output rate by its own GPUs; a candidate row shows it; unstable runs have none', () => {
+  const a = simMetrics({ throughputTokensPerSec: 1600 });
+  const b = simMetrics({ throughputTokensPerSec: 1200 });
+  const rows = comparisonRows([
+    { deployment: 'P:2x2,D:4x1', gpus: 8, policy: 'adaptive', metrics: a },
+    { deployment: 'C:4x1', gpus: 4, policy: 'colocated', metrics: b },
+  ]);
+  const perGpu = rows.find((r) => r.label === 'Output tokens/s per GPU');
+  assert.deepEqual(perGpu?.cells.map((c) => [c.text, c.best, c.worst]), [['200', false, true], ['300', true, false]]);
+  assert.equal(rows[rows.findIndex((r) => r.label === 'Throughput (tokens/s)') + 1], perGpu);
+  assert.equal(perGpuTokens(4, b), '300.0');
+  assert.equal(perGpuTokens(4, { ...b, unstable: true }), '—');
+  assert.deepEqual(perGpuFigures(4, b, 2), { outputTokensPerSecPerGpu: 300, goodputPerGpu: b.goodput / 4, headroomPerGpu: 0.5 });
 });
