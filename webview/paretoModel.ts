@@ -66,7 +66,8 @@ export function frontierChart(result: ParetoResult, f: Frontier, slo: { ttftMs: 
   const hi = xs.length ? Math.max(...xs) : 10;
   const isTtft = f.against !== 'tokensPerSecPerUser';
   const xType = isTtft && hi / lo > 20 ? 'logarithmic' : 'linear';
-  const pad = xType === 'logarithmic' ? { min: lo / 1.2, max: hi * 1.2 } : { min: Math.max(0, lo - (hi - lo) * 0.05), max: hi + (hi - lo) * 0.05 || hi + 1 };
+  // A linear axis starts at 0 (speeds and latencies are read against it); a log one pads by a fifth each way.
+  const pad = xType === 'logarithmic' ? { min: lo / 1.2, max: hi * 1.2 } : { min: 0, max: hi * 1.05 || 1 };
   const ys = drawable.map(({ p }) => p.outputTokensPerSecPerGpu);
   return {
     against: f.against,
@@ -113,6 +114,13 @@ export function frontierRows(result: ParetoResult): string[][] {
       p.usdPerMillionOutputTokens === null ? '—' : `$${p.usdPerMillionOutputTokens.toFixed(2)}`,
     ];
   });
+}
+
+/** A log axis labels only 1, 2 and 5 times a power of ten: the others would crowd and overlap. */
+export function logTickLabel(value: number): string {
+  if (!(value > 0)) return '';
+  const mantissa = Number((value / 10 ** Math.floor(Math.log10(value) + 1e-9)).toPrecision(3));
+  return mantissa === 1 || mantissa === 2 || mantissa === 5 ? tickLabel(value) : '';
 }
 
 /** Tooltip lines of one point. */

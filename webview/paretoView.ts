@@ -7,7 +7,7 @@ import type { ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
 import { button, chartBox, el, metric, scrollable, section, table } from './components';
 import { drawChart, palette, referenceColour, statusColour } from './charts';
 import { pct, tickLabel } from './model';
-import { AXIS_TITLES, bestFeasible, FRONTIER_COLUMNS, frontierChart, frontierRows, pointLabel, type FrontierChart, type XY } from './paretoModel';
+import { AXIS_TITLES, bestFeasible, FRONTIER_COLUMNS, frontierChart, frontierRows, logTickLabel, pointLabel, type FrontierChart, type XY } from './paretoModel';
 import type { ParetoPanelData } from './protocol';
 import { header, withTimes, type Draw, type Post } from './views';
 
@@ -50,10 +50,17 @@ function frontierChartBox(data: ParetoPanelData, chart: FrontierChart, draws: Dr
       data: { datasets: datasets(chart) },
       options: {
         scales: {
-          x: { type: chart.xType, min: chart.xRange.min, max: chart.xRange.max, title: axisTitle(AXIS_TITLES[chart.against]), ticks: numericTicks({ maxTicksLimit: 8 }) },
+          x: {
+            type: chart.xType,
+            min: chart.xRange.min,
+            max: chart.xRange.max,
+            title: axisTitle(AXIS_TITLES[chart.against]),
+            ticks: chart.xType === 'logarithmic' ? { callback: (value: number | string) => logTickLabel(Number(value)), autoSkip: false } : numericTicks({ maxTicksLimit: 8 }),
+          },
           y: { type: 'linear', min: 0, max: chart.yMax, title: axisTitle('output tokens/s per GPU'), ticks: numericTicks() },
         },
         plugins: {
+          legend: { labels: { boxWidth: 12, boxHeight: 8 } },
           tooltip: {
             filter: (item: TooltipItem<'scatter'>) => (item.raw as XY).index >= 0,
             callbacks: { label: (item: TooltipItem<'scatter'>) => pointLabel(data.result.points[(item.raw as XY).index]) },

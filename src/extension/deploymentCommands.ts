@@ -114,11 +114,14 @@ export class DeploymentCommands {
   }
 
   private async openFiles(result: Extract<JobResult, { kind: 'exportDeployment' }>): Promise<string> {
+    const opened: vscode.TextDocument[] = [];
     for (const file of result.files) {
       const language = file.path.endsWith('.sh') ? 'shellscript' : /\.ya?ml$/.test(file.path) ? 'yaml' : file.path.endsWith('.json') ? 'json' : 'plaintext';
-      const opened = await vscode.workspace.openTextDocument({ language, content: file.content });
-      await vscode.window.showTextDocument(opened, { preview: false });
+      opened.push(await vscode.workspace.openTextDocument({ language, content: file.content }));
+      await vscode.window.showTextDocument(opened[opened.length - 1], { preview: false });
     }
+    // The first file is the main one (the engines' launch script, the Kubernetes document): bring it to the front.
+    if (opened.length > 1) await vscode.window.showTextDocument(opened[0], { preview: false });
     return `${result.files.length} files opened (${result.files.map((f) => f.path).join(', ')})`;
   }
 }

@@ -621,7 +621,8 @@ async function main(): Promise<void> {
     const exportMessage = await exported.innerText();
     const launch = page.locator('.monaco-editor .view-lines', { hasText: '--tensor-parallel-size 2' }).first();
     await launch.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    const untitledTabs = await page.locator('.tab', { hasText: /^Untitled-\d/ }).count();
+    // An untitled tab is labelled with its first line (`#!/usr/bin/env bash`) and described as `Untitled-N`.
+    const untitledTabs = await page.locator('.tab', { hasText: /Untitled-\d/ }).count();
     if (untitledTabs < 2) throw new Error(`${untitledTabs} untitled documents after the vLLM export, expected one per file`);
     log(`export: ${exportMessage.split('\n')[0].slice(0, 200)}; ${untitledTabs} untitled documents, a launch script with --tensor-parallel-size 2`);
     await shot(page, 'export-deployment');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ParetoPoint, ParetoResult } from '../../../src/core/pareto';
-import { bestFeasible, frontierChart, frontierRows, sloSide } from '../../../webview/paretoModel';
+import { bestFeasible, frontierChart, frontierRows, logTickLabel, sloSide } from '../../../webview/paretoModel';
 import { parseWebviewMessage } from '../../../webview/protocol';
 import { renderReport } from '../../../src/extension/report';
 import { perGpuFigures } from '../../../src/core/cost/perGpu';
@@ -80,4 +80,9 @@ test('per-GPU figures: the comparison divides each column\'s output rate by its 
   assert.equal(perGpuTokens(4, b), '300.0');
   assert.equal(perGpuTokens(4, { ...b, unstable: true }), '—');
   assert.deepEqual(perGpuFigures(4, b, 2), { outputTokensPerSecPerGpu: 300, goodputPerGpu: b.goodput / 4, headroomPerGpu: 0.5 });
+});
+
+test('a log axis labels 1, 2 and 5 times a power of ten only; a linear Pareto axis starts at 0', () => {
+  assert.deepEqual([39, 50, 70, 100, 200, 300, 500, 1000, 2000, 6470].map(logTickLabel), ['', '50', '', '100', '200', '', '500', '1,000', '2,000', '']);
+  assert.equal(frontierChart(result, result.frontiers.session[0], slo).xRange.min, 0);
 });
