@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describeCost, layoutCost } from '../../core/cost';
-import { chooseGpu, type GpuChoice } from '../../core/cost/gpuChoice';
+import { chooseGpu, planGpuTypes, type GpuChoice } from '../../core/cost/gpuChoice';
 import { findGpu } from '../../core/spec/catalog';
 import { checkRunOverrides, formatOverrideProblems } from '../../core/spec/overrides';
 import { parseCommandArgs } from '../args';
@@ -11,7 +11,7 @@ import { loadRunInputs, planOrVariant } from '../runInputs';
 export const USAGE =
   'Usage: pdplan cost FILE [--gpus TYPE1,TYPE2,...] [--single-type] [--deployment SPEC] [--variant NAME] [--json]\n' +
   '  --deployment SPEC (or the plan\'s deployment, without --gpus): $/hour of that layout, with each price and its source.\n' +
-  '  Otherwise: for each GPU type (--gpus, else the plan\'s cost.gpuTypes, else its own type) the cheapest layout within\n' +
+  '  Otherwise: for each GPU type (--gpus, else the plan\'s cost.gpuTypes, else its pools\' types) the cheapest layout within\n' +
   "  planner.gpuBudget whose simulated attainment at the plan's rate meets the SLO target (layouts tried from the\n" +
   '  cheapest up; a short screening run, then a longer confirming one), side by side, and the cheapest type. With two or\n' +
   '  more types each pair of different types for the prefill and decode pools is tried too (--single-type or\n' +
@@ -91,7 +91,7 @@ export async function costCommand(args: string[], io: CliIo): Promise<number> {
     else io.out(describeCost(cost) + '\n' + cost.parts.filter((p) => p.price?.source).map((p) => `${p.gpu}: ${p.price!.source}`).filter((l, i, all) => all.indexOf(l) === i).join('\n') + '\n');
     return cost.usdPerHour === null ? EXIT_FINDINGS : EXIT_OK;
   }
-  const gpus = named ?? plan.cost?.gpuTypes ?? [plan.cluster.gpu.name];
+  const gpus = named ?? plan.cost?.gpuTypes ?? planGpuTypes(plan);
   const unknownInPlan = gpus.find((g) => !findGpu(g));
   if (unknownInPlan !== undefined) {
     io.err(`pdplan cost: cost.gpuTypes names '${unknownInPlan.slice(0, 40)}', which is not a GPU type of the catalog\n`);

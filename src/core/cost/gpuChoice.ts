@@ -105,7 +105,10 @@ export function planOnGpuPair(plan: Plan, prefillName: string, decodeName: strin
 export interface GpuChoiceOptions {
   plan: Plan;
   gpus: string[];
-  /** Also each ordered pair of different types as prefill and decode pools (default true with two or more types). */
+  /**
+   * Also each ordered pair of different types as prefill and decode pools (default true with two or
+   * more types), and the plan's own split pools when they are of two types. false: neither.
+   */
   pairs?: boolean;
   simulateFn?: (input: SimInput) => SimResult;
   /** Profile for the plan's own GPU type (other types run on the analytical model). */
@@ -204,6 +207,28 @@ function candidatesOf(plan: Plan, names: string[], pairs: boolean): Candidate[] 
   return [...singles, ...mixed];
 }
 
+/**
+ * The plan's own split pools as one more option (its GPU specs as written: an inline GPU that the
+ * catalog does not name is compared too), unless the pairs already hold that pair of types.
+ */
+function ownPools(plan: Plan, others: Candidate[]): Candidate | undefined {
+  const prefill = (plan.cluster.prefillPool ?? plan.cluster).gpu.name;
+  const decode = (plan.cluster.decodePool ?? plan.cluster).gpu.name;
+  if (prefill === decode) return undefined;
+  const label = `P:${prefill} + D:${decode}`;
+  if (others.some((c) => c.label === label)) return undefined;
+  const copy = deepCopy(plan) as Plan;
+  delete copy.deployment;
+  return { label, prefillGpu: prefill, decodeGpu: decode, moved: { plan: copy, notes: ["the plan's own pools"] }, keepsProfile: true };
+}
+
+/** The GPU types the plan's roles run on (its pools' types when it has separate pools), catalog names. */
+export function planGpuTypes(plan: Plan): string[] {
+  const roles = [(plan.cluster.prefillPool ?? plan.cluster).gpu.name, (plan.cluster.decodePool ?? plan.cluster).gpu.name];
+  const known = roles.filter((name) => findGpu(name) !== undefined).map((name) => findGpu(name)!.name);
+  return known.length > 0 ? [...new Set(known)] : [plan.cluster.gpu.name];
+}
+
 function cheapestOf(options: GpuOption[]): string | undefined {
   const priced = options.filter((o) => o.cost && o.cost.usdPerHour !== null);
   return priced.length ? priced.reduce((a, b) => (b.cost!.usdPerHour! < a.cost!.usdPerHour! ? b : a)).gpu : undefined;
@@ -212,14 +237,16 @@ function cheapestOf(options: GpuOption[]): string | undefined {
 export function chooseGpu(options: GpuChoiceOptions): GpuChoice {
   const names = [...new Set(options.gpus.map((g) => g.trim()).filter((g) => g !== ''))];
   const pairs = (options.pairs ?? true) && names.length >= 2;
-  const results = candidatesOf(options.plan, names, pairs).map((c) => cheapestFor(c, options));
+  const candidates = candidatesOf(options.plan, names, pairs);
+  const own = options.pairs === false ? undefined : ownPools(options.plan, candidates);
+  const results = [...candidates, ...(own ? [own] : [])].map((c) => cheapestFor(c, options));
   const singles = results.filter((o) => o.prefillGpu === o.decodeGpu);
   const mixed = results.filter((o) => o.prefillGpu !== o.decodeGpu);
   return {
     options: results,
     cheapest: cheapestOf(results),
     cheapestSingle: cheapestOf(singles),
-    ...(pairs ? { cheapestPair: cheapestOf(mixed) } : {}),
+    ...(mixed.length > 0 ? { cheapestPair: cheapestOf(mixed) } : {}),
     ratePerSec: options.plan.workload.arrival.ratePerSec,
     attainmentTarget: options.plan.slo.attainmentTarget,
   };

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseGpu, CONFIRM_MEASURE, planOnGpu, planOnGpuPair, SCREEN_MEASURE } from '../../../src/core/cost/gpuChoice';
+import { chooseGpu, CONFIRM_MEASURE, planGpuTypes, planOnGpu, planOnGpuPair, SCREEN_MEASURE } from '../../../src/core/cost/gpuChoice';
 import { simulate, type SimInput } from '../../../src/core/sim';
 import type { SimResult } from '../../../src/core/sim/types';
 import { formatDeployment } from '../../../src/core/spec/deployment';
+import { findGpu } from '../../../src/core/spec/catalog';
 import { testPlan } from '../plan/fixtures';
 
 /** A stand-in simulator: a layout meets the target when its GPUs times the GPU's speed carry the rate. */
@@ -186,4 +187,24 @@ test('the simulator runs a split plan\'s pools on their own GPU types and moves 
   // Every remote prefill's KV crosses between the pools: a 1 GB/s link instead of 50 GB/s shows in TTFT.
   const slowLink = run('B200', 'H100-SXM', 1);
   assert.ok(slowLink.ttftMs.p50 > onB200.ttftMs.p50 + 50, `${slowLink.ttftMs.p50} vs ${onB200.ttftMs.p50}`);
+});
+
+test('a plan split onto two GPU types of its own is one more option, its inline GPU included; its types are the default choice', () => {
+  const plan = testPlan({ budget: 2 });
+  plan.planner.tpDegrees = [1];
+  const custom = { ...plan.cluster.gpu, name: 'H20-custom' };
+  plan.cluster.prefillPool = { ...plan.cluster, gpu: findGpu('H200')! };
+  plan.cluster.decodePool = { ...plan.cluster, gpu: custom };
+  plan.cost = { gpuHourUsd: { H200: 4, 'H20-custom': 1 } };
+  assert.deepEqual(planGpuTypes(plan), ['H200'], 'an inline GPU is not a catalog type to move the plan onto');
+  const seen: SimInput[] = [];
+  const choice = chooseGpu({ plan, gpus: planGpuTypes(plan), simulateFn: perRole({ H200: 2 }, { H200: 2, 'H20-custom': 2 }, seen) });
+  assert.deepEqual(choice.options.map((o) => o.gpu), ['H200', 'P:H200 + D:H20-custom']);
+  const own = choice.options[1];
+  assert.equal(own.cost?.usdPerHour, 5, '1 H200 at $4 + 1 H20-custom at $1');
+  assert.equal(choice.cheapest, own.gpu);
+  assert.equal(choice.cheapestPair, own.gpu);
+  assert.equal(choice.cheapestSingle, 'H200');
+  assert.ok(seen.some((s) => s.plan.cluster.decodePool?.gpu.name === 'H20-custom'));
+  assert.equal(chooseGpu({ plan, gpus: ['H200'], pairs: false, simulateFn: perRole({ H200: 2 }, { H200: 2 }, []) }).options.length, 1);
 });
