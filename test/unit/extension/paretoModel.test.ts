@@ -6,7 +6,7 @@ import { parseWebviewMessage } from '../../../webview/protocol';
 import { renderReport } from '../../../src/extension/report';
 import { perGpuFigures } from '../../../src/core/cost/perGpu';
 import { comparisonRows, perGpuTokens } from '../../../webview/model';
-import { simMetrics } from '../../fixtures/extension/results';
+import { planResult, simMetrics, simResult } from '../../fixtures/extension/results';
 
 function point(layout: string, rate: number, tokPerGpu: number, itlMs: number, ttftP90Ms: number, feasible: boolean, unstable = false): ParetoPoint {
   return {
@@ -85,4 +85,19 @@ test('per-GPU figures: the comparison divides each column\'s output rate by its 
 test('a log axis labels 1, 2 and 5 times a power of ten only; a linear Pareto axis starts at 0', () => {
   assert.deepEqual([39, 50, 70, 100, 200, 300, 500, 1000, 2000, 6470].map(logTickLabel), ['', '50', '', '100', '200', '', '500', '1,000', '2,000', '']);
   assert.equal(frontierChart(result, result.frontiers.session[0], slo).xRange.min, 0);
+});
+
+test('reports carry per-GPU figures: a simulation\'s output tokens/s and goodput per GPU, a plan\'s per candidate', () => {
+  const context = { planName: 'demo', fileName: '/w/demo.pdplan.yaml', gpuName: 'H20', nodes: 1, gpusPerNode: 8, sloTtftMs: 2000, sloItlMs: 50, attainmentTarget: 0.9, ratePerSec: 2 };
+  const metrics = simMetrics({ throughputTokensPerSec: 1600, goodput: 1.6 });
+  const sim = renderReport({ kind: 'simulation', context, result: simResult(metrics) }, 'markdown');
+  // P:2x2,D:4x1 is 8 GPUs.
+  assert.match(sim, /Per GPU: 200\.0 output tokens\/s\/GPU, 0\.200 sessions\/s\/GPU within SLO \(8 GPUs\)/);
+  const plan = renderReport({ kind: 'plan', context, result: planResult() }, 'markdown');
+  const header = plan.split('\n').find((l) => l.startsWith('| Rank'))!;
+  const column = header.split(' | ').indexOf('Out tok/s/GPU');
+  assert.ok(column > 0, header);
+  const first = planResult().candidates[0];
+  const row = plan.split('\n').find((l) => l.startsWith(`| ${first.rank}`))!;
+  assert.equal(row.split(' | ')[column], (first.metrics!.throughputTokensPerSec / first.gpus).toFixed(1));
 });
