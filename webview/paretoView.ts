@@ -6,9 +6,9 @@
 import type { ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
 import { button, chartBox, el, metric, scrollable, section, table } from './components';
 import { drawChart, palette, referenceColour, statusColour } from './charts';
-import { pct, tickLabel } from './model';
-import { AXIS_TITLES, bestFeasible, FRONTIER_COLUMNS, frontierChart, frontierRows, logTickLabel, pointLabel, type FrontierChart, type XY } from './paretoModel';
-import type { ParetoPanelData } from './protocol';
+import { pct, tickLabel } from '../src/shared/panelModel';
+import { AXIS_TITLES, bestFeasible, FRONTIER_COLUMNS, frontierChart, frontierRows, logTickLabel, pointLabel, type FrontierChart, type XY } from '../src/shared/paretoModel';
+import type { ParetoPanelData } from '../src/shared/panelProtocol';
 import { header, withTimes, type Draw, type Post } from './views';
 
 const axisTitle = (text: string) => ({ display: true, text });

@@ -6,10 +6,10 @@
 import { chmod } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Plan } from '../core/spec/types';
+import type { Deployment, Plan } from '../core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../core/spec/deployment';
 import type { JobResult, PlanSource } from '../workers/jobProtocol';
-import type { PanelData, PlanContext } from '../../webview/protocol';
+import type { PanelData, PlanContext } from '../shared/panelProtocol';
 import type { JobSpec } from './jobClient';
 import type { PanelManager } from './panels';
 
@@ -20,7 +20,7 @@ export interface JobHost {
   runJob(title: string, spec: JobSpec, quiet?: boolean): Promise<JobResult>;
   context(doc: vscode.TextDocument, plan: Plan, timesFrom: string | undefined): PlanContext;
   /** The recommended layout of the last plan run of this file, if any. */
-  recommendedFor(fileName: string): string | undefined;
+  recommendedFor(fileName: string): Deployment | undefined;
   setStatus(text: string, tooltip?: string): void;
 }
 
@@ -55,10 +55,15 @@ export class DeploymentCommands {
   }
 
   /** The layout to export: the argument, else the plan's `deployment:`, else the last plan run's recommendation, else asked for. */
-  private async layoutFor(doc: vscode.TextDocument, plan: Plan, layout: string | undefined): Promise<string | undefined> {
-    const known = layout ?? (plan.deployment ? formatDeployment(plan.deployment) : this.host.recommendedFor(doc.fileName));
+  private async layoutFor(doc: vscode.TextDocument, plan: Plan, layout: string | undefined): Promise<Deployment | undefined> {
+    if (layout !== undefined) {
+      const parsed = parseDeploymentSpec(layout);
+      if ('error' in parsed) throw new Error(`deployment ${layout.slice(0, 40)}: ${parsed.error}`);
+      return parsed.deployment;
+    }
+    const known = plan.deployment ?? this.host.recommendedFor(doc.fileName);
     if (known) return known;
-    return vscode.window.showInputBox({
+    const typed = await vscode.window.showInputBox({
       title: 'Export deployment files for which layout?',
       prompt: 'ROLE:TPxREPLICAS terms, e.g. P:4x2,D:8x1. Run the plan first to export its recommended layout.',
       value: 'P:4x2,D:8x1',
@@ -67,6 +72,8 @@ export class DeploymentCommands {
         return 'error' in parsed ? parsed.error : undefined;
       },
     });
+    const parsed = typed ? parseDeploymentSpec(typed) : undefined;
+    return parsed && 'deployment' in parsed ? parsed.deployment : undefined;
   }
 
   async exportDeployment(uri?: vscode.Uri, layoutArg?: string): Promise<void> {
@@ -74,7 +81,7 @@ export class DeploymentCommands {
     const { source, plan } = await this.host.source(doc);
     const layout = await this.layoutFor(doc, plan, layoutArg);
     if (!layout) return;
-    const format = await vscode.window.showQuickPick(DEPLOYMENT_FORMATS, { title: `Deployment files for ${layout}`, matchOnDetail: true });
+    const format = await vscode.window.showQuickPick(DEPLOYMENT_FORMATS, { title: `Deployment files for ${formatDeployment(layout)}`, matchOnDetail: true });
     if (!format) return;
     const result = await this.host.runJob(`exporting ${format.label} files`, { type: 'exportDeployment', source, deployment: layout, format: format.value }, true);
     if (result.kind !== 'exportDeployment') return;
@@ -83,12 +90,12 @@ export class DeploymentCommands {
         { label: 'Write into a folder…', value: 'folder' as const, detail: result.files.map((f) => f.path).join(', ') },
         { label: 'Open as untitled documents', value: 'untitled' as const, detail: `${result.files.length} editor tabs, nothing written` },
       ],
-      { title: `${format.label} files for ${result.deployment} (${result.policy})` },
+      { title: `${format.label} files for ${formatDeployment(result.deployment)} (${result.policy})` },
     );
     if (!where) return;
     const done = where.value === 'folder' ? await this.writeFiles(doc, result) : await this.openFiles(result);
     if (!done) return;
-    this.host.setStatus(`$(cloud-upload) ${result.deployment} · ${format.label} files`);
+    this.host.setStatus(`$(cloud-upload) ${formatDeployment(result.deployment)} · ${format.label} files`);
     const notes = result.notes.length > 0 ? ` Notes: ${result.notes.join(' · ')}` : '';
     void vscode.window.showInformationMessage(`PD Planner: ${done}.${notes}`);
   }

@@ -2,11 +2,11 @@
  * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
-import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../../webview/model';
-import { formatRecommended, type ExportFormat, type PanelData } from '../../webview/protocol';
+import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../shared/panelModel';
+import { deploymentGpus, formatDeployment } from '../core/spec/deployment';
+import type { ExportFormat, PanelData } from '../shared/panelProtocol';
 import type { SimMetrics } from '../core/sim/types';
-import { deploymentGpus } from '../core/spec/deployment';
-import { bestFeasible, FRONTIER_COLUMNS, frontierRows } from '../../webview/paretoModel';
+import { bestFeasible, FRONTIER_COLUMNS, frontierRows } from '../shared/paretoModel';
 
 /** Output tokens/s and goodput per GPU of a steady-state run: figures that do not depend on the run's length. */
 export function perGpuText(m: SimMetrics, gpus: number): string {
@@ -34,7 +34,7 @@ function buildReport(data: PanelData): Report {
       return {
         title: `PD Planner plan: ${context.planName}`,
         summary: [
-          `Recommended split: ${formatRecommended(result.recommended)} on ${result.recommended.gpus} ${context.gpuName} GPUs`,
+          `Recommended split: ${result.recommended.deployment ? formatDeployment(result.recommended.deployment) : 'none'} on ${result.recommended.gpus} ${context.gpuName} GPUs`,
           best ? `Predicted SLO attainment: ${pct(best.predicted.sloAttainment)} (Turn-1 ${pct(best.predicted.turn1SloAttainment)}, Turn-2+ ${pct(best.predicted.turn2plusSloAttainment)})` : 'No feasible candidate',
           best ? `Local-prefill ratio: ${pct(best.predicted.localPrefillRatio)}` : '',
           `Objective: ${result.objective}; arrival rate ${context.ratePerSec} sessions/s; SLO TTFT ${context.sloTtftMs} ms, ITL ${context.sloItlMs} ms`,
@@ -61,8 +61,7 @@ function buildReport(data: PanelData): Report {
     }
     case 'simulation': {
       const m = data.result.metrics;
-      const d = data.result.deployment;
-      const split = d.kind === 'colocated' ? formatRecommended({ colocated: d.colocated, gpus: 0 }) : formatRecommended({ prefill: d.prefill, decode: d.decode, gpus: 0 });
+      const split = formatDeployment(data.result.deployment);
       return {
         title: `PD Planner simulation: ${data.context.planName}`,
         summary: [
@@ -71,7 +70,7 @@ function buildReport(data: PanelData): Report {
             ? `SLO attainment: unstable (${m.unstableReason ?? 'queues grow through the measurement window'}); local-prefill ratio ${pct(m.localPrefillRatio)}`
             : `SLO attainment ${attainmentWithCi(m.sloAttainment, m.sloAttainmentCi95)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
           `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${m.unstable ? 'unstable' : `${num(m.goodput)} sessions/s`}`,
-          m.unstable ? '' : perGpuText(m, deploymentGpus(d)),
+          m.unstable ? '' : perGpuText(m, deploymentGpus(data.result.deployment)),
           m.measurement ? `Measured over ${m.measurement.windowSec.toFixed(0)} s after a ${m.measurement.warmupSec.toFixed(0)} s warm-up, ${m.measurement.replications} replication(s), ${m.measurement.measuredSessions} sessions` : '',
           data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
         ].filter(Boolean),
@@ -99,7 +98,7 @@ function buildReport(data: PanelData): Report {
     case 'sweep':
       return {
         title: `PD Planner rate sweep: ${data.context.planName}`,
-        summary: [`Deployment ${data.deployment}`],
+        summary: [`Deployment ${formatDeployment(data.deployment)}`],
         tables: [
           {
             title: 'Attainment against arrival rate',

@@ -8,7 +8,7 @@ import type { ExportFormat as DeploymentFormat, ExportResult } from '../core/exp
 import type { ParetoResult } from '../core/pareto';
 import type { PlanResult } from '../core/plan/types';
 import type { SimResult } from '../core/sim/types';
-import type { Diagnostic } from '../core/spec/types';
+import type { Deployment, Diagnostic } from '../core/spec/types';
 
 export interface PlanSource {
   text: string;
@@ -21,13 +21,13 @@ export interface PlanSource {
 
 export type JobRequest =
   | { type: 'plan'; id: number; source: PlanSource; sweepRates?: number[] }
-  | { type: 'simulate'; id: number; source: PlanSource; deployment?: string }
+  | { type: 'simulate'; id: number; source: PlanSource; deployment?: Deployment }
   | { type: 'compare'; id: number; sources: (PlanSource & { label: string })[] }
   | {
       type: 'sweep';
       id: number;
       source: PlanSource;
-      deployment?: string;
+      deployment?: Deployment;
       /** Sessions/s; for a plan that replays a trace and `relativeToTrace`, multiples of the trace's recorded rate. */
       rates: number[];
       relativeToTrace?: boolean;
@@ -35,7 +35,7 @@ export type JobRequest =
   /** The Pareto frontier of the plan (src/core/pareto): layouts within its budget at several rates. */
   | { type: 'pareto'; id: number; source: PlanSource }
   /** Deployment files for a layout (the plan's `deployment:` when none is named) and the plan's router setting. */
-  | { type: 'exportDeployment'; id: number; source: PlanSource; deployment?: string; format: DeploymentFormat };
+  | { type: 'exportDeployment'; id: number; source: PlanSource; deployment?: Deployment; format: DeploymentFormat };
 
 export type ToWorker = JobRequest | { type: 'cancel'; id: number };
 
@@ -54,11 +54,11 @@ export interface SweepPoint {
 /** `timesFrom`: which times the simulations used (a measured profile or the analytical model), in words. */
 export type JobResult =
   | { kind: 'plan'; plan: PlanResult; timesFrom: string; /** The rate planned at: the plan's, or the one fitted to its trace. */ ratePerSec: number }
-  | { kind: 'simulate'; sim: SimResult; deployment: string; timesFrom: string }
-  | { kind: 'compare'; columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
-  | { kind: 'sweep'; deployment: string; points: SweepPoint[]; timesFrom: string }
+  | { kind: 'simulate'; sim: SimResult; deployment: Deployment; timesFrom: string }
+  | { kind: 'compare'; columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
+  | { kind: 'sweep'; deployment: Deployment; points: SweepPoint[]; timesFrom: string }
   | { kind: 'pareto'; pareto: ParetoResult; timesFrom: string }
-  | { kind: 'exportDeployment'; format: DeploymentFormat; deployment: string; policy: string; files: ExportResult['files']; notes: string[] };
+  | { kind: 'exportDeployment'; format: DeploymentFormat; deployment: Deployment; policy: string; files: ExportResult['files']; notes: string[] };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { JobCancelled, JobClient } from '../../../src/extension/jobClient';
+import { JobClient } from '../../../src/extension/jobClient';
+import { formatDeployment, parseDeploymentSpec } from '../../../src/core/spec/deployment';
+import type { Deployment } from '../../../src/core/spec/types';
+import { Cancelled } from '../../../src/core/control';
 import { defaultSweepRates } from '../../../src/workers/jobProtocol';
 
 // The extension's job worker, the real one, behind the job protocol.
@@ -175,10 +178,16 @@ test('a cancelled Pareto job stops between simulations in the worker, which then
     if (++progressCalls === 1) cancel();
   });
   cancel = handle.cancel;
-  await assert.rejects(handle.promise, JobCancelled);
+  await assert.rejects(handle.promise, Cancelled);
   const after = await client.run({ type: 'simulate', source: { text: paretoPlan + 'deployment: P:1x1,D:1x1\n', fileName: '/w/p.pdplan.yaml' } }).promise;
   assert.equal(after.result.kind, 'simulate');
 });
+
+function layout(text: string): Deployment {
+  const parsed = parseDeploymentSpec(text);
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed.deployment;
+}
 
 test('an export job returns the deployment files of the plan\'s layout with its TP, and a clear error for a layout that does not fit', async (t) => {
   const client = new JobClient(realWorker);
@@ -187,12 +196,12 @@ test('an export job returns the deployment files of the plan\'s layout with its 
   const { result } = await client.run({ type: 'exportDeployment', source, format: 'vllm' }).promise;
   assert.equal(result.kind, 'exportDeployment');
   if (result.kind !== 'exportDeployment') return;
-  assert.equal(result.deployment, 'P:1x2,D:2x1');
+  assert.equal(formatDeployment(result.deployment), 'P:1x2,D:2x1');
   const scripts = result.files.map((f) => f.content).join('\n');
   assert.match(scripts, /--tensor-parallel-size 2/);
   assert.ok(result.files.some((f) => f.executable));
-  const dynamo = await client.run({ type: 'exportDeployment', source, deployment: 'P:1x1,D:1x1', format: 'dynamo' }).promise;
+  const dynamo = await client.run({ type: 'exportDeployment', source, deployment: layout('P:1x1,D:1x1'), format: 'dynamo' }).promise;
   if (dynamo.result.kind !== 'exportDeployment') throw new Error('not an export');
   assert.match(dynamo.result.files[0].content, /kind: DynamoGraphDeployment/);
-  await assert.rejects(client.run({ type: 'exportDeployment', source, deployment: 'P:16x1,D:1x1', format: 'vllm' }).promise, /16/);
+  await assert.rejects(client.run({ type: 'exportDeployment', source, deployment: layout('P:16x1,D:1x1'), format: 'vllm' }).promise, /16/);
 });

@@ -3,8 +3,8 @@
  * the x axis the SLO allows, the axis type, and the table of frontier points. No DOM, no Chart.js,
  * so it is unit-tested in Node.
  */
-import type { Frontier, ParetoPoint, ParetoResult } from '../src/core/pareto';
-import { ms, pct, tickLabel } from './model';
+import type { Frontier, ParetoPoint, ParetoResult } from '../core/pareto';
+import { ms, pct, tickLabel } from './panelModel';
 
 export type ParetoView = 'session' | 'round';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ParetoPoint, ParetoResult } from '../../../src/core/pareto';
-import { bestFeasible, frontierChart, frontierRows, logTickLabel, sloSide } from '../../../webview/paretoModel';
-import { parseWebviewMessage } from '../../../webview/protocol';
+import { bestFeasible, frontierChart, frontierRows, logTickLabel, sloSide } from '../../../src/shared/paretoModel';
+import { parseWebviewMessage } from '../../../src/shared/panelProtocol';
 import { renderReport } from '../../../src/extension/report';
 import { perGpuFigures } from '../../../src/core/cost/perGpu';
-import { comparisonRows, perGpuTokens } from '../../../webview/model';
+import { comparisonRows, perGpuTokens } from '../../../src/shared/panelModel';
 import { planResult, simMetrics, simResult } from '../../fixtures/extension/results';
 
 function point(layout: string, rate: number, tokPerGpu: number, itlMs: number, ttftP90Ms: number, feasible: boolean, unstable = false): ParetoPoint {
@@ -71,8 +71,8 @@ test('per-GPU figures: the comparison divides each column\'s output rate by its 
   const a = simMetrics({ throughputTokensPerSec: 1600 });
   const b = simMetrics({ throughputTokensPerSec: 1200 });
   const rows = comparisonRows([
-    { deployment: 'P:2x2,D:4x1', gpus: 8, policy: 'adaptive', metrics: a },
-    { deployment: 'C:4x1', gpus: 4, policy: 'colocated', metrics: b },
+    { deployment: { kind: 'disaggregated', prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 4, dp: 1 }] }, gpus: 8, policy: 'adaptive', metrics: a },
+    { deployment: { kind: 'colocated', colocated: [{ tp: 4, dp: 1 }] }, gpus: 4, policy: 'colocated', metrics: b },
   ]);
   const perGpu = rows.find((r) => r.label === 'Output tokens/s per GPU');
   assert.deepEqual(perGpu?.cells.map((c) => [c.text, c.best, c.worst]), [['200', false, true], ['300', true, false]]);
