@@ -11,6 +11,8 @@ export class TaskQueue {
   private head = 0;
   /** Sum of the queued tasks' estimated run times, ms. */
   queuedMs = 0;
+  /** Whether the last takeNext ran a task other than the head (reordering changed the order). */
+  lastTakeReordered = false;
 
   get length(): number {
     return this.items.length - this.head;
@@ -66,6 +68,7 @@ export class TaskQueue {
       scratch.length = 0;
     }
     for (let i = 0; i < pick; i++) this.at(i).postponed += 1;
+    this.lastTakeReordered = pick > 0;
     return this.takeAt(pick);
   }
 
