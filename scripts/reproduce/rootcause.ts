@@ -58,6 +58,8 @@ export interface PpdSetup {
   deployment: string;
   rates: number[];
   loads: RoleLoad[];
+  /** Sessions each run at these rates measures (for the one-line commands the report prints). */
+  sessions: number[];
   /** A typical append's history read from decode to prefill worker, alone on the link, ms. */
   historyReadMs: number;
   pd: Point[];
@@ -93,6 +95,7 @@ async function ppdSetup(run: Runner, label: string, file: string, plan: Plan, de
     deployment: formatDeployment(deployment),
     rates,
     loads: rates.map((r) => roleLoads(plan, deployment, r, typicalHistoryReadMs(plan))),
+    sessions: rates.map((r) => run.sessionsFor(plan, r)),
     historyReadMs: typicalHistoryReadMs(plan),
     pd: points.slice(0, rates.length),
     ppd: points.slice(rates.length),

@@ -5,6 +5,9 @@ import type { Point } from './experiments';
 import type { PpdRootCause, PpdSetup, ReorderCause } from './rootcause';
 
 interface ReorderCase {
+  file: string;
+  deployments: Record<string, string>;
+  anchorSessions: number;
   workload: string;
   model: string;
   rates: number[];
@@ -90,6 +93,8 @@ export function reorderRootCause(
       ]),
     ),
     '',
+    `One seed of the knee column, with the plan's own W = 3 (read \`metrics.sloAttainment\` and \`metrics.reorderedPrefillRatio\`): \`npx pdplan simulate ${cases[0].file} --policy remote --deployment ${cases[0].deployments[labels.remoteReordered]} --rate ${cases[0].rates[KNEE]} --sessions ${cases[0].anchorSessions} --seed 1 --precision 100 --json\`, and the same with \`--policy adaptive --deployment ${cases[0].deployments[labels.adaptive]}\`.`,
+    '',
     `**Root cause.** Our reordering is Algorithm 2 and does what the paper says it does where the paper's queues are: on remote's FCFS prefill queues at the knee it adds ${remoteKneeGains.map(signedPct).join(', ')} (${first.name}: ${attained(first.line[0])} → ${attained(first.line[1])}; paper 13.42%–14.81%). ` +
       `Behind our router it adds ${rows.map((r) => signedPct(r.adaptiveKnee)).join(', ')} at the same rates and at most ${signedPct(Math.max(...rows.map((r) => r.adaptiveBest)))} anywhere in the sweeps, and it changes the order at ${rows.map((r) => pct(r.line[3].reorderedShare)).join(', ')} of prefill starts there against ${rows.map((r) => pct(r.line[1].reorderedShare)).join(', ')} on remote's queues, because the router's estimated-slack test lets a task queue at a prefill worker only while Eq. 2 puts its TTFT within α·SLO there, so FCFS already finishes every admitted task in time; what misses is either past saving (every option over the SLO) or an ITL miss on a decode worker, and no order of a window of W tasks changes either. ` +
       `Loosening only that test (α = ${loose.alpha}, so tasks estimated to miss queue at prefill workers as in the paper's windowed reading) gives reordering ${looseGains.map(signedPct).join(', ')} at ${cause.rates.join(', ')} sessions/s, against ${tightGains.map(signedPct).join(', ')} with α = ${tight.alpha}. ` +
@@ -139,6 +144,8 @@ export function ppdRootCause(cause: PpdRootCause): string[] {
     ),
     '',
     '\\* unstable run (no steady state at that rate).',
+    '',
+    `One seed of a row: \`npx pdplan simulate ${headroom.file} --policy ppd --deployment ${headroom.deployment} --rate ${headroom.rates[last(headroom)]} --sessions ${headroom.sessions[last(headroom)]} --seed 1 --precision 100\` (\`--policy remote\` for PD; this runs the example's reordering window W = 3 where the table runs FCFS, W = 1); \`npx pdplan simulate ${network.file} --policy remote --rate ${network.rates[1]} --sessions ${network.sessions[1]} --seed 1 --precision 100\`.`,
     '',
     `**Root cause.** The TTFT cut grows with load: ${h.rates.map((r, i) => `${pct(cut(h, i))} at ${r}/s`).join(', ')} on the headline layout (PPD's 68% is its high-load figure; at light load PD's Turn-2+ TTFT is a ${ms(h.pd[0].turn2plusTtftMeanMs)} prefill with little to cut, which pulls our mean over rates to ${pct(meanCut(h))}). ` +
       `${itl(h, k) > 1.25 ? 'What misses the rule is ITL, at PD\'s knee' : 'ITL at PD\'s knee'}: ×${itl(h, k).toFixed(2)} at ${h.rates[k]}/s, where the headline layout's decode workers are at ${pct(h.loads[k].decode)} of their capacity under PD (prefill at ${pct(h.loads[k].prefill)}): the ${pct(h.ppd[k].localPrefillRatio)} of appends PPD moves onto them add their prefill time to decode workers with ${pct(Math.max(0, 1 - h.loads[k].decode))} to spare${h.ppd[k].unstable ? ', and the PPD run there is unstable' : ''}. Other TTFT weights at that rate: ${weights.map((w) => `w = ${w.ttftWeight}: ${pct(w.point.localPrefillRatio)} local, ITL ${ms(w.point.itlMeanMs)}${w.point.unstable ? ' (unstable)' : ''}`).join('; ')} (the table's w = 0.5: ${ms(h.ppd[k].itlMeanMs)}): once the prefill queue is long, the remote option's queue outweighs any stall the score charges, so the weight hardly moves the split. ` +
