@@ -1,4 +1,4 @@
-import { createPerfModel } from '../perf/index';
+import { perfForWidth, smallestFittingReplica } from './expertParallel';
 import { deploymentGpus } from '../spec/deployment';
 import type { Deployment, Plan, PlannerObjective, PoolSpec, RoutingSpec } from '../spec/types';
 import type { SimMetrics, SimResult } from '../sim/types';
@@ -61,7 +61,7 @@ export const BOUNDARY_LAYOUTS = 3;
 /** Memory fit of one replica from the perf model's memory plan. */
 export function perfModelFit(plan: Plan): FitCheck {
   return (pool: PoolSpec, tp: number) => {
-    const memory = createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf }).memoryPlan(tp);
+    const memory = perfForWidth(plan, pool, tp, 'decode').memoryPlan(tp);
     if (memory.fits) return { fits: true };
     const gb = (bytes: number) => (bytes / 1e9).toFixed(1);
     return {
@@ -345,7 +345,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     return entries.map(([k, n]) => `${k} ×${n}`).join(', ');
   };
 
-  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) => smallestFittingReplica(plan, pool));
   notes.push(...space.notes);
   if (space.reasons.length > 0) return empty(space.reasons);
 

@@ -12,7 +12,8 @@ export const MAX_TP = 1024;
 /** Replicas one deployment may have in all: each is a simulated worker, so this bounds the simulator's memory. */
 export const MAX_REPLICAS = 10_000;
 
-const TERM = /^\s*([PDCpdc])\s*:\s*(\d+)\s*[xX×]\s*(\d+)\s*$/;
+/** ROLE:TPxN, or ROLE:EPnxN / ROLE:EPn/TPaxN for an expert-parallel replica (attention TP a, default 1). */
+const TERM = /^\s*([PDCpdc])\s*:\s*(?:(EP|ep)\s*)?(\d+)(?:\s*\/\s*(?:TP|tp)\s*(\d+))?\s*[xX×]\s*(\d+)\s*$/;
 
 export function parseDeploymentSpec(text: string): DeploymentParse {
   const terms = text.split(',').filter((t) => t.trim() !== '');
@@ -24,18 +25,26 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
     const match = TERM.exec(term);
     if (!match) {
       return {
-        error: `'${shorten(term.trim())}' is not ROLE:TPxREPLICAS; write e.g. 'P:4x2' (role P, D or C, TP 4, 2 replicas)`,
+        error: `'${shorten(term.trim())}' is not ROLE:TPxREPLICAS; write e.g. 'P:4x2' (role P, D or C, TP 4, 2 replicas) or 'D:EP32x1' (one expert-parallel replica of 32 GPUs)`,
       };
     }
     const role = match[1].toUpperCase() as 'P' | 'D' | 'C';
-    const tp = Number(match[2]);
-    const dp = Number(match[3]);
+    const ep = match[2] !== undefined;
+    const tp = Number(match[3]);
+    const attentionTp = match[4] !== undefined ? Number(match[4]) : undefined;
+    const dp = Number(match[5]);
     if (tp < 1 || dp < 1) return { error: `'${shorten(term.trim())}': TP and replicas must be at least 1` };
+    if (attentionTp !== undefined && !ep) return { error: `'${shorten(term.trim())}': '/TP' sets the attention TP of an expert-parallel replica; write e.g. 'D:EP16/TP4x1'` };
+    if (ep && tp < 2) return { error: `'${shorten(term.trim())}': an expert-parallel replica needs at least 2 GPUs (EP2)` };
+    if (attentionTp !== undefined && (attentionTp < 1 || tp % attentionTp !== 0)) return { error: `'${shorten(term.trim())}': attention TP ${attentionTp} must divide EP ${tp}` };
     if (tp > MAX_TP) return { error: `'${shorten(term.trim())}': TP ${tp > 1e9 ? 'that large' : tp} is more GPUs than a node can have (at most ${MAX_TP})` };
     if (dp > MAX_REPLICAS) return { error: `'${shorten(term.trim())}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)` };
     const existing = groups[role].find((g) => g.tp === tp);
+    if (existing && (Boolean(existing.ep) !== ep || (existing.attentionTp ?? 1) !== (attentionTp ?? 1))) {
+      return { error: `'${shorten(term.trim())}': one role cannot run replicas of ${tp} GPUs in two ways; pick one` };
+    }
     if (existing) existing.dp += dp;
-    else groups[role].push({ tp, dp });
+    else groups[role].push(ep ? { tp, dp, ep: tp, attentionTp: attentionTp ?? 1 } : { tp, dp });
   }
   const replicas = [...groups.P, ...groups.D, ...groups.C].reduce((n, g) => n + g.dp, 0);
   if (replicas > MAX_REPLICAS) return { error: `${replicas.toLocaleString('en-US')} replicas in all; a deployment may have at most ${MAX_REPLICAS.toLocaleString('en-US')}` };
@@ -62,10 +71,16 @@ export function deploymentReplicas(deployment: Deployment): number {
 }
 
 export function formatDeployment(deployment: Deployment): string {
-  const fmt = (role: string, groups: ReplicaGroup[]) => groups.map((g) => `${role}:${g.tp}x${g.dp}`);
+  const fmt = (role: string, groups: ReplicaGroup[]) => groups.map((g) => `${role}:${replicaShape(g)}x${g.dp}`);
   return deployment.kind === 'colocated'
     ? fmt('C', deployment.colocated).join(',')
     : [...fmt('P', deployment.prefill), ...fmt('D', deployment.decode)].join(',');
+}
+
+/** A group's replica in the notation: `8` (TP 8), `EP32` (expert-parallel over 32 GPUs), `EP16/TP4`. */
+export function replicaShape(g: ReplicaGroup): string {
+  if (!g.ep) return String(g.tp);
+  return (g.attentionTp ?? 1) > 1 ? `EP${g.tp}/TP${g.attentionTp}` : `EP${g.tp}`;
 }
 
 export function deploymentGpus(deployment: Deployment): number {
