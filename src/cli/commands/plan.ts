@@ -7,8 +7,10 @@ import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { describeCost, layoutCost, measuredCost } from '../../core/cost';
-import { formatDeployment } from '../../core/spec/deployment';
+import { formatDeployment, replicaShape } from '../../core/spec/deployment';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
+import { layoutThroughput } from '../../core/plan/throughput';
+import { throughputText } from '../throughput';
 import { SimPool } from '../../workers/pool';
 import { loadHighsSolver } from '../../workers/highs';
 import type { CliIo } from '../io';
@@ -92,7 +94,7 @@ class UserFacingError extends Error {}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const ms = (x: number) => (x >= 1e5 ? '∞' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `TP${r.tp}×${r.dp}`).join('+') : '—');
+const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `${r.ep ? replicaShape(r) : `TP${r.tp}`}×${r.dp}`).join('+') : '—');
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -150,6 +152,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
         (result.maxRateCi95 && !result.maxRateIsLowerBound ? ` (between ${rate(result.maxRateCi95[0])} and ${rate(result.maxRateCi95[1])}: bisection bracket and 95% intervals)` : '') +
         `${result.maxRateIsLowerBound ? ' (every rate tried met the target; the search stopped growing)' : ''}\n\n`
       : '\n\n';
+  text += throughputText(plan, best.deployment) + '\n';
   const ties = result.candidates.filter((c) => c.tiedWith && c.rank < (c.tiedWith[0] ?? 0));
   if (best.tiedWith) {
     text += `Statistical tie: #${[best.rank, ...best.tiedWith].join(', #')} are within each other's 95% intervals on the objective; the order among them is fewer GPUs, then headroom.\n\n`;
@@ -239,6 +242,7 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
       ...(c.meetsTarget !== undefined ? { meetsTarget: c.meetsTarget } : {}),
       ...(c.headroom ? { headroom: c.headroom } : {}),
       ...(c.tiedWith ? { tiedWith: c.tiedWith } : {}),
+      nodeThroughput: layoutThroughput(plan, c.deployment),
     })),
     routerSettings: result.routerSettings,
     ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),

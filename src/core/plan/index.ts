@@ -1,4 +1,5 @@
-import { perfForWidth, smallestFittingReplica } from './expertParallel';
+import { perfForWidth, smallestFittingReplica } from '../perf/fit';
+import { applyExpertParallel } from '../perf/moe';
 import { deploymentGpus } from '../spec/deployment';
 import type { Deployment, Plan, PlannerObjective, PoolSpec, RoutingSpec } from '../spec/types';
 import type { SimMetrics, SimResult } from '../sim/types';
@@ -627,10 +628,12 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     const s = shortlist[i];
     const m = metricsAtRate(s);
     const h = headrooms.get(s.key);
+    // Widths the plan runs expert-parallel are shown as such (EP32), as the simulations ran them.
+    const deployment = applyExpertParallel(plan, s.deployment);
     return {
       rank: r + 1,
-      deployment: s.deployment,
-      ...layout(s.deployment),
+      deployment,
+      ...layout(deployment),
       gpus: s.gpus,
       estimate: { objective: s.estimate, source: s.source },
       predicted: predictionOf(m),
@@ -651,7 +654,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   if (plan.planner.includeColocated && bestColocated && !candidates.some((c) => c.deployment.kind === 'colocated')) {
     const m = metricsAtRate(bestColocated);
     notes.push(
-      `the best co-located layout simulated, ${layoutKey(bestColocated.deployment)} (${bestColocated.gpus} GPUs), reached ${(m.sloAttainment * 100).toFixed(1)}% and ranks below the ${topK} shown`,
+      `the best co-located layout simulated, ${layoutKey(applyExpertParallel(plan, bestColocated.deployment))} (${bestColocated.gpus} GPUs), reached ${(m.sloAttainment * 100).toFixed(1)}% and ranks below the ${topK} shown`,
     );
   }
   const best = candidates[0];

@@ -9,7 +9,7 @@ import type { Deployment, Plan, PlannerObjective } from '../spec/types';
 import type { SimMetrics, SimResult } from '../sim/types';
 import { candidateSpace } from './candidates';
 import { runCached, type SimJob } from './coefficients';
-import { smallestFittingReplica } from './expertParallel';
+import { smallestFittingReplica } from '../perf/fit';
 import type { Headroom } from './headroom';
 import { layoutJob, perfModelFit, planDeployment, rankedOf, searchHeadrooms, type PlannerDeps } from './index';
 import { enumerateLayouts, layoutKey } from './layouts';

@@ -1,27 +1,39 @@
-import { createPerfModel } from '../perf/index';
-import { a2aLinks, type ExpertParallelShape } from '../perf/moe';
-import type { PerfModel } from '../perf/types';
+import { createPerfModel } from './model';
+import { a2aLinks, type ExpertParallelShape } from './moe';
+import type { MeasuredProfile, PerfModel } from './types';
 import { expertParallelProblem } from '../spec/parallelism';
 import { tpSuitsModel } from '../spec/resolve';
 import type { Plan, PoolSpec } from '../spec/types';
 
 type Role = 'prefill' | 'decode' | 'colocated';
 
-/** The planner's shape for a replica of `width` GPUs: expert-parallel when planner.epDegrees lists it (MoE models). */
-export function plannedShape(plan: Plan, width: number, role: Role): ExpertParallelShape | undefined {
-  if (!plan.model.moe || !(plan.planner.epDegrees ?? []).includes(width)) return undefined;
-  return { gpus: width, attentionTp: plan.planner.attentionTp ?? 1, mode: role === 'decode' ? 'low-latency' : 'normal' };
+/**
+ * The widths of planner.epDegrees a pool can run expert-parallel (MoE models only), as the shapes
+ * a role runs them in: the planner's and the plan checks' view of "which widths are EP".
+ */
+export function plannedShapes(plan: Plan, pool: PoolSpec, role: Role): ExpertParallelShape[] {
+  if (!plan.model.moe) return [];
+  const attentionTp = plan.planner.attentionTp ?? 1;
+  return (plan.planner.epDegrees ?? [])
+    .filter((w) => !expertParallelProblem(plan.model, pool.gpusPerNode, w, attentionTp))
+    .map((gpus) => ({ gpus, attentionTp, mode: role === 'decode' ? 'low-latency' : 'normal' }));
+}
+
+/** The perf model of a role on a pool, with the plan's expert-parallel widths. */
+export function plannedPerfModel(plan: Plan, pool: PoolSpec, role: Role, typicalContextTokens?: number, profile?: MeasuredProfile): PerfModel {
+  const shapes = plannedShapes(plan, pool, role);
+  return createPerfModel(plan.model, pool.gpu, {
+    intraNode: pool.intraNode,
+    perf: plan.perf,
+    profile,
+    typicalContextTokens,
+    expertParallel: shapes.length > 0 ? { shapes, links: a2aLinks(pool) } : undefined,
+  });
 }
 
 /** The perf model of one replica width on a pool, with that width's planned shape. */
 export function perfForWidth(plan: Plan, pool: PoolSpec, width: number, role: Role, typicalContextTokens?: number): PerfModel {
-  const shape = plannedShape(plan, width, role);
-  return createPerfModel(plan.model, pool.gpu, {
-    intraNode: pool.intraNode,
-    perf: plan.perf,
-    typicalContextTokens,
-    expertParallel: shape ? { shapes: [shape], links: a2aLinks(pool) } : undefined,
-  });
+  return plannedPerfModel({ ...plan, planner: { ...plan.planner, epDegrees: (plan.planner.epDegrees ?? []).filter((w) => w === width) } }, pool, role, typicalContextTokens);
 }
 
 /** Replica widths a pool could run, smallest first, with how: TP within a node, expert-parallel up to the pool. */
