@@ -69,6 +69,7 @@ export const OVERLAP_EXPOSED_SHARE = 0.5;
  * rest. The low-latency kernels use no SMs while in flight (DeepEP README, hook-based overlap).
  */
 export const NORMAL_A2A_SM_SHARE = 20 / 132;
+const MOE_TABLE_SIZE = 16384;
 /** DeepGEMM's grouped-GEMM row block: an expert's tokens are padded up to a multiple of it. */
 export const GROUPED_GEMM_BLOCK_ROWS = 64;
 
@@ -234,34 +235,57 @@ export class ExpertParallelModel {
     return this.dense.arch.moeLayers * allToAllMs(perGpu, this.model.hiddenSize, moe.activeExperts, this.shape.gpus, this.shape.mode, this.links).ms;
   }
 
-  private combine(denseMs: number, tokens: number): ExpertParallelBreakdown {
-    const experts = this.expertMs(tokens);
-    const a2a = this.a2aMs(tokens);
-    const compute = denseMs + experts.ms + this.permuteMs(tokens);
-    let totalMs = compute + a2a;
+  /** Expert GEMMs + MoE glue, and all-to-all, for whole token counts below MOE_TABLE_SIZE, filled on use (the simulator asks millions of times). */
+  private readonly expertTable = new Float64Array(MOE_TABLE_SIZE).fill(-1);
+  private readonly a2aTable = new Float64Array(MOE_TABLE_SIZE).fill(-1);
+
+  /** Fills the tables at `tokens` (or computes past their end) and returns the table index, −1 past the end. */
+  private moeIndex(tokens: number): number {
+    if (tokens < MOE_TABLE_SIZE && (tokens | 0) === tokens) {
+      if (this.expertTable[tokens] < 0) {
+        this.expertTable[tokens] = this.expertMs(tokens).ms + this.permuteMs(tokens);
+        this.a2aTable[tokens] = this.a2aMs(tokens);
+      }
+      return tokens;
+    }
+    return -1;
+  }
+
+  /** A rank's step: compute (dense part, experts, MoE glue) and the all-to-all, overlapped or not. */
+  private stepMs(denseMs: number, tokens: number): number {
+    const i = this.moeIndex(tokens);
+    const expertsMs = i >= 0 ? this.expertTable[i] : this.expertMs(tokens).ms + this.permuteMs(tokens);
+    const a2a = i >= 0 ? this.a2aTable[i] : this.a2aMs(tokens);
+    const compute = denseMs + expertsMs;
     // Two-batch overlap (two micro-batches, so at least two tokens) hides part of the smaller phase;
     // compute overlapped with normal-mode kernels runs on the SMs they leave.
     if (this.serving.twoBatchOverlap && tokens >= 2 && a2a > 0) {
       const overlapped = this.shape.mode === 'normal' ? compute / (1 - NORMAL_A2A_SM_SHARE) : compute;
-      totalMs = Math.min(totalMs, Math.max(overlapped, a2a) + OVERLAP_EXPOSED_SHARE * Math.min(overlapped, a2a));
+      const hidden = Math.max(overlapped, a2a) + OVERLAP_EXPOSED_SHARE * Math.min(overlapped, a2a);
+      return hidden < compute + a2a ? hidden : compute + a2a;
     }
-    return { denseMs, expertMs: experts.ms, allToAllMs: a2a, totalMs, tokensPerExpert: experts.tokensPerExpert };
+    return compute + a2a;
+  }
+
+  private breakdown(denseMs: number, tokens: number): ExpertParallelBreakdown {
+    const experts = this.expertMs(tokens);
+    return { denseMs, expertMs: experts.ms, allToAllMs: this.a2aMs(tokens), totalMs: this.stepMs(denseMs, tokens), tokensPerExpert: experts.tokensPerExpert };
   }
 
   prefillBreakdown(history: number, tokens: number): ExpertParallelBreakdown {
-    return this.combine(this.dense.prefillMs(history, tokens, this.shape.attentionTp), tokens);
+    return this.breakdown(this.dense.prefillMs(history, tokens, this.shape.attentionTp), tokens);
   }
 
   decodeBreakdown(batch: number, totalContext: number): ExpertParallelBreakdown {
-    return this.combine(this.dense.decodeStepMs(batch, totalContext, this.shape.attentionTp), batch);
+    return this.breakdown(this.dense.decodeStepMs(batch, totalContext, this.shape.attentionTp), batch);
   }
 
   prefillMs(history: number, tokens: number): number {
-    return tokens <= 0 ? 0 : this.prefillBreakdown(history, tokens).totalMs;
+    return tokens <= 0 ? 0 : this.stepMs(this.dense.prefillMs(history, tokens, this.shape.attentionTp), tokens);
   }
 
   decodeStepMs(batch: number, totalContext: number): number {
-    return batch <= 0 ? 0 : this.decodeBreakdown(batch, totalContext).totalMs;
+    return batch <= 0 ? 0 : this.stepMs(this.dense.decodeStepMs(batch, totalContext, this.shape.attentionTp), batch);
   }
 
   /** Memory of one GPU and the KV one DP rank holds (the simulator's worker is the rank). */

@@ -86,6 +86,9 @@ export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestF
       if (maxReplicas >= 1) allowed.push({ tp, maxReplicas });
       else notes.push(`${what} skipped for ${role}: the ${poolName} pool has ${pool.nodes * pool.gpusPerNode} GPUs`);
     }
+    if (allowed.length > 0 && misfits.length > 0) {
+      notes.push(`${misfits.join('; ')}: skipped for ${role}, ${plan.model.name} does not fit a replica of that shape on ${pool.gpu.name}`);
+    }
     if (allowed.length === 0) {
       misfitReasons.set(
         role,
