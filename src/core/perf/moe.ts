@@ -41,8 +41,8 @@ export interface MoeServing {
 /**
  * Expected max/mean load across GPUs with an EPLB-style balancer (hot experts replicated and
  * placed by measured load) and without (uniform placement under skewed routing). Stated
- * assumptions, not fits: SGLang's large-scale EP post (lmsys.org, 2025-05-05) shows EPLB lifting
- * balancedness (mean/max) towards 0.9 from roughly 0.6–0.7 at EP 32–72.
+ * assumptions, not fits (SGLang's large-scale EP post, lmsys.org 2025-05-05, shows EPLB raising
+ * the balancedness of GPU load); plans set perf.moe.expertImbalance from their own statistics.
  */
 export const EPLB_IMBALANCE = 1.1;
 export const UNBALANCED_IMBALANCE = 1.5;
