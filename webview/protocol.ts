@@ -127,7 +127,7 @@ export function parsePersistedState(value: unknown): PersistedState | undefined 
 }
 
 export function formatGroups(role: string, groups: ReplicaGroup[] | undefined): string[] {
-  return (groups ?? []).map((g) => `${role}:${g.tp}x${g.dp}`);
+  return (groups ?? []).map((g) => `${role}:${g.ep ? ((g.attentionTp ?? 1) > 1 ? `EP${g.tp}/TP${g.attentionTp}` : `EP${g.tp}`) : g.tp}x${g.dp}`);
 }
 
 /** `P:4x2,D:8x1` for the recommended split of a plan result. */
