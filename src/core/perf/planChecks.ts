@@ -81,6 +81,7 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
     );
   }
 
+  const shapeName = (width: number) => (epWidths.includes(width) ? `EP ${width}` : `TP ${width}`);
   let anyRoleUnfit = false;
   for (const r of plan.cluster.prefillPool || plan.cluster.decodePool ? [prefill, decode] : [decode]) {
     if (r.feasibleTps.length > 0) continue;
@@ -94,7 +95,7 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
       'error',
       PLAN_CHECK_CODES.fitsNowhere,
       '/planner/tpDegrees',
-      `${plan.model.name} fits in no replica at TP ${tps.join(', ')} on ${gpu.name}${where}: at TP ${memory.tp} it needs ` +
+      `${plan.model.name} fits in no replica at ${tps.map(shapeName).join(', ')} on ${gpu.name}${where}: at ${shapeName(memory.tp)} it needs ` +
         `${(memory.weightBytesPerGpu / GB).toFixed(1)} GB of weights per GPU plus ${(memory.reserveBytesPerGpu / GB).toFixed(1)} GB reserve ` +
         `and room for one ${sizes.decodeContextTokens}-token context, out of ${gpu.memoryGB} GB. ` +
         (plan.model.moe
