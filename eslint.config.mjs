@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', '.vscode-test/**', 'src/core/spec/schemaValidator.generated.js', 'tools/**/*.py'] },
+  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', '.scratch/**', '.e2e/**', 'out/**', '.cache/**', 'test-results/**', '.vscode-test/**', 'src/core/spec/schemaValidator.generated.js', 'tools/**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

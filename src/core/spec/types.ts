@@ -261,6 +261,10 @@ export interface PolicySpec {
   /** Continuous-batching limits of a decode worker. */
   maxDecodeBatch: number;
   maxBatchTokens: number;
+  /** Prefills on a decode (or co-located) worker share its forward steps with the running decodes. */
+  mixedBatching?: boolean;
+  /** A round reuses its history's KV in whole blocks of this many tokens; the rest is recomputed (default 1). */
+  prefixReuseBlockTokens?: number;
 }
 
 export type PlannerObjective =
