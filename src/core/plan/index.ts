@@ -638,8 +638,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     const s = shortlist[i];
     const m = metricsAtRate(s);
     const h = headrooms.get(s.key);
-    // Widths the plan runs expert-parallel are shown as such (EP32), as the simulations ran them.
-    const deployment = applyExpertParallel(plan, s.deployment);
+    const deployment = applyExpertParallel(plan, s.deployment); // EP widths shown as the simulations ran them (EP32)
     return {
       rank: r + 1,
       deployment,
