@@ -638,10 +638,10 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     const s = shortlist[i];
     const m = metricsAtRate(s);
     const h = headrooms.get(s.key);
-    const deployment = applyExpertParallel(plan, s.deployment); // EP widths shown as the simulations ran them (EP32)
     return {
       rank: r + 1,
-      deployment,
+      // EP widths shown as the simulations ran them (EP32).
+      deployment: applyExpertParallel(plan, s.deployment),
       gpus: s.gpus,
       estimate: { objective: s.estimate, source: s.source },
       predicted: predictionOf(m),
