@@ -527,6 +527,7 @@ class Simulation {
   private kickPrefill(w: PrefillWorker): void {
     if (w.busy || w.queue.length === 0) return;
     const s = w.queue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, this.now, this.slo.ttftMs);
+    this.countPrefillStart(w.queue.lastTakeReordered);
     this.backlog -= 1;
     w.busy = true;
     w.busyUntil = this.now + s.estimatedMs;
@@ -535,6 +536,13 @@ class Simulation {
     // Lazy read: the history's KV comes over only when the prefill is about to run.
     if (s.historyTokens > 0) this.startTransfer(w, s, TransferPurpose.HistoryRead);
     else this.computePrefill(w);
+  }
+
+  /** How often reordering changed which prefill ran (a diagnostic: 0 means FCFS was already best). */
+  private countPrefillStart(reordered: boolean): void {
+    if (!this.inWindow(this.now)) return;
+    this.tally.prefillStarts += 1;
+    if (reordered) this.tally.reorderedPrefills += 1;
   }
 
   private computePrefill(w: PrefillWorker): void {
@@ -664,9 +672,12 @@ class Simulation {
     if (!this.mixed && d.localQueue.length > 0) {
       // The decode worker's own prefill queue is reordered like a prefill worker's (reference 004,
       // §3 step 3), unless the policy orders it itself (continuum's same-session priority).
-      const s = this.policy.localPriority
-        ? d.localQueue.takeAt(0)
-        : d.localQueue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, now, this.slo.ttftMs);
+      let s: Session;
+      if (this.policy.localPriority) s = d.localQueue.takeAt(0);
+      else {
+        s = d.localQueue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, now, this.slo.ttftMs);
+        this.countPrefillStart(d.localQueue.lastTakeReordered);
+      }
       this.backlog -= 1;
       const ms = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
       d.busy = true;

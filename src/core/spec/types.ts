@@ -334,6 +334,8 @@ export interface CostSpec {
   gpuHourUsd?: number | Record<string, number>;
   /** GPU types `pdplan cost` chooses between (catalog names). */
   gpuTypes?: string[];
+  /** With two or more gpuTypes, also each pair of different types for the prefill and decode pools (default true). */
+  gpuPairs?: boolean;
 }
 
 export interface Plan {
