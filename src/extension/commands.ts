@@ -13,7 +13,7 @@ import type { PanelManager } from './panels';
 import { renderReport } from './report';
 import { newPlanText } from './newPlan';
 import { InputError, readInput } from '../io/inputGate';
-import { referencePath } from './references';
+import { referencePath } from '../io/references';
 import { DeploymentCommands, type JobHost } from './deploymentCommands';
 
 export const MAX_COMPARE = 6;
