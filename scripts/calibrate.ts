@@ -98,7 +98,7 @@ interface OpFamily {
   /** Which shape a row belongs to, for the held-out split. */
   group: (row: Row) => string;
   /** Searched linearly, or geometrically when `log` (scale parameters spanning decades). */
-  params: { name: string; from: number; to: number; log?: boolean }[];
+  params: { name: string; from: number; to: number; log?: boolean; tiesHigh?: boolean }[];
   /** The model of this op under parameters `p`, as a function of one row (rates made once). */
   model: (gpu: GpuSpec, p: Params) => (row: Row) => number;
   describe: (row: Row) => string;
@@ -185,7 +185,8 @@ const decodeAttention = (kvDtype: 'bf16' | 'fp8'): OpFamily => ({
   params: [
     { name: 'memory', from: 0.3, to: 1 },
     { name: 'rampPairs', from: 0.25, to: 64, log: true },
-    { name: 'compute', from: 0.01, to: 1, log: true },
+    // A limit the fitted shapes never reach is assumed not to bind elsewhere either.
+    { name: 'compute', from: 0.01, to: 1, log: true, tiesHigh: true },
     { name: 'overheadUs', from: 0, to: 40 },
     { name: 'pairUs', from: 0, to: 0.1 },
   ],
@@ -252,7 +253,8 @@ function minimise(specs: OpFamily['params'], objective: (p: Params) => number): 
       if (l < best.l) best = { u: [...u], l };
       return;
     }
-    for (let j = 0; j < coarse; j++) walk(i + 1, [...u, j / (coarse - 1)]);
+    // Equal losses keep the first point: a parameter that is `tiesHigh` is walked from the top.
+    for (let j = 0; j < coarse; j++) walk(i + 1, [...u, (specs[i].tiesHigh ? coarse - 1 - j : j) / (coarse - 1)]);
   };
   walk(0, []);
   let step = 1 / (coarse - 1);
