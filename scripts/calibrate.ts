@@ -189,6 +189,7 @@ const decodeAttention = (kvDtype: 'bf16' | 'fp8'): OpFamily => ({
     { name: 'compute', from: 0.01, to: 1, log: true, tiesHigh: true },
     { name: 'overheadUs', from: 0, to: 40 },
     { name: 'pairUs', from: 0, to: 0.1 },
+    { name: 'pairGBps', from: 2, to: 5000, log: true, tiesHigh: true },
   ],
   model: (gpu, p) => {
     const rates = ratesWith(gpu, { decodeAttention: p as unknown as GpuCalibration['decodeAttention'] }, 'bf16');
@@ -240,36 +241,51 @@ function loss(family: OpFamily, gpu: GpuSpec, p: Params, rows: Row[]): number {
  * 2–4 smooth parameters.
  */
 function minimise(specs: OpFamily['params'], objective: (p: Params) => number): Params {
-  const coarse = 7;
+  // Seven points a parameter, five past five parameters (the grid grows as points^parameters).
+  const coarse = specs.length > 5 ? 5 : 7;
   const fromUnit = (s: OpFamily['params'][number], u: number) => {
     const c = Math.min(1, Math.max(0, u));
     return s.log ? s.from * Math.pow(s.to / s.from, c) : s.from + (s.to - s.from) * c;
   };
-  let best: { u: number[]; l: number } = { u: [], l: Infinity };
   const evaluate = (u: number[]) => objective(Object.fromEntries(specs.map((s, i) => [s.name, fromUnit(s, u[i])])));
+  // The best few grid points, each refined: the loss (a median) has local minima a single
+  // refinement can stop in.
+  const starts: { u: number[]; l: number }[] = [];
+  const keep = 8;
   const walk = (i: number, u: number[]) => {
     if (i === specs.length) {
       const l = evaluate(u);
-      if (l < best.l) best = { u: [...u], l };
+      // Strictly better only: equal losses keep the earlier point (see tiesHigh).
+      if (starts.length < keep || l < starts[starts.length - 1].l) {
+        let at = starts.findIndex((s) => l < s.l);
+        if (at < 0) at = starts.length;
+        starts.splice(at, 0, { u: [...u], l });
+        if (starts.length > keep) starts.pop();
+      }
       return;
     }
     // Equal losses keep the first point: a parameter that is `tiesHigh` is walked from the top.
     for (let j = 0; j < coarse; j++) walk(i + 1, [...u, (specs[i].tiesHigh ? coarse - 1 - j : j) / (coarse - 1)]);
   };
   walk(0, []);
-  let step = 1 / (coarse - 1);
-  for (let round = 0; round < 6; round++) {
-    step /= 2;
-    for (let sweep = 0; sweep < 2; sweep++) {
-      specs.forEach((_, i) => {
-        for (const j of [-2, -1, 1, 2]) {
-          const u = [...best.u];
-          u[i] = Math.min(1, Math.max(0, u[i] + j * step));
-          const l = evaluate(u);
-          if (l < best.l) best = { u, l };
-        }
-      });
+  let best: { u: number[]; l: number } = { u: [], l: Infinity };
+  for (const start of starts) {
+    let local = start;
+    let step = 1 / (coarse - 1);
+    for (let round = 0; round < 6; round++) {
+      step /= 2;
+      for (let sweep = 0; sweep < 2; sweep++) {
+        specs.forEach((_, i) => {
+          for (const j of [-2, -1, 1, 2]) {
+            const u = [...local.u];
+            u[i] = Math.min(1, Math.max(0, u[i] + j * step));
+            const l = evaluate(u);
+            if (l < local.l) local = { u, l };
+          }
+        });
+      }
     }
+    if (local.l < best.l) best = local;
   }
   // Rounded for the catalog; reports use the rounded values.
   const rounded: Params = {};
@@ -342,7 +358,7 @@ function cacheResident(gpu: GpuSpec, row: Row): boolean {
 const SAME_DIE: Record<string, string> = { H200: 'H100-SXM' };
 /** The FP8 input-quantisation time fitted per GPU (reported, not stored). */
 const fittedQuant = new Map<string, number>();
-const MEMORY_PARAMS = new Set(['memory']);
+const MEMORY_PARAMS = new Set(['memory', 'rampPairs']);
 
 function calibrate(
   gpu: GpuSpec,
@@ -399,12 +415,18 @@ function calibrate(
     const tileLimits = p && p.tileGBps * 8 < gpu.hbmBandwidthGBps * p.memory;
     if (p) gemm[dtype] = { compute: p.compute, memory: p.memory, overheadUs: p.overheadUs, ...(tileLimits ? { tileGBps: p.tileGBps } : {}) };
   }
-  const fp8Kv = fitted['decode attention, FP8 KV'] as unknown as GpuCalibration['decodeAttention'] | undefined;
+  // A per-pair rate at the top of its range never limited the fitted shapes: no limit is stored.
+  const decode = (p: Params | undefined) => {
+    if (!p) return undefined;
+    const { pairGBps, ...rest } = p;
+    return { ...rest, ...(pairGBps < 4000 ? { pairGBps } : {}) } as unknown as GpuCalibration['decodeAttention'];
+  };
+  const fp8Kv = decode(fitted['decode attention, FP8 KV']);
   const calibration: GpuCalibration = {
     source: SOURCE,
     gemm,
     prefillAttention: fitted['prefill attention'] as GpuCalibration['prefillAttention'],
-    decodeAttention: { ...(fitted['decode attention'] as unknown as GpuCalibration['decodeAttention']), ...(fp8Kv ? { fp8Kv } : {}) },
+    decodeAttention: { ...decode(fitted['decode attention'])!, ...(fp8Kv ? { fp8Kv } : {}) },
     allReduce: fitted['all-reduce'] as GpuCalibration['allReduce'],
   };
   return { calibration, report, excluded };

@@ -18,7 +18,7 @@ import {
   weightBytesPerRank,
   type Architecture,
 } from './architecture';
-import { allReduceForms, hardwareRates, ramp, weightSecondsPerByte, type HardwareRates } from './hardware';
+import { allReduceForms, hardwareRates, kvParallelism, weightSecondsPerByte, type HardwareRates } from './hardware';
 import type { MemoryPlan } from './types';
 
 export interface AnalyticOptions {
@@ -284,12 +284,12 @@ export class AnalyticModel {
       let table = this.pairRampTable;
       if (!table) {
         table = new Float64Array(RAMP_TABLE_SIZE);
-        for (let i = 0; i < RAMP_TABLE_SIZE; i++) table[i] = ramp(i, this.rates.kvRampPairs);
+        for (let i = 0; i < RAMP_TABLE_SIZE; i++) table[i] = kvParallelism(this.rates, i);
         this.pairRampTable = table;
       }
       return table[pairs];
     }
-    return ramp(pairs, this.rates.kvRampPairs);
+    return kvParallelism(this.rates, pairs);
   }
 
   /** Expected distinct routed experts `tokens` tokens touch in one MoE layer (uniform routing). */
@@ -340,7 +340,7 @@ export class AnalyticModel {
     const b = batch;
     const context = totalContextTokens > 0 ? totalContextTokens : 0;
     const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, b), this.gemmMs(c.weightOnlyGemm, b)) : this.gemmMs(c.gemm, b);
-    // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `ramp`).
+    // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `kvParallelism`).
     const pairs = b * c.kvHeadsPerRank;
     const attention =
       Math.max(context * c.decodeAttentionMsPerContextToken, (context * c.kvReadMsPerToken) / this.pairRamp(pairs)) +

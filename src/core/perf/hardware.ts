@@ -57,6 +57,8 @@ export interface HardwareRates {
   /** Decode attention: KV bytes/s at full parallelism, the (sequence × KV head) scale of its ramp, FLOP/s. */
   kvBytesPerSec: number;
   kvRampPairs: number;
+  /** KV bytes/s per (sequence, KV head) pair (Infinity: no limit; see DecodeAttentionCalibration.pairGBps). */
+  kvPairBytesPerSec: number;
   decodeAttentionFlops: number;
   decodeAttentionOverheadUs: number;
   decodeAttentionPairUs: number;
@@ -114,6 +116,7 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
     attentionOverheadUs: prefill?.overheadUs ?? DEFAULT_ATTENTION_OVERHEAD_US,
     kvBytesPerSec: hbm * (userMemory ?? decode?.memory ?? memoryEfficiency(gpu)),
     kvRampPairs: decode?.rampPairs ?? DEFAULT_DECODE_RAMP_PAIRS,
+    kvPairBytesPerSec: (decode?.pairGBps ?? Infinity) * 1e9,
     decodeAttentionFlops: bf16 * (decode?.compute ?? DEFAULT_DECODE_ATTENTION_COMPUTE_EFFICIENCY),
     decodeAttentionOverheadUs: decode?.overheadUs ?? DEFAULT_ATTENTION_OVERHEAD_US,
     decodeAttentionPairUs: decode?.pairUs ?? DEFAULT_DECODE_PAIR_US,
@@ -179,6 +182,14 @@ export function prefillAttentionMs(
   return 1e3 * Math.max(compute, kvRead) + rates.attentionOverheadUs / 1e3;
 }
 
+/**
+ * Fraction of the full KV streaming rate decode attention reaches with `pairs` (sequence, KV
+ * head) pairs: the kernel's ramp-up, capped by what that many pairs stream on their own.
+ */
+export function kvParallelism(rates: HardwareRates, pairs: number): number {
+  return Math.min(ramp(pairs, rates.kvRampPairs), (pairs * rates.kvPairBytesPerSec) / rates.kvBytesPerSec);
+}
+
 /** Decode attention: one query per sequence over `context` cached tokens (per TP rank). */
 export function decodeAttentionMs(
   rates: HardwareRates,
@@ -189,7 +200,7 @@ export function decodeAttentionMs(
   headDim: number,
   kvBytesPerElement: number,
 ): number {
-  const kvRead = (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) / (rates.kvBytesPerSec * ramp(batch * kvHeads, rates.kvRampPairs));
+  const kvRead = (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) / (rates.kvBytesPerSec * kvParallelism(rates, batch * kvHeads));
   const compute = (batch * context * 4 * heads * headDim) / rates.decodeAttentionFlops;
   return 1e3 * Math.max(kvRead, compute) + (rates.decodeAttentionOverheadUs + batch * kvHeads * rates.decodeAttentionPairUs) / 1e3;
 }

@@ -124,6 +124,11 @@ export interface GpuCalibration {
 export interface DecodeAttentionCalibration {
   memory: number;
   rampPairs: number;
+  /**
+   * KV bytes/s one (sequence, KV head) pair streams, GB/s, where the kernel gives each pair one
+   * thread block (no split-KV): few pairs then cannot reach `memory` × HBM. Absent: no such limit.
+   */
+  pairGBps?: number;
   compute: number;
   overheadUs: number;
   pairUs: number;
