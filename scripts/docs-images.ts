@@ -34,7 +34,7 @@ function main(): void {
   }
   const checked = JSON.parse(readFileSync(join(results, 'checked.json'), 'utf8')) as { screenshot: string; end: string }[];
   const checkedShots = new Set(checked.flatMap((c) => [c.screenshot, c.end]));
-  for (const [target, source] of Object.entries(IMAGES)) {
+  for (const source of Object.values(IMAGES)) {
     if (!existsSync(join(results, source))) throw new Error(`test-results/e2e/${source} is missing`);
     // Panel pictures must be ones the run asserted on (layout, axes, contrast), not any screenshot.
     if (source.includes('-panel-') && !checkedShots.has(source)) throw new Error(`${source} is not among the screenshots the run checked`);

@@ -20,7 +20,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import { composite, parseColour, textOn, toHex, withContrast } from './model';
+import { composite, parseColour, textOn, toHex, withContrast } from '../src/shared/panelModel';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
 

@@ -24,16 +24,17 @@ import {
   routerSettingText,
   tickLabel,
   topTie,
-} from './model';
+} from '../src/shared/panelModel';
+import { formatDeployment } from '../src/core/spec/deployment';
+import type { Deployment } from '../src/core/spec/types';
 import {
-  formatRecommended,
   type ComparisonPanelData,
   type FromWebview,
   type PlanContext,
   type PlanPanelData,
   type SimulationPanelData,
   type SweepPanelData,
-} from './protocol';
+} from '../src/shared/panelProtocol';
 
 export type Post = (message: FromWebview) => void;
 
@@ -132,8 +133,8 @@ function measurementNote(m: Measurement | undefined): HTMLElement | undefined {
   return el('p', { class: 'footnote', 'data-testid': 'measurement' }, text);
 }
 
-function clusterView(nodes: number, gpusPerNode: number, gpuName: string, split: PlanPanelData['result']['recommended']): HTMLElement {
-  const layout = layoutCluster(nodes, gpusPerNode, split);
+function clusterView(nodes: number, gpusPerNode: number, gpuName: string, deployment: Deployment | undefined): HTMLElement {
+  const layout = layoutCluster(nodes, gpusPerNode, deployment);
   const grid = el(
     'div',
     { class: 'cluster', role: 'img', 'aria-label': `${layout.used} of ${layout.total} GPUs used` },
@@ -219,7 +220,7 @@ function rateChart(label: string, series: { name: string; points: RatePoint[] }[
 }
 
 function candidateName(c: Candidate): string {
-  return formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus });
+  return formatDeployment(c.deployment);
 }
 
 /** Says why the first of several tied candidates is first, with the planner's rule. */
@@ -247,7 +248,7 @@ function tieNote(result: PlanPanelData['result']): HTMLElement | undefined {
 export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement; draws: Draw[] } {
   const { result, context } = data;
   const draws: Draw[] = [];
-  const split = formatRecommended(result.recommended);
+  const split = result.recommended.deployment ? formatDeployment(result.recommended.deployment) : 'none';
   const best = result.candidates[0];
   const root = el('main', { 'data-panel': 'plan' });
   root.append(header(`Plan: ${context.planName}`, withTimes(`${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, context), post));
@@ -269,7 +270,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     section(
       'Recommended split',
       el('p', { class: 'recommended' }, el('strong', { 'data-testid': 'recommended-split' }, split), ` on ${result.recommended.gpus} GPUs`),
-      clusterView(context.nodes, context.gpusPerNode, context.gpuName, result.recommended),
+      clusterView(context.nodes, context.gpusPerNode, context.gpuName, result.recommended.deployment),
       maxRate,
     ),
   );
@@ -370,9 +371,7 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
   const m = result.metrics;
   const draws: Draw[] = [];
   const root = el('main', { 'data-panel': 'simulation' });
-  const deployment = result.deployment.kind === 'colocated'
-    ? formatRecommended({ colocated: result.deployment.colocated, gpus: 0 })
-    : formatRecommended({ prefill: result.deployment.prefill, decode: result.deployment.decode, gpus: 0 });
+  const deployment = formatDeployment(result.deployment);
   const replay = result.traceReplay;
   const replayed = replay ? ` · trace of ${replay.sessions} sessions${replay.replayedRatePerSec === null ? '' : ` at ${Number(replay.replayedRatePerSec.toPrecision(4))} sessions/s`}` : '';
   root.append(header(`Simulation: ${context.planName}`, withTimes(`${deployment} · policy ${result.policy} · seed ${result.seed}${replayed} · ${result.simulatedSec.toFixed(0)} s simulated`, context), post));
@@ -521,8 +520,9 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
 export function renderSweep(data: SweepPanelData, post: Post): { root: HTMLElement; draws: Draw[] } {
   const draws: Draw[] = [];
   const root = el('main', { 'data-panel': 'sweep' });
-  root.append(header(`Rate sweep: ${data.context.planName}`, withTimes(`${data.deployment} · ${data.points.length} rates`, data.context), post));
-  root.append(section('Attainment and goodput against arrival rate', rateChart('SLO attainment and goodput vs rate', [{ name: data.deployment, points: data.points }], data.context.attainmentTarget, draws, true)));
+  const deployment = formatDeployment(data.deployment);
+  root.append(header(`Rate sweep: ${data.context.planName}`, withTimes(`${deployment} · ${data.points.length} rates`, data.context), post));
+  root.append(section('Attainment and goodput against arrival rate', rateChart('SLO attainment and goodput vs rate', [{ name: deployment, points: data.points }], data.context.attainmentTarget, draws, true)));
   root.append(
     section(
       'Points',

@@ -1,7 +1,7 @@
 // `npm run reproduce [-- --quick]`: re-runs every experiment of docs/validation.md and rewrites the
 // report and its figures. Usage: node --import tsx scripts/reproduce/index.ts [--quick] [--out DIR]
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadPlan } from '../../src/core/spec';
 import type { Deployment, Plan } from '../../src/core/spec/types';

@@ -19,12 +19,7 @@ export interface PlannerSummary {
 }
 
 function recommendedDeployment(result: PlanResult): Deployment | undefined {
-  const r = result.recommended;
-  if (r.colocated && r.colocated.length > 0) return { kind: 'colocated', colocated: r.colocated };
-  if (r.prefill && r.decode && r.prefill.length > 0 && r.decode.length > 0) {
-    return { kind: 'disaggregated', prefill: r.prefill, decode: r.decode };
-  }
-  return undefined;
+  return result.recommended.deployment;
 }
 
 export async function planForReport(plan: Plan): Promise<{ deployment?: Deployment; summary: PlannerSummary }> {

@@ -25,7 +25,10 @@ export function parseCommandArgs(args: string[], options: Options): { values: Re
     const parsed = parseArgs({ args: joined, options, allowPositionals: true, strict: true });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error) {
-    return { error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // node's "Unknown option '--x'. To specify a positional argument starting with a '-', …": the first clause is the news.
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    return { error: unknown ? `unknown option '${unknown[1]}'` : message };
   }
 }
 

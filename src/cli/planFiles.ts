@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import type { FileReference } from '../core/spec/types';
 import { INPUT_LIMITS, InputError } from '../io/inputGate';
 import { readProblem, readThroughGate, type ReferenceRead } from '../io/referenceRead';
-import { referencePath } from '../io/references';
+import { builtInProfileNames, referencePath } from '../io/references';
+import { preparePlan, type PreparedPlan } from '../core/validate';
 import type { CliIo } from './io';
 
 /**
@@ -37,9 +38,25 @@ export function planReadProblem(error: unknown, file: string): string {
   return readProblem(error, file, 'plan file');
 }
 
-/** Text of a reference for the validator, which takes undefined for "not read". */
-export function referenceText(read: ReferenceRead): string | undefined {
-  return 'text' in read ? read.text : undefined;
+let profileNames: string[] | undefined | null = null;
+
+/** The built-in profile names, listed once per process. */
+function cliProfileNames(): string[] | undefined {
+  if (profileNames === null) profileNames = builtInProfileNames(builtInRoots());
+  return profileNames;
 }
 
-export { traceLimitsFor } from '../core/validate';
+/**
+ * Every CLI command's one way in: reads the plan file and prepares it with the core's
+ * `preparePlan` (the same call the editor and the job worker make), reading each file the plan
+ * names through the input gate. `unreadable` is the error when the plan file itself cannot be read.
+ */
+export function preparePlanFile(file: string, io: CliIo): PreparedPlan | { unreadable: unknown } {
+  let text: string;
+  try {
+    text = io.readFile(file, 'plan');
+  } catch (error) {
+    return { unreadable: error };
+  }
+  return preparePlan(text, { fileName: file, profileNames: cliProfileNames(), read: (reference) => readPlanReference(file, reference, io) });
+}

@@ -1,10 +1,9 @@
 import type { MeasuredProfile } from '../core/perf/types';
-import { parseTrace, type TraceSession } from '../core/sim';
-import type { FileReference, Plan } from '../core/spec/types';
-import { validatePlanText } from '../core/validate';
-import { builtInProfileNames, formatDiagnostic } from './commands/validate';
+import type { TraceSession } from '../core/sim';
+import type { Plan } from '../core/spec/types';
+import { formatDiagnostic } from './commands/validate';
 import { EXIT_FINDINGS, EXIT_USAGE, type CliIo } from './io';
-import { planReadProblem, readPlanReference, referenceText, traceLimitsFor, type ReferenceRead } from './planFiles';
+import { planReadProblem, preparePlanFile } from './planFiles';
 
 /** A plan ready to run: loaded, validated, with the files it names read and parsed. */
 export interface RunInputs {
@@ -21,50 +20,22 @@ export function traceFor(inputs: RunInputs, plan: Plan): TraceSession[] | undefi
 }
 
 /**
- * Reads and checks a plan for simulate/plan/compare. On any error it prints the diagnostics in
- * compiler style and returns the exit code instead.
+ * Reads and checks a plan for simulate/plan/compare/export/cost/pareto. On any error it prints the
+ * diagnostics in compiler style and returns the exit code instead.
  */
 export function loadRunInputs(file: string, io: CliIo, command: string): RunInputs | { exitCode: number } {
-  let text: string;
-  try {
-    text = io.readFile(file, 'plan');
-  } catch (error) {
-    io.err(`pdplan ${command}: ${planReadProblem(error, file)}.\n`);
+  const prepared = preparePlanFile(file, io);
+  if ('unreadable' in prepared) {
+    io.err(`pdplan ${command}: ${planReadProblem(prepared.unreadable, file)}.\n`);
     return { exitCode: EXIT_USAGE };
   }
-  // The validator reads the profile to check it; the loop below needs every file again. Read each once.
-  const contents = new Map<string, ReferenceRead>();
-  const read = (ref: FileReference): ReferenceRead => {
-    const key = `${ref.builtIn ? 'built-in' : 'plan'}:${ref.path}`;
-    if (!contents.has(key)) contents.set(key, readPlanReference(file, ref, io));
-    return contents.get(key)!;
-  };
-  // The same names as `pdplan validate` knows: an unknown profile is an error here too, not the analytical model.
-  const load = validatePlanText(text, { fileName: file, profileNames: builtInProfileNames(), readReference: (ref) => referenceText(read(ref)) });
-  const errors = load.diagnostics.filter((d) => d.severity === 'error');
-  if (!load.plan || errors.length > 0) {
+  const errors = prepared.diagnostics.filter((d) => d.severity === 'error');
+  if (!prepared.plan || errors.length > 0) {
     for (const d of errors) io.err(formatDiagnostic(file, d) + '\n');
     io.err(`pdplan ${command}: ${file} has ${errors.length} error(s); run 'pdplan validate ${file}' for details and fix them first.\n`);
     return { exitCode: EXIT_FINDINGS };
   }
-  const traces = new Map<string, TraceSession[]>();
-  for (const ref of load.references) {
-    const content = read(ref);
-    if (!('text' in content)) {
-      io.err(formatDiagnostic(file, { severity: 'error', code: 'PDP070', message: `${content.problem}; ${content.fix}.`, path: ref.jsonPath, range: ref.range }) + '\n');
-      return { exitCode: EXIT_FINDINGS };
-    }
-    if (ref.kind === 'trace' && !traces.has(ref.path)) {
-      const parsed = parseTrace(content.text, traceLimitsFor(load.plan, ref.path));
-      if (parsed.diagnostics.some((d) => d.severity === 'error')) {
-        for (const d of parsed.diagnostics) io.err(formatDiagnostic(content.file, d) + '\n');
-        io.err(`pdplan ${command}: the trace named at ${file}:${ref.range.start.line + 1} has errors; fix those lines.\n`);
-        return { exitCode: EXIT_FINDINGS };
-      }
-      traces.set(ref.path, parsed.sessions);
-    }
-  }
-  return { file, plan: load.plan, profileFor: load.profileFor, traces };
+  return { file, plan: prepared.plan, profileFor: prepared.profileFor, traces: prepared.traces };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { checkPlanPhysics, PLAN_CHECK_CODES } from './perf/planChecks';
 import { parseProfile } from './perf/profile';
-import { parseTrace, type TraceLimits } from './sim/workload';
+import { parseTrace, type TraceLimits, type TraceSession } from './sim/workload';
 import type { MeasuredProfile } from './perf/types';
 import { loadPlan, SPEC_CODES, type LoadOptions } from './spec/index';
 import type { Diagnostic, FileReference, Plan, PlanLoad } from './spec/types';
@@ -18,6 +18,11 @@ export interface ValidateOptions extends LoadOptions {
 export interface PlanValidation extends PlanLoad {
   /** The measured profile the base plan (no variant) or the named variant runs on, when it was read and parsed. */
   profileFor(variant?: string): MeasuredProfile | undefined;
+  /**
+   * The plan as the loader resolved it, whenever the loader found no error: present even when the
+   * physics, profile or file checks did (`pdplan estimate` shows its tables for such a plan).
+   */
+  loadedPlan?: Plan;
 }
 
 /**
@@ -86,6 +91,7 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
     references: load.references,
     rangeOf: load.rangeOf,
     profileFor,
+    loadedPlan: load.plan,
   };
 }
 
@@ -102,34 +108,44 @@ export function traceLimitsFor(plan: Plan, tracePath: string): TraceLimits {
   return contexts.length > 0 ? { maxContextTokens: Math.min(...contexts) } : {};
 }
 
-export interface FileValidateOptions extends LoadOptions {
-  /** How the caller reads a file the plan names; without it no file is checked (untrusted workspace). */
+export interface PrepareOptions extends LoadOptions {
+  /** How the caller reads a file the plan names; without it no file is read (untrusted workspace). */
   read?: (reference: FileReference) => ReferenceRead;
 }
 
-/** Trace diagnostics by file and text, so the editor does not re-parse a large trace on every keystroke. */
-const traceFindings = new Map<string, Diagnostic[]>();
+/**
+ * A plan ready to run, or why it is not: the diagnostics `pdplan validate` prints and the editor
+ * underlines, the plan when none is an error, the measured profile each variant runs on and the
+ * parsed sessions of each trace that was read without errors.
+ */
+export interface PreparedPlan extends PlanValidation {
+  /** Sessions of each trace the plan or a variant replays, by the path written in `workload.trace`. */
+  traces: Map<string, TraceSession[]>;
+}
+
+/** Parsed traces by file, text and limits, so the editor does not re-parse a large trace on every keystroke. */
+const parsedTraces = new Map<string, ReturnType<typeof parseTrace>>();
 const TRACE_CACHE_ENTRIES = 4;
 
-function traceDiagnostics(path: string, text: string, limits: TraceLimits): Diagnostic[] {
+function parseTraceOnce(path: string, text: string, limits: TraceLimits): ReturnType<typeof parseTrace> {
   const key = `${path}\u0000${limits.maxContextTokens ?? ''}\u0000${text}`;
-  let found = traceFindings.get(key);
+  let found = parsedTraces.get(key);
   if (!found) {
-    found = parseTrace(text, limits).diagnostics;
-    if (traceFindings.size >= TRACE_CACHE_ENTRIES) traceFindings.delete(traceFindings.keys().next().value as string);
-    traceFindings.set(key, found);
+    found = parseTrace(text, limits);
+    if (parsedTraces.size >= TRACE_CACHE_ENTRIES) parsedTraces.delete(parsedTraces.keys().next().value as string);
+    parsedTraces.set(key, found);
   }
   return found;
 }
 
 /**
- * The diagnostics `pdplan validate` prints and the editor underlines, from one list of checks:
- * everything `validatePlanText` reports, then each file the plan names — a plan-relative trace or
- * profile that is missing or unreadable is PDP070, a trace's own problems are shown at the plan's
- * `trace:` value with the trace's line in the message. Sorted by position in the plan, as a
- * compiler lists them. How files are read is the caller's: only the checks live here.
+ * The one way every shell (CLI, editor, job worker) turns plan text into what it runs: everything
+ * `validatePlanText` reports, then each file the plan names — a plan-relative trace or profile that
+ * is missing or unreadable is PDP070, a trace's own problems are shown at the plan's `trace:` value
+ * with the trace's line in the message. Sorted by position in the plan, as a compiler lists them.
+ * How files are read is the caller's: only the checks live here.
  */
-export function validatePlanWithFiles(text: string, options: FileValidateOptions = {}): PlanValidation {
+export function preparePlan(text: string, options: PrepareOptions = {}): PreparedPlan {
   const reads = new Map<string, ReferenceRead>();
   const readOnce = (reference: FileReference): ReferenceRead => {
     const key = `${reference.builtIn ? 'built-in' : 'plan'}:${reference.path}`;
@@ -142,33 +158,36 @@ export function validatePlanWithFiles(text: string, options: FileValidateOptions
   };
   const validation = validatePlanText(text, {
     ...options,
-    readReference: options.read ? (reference) => {
-      const read = readOnce(reference);
-      return 'text' in read ? read.text : undefined;
-    } : undefined,
+    readReference: options.read
+      ? (reference) => {
+          const read = readOnce(reference);
+          return 'text' in read ? read.text : undefined;
+        }
+      : undefined,
   });
   const diagnostics = [...validation.diagnostics];
-  if (options.read) {
-    for (const reference of validation.references) {
-      if (reference.builtIn) continue; // built-in profiles ship with the tool: validatePlanText warns when one is not installed
-      const read = readOnce(reference);
-      if ('problem' in read) {
-        diagnostics.push({
-          severity: SPEC_CODES.PDP070.severity,
-          code: 'PDP070',
-          message: `${read.problem}; ${read.fix}.`,
-          path: reference.jsonPath,
-          range: reference.range,
-        });
-      } else if ('text' in read && reference.kind === 'trace') {
-        const limits = validation.plan ? traceLimitsFor(validation.plan, reference.path) : {};
-        for (const d of traceDiagnostics(reference.path, read.text, limits)) {
-          diagnostics.push({ ...d, message: `trace ${reference.path}: ${d.message}`, path: reference.jsonPath, range: reference.range });
-        }
+  const traces = new Map<string, TraceSession[]>();
+  for (const reference of options.read ? validation.references : []) {
+    if (reference.builtIn) continue; // built-in profiles ship with the tool: validatePlanText warns when one is not installed
+    const read = readOnce(reference);
+    if ('problem' in read) {
+      diagnostics.push({
+        severity: SPEC_CODES.PDP070.severity,
+        code: 'PDP070',
+        message: `${read.problem}; ${read.fix}.`,
+        path: reference.jsonPath,
+        range: reference.range,
+      });
+    } else if ('text' in read && reference.kind === 'trace') {
+      const limits = validation.plan ? traceLimitsFor(validation.plan, reference.path) : {};
+      const parsed = parseTraceOnce(reference.path, read.text, limits);
+      for (const d of parsed.diagnostics) {
+        diagnostics.push({ ...d, message: `trace ${reference.path}: ${d.message}`, path: reference.jsonPath, range: reference.range });
       }
+      if (!parsed.diagnostics.some((d) => d.severity === 'error')) traces.set(reference.path, parsed.sessions);
     }
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   const hasError = diagnostics.some((d) => d.severity === 'error');
-  return { ...validation, plan: hasError ? undefined : validation.plan, diagnostics };
+  return { ...validation, plan: hasError ? undefined : validation.plan, diagnostics, traces };
 }

@@ -1,13 +1,14 @@
 /** The palette / CodeLens / editor-title commands, and the background runs behind them. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FileReference, Plan } from '../core/spec/types';
+import type { Deployment, FileReference, Plan } from '../core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../core/spec/deployment';
 import { defaultSweepRates, type JobResult, type PlanSource } from '../workers/jobProtocol';
-import { formatRecommended, type PanelData, type PlanContext } from '../../webview/protocol';
+import type { PanelData, PlanContext } from '../shared/panelProtocol';
 import type { CatalogApi } from './engine';
 import { PDPLAN_LANGUAGE, type DiagnosticsController } from './diagnostics';
-import { JobCancelled, JobInvalid, type JobClient, type JobSpec } from './jobClient';
+import { JobInvalid, type JobClient, type JobSpec } from './jobClient';
+import { Cancelled } from '../core/control';
 import type { PanelManager } from './panels';
 import { renderReport } from './report';
 import { newPlanText } from './newPlan';
@@ -21,7 +22,7 @@ type LastRun = { command: 'plan' | 'simulate'; uri: vscode.Uri };
 export class Commands {
   private lastRun?: LastRun;
   /** Recommended deployment of the last plan run per file: Simulate and Sweep default to it. */
-  private readonly recommended = new Map<string, string>();
+  private readonly recommended = new Map<string, Deployment>();
 
   constructor(
     private readonly diagnostics: DiagnosticsController,
@@ -42,7 +43,7 @@ export class Commands {
     };
     return [
       vscode.commands.registerCommand('pdPlanner.runPlan', wrap((uri?: vscode.Uri) => this.runPlan(uri))),
-      vscode.commands.registerCommand('pdPlanner.simulate', wrap((uri?: vscode.Uri, deployment?: string) => this.simulate(uri, deployment))),
+      vscode.commands.registerCommand('pdPlanner.simulate', wrap((uri?: vscode.Uri, deployment?: Deployment) => this.simulate(uri, deployment))),
       vscode.commands.registerCommand('pdPlanner.compare', wrap((uri?: vscode.Uri, options?: { allVariants?: boolean }) => this.compare(uri, options))),
       vscode.commands.registerCommand('pdPlanner.sweep', wrap((uri?: vscode.Uri) => this.sweep(uri))),
       vscode.commands.registerCommand('pdPlanner.newPlan', wrap(() => this.newPlan())),
@@ -55,7 +56,7 @@ export class Commands {
   private cancelCurrent?: () => void;
 
   private report(error: unknown): void {
-    if (error instanceof JobCancelled) {
+    if (error instanceof Cancelled) {
       this.setStatus('$(circle-slash) PD Planner: cancelled');
       return;
     }
@@ -82,7 +83,7 @@ export class Commands {
     const active = vscode.window.activeTextEditor?.document;
     if (active?.languageId === PDPLAN_LANGUAGE) return active;
     const picked = await vscode.window.showOpenDialog({ filters: { 'PD plans': ['yaml', 'yml'] }, canSelectMany: false, title: 'Choose a plan file' });
-    if (!picked?.[0]) throw new JobCancelled();
+    if (!picked?.[0]) throw new Cancelled('the command');
     return vscode.workspace.openTextDocument(picked[0]);
   }
 
@@ -109,7 +110,7 @@ export class Commands {
       } catch (error) {
         // Through the input gate, as the CLI reads it: a missing, special, huge or undecodable file is
         // refused with a message that names it (never quotes it), instead of a job run without it.
-        if (error instanceof InputError) throw new Error(`${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`);
+        if (error instanceof InputError) throw new Error(`${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`, { cause: error });
         throw error;
       }
     }
@@ -164,8 +165,9 @@ export class Commands {
     const { source, plan } = await this.source(doc);
     const result = await this.runJob('planning', { type: 'plan', source, sweepRates: defaultSweepRates(plan.workload.arrival.ratePerSec) }, quiet);
     if (result.kind !== 'plan') return;
-    const split = formatRecommended(result.plan.recommended);
-    this.recommended.set(doc.fileName, split);
+    const recommended = result.plan.recommended.deployment;
+    const split = recommended ? formatDeployment(recommended) : 'none';
+    if (recommended) this.recommended.set(doc.fileName, recommended);
     this.lastRun = { command: 'plan', uri: doc.uri };
     const best = result.plan.candidates[0];
     this.setStatus(`$(server) ${split}${best ? ` · ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ''}`, this.status.tooltip as string | undefined);
@@ -173,12 +175,12 @@ export class Commands {
     this.panels.show({ kind: 'plan', context: { ...this.context(doc, plan, result.timesFrom), ratePerSec: result.ratePerSec }, result: result.plan });
   }
 
-  async simulate(uri?: vscode.Uri, deploymentArg?: string, quiet = false): Promise<void> {
+  async simulate(uri?: vscode.Uri, deploymentArg?: Deployment, quiet = false): Promise<void> {
     const doc = await this.document(uri);
     const { source, plan } = await this.source(doc);
-    let deployment = deploymentArg ?? (plan.deployment ? formatDeployment(plan.deployment) : this.recommended.get(doc.fileName));
+    let deployment = deploymentArg ?? plan.deployment ?? this.recommended.get(doc.fileName);
     if (!deployment) {
-      deployment = await vscode.window.showInputBox({
+      const typed = await vscode.window.showInputBox({
         title: 'Simulate which deployment?',
         prompt: 'ROLE:TPxREPLICAS terms, e.g. P:4x2,D:8x1 (or C:4x4 co-located). Add `deployment:` to the plan to skip this.',
         value: 'P:4x2,D:8x1',
@@ -187,13 +189,15 @@ export class Commands {
           return 'error' in parsed ? parsed.error : undefined;
         },
       });
-      if (!deployment) return;
+      const parsed = typed ? parseDeploymentSpec(typed) : undefined;
+      if (!parsed || 'error' in parsed) return;
+      deployment = parsed.deployment;
     }
-    const result = await this.runJob(`simulating ${deployment}`, { type: 'simulate', source, deployment }, quiet);
+    const result = await this.runJob(`simulating ${formatDeployment(deployment)}`, { type: 'simulate', source, deployment }, quiet);
     if (result.kind !== 'simulate') return;
     this.lastRun = { command: 'simulate', uri: doc.uri };
     const m = result.sim.metrics;
-    this.setStatus(`$(pulse) ${result.deployment} · ${(m.sloAttainment * 100).toFixed(1)}%`, this.status.tooltip as string | undefined);
+    this.setStatus(`$(pulse) ${formatDeployment(result.deployment)} · ${(m.sloAttainment * 100).toFixed(1)}%`, this.status.tooltip as string | undefined);
     this.panels.show({ kind: 'simulation', context: this.context(doc, plan, result.timesFrom), result: result.sim });
   }
 
@@ -268,10 +272,10 @@ export class Commands {
     });
     const rates = text ? parseRates(text) : undefined;
     if (!rates) return;
-    const deployment = plan.deployment ? formatDeployment(plan.deployment) : this.recommended.get(doc.fileName);
+    const deployment = plan.deployment ?? this.recommended.get(doc.fileName);
     const result = await this.runJob(`sweeping ${rates.length} rates`, { type: 'sweep', source, deployment, rates, relativeToTrace });
     if (result.kind !== 'sweep') return;
-    this.setStatus(`$(graph-line) ${result.deployment} · ${rates.length} rates`, this.status.tooltip as string | undefined);
+    this.setStatus(`$(graph-line) ${formatDeployment(result.deployment)} · ${rates.length} rates`, this.status.tooltip as string | undefined);
     this.panels.show({ kind: 'sweep', context: this.context(doc, plan, result.timesFrom), deployment: result.deployment, points: result.points });
   }
 
@@ -281,7 +285,7 @@ export class Commands {
         this.catalog.list(kind).map((e) => ({ label: e.name, detail: e.detail })),
         { title, matchOnDetail: true },
       );
-      if (!choice) throw new JobCancelled();
+      if (!choice) throw new Cancelled('the command');
       return choice.label;
     };
     const model = await pick('model', 'New plan (1/3): model');
@@ -331,7 +335,7 @@ export class Commands {
     if (data.kind !== 'plan') return;
     const candidate = data.result.candidates.find((c) => c.rank === rank);
     if (!candidate) return;
-    void vscode.commands.executeCommand('pdPlanner.simulate', vscode.Uri.file(data.context.fileName), formatDeployment(candidate.deployment));
+    void vscode.commands.executeCommand('pdPlanner.simulate', vscode.Uri.file(data.context.fileName), candidate.deployment);
   }
 
   private onSave(doc: vscode.TextDocument): void {

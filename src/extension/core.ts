@@ -2,14 +2,12 @@
  * Binds the editor features to the core: the validator, the catalog and the plan schema. The one
  * place in src/extension that imports core modules for editing.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { readInputSync } from '../io/inputGate';
-import { referencePath } from './references';
+import { builtInProfileNames, referencePath } from '../io/references';
 import planSchema from '../../schemas/pdplan.schema.json';
 import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
 import type { FileReference } from '../core/spec/types';
-import { validatePlanWithFiles } from '../core/validate';
+import { preparePlan } from '../core/validate';
 import { readThroughGate } from '../io/referenceRead';
 import type { CatalogApi, CatalogKind, ValidateFn } from './engine';
 import { SchemaNavigator, type JsonSchema } from './schemaNav';
@@ -20,25 +18,17 @@ export interface ValidatorEnvironment {
   isTrusted(): boolean;
 }
 
-/** Names of the measured profiles shipped in the extension, so an unknown name is an error as in the CLI. */
-function builtInProfileNames(extensionPath: string): string[] | undefined {
-  try {
-    return readdirSync(join(extensionPath, 'catalog', 'profiles')).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
-  } catch {
-    return undefined;
-  }
-}
-
 export function makeValidator(env: ValidatorEnvironment): ValidateFn {
   let profileNames: string[] | undefined | null = null;
   return (text, fileName) => {
-    if (profileNames === null) profileNames = builtInProfileNames(env.extensionPath);
-    // The same checks as `pdplan validate` (validatePlanWithFiles), the same gate and the same words
-    // for a file that cannot be read (readThroughGate): the editor and the CLI report alike.
+    // Names of the profiles shipped in the extension, so an unknown name is an error as in the CLI.
+    if (profileNames === null) profileNames = builtInProfileNames([env.extensionPath]);
+    // The editor's one call of the core's preparePlan, as the CLI and the job worker make it, with the
+    // same gate and the same words for a file that cannot be read (readThroughGate).
     const read = env.isTrusted()
       ? (reference: FileReference) => readThroughGate(referencePath(reference, fileName, env.extensionPath), reference.kind, (file, kind) => readInputSync(file, kind).text)
       : undefined;
-    const load = validatePlanWithFiles(text, { fileName, profileNames, read });
+    const load = preparePlan(text, { fileName, profileNames, read });
     return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
   };
 }

@@ -3,7 +3,7 @@
  * work happen until a plan file is open or a command runs, so it stays cheap.
  */
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE } from '../../webview/protocol';
+import { PANEL_VIEW_TYPE } from '../shared/panelProtocol';
 import { Commands } from './commands';
 import type * as Core from './core';
 import type { CatalogApi, ValidateFn } from './engine';

@@ -7,14 +7,9 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { isFromWorker, type FromWorker, type JobRequest, type JobResult } from '../workers/jobProtocol';
 import type { Diagnostic } from '../core/spec/types';
+import { Cancelled } from '../core/control';
 
 export type JobSpec = JobRequest extends infer R ? (R extends JobRequest ? Omit<R, 'id'> : never) : never;
-
-export class JobCancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
 
 export class JobInvalid extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
@@ -114,7 +109,7 @@ export class JobClient {
         return;
       case 'cancelled':
         this.pending.delete(message.id);
-        job.reject(new JobCancelled());
+        job.reject(new Cancelled('the job'));
         return;
     }
   }
@@ -153,7 +148,7 @@ export class JobClient {
       setTimeout(() => {
         if (!this.pending.has(id)) return;
         this.pending.delete(id);
-        job.reject(new JobCancelled());
+        job.reject(new Cancelled('the job'));
         void this.restart();
       }, this.options.cancelGraceMs ?? 300).unref?.();
     };
@@ -168,7 +163,7 @@ export class JobClient {
     this.ready = undefined;
     for (const [id, job] of onOldThread) {
       this.pending.delete(id);
-      job.reject(new JobCancelled());
+      job.reject(new Cancelled('the job'));
     }
     if (worker) await worker.terminate();
   }
@@ -177,7 +172,7 @@ export class JobClient {
     const worker = this.worker;
     this.worker = undefined;
     this.ready = undefined;
-    this.failAll(new JobCancelled());
+    this.failAll(new Cancelled('the job'));
     if (worker) await worker.terminate();
   }
 }

@@ -14,7 +14,7 @@ import {
   type FromWebview,
   type PanelData,
   type ToWebview,
-} from '../../webview/protocol';
+} from '../shared/panelProtocol';
 
 export interface PanelActions {
   export(data: PanelData, format: 'html' | 'markdown' | 'json'): void;

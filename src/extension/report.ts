@@ -2,8 +2,9 @@
  * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
-import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../../webview/model';
-import { formatRecommended, type ExportFormat, type PanelData } from '../../webview/protocol';
+import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../shared/panelModel';
+import { formatDeployment } from '../core/spec/deployment';
+import type { ExportFormat, PanelData } from '../shared/panelProtocol';
 
 interface ReportTable {
   title: string;
@@ -25,7 +26,7 @@ function buildReport(data: PanelData): Report {
       return {
         title: `PD Planner plan: ${context.planName}`,
         summary: [
-          `Recommended split: ${formatRecommended(result.recommended)} on ${result.recommended.gpus} ${context.gpuName} GPUs`,
+          `Recommended split: ${result.recommended.deployment ? formatDeployment(result.recommended.deployment) : 'none'} on ${result.recommended.gpus} ${context.gpuName} GPUs`,
           best ? `Predicted SLO attainment: ${pct(best.predicted.sloAttainment)} (Turn-1 ${pct(best.predicted.turn1SloAttainment)}, Turn-2+ ${pct(best.predicted.turn2plusSloAttainment)})` : 'No feasible candidate',
           best ? `Local-prefill ratio: ${pct(best.predicted.localPrefillRatio)}` : '',
           `Objective: ${result.objective}; arrival rate ${context.ratePerSec} sessions/s; SLO TTFT ${context.sloTtftMs} ms, ITL ${context.sloItlMs} ms`,
@@ -52,8 +53,7 @@ function buildReport(data: PanelData): Report {
     }
     case 'simulation': {
       const m = data.result.metrics;
-      const d = data.result.deployment;
-      const split = d.kind === 'colocated' ? formatRecommended({ colocated: d.colocated, gpus: 0 }) : formatRecommended({ prefill: d.prefill, decode: d.decode, gpus: 0 });
+      const split = formatDeployment(data.result.deployment);
       return {
         title: `PD Planner simulation: ${data.context.planName}`,
         summary: [
@@ -89,7 +89,7 @@ function buildReport(data: PanelData): Report {
     case 'sweep':
       return {
         title: `PD Planner rate sweep: ${data.context.planName}`,
-        summary: [`Deployment ${data.deployment}`],
+        summary: [`Deployment ${formatDeployment(data.deployment)}`],
         tables: [
           {
             title: 'Attainment against arrival rate',

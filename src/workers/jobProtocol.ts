@@ -6,7 +6,7 @@
  */
 import type { PlanResult } from '../core/plan/types';
 import type { SimResult } from '../core/sim/types';
-import type { Diagnostic } from '../core/spec/types';
+import type { Deployment, Diagnostic } from '../core/spec/types';
 
 export interface PlanSource {
   text: string;
@@ -19,13 +19,13 @@ export interface PlanSource {
 
 export type JobRequest =
   | { type: 'plan'; id: number; source: PlanSource; sweepRates?: number[] }
-  | { type: 'simulate'; id: number; source: PlanSource; deployment?: string }
+  | { type: 'simulate'; id: number; source: PlanSource; deployment?: Deployment }
   | { type: 'compare'; id: number; sources: (PlanSource & { label: string })[] }
   | {
       type: 'sweep';
       id: number;
       source: PlanSource;
-      deployment?: string;
+      deployment?: Deployment;
       /** Sessions/s; for a plan that replays a trace and `relativeToTrace`, multiples of the trace's recorded rate. */
       rates: number[];
       relativeToTrace?: boolean;
@@ -48,9 +48,9 @@ export interface SweepPoint {
 /** `timesFrom`: which times the simulations used (a measured profile or the analytical model), in words. */
 export type JobResult =
   | { kind: 'plan'; plan: PlanResult; timesFrom: string; /** The rate planned at: the plan's, or the one fitted to its trace. */ ratePerSec: number }
-  | { kind: 'simulate'; sim: SimResult; deployment: string; timesFrom: string }
-  | { kind: 'compare'; columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
-  | { kind: 'sweep'; deployment: string; points: SweepPoint[]; timesFrom: string };
+  | { kind: 'simulate'; sim: SimResult; deployment: Deployment; timesFrom: string }
+  | { kind: 'compare'; columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
+  | { kind: 'sweep'; deployment: Deployment; points: SweepPoint[]; timesFrom: string };
 
 export type FromWorker =
   | { type: 'ready' }

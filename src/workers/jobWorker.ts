@@ -4,97 +4,48 @@
  * first, then progress and one result (or invalid/error/cancelled) per job.
  */
 import { parentPort } from 'node:worker_threads';
-import { formatDeployment } from '../core/spec/deployment';
-import { checkRunOverrides, formatOverrideProblems, rateRange } from '../core/spec/overrides';
+import { rateRange } from '../core/spec/overrides';
 import type { Deployment, Plan } from '../core/spec/types';
-import { timesSource } from '../core/perf/profile';
-import { parseTrace, planOnTrace, simulate, traceArrivalRate, type SimInput } from '../core/sim';
+import { Cancelled, type RunControl } from '../core/control';
+import { planOnTrace, simulate, traceArrivalRate } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
-import { validatePlanText } from '../core/validate';
+import { deploymentOf, InvalidPlan, resolveSource, type ResolvedSource } from './jobSource';
 import { runPlanJob } from './planJob';
-import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type PlanSource, type SweepPoint } from './jobProtocol';
+import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type SweepPoint } from './jobProtocol';
 
 if (!parentPort) throw new Error('jobWorker must run as a worker thread');
 const port = parentPort;
 const post = (message: FromWorker) => port.postMessage(message);
 
-class InvalidPlan extends Error {
-  constructor(readonly diagnostics: import('../core/spec/types').Diagnostic[]) {
-    super('invalid plan');
-  }
-}
-
-/** Cancel requests that arrived; checked between simulations (a single one cannot be interrupted). */
+/** Cancel requests that arrived; checked between simulations and, in a simulation, every few thousand events. */
 const cancelled = new Set<number>();
-class Cancelled extends Error {}
 
-function progressReporter(id: number, label: string, from = 0, to = 1) {
+/** A job's control: progress posted for the part from `from` to `to` of the job, cancelled when asked. */
+function jobControl(id: number, label: string | ((done: number, total: number) => string), from = 0, to = 1): RunControl {
   let last = -1;
-  return (fraction: number) => {
-    const overall = from + (to - from) * Math.max(0, Math.min(1, fraction));
-    if (overall - last < 0.01 && fraction < 1) return;
-    last = overall;
-    post({ type: 'progress', id, fraction: overall, message: label });
+  return {
+    isCancelled: () => cancelled.has(id),
+    onProgress: (done, total) => {
+      const overall = from + (to - from) * Math.max(0, Math.min(1, done / total));
+      if (overall - last < 0.01 && done < total) return;
+      last = overall;
+      post({ type: 'progress', id, fraction: overall, message: typeof label === 'string' ? label : label(done, total) });
+    },
   };
 }
 
-/** What a job runs on: the plan (its variant, when one is named), the trace it replays and the measured profile it names. */
-interface ResolvedSource {
-  plan: Plan;
-  trace?: SimInput['trace'];
-  profile?: SimInput['profile'];
-  /** Which times the job's simulations use, in words. */
-  timesFrom: string;
+/** A simulation stopped by a cancel returns what it had measured; the job is cancelled all the same. */
+function unlessCancelled<T>(id: number, result: T): T {
+  if (cancelled.has(id)) throw new Cancelled('the job');
+  return result;
 }
 
-/** Validates a source and resolves it to what a job runs on. */
-export function resolveSource(source: PlanSource): ResolvedSource {
-  const load = validatePlanText(source.text, {
-    fileName: source.fileName,
-    readReference: (ref) => source.files?.[ref.path],
-  });
-  if (!load.plan) throw new InvalidPlan(load.diagnostics.filter((d) => d.severity === 'error'));
-  let plan = load.plan;
-  if (source.variant) {
-    const variant = plan.variants?.[source.variant];
-    if (!variant) throw new Error(`the plan has no variant '${source.variant}'`);
-    plan = variant;
-  }
-  let trace: SimInput['trace'];
-  const tracePath = plan.workload.trace;
-  if (tracePath && source.files?.[tracePath] !== undefined) {
-    const parsed = parseTrace(source.files[tracePath], { maxContextTokens: plan.model.maxContextTokens });
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new InvalidPlan(parsed.diagnostics);
-    trace = parsed.sessions;
-  } else if (tracePath && plan.workload.profile === undefined) {
-    // Without the trace a trace-only plan has no sessions to run: no rate, no token counts.
-    throw new Error(
-      `the trace ${tracePath} was not read (an untrusted workspace reads no files a plan names: trust the workspace to replay it), and the workload names no profile to run instead`,
-    );
-  }
-  const profile = load.profileFor(source.variant);
-  return { plan, trace, profile, timesFrom: timesSource(plan.perf.profile, profile) };
-}
-
-function deploymentOf(plan: Plan, notation: string | undefined): Deployment {
-  if (notation) {
-    // The same checks as a plan file's own `deployment:` (and as the CLI's --deployment).
-    const checked = checkRunOverrides(plan, { deployment: notation }, { deployment: `deployment ${notation.length > 40 ? notation.slice(0, 37) + '...' : notation}` });
-    if (checked.problems.length > 0 || !checked.deployment) throw new Error(formatOverrideProblems(checked.problems).join(' '));
-    return checked.deployment;
-  }
-  if (plan.deployment) return plan.deployment;
-  throw new Error('the plan has no `deployment:`; run the plan first or name a deployment such as P:4x2,D:8x1');
-}
 
 function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deployment: Deployment, rates: number[]): SweepPoint[] {
   const points: SweepPoint[] = [];
   rates.forEach((ratePerSec, i) => {
-    if (cancelled.has(id)) throw new Cancelled();
-    const sim = simulate(
-      { plan, deployment, ratePerSec, trace, profile },
-      { onProgress: progressReporter(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length), isCancelled: () => cancelled.has(id) },
-    );
+    if (cancelled.has(id)) throw new Cancelled('the job');
+    const sim = unlessCancelled(id, simulate({ plan, deployment, ratePerSec, trace, profile }, jobControl(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length)));
     const m = sim.metrics;
     points.push({
       ratePerSec,
@@ -138,31 +89,25 @@ async function run(job: JobRequest): Promise<JobResult> {
     case 'plan': {
       const { plan: written, trace, profile, timesFrom } = resolveSource(job.source);
       const { plan, note } = planOnTrace(written, trace);
-      const result = await runPlanJob(plan, profile, {
-        sweepRates: note ? sweepRatesAroundTrace(job.sweepRates, written, plan) : job.sweepRates,
-        onProgress: (fraction, message) => post({ type: 'progress', id: job.id, fraction, message }),
-        isCancelled: () => cancelled.has(job.id),
-      });
+      const sweepRates = note ? sweepRatesAroundTrace(job.sweepRates, written, plan) : job.sweepRates;
+      const result = await runPlanJob(plan, profile, sweepRates, jobControl(job.id, (done, total) => `${done}/${total} simulations`));
       if (note) result.notes = [...(result.notes ?? []), note];
       return { kind: 'plan', plan: result, timesFrom, ratePerSec: plan.workload.arrival.ratePerSec };
     }
     case 'simulate': {
       const { plan, trace, profile, timesFrom } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
-      const sim = simulate({ plan, deployment, trace, profile, timeSeries: true }, { onProgress: progressReporter(job.id, 'simulating'), isCancelled: () => cancelled.has(job.id) });
-      return { kind: 'simulate', sim, deployment: formatDeployment(deployment), timesFrom };
+      const sim = unlessCancelled(job.id, simulate({ plan, deployment, trace, profile, timeSeries: true }, jobControl(job.id, 'simulating')));
+      return { kind: 'simulate', sim, deployment, timesFrom };
     }
     case 'compare': {
-      const columns: { label: string; deployment: string; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
+      const columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
       for (const [i, source] of job.sources.entries()) {
-        if (cancelled.has(job.id)) throw new Cancelled();
+        if (cancelled.has(job.id)) throw new Cancelled('the job');
         const { plan, trace, profile, timesFrom } = resolveSource(source);
         const deployment = deploymentOf(plan, undefined);
-        const sim = simulate(
-          { plan, deployment, trace, profile },
-          { onProgress: progressReporter(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length), isCancelled: () => cancelled.has(job.id) },
-        );
-        columns.push({ label: source.label, deployment: formatDeployment(deployment), ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
+        const sim = unlessCancelled(job.id, simulate({ plan, deployment, trace, profile }, jobControl(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length)));
+        columns.push({ label: source.label, deployment, ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
       }
       return { kind: 'compare', columns };
     }
@@ -174,7 +119,7 @@ async function run(job: JobRequest): Promise<JobResult> {
       const { min, max } = rateRange();
       const outside = rates.find((r) => !(r >= min && r <= max));
       if (outside !== undefined) throw new Error(`a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`);
-      return { kind: 'sweep', deployment: formatDeployment(deployment), points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
+      return { kind: 'sweep', deployment, points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
     }
   }
 }
@@ -190,7 +135,7 @@ port.on('message', (message: unknown) => {
     (result) => post({ type: 'result', id: message.id, result, wallMs: performance.now() - started }),
     (error: unknown) => {
       if (error instanceof InvalidPlan) post({ type: 'invalid', id: message.id, diagnostics: error.diagnostics });
-      else if (error instanceof Cancelled || (error instanceof Error && /cancel/i.test(error.name + error.message))) post({ type: 'cancelled', id: message.id });
+      else if (error instanceof Cancelled) post({ type: 'cancelled', id: message.id });
       else post({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
       cancelled.delete(message.id);
     },

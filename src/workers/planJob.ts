@@ -5,45 +5,26 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planDeployment } from '../core/plan';
+import type { RunControl } from '../core/control';
 import type { MeasuredProfile } from '../core/perf/types';
 import type { Plan } from '../core/spec/types';
 import type { PlanResult } from '../core/plan/types';
 import { loadHighsSolver } from './highs';
 import { SimPool } from './pool';
 
-export interface PlanJobControl {
-  sweepRates?: number[];
-  onProgress(fraction: number, message: string): void;
-  isCancelled(): boolean;
-}
-
 /** Leave a core for the editor: the pool is the heavy part of a plan run. */
 export function poolSize(): number {
   return Math.max(1, Math.min(4, os.availableParallelism() - 1));
 }
 
-export async function runPlanJob(plan: Plan, profile: MeasuredProfile | undefined, control: PlanJobControl): Promise<PlanResult> {
+export async function runPlanJob(plan: Plan, profile: MeasuredProfile | undefined, sweepRates: number[] | undefined, control: RunControl): Promise<PlanResult> {
   const highs = await loadHighsSolver();
   const pool = new SimPool(plan, { script: path.join(__dirname, 'simWorker.js'), size: poolSize(), profile });
-  const rates = control.sweepRates ?? [];
-  let lastReported = -1;
+  const rates = sweepRates ?? [];
   try {
     return await planDeployment(
       plan,
-      {
-        highs,
-        runSimulations: pool.runSimulations,
-        now: () => performance.now(),
-        control: {
-          isCancelled: control.isCancelled,
-          onProgress: (done, total) => {
-            const fraction = total > 0 ? done / total : 0;
-            if (fraction - lastReported < 0.01 && done < total) return;
-            lastReported = fraction;
-            control.onProgress(fraction, `${done}/${total} simulations`);
-          },
-        },
-      },
+      { highs, runSimulations: pool.runSimulations, now: () => performance.now(), control },
       rates.length >= 2 ? { sweepRate: { from: Math.min(...rates), to: Math.max(...rates), steps: rates.length } } : {},
     );
   } finally {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { SimControl, SimJob } from '../core/plan/coefficients';
+import type { SimJob } from '../core/plan/coefficients';
+import { Cancelled, type RunControl } from '../core/control';
 import type { MeasuredProfile } from '../core/perf/index';
 import type { Plan } from '../core/spec/types';
 import type { SimResult } from '../core/sim/types';
@@ -32,11 +33,6 @@ interface Task {
   slot?: Slot;
 }
 
-export class SimulationCancelledError extends Error {
-  constructor() {
-    super('simulation cancelled');
-  }
-}
 
 /**
  * A pool of worker threads running simulations of one plan. The plan goes to each worker once;
@@ -84,7 +80,7 @@ export class SimPool {
     return this.slots.length;
   }
 
-  runSimulations = async (jobs: SimJob[], control?: SimControl): Promise<SimResult[]> => {
+  runSimulations = async (jobs: SimJob[], control?: RunControl): Promise<SimResult[]> => {
     let done = 0;
     const report = () => control?.onProgress?.(done, jobs.length);
     const tasks = jobs.map(
@@ -116,9 +112,9 @@ export class SimPool {
     }
   };
 
-  /** Cancels queued jobs and flags running ones; their promises reject with SimulationCancelledError. */
+  /** Cancels queued jobs and flags running ones; their promises reject with Cancelled. */
   cancelAll(): void {
-    for (const task of this.queue.splice(0)) task.reject(new SimulationCancelledError());
+    for (const task of this.queue.splice(0)) task.reject(new Cancelled('the simulation'));
     for (const task of this.running.values()) if (task.slot) Atomics.store(this.cancelFlags, task.slot.index, task.id);
   }
 
@@ -167,7 +163,7 @@ export class SimPool {
         this.finish(slot, task, () => task.resolve(message.result));
         return;
       case 'cancelled':
-        this.finish(slot, task, () => task.reject(new SimulationCancelledError()));
+        this.finish(slot, task, () => task.reject(new Cancelled('the simulation')));
         return;
       case 'error':
         this.finish(slot, task, () => task.reject(new Error(`simulation failed: ${message.message}`)));

@@ -1,5 +1,6 @@
 // Messages between the simulation pool (main thread) and its workers. The plan is sent once per
 // worker (`init`); jobs then name only what differs. A worker answers `ready` before anything else.
+import type { RunControl } from '../core/control';
 import type { SimJob } from '../core/plan/coefficients';
 import type { MeasuredProfile } from '../core/perf/index';
 import type { Plan } from '../core/spec/types';
@@ -20,6 +21,6 @@ export type FromSimWorker =
 export type SimulateJob = (
   plan: Plan,
   job: SimJob,
-  control: { isCancelled(): boolean; onProgress(fraction: number): void },
+  control: Required<RunControl>,
   profile: MeasuredProfile | undefined,
 ) => SimResult;

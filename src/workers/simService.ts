@@ -1,11 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
+import { Cancelled } from '../core/control';
 import { planForJob } from '../core/plan/coefficients';
 import type { MeasuredProfile } from '../core/perf/index';
 import type { Plan } from '../core/spec/types';
 import type { FromSimWorker, SimulateJob, ToSimWorker } from './simProtocol';
 
-/** Thrown by a simulate function that saw its cancellation flag. */
-export class SimulationCancelled extends Error {}
 
 /**
  * The worker side of the pool protocol: answers `ready`, keeps the plan from `init`, runs each job
@@ -39,7 +38,8 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
     try {
       const result = simulate(planForJob(plan, job), job, {
         isCancelled,
-        onProgress: (fraction) => {
+        onProgress: (done: number, total: number) => {
+          const fraction = done / total;
           // Tenths are plenty for a progress bar and keep the channel quiet.
           const tenth = Math.floor(fraction * 10);
           if (tenth !== lastReport) {
@@ -50,7 +50,7 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
       }, profile);
       send(isCancelled() ? { type: 'cancelled', id } : { type: 'result', id, result });
     } catch (error) {
-      if (error instanceof SimulationCancelled || isCancelled()) send({ type: 'cancelled', id });
+      if (error instanceof Cancelled || isCancelled()) send({ type: 'cancelled', id });
       else send({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
     }
   });

@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Frame, type Locator, type Page } from 'playwright-core';
 import { JobClient } from '../../src/extension/jobClient';
 import { defaultSweepRates, type JobResult } from '../../src/workers/jobProtocol';
-import { formatRecommended } from '../../webview/protocol';
+import { formatDeployment } from '../../src/core/spec/deployment';
 
 const root = resolve(__dirname, '../..');
 const results = join(root, 'test-results', 'e2e');
@@ -86,7 +86,8 @@ async function expectedSplit(planFile: string): Promise<string> {
     const text = fixedPlan(readFileSync(planFile, 'utf8'));
     const rate = Number(/ratePerSec:\s*([\d.]+)/.exec(text)?.[1] ?? 2);
     const { result } = await client.run({ type: 'plan', source: { text, fileName: planFile }, sweepRates: defaultSweepRates(rate) }).promise;
-    return formatRecommended((result as Extract<JobResult, { kind: 'plan' }>).plan.recommended);
+    const recommended = (result as Extract<JobResult, { kind: 'plan' }>).plan.recommended.deployment;
+    return recommended ? formatDeployment(recommended) : 'none';
   } finally {
     await client.dispose();
   }

@@ -192,7 +192,7 @@ export class HostileFuzzer {
 
   private withReference(kind: 'trace' | 'profile', target: string): string {
     if (kind === 'profile') return `${BASE_PLAN}perf: { profile: ${JSON.stringify(target.endsWith('.csv') ? target : `${target}`)} }\n`;
-    return BASE_PLAN.replace(/workload:\n  profile: Chat\n/, `workload:\n  trace: ${JSON.stringify(target)}\n`);
+    return BASE_PLAN.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${JSON.stringify(target)}\n`);
   }
 
   next(): FuzzCase {

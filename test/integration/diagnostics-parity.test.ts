@@ -12,6 +12,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeValidator } from '../../src/extension/core';
 import type { Diagnostic } from '../../src/core/spec/types';
+import { formatDiagnostic } from '../../src/cli/commands/validate';
+import { processIo } from '../../src/cli/io';
+import { loadRunInputs } from '../../src/cli/runInputs';
+import { readInputSync } from '../../src/io/inputGate';
+import { referencePath } from '../../src/io/references';
+import { InvalidPlan, resolveSource } from '../../src/workers/jobSource';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -59,7 +65,7 @@ function writeEdgeCases(folder: string): string[] {
 
 const comparable = (d: Diagnostic) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range, fix: d.fix });
 
-test('the editor and pdplan validate give identical diagnostics for every example, fixture and file problem', () => {
+test('the editor, pdplan validate, the CLI run commands and the job worker agree on every example, fixture and file problem', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'pdplan-parity-'));
   try {
     const plans = [...plansUnder(join(ROOT, 'examples')), ...plansUnder(join(ROOT, 'test', 'fixtures')), ...plansUnder(join(ROOT, 'test', 'e2e', 'workspace')), ...writeEdgeCases(scratch)];
@@ -77,6 +83,7 @@ test('the editor and pdplan validate give identical diagnostics for every exampl
       compared += fromEditor.length;
       for (const d of fromEditor) codes.add(`${d.code}/${d.severity}`);
     }
+    runPathsAgree(plans, fromCli);
     // The cases the issue names, so the comparison above is known to cover them.
     const missing = fromCli.get(join(scratch, 'missing-trace-and-profile.pdplan.yaml'))!;
     assert.deepEqual(missing.map((d) => d.code), ['PDP070', 'PDP070']);
@@ -91,6 +98,40 @@ test('the editor and pdplan validate give identical diagnostics for every exampl
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+/**
+ * The paths that run a plan refuse exactly what validate reports as errors: the CLI's run commands
+ * (loadRunInputs, behind simulate, plan, compare, export, cost, pareto) print those errors, and the
+ * job worker, given the files the extension reads, refuses the job with them.
+ */
+function runPathsAgree(plans: string[], fromCli: Map<string, Diagnostic[]>): void {
+  for (const plan of plans) {
+    const errors = fromCli.get(plan)!.filter((d) => d.severity === 'error');
+    const printed: string[] = [];
+    const io = { ...processIo(), out: () => undefined, err: (text: string) => void printed.push(text) };
+    const inputs = loadRunInputs(plan, io, 'simulate');
+    assert.equal('exitCode' in inputs, errors.length > 0, `CLI run path on ${plan}`);
+    assert.deepEqual(printed.slice(0, errors.length), errors.map((d) => formatDiagnostic(plan, d) + '\n'), `CLI run path on ${plan}`);
+
+    const text = readFileSync(plan, 'utf8');
+    const files: Record<string, string> = {};
+    for (const reference of makeValidator({ extensionPath: ROOT, isTrusted: () => true })(text, plan).references) {
+      try {
+        files[reference.path] = readInputSync(referencePath(reference, plan, ROOT), reference.kind === 'trace' ? 'trace' : 'profile').text;
+      } catch {
+        // the extension refuses to start a job on such a plan; the worker sees the file as not sent
+      }
+    }
+    const refusedFor = errors.filter((d) => d.code !== 'PDP070').map(comparable);
+    try {
+      resolveSource({ text, fileName: plan, files });
+      assert.deepEqual(refusedFor, [], `the job worker ran ${plan}`);
+    } catch (error) {
+      if (!(error instanceof InvalidPlan)) continue; // a trace-only plan whose trace was not sent: not a validation matter
+      assert.deepEqual(JSON.parse(JSON.stringify(error.diagnostics.map(comparable))), JSON.parse(JSON.stringify(refusedFor)), `job worker on ${plan}`);
+    }
+  }
+}
 
 test('in an untrusted workspace the editor reads no file a plan names, so it reports none missing', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'pdplan-parity-'));

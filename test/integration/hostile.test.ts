@@ -87,7 +87,7 @@ test('a plan naming a FIFO, a device or a huge file as its trace or profile gets
           // exists from an earlier round
         }
       }
-      const plan = write(`refs/${field}-${path.basename(target)}.pdplan.yaml`, field === 'trace' ? BASE.replace(/workload:\n  profile: Chat\n/, 'workload:\n  trace: ' + target + '\n') : BASE + line + '\n');
+      const plan = write(`refs/${field}-${path.basename(target)}.pdplan.yaml`, field === 'trace' ? BASE.replace(/workload:\n {2}profile: Chat\n/, 'workload:\n  trace: ' + target + '\n') : BASE + line + '\n');
       for (const command of ['validate', 'simulate']) {
         const { code, output, ms } = await run([command, plan, ...(command === 'simulate' ? ['--sessions', '20'] : [])]);
         assert.equal(code, 1, `${command} ${field} ${target}: ${output}`);
@@ -128,7 +128,7 @@ test('no message quotes a file other than the plan: a secrets file named as prof
   const validator = makeValidator({ extensionPath: ROOT, isTrusted: () => true });
   for (const secret of secretFiles) {
     const plan = secret.endsWith('.jsonl')
-      ? write(`secret-trace.pdplan.yaml`, BASE.replace(/workload:\n  profile: Chat\n/, `workload:\n  trace: ${secret}\n`))
+      ? write(`secret-trace.pdplan.yaml`, BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${secret}\n`))
       : write(`secret-profile-${path.basename(secret)}.pdplan.yaml`, `${BASE}perf: { profile: ${secret} }\n`);
     for (const args of [['validate', plan], ['validate', plan, '--json'], ['simulate', plan, '--sessions', '20'], ['estimate', plan], ['compare', plan, plan], ['plan', plan]]) {
       const { code, output } = await run(args);
@@ -165,7 +165,7 @@ test('encodings and line ends: UTF-16 LE/BE with a BOM, UTF-8 with a BOM, CR, LF
   const cp1252 = write('enc-latin1.pdplan.yaml', Buffer.concat([Buffer.from(lf), Buffer.from('name: caf\xe9\n', 'latin1')]));
   assert.match((await run(['validate', cp1252])).output, new RegExp(`not UTF-8 text \\(invalid byte on line ${lf.split('\n').length}\\)`));
   const crTrace = write('cr.jsonl', fs.readFileSync(path.join(ROOT, 'examples/traces/toolbench-sample.jsonl'), 'utf8').replace(/\n/g, '\r'));
-  const tracePlan = write('cr-trace.pdplan.yaml', BASE.replace(/workload:\n  profile: Chat\n/, `workload:\n  trace: ${crTrace}\n`));
+  const tracePlan = write('cr-trace.pdplan.yaml', BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${crTrace}\n`));
   const replay = await run(['simulate', tracePlan, '--json']);
   assert.equal(replay.code, 0, replay.output);
   assert.ok(JSON.parse(replay.output).traceReplay.sessions > 1);
@@ -232,7 +232,7 @@ test('an absolute trace path means the same file to the CLI and to the extension
 
 test('the built CLI refuses the heaviest hostile inputs within seconds and under 1 GB of heap', { skip: !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) }, () => {
   const plan = write('heap.pdplan.yaml', BASE);
-  const bigTrace = write('heap-trace.pdplan.yaml', BASE.replace(/workload:\n  profile: Chat\n/, `workload:\n  trace: ${path.join(dir, 'sparse.pdplan.yaml')}\n`));
+  const bigTrace = write('heap-trace.pdplan.yaml', BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${path.join(dir, 'sparse.pdplan.yaml')}\n`));
   for (const args of [
     ['simulate', plan, '--deployment', 'C:1x999999999', '--policy', 'colocated'],
     ['simulate', plan, '--deployment', 'P:1x5000,D:1x5000'],

@@ -51,7 +51,7 @@ test('bad arguments and unreadable files are usage errors with a fix', async () 
   for (const [args, message] of [
     [['--objective', 'fastest', example], /--objective 'fastest' is not one of min-p95-latency/],
     [['--sweep-rate', '5:1:3', example], /FROM:TO:STEPS/],
-    [['--top', 'x', example], /--top takes a whole number/],
+    [['--top', 'x', example], /--top must be a whole number from 1 to 20/],
     [[], /name one plan file/],
     [['missing.yaml'], /cannot read 'missing.yaml' \(no such file\)/],
   ] as const) {
@@ -131,7 +131,7 @@ test('a plan that replays a trace is planned on distributions fitted to it, and 
   const traceText = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'traces', 'toolbench-sample.jsonl'), 'utf8');
   const text = fs
     .readFileSync(path.join(__dirname, '..', '..', example), 'utf8')
-    .replace(/workload:\n(  .*\n)+/, 'workload:\n  trace: traces/sample.jsonl\n  durationSec: 120\n');
+    .replace(/workload:\n( {2}.*\n)+/, 'workload:\n  trace: traces/sample.jsonl\n  durationSec: 120\n');
   assert.match(text, /trace: traces\/sample\.jsonl/);
   const files = { '/virtual/t.pdplan.yaml': text, '/virtual/traces/sample.jsonl': traceText };
   let planned: import('../../src/core/spec/types').Plan | undefined;

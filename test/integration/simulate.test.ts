@@ -62,7 +62,7 @@ test('bad options and inputs give clear messages, never a stack trace', async ()
   }
 });
 
-test('a malformed trace is reported with its own line numbers', async () => {
+test('a malformed trace is reported at the plan\'s trace value with its own line numbers, as validate reports it', async () => {
   const plan = fs
     .readFileSync(path.join(root, 'examples/all-features.pdplan.yaml'), 'utf8')
     .replace(/^deployment:/m, 'deployment:');
@@ -72,7 +72,7 @@ test('a malformed trace is reported with its own line numbers', async () => {
   });
   const code = await main(['simulate', 'tmp/plan.pdplan.yaml', '--variant', 'recorded-trace'], io);
   assert.equal(code, 1, io.stderr);
-  assert.match(io.stderr, /broken\.jsonl:2:1: error PDP200: line 2: not a JSON object/);
+  assert.match(io.stderr, /tmp\/plan\.pdplan\.yaml:\d+:\d+: error PDP200: trace broken\.jsonl: line 2: not a JSON object/);
 });
 
 test('compare runs the variants of one plan side by side', async () => {

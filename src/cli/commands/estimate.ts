@@ -1,11 +1,11 @@
-import { createPerfModel, describePrecision, parseProfile, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
-import { loadPlan } from '../../core/spec/index';
+import { createPerfModel, describePrecision, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
 import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types';
-import { validatePlanText } from '../../core/validate';
 import type { CliIo } from '../io';
+import { msText, textTable } from '../format';
+import { parseCommandArgs } from '../args';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
-import { planReadProblem, readPlanReference, referenceText } from '../planFiles';
-import { builtInProfileNames, formatDiagnostic } from './validate';
+import { planReadProblem, preparePlanFile } from '../planFiles';
+import { formatDiagnostic } from './validate';
 
 export const USAGE = 'Usage: pdplan estimate FILE [--json]\n';
 
@@ -119,14 +119,7 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
   };
 }
 
-function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((row) => row.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
-}
-
-const ms = (value: number | undefined) => (value === undefined ? '-' : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+const table = (header: string[], rows: (string | number)[][]) => textTable(header, rows.map((row) => row.map(String)), { rule: '-', align: 'grid' });
 
 export function formatEstimate(report: EstimateReport): string {
   const tps = report.tpDegrees;
@@ -154,20 +147,20 @@ export function formatEstimate(report: EstimateReport): string {
   const histories = Object.keys(report.prefillMs[tps[0]] ?? {});
   for (const history of histories) {
     for (const tokens of Object.keys(report.prefillMs[tps[0]][history])) {
-      prefillRows.push([`history ${history}, new ${tokens}`, ...tps.map((tp) => ms(report.prefillMs[tp][history][tokens]))]);
+      prefillRows.push([`history ${history}, new ${tokens}`, ...tps.map((tp) => msText(report.prefillMs[tp][history][tokens]))]);
     }
   }
-  prefillRows.push([`typical prompt (${report.typical.promptTokens})`, ...tps.map((tp) => ms(report.typical.prefillMs[tp]))]);
+  prefillRows.push([`typical prompt (${report.typical.promptTokens})`, ...tps.map((tp) => msText(report.typical.prefillMs[tp]))]);
   out += table(['', ...tpHeader], prefillRows);
 
   out += '\nDecode step, ms (batch × context tokens per sequence)\n';
   const decodeRows: (string | number)[][] = [];
   for (const batch of Object.keys(report.decodeStepMs[tps[0]] ?? {})) {
     for (const context of Object.keys(report.decodeStepMs[tps[0]][batch])) {
-      decodeRows.push([`batch ${batch} × ${context}`, ...tps.map((tp) => ms(report.decodeStepMs[tp][batch][context]))]);
+      decodeRows.push([`batch ${batch} × ${context}`, ...tps.map((tp) => msText(report.decodeStepMs[tp][batch][context]))]);
     }
   }
-  decodeRows.push([`batch 1 × typical (${report.typical.decodeContextTokens})`, ...tps.map((tp) => ms(report.typical.decodeStepMs[tp]))]);
+  decodeRows.push([`batch 1 × typical (${report.typical.decodeContextTokens})`, ...tps.map((tp) => msText(report.typical.decodeStepMs[tp]))]);
   out += table(['', ...tpHeader], decodeRows);
 
   out += '\nKV transfer, ms (same TP at both ends; the JSON output has every TP pair)\n';
@@ -175,7 +168,7 @@ export function formatEstimate(report: EstimateReport): string {
   for (const [link, pairs] of Object.entries(report.kvTransferMs)) {
     const first = pairs[`${tps[0]}->${tps[0]}`] ?? {};
     for (const tokens of Object.keys(first)) {
-      transferRows.push([`${link}, ${tokens} tokens`, ...tps.map((tp) => ms(pairs[`${tp}->${tp}`][tokens]))]);
+      transferRows.push([`${link}, ${tokens} tokens`, ...tps.map((tp) => msText(pairs[`${tp}->${tp}`][tokens]))]);
     }
   }
   out += table(['', ...tpHeader], transferRows);
@@ -188,58 +181,41 @@ export function formatEstimate(report: EstimateReport): string {
 }
 
 export async function estimateCommand(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
-  const files = args.filter((a) => !a.startsWith('-'));
-  if (unknown.length > 0) {
-    io.err(`pdplan estimate: unknown option '${unknown[0]}'.\n${USAGE}`);
+  const parsed = parseCommandArgs(args, { json: { type: 'boolean' } });
+  if ('error' in parsed) {
+    io.err(`pdplan estimate: ${parsed.error}.\n${USAGE}`);
     return EXIT_USAGE;
   }
+  const json = parsed.values.json === true;
+  const files = parsed.positionals;
   if (files.length !== 1) {
     io.err(`pdplan estimate: name exactly one plan file.\n${USAGE}`);
     return EXIT_USAGE;
   }
   const file = files[0];
-  let text: string;
-  try {
-    text = io.readFile(file, 'plan');
-  } catch (error) {
-    io.err(`pdplan estimate: ${planReadProblem(error, file).replace(`'${file}'`, file)}.\n`);
+  const prepared = preparePlanFile(file, io);
+  if ('unreadable' in prepared) {
+    io.err(`pdplan estimate: ${planReadProblem(prepared.unreadable, file).replace(`'${file}'`, file)}.\n`);
     return EXIT_USAGE;
   }
-  const load = loadPlan(text, { fileName: file, profileNames: builtInProfileNames() });
-  if (!load.plan) {
-    for (const d of load.diagnostics) io.err(formatDiagnostic(file, d) + '\n');
+  const plan = prepared.loadedPlan;
+  if (!plan) {
+    for (const d of prepared.diagnostics) io.err(formatDiagnostic(file, d) + '\n');
     io.err(`pdplan estimate: ${file} has errors; fix them first (pdplan validate ${file}).\n`);
     return EXIT_FINDINGS;
   }
-
-  const reads = new Map<string, ReturnType<typeof readPlanReference>>();
-  const readReference = (ref: Parameters<typeof readPlanReference>[1]) => {
-    if (!reads.has(ref.path)) reads.set(ref.path, readPlanReference(file, ref, io));
-    return referenceText(reads.get(ref.path)!);
-  };
-  const profileRef = load.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile');
-  let profile: MeasuredProfile | undefined;
-  // A profile the plan names but that has errors is the plan's error too, as in validate.
-  let profileBroken = false;
-  if (profileRef) {
-    const profileText = readReference(profileRef);
-    if (profileText === undefined) {
-      const read = reads.get(profileRef.path)!;
-      io.err(`pdplan estimate: ${'problem' in read ? read.problem : 'the profile cannot be read'}; fix perf.profile or remove it to use the analytical model.\n`);
-      return EXIT_FINDINGS;
-    } else {
-      const parsed = parseProfile(profileText, profileRef.path);
-      profile = parsed.profile;
-      profileBroken = parsed.diagnostics.some((d) => d.severity === 'error');
-      for (const d of parsed.diagnostics) io.err(`${d.severity} ${d.code}: ${d.message}\n`);
-    }
+  // The profile's own problems go to stderr: one that cannot be read stops the estimate, a malformed
+  // one is said and the tables fall back to the analytical model. The rest are the report's findings.
+  const atProfile = (d: Diagnostic) => d.path === '/perf/profile';
+  const unreadableProfile = prepared.diagnostics.find((d) => atProfile(d) && d.code === 'PDP070');
+  if (unreadableProfile) {
+    io.err(`${formatDiagnostic(file, unreadableProfile)}\npdplan estimate: fix perf.profile or remove it to use the analytical model.\n`);
+    return EXIT_FINDINGS;
   }
-  // Physics findings (and profile problems) as validate reports them, minus the loader's own.
-  const validation = validatePlanText(text, { fileName: file, readReference });
-  const findings = validation.diagnostics.filter((d) => /^PDP1[0-4]\d$/.test(d.code));
-  const report = buildEstimate(file, load.plan, profile, profileRef?.path, findings);
+  for (const d of prepared.diagnostics.filter(atProfile)) io.err(formatDiagnostic(file, d) + '\n');
+  const findings = prepared.diagnostics.filter((d) => !atProfile(d));
+  const profilePath = prepared.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile')?.path;
+  const report = buildEstimate(file, plan, prepared.profileFor(), profilePath, findings);
   io.out(json ? JSON.stringify(report, null, 2) + '\n' : formatEstimate(report));
-  return profileBroken || findings.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+  return prepared.diagnostics.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -7,12 +7,14 @@ import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { describeCost, layoutCost, measuredCost } from '../../core/cost';
-import { formatDeployment } from '../../core/spec/deployment';
+import { deploymentRoles, formatDeployment } from '../../core/spec/deployment';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
 import { SimPool } from '../../workers/pool';
 import { loadHighsSolver } from '../../workers/highs';
 import type { CliIo } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
+import { msText, pct, textTable } from '../format';
+import { intOption, parseCommandArgs } from '../args';
 import { loadRunInputs, traceFor } from '../runInputs';
 import { planOnTrace } from '../../core/sim/workload';
 
@@ -32,46 +34,33 @@ interface PlanArgs {
 }
 
 function parseArgs(args: string[]): PlanArgs | string {
-  const files: string[] = [];
-  const out: Partial<PlanArgs> = { json: false, verify: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    try {
-      if (arg === '--json') out.json = true;
-      else if (arg === '--verify') out.verify = true;
-      else if (arg === '--verify-limit') {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1 || n > 5000) return '--verify-limit takes a whole number of layouts from 1 to 5000, e.g. --verify-limit 200';
-        out.verifyLimit = n;
-      }
-      else if (arg === '--top') {
-        const k = Number(value());
-        if (!Number.isInteger(k) || k < 1 || k > 20) return '--top takes a whole number from 1 to 20, e.g. --top 3';
-        out.topK = k;
-      } else if (arg === '--objective') {
-        const name = value() as PlannerObjective;
-        if (!OBJECTIVES.includes(name)) return `--objective '${name}' is not one of ${OBJECTIVES.join(', ')}`;
-        out.objective = name;
-      } else if (arg === '--sweep-rate') {
-        const parts = value().split(':').map(Number);
-        const [from, to, steps] = parts;
-        if (parts.length !== 3 || !(from > 0) || !(to >= from) || !Number.isInteger(steps) || steps < 1 || steps > 50) {
-          return '--sweep-rate takes FROM:TO:STEPS with 0 < FROM <= TO (sessions/s) and 1..50 steps, e.g. --sweep-rate 1:8:8';
-        }
-        out.sweepRate = { from, to, steps };
-      } else if (arg.startsWith('-')) return `unknown option '${arg}'`;
-      else files.push(arg);
-    } catch (error) {
-      return (error as Error).message;
+  const parsed = parseCommandArgs(args, {
+    json: { type: 'boolean' },
+    verify: { type: 'boolean' },
+    'verify-limit': { type: 'string' },
+    top: { type: 'string' },
+    objective: { type: 'string' },
+    'sweep-rate': { type: 'string' },
+  });
+  if ('error' in parsed) return parsed.error;
+  const { values, positionals } = parsed;
+  const topK = intOption(values.top, 'top', 1, 20);
+  if (typeof topK === 'object') return topK.error;
+  const verifyLimit = intOption(values['verify-limit'], 'verify-limit', 1, 5000);
+  if (typeof verifyLimit === 'object') return verifyLimit.error;
+  const objective = values.objective as PlannerObjective | undefined;
+  if (objective !== undefined && !OBJECTIVES.includes(objective)) return `--objective '${String(objective).slice(0, 40)}' is not one of ${OBJECTIVES.join(', ')}`;
+  let sweepRate: PlanArgs['sweepRate'];
+  if (values['sweep-rate'] !== undefined) {
+    const parts = String(values['sweep-rate']).split(':').map(Number);
+    const [from, to, steps] = parts;
+    if (parts.length !== 3 || !(from > 0) || !(to >= from) || !Number.isInteger(steps) || steps < 1 || steps > 50) {
+      return '--sweep-rate takes FROM:TO:STEPS with 0 < FROM <= TO (sessions/s) and 1..50 steps, e.g. --sweep-rate 1:8:8';
     }
+    sweepRate = { from, to, steps };
   }
-  if (files.length !== 1) return files.length === 0 ? 'name one plan file' : 'plan takes one plan file';
-  return { ...out, file: files[0] } as PlanArgs;
+  if (positionals.length !== 1) return positionals.length === 0 ? 'name one plan file' : 'plan takes one plan file';
+  return { file: positionals[0], topK, objective, sweepRate, json: values.json === true, verify: values.verify === true, verifyLimit };
 }
 
 /** Dependencies of a planner run; tests pass their own. */
@@ -90,15 +79,10 @@ export const workerDeps: PlannerDepsFactory = async (plan, profile) => {
 
 class UserFacingError extends Error {}
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const ms = (x: number) => (x >= 1e5 ? '∞' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+/** A latency in the candidates table: an overloaded run's is '∞'. */
+const ms = (x: number) => msText(x, 1e5);
 const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `TP${r.tp}×${r.dp}`).join('+') : '—');
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
-}
+const table = (headers: string[], rows: string[][]) => textTable(headers, rows, { rule: '-', align: 'left' });
 
 const halfPts = (ci?: [number, number]) => (ci ? `±${(((ci[1] - ci[0]) / 2) * 100).toFixed(1)}` : '');
 const rate = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -114,10 +98,11 @@ export function headroomText(c: Candidate): string {
 
 function candidateRow(c: Candidate): string[] {
   const p = c.predicted;
+  const d = c.deployment;
   return [
     `${c.rank}${c.tiedWith ? '=' : ''}`,
-    c.colocated ? `co-located ${groups(c.colocated)}` : groups(c.prefill),
-    c.colocated ? '' : groups(c.decode),
+    d.kind === 'colocated' ? `co-located ${groups(d.colocated)}` : groups(d.prefill),
+    d.kind === 'colocated' ? '' : groups(d.decode),
     String(c.gpus),
     p.unstable ? 'unstable' : `${pct(p.sloAttainment)} ${halfPts(p.sloAttainmentCi95)}`.trimEnd(),
     headroomText(c),
@@ -125,7 +110,7 @@ function candidateRow(c: Candidate): string[] {
     pct(p.turn2plusSloAttainment),
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
     `${ms(p.itlP95Ms)}/${ms(p.itlP99Ms)}`,
-    c.colocated ? '—' : pct(p.localPrefillRatio),
+    d.kind === 'colocated' ? '—' : pct(p.localPrefillRatio),
     Number.isFinite(c.estimate.objective) ? c.estimate.objective.toFixed(4) : '—',
   ];
 }
@@ -222,17 +207,18 @@ function precisionText(result: PlanResult): string {
 }
 
 function jsonResult(file: string, plan: Plan, result: PlanResult, profile: MeasuredProfile | undefined): unknown {
-  const lay = (c: { prefill?: ReplicaGroup[]; decode?: ReplicaGroup[]; colocated?: ReplicaGroup[] }) =>
-    c.colocated ? { colocated: c.colocated } : { prefill: c.prefill, decode: c.decode };
   return {
     file,
     objective: result.objective,
     perf: { profile: profile ? plan.perf.profile ?? null : null },
-    recommended: result.candidates.length > 0 && !result.infeasibleReasons ? { ...lay(result.recommended), gpus: result.recommended.gpus } : null,
+    recommended:
+      result.recommended.deployment && result.candidates.length > 0 && !result.infeasibleReasons
+        ? { ...deploymentRoles(result.recommended.deployment), gpus: result.recommended.gpus }
+        : null,
     candidates: result.candidates.map((c) => ({
       rank: c.rank,
       deployment: formatDeployment(c.deployment),
-      ...lay(c),
+      ...deploymentRoles(c.deployment),
       gpus: c.gpus,
       estimate: c.estimate,
       predicted: c.predicted,

@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { validatePlanWithFiles } from '../../core/validate';
-import { readPlanReference, readProblem } from '../planFiles';
+import { parseCommandArgs } from '../args';
+import { preparePlanFile, readProblem } from '../planFiles';
 import { InputError } from '../../io/inputGate';
 import type { Diagnostic } from '../../core/spec/types';
 import type { CliIo } from '../io';
@@ -16,47 +14,11 @@ export interface FileReport {
   error?: string;
 }
 
-/**
- * Validate one plan file as the CLI does: load it, then check the files it references (the core
- * never reads files). Returns undefined diagnostics and an error when the file is unreadable.
- */
+/** Validate one plan file as the CLI does; `error` says why when the file itself is unreadable. */
 export function validateFile(file: string, io: CliIo): FileReport {
-  let text: string;
-  try {
-    text = io.readFile(file, 'plan');
-  } catch (error) {
-    return { file, diagnostics: [], error: readError(error, file) };
-  }
-  // The editor runs the same checks (validatePlanWithFiles); only the reading is the CLI's.
-  const load = validatePlanWithFiles(text, {
-    fileName: file,
-    profileNames: builtInProfileNames(),
-    read: (ref) => readPlanReference(file, ref, io),
-  });
-  return { file, diagnostics: load.diagnostics };
-}
-
-let profileNamesCache: string[] | undefined | null = null;
-
-/**
- * Names of the measured profiles installed with the tool (catalog/profiles/<name>.csv), so an
- * unknown name gets "did you mean"; undefined when no catalog folder is found (names then go
- * unchecked). This lists the tool's own files, not user input, hence plain fs rather than CliIo.
- */
-export function builtInProfileNames(): string[] | undefined {
-  if (profileNamesCache !== null) return profileNamesCache;
-  profileNamesCache = undefined;
-  // dist/cli.js when bundled, src/cli/commands/validate.ts under tsx.
-  for (const root of [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', '..')]) {
-    const folder = path.join(root, 'catalog', 'profiles');
-    try {
-      profileNamesCache = fs.readdirSync(folder).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
-      break;
-    } catch {
-      // not here; try the next root
-    }
-  }
-  return profileNamesCache;
+  const prepared = preparePlanFile(file, io);
+  if ('unreadable' in prepared) return { file, diagnostics: [], error: readError(prepared.unreadable, file) };
+  return { file, diagnostics: prepared.diagnostics };
 }
 
 function readError(error: unknown, file: string): string {
@@ -73,13 +35,13 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
 }
 
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
-  const json = args.includes('--json');
-  const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
-  const files = args.filter((a) => !a.startsWith('-'));
-  if (unknown.length > 0) {
-    io.err(`pdplan validate: unknown option '${unknown[0]}'.\n${USAGE}`);
+  const parsed = parseCommandArgs(args, { json: { type: 'boolean' } });
+  if ('error' in parsed) {
+    io.err(`pdplan validate: ${parsed.error}.\n${USAGE}`);
     return EXIT_USAGE;
   }
+  const json = parsed.values.json === true;
+  const files = parsed.positionals;
   if (files.length === 0) {
     io.err(`pdplan validate: name at least one plan file.\n${USAGE}`);
     return EXIT_USAGE;

@@ -91,16 +91,13 @@ export function routerSetting(deployment: Deployment, routing: RoutingSpec): Rou
           : `maxLocalDecodeBatch ${routing.maxLocalDecodeBatch} (local only while the decode batch is smaller) has no setting in these stacks; only the token threshold is exported`,
     };
   }
-  const limit = routing.maxLocalPrefillTokens ?? null;
   return {
     disaggregated: true,
-    maxLocalPrefillTokens: limit,
+    maxLocalPrefillTokens: null,
     exact: false,
     note:
       `the plan's '${routing.name}' router decides per request from live queue and latency estimates; no serving stack has it. ` +
-      (limit === null
-        ? "Exported as plain disaggregation (every prefill remote). To export conditional disaggregation, simulate '--policy threshold' and set policy.routing.maxLocalPrefillTokens."
-        : `Exported as conditional disaggregation at its maxLocalPrefillTokens ${limit}; check that setting with 'pdplan simulate --policy threshold'.`),
+      "Exported as plain disaggregation (every prefill remote). To export conditional disaggregation, simulate '--policy threshold' and set policy.routing.maxLocalPrefillTokens.",
   };
 }
 

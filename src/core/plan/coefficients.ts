@@ -3,6 +3,7 @@ import type { MeasureSpec, SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
 import { measureFor } from './measure';
+import { Cancelled, type RunControl } from '../control';
 
 /** One simulation the planner asks for; the plan itself is shared once per pool of workers. */
 export interface SimJob {
@@ -22,18 +23,14 @@ export interface SimJob {
   /** Policy settings to run this job with (reordering window, α, β…), over the plan's own. */
   policy?: Partial<Omit<PolicySpec, 'routing'>>;
   /**
-   * The job is one of this many identical cells of a larger layout (its deployment and rate are
-   * the cell's): rates in its result (goodput, throughput) are scaled back to the whole layout.
+   * The job is a cell of a larger layout carrying 1/`cells` of its load (its deployment and rate
+   * are the cell's; see plan/index.ts `cellOf`): rates in its result (goodput, throughput) are
+   * scaled back to the whole layout.
    */
   cells?: number;
 }
 
-export interface SimControl {
-  onProgress?(done: number, total: number): void;
-  isCancelled?(): boolean;
-}
-
-export type RunSimulations = (jobs: SimJob[], control?: SimControl) => Promise<SimResult[]>;
+export type RunSimulations = (jobs: SimJob[], control?: RunControl) => Promise<SimResult[]>;
 
 /** A replica of one role and TP measured at one per-replica arrival rate. */
 export interface Coefficient {
@@ -162,7 +159,7 @@ export async function runCached(
   jobs: SimJob[],
   run: RunSimulations,
   cache: SimCache,
-  control?: SimControl,
+  control?: RunControl,
 ): Promise<{ results: SimResult[]; simulated: number }> {
   const keys = jobs.map((job) => jobKey(plan, job));
   const missing: SimJob[] = [];
@@ -180,7 +177,7 @@ export async function runCached(
   return { results: keys.map((key, i) => wholeLayout(cache.get(key)!, jobs[i].cells ?? 1)), simulated: missing.length };
 }
 
-/** A cell's result as the whole layout's: sessions per second and tokens per second times the cells. */
+/** A cell's result as the whole layout's: sessions per second and tokens per second times the load it stands for. */
 function wholeLayout(result: SimResult, cells: number): SimResult {
   if (cells <= 1) return result;
   const m = result.metrics;
@@ -193,7 +190,7 @@ function wholeLayout(result: SimResult, cells: number): SimResult {
       goodputCi95: times(m.goodputCi95),
       throughputSessionsPerSec: m.throughputSessionsPerSec * cells,
       throughputTokensPerSec: m.throughputTokensPerSec * cells,
-      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as ${cells} identical cells of 1/${cells} of the layout and of the load`].filter(Boolean).join('; ') } : m.measurement,
+      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as one cell carrying 1/${Number(cells.toFixed(2))} of the layout's load, every role in it with at least its share of the replicas`].filter(Boolean).join('; ') } : m.measurement,
     },
   };
 }
@@ -208,7 +205,7 @@ export async function measureCoefficients(
   run: RunSimulations,
   cache: SimCache,
   searchAbovePlanRate: boolean,
-  control?: SimControl,
+  control?: RunControl,
   /** False once the planner's time is up: the load levels not measured yet are left out. */
   keepGoing: () => boolean = () => true,
 ): Promise<{ coefficients: Coefficient[]; simulated: number; metrics: SimResult['metrics'][] }> {
@@ -225,9 +222,9 @@ export async function measureCoefficients(
   const metrics: SimResult['metrics'][] = [];
   let simulated = 0;
   let done = 0;
-  const CHUNK = 3;
+  const CHUNK = 1;
   while (pending.some((p) => p.rates.length > 0)) {
-    if (control?.isCancelled?.()) throw new PlanCancelled();
+    if (control?.isCancelled?.()) throw new Cancelled('planning');
     // The lightest level of every shape is always measured (physics checks need it).
     if (coefficients.length > 0 && !keepGoing()) break;
     const batch = pending.flatMap((p) => p.rates.splice(0, CHUNK).map((rate) => ({ p, rate })));
@@ -250,12 +247,6 @@ export async function measureCoefficients(
     control?.onProgress?.(done, total);
   }
   return { coefficients, simulated, metrics };
-}
-
-export class PlanCancelled extends Error {
-  constructor() {
-    super('planning cancelled');
-  }
 }
 
 /** The plan a job runs against: the plan itself, or with `widenCluster` enough nodes for the job's deployment. */

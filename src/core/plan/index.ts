@@ -9,19 +9,19 @@ import {
   type Coefficient,
   type RunSimulations,
   type SimCache,
-  type SimControl,
   type SimJob,
 } from './coefficients';
 import { evaluateCounts, solveIlp, type HighsSolver, type IlpModel, type ReplicaOption } from './ilp';
 import { DEFAULT_HEADROOM, HeadroomSearch, probeOf, type Headroom } from './headroom';
 import { capacityEstimate, capacityLayouts, layoutKey, neighbours, normalise } from './layouts';
-import { measureFor, summarisePrecision, type RunLevel } from './measure';
+import { LEVEL_RULES, measureFor, summarisePrecision, type RunLevel } from './measure';
 import { meetsTarget, rankOrder, tied, type Ranked } from './rank';
 import { layoutCost } from '../cost';
 import type { Candidate, CandidatePrediction, PlanResult, RouterSetting } from './types';
+import type { RunControl } from '../control';
 
-export type { SimJob, SimControl, RunSimulations, SimCache } from './coefficients';
-export { PlanCancelled } from './coefficients';
+export type { SimJob, RunSimulations, SimCache } from './coefficients';
+export { Cancelled, type RunControl } from '../control';
 export type { HighsSolver } from './ilp';
 
 export interface PlannerDeps {
@@ -34,7 +34,7 @@ export interface PlannerDeps {
   now?: () => number;
   /** Simulation results by content, kept across calls by the caller to reuse work. */
   cache?: SimCache;
-  control?: SimControl;
+  control?: RunControl;
 }
 
 export interface PlannerOptions {
@@ -113,12 +113,6 @@ function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[]
     objective: seeksFewest(objective) || objective === 'max-rate' ? 'gpus' : 'bottleneck',
     mixedTp: plan.planner.mixedTp,
   };
-}
-
-function layout(deployment: Deployment): Pick<Candidate, 'prefill' | 'decode' | 'colocated'> {
-  return deployment.kind === 'colocated'
-    ? { colocated: deployment.colocated }
-    : { prefill: deployment.prefill, decode: deployment.decode };
 }
 
 /** What stops every deployment from meeting the SLO even with a replica nearly idle. */
@@ -212,38 +206,54 @@ export function routingFor(plan: Plan, d: Deployment): RoutingSpec {
 
 /** A whole-layout simulation at a rate, measured per `level` (measure.ts). */
 export function layoutJob(plan: Plan, deployment: Deployment, ratePerSec: number, level: RunLevel, routing = routingFor(plan, deployment)): SimJob {
-  const cells = level === 'verify' ? 1 : cellsOf(plan, deployment, ratePerSec, level);
-  const cellRate = ratePerSec / cells;
+  const split = level === 'verify' ? undefined : cellOf(plan, deployment, ratePerSec, level);
+  const cellRate = split ? ratePerSec / split.cells : ratePerSec;
   const measure = measureFor(plan, cellRate, level);
   if (level === 'final') measure.maxReplications = Math.max(measure.maxReplications ?? 1, plan.planner.replications);
-  const cell = cells > 1 ? scaleDeployment(deployment, cells) : deployment;
-  return { deployment: cell, routing, seed: plan.workload.seed, ratePerSec: cellRate, measure, ...(cells > 1 ? { cells } : {}) };
+  return { deployment: split?.cell ?? deployment, routing, seed: plan.workload.seed, ratePerSec: cellRate, measure, ...(split ? { cells: split.cells } : {}) };
 }
-
-/** Arrivals one planner run may simulate before a large layout is run as identical cells. */
-export const CELL_ARRIVALS = 20_000;
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
-/**
- * How many identical cells to simulate a large layout as: a layout whose replica counts share a
- * factor k, run at a rate whose window would hold more than CELL_ARRIVALS arrivals, is simulated
- * as one cell of 1/k of every group at 1/k of the rate (the smallest such k). Sessions in one cell
- * never use another cell's replicas, which a real router would: the cell's attainment is a
- * slightly conservative estimate of the whole layout's. The verifier never uses cells.
- */
-export function cellsOf(plan: Plan, d: Deployment, ratePerSec: number, level: RunLevel): number {
-  const groups = d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode];
-  const common = groups.reduce((g, r) => gcd(g, r.dp), 0);
-  const arrivals = (k: number) => (ratePerSec / k) * (measureFor(plan, ratePerSec / k, level).windowSec ?? 0);
-  if (common <= 1 || arrivals(1) <= CELL_ARRIVALS) return 1;
-  for (let k = 2; k <= common; k++) if (common % k === 0 && arrivals(k) <= CELL_ARRIVALS) return k;
-  return common;
+/** A slice of a layout simulated in its place: `cell` carries 1/`cells` of the load. */
+export interface CellSplit {
+  cell: Deployment;
+  cells: number;
 }
 
-function scaleDeployment(d: Deployment, k: number): Deployment {
-  const scale = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: g.dp / k }));
-  return d.kind === 'colocated' ? { kind: 'colocated', colocated: scale(d.colocated) } : { kind: 'disaggregated', prefill: scale(d.prefill), decode: scale(d.decode) };
+/**
+ * The cell a large layout is simulated as, when its window at `ratePerSec` would hold more
+ * arrivals than the level's `cellArrivals` (measure.ts): 2,000 for screening, 4,000 for the
+ * candidates shown, 10,000 for long runs. Where every group's replica count shares a factor k, the cell is 1/k of
+ * every group at 1/k of the rate (the smallest such k). Otherwise the cell keeps ⌊replicas / k⌋ of
+ * every group and carries the load share of its thinnest group, so that no role in it has less
+ * than its share of the capacity. Sessions in a cell never use another cell's replicas, which a
+ * real router would: the cell's attainment is a slightly conservative estimate of the whole
+ * layout's. The verifier never uses cells.
+ */
+export function cellOf(plan: Plan, d: Deployment, ratePerSec: number, level: RunLevel): CellSplit | undefined {
+  const groups = d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode];
+  const limit = LEVEL_RULES[level].cellArrivals;
+  const arrivals = (cells: number) => (ratePerSec / cells) * (measureFor(plan, ratePerSec / cells, level).windowSec ?? 0);
+  if (arrivals(1) <= limit) return undefined;
+  const common = groups.reduce((g, r) => gcd(g, r.dp), 0);
+  for (let k = 2; k <= common; k++) if (common % k === 0 && arrivals(k) <= limit) return { cell: sliceDeployment(d, k), cells: k };
+  const fewest = Math.min(...groups.map((g) => g.dp));
+  let split: CellSplit | undefined;
+  for (let k = 2; k <= fewest; k++) {
+    const cell = sliceDeployment(d, k);
+    const kept = d.kind === 'colocated' ? cell.kind === 'colocated' && cell.colocated : cell.kind === 'disaggregated' && [...cell.prefill, ...cell.decode];
+    const share = Math.min(...groups.map((g, i) => (kept ? kept[i].dp : 0) / g.dp));
+    split = { cell, cells: 1 / share };
+    if (arrivals(split.cells) <= limit) return split;
+  }
+  return common > 1 && (!split || arrivals(common) <= arrivals(split.cells)) ? { cell: sliceDeployment(d, common), cells: common } : split;
+}
+
+/** ⌊replicas / k⌋ of every group (at least one). */
+function sliceDeployment(d: Deployment, k: number): Deployment {
+  const slice = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: Math.max(1, Math.floor(g.dp / k)) }));
+  return d.kind === 'colocated' ? { kind: 'colocated', colocated: slice(d.colocated) } : { kind: 'disaggregated', prefill: slice(d.prefill), decode: slice(d.decode) };
 }
 
 /** Headroom searches of several layouts in lockstep, so that every step is one parallel batch. */
@@ -630,7 +640,6 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     return {
       rank: r + 1,
       deployment: s.deployment,
-      ...layout(s.deployment),
       gpus: s.gpus,
       estimate: { objective: s.estimate, source: s.source },
       predicted: predictionOf(m),
@@ -703,7 +712,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       const m = sweep[i].metrics;
       routerSettings.push({
         policy: routing.name,
-        settings: routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
+        settings: routing.name === 'threshold' && routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
         sloAttainment: m.sloAttainment,
         localPrefillRatio: m.localPrefillRatio,
         ...(m.unstable ? { unstable: true } : {}),
@@ -729,7 +738,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const screenedMetrics = [...screened.values()].map((s) => s.screen);
   return {
     objective,
-    recommended: { ...layout(best.deployment), gpus: best.gpus },
+    recommended: { deployment: best.deployment, gpus: best.gpus },
     candidates,
     routerSettings,
     rateSweep,

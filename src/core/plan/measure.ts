@@ -40,14 +40,20 @@ interface LevelRule {
   maxArrivals: number;
   halfWidth: number;
   maxReplications: number;
+  /**
+   * Arrivals a whole-layout run's window may hold before the layout is run as a cell of it
+   * (plan/index.ts `cellOf`); coefficient runs are one replica already and the verifier runs whole
+   * layouts.
+   */
+  cellArrivals: number;
 }
 
 export const LEVEL_RULES: Record<RunLevel, LevelRule> = {
-  coefficient: { windowSessions: 3, minArrivals: 100, maxArrivals: 1500, halfWidth: 0, maxReplications: 1 },
-  screen: { windowSessions: 3, minArrivals: 400, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2 },
-  final: { windowSessions: 5, minArrivals: 1000, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4 },
-  long: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.01, maxReplications: 4 },
-  verify: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.005, maxReplications: 8 },
+  coefficient: { windowSessions: 3, minArrivals: 100, maxArrivals: 1500, halfWidth: 0, maxReplications: 1, cellArrivals: Infinity },
+  screen: { windowSessions: 3, minArrivals: 400, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2, cellArrivals: 2000 },
+  final: { windowSessions: 5, minArrivals: 1000, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4, cellArrivals: 4000 },
+  long: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.01, maxReplications: 4, cellArrivals: 10000 },
+  verify: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.005, maxReplications: 8, cellArrivals: Infinity },
 };
 
 /** The measurement spec of a planner run of `level` at `ratePerSec` sessions/s. */

@@ -1,4 +1,4 @@
-import type { Deployment, PlannerObjective, ReplicaGroup } from '../spec/types';
+import type { Deployment, PlannerObjective } from '../spec/types';
 import type { Measurement, SimMetrics } from '../sim/types';
 import type { Headroom } from './headroom';
 import type { RunPrecision } from './measure';
@@ -28,10 +28,6 @@ export interface Candidate {
   /** 1-based rank by simulated result. */
   rank: number;
   deployment: Deployment;
-  /** Flat layout fields for tables and JSON consumers. */
-  prefill?: ReplicaGroup[];
-  decode?: ReplicaGroup[];
-  colocated?: ReplicaGroup[];
   gpus: number;
   /**
    * What the integer program predicted for this candidate (its objective value; not finite, null in
@@ -71,7 +67,8 @@ export interface RateSweepPoint {
 
 export interface PlanResult {
   objective: PlannerObjective;
-  recommended: { prefill?: ReplicaGroup[]; decode?: ReplicaGroup[]; colocated?: ReplicaGroup[]; gpus: number };
+  /** The best candidate's layout; absent when nothing is feasible. */
+  recommended: { deployment?: Deployment; gpus: number };
   candidates: Candidate[];
   routerSettings: RouterSetting[];
   /** Attainment against arrival rate for the top candidates, when a sweep was asked for. */

@@ -452,7 +452,7 @@ class Simulation {
       option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
       option.prefillMs = cost;
       // Both transfers share the link with whatever is on it now.
-      option.transferMs = exclusiveMs * (1 + link.active.length);
+      option.transferMs = exclusiveMs * (1 + link.sharing);
       option.queueLength = w.queue.length;
       option.windowTtftMs = w.ttftWindow.mean(now);
     }
@@ -563,7 +563,7 @@ class Simulation {
   private linkJoin(t: Transfer): void {
     const link = t.link;
     this.links.advance(link, this.now);
-    link.active.push(t);
+    this.links.join(link, t);
     this.scheduleLink(link);
   }
 
@@ -581,16 +581,15 @@ class Simulation {
     this.links.advance(link, this.now);
     // Completions can start transfers on this link and re-enter here: each call has its own list.
     const done = this.finishedTransfers.pop() ?? [];
-    this.links.takeFinished(link, done);
+    const finished = this.links.takeFinished(link, done);
     this.scheduleLink(link);
-    for (let i = 0; i < done.length; i++) {
+    for (let i = 0; i < finished; i++) {
       const t = done[i];
       const { worker, session, purpose } = t;
       this.links.recycle(t);
       if (purpose === TransferPurpose.HistoryRead) this.computePrefill(worker);
       else this.writeBackDone(worker, session);
     }
-    done.length = 0;
     this.finishedTransfers.push(done);
   }
 

@@ -3,10 +3,11 @@ import type { MeasuredProfile, PerfModel } from '../perf/types';
 import type { Deployment, Plan, RoutingSpec } from '../spec/types';
 import { runEngine, SimInputError, type EngineOutput } from './engine';
 import { computeMetrics } from './metrics';
-import { POLICIES } from './policies';
+import { policyFor } from './policies';
 import type { MeasureSpec, SimResult } from './types';
 import { resolveMeasure, type MeasurePlan } from './measure';
 import { replaySource, scaleTraceToRate, sessionGenerator, traceArrivalRate, type TraceSession } from './workload';
+import type { RunControl } from '../control';
 
 export interface SimInput {
   plan: Plan;
@@ -33,10 +34,7 @@ export interface SimInput {
   profile?: MeasuredProfile;
 }
 
-export interface SimControl {
-  onProgress?(fraction: number): void;
-  isCancelled?(): boolean;
-}
+export type { RunControl } from '../control';
 
 /** A hard cap so a plan cannot ask for an unbounded run. */
 export const MAX_SESSIONS = 1_000_000;
@@ -112,20 +110,20 @@ function prepare(input: SimInput, replications?: number): Prepared {
   return { routing, rate, measure, perf: perfModels(input), replay };
 }
 
-function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: SimControl): EngineOutput {
+function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: RunControl): EngineOutput {
   const source = prepared.replay ? replaySource(prepared.replay.sessions) : sessionGenerator(input.plan.workload, prepared.rate, seed);
   return runEngine({
     plan: input.plan,
     deployment: input.deployment,
     routing: prepared.routing,
-    policy: POLICIES[prepared.routing.name],
+    policy: policyFor(prepared.routing),
     source,
     measure: prepared.measure,
     perf: prepared.perf,
     timeSeries: input.timeSeries,
     stepRuns: input.stepRuns,
     isCancelled: control?.isCancelled ? () => control.isCancelled?.() ?? false : undefined,
-    onProgress: control?.onProgress ? (f) => control.onProgress?.(f) : undefined,
+    onProgress: control?.onProgress ? (f) => control.onProgress?.(f, 1) : undefined,
   });
 }
 
@@ -151,7 +149,7 @@ function toResult(input: SimInput, prepared: Prepared, seed: number, outputs: En
  * an unstable replication ends the run (more of them would not change that verdict). Synchronous
  * and pure: the same input gives the same result.
  */
-export function simulate(input: SimInput, control?: SimControl, replications?: number): SimResult {
+export function simulate(input: SimInput, control?: RunControl, replications?: number): SimResult {
   const seed = input.seed ?? input.plan.workload.seed;
   const prepared = prepare(input, replications);
   const { minReplications, maxReplications, halfWidth } = prepared.measure;
@@ -161,7 +159,7 @@ export function simulate(input: SimInput, control?: SimControl, replications?: n
     const share = i < minReplications ? minReplications : maxReplications;
     const output = runOnce(input, prepared, seed + i, {
       isCancelled: control?.isCancelled,
-      onProgress: control?.onProgress ? (f) => control.onProgress?.(Math.min(0.99, (i + f) / share)) : undefined,
+      onProgress: control?.onProgress ? (f) => control.onProgress?.(Math.min(0.99, (i + f) / share), 1) : undefined,
     });
     outputs.push(output);
     if (output.cancelled || output.unstable) break;
@@ -174,6 +172,6 @@ export function simulate(input: SimInput, control?: SimControl, replications?: n
 }
 
 /** At least `replications` replications (more while the interval is wider than asked, up to the cap). */
-export function simulateReplicated(input: SimInput, replications: number, control?: SimControl): SimResult {
+export function simulateReplicated(input: SimInput, replications: number, control?: RunControl): SimResult {
   return simulate(input, control, Math.max(1, Math.floor(replications)));
 }

@@ -25,7 +25,9 @@ export interface Transfer {
 export interface Link {
   spec: LinkSpec;
   kind: LinkKind;
+  /** The transfers sharing the link are active[0, sharing); the array never shrinks (no garbage per transfer). */
   active: Transfer[];
+  sharing: number;
   lastUpdate: number;
   /** Bumped whenever the next completion time changes, so a stale check event is ignored. */
   version: number;
@@ -56,7 +58,7 @@ export class LinkNetwork {
   }
 
   /** Transfer time if the link's current sharing lasted (or with `sharing` others), ms: what the router estimates. */
-  estimateMs(link: Link, tokens: number, srcTp: number, dstTp: number, sharing = link.active.length): number {
+  estimateMs(link: Link, tokens: number, srcTp: number, dstTp: number, sharing = link.sharing): number {
     if (tokens <= 0) return 0;
     return this.perf.kvTransferMs(tokens, link.spec, srcTp, dstTp) * (1 + sharing);
   }
@@ -75,11 +77,18 @@ export class LinkNetwork {
     return { transfer, latencyMs };
   }
 
+  /** A transfer whose latency has passed starts sharing the link (advance the link to now first). */
+  join(link: Link, t: Transfer): void {
+    if (link.sharing === link.active.length) link.active.push(t);
+    else link.active[link.sharing] = t;
+    link.sharing++;
+  }
+
   /** Progress every transfer on the link up to `now`. */
   advance(link: Link, now: number): void {
-    const active = link.active;
-    const n = active.length;
+    const n = link.sharing;
     if (n > 0) {
+      const active = link.active;
       const progress = (now - link.lastUpdate) / n;
       for (let i = 0; i < n; i++) active[i].remainingMs -= progress;
     }
@@ -89,30 +98,38 @@ export class LinkNetwork {
   /** When the transfer closest to done finishes at the current sharing, or Infinity with none. */
   nextCompletion(link: Link, now: number): number {
     link.version += 1;
+    const n = link.sharing;
+    if (n === 0) return Infinity;
     const active = link.active;
-    if (active.length === 0) return Infinity;
     let min = Infinity;
-    for (let i = 0; i < active.length; i++) if (active[i].remainingMs < min) min = active[i].remainingMs;
-    return now + Math.max(0, min) * active.length;
+    for (let i = 0; i < n; i++) if (active[i].remainingMs < min) min = active[i].remainingMs;
+    return now + Math.max(0, min) * n;
   }
 
   /**
-   * Moves the transfers finishing now from the link into `done`. The check was scheduled for the transfer
-   * closest to done, so that one finishes even when rounding at large clock values leaves a sliver
-   * (which would otherwise re-schedule itself at the same instant forever).
+   * Moves the transfers finishing now from the link into `done` from index 0 and returns how many.
+   * The check was scheduled for the transfer closest to done, so that one finishes even when
+   * rounding at large clock values leaves a sliver (which would otherwise re-schedule itself at the
+   * same instant forever).
    */
-  takeFinished(link: Link, done: Transfer[]): void {
+  takeFinished(link: Link, done: Transfer[]): number {
     const active = link.active;
+    const n = link.sharing;
     let least = Infinity;
-    for (let i = 0; i < active.length; i++) if (active[i].remainingMs < least) least = active[i].remainingMs;
+    for (let i = 0; i < n; i++) if (active[i].remainingMs < least) least = active[i].remainingMs;
     const finishing = Math.max(1e-9, least + 1e-9);
     let keep = 0;
-    for (let i = 0; i < active.length; i++) {
+    let finished = 0;
+    for (let i = 0; i < n; i++) {
       const t = active[i];
-      if (t.remainingMs <= finishing) done.push(t);
-      else active[keep++] = t;
+      if (t.remainingMs <= finishing) {
+        if (finished === done.length) done.push(t);
+        else done[finished] = t;
+        finished++;
+      } else active[keep++] = t;
     }
-    active.length = keep;
+    link.sharing = keep;
+    return finished;
   }
 
   /** A finished transfer's record can be reused. */
@@ -144,7 +161,7 @@ export class LinkNetwork {
     }
     let link = this.links.get(key);
     if (!link) {
-      link = { spec, kind, active: [], lastUpdate: 0, version: 0 };
+      link = { spec, kind, active: [], sharing: 0, lastUpdate: 0, version: 0 };
       this.links.set(key, link);
     }
     return link;

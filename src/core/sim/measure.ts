@@ -1,4 +1,3 @@
-import { distributionMean } from '../spec/checks';
 import type { Plan, WorkloadSpec } from '../spec/types';
 import { SimInputError, tooLargeTimeMessage } from './errors';
 import { LatencySketch } from './sketch';

@@ -7,30 +7,39 @@ import type { Session } from './session';
  * without copying, so a long backlog costs nothing per task.
  */
 export class TaskQueue {
-  private items: Session[] = [];
+  // Entries live in items[head, tail); the array never shrinks (shrinking frees its store, and the
+  // next push allocates it again) and the indices return to 0 whenever the queue empties.
+  private items: (Session | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   /** Sum of the queued tasks' estimated run times, ms. */
   queuedMs = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   at(i: number): Session {
-    return this.items[this.head + i];
+    return this.items[this.head + i] as Session;
   }
 
   push(task: Session): void {
-    this.items.push(task);
+    if (this.tail === this.items.length) this.items.push(task);
+    else this.items[this.tail] = task;
+    this.tail++;
     this.queuedMs += task.estimatedMs;
   }
 
   /** Inserts keeping `priority` ascending (FCFS among equals): continuum's same-session priority. */
   insertByPriority(task: Session, priority: (t: Session) => number): void {
     const p = priority(task);
-    let at = this.items.length;
-    while (at > this.head && priority(this.items[at - 1]) > p) at--;
-    this.items.splice(at, 0, task);
+    const items = this.items;
+    let at = this.tail;
+    while (at > this.head && priority(items[at - 1] as Session) > p) at--;
+    if (this.tail === items.length) items.push(undefined);
+    for (let k = this.tail; k > at; k--) items[k] = items[k - 1];
+    items[at] = task;
+    this.tail++;
     this.queuedMs += task.estimatedMs;
   }
 
@@ -38,17 +47,28 @@ export class TaskQueue {
   takeAt(i: number): Session {
     const items = this.items;
     const at = this.head + i;
-    const task = items[at];
+    const task = items[at] as Session;
     for (let k = at; k > this.head; k--) items[k] = items[k - 1];
-    (items as (Session | undefined)[])[this.head] = undefined;
+    items[this.head] = undefined;
     this.head++;
-    if (this.head > 1024 && this.head * 2 > items.length) {
-      this.items = items.slice(this.head);
+    if (this.head === this.tail) {
       this.head = 0;
+      this.tail = 0;
+      this.queuedMs = 0;
+    } else {
+      this.queuedMs -= task.estimatedMs;
+      if (this.head > 1024 && this.head * 2 > this.tail) this.compact();
     }
-    this.queuedMs -= task.estimatedMs;
-    if (this.length === 0) this.queuedMs = 0;
     return task;
+  }
+
+  private compact(): void {
+    const items = this.items;
+    const n = this.tail - this.head;
+    for (let k = 0; k < n; k++) items[k] = items[this.head + k];
+    for (let k = n; k < this.tail; k++) items[k] = undefined;
+    this.head = 0;
+    this.tail = n;
   }
 
   /**
@@ -59,11 +79,11 @@ export class TaskQueue {
     const w = Math.min(window, this.length);
     let pick = 0;
     if (w > 1) {
+      // pickNext reads only the first w entries; the scratch array keeps its length between calls.
       const scratch = SCRATCH;
-      scratch.length = w;
+      while (scratch.length < w) scratch.push(this.at(0));
       for (let i = 0; i < w; i++) scratch[i] = this.at(i);
       pick = pickNext(scratch, w, maxPostpone, now, ttftSloMs);
-      scratch.length = 0;
     }
     for (let i = 0; i < pick; i++) this.at(i).postponed += 1;
     return this.takeAt(pick);
@@ -82,28 +102,39 @@ const SCRATCH: Session[] = [];
 
 /** A plain FIFO with an advancing head (memory waiters, rounds waiting for a batch slot). */
 export class Fifo<T> {
+  // As TaskQueue: items[head, tail), never shrunk, indices reset when empty.
   private items: (T | undefined)[] = [];
   private head = 0;
+  private tail = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   peek(): T | undefined {
-    return this.items[this.head];
+    return this.head < this.tail ? this.items[this.head] : undefined;
   }
 
   push(item: T): void {
-    this.items.push(item);
+    if (this.tail === this.items.length) this.items.push(item);
+    else this.items[this.tail] = item;
+    this.tail++;
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    if (this.head >= this.tail) return undefined;
+    const items = this.items;
+    const item = items[this.head];
+    items[this.head++] = undefined;
+    if (this.head === this.tail) {
       this.head = 0;
+      this.tail = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tail) {
+      const n = this.tail - this.head;
+      for (let k = 0; k < n; k++) items[k] = items[this.head + k];
+      for (let k = n; k < this.tail; k++) items[k] = undefined;
+      this.head = 0;
+      this.tail = n;
     }
     return item;
   }

@@ -28,27 +28,72 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
       };
     }
     const role = match[1].toUpperCase() as 'P' | 'D' | 'C';
-    const tp = Number(match[2]);
-    const dp = Number(match[3]);
-    if (tp < 1 || dp < 1) return { error: `'${shorten(term.trim())}': TP and replicas must be at least 1` };
-    if (tp > MAX_TP) return { error: `'${shorten(term.trim())}': TP ${tp > 1e9 ? 'that large' : tp} is more GPUs than a node can have (at most ${MAX_TP})` };
-    if (dp > MAX_REPLICAS) return { error: `'${shorten(term.trim())}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)` };
-    const existing = groups[role].find((g) => g.tp === tp);
-    if (existing) existing.dp += dp;
-    else groups[role].push({ tp, dp });
+    const group = { tp: Number(match[2]), dp: Number(match[3]) };
+    const problem = groupProblem(role, group, term.trim());
+    if (problem) return { error: problem };
+    const existing = groups[role].find((g) => g.tp === group.tp);
+    if (existing) existing.dp += group.dp;
+    else groups[role].push(group);
   }
-  const replicas = [...groups.P, ...groups.D, ...groups.C].reduce((n, g) => n + g.dp, 0);
-  if (replicas > MAX_REPLICAS) return { error: `${replicas.toLocaleString('en-US')} replicas in all; a deployment may have at most ${MAX_REPLICAS.toLocaleString('en-US')}` };
   if (groups.C.length > 0) {
     if (groups.P.length > 0 || groups.D.length > 0) {
       return { error: 'a deployment is either co-located (C:…) or disaggregated (P:…,D:…), not both' };
     }
-    return { deployment: { kind: 'colocated', colocated: groups.C } };
+    return checkedDeployment({ kind: 'colocated', colocated: groups.C });
   }
   if (groups.P.length === 0 || groups.D.length === 0) {
     return { error: "a disaggregated deployment needs both prefill (P:…) and decode (D:…) replicas, e.g. 'P:4x2,D:8x1'" };
   }
-  return { deployment: { kind: 'disaggregated', prefill: groups.P, decode: groups.D } };
+  return checkedDeployment({ kind: 'disaggregated', prefill: groups.P, decode: groups.D });
+}
+
+/** Why one replica group cannot be run, or undefined; `term` names it as written. */
+function groupProblem(role: string, group: ReplicaGroup, term = `${role}:${group.tp}x${group.dp}`): string | undefined {
+  const { tp, dp } = group;
+  if (tp < 1 || dp < 1) return `'${shorten(term)}': TP and replicas must be at least 1`;
+  if (tp > MAX_TP) return `'${shorten(term)}': TP ${tp > 1e9 ? 'that large' : tp} is more GPUs than a node can have (at most ${MAX_TP})`;
+  if (dp > MAX_REPLICAS) return `'${shorten(term)}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)`;
+  // After the bounds: a number too long to hold exactly is too large, not fractional.
+  if (!Number.isInteger(tp) || !Number.isInteger(dp)) return `'${shorten(term)}': TP and replicas must be whole numbers`;
+  return undefined;
+}
+
+function checkedDeployment(deployment: Deployment): DeploymentParse {
+  const replicas = deploymentReplicas(deployment);
+  if (replicas > MAX_REPLICAS) return { error: `${replicas.toLocaleString('en-US')} replicas in all; a deployment may have at most ${MAX_REPLICAS.toLocaleString('en-US')}` };
+  return { deployment };
+}
+
+/**
+ * The same checks as `parseDeploymentSpec`, on a deployment that arrives as an object from outside
+ * the process (a job message): each group's TP and replicas, and the replicas in all.
+ */
+export function checkDeploymentValue(value: unknown): DeploymentParse {
+  const v = value as { kind?: unknown; prefill?: unknown; decode?: unknown; colocated?: unknown } | null;
+  const groupsOf = (role: string, list: unknown): ReplicaGroup[] | string => {
+    if (!Array.isArray(list) || list.length === 0) return `the ${role} groups must be a non-empty list of { tp, dp }`;
+    const groups: ReplicaGroup[] = [];
+    for (const g of list as { tp?: unknown; dp?: unknown }[]) {
+      const group = { tp: Number(g?.tp), dp: Number(g?.dp) };
+      const problem = groupProblem(role[0].toUpperCase(), group);
+      if (problem) return problem;
+      groups.push(group);
+    }
+    return groups;
+  };
+  if (typeof v !== 'object' || v === null) return { error: "a deployment must be an object such as { kind: 'colocated', colocated: [{ tp: 4, dp: 2 }] }" };
+  if (v.kind === 'colocated') {
+    const colocated = groupsOf('colocated', v.colocated);
+    return typeof colocated === 'string' ? { error: colocated } : checkedDeployment({ kind: 'colocated', colocated });
+  }
+  if (v.kind === 'disaggregated') {
+    const prefill = groupsOf('prefill', v.prefill);
+    if (typeof prefill === 'string') return { error: prefill };
+    const decode = groupsOf('decode', v.decode);
+    if (typeof decode === 'string') return { error: decode };
+    return checkedDeployment({ kind: 'disaggregated', prefill, decode });
+  }
+  return { error: "a deployment's kind must be 'colocated' or 'disaggregated'" };
 }
 
 function shorten(text: string): string {
@@ -73,4 +118,9 @@ export function deploymentGpus(deployment: Deployment): number {
   return deployment.kind === 'colocated'
     ? sum(deployment.colocated)
     : sum(deployment.prefill) + sum(deployment.decode);
+}
+
+/** The layout as separate role lists, the shape `pdplan plan --json` gives its consumers. */
+export function deploymentRoles(deployment: Deployment): { colocated: ReplicaGroup[] } | { prefill: ReplicaGroup[]; decode: ReplicaGroup[] } {
+  return deployment.kind === 'colocated' ? { colocated: deployment.colocated } : { prefill: deployment.prefill, decode: deployment.decode };
 }

@@ -90,7 +90,6 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
       add('PDP003', '', `the plan nests deeper than ${MAX_PLAN_DEPTH} levels; no plan section is that deep — check the indentation.`, deepestRange(parsed));
       return result();
     }
-    // (The fast path reads only documents with content; without a document there is no emptiness to check.)
     if (parsed.doc?.contents === null) {
       add('PDP004', '', "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.", EMPTY_RANGE);
       return result();
@@ -101,7 +100,7 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     }
     let raw: Raw;
     try {
-      // Only the library's document can lack walk data (aliases, merge keys, …): the fast path declines those.
+      // The one-walk data is absent for what only toJS converts (aliases, merge keys, tags, …).
       raw = parsed.data ? parsed.data.value : parsed.doc?.toJS({ maxAliasCount: 100 });
     } catch (error) {
       add('PDP003', '', `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`, EMPTY_RANGE);

@@ -1,7 +1,7 @@
 import { checkDeployment, checkPolicy } from './checks';
 import type { SpecCode } from './codes';
 import { COLOCATED_POLICIES } from './defaults';
-import { parseDeploymentSpec } from './deployment';
+import { checkDeploymentValue, parseDeploymentSpec } from './deployment';
 import { planSchema } from './schema';
 import { ROUTING_POLICY_NAMES, type Deployment, type Plan, type RoutingPolicyName, type RoutingSpec } from './types';
 
@@ -12,8 +12,8 @@ import { ROUTING_POLICY_NAMES, type Deployment, type Plan, type RoutingPolicyNam
  * PDP050, PDP054), so a layout refused in the file is refused on the command line too.
  */
 export interface RunOverrides {
-  /** Deployment notation, e.g. `P:4x2,D:8x1`. */
-  deployment?: string;
+  /** Deployment notation, e.g. `P:4x2,D:8x1` (the command line), or a deployment sent as an object (the extension). */
+  deployment?: string | Deployment;
   policy?: string;
   ratePerSec?: number;
   sessions?: number;
@@ -55,7 +55,7 @@ export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { 
   const policyOption = names.policy ?? '--policy';
   let deployment = plan.deployment;
   if (overrides.deployment !== undefined) {
-    const parsed = parseDeploymentSpec(overrides.deployment);
+    const parsed = typeof overrides.deployment === 'string' ? parseDeploymentSpec(overrides.deployment) : checkDeploymentValue(overrides.deployment);
     if ('error' in parsed) {
       problems.push({ option: deploymentOption, code: 'PDP024', message: parsed.error });
       return { problems };
@@ -68,7 +68,9 @@ export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { 
       problems.push({ option: policyOption, code: 'PDP013', message: `unknown policy '${overrides.policy.slice(0, 40)}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}` });
       return { problems };
     }
-    routing = { ...plan.policy.routing, name: overrides.policy as RoutingPolicyName };
+    // Another policy runs with its own defaults: the plan's settings belong to the plan's policy.
+    const name = overrides.policy as RoutingPolicyName;
+    routing = name === plan.policy.routing.name ? plan.policy.routing : ({ name } as RoutingSpec);
   }
   if (overrides.ratePerSec !== undefined) {
     const { min, max } = rateRange();
@@ -80,7 +82,7 @@ export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { 
 
   const effective: Plan = { ...plan, deployment, policy: { ...plan.policy, routing } };
   // As written: the notation (so findings point at the whole layout) and the routing name.
-  const raw = { deployment: overrides.deployment ?? plan.deployment, policy: { routing: routing.name } };
+  const raw = { deployment: overrides.deployment ?? plan.deployment, policy: { routing: routing.name } } as Record<string, unknown>;
   const where = (path: string): string => {
     if (path.startsWith('/policy')) return overrides.policy !== undefined ? policyOption : deploymentOption;
     return overrides.deployment !== undefined ? deploymentOption : policyOption;

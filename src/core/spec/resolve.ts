@@ -218,18 +218,33 @@ function resolveSlo(raw: Raw): SloSpec {
 }
 
 function resolvePolicy(raw: Raw): PolicySpec {
-  const routingRaw = raw?.routing ?? { name: DEFAULTS.policy.routing };
-  const routing: RoutingSpec = { ...routingRaw };
-  const d = DEFAULTS.routing;
-  if (routing.name === 'adaptive') routing.slack ??= d.slack;
-  if (routing.name === 'threshold') routing.maxLocalPrefillTokens ??= d.maxLocalPrefillTokens;
-  if (routing.name === 'ppd') routing.ttftWeight ??= d.ttftWeight;
-  if (routing.name === 'prfaas') {
-    routing.minRemotePrefillTokens ??= d.minRemotePrefillTokens;
-    routing.maxRemoteQueue ??= d.maxRemoteQueue;
-  }
-  if (routing.name === 'continuum') routing.kvTtlMs ??= d.kvTtlMs;
+  const routing = resolveRouting(raw?.routing ?? { name: DEFAULTS.policy.routing });
   return { ...omitKeys(DEFAULTS.policy, POLICY_OWN_KEYS), ...raw, routing } as PolicySpec;
+}
+
+/**
+ * The routing a plan names: its policy with that policy's own settings, defaults filled in. Settings
+ * of other policies are dropped (the loader reports them as unused).
+ */
+function resolveRouting(raw: Raw): RoutingSpec {
+  const d = DEFAULTS.routing;
+  const name = raw.name as RoutingSpec['name'];
+  switch (name) {
+    case 'adaptive':
+      return { name, slack: raw.slack ?? d.slack };
+    case 'threshold':
+      return { name, maxLocalPrefillTokens: raw.maxLocalPrefillTokens ?? d.maxLocalPrefillTokens, ...(raw.maxLocalDecodeBatch !== undefined ? { maxLocalDecodeBatch: raw.maxLocalDecodeBatch } : {}) };
+    case 'ppd':
+      return { name, ttftWeight: raw.ttftWeight ?? d.ttftWeight };
+    case 'prfaas':
+      return { name, minRemotePrefillTokens: raw.minRemotePrefillTokens ?? d.minRemotePrefillTokens, maxRemoteQueue: raw.maxRemoteQueue ?? d.maxRemoteQueue };
+    case 'continuum':
+      return { name, kvTtlMs: raw.kvTtlMs ?? d.kvTtlMs };
+    case 'remote':
+    case 'local':
+    case 'colocated':
+      return { name };
+  }
 }
 
 /** TP degrees that suit the model: attention heads divisible, KV heads divisible or replicated. */

@@ -1,5 +1,11 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import planSchema from '../../../schemas/pdplan.schema.json';
+/**
+ * The schema precompiled by scripts/gen-schema-validator.mjs (ajv standalone code, same options:
+ * allErrors, verbose): compiling it at run time cost ~200 ms per process. A unit test fails when
+ * the generated file no longer matches the schema.
+ */
+import validate from './schemaValidator.generated.js';
 import { suggest } from './catalog';
 import type { SpecCode } from './codes';
 import { displayPath, pointer, splitPointer } from './yamlSource';
@@ -16,16 +22,7 @@ export interface SchemaIssue {
 
 export { planSchema };
 
-/**
- * The schema precompiled by scripts/gen-schema-validator.mjs (ajv standalone code, same options:
- * allErrors, verbose): compiling it at run time cost ~200 ms per process. A unit test fails when
- * the generated file no longer matches the schema.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const validator = (): ValidateFunction => require('./schemaValidator.generated.js') as ValidateFunction;
-
 export function schemaIssues(data: unknown): SchemaIssue[] {
-  const validate = validator();
   const nonFinite = nonFiniteIssues(data);
   if (validate(data)) return nonFinite;
   const issues: SchemaIssue[] = [];

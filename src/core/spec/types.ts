@@ -229,23 +229,43 @@ export const ROUTING_POLICY_NAMES: readonly RoutingPolicyName[] = [
 
 export type AdaptiveSlack = 'estimated' | 'windowed';
 
-export interface RoutingSpec {
-  name: RoutingPolicyName;
-  /** adaptive: what counts as slack — windowed statistics and this task's estimate, or the windowed statistics alone. */
-  slack?: AdaptiveSlack;
-  /** threshold: run locally when uncached tokens <= this. */
-  maxLocalPrefillTokens?: number;
-  /** threshold: additionally require the decode worker's running batch to be below this. */
-  maxLocalDecodeBatch?: number;
-  /** ppd: weight of the TTFT term against the TPOT term in the routing score. */
-  ttftWeight?: number;
-  /** prfaas: only prefills with at least this many uncached tokens go to the remote cluster. */
-  minRemotePrefillTokens?: number;
-  /** prfaas: skip the remote cluster when its queue holds more than this many tasks. */
-  maxRemoteQueue?: number;
-  /** continuum: how long a session's KV is pinned across a tool call, in ms. */
-  kvTtlMs?: number;
-}
+/** A routing policy and the settings it reads, keyed by the policy's name: each policy has only its own. */
+export type RoutingSpec =
+  | {
+      name: 'adaptive';
+      /** What counts as slack — windowed statistics and this task's estimate, or the windowed statistics alone. */
+      slack?: AdaptiveSlack;
+    }
+  | { name: 'remote' }
+  | { name: 'local' }
+  | {
+      name: 'threshold';
+      /** Run locally when uncached tokens <= this. */
+      maxLocalPrefillTokens?: number;
+      /** Additionally require the decode worker's running batch to be below this. */
+      maxLocalDecodeBatch?: number;
+    }
+  | {
+      name: 'ppd';
+      /** Weight of the TTFT term against the TPOT term in the routing score. */
+      ttftWeight?: number;
+    }
+  | {
+      name: 'prfaas';
+      /** Only prefills with at least this many uncached tokens go to the remote cluster. */
+      minRemotePrefillTokens?: number;
+      /** Skip the remote cluster when its queue holds more than this many tasks. */
+      maxRemoteQueue?: number;
+    }
+  | { name: 'colocated' }
+  | {
+      name: 'continuum';
+      /** How long a session's KV is pinned across a tool call, in ms. */
+      kvTtlMs?: number;
+    };
+
+/** The routing settings of one policy. */
+export type RoutingOf<N extends RoutingPolicyName> = Extract<RoutingSpec, { name: N }>;
 
 export interface PolicySpec {
   routing: RoutingSpec;

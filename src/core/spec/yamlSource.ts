@@ -1,5 +1,4 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
-import { parseSimpleYaml } from './fastYaml';
 import { escapeSegment } from './jsonPointer';
 import type { Position, Range } from './types';
 
@@ -17,10 +16,7 @@ export interface SourceMap {
 
 export interface ParsedYaml {
   text: string;
-  /**
-   * The yaml library's document, with its errors; absent when the fast path for plain plan files
-   * (fastYaml.ts) read the text, which it does only for text without errors.
-   */
+  /** The yaml library's document, with its errors; absent when the text nests too deep to parse. */
   doc?: Document.Parsed;
   lineStarts: number[];
   source: SourceMap;
@@ -86,38 +82,12 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   if (blockDeepAt !== undefined) {
     return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt: blockDeepAt, tooDeepInBlocks: true };
   }
-  // Plan files are nearly always plain block YAML, which the fast path reads several times faster
-  // than the yaml library; it declines everything else, errors included.
-  const simple = parseSimpleYaml(text, maxDepth);
-  if (simple) return { text, lineStarts: starts, source: simple.source, depth: simple.depth, duplicateKeys: [], data: simple.data };
-  return parseYamlWithLibrary(text, maxDepth, starts);
-}
-
-/** `parseYaml` through the yaml library alone (no fast path, no bracket-depth guard): any YAML, errors reported. */
-export function parseYamlWithLibrary(text: string, maxDepth: number, starts = lineStarts(text)): ParsedYaml {
   const source: SourceMap = { value: new Map(), key: new Map() };
   // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
-  const doc = withPlainEnv(() => parseDocument(text, { prettyErrors: false, uniqueKeys: false }));
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const duplicateKeys: [number, number][] = [];
   const { depth, data, aliases, firstAlias } = indexNodes(doc.contents as Node | null, source, maxDepth, duplicateKeys);
   return { text, doc, lineStarts: starts, source, depth, duplicateKeys, data, aliases, firstAlias };
-}
-
-/**
- * yaml's parser reads `process.env.LOG_TOKENS` once per token, and every read of `process.env` is a
- * call into the runtime: about a fifth of the parse time of a large plan. A plain copy answers the
- * same values for the length of the (synchronous) parse.
- */
-function withPlainEnv<T>(run: () => T): T {
-  // Outside Node (a browser bundle) there is no process.env to stand in for.
-  if (typeof process === 'undefined' || process.env === undefined) return run();
-  const env = process.env;
-  process.env = { ...env };
-  try {
-    return run();
-  } finally {
-    process.env = env;
-  }
 }
 
 /** Offset of the first `[`/`{` nested deeper than `limit` (outside quotes and comments), if any. */

@@ -213,7 +213,7 @@ test('roles on different GPU types: a note says to place each on its type', () =
   const result = exportDeployment({ plan, deployment: layout('P:4x2,D:8x1'), routing: { name: 'remote' }, format: 'vllm' });
   assert.ok(result.notes.some((n) => /prefill runs on H100 and decode on H200/.test(n)), result.notes.join('; '));
   // Each role on its own pool's nodes: the launch script has two nodes.
-  assert.match(fileOf(result, 'launch-vllm.sh'), /start_node_1\(\) \{  # decode pool node 0/);
+  assert.match(fileOf(result, 'launch-vllm.sh'), /start_node_1\(\) \{ {2}# decode pool node 0/);
   assert.equal(run('vllm', 'P:4x1,D:4x1').notes.some((n) => /GPU type/.test(n)), false);
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderReport } from '../../../src/extension/report';
-import type { PanelData } from '../../../webview/protocol';
+import type { PanelData } from '../../../src/shared/panelProtocol';
 import { planResult, simMetrics } from '../../fixtures/extension/results';
 
 const context = { planName: 'demo', fileName: '/w/demo.pdplan.yaml', gpuName: 'H20', nodes: 1, gpusPerNode: 8, sloTtftMs: 2000, sloItlMs: 50, attainmentTarget: 0.9, ratePerSec: 2 };
@@ -41,8 +41,8 @@ test('JSON report round-trips the panel data; comparison marks differing rows', 
     sloTtftMs: 2000,
     sloItlMs: 50,
     columns: [
-      { label: 'a', deployment: 'P:1x1,D:1x1', gpus: 2, policy: 'adaptive', ratePerSec: 2, metrics: simMetrics({ sloAttainment: 0.9 }) },
-      { label: 'b', deployment: 'P:1x1,D:1x1', gpus: 2, policy: 'adaptive', ratePerSec: 2, metrics: simMetrics({ sloAttainment: 0.8 }) },
+      { label: 'a', deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, gpus: 2, policy: 'adaptive', ratePerSec: 2, metrics: simMetrics({ sloAttainment: 0.9 }) },
+      { label: 'b', deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, gpus: 2, policy: 'adaptive', ratePerSec: 2, metrics: simMetrics({ sloAttainment: 0.8 }) },
     ],
   };
   const md = renderReport(comparison, 'markdown');

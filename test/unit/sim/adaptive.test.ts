@@ -22,7 +22,7 @@ function local(o: Partial<LocalOption>): LocalOption {
 
 function route(slack: AdaptiveSlack, remotes: RemoteOption[], localOption: LocalOption) {
   const policy = { alpha: 0.9, beta: 0.9, reorderWindow: 1, maxPostpone: 3, statsWindowSec: 10, maxDecodeBatch: 256, maxBatchTokens: 16384 } as PolicySpec;
-  const ctx: RoutingContext = { slo: SLO, policy, routing: { name: 'adaptive', slack }, local: localOption, remotes };
+  const ctx: RoutingContext<'adaptive'> = { slo: SLO, policy, routing: { name: 'adaptive', slack }, local: localOption, remotes };
   return adaptivePolicy.route(TASK, ctx);
 }
 

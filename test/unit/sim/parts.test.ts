@@ -129,13 +129,14 @@ test('links share their bandwidth: two equal transfers take twice as long as one
   const a = net.start(link, 100, 1, 1, TransferPurpose.WriteBack, session(0), w, true);
   const b = net.start(link, 100, 1, 1, TransferPurpose.WriteBack, session(1), w, true);
   net.advance(link, 0);
-  link.active.push(a.transfer, b.transfer);
+  net.join(link, a.transfer);
+  net.join(link, b.transfer);
   const end = net.nextCompletion(link, 0);
   assert.ok(Math.abs(end - 2 * (alone - a.latencyMs)) < 1e-9, `${end} vs ${2 * (alone - a.latencyMs)}`);
   net.advance(link, end);
   const done: typeof link.active = [];
-  net.takeFinished(link, done);
-  assert.equal(done.length, 2);
+  assert.equal(net.takeFinished(link, done), 2);
+  assert.equal(link.sharing, 0);
   assert.equal(net.bytesMoved.intraNode, 2 * perf.kvBytes(100));
 });
 

@@ -18,7 +18,7 @@ import { remoteCost, type LocalOption, type RemoteOption, type RoutingPolicy } f
  *   stacks seconds of prefill on one decode worker (stalling its whole batch) while prefill
  *   workers drain. Step 3 then runs locally only if the projected ITL stays within the SLO itself.
  */
-export const adaptivePolicy: RoutingPolicy = {
+export const adaptivePolicy: RoutingPolicy<'adaptive'> = {
   name: 'adaptive',
   colocated: false,
   route(_task, ctx) {

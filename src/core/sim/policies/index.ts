@@ -1,4 +1,4 @@
-import type { RoutingPolicyName } from '../../spec/types';
+import type { RoutingPolicyName, RoutingSpec } from '../../spec/types';
 import { adaptivePolicy } from './adaptive';
 import { colocatedPolicy } from './colocated';
 import { continuumPolicy } from './continuum';
@@ -9,7 +9,8 @@ import { prfaasPolicy } from './prfaas';
 import { remotePolicy } from './remote';
 import { thresholdPolicy } from './threshold';
 
-export const POLICIES: Record<RoutingPolicyName, RoutingPolicy> = {
+/** Each policy by its name; `POLICIES[routing.name]` routes with `routing`'s own settings. */
+export const POLICIES: { [N in RoutingPolicyName]: RoutingPolicy<N> } = {
   adaptive: adaptivePolicy,
   remote: remotePolicy,
   local: localPolicy,
@@ -19,5 +20,13 @@ export const POLICIES: Record<RoutingPolicyName, RoutingPolicy> = {
   colocated: colocatedPolicy,
   continuum: continuumPolicy,
 };
+
+/**
+ * The policy that routes with `routing`. Each policy is typed to read only its own settings; the
+ * lookup by name is what guarantees it gets them, which the compiler cannot follow through an index.
+ */
+export function policyFor(routing: RoutingSpec): RoutingPolicy {
+  return POLICIES[routing.name] as RoutingPolicy;
+}
 
 export type { RoutingPolicy, RoutingContext, RouteDecision, PrefillTaskView, LocalOption, RemoteOption } from './policy';

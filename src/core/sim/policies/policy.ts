@@ -1,4 +1,4 @@
-import type { PolicySpec, RoutingSpec, SloSpec } from '../../spec/types';
+import type { PolicySpec, RoutingOf, RoutingPolicyName, SloSpec } from '../../spec/types';
 
 /** What a routing policy sees of a prefill task. */
 export interface PrefillTaskView {
@@ -33,10 +33,11 @@ export interface LocalOption {
   meanRemainingTokens: number;
 }
 
-export interface RoutingContext {
+export interface RoutingContext<N extends RoutingPolicyName = RoutingPolicyName> {
   slo: SloSpec;
   policy: PolicySpec;
-  routing: RoutingSpec;
+  /** The settings of the policy that routes (a policy sees only its own). */
+  routing: RoutingOf<N>;
   local: LocalOption;
   /** Empty for co-located deployments. */
   remotes: RemoteOption[];
@@ -48,15 +49,15 @@ export type RouteDecision = { kind: 'local' } | { kind: 'remote'; worker: number
  * One routing policy: where a prefill runs. Policies are pure functions of the task and the costs
  * the engine estimated, so each reads like its paper's pseudo-code.
  */
-export interface RoutingPolicy {
-  readonly name: RoutingSpec['name'];
+export interface RoutingPolicy<N extends RoutingPolicyName = RoutingPolicyName> {
+  readonly name: N;
   /** Co-located policies run every prefill on the session's own worker and need no prefill workers. */
   readonly colocated: boolean;
-  route(task: PrefillTaskView, ctx: RoutingContext): RouteDecision;
+  route(task: PrefillTaskView, ctx: RoutingContext<N>): RouteDecision;
   /** Order of a worker's local prefill queue: lower runs first (default FCFS). */
   localPriority?(task: PrefillTaskView): number;
   /** How long a session's KV stays pinned across a tool call, ms (continuum). */
-  kvPinMs?(routing: RoutingSpec): number;
+  kvPinMs?(routing: RoutingOf<N>): number;
 }
 
 export function remoteCost(option: RemoteOption): number {

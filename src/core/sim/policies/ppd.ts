@@ -7,7 +7,7 @@ export const DEFAULT_PPD_TTFT_WEIGHT = 0.5;
  * option gets a score, a weighted sum of its predicted TTFT (against the TTFT SLO) and the decode
  * slowdown it causes (against the ITL SLO); the lower score wins. Initial prefills stay remote.
  */
-export const ppdPolicy: RoutingPolicy = {
+export const ppdPolicy: RoutingPolicy<'ppd'> = {
   name: 'ppd',
   colocated: false,
   route(task, ctx) {

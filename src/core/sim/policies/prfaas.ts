@@ -8,7 +8,7 @@ export const DEFAULT_MAX_REMOTE_QUEUE = 8;
  * link. Only long uncached prefills go there, and only while the remote queue is short; short or
  * cached ones run locally on the decode worker.
  */
-export const prfaasPolicy: RoutingPolicy = {
+export const prfaasPolicy: RoutingPolicy<'prfaas'> = {
   name: 'prfaas',
   colocated: false,
   route(task, ctx) {

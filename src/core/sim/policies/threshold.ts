@@ -7,7 +7,7 @@ export const DEFAULT_MAX_LOCAL_PREFILL_TOKENS = 512;
  * (non-cached-token threshold) do it: a prefill whose uncached tokens are at most the threshold
  * runs on the decode worker, optionally only while that worker's batch is small.
  */
-export const thresholdPolicy: RoutingPolicy = {
+export const thresholdPolicy: RoutingPolicy<'threshold'> = {
   name: 'threshold',
   colocated: false,
   route(task, ctx) {

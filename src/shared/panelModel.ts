@@ -1,10 +1,10 @@
 /**
  * Pure view-model logic of the panels: no DOM, no Chart.js, so it runs (and is unit-tested) in Node.
  */
-import type { Candidate } from '../src/core/plan/types';
-import type { Measurement, Percentiles, SimMetrics } from '../src/core/sim/types';
-import type { ReplicaGroup } from '../src/core/spec/types';
-import { formatRecommended } from './protocol';
+import type { Candidate } from '../core/plan/types';
+import type { Measurement, Percentiles, SimMetrics } from '../core/sim/types';
+import type { Deployment, ReplicaGroup } from '../core/spec/types';
+import { formatDeployment } from '../core/spec/deployment';
 
 export type GpuRole = 'prefill' | 'decode' | 'colocated' | 'idle';
 
@@ -34,7 +34,7 @@ export interface ClusterLayout {
 export function layoutCluster(
   nodeCount: number,
   gpusPerNode: number,
-  split: { prefill?: ReplicaGroup[]; decode?: ReplicaGroup[]; colocated?: ReplicaGroup[] },
+  deployment: Deployment | undefined,
 ): ClusterLayout {
   const nodes: GpuCell[][] = Array.from({ length: nodeCount }, () =>
     Array.from({ length: gpusPerNode }, () => ({ role: 'idle' as GpuRole, replica: '', tp: 0 })),
@@ -46,9 +46,11 @@ export function layoutCluster(
       for (let r = 0; r < group.dp; r++) replicas.push({ role, name: `${prefix}${index++}`, tp: group.tp });
     }
   };
-  add('prefill', 'P', split.prefill);
-  add('decode', 'D', split.decode);
-  add('colocated', 'C', split.colocated);
+  if (deployment?.kind === 'colocated') add('colocated', 'C', deployment.colocated);
+  else if (deployment) {
+    add('prefill', 'P', deployment.prefill);
+    add('decode', 'D', deployment.decode);
+  }
   const unplaced: string[] = [];
   let used = 0;
   const fill = (node: number, from: number, count: number, replica: { role: GpuRole; name: string; tp: number }) => {
@@ -139,7 +141,7 @@ export function candidateCells(c: Candidate): string[] {
   return [
     // `=`: statistically tied with another candidate on what the ranking compares (as `pdplan plan` marks it).
     `${c.rank}${x.tiedWith && x.tiedWith.length > 0 ? '=' : ''}`,
-    formatRecommended({ prefill: c.prefill, decode: c.decode, colocated: c.colocated, gpus: c.gpus }),
+    formatDeployment(c.deployment),
     String(c.gpus),
     // An unstable candidate's attainment is an artefact of when the run stopped, not a figure.
     c.predicted.unstable ? 'unstable' : attainmentWithCi(c.predicted.sloAttainment, c.predicted.sloAttainmentCi95),
@@ -182,7 +184,7 @@ export interface ComparisonRow {
 
 /** Rows of the side-by-side table, with differences and the best/worst column of each marked. */
 export function comparisonRows(
-  columns: { deployment: string; gpus: number; policy: string; timesFrom?: string; metrics: SimMetrics }[],
+  columns: { deployment: Deployment; gpus: number; policy: string; timesFrom?: string; metrics: SimMetrics }[],
 ): ComparisonRow[] {
   const textRow = (label: string, texts: string[]): ComparisonRow => ({
     label,
@@ -190,7 +192,7 @@ export function comparisonRows(
     differs: new Set(texts).size > 1,
   });
   const rows: ComparisonRow[] = [
-    textRow('Deployment', columns.map((c) => c.deployment)),
+    textRow('Deployment', columns.map((c) => formatDeployment(c.deployment))),
     textRow('GPUs', columns.map((c) => String(c.gpus))),
     textRow('Routing policy', columns.map((c) => c.policy)),
   ];
@@ -290,7 +292,7 @@ export function attainmentWithCi(value: number, ci?: [number, number]): string {
   return ci ? `${pct(value)} (95% CI ${(ci[0] * 100).toFixed(1)}–${pct(ci[1])})` : pct(value);
 }
 
-export { routerSettingText } from '../src/core/plan/describe';
+export { routerSettingText } from '../core/plan/describe';
 
 /**
  * Candidates the result cannot tell apart at the top. The planner's own statistical tie

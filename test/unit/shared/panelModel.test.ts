@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attainmentStatus, CANDIDATE_ATTAINMENT_COLUMN, CANDIDATE_COLUMNS, candidateCells, comparisonRows, contrastRatio, downsampleMax, downsampleMean, latencyAxis, layoutCluster, parseColour, pct, percentileBars, routerSettingText, textOn, tickLabel, topTie, withContrast } from '../../../webview/model';
+import { attainmentStatus, CANDIDATE_ATTAINMENT_COLUMN, CANDIDATE_COLUMNS, candidateCells, comparisonRows, contrastRatio, downsampleMax, downsampleMean, latencyAxis, layoutCluster, parseColour, pct, percentileBars, routerSettingText, textOn, tickLabel, topTie, withContrast } from '../../../src/shared/panelModel';
 import { planResult, simMetrics } from '../../fixtures/extension/results';
 
 test('layoutCluster keeps each TP group inside one node and colours GPUs by role', () => {
-  const layout = layoutCluster(2, 8, { prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 8, dp: 1 }] });
+  const layout = layoutCluster(2, 8, { kind: 'disaggregated', prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 8, dp: 1 }] });
   assert.equal(layout.used, 12);
   assert.equal(layout.total, 16);
   assert.deepEqual(layout.unplaced, []);
@@ -15,9 +15,9 @@ test('layoutCluster keeps each TP group inside one node and colours GPUs by role
 });
 
 test('layoutCluster reports replicas that do not fit and spans nodes only for TP above a node', () => {
-  const over = layoutCluster(1, 8, { colocated: [{ tp: 4, dp: 3 }] });
+  const over = layoutCluster(1, 8, { kind: 'colocated', colocated: [{ tp: 4, dp: 3 }] });
   assert.deepEqual(over.unplaced, ['C2']);
-  const wide = layoutCluster(2, 8, { decode: [{ tp: 16, dp: 1 }] });
+  const wide = layoutCluster(2, 8, { kind: 'disaggregated', prefill: [], decode: [{ tp: 16, dp: 1 }] });
   assert.equal(wide.used, 16);
   assert.ok(wide.nodes.flat().every((g) => g.replica === 'D0'));
 });
@@ -26,8 +26,8 @@ test('comparisonRows marks differing rows and the best and worst column by the m
   const a = simMetrics({ sloAttainment: 0.95, ttftMs: { ...simMetrics().ttftMs, p95: 400 } });
   const b = simMetrics({ sloAttainment: 0.8, ttftMs: { ...simMetrics().ttftMs, p95: 900 } });
   const rows = comparisonRows([
-    { deployment: 'P:2x2,D:4x1', gpus: 8, policy: 'adaptive', metrics: a },
-    { deployment: 'C:4x2', gpus: 8, policy: 'colocated', metrics: b },
+    { deployment: { kind: 'disaggregated', prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 4, dp: 1 }] }, gpus: 8, policy: 'adaptive', metrics: a },
+    { deployment: { kind: 'colocated', colocated: [{ tp: 4, dp: 2 }] }, gpus: 8, policy: 'colocated', metrics: b },
   ]);
   const byLabel = new Map(rows.map((r) => [r.label, r]));
   assert.equal(byLabel.get('GPUs')?.differs, false);
@@ -127,7 +127,7 @@ test('a candidate row has one cell per column, the attainment where the panel co
 
 test('comparisonRows shows where the times came from only when some column ran on a measured profile', () => {
   const m = simMetrics();
-  const analytic = { deployment: 'P:1x1,D:1x1', gpus: 2, policy: 'adaptive', metrics: m, timesFrom: 'analytical performance model' };
+  const analytic = { deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, gpus: 2, policy: 'adaptive', metrics: m, timesFrom: 'analytical performance model' };
   const measured = { ...analytic, timesFrom: 'measured profile h100-llama-3.1-8b' };
   assert.equal(comparisonRows([analytic, analytic]).find((r) => r.label === 'Times from'), undefined);
   const row = comparisonRows([analytic, measured]).find((r) => r.label === 'Times from');

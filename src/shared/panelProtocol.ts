@@ -3,9 +3,9 @@
  * discriminated union, and messages from the webview are checked with `parseWebviewMessage` before
  * the extension acts on them (a webview is untrusted input).
  */
-import type { PlanResult } from '../src/core/plan/types';
-import type { SimResult, SimMetrics } from '../src/core/sim/types';
-import type { ReplicaGroup } from '../src/core/spec/types';
+import type { PlanResult } from '../core/plan/types';
+import type { SimResult, SimMetrics } from '../core/sim/types';
+import type { Deployment } from '../core/spec/types';
 
 export const PANEL_VIEW_TYPE = 'pdPlanner.results';
 
@@ -38,8 +38,7 @@ export interface SimulationPanelData {
 
 export interface ComparisonColumn {
   label: string;
-  /** Compact deployment notation, e.g. `P:4x2,D:8x1`. */
-  deployment: string;
+  deployment: Deployment;
   gpus: number;
   policy: string;
   ratePerSec: number;
@@ -59,7 +58,7 @@ export interface ComparisonPanelData {
 export interface SweepPanelData {
   kind: 'sweep';
   context: PlanContext;
-  deployment: string;
+  deployment: Deployment;
   points: { ratePerSec: number; sloAttainment: number; goodput: number; unstable: boolean; sloAttainmentCi95?: [number, number]; unstableReason?: string }[];
 }
 
@@ -121,21 +120,9 @@ export function parsePersistedState(value: unknown): PersistedState | undefined 
   if (typeof value !== 'object' || value === null) return undefined;
   const data = (value as { data?: unknown }).data;
   if (typeof data !== 'object' || data === null) return undefined;
-  return PANEL_KINDS.includes((data as { kind?: PanelKind }).kind as PanelKind)
-    ? { data: data as PanelData }
-    : undefined;
-}
-
-export function formatGroups(role: string, groups: ReplicaGroup[] | undefined): string[] {
-  return (groups ?? []).map((g) => `${role}:${g.tp}x${g.dp}`);
-}
-
-/** `P:4x2,D:8x1` for the recommended split of a plan result. */
-export function formatRecommended(rec: PlanResult['recommended']): string {
-  const terms = [
-    ...formatGroups('P', rec.prefill),
-    ...formatGroups('D', rec.decode),
-    ...formatGroups('C', rec.colocated),
-  ];
-  return terms.length > 0 ? terms.join(',') : 'none';
+  if (!PANEL_KINDS.includes((data as { kind?: PanelKind }).kind as PanelKind)) return undefined;
+  // Panels saved before deployments were sent as objects held notation strings: not restored.
+  const panel = data as PanelData;
+  const deployments = panel.kind === 'sweep' ? [panel.deployment] : panel.kind === 'comparison' ? (panel.columns ?? []).map((c) => c.deployment) : [];
+  return deployments.every((d) => typeof d === 'object' && d !== null) ? { data: panel } : undefined;
 }

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseProfile } from '../../../src/core/perf/profile';
-import { SimPool, SimulationCancelledError } from '../../../src/workers/pool';
-import { fakeSimulate, testPlan } from './fixtures';
+import { Cancelled } from '../../../src/core/control';
+import { SimPool } from '../../../src/workers/pool';
+import { fakeSimulate, testPlan } from '../plan/fixtures';
 
 const script = path.join(__dirname, '..', '..', 'fixtures', 'plan', 'fakeSimWorker.ts');
 
@@ -18,7 +19,7 @@ test('the pool runs jobs on worker threads and returns results in job order', as
       ratePerSec,
     }));
     const seen: number[] = [];
-    const results = await pool.runSimulations(jobs, { onProgress: (done) => seen.push(done) });
+    const results = await pool.runSimulations(jobs, { onProgress: (done: number) => seen.push(done) });
     assert.deepEqual(
       results.map((r) => r.metrics.sloAttainment),
       jobs.map((j) => fakeSimulate(plan, j).metrics.sloAttainment),
@@ -37,7 +38,7 @@ test('cancellation stops a running simulation and rejects the batch', async () =
     const job = { deployment: { kind: 'colocated' as const, colocated: [{ tp: 8, dp: 1 }] }, seed: 1, sessions: 999 };
     const run = pool.runSimulations([job, job], { isCancelled: () => cancel });
     setTimeout(() => (cancel = true), 300);
-    await assert.rejects(run, SimulationCancelledError);
+    await assert.rejects(run, Cancelled);
     // The worker is free again afterwards.
     const [after] = await pool.runSimulations([{ ...job, sessions: 10 }]);
     assert.equal(after.metrics.sessions, 10);
