@@ -368,6 +368,7 @@ function calibrate(
   const fitted: Record<string, Params> = {};
   const report: ErrorRow[] = [];
   const excluded: Record<string, number> = {};
+  const decodePoints: { predicted: number; measured: number; at: string }[] = [];
   for (const family of FAMILIES) {
     const all = family.rows(rows);
     const own = all.filter((r) => !cacheResident(gpu, r));
@@ -402,12 +403,14 @@ function calibrate(
       : fit(family, gpu, fitRows);
     fitted[family.name] = p;
     const predict = family.model(gpu, p);
-    const row = errorRow(
-      family.name,
-      heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })),
-    );
+    const points = heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: `${family.describe(r)}, KV ${r.dtype}` }));
+    if (family.name.startsWith('decode attention')) decodePoints.push(...points);
+    const row = errorRow(family.name, points);
     if (row) report.push({ ...row, label: `${family.name} (fit on ${fitRows.length})` });
   }
+  // Both KV dtypes together, as the earlier single decode-attention fit was reported.
+  const pooled = fitted['decode attention, FP8 KV'] ? errorRow('decode attention, BF16 and FP8 KV together', decodePoints) : undefined;
+  if (pooled) report.push(pooled);
   const gemm: GpuCalibration['gemm'] = {};
   for (const dtype of ['bf16', 'fp8', 'fp4'] as const) {
     const p = fitted[`gemm ${dtype}`];
