@@ -26,6 +26,9 @@ const IMAGES: Record<string, string> = {
   'comparison-panel-light.png': 'comparison-panel-light-1600x1000.png',
   'sweep-panel-dark.png': 'sweep-panel-dark-1600x1000.png',
   'plan-panel-dark-end.png': 'plan-panel-dark-1600x1000-end.png',
+  'pareto-panel-dark.png': 'pareto-panel-dark-1600x1000.png',
+  'pareto-panel-narrow-high-contrast.png': 'pareto-panel-high-contrast-900x700.png',
+  'export-deployment-dark.png': 'export-deployment.png',
 };
 
 function main(): void {

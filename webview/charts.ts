@@ -17,12 +17,13 @@ import {
   LineElement,
   LogarithmicScale,
   PointElement,
+  ScatterController,
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
 import { composite, parseColour, textOn, toHex, withContrast } from '../src/shared/panelModel';
 
-Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip);
 
 const live: Chart[] = [];
 
@@ -81,6 +82,12 @@ export function applyThemeColours(): void {
     set(`--role-${role}`, fill);
     set(`--role-${role}-text`, textOn(fill));
   }
+}
+
+/** A status colour as applyThemeColours set it for this theme (readable on the background), for chart points. */
+export function statusColour(kind: 'ok' | 'muted'): string {
+  const value = getComputedStyle(document.body).getPropertyValue(kind === 'ok' ? '--status-ok' : '--text-muted').trim();
+  return value || (kind === 'ok' ? '#388a34' : '#808080');
 }
 
 function applyChartDefaults(): void {

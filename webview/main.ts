@@ -6,6 +6,7 @@ import { registerComponents } from './components';
 import { applyThemeColours, chartCount, destroyCharts } from './charts';
 import { parsePersistedState, type FromWebview, type PanelData, type PersistedState, type ToWebview } from '../src/shared/panelProtocol';
 import { renderComparison, renderPlan, renderSimulation, renderSweep } from './views';
+import { renderPareto } from './paretoView';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -41,7 +42,9 @@ function render(data: PanelData): void {
         ? renderSimulation(data, post)
         : data.kind === 'comparison'
           ? renderComparison(data, post)
-          : renderSweep(data, post);
+          : data.kind === 'pareto'
+            ? renderPareto(data, post)
+            : renderSweep(data, post);
   app.replaceChildren(view.root);
   for (const draw of view.draws) draw();
   document.body.dataset.rendered = data.kind;

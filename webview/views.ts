@@ -4,6 +4,7 @@ import type { Candidate } from '../src/core/plan/types';
 import type { Measurement, Percentiles, SimMetrics } from '../src/core/sim/types';
 import { button, chartBox, el, metric, scrollable, section, table, tag } from './components';
 import { drawChart, palette, referenceColour } from './charts';
+import { deploymentGpus } from '../src/core/spec/deployment';
 import {
   attainmentStatus,
   attainmentWithCi,
@@ -12,6 +13,7 @@ import {
   candidateCells,
   extras,
   headroomText,
+  perGpuTokens,
   comparisonRows,
   downsampleMax,
   downsampleMean,
@@ -39,11 +41,11 @@ import {
 export type Post = (message: FromWebview) => void;
 
 /** A panel's subtitle, with the times the run used when the job said (results from older runs may not). */
-function withTimes(subtitle: string, context: PlanContext): string {
+export function withTimes(subtitle: string, context: PlanContext): string {
   return context.timesFrom ? `${subtitle} · ${context.timesFrom}` : subtitle;
 }
 
-function header(title: string, subtitle: string, post: Post): HTMLElement {
+export function header(title: string, subtitle: string, post: Post): HTMLElement {
   return el(
     'header',
     { class: 'panel-header' },
@@ -60,7 +62,7 @@ function header(title: string, subtitle: string, post: Post): HTMLElement {
 }
 
 /** Charts are drawn after their canvases are in the document, so views return them as thunks. */
-type Draw = () => void;
+export type Draw = () => void;
 
 const axisTitle = (text: string) => ({ display: true, text });
 /** Numeric ticks rounded for reading: `1.08`, not `1.0833333333333335`. */
@@ -264,7 +266,7 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     result.maxRatePerSec !== undefined
       ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${maxRateCi && !result.maxRateIsLowerBound ? ` (95% CI ${tickLabel(maxRateCi[0])}–${tickLabel(maxRateCi[1])})` : ''}${result.maxRateIsLowerBound ? ' (the search stopped growing the rate while still meeting it)' : ''}.`)
       : bestHeadroom
-        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}).`)
+        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}); ${tickLabel(bestHeadroom.ratePerSec / best!.gpus)} sessions/s and ${perGpuTokens(best!.gpus, best!.metrics)} output tokens/s per GPU.`)
         : undefined;
   root.append(
     section(
@@ -386,7 +388,7 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
         context.attainmentTarget,
         m.unstable ? { reason: m.unstableReason } : undefined,
       ),
-      el('p', { class: 'footnote' }, `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed`),
+      el('p', { class: 'footnote', 'data-testid': 'per-gpu' }, `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed · ${perGpuTokens(deploymentGpus(result.deployment), m)} output tokens/s per GPU (${deploymentGpus(result.deployment)} GPUs)`),
       measurementNote(m.measurement),
     ),
   );

@@ -39,6 +39,8 @@ export interface Point {
   turn2plusTtftP90Ms: number;
   itlMeanMs: number;
   localPrefillRatio: number;
+  /** Share of prefill starts at which reordering ran a task other than the queue's head. */
+  reorderedShare: number;
   goodput: number;
   unstable: boolean;
 }
@@ -65,6 +67,7 @@ function toPoint(ratePerSec: number, runs: SimResult[]): Point {
     turn2plusTtftP90Ms: mean(runs, (r) => r.metrics.turn2plus.ttftMs.p90),
     itlMeanMs: mean(runs, (r) => r.metrics.itlMs.mean),
     localPrefillRatio: mean(runs, (r) => r.metrics.localPrefillRatio),
+    reorderedShare: mean(runs, (r) => r.metrics.reorderedPrefillRatio),
     goodput: mean(runs, (r) => r.metrics.goodput),
     unstable: runs.some((r) => r.metrics.unstable),
   };

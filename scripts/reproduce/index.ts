@@ -8,7 +8,8 @@ import type { Deployment, Plan } from '../../src/core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../../src/core/spec/deployment';
 import { colocatedLayouts, disaggregatedLayouts, Runner, type Point, type PolicyVariant, type RunSettings } from './experiments';
 import { planForReport } from './planner';
-import { ADAPTIVE_ON_PLANNED, REMOTE_ON_ADAPTIVE, writeReport, type ReportData, type AmpdCase } from './report';
+import { ADAPTIVE_ON_PLANNED, REMOTE_ON_ADAPTIVE, REMOTE_REORDERED, writeReport, type ReportData, type AmpdCase } from './report';
+import { ppdRootCause, reorderRootCause } from './rootcause';
 
 const root = join(__dirname, '..', '..');
 
@@ -25,8 +26,13 @@ const ADAPTIVE: PolicyVariant = { label: 'adaptive (AMPD)', routing: { name: 'ad
 const ROUTING_ONLY: PolicyVariant = { label: 'adaptive, no reordering', routing: { name: 'adaptive' }, policy: { reorderWindow: 1 } };
 const AS_WRITTEN: PolicyVariant = { label: 'adaptive, Algorithm 1 as written', routing: { name: 'adaptive', slack: 'windowed' }, policy: { reorderWindow: 3 } };
 const REMOTE: PolicyVariant = { label: 'remote (Dynamo)', routing: { name: 'remote' }, policy: { reorderWindow: 1 } };
+// The same FCFS prefill queues with AMPD's reordering: what reordering does where queues hold tasks near their deadline.
+const REMOTE_WITH_REORDERING: PolicyVariant = { label: REMOTE_REORDERED, routing: { name: 'remote' }, policy: { reorderWindow: 3 } };
 const COLOCATED: PolicyVariant = { label: 'colocated (vLLM)', routing: { name: 'colocated' }, policy: { reorderWindow: 1 } };
 const CONTINUUM: PolicyVariant = { label: 'continuum', routing: { name: 'continuum' }, policy: { reorderWindow: 1 } };
+
+const PPD_FILE = 'examples/chat-llama-3.1-8b.pdplan.yaml';
+const NETWORK_FILE = 'scripts/reproduce/plans/chat-network.pdplan.yaml';
 
 const RATE_FACTORS = [0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7];
 
@@ -75,6 +81,7 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
     [ROUTING_ONLY.label, adaptiveDeployment, ROUTING_ONLY],
     [AS_WRITTEN.label, adaptiveDeployment, AS_WRITTEN],
     [REMOTE.label, remote.deployment, REMOTE],
+    [REMOTE_WITH_REORDERING.label, remote.deployment, REMOTE_WITH_REORDERING],
     [COLOCATED.label, colocated.deployment, COLOCATED],
     [CONTINUUM.label, continuum.deployment, CONTINUUM],
     // Remote routing on adaptive's layout separates the routing gain from the layout gain.
@@ -116,7 +123,7 @@ async function sensitivity(plan: Plan, deployment: Deployment, ratePerSec: numbe
 }
 
 /** PPD (references 000/001): Turn-2+ TTFT and TPOT of PPD routing against plain PD. */
-async function ppdComparison(plan: Plan, run: Runner, log: (s: string) => void) {
+async function ppdComparison(plan: Plan, network: Plan, run: Runner, log: (s: string) => void) {
   const gpus = plan.planner.gpuBudget;
   const disagg = disaggregatedLayouts(plan, gpus);
   const remoteBest = await run.bestLayout(plan, disagg, REMOTE, [plan.workload.arrival.ratePerSec]);
@@ -124,11 +131,20 @@ async function ppdComparison(plan: Plan, run: Runner, log: (s: string) => void) 
   const rates = [0.5, 0.8, 1.0].map((f) => Number((knee * f).toPrecision(3)));
   const ppd: PolicyVariant = { label: 'ppd', routing: { name: 'ppd' }, policy: { reorderWindow: 1 } };
   log(`  PPD on ${formatDeployment(remoteBest.deployment)} at ${rates.join(', ')} sessions/s`);
+  // One prefill GPU fewer than the tuned layout's smallest prefill share: the same GPUs, decode headroom.
+  const headroom = parseLayout('P:1x1,D:1x' + (gpus - 1));
   return {
     deployment: formatDeployment(remoteBest.deployment),
     rates,
     pd: await run.sweep(plan, remoteBest.deployment, REMOTE, rates),
     ppd: await run.sweep(plan, remoteBest.deployment, ppd, rates),
+    rootCause: await ppdRootCause(
+      run,
+      { file: PPD_FILE, plan, deployment: remoteBest.deployment, rates },
+      { file: NETWORK_FILE, plan: network },
+      headroom,
+      log,
+    ),
   };
 }
 
@@ -204,7 +220,12 @@ async function main(): Promise<void> {
     sens.push({ ratePerSec, ...(await sensitivity(firstPlan, parseLayout(first.deployments[ADAPTIVE.label]), ratePerSec, run)) });
   }
 
-  const chat = readPlan(join(examples, 'chat-llama-3.1-8b.pdplan.yaml'));
+  // Reordering with and without the router's admission test, from the knee of remote to one step past it.
+  const reorderRates = [first.rates[3], Number(((first.rates[3] + first.rates[4]) / 2).toPrecision(3)), first.rates[4]];
+  const reorderCause = await reorderRootCause(run, first.file, firstPlan, parseLayout(first.deployments[ADAPTIVE.label]), reorderRates);
+
+  const chat = readPlan(join(root, PPD_FILE));
+  const chatNetwork = readPlan(join(root, NETWORK_FILE));
   const prfaasPlan = readPlan(join(root, 'scripts', 'reproduce', 'plans', 'prfaas.pdplan.yaml'));
   const smallPlan = readPlan(join(root, 'scripts', 'reproduce', 'plans', 'small-workload.pdplan.yaml'));
 
@@ -213,7 +234,8 @@ async function main(): Promise<void> {
     settings,
     ampd: cases,
     sensitivity: { file: first.file, atRates: sens },
-    ppd: { file: 'examples/chat-llama-3.1-8b.pdplan.yaml', ...(await ppdComparison(chat, run, log)) },
+    reorderCause,
+    ppd: { file: PPD_FILE, ...(await ppdComparison(chat, chatNetwork, run, log)) },
     prfaas: { file: 'scripts/reproduce/plans/prfaas.pdplan.yaml', ...(await prfaasComparison(prfaasPlan, run, log)) },
     small: { file: 'scripts/reproduce/plans/small-workload.pdplan.yaml', ...(await smallWorkload(smallPlan, run, log)) },
     simulations: 0,

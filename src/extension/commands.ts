@@ -13,13 +13,14 @@ import type { PanelManager } from './panels';
 import { renderReport } from './report';
 import { newPlanText } from './newPlan';
 import { InputError, readInput } from '../io/inputGate';
-import { referencePath } from './references';
+import { referencePath } from '../io/references';
+import { DeploymentCommands, type JobHost } from './deploymentCommands';
 
 export const MAX_COMPARE = 6;
 
 type LastRun = { command: 'plan' | 'simulate'; uri: vscode.Uri };
 
-export class Commands {
+export class Commands implements JobHost {
   private lastRun?: LastRun;
   /** Recommended deployment of the last plan run per file: Simulate and Sweep default to it. */
   private readonly recommended = new Map<string, Deployment>();
@@ -49,6 +50,7 @@ export class Commands {
       vscode.commands.registerCommand('pdPlanner.newPlan', wrap(() => this.newPlan())),
       vscode.commands.registerCommand('pdPlanner.exportReport', wrap(() => this.exportActive())),
       vscode.commands.registerCommand('pdPlanner.cancelJob', () => this.cancelCurrent?.()),
+      ...new DeploymentCommands(this, this.panels).register(wrap),
       vscode.workspace.onDidSaveTextDocument((doc) => this.onSave(doc)),
     ];
   }
@@ -71,14 +73,14 @@ export class Commands {
     void vscode.window.showErrorMessage(`PD Planner: ${message}`);
   }
 
-  private setStatus(text: string, tooltip?: string): void {
+  setStatus(text: string, tooltip?: string): void {
     this.status.text = text;
     this.status.tooltip = tooltip;
     this.status.show();
   }
 
   /** The plan document to act on: the argument, else the active pdplan editor. */
-  private async document(uri?: vscode.Uri): Promise<vscode.TextDocument> {
+  async document(uri?: vscode.Uri): Promise<vscode.TextDocument> {
     if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
     const active = vscode.window.activeTextEditor?.document;
     if (active?.languageId === PDPLAN_LANGUAGE) return active;
@@ -88,7 +90,7 @@ export class Commands {
   }
 
   /** Validates the document as it is now; refuses to start a job on a plan with errors. */
-  private async source(doc: vscode.TextDocument, variant?: string): Promise<{ source: PlanSource; plan: Plan }> {
+  async source(doc: vscode.TextDocument, variant?: string): Promise<{ source: PlanSource; plan: Plan }> {
     const outcome = this.diagnostics.outcomeFor(doc);
     const errors = outcome.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !outcome.plan) throw new JobInvalid(errors);
@@ -117,7 +119,11 @@ export class Commands {
     return files;
   }
 
-  private context(doc: vscode.TextDocument, plan: Plan, timesFrom: string | undefined): PlanContext {
+  recommendedFor(fileName: string): Deployment | undefined {
+    return this.recommended.get(fileName);
+  }
+
+  context(doc: vscode.TextDocument, plan: Plan, timesFrom: string | undefined): PlanContext {
     return {
       timesFrom,
       planName: plan.name ?? path.basename(doc.fileName).replace(/\.pdplan\.ya?ml$/, ''),
@@ -133,7 +139,7 @@ export class Commands {
   }
 
   /** Runs a job with a cancellable progress notification and the status bar spinning. */
-  private async runJob(title: string, spec: JobSpec, quiet = false): Promise<JobResult> {
+  async runJob(title: string, spec: JobSpec, quiet = false): Promise<JobResult> {
     this.setStatus(`$(sync~spin) PD Planner: ${title}…`);
     await vscode.commands.executeCommand('setContext', 'pdPlanner.jobRunning', true);
     try {
@@ -327,7 +333,7 @@ export class Commands {
 
   rerun(data: PanelData): void {
     const uri = data.kind === 'comparison' ? undefined : vscode.Uri.file(data.context.fileName);
-    const command = data.kind === 'plan' ? 'pdPlanner.runPlan' : data.kind === 'simulation' ? 'pdPlanner.simulate' : data.kind === 'sweep' ? 'pdPlanner.sweep' : 'pdPlanner.compare';
+    const command = { plan: 'pdPlanner.runPlan', simulation: 'pdPlanner.simulate', sweep: 'pdPlanner.sweep', pareto: 'pdPlanner.pareto', comparison: 'pdPlanner.compare' }[data.kind];
     void vscode.commands.executeCommand(command, uri);
   }
 

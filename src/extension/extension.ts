@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPE } from '../shared/panelProtocol';
 import { Commands } from './commands';
+import { exportFromPanel } from './deploymentCommands';
 import type * as Core from './core';
 import type { CatalogApi, ValidateFn } from './engine';
 import { DiagnosticsController, PDPLAN_LANGUAGE } from './diagnostics';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
     export: (data, format) => void commands?.exportAs(data, format),
     rerun: (data) => commands?.rerun(data),
     simulateCandidate: (data, rank) => commands?.simulateCandidate(data, rank),
+    exportLayout: (data, layout) => exportFromPanel(data, layout),
   });
   const catalog = lazyCatalog();
   commands = new Commands(diagnostics, jobs, panels, status, catalog, context.extensionPath);

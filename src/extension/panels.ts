@@ -20,6 +20,7 @@ export interface PanelActions {
   export(data: PanelData, format: 'html' | 'markdown' | 'json'): void;
   rerun(data: PanelData): void;
   simulateCandidate(data: PanelData, rank: number): void;
+  exportLayout(data: PanelData, layout: string): void;
 }
 
 interface OpenPanel {
@@ -42,6 +43,8 @@ function panelTitle(data: PanelData): string {
       return `Rate sweep · ${data.context.planName}`;
     case 'comparison':
       return data.title;
+    case 'pareto':
+      return `Pareto · ${data.context.planName}`;
   }
 }
 
@@ -104,6 +107,9 @@ export class PanelManager implements vscode.Disposable {
         return;
       case 'simulateCandidate':
         if (entry.data) this.actions.simulateCandidate(entry.data, message.rank);
+        return;
+      case 'exportLayout':
+        if (entry.data) this.actions.exportLayout(entry.data, message.layout);
         return;
     }
   }

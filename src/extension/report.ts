@@ -3,8 +3,16 @@
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
 import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../shared/panelModel';
-import { formatDeployment } from '../core/spec/deployment';
+import { deploymentGpus, formatDeployment } from '../core/spec/deployment';
 import type { ExportFormat, PanelData } from '../shared/panelProtocol';
+import type { SimMetrics } from '../core/sim/types';
+import { bestFeasible, FRONTIER_COLUMNS, frontierRows } from '../shared/paretoModel';
+
+/** Output tokens/s and goodput per GPU of a steady-state run: figures that do not depend on the run's length. */
+export function perGpuText(m: SimMetrics, gpus: number): string {
+  if (!(gpus > 0)) return '';
+  return `Per GPU: ${(m.throughputTokensPerSec / gpus).toFixed(1)} output tokens/s/GPU, ${(m.goodput / gpus).toFixed(3)} sessions/s/GPU within SLO (${gpus} GPUs)`;
+}
 
 interface ReportTable {
   title: string;
@@ -62,6 +70,7 @@ function buildReport(data: PanelData): Report {
             ? `SLO attainment: unstable (${m.unstableReason ?? 'queues grow through the measurement window'}); local-prefill ratio ${pct(m.localPrefillRatio)}`
             : `SLO attainment ${attainmentWithCi(m.sloAttainment, m.sloAttainmentCi95)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
           `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${m.unstable ? 'unstable' : `${num(m.goodput)} sessions/s`}`,
+          m.unstable ? '' : perGpuText(m, deploymentGpus(data.result.deployment)),
           m.measurement ? `Measured over ${m.measurement.windowSec.toFixed(0)} s after a ${m.measurement.warmupSec.toFixed(0)} s warm-up, ${m.measurement.replications} replication(s), ${m.measurement.measuredSessions} sessions` : '',
           data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
         ].filter(Boolean),
@@ -98,6 +107,22 @@ function buildReport(data: PanelData): Report {
           },
         ],
       };
+    case 'pareto': {
+      const r = data.result;
+      const best = bestFeasible(r);
+      const feasible = r.points.filter((p) => p.feasible).length;
+      return {
+        title: `PD Planner Pareto frontier: ${data.context.planName}`,
+        summary: [
+          `${r.points.length} points (${r.layouts.length} layouts × ${r.rates.length} rates, ${r.simulations} simulations of ${r.measure.sessions} sessions); ${feasible} meet ${pct(r.attainmentTarget)} within SLO`,
+          best
+            ? `Most output tokens/s/GPU within the SLO: ${best.layout} at ${tickLabel(best.ratePerSec)} sessions/s, ${best.outputTokensPerSecPerGpu.toFixed(1)} output tokens/s/GPU, ${best.tokensPerSecPerUser.toFixed(1)} tokens/s/user`
+            : 'No point meets the SLO target',
+          data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
+        ].filter(Boolean),
+        tables: [{ title: 'Frontier: output tokens/s/GPU against tokens/s/user (SLO-feasible points)', headers: FRONTIER_COLUMNS, rows: frontierRows(r) }],
+      };
+    }
   }
 }
 

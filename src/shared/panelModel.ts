@@ -5,6 +5,7 @@ import type { Candidate } from '../core/plan/types';
 import type { Measurement, Percentiles, SimMetrics } from '../core/sim/types';
 import type { Deployment, ReplicaGroup } from '../core/spec/types';
 import { formatDeployment } from '../core/spec/deployment';
+import { perGpuFigures } from '../core/cost/perGpu';
 
 export type GpuRole = 'prefill' | 'decode' | 'colocated' | 'idle';
 
@@ -112,7 +113,7 @@ export const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 export const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 export const num = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
-export const CANDIDATE_COLUMNS = ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput', 'Headroom (sessions/s)'];
+export const CANDIDATE_COLUMNS = ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput', 'Out tok/s/GPU', 'Headroom (sessions/s)'];
 /** Position of the attainment cell, which the panel colours against the target. */
 export const CANDIDATE_ATTAINMENT_COLUMN = 3;
 
@@ -135,6 +136,12 @@ export function headroomText(c: Candidate): string {
   return h.isLowerBound ? `≥ ${tickLabel(h.ratePerSec)}` : `${tickLabel(h.ratePerSec)} [${tickLabel(h.ci95[0])}–${tickLabel(h.ci95[1])}]`;
 }
 
+/** Output tokens/s per GPU of a run, `—` when unstable or not measured. */
+export function perGpuTokens(gpus: number, metrics: SimMetrics | undefined): string {
+  const f = perGpuFigures(gpus, metrics).outputTokensPerSecPerGpu;
+  return f === null ? '—' : f.toFixed(1);
+}
+
 /** One row of the ranked candidates, as the plan panel and the exported report both show it. */
 export function candidateCells(c: Candidate): string[] {
   const x = extras(c);
@@ -151,6 +158,7 @@ export function candidateCells(c: Candidate): string[] {
     ms(c.predicted.itlP95Ms),
     pct(c.predicted.localPrefillRatio),
     c.predicted.unstable ? '—' : num(c.predicted.goodput),
+    perGpuTokens(c.gpus, c.metrics),
     headroomText(c),
   ];
 }
@@ -217,7 +225,18 @@ export function comparisonRows(
       })),
     });
   }
+  rows.splice(rows.findIndex((r) => r.label === 'Throughput (tokens/s)') + 1, 0, perGpuRow(columns));
   return rows;
+}
+
+/** Output tokens/s per GPU: what layouts of different sizes deliver per GPU, best and worst marked. */
+function perGpuRow(columns: { gpus: number; metrics: SimMetrics }[]): ComparisonRow {
+  const values = columns.map((c) => perGpuFigures(c.gpus, c.metrics).outputTokensPerSecPerGpu);
+  const texts = values.map((v) => (v === null ? '—' : num(v)));
+  const differs = new Set(texts).size > 1;
+  const finite = values.filter((v): v is number => v !== null);
+  const [hi, lo] = [Math.max(...finite), Math.min(...finite)];
+  return { label: 'Output tokens/s per GPU', differs, cells: values.map((v, i) => ({ text: texts[i], best: differs && v === hi, worst: differs && v === lo })) };
 }
 
 /** Status of an attainment against its target, for colouring. */

@@ -3,6 +3,7 @@
  * discriminated union, and messages from the webview are checked with `parseWebviewMessage` before
  * the extension acts on them (a webview is untrusted input).
  */
+import type { ParetoResult } from '../core/pareto';
 import type { PlanResult } from '../core/plan/types';
 import type { SimResult, SimMetrics } from '../core/sim/types';
 import type { Deployment } from '../core/spec/types';
@@ -62,7 +63,13 @@ export interface SweepPanelData {
   points: { ratePerSec: number; sloAttainment: number; goodput: number; unstable: boolean; sloAttainmentCi95?: [number, number]; unstableReason?: string }[];
 }
 
-export type PanelData = PlanPanelData | SimulationPanelData | ComparisonPanelData | SweepPanelData;
+export interface ParetoPanelData {
+  kind: 'pareto';
+  context: PlanContext;
+  result: ParetoResult;
+}
+
+export type PanelData = PlanPanelData | SimulationPanelData | ComparisonPanelData | SweepPanelData | ParetoPanelData;
 export type PanelKind = PanelData['kind'];
 
 /** Extension → webview. */
@@ -80,7 +87,9 @@ export type FromWebview =
   | { type: 'rendered'; kind: PanelKind; charts: number }
   | { type: 'export'; format: ExportFormat }
   | { type: 'rerun' }
-  | { type: 'simulateCandidate'; rank: number };
+  | { type: 'simulateCandidate'; rank: number }
+  /** Deployment files for a layout the panel shows (a Pareto point). */
+  | { type: 'exportLayout'; layout: string };
 
 /** State the webview keeps across reloads (`vscode.setState`) and hands to the serializer. */
 export interface PersistedState {
@@ -88,7 +97,9 @@ export interface PersistedState {
 }
 
 const EXPORT_FORMATS: readonly ExportFormat[] = ['html', 'markdown', 'json'];
-const PANEL_KINDS: readonly PanelKind[] = ['plan', 'simulation', 'comparison', 'sweep'];
+const PANEL_KINDS: readonly PanelKind[] = ['plan', 'simulation', 'comparison', 'sweep', 'pareto'];
+/** A layout in deployment notation (`P:4x2,D:8x1`, `C:4x4`): letters, digits and the notation's marks only. */
+const LAYOUT_TEXT = /^[A-Za-z0-9:,x ]{1,200}$/;
 
 /** Narrows an untrusted message from a webview; undefined when it is not one we understand. */
 export function parseWebviewMessage(value: unknown): FromWebview | undefined {
@@ -110,6 +121,8 @@ export function parseWebviewMessage(value: unknown): FromWebview | undefined {
       return Number.isInteger(message.rank) && (message.rank as number) >= 1
         ? { type: 'simulateCandidate', rank: message.rank as number }
         : undefined;
+    case 'exportLayout':
+      return typeof message.layout === 'string' && LAYOUT_TEXT.test(message.layout) ? { type: 'exportLayout', layout: message.layout } : undefined;
     default:
       return undefined;
   }

@@ -4,6 +4,8 @@
  * is stuck inside (a long synchronous simulation) is done by terminating the worker, so `cancel` is
  * advisory: the worker stops at its next progress point.
  */
+import type { ExportFormat as DeploymentFormat, ExportResult } from '../core/export/common';
+import type { ParetoResult } from '../core/pareto';
 import type { PlanResult } from '../core/plan/types';
 import type { SimResult } from '../core/sim/types';
 import type { Deployment, Diagnostic } from '../core/spec/types';
@@ -29,7 +31,11 @@ export type JobRequest =
       /** Sessions/s; for a plan that replays a trace and `relativeToTrace`, multiples of the trace's recorded rate. */
       rates: number[];
       relativeToTrace?: boolean;
-    };
+    }
+  /** The Pareto frontier of the plan (src/core/pareto): layouts within its budget at several rates. */
+  | { type: 'pareto'; id: number; source: PlanSource }
+  /** Deployment files for a layout (the plan's `deployment:` when none is named) and the plan's router setting. */
+  | { type: 'exportDeployment'; id: number; source: PlanSource; deployment?: Deployment; format: DeploymentFormat };
 
 export type ToWorker = JobRequest | { type: 'cancel'; id: number };
 
@@ -50,7 +56,9 @@ export type JobResult =
   | { kind: 'plan'; plan: PlanResult; timesFrom: string; /** The rate planned at: the plan's, or the one fitted to its trace. */ ratePerSec: number }
   | { kind: 'simulate'; sim: SimResult; deployment: Deployment; timesFrom: string }
   | { kind: 'compare'; columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
-  | { kind: 'sweep'; deployment: Deployment; points: SweepPoint[]; timesFrom: string };
+  | { kind: 'sweep'; deployment: Deployment; points: SweepPoint[]; timesFrom: string }
+  | { kind: 'pareto'; pareto: ParetoResult; timesFrom: string }
+  | { kind: 'exportDeployment'; format: DeploymentFormat; deployment: Deployment; policy: string; files: ExportResult['files']; notes: string[] };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -61,7 +69,7 @@ export type FromWorker =
   | { type: 'error'; id: number; message: string }
   | { type: 'cancelled'; id: number };
 
-const REQUEST_TYPES: readonly string[] = ['plan', 'simulate', 'compare', 'sweep', 'cancel'];
+const REQUEST_TYPES: readonly string[] = ['plan', 'simulate', 'compare', 'sweep', 'pareto', 'exportDeployment', 'cancel'];
 
 export function isToWorker(value: unknown): value is ToWorker {
   if (typeof value !== 'object' || value === null) return false;

@@ -9,6 +9,9 @@ import type { Deployment, Plan } from '../core/spec/types';
 import { Cancelled, type RunControl } from '../core/control';
 import { planOnTrace, simulate, traceArrivalRate } from '../core/sim';
 import type { SimResult } from '../core/sim/types';
+import { ExportError, exportDeployment } from '../core/export';
+import { paretoSteps, routingForLayout } from '../core/pareto';
+import { formatDeployment } from '../core/spec/deployment';
 import { deploymentOf, InvalidPlan, resolveSource, type ResolvedSource } from './jobSource';
 import { runPlanJob } from './planJob';
 import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type SweepPoint } from './jobProtocol';
@@ -84,6 +87,36 @@ function sweepRatesAroundTrace(requested: number[] | undefined, written: Plan, f
   return requested.map((r) => Number(((r * fittedRate) / writtenRate).toPrecision(4)));
 }
 
+/** Lets the thread take its messages (a cancel) between two synchronous steps. */
+const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The Pareto sweep, one simulation at a time with the thread free between them, so a cancel stops it. */
+async function paretoJob(id: number, { plan, trace, profile, timesFrom }: ResolvedSource): Promise<JobResult> {
+  const control = jobControl(id, (done, total) => `Pareto sweep: ${done}/${total} simulations`);
+  const steps = paretoSteps({ plan, trace, profile });
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return { kind: 'pareto', pareto: step.value, timesFrom };
+    control.onProgress?.(step.value.done, Math.max(1, step.value.total));
+    await yieldToMessages();
+    if (cancelled.has(id)) throw new Cancelled('the job');
+  }
+}
+
+/** Deployment files: pure text from the core; the extension writes or opens them. */
+function exportJob(job: Extract<JobRequest, { type: 'exportDeployment' }>): JobResult {
+  const { plan } = resolveSource(job.source);
+  const deployment = deploymentOf(plan, job.deployment);
+  const routing = routingForLayout(plan, deployment);
+  try {
+    const result = exportDeployment({ plan, deployment, routing, format: job.format });
+    return { kind: 'exportDeployment', format: job.format, deployment, policy: routing.name, files: result.files, notes: result.notes };
+  } catch (error) {
+    if (error instanceof ExportError) throw new Error(`${formatDeployment(deployment)}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
 async function run(job: JobRequest): Promise<JobResult> {
   switch (job.type) {
     case 'plan': {
@@ -121,6 +154,10 @@ async function run(job: JobRequest): Promise<JobResult> {
       if (outside !== undefined) throw new Error(`a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`);
       return { kind: 'sweep', deployment, points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
     }
+    case 'pareto':
+      return paretoJob(job.id, resolveSource(job.source));
+    case 'exportDeployment':
+      return exportJob(job);
   }
 }
 

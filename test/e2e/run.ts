@@ -221,6 +221,7 @@ const PANELS = [
   { kind: 'simulation', tab: 'Simulation · ', minCharts: 5 },
   { kind: 'comparison', tab: 'Compare · ', minCharts: 3 },
   { kind: 'sweep', tab: 'Rate sweep · ', minCharts: 1 },
+  { kind: 'pareto', tab: 'Pareto · ', minCharts: 4 },
 ] as const;
 
 /** Switches the colour theme live, through the theme picker, with the panels open. */
@@ -545,11 +546,27 @@ async function main(): Promise<void> {
     if (sweepRows !== suggestedRates) throw new Error(`the sweep panel lists ${sweepRows} rates, ${suggestedRates} were asked for`);
     log(`sweep panel: ${sweepRows} rates`);
 
+    // 6b. Show Pareto Frontier: the sweep runs on the job worker; four charts (per session and per round), the frontier table.
+    await focusWorkbench(page);
+    await runCommand(page, 'PD Planner: Show Pareto Frontier');
+    const paretoFrame = await panelFrame(page, 'pareto');
+    const paretoCharts = await waitFor('the Pareto charts to draw', async () => {
+      const c = await drawnCharts(paretoFrame);
+      return c.total >= 4 && c.drawn === c.total ? c : undefined;
+    });
+    const against = await paretoFrame.locator('canvas[data-against]').evaluateAll((all) => all.map((c) => (c as HTMLElement).dataset.against));
+    if (against.join(',') !== 'tokensPerSecPerUser,ttftP90Ms,turn1TtftP90Ms,turn2plusTtftP90Ms') throw new Error(`the Pareto panel charts ${against.join(', ')}`);
+    const frontierRows = await paretoFrame.locator('table.grid tbody tr').count();
+    if (frontierRows < 1) throw new Error('the Pareto panel lists no frontier point');
+    const paretoLegend = await paretoFrame.locator('.chart-note').first().innerText();
+    if (!/SLO/.test(paretoLegend)) throw new Error(`the Pareto chart does not say which side the SLO allows: '${paretoLegend}'`);
+    log(`pareto panel: ${paretoCharts.drawn}/${paretoCharts.total} charts drawn (${against.join(', ')}), ${frontierRows} frontier rows`);
+
     // One panel per kind, all in one editor group beside the plans: no pile of columns.
     const groups = await page.locator('.editor-group-container').count();
-    if (groups !== 2) throw new Error(`${groups} editor groups after four panels, expected 2 (the plans and the panels)`);
-    const panelTabs = await page.locator('.tab', { hasText: /^(Plan|Simulation|Compare|Rate sweep) · / }).count();
-    if (panelTabs !== 4) throw new Error(`${panelTabs} panel tabs, expected one per kind (4)`);
+    if (groups !== 2) throw new Error(`${groups} editor groups after five panels, expected 2 (the plans and the panels)`);
+    const panelTabs = await page.locator('.tab', { hasText: /^(Plan|Simulation|Compare|Rate sweep|Pareto) · / }).count();
+    if (panelTabs !== 5) throw new Error(`${panelTabs} panel tabs, expected one per kind (5)`);
 
     // 7. Every panel, every theme (switched live), both sizes: layout, axes, contrast; then the screenshot.
     await tryCommand(page, 'View: Close Primary Side Bar');
@@ -588,6 +605,28 @@ async function main(): Promise<void> {
     writeFileSync(join(results, 'checked.json'), JSON.stringify(checked, null, 2));
     await page.setViewportSize(SIZES[0]);
     await setTheme(page, THEMES[0]);
+
+    // 7b. Export Deployment Files on the plan's deployment (P:2x1,D:1x1): vLLM, opened as untitled documents.
+    await focusWorkbench(page);
+    await runCommand(page, 'PD Planner: Export Deployment Files');
+    const formatRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'vLLM' }).first();
+    await formatRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const formatTitle = await page.locator('.quick-input-widget .quick-input-title').innerText();
+    if (!formatTitle.includes('P:2x1,D:1x1')) throw new Error(`the format pick is titled '${formatTitle}', expected it to name P:2x1,D:1x1`);
+    await formatRow.click();
+    const untitledRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open as untitled documents' }).first();
+    await untitledRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await untitledRow.click();
+    const exported = page.locator('.notification-toast', { hasText: /files opened/ }).first();
+    await exported.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const exportMessage = await exported.innerText();
+    const launch = page.locator('.monaco-editor .view-lines', { hasText: '--tensor-parallel-size 2' }).first();
+    await launch.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    // An untitled tab is labelled with its first line (`#!/usr/bin/env bash`) and described as `Untitled-N`.
+    const untitledTabs = await page.locator('.tab', { hasText: /Untitled-\d/ }).count();
+    if (untitledTabs < 2) throw new Error(`${untitledTabs} untitled documents after the vLLM export, expected one per file`);
+    log(`export: ${exportMessage.split('\n')[0].slice(0, 200)}; ${untitledTabs} untitled documents, a launch script with --tensor-parallel-size 2`);
+    await shot(page, 'export-deployment');
 
     // 8. New Plan File: three quick picks write a plan that validates and plans.
     await page.locator('.tab', { hasText: 'compare.pdplan.yaml' }).first().click();

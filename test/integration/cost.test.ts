@@ -13,21 +13,29 @@ function repoIo() {
   return io;
 }
 
-test('cost --gpus: two GPU types side by side with cost and attainment, the cheaper named', async () => {
+test('cost --gpus: two GPU types and both pairs of them side by side with cost and attainment, the cheapest named', async () => {
   const io = repoIo();
   assert.equal(await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200', '--json'], io), 0, io.stderr);
   const choice = JSON.parse(io.stdout);
-  assert.equal(choice.options.length, 2);
+  assert.deepEqual(choice.options.map((o: any) => `${o.prefillGpu}/${o.decodeGpu}`), ['H100-SXM/H100-SXM', 'H200/H200', 'H100-SXM/H200', 'H200/H100-SXM']);
   for (const o of choice.options) {
     assert.ok(o.layout, o.gpu);
     assert.ok(o.attainment >= choice.attainmentTarget);
     assert.ok(o.cost.usdPerHour > 0);
+    // Each role is priced at its own pool's GPU type.
+    for (const part of o.cost.parts) assert.equal(part.gpu, part.role === 'decode' ? o.decodeGpu : o.prefillGpu);
   }
-  const cheaper = choice.options.reduce((a: any, b: any) => (b.cost.usdPerHour < a.cost.usdPerHour ? b : a));
-  assert.equal(choice.cheapest, cheaper.gpu);
+  const cheapest = (list: any[]) => list.reduce((a: any, b: any) => (b.cost.usdPerHour < a.cost.usdPerHour ? b : a)).gpu;
+  assert.equal(choice.cheapest, cheapest(choice.options));
+  assert.equal(choice.cheapestSingle, cheapest(choice.options.filter((o: any) => o.prefillGpu === o.decodeGpu)));
+  assert.equal(choice.cheapestPair, cheapest(choice.options.filter((o: any) => o.prefillGpu !== o.decodeGpu)));
   const text = repoIo();
   await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200'], text);
-  assert.match(text.stdout, new RegExp(`Cheapest: ${choice.cheapest}, \\S+ at \\$[\\d.]+/hour`));
+  assert.match(text.stdout, new RegExp(`Cheapest: ${choice.cheapest.replace(/[+]/g, '\\+')}, \\S+ at \\$[\\d.]+/hour`));
+  assert.match(text.stdout, /Cheapest (single type|pair): /);
+  const single = repoIo();
+  assert.equal(await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200', '--single-type', '--json'], single), 0, single.stderr);
+  assert.deepEqual(JSON.parse(single.stdout).options.map((o: any) => o.gpu), ['H100-SXM', 'H200']);
 });
 
 test('cost --deployment: $/hour of a layout with each price and its source; no price is named, exit 1', async () => {

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { main } from '../../src/cli/main';
 import { processIo, type CliIo } from '../../src/cli/io';
 import { makeValidator } from '../../src/extension/core';
-import { referencePath as extensionReferencePath } from '../../src/extension/references';
+import { referencePath as extensionReferencePath } from '../../src/io/references';
 import { readPlanReference } from '../../src/cli/planFiles';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -31,6 +31,13 @@ test('plan --json carries the documented fields', async () => {
     assert.equal(typeof c.predicted.sloAttainment, 'number');
     assert.equal(typeof c.predicted.localPrefillRatio, 'number');
     assert.ok(c.prefill || c.colocated);
+    // Per-GPU figures: the window's output rate and goodput divided by the layout's GPUs, headroom per GPU when bracketed.
+    if (!c.predicted.unstable) {
+      assert.ok(c.perGpu.outputTokensPerSecPerGpu > 0);
+      assert.ok(Math.abs(c.perGpu.goodputPerGpu * c.gpus - c.predicted.goodput) < 1e-9);
+    }
+    if (c.headroom && !c.headroom.isLowerBound && c.headroom.ratePerSec > 0) assert.ok(Math.abs(c.perGpu.headroomPerGpu * c.gpus - c.headroom.ratePerSec) < 1e-9);
+    assert.equal(c.cost.gpus, c.gpus);
   });
   assert.equal(out.solver.status, 'Optimal');
   assert.equal(typeof out.solver.ms, 'number');
@@ -41,7 +48,7 @@ test('plan prints a ranked table, router settings and how to read it', async () 
   const io = captureIo(files);
   await runPlanCommand([example, '--sweep-rate', '1:4:4'], io, standIn);
   assert.match(io.stdout, /Recommended: /);
-  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain ±95%\s+Headroom\/s\s+Turn-1\s+Turn-2\+/);
+  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain ±95%\s+Headroom\/s\s+Tok\/s\/GPU · headroom\/GPU\s+Turn-1\s+Turn-2\+/);
   assert.match(io.stdout, /How to read this/);
   assert.match(io.stdout, /Attainment against arrival rate/);
   assert.match(io.stdout, /ILP \(HiGHS\): Optimal/);

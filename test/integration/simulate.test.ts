@@ -81,6 +81,14 @@ test('compare runs the variants of one plan side by side', async () => {
   const { configurations } = JSON.parse(io.stdout);
   assert.equal(configurations.length, 5);
   assert.ok(configurations.every((c: { result?: unknown }) => c.result));
+  const text = repoIo();
+  assert.equal(await main(['compare', 'examples/all-features.pdplan.yaml', '--sessions', '100'], text), 0, text.stderr);
+  // Output tokens/s per GPU: each configuration's window throughput over its own GPUs.
+  const perGpu = text.stdout.split('\n').find((l) => l.startsWith('out tok/s/GPU'));
+  assert.ok(perGpu, text.stdout);
+  const first = configurations[0].result;
+  const gpus = [...(first.deployment.prefill ?? []), ...(first.deployment.decode ?? []), ...(first.deployment.colocated ?? [])].reduce((n: number, g: { tp: number; dp: number }) => n + g.tp * g.dp, 0);
+  assert.equal(perGpu.trim().split(/\s{2,}/)[1], (first.metrics.throughputTokensPerSec / gpus).toFixed(1));
 });
 
 test('each variant runs on its own measured profile; one that names none inherits the base plan\'s', async () => {

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { MAX_SESSIONS, SimInputError, simulateReplicated } from '../../core/sim';
 import type { SimResult } from '../../core/sim/types';
-import { formatDeployment } from '../../core/spec/deployment';
+import { perGpuFigures } from '../../core/cost/perGpu';
+import { deploymentGpus, formatDeployment } from '../../core/spec/deployment';
 import type { Plan } from '../../core/spec/types';
 import { intOption, parseCommandArgs } from '../args';
 import { latencyCells, pct, textTable } from '../format';
@@ -100,6 +101,10 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
           row('ITL p95 (ms)', (r) => latencyCells(r.metrics.itlMs)[2]),
           row('local share', (r) => pct(r.metrics.localPrefillRatio)),
           row('goodput (sess/s)', (r) => r.metrics.goodput.toFixed(3)),
+          row('out tok/s/GPU', (r) => {
+            const perGpu = perGpuFigures(deploymentGpus(r.deployment), r.metrics).outputTokensPerSecPerGpu;
+            return perGpu === null ? '–' : perGpu.toFixed(1);
+          }),
           row('unstable', (r) => (r.metrics.unstable ? 'yes' : 'no')),
           row('measured', (r) => (r.metrics.measurement ? `${r.metrics.measurement.measuredSessions} sessions, ${r.metrics.measurement.replications} rep.` : '–')),
         ],

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describeCost, layoutCost } from '../../core/cost';
-import { chooseGpu, type GpuChoice } from '../../core/cost/gpuChoice';
+import { chooseGpu, planGpuTypes, type GpuChoice } from '../../core/cost/gpuChoice';
 import { findGpu } from '../../core/spec/catalog';
 import { checkRunOverrides, formatOverrideProblems } from '../../core/spec/overrides';
 import { parseCommandArgs } from '../args';
@@ -9,11 +9,13 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, planOrVariant } from '../runInputs';
 
 export const USAGE =
-  'Usage: pdplan cost FILE [--gpus TYPE1,TYPE2,...] [--deployment SPEC] [--variant NAME] [--json]\n' +
+  'Usage: pdplan cost FILE [--gpus TYPE1,TYPE2,...] [--single-type] [--deployment SPEC] [--variant NAME] [--json]\n' +
   '  --deployment SPEC (or the plan\'s deployment, without --gpus): $/hour of that layout, with each price and its source.\n' +
-  '  Otherwise: for each GPU type (--gpus, else the plan\'s cost.gpuTypes, else its own type) the cheapest layout within\n' +
+  '  Otherwise: for each GPU type (--gpus, else the plan\'s cost.gpuTypes, else its pools\' types) the cheapest layout within\n' +
   "  planner.gpuBudget whose simulated attainment at the plan's rate meets the SLO target (layouts tried from the\n" +
-  '  cheapest up; a short screening run, then a longer confirming one), side by side, and the cheapest type.\n' +
+  '  cheapest up; a short screening run, then a longer confirming one), side by side, and the cheapest type. With two or\n' +
+  '  more types each pair of different types for the prefill and decode pools is tried too (--single-type or\n' +
+  '  cost.gpuPairs: false: one type for both roles only).\n' +
   '  Prices: cost.gpuHourUsd in the plan, else catalog/prices.json (docs/cost.md). Exit 1 when no type meets the target.\n';
 
 export function describeChoice(choice: GpuChoice): string {
@@ -28,15 +30,23 @@ export function describeChoice(choice: GpuChoice): string {
     o.cost && 'outputTokensPerSecPerGpu' in o.cost ? o.cost.outputTokensPerSecPerGpu.toFixed(1) : '–',
     String(o.simulations),
   ]);
+  const pairs = choice.options.some((o) => o.prefillGpu !== o.decodeGpu);
   const lines = [
-    `Cheapest layout meeting ${pct(choice.attainmentTarget)} of sessions within SLO at ${choice.ratePerSec} sessions/s, per GPU type:`,
+    `Cheapest layout meeting ${pct(choice.attainmentTarget)} of sessions within SLO at ${choice.ratePerSec} sessions/s, per GPU type${pairs ? ' (P: prefill pool, D: decode pool)' : ''}:`,
     textTable(['GPU', 'layout', 'GPUs', '$/hour', 'attainment (95% CI)', '$/M out', 'out tok/s/GPU', 'runs'], rows).trimEnd(),
   ];
   for (const o of choice.options) for (const note of o.notes) lines.push(`${o.gpu}: ${note}`);
   for (const o of choice.options) if (o.cost && o.cost.usdPerHour === null) lines.push(`${o.gpu}: ${describeCost(o.cost)}`);
+  const describe = (label: string) => {
+    const option = choice.options.find((o) => o.gpu === label)!;
+    return `${option.gpu}, ${option.layout} at $${option.cost!.usdPerHour!.toFixed(2)}/hour`;
+  };
   if (choice.cheapest) {
-    const best = choice.options.find((o) => o.gpu === choice.cheapest)!;
-    lines.push(`Cheapest: ${best.gpu}, ${best.layout} at $${best.cost!.usdPerHour!.toFixed(2)}/hour.`);
+    lines.push(`Cheapest: ${describe(choice.cheapest)}.`);
+    if (pairs && choice.cheapestSingle && choice.cheapestPair) {
+      const other = choice.cheapest === choice.cheapestPair ? choice.cheapestSingle : choice.cheapestPair;
+      lines.push(`Cheapest ${choice.cheapest === choice.cheapestPair ? 'single type' : 'pair'}: ${describe(other)}.`);
+    }
   } else {
     lines.push('No GPU type with a price meets the target within the budget: raise planner.gpuBudget, lower the rate or widen the SLO.');
   }
@@ -44,7 +54,7 @@ export function describeChoice(choice: GpuChoice): string {
 }
 
 export async function costCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, { gpus: { type: 'string' }, deployment: { type: 'string' }, variant: { type: 'string' }, json: { type: 'boolean' } });
+  const parsed = parseCommandArgs(args, { gpus: { type: 'string' }, 'single-type': { type: 'boolean' }, deployment: { type: 'string' }, variant: { type: 'string' }, json: { type: 'boolean' } });
   if ('error' in parsed) {
     io.err(`pdplan cost: ${parsed.error}\n${USAGE}`);
     return EXIT_USAGE;
@@ -81,14 +91,15 @@ export async function costCommand(args: string[], io: CliIo): Promise<number> {
     else io.out(describeCost(cost) + '\n' + cost.parts.filter((p) => p.price?.source).map((p) => `${p.gpu}: ${p.price!.source}`).filter((l, i, all) => all.indexOf(l) === i).join('\n') + '\n');
     return cost.usdPerHour === null ? EXIT_FINDINGS : EXIT_OK;
   }
-  const gpus = named ?? plan.cost?.gpuTypes ?? [plan.cluster.gpu.name];
+  const gpus = named ?? plan.cost?.gpuTypes ?? planGpuTypes(plan);
   const unknownInPlan = gpus.find((g) => !findGpu(g));
   if (unknownInPlan !== undefined) {
     io.err(`pdplan cost: cost.gpuTypes names '${unknownInPlan.slice(0, 40)}', which is not a GPU type of the catalog\n`);
     return EXIT_FINDINGS;
   }
   const started = performance.now();
-  const choice = chooseGpu({ plan, gpus, profile: inputs.profileFor(values.variant as string | undefined) });
+  const pairs = values['single-type'] ? false : plan.cost?.gpuPairs ?? true;
+  const choice = chooseGpu({ plan, gpus, pairs, profile: inputs.profileFor(values.variant as string | undefined) });
   const wallMs = performance.now() - started;
   if (values.json) io.out(JSON.stringify({ ...choice, wallMs }, null, 2) + '\n');
   else io.out(describeChoice(choice) + `${(wallMs / 1000).toFixed(1)} s wall\n`);

@@ -7,6 +7,7 @@ import { timesSource } from '../../core/perf/profile';
 import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { describeCost, layoutCost, measuredCost } from '../../core/cost';
+import { perGpuFigures, type PerGpuFigures } from '../../core/cost/perGpu';
 import { deploymentRoles, formatDeployment } from '../../core/spec/deployment';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
 import { SimPool } from '../../workers/pool';
@@ -96,6 +97,12 @@ export function headroomText(c: Candidate): string {
   return `${rate(h.ratePerSec)} [${rate(h.ci95[0])}–${rate(h.ci95[1])}]`;
 }
 
+/** Output tokens/s per GPU, and headroom per GPU in sessions/s when the search bracketed it. */
+function perGpuText(f: PerGpuFigures): string {
+  const tokens = f.outputTokensPerSecPerGpu === null ? '—' : f.outputTokensPerSecPerGpu.toFixed(0);
+  return f.headroomPerGpu === null ? tokens : `${tokens} · ${rate(f.headroomPerGpu)}`;
+}
+
 function candidateRow(c: Candidate): string[] {
   const p = c.predicted;
   const d = c.deployment;
@@ -106,6 +113,7 @@ function candidateRow(c: Candidate): string[] {
     String(c.gpus),
     p.unstable ? 'unstable' : `${pct(p.sloAttainment)} ${halfPts(p.sloAttainmentCi95)}`.trimEnd(),
     headroomText(c),
+    perGpuText(perGpuFigures(c.gpus, c.metrics, c.headroom?.isLowerBound === false ? c.headroom.ratePerSec : undefined)),
     pct(p.turn1SloAttainment),
     pct(p.turn2plusSloAttainment),
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
@@ -147,7 +155,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
       'lower workload.arrival.ratePerSec, or relax the SLO.\n\n';
   }
   text += table(
-    ['#', 'Prefill', 'Decode', 'GPUs', 'Attain ±95%', 'Headroom/s', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
+    ['#', 'Prefill', 'Decode', 'GPUs', 'Attain ±95%', 'Headroom/s', 'Tok/s/GPU · headroom/GPU', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
     result.candidates.map(candidateRow),
   );
   if (result.routerSettings.length > 0) {
@@ -180,6 +188,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
     'policy; rows are ranked by that simulation, not by the ILP. Attain = share of sessions meeting both SLOs ' +
     '(Turn-1 = first rounds, Turn-2+ = later rounds), with the half-width of its 95% interval; Headroom = the highest arrival ' +
     'rate at which the layout still meets the target (bisection on full simulations; [low–high] where the truth lies); ' +
+    'Tok/s/GPU = output tokens/s per GPU over the measurement window, and headroom/GPU = headroom ÷ GPUs (sessions/s per GPU); ' +
     'a \'=\' after the rank marks a statistical tie. Among layouts meeting the target the fewest GPUs rank first, then the most headroom. ' +
     'Local = share of incremental prefills run on the decode worker; ' +
     'ILP est. = the integer program\'s value (worst replica P95 over its SLO, or its SLO miss share, or GPUs). ' +
@@ -224,6 +233,8 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
       predicted: c.predicted,
       ...(c.meetsTarget !== undefined ? { meetsTarget: c.meetsTarget } : {}),
       ...(c.headroom ? { headroom: c.headroom } : {}),
+      perGpu: perGpuFigures(c.gpus, c.metrics, c.headroom?.isLowerBound === false ? c.headroom.ratePerSec : undefined),
+      cost: (c.metrics && measuredCost(plan, c.deployment, c.metrics)) || layoutCost(plan, c.deployment),
       ...(c.tiedWith ? { tiedWith: c.tiedWith } : {}),
     })),
     routerSettings: result.routerSettings,

@@ -135,7 +135,8 @@ export function sweepLayouts(plan: Plan, allSizes = false): Deployment[] {
   return layouts;
 }
 
-function routingFor(plan: Plan, deployment: Deployment): RoutingSpec {
+/** The policy a layout runs: the plan's, or the nearest one of the layout's kind (co-located or disaggregated). */
+export function routingForLayout(plan: Plan, deployment: Deployment): RoutingSpec {
   const routing = plan.policy.routing;
   const colocatedPolicy = COLOCATED_POLICIES.has(routing.name);
   if (deployment.kind === 'colocated') return colocatedPolicy ? routing : { name: 'colocated' };
@@ -208,8 +209,12 @@ function frontier(points: ParetoPoint[], against: Frontier['against'], usable: (
   return { against, all: pick(candidates), feasible: pick(candidates.filter(({ p }) => feasible(p))) };
 }
 
-/** Simulates every layout at every rate (ascending; a layout unstable at one rate skips the higher ones) and returns the frontiers. */
-export function paretoSweep(options: ParetoOptions): ParetoResult {
+/**
+ * The sweep as steps: simulates every layout at every rate (ascending; a layout unstable at one rate
+ * skips the higher ones), yielding after each simulation, and returns the frontiers. A caller that
+ * must stay responsive (the extension's worker, which has to see a cancel) resumes it asynchronously.
+ */
+export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; total: number }, ParetoResult> {
   const { plan } = options;
   const run = options.simulateFn ?? simulate;
   const base = plan.workload.arrival.ratePerSec;
@@ -218,7 +223,7 @@ export function paretoSweep(options: ParetoOptions): ParetoResult {
   const measure = { ...PARETO_MEASURE, sessions };
   const skipped: ParetoResult['skipped'] = [];
   const valid = (options.layouts ?? sweepLayouts(plan, options.allSizes)).filter((deployment) => {
-    const checked = checkRunOverrides(plan, { deployment: formatDeployment(deployment), policy: routingFor(plan, deployment).name });
+    const checked = checkRunOverrides(plan, { deployment: formatDeployment(deployment), policy: routingForLayout(plan, deployment).name });
     if (checked.problems.length > 0) skipped.push({ layout: formatDeployment(deployment), reason: checked.problems.map((p) => p.message).join('; ') });
     return checked.problems.length === 0;
   });
@@ -237,7 +242,7 @@ export function paretoSweep(options: ParetoOptions): ParetoResult {
         result = run({
           plan,
           deployment,
-          routing: routingFor(plan, deployment),
+          routing: routingForLayout(plan, deployment),
           ratePerSec: rate,
           seed: options.seed,
           measure,
@@ -251,6 +256,7 @@ export function paretoSweep(options: ParetoOptions): ParetoResult {
       }
       points.push(point(plan, deployment, rate, result));
       options.onPoint?.(simulations, total);
+      yield { done: simulations, total };
       if (result.metrics.unstable) {
         if (r + 1 < rates.length) skipped.push({ layout, ratePerSec: rates[r + 1], reason: `unstable at ${Number(rate.toPrecision(4))} sessions/s, so at every higher rate too` });
         break;
@@ -278,4 +284,13 @@ export function paretoSweep(options: ParetoOptions): ParetoResult {
     attainmentTarget: plan.slo.attainmentTarget,
     measure,
   };
+}
+
+/** The whole sweep at once (the CLI). */
+export function paretoSweep(options: ParetoOptions): ParetoResult {
+  const steps = paretoSteps(options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }

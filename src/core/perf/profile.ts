@@ -110,44 +110,8 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
       report('error', PROFILE_CODES.unknownOp, index, `the first field (op) must be prefill, decode or kv_copy.`);
       continue;
     }
-    const values: Partial<Record<Field, number>> = {};
-    let rowOk = true;
-    for (let column = 1; column < PROFILE_HEADER.length; column++) {
-      const field = PROFILE_HEADER[column];
-      const cell = cells[column];
-      const required = REQUIRED[op].includes(field);
-      if (cell === '') {
-        if (required) {
-          report('error', PROFILE_CODES.missingField, index, `${op} rows need '${field}'.`);
-          rowOk = false;
-        }
-        continue;
-      }
-      if (!required) {
-        report('warning', PROFILE_CODES.extraField, index, `'${field}' is not used by ${op} rows and is ignored.`);
-        continue;
-      }
-      const value = Number(cell);
-      const integral = field !== 'ms';
-      const valid =
-        Number.isFinite(value) &&
-        (field === 'ms' ? value > 0 : value >= 0) &&
-        (!integral || Number.isInteger(value)) &&
-        ((field !== 'tp' && field !== 'batch' && field !== 'tokens') || value >= 1);
-      if (!valid) {
-        const want =
-          field === 'ms'
-            ? 'a positive number of milliseconds'
-            : field === 'history' || field === 'context'
-              ? 'a whole number ≥ 0'
-              : 'a whole number ≥ 1';
-        report('error', PROFILE_CODES.badNumber, index, `'${field}' must be ${want}.`);
-        rowOk = false;
-        continue;
-      }
-      values[field] = value;
-    }
-    if (!rowOk) continue;
+    const values = rowValues(op, cells, (severity, code, message) => report(severity, code, index, message));
+    if (!values) continue;
     const tp = values.tp as number;
     const ms = values.ms as number;
     let key: string;
@@ -200,6 +164,55 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     });
   }
   return rowErrors || hiddenError ? { diagnostics } : { profile, diagnostics };
+}
+
+/**
+ * The numbers of one data row of `op`, or undefined when a field it needs is missing or not a valid
+ * number (each problem reported); fields the op does not use are reported and ignored.
+ */
+function rowValues(
+  op: keyof typeof REQUIRED,
+  cells: string[],
+  report: (severity: Diagnostic['severity'], code: string, message: string) => void,
+): Partial<Record<Field, number>> | undefined {
+  const values: Partial<Record<Field, number>> = {};
+  let rowOk = true;
+  for (let column = 1; column < PROFILE_HEADER.length; column++) {
+    const field = PROFILE_HEADER[column];
+    const cell = cells[column];
+    const required = REQUIRED[op].includes(field);
+    if (cell === '') {
+      if (required) {
+        report('error', PROFILE_CODES.missingField, `${op} rows need '${field}'.`);
+        rowOk = false;
+      }
+      continue;
+    }
+    if (!required) {
+      report('warning', PROFILE_CODES.extraField, `'${field}' is not used by ${op} rows and is ignored.`);
+      continue;
+    }
+    const value = Number(cell);
+    const integral = field !== 'ms';
+    const valid =
+      Number.isFinite(value) &&
+      (field === 'ms' ? value > 0 : value >= 0) &&
+      (!integral || Number.isInteger(value)) &&
+      ((field !== 'tp' && field !== 'batch' && field !== 'tokens') || value >= 1);
+    if (!valid) {
+      const want =
+        field === 'ms'
+          ? 'a positive number of milliseconds'
+          : field === 'history' || field === 'context'
+            ? 'a whole number ≥ 0'
+            : 'a whole number ≥ 1';
+      report('error', PROFILE_CODES.badNumber, `'${field}' must be ${want}.`);
+      rowOk = false;
+      continue;
+    }
+    values[field] = value;
+  }
+  return rowOk ? values : undefined;
 }
 
 /** Problems listed per profile; docs/plan-file.md lists the limit. */

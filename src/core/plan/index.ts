@@ -300,14 +300,102 @@ function countsOf(model: IlpModel, d: Deployment): number[] {
  * by bisection on full simulations; the ranking returned is the simulated one, ties called ties.
  */
 export async function planDeployment(plan: Plan, deps: PlannerDeps, options: PlannerOptions = {}): Promise<PlanResult> {
+  const run = startRun(plan, deps, options);
+  const { objective, target, rate, notes } = run;
+
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
+  notes.push(...space.notes);
+  if (space.reasons.length > 0) return run.empty(space.reasons);
+
+  const measured = await measureCoefficients(plan, space, deps.runSimulations, run.cache, objective === 'max-rate', deps.control, () =>
+    run.inTime('the coefficients of the heavier load levels'),
+  );
+  run.countCoefficientSimulations(measured.simulated);
+  const coefficients = measured.coefficients;
+  const physics = physicsReasons(plan, coefficients);
+  if (physics.length > 0) return run.empty(physics);
+
+  // 1. The layouts worth simulating (proposeLayouts), screened at the plan's rate and the best refined.
+  const mainObjective = objective === 'max-rate' ? 'max-attainment' : objective;
+  const model = ilpModel(plan, space, coefficients, mainObjective, rate);
+  const proposals = proposeLayouts(run, space, coefficients, model);
+  if (proposals.length === 0) {
+    return run.empty([
+      seeksFewest(objective)
+        ? `no deployment within ${space.budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s: ` +
+          'every replica shape misses it at any load share it can be given; raise planner.gpuBudget, lower the rate, or relax the SLO.'
+        : `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every replica shape turned unstable at the load share it would get; raise planner.gpuBudget or lower workload.arrival.ratePerSec.`,
+    ]);
+  }
+  const search = layoutSearch(run, space, coefficients, model);
+  await search.screen(proposals);
+  if (search.cap() < new Set(proposals.map((p) => layoutKey(p.d))).size) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
+  if (objective !== 'max-rate') await search.refineTop();
+
+  // 2. Towards fewer GPUs, and long runs at the fewest-GPU boundary (max-rate searches on headroom instead, below).
+  if (objective !== 'min-p95-latency' && objective !== 'max-rate') {
+    await searchFewerGpus(run, search);
+    await boundaryRuns(run, search);
+  }
+
+  // 3. The best few (refined above) and their headroom.
+  const { shortlist, headrooms } = await shortlistWithHeadroom(run, search);
+
+  // 4. The simulated ranking of the refined layouts; ties on the objective's figure are reported.
+  const candidates = rankCandidates(run, search, shortlist, headrooms);
+  const best = candidates[0];
+  const refused = verdict(run, space.budget, search.screened.size, candidates);
+  if (refused) return refused;
+
+  const screenedMetrics = [...search.screened.values()].map((s) => s.screen);
+  const h = best.headroom;
+  return run.result({
+    objective,
+    recommended: { deployment: best.deployment, gpus: best.gpus },
+    candidates,
+    routerSettings: await routerSettingsFor(run, best),
+    rateSweep: await rateSweepFor(run, candidates, options.sweepRate),
+    maxRatePerSec: objective === 'max-rate' ? h?.ratePerSec : undefined,
+    ...(objective === 'max-rate' && h?.ci95 ? { maxRateCi95: h.ci95 } : {}),
+    maxRateIsLowerBound: objective === 'max-rate' ? h?.isLowerBound : undefined,
+    layoutsScreened: search.screened.size,
+    precision: {
+      coefficients: summarisePrecision(measured.metrics, false),
+      screening: summarisePrecision(screenedMetrics),
+      candidates: summarisePrecision(candidates.map((c) => c.metrics!).filter(Boolean)),
+    },
+  });
+}
+
+/** What every phase of one planner run shares: the plan and its settings, the time limit, the simulations, the bookkeeping. */
+interface PlannerRun {
+  plan: Plan;
+  deps: PlannerDeps;
+  objective: PlannerObjective;
+  topK: number;
+  target: number;
+  rate: number;
+  cache: SimCache;
+  notes: string[];
+  /** Whether there is time left for `what`; records what the time limit cut. */
+  inTime(what: string): boolean;
+  /** Whole-layout simulations, through the cache and counted. */
+  simulate(jobs: SimJob[]): Promise<SimResult[]>;
+  /** The ILP's best `n` layouts, each solve excluding the ones before it. */
+  ilpTop(model: IlpModel, n: number): Deployment[];
+  countCoefficientSimulations(n: number): void;
+  /** The result, with the run's solver statistics, simulation counts, notes and wall time. */
+  result(fields: Omit<PlanResult, 'solver' | 'coefficientSimulations' | 'layoutSimulations' | 'wallMs' | 'notes' | 'partial'>): PlanResult;
+  /** The answer when nothing can be recommended, and why. */
+  empty(reasons: string[]): PlanResult;
+}
+
+function startRun(plan: Plan, deps: PlannerDeps, options: PlannerOptions): PlannerRun {
   const now = deps.now ?? (() => 0);
   const started = now();
   const limitMs = plan.planner.timeLimitSec * 1000;
   const objective = options.objective ?? plan.planner.objective;
-  const topK = Math.max(1, options.topK ?? plan.planner.topK);
-  const target = plan.slo.attainmentTarget;
   const cache: SimCache = deps.cache ?? new Map();
-  const control = deps.control;
   const statuses: Record<string, number> = {};
   const solver: PlanResult['solver'] = { status: 'not run', ms: 0, variables: 0, constraints: 0, solves: 0, statuses };
   const notes: string[] = [];
@@ -315,7 +403,6 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   let coefficientSimulations = 0;
   let layoutSimulations = 0;
   const skipped: string[] = [];
-  /** Whether there is time left for `what`; records what the time limit cut. */
   const inTime = (what: string): boolean => {
     if (now() - started <= limitMs) return true;
     partial = true;
@@ -330,44 +417,12 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     }
     return notes.length > 0 ? notes : undefined;
   };
-  const simulate = async (jobs: SimJob[]): Promise<SimResult[]> => {
-    const out = await runCached(plan, jobs, deps.runSimulations, cache, control);
-    layoutSimulations += out.simulated;
-    return out.results;
-  };
-  const empty = (reasons: string[]): PlanResult => ({
-    objective,
-    recommended: { gpus: 0 },
-    candidates: [],
-    routerSettings: [],
-    solver: { ...solver, status: statusText() },
-    coefficientSimulations,
-    layoutSimulations,
-    wallMs: now() - started,
-    notes: finishNotes(),
-    ...(partial ? { partial } : {}),
-    infeasibleReasons: reasons,
-  });
   const statusText = () => {
     const entries = Object.entries(statuses);
     if (entries.length === 0) return 'not run';
     if (entries.length === 1) return entries[0][0];
     return entries.map(([k, n]) => `${k} ×${n}`).join(', ');
   };
-
-  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
-  notes.push(...space.notes);
-  if (space.reasons.length > 0) return empty(space.reasons);
-
-  const measured = await measureCoefficients(plan, space, deps.runSimulations, cache, objective === 'max-rate', control, () =>
-    inTime('the coefficients of the heavier load levels'),
-  );
-  coefficientSimulations += measured.simulated;
-  const coefficients = measured.coefficients;
-  const physics = physicsReasons(plan, coefficients);
-  if (physics.length > 0) return empty(physics);
-
-  const rate = plan.workload.arrival.ratePerSec;
   const solve = (model: IlpModel, exclude: number[][] = []) => {
     const t0 = now();
     const out = solveIlp(deps.highs, model, exclude);
@@ -378,108 +433,171 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     solver.constraints = Math.max(solver.constraints, out.constraints);
     return out;
   };
-  const ilpTop = (model: IlpModel, n: number): Deployment[] => {
-    const found: Deployment[] = [];
-    const seen: number[][] = [];
-    for (let k = 0; k < n; k++) {
-      const out = solve(model, seen);
-      if (!out.solution) break;
-      seen.push(out.solution.counts);
-      found.push(deploymentFromCounts(model.options, out.solution.counts));
-    }
-    return found;
+  const result: PlannerRun['result'] = (fields) => ({
+    ...fields,
+    notes: finishNotes(),
+    solver: { ...solver, status: statusText() },
+    coefficientSimulations,
+    layoutSimulations,
+    ...(partial ? { partial } : {}),
+    wallMs: now() - started,
+  });
+  return {
+    plan,
+    deps,
+    objective,
+    topK: Math.max(1, options.topK ?? plan.planner.topK),
+    target: plan.slo.attainmentTarget,
+    rate: plan.workload.arrival.ratePerSec,
+    cache,
+    notes,
+    inTime,
+    simulate: async (jobs) => {
+      const out = await runCached(plan, jobs, deps.runSimulations, cache, deps.control);
+      layoutSimulations += out.simulated;
+      return out.results;
+    },
+    ilpTop: (model, n) => {
+      const found: Deployment[] = [];
+      const seen: number[][] = [];
+      for (let k = 0; k < n; k++) {
+        const out = solve(model, seen);
+        if (!out.solution) break;
+        seen.push(out.solution.counts);
+        found.push(deploymentFromCounts(model.options, out.solution.counts));
+      }
+      return found;
+    },
+    countCoefficientSimulations: (n) => {
+      coefficientSimulations += n;
+    },
+    result,
+    empty: (reasons) => result({ objective, recommended: { gpus: 0 }, candidates: [], routerSettings: [], infeasibleReasons: reasons }),
   };
+}
 
-  // 1. The layouts worth simulating: the ILP's top solutions for the objective (and, for the
-  // target-first objectives, its fewest-GPU ones), the best co-located one, and per TP pairing the
-  // fewest GPUs and the widest split the coefficients say reach the rate.
-  const mainObjective = objective === 'max-rate' ? 'max-attainment' : objective;
-  const model = ilpModel(plan, space, coefficients, mainObjective, rate);
+type Proposal = { d: Deployment; source: Screened['source'] };
+
+/**
+ * The layouts worth simulating: the ILP's top solutions for the objective (and, for the
+ * target-first objectives, its fewest-GPU ones), the best co-located one, and per TP pairing the
+ * fewest GPUs and the widest split the coefficients say reach the rate.
+ */
+function proposeLayouts(run: PlannerRun, space: CandidateSpace, coefficients: Coefficient[], model: IlpModel): Proposal[] {
+  const { plan, objective, topK, target, rate } = run;
   const gpuModel = ilpModel(plan, space, coefficients, 'min-gpus', rate);
-  const proposals: { d: Deployment; source: Screened['source'] }[] = [];
+  const proposals: Proposal[] = [];
   const propose = (ds: Deployment[], source: Screened['source']) => ds.forEach((d) => proposals.push({ d: normalise(d), source }));
-  const top = ilpTop(model, Math.min(Math.max(topK, 2), 3));
+  const top = run.ilpTop(model, Math.min(Math.max(topK, 2), 3));
   propose(top, 'ilp');
   if (plan.planner.includeColocated) {
     // The best of each family, whichever the ILP prefers overall: shape cuts alone can stay inside one family.
     if (!top.some((d) => d.kind === 'colocated')) {
-      propose(ilpTop({ ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
+      propose(run.ilpTop({ ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
     }
     if (!top.some((d) => d.kind === 'disaggregated')) {
-      propose(ilpTop({ ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
+      propose(run.ilpTop({ ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
     }
   }
-  if (objective !== 'min-p95-latency') propose(ilpTop(gpuModel, 1), 'ilp');
+  if (objective !== 'min-p95-latency') propose(run.ilpTop(gpuModel, 1), 'ilp');
   const capacity = capacityLayouts(space, coefficients, target, rate);
-  const screenRate = rate;
   if (objective === 'max-rate') propose(capacity.widest.slice(0, 8), 'capacity');
   else {
     propose(capacity.fewest.slice(0, 6), 'capacity');
     propose(capacity.widest.slice(0, 4), 'capacity');
   }
-  let screenCap = Math.min(SCREEN_MAX_LAYOUTS, plan.planner.maxCandidates);
-  const growCap = () => (screenCap = Math.min(plan.planner.maxCandidates, screenCap + SEARCH_ROUND_LAYOUTS));
-  const screened = new Map<string, Screened>();
-  const estimateOf = (d: Deployment) => {
-    if (model.objective === 'gpus') return deploymentGpus(d);
-    return evaluateCounts(model, countsOf(model, d))?.worstBadness ?? Infinity;
-  };
-  const screen = async (list: { d: Deployment; source: Screened['source'] }[]): Promise<Screened[]> => {
-    const fresh: { d: Deployment; source: Screened['source']; key: string }[] = [];
-    for (const p of list) {
-      const key = layoutKey(p.d);
-      if (screened.has(key) || fresh.some((f) => f.key === key)) continue;
-      if (screened.size + fresh.length >= screenCap) break;
-      fresh.push({ ...p, key });
-    }
-    if (fresh.length === 0) return [];
-    const results = await simulate(fresh.map((f) => layoutJob(plan, f.d, screenRate, 'screen')));
-    return fresh.map((f, i) => {
-      const s: Screened = { deployment: f.d, key: f.key, gpus: deploymentGpus(f.d), source: f.source, screen: results[i].metrics, estimate: estimateOf(f.d) };
-      screened.set(f.key, s);
-      return s;
-    });
-  };
-  if (proposals.length === 0) {
-    return empty([
-      seeksFewest(objective)
-        ? `no deployment within ${space.budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s: ` +
-          'every replica shape misses it at any load share it can be given; raise planner.gpuBudget, lower the rate, or relax the SLO.'
-        : `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every replica shape turned unstable at the load share it would get; raise planner.gpuBudget or lower workload.arrival.ratePerSec.`,
-    ]);
-  }
-  await screen(proposals);
-  if (screenCap < new Set(proposals.map((p) => layoutKey(p.d))).size) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
+  return proposals;
+}
 
-  // Refined (longer) runs replace a layout's screening figures wherever it has one.
-  const refined = new Map<string, SimMetrics>();
-  const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
-  const order = (items: Screened[]) =>
-    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour))).map((i) => items[i]);
-  const refineCount = topK + REFINE_EXTRA;
+/** The layouts simulated so far, what their screening and refined (longer) runs gave, and the ranking on those. */
+interface LayoutSearch {
+  space: CandidateSpace;
+  coefficients: Coefficient[];
+  screened: Map<string, Screened>;
+  /** Refined (longer) runs replace a layout's screening figures wherever it has one. */
+  refined: Map<string, SimMetrics>;
+  /** The best few are refined: the K shown and a runner-up or so. */
+  refineCount: number;
+  /** Simulates the layouts not screened yet at the plan's rate, up to the cap on layouts. */
+  screen(list: Proposal[]): Promise<Screened[]>;
+  cap(): number;
+  /** Lets a search round add more layouts. */
+  growCap(): void;
+  metricsAtRate(s: Screened): SimMetrics;
+  /** Best first, by the objective on the most precise figures so far. */
+  order(items: Screened[]): Screened[];
   /**
    * Longer runs for the best few until the best few all have one: a layout that looked fine in a
    * short run can fall below the target in a longer one (a decode replica's KV filling after
    * minutes), and the next ones in line are refined in its place.
    */
-  const refineTop = async () => {
-    for (let pass = 0; pass < 4; pass++) {
-      const todo = order([...screened.values()]).slice(0, refineCount).filter((s) => !refined.has(s.key));
-      if (todo.length === 0 || !inTime('the longer runs of the best layouts')) return;
-      const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
-      todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
-    }
-  };
-  if (objective !== 'max-rate') await refineTop();
+  refineTop(): Promise<void>;
+}
 
-  // 2. Local search from the best layout so far: for the target-first objectives towards fewer GPUs
-  // while the target holds; otherwise (nothing meets it) one step every way. (max-rate searches
-  // around the layout with the most headroom instead, below.)
+function layoutSearch(run: PlannerRun, space: CandidateSpace, coefficients: Coefficient[], model: IlpModel): LayoutSearch {
+  const { plan, objective, target, rate } = run;
+  let screenCap = Math.min(SCREEN_MAX_LAYOUTS, plan.planner.maxCandidates);
+  const screened = new Map<string, Screened>();
+  const refined = new Map<string, SimMetrics>();
+  const estimateOf = (d: Deployment) => {
+    if (model.objective === 'gpus') return deploymentGpus(d);
+    return evaluateCounts(model, countsOf(model, d))?.worstBadness ?? Infinity;
+  };
+  const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
+  const order = (items: Screened[]) =>
+    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour))).map((i) => items[i]);
+  const refineCount = run.topK + REFINE_EXTRA;
+  return {
+    space,
+    coefficients,
+    screened,
+    refined,
+    refineCount,
+    screen: async (list) => {
+      const fresh: (Proposal & { key: string })[] = [];
+      for (const p of list) {
+        const key = layoutKey(p.d);
+        if (screened.has(key) || fresh.some((f) => f.key === key)) continue;
+        if (screened.size + fresh.length >= screenCap) break;
+        fresh.push({ ...p, key });
+      }
+      if (fresh.length === 0) return [];
+      const results = await run.simulate(fresh.map((f) => layoutJob(plan, f.d, rate, 'screen')));
+      return fresh.map((f, i) => {
+        const s: Screened = { deployment: f.d, key: f.key, gpus: deploymentGpus(f.d), source: f.source, screen: results[i].metrics, estimate: estimateOf(f.d) };
+        screened.set(f.key, s);
+        return s;
+      });
+    },
+    cap: () => screenCap,
+    growCap: () => {
+      screenCap = Math.min(plan.planner.maxCandidates, screenCap + SEARCH_ROUND_LAYOUTS);
+    },
+    metricsAtRate,
+    order,
+    refineTop: async () => {
+      for (let pass = 0; pass < 4; pass++) {
+        const todo = order([...screened.values()]).slice(0, refineCount).filter((s) => !refined.has(s.key));
+        if (todo.length === 0 || !run.inTime('the longer runs of the best layouts')) return;
+        const results = await run.simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+        todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
+      }
+    },
+  };
+}
+
+/**
+ * Local search from the best layout so far, towards fewer GPUs while the target holds; when
+ * nothing meets it yet, one step every way.
+ */
+async function searchFewerGpus(run: PlannerRun, search: LayoutSearch): Promise<void> {
+  const { plan, target } = run;
+  const { space, coefficients, screened } = search;
   const mixedTp = plan.planner.mixedTp;
-  for (let round = 0; round < SEARCH_ROUNDS && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
-    if (!inTime('the local search for fewer GPUs')) break;
-    const ranked = order([...screened.values()]);
-    const meeting = ranked.filter((s) => meetsTarget(plan, rankedOf(s.gpus, metricsAtRate(s))));
+  for (let round = 0; round < SEARCH_ROUNDS; round++) {
+    if (!run.inTime('the local search for fewer GPUs')) break;
+    const ranked = search.order([...screened.values()]);
+    const meeting = ranked.filter((s) => meetsTarget(plan, rankedOf(s.gpus, search.metricsAtRate(s))));
     let next: Deployment[];
     if (meeting.length === 0) {
       next = neighbours(space, ranked[0].deployment, mixedTp);
@@ -504,87 +622,81 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       .sort((x, y) => capacityEstimate(coefficients, y, target) / deploymentGpus(y) - capacityEstimate(coefficients, x, target) / deploymentGpus(x))
       .slice(0, SEARCH_ROUND_LAYOUTS);
     if (next.length === 0) break;
-    growCap();
-    const added = await screen(next.map((d) => ({ d, source: 'search' as const })));
+    search.growCap();
+    const added = await search.screen(next.map((d) => ({ d, source: 'search' as const })));
     if (added.length === 0) break;
-    await refineTop();
+    await search.refineTop();
   }
+}
 
-  // 2b. The boundary: layouts on fewer GPUs than the best one meeting the target that missed it
-  // narrowly get a long run (as long as the verifier's windows), since a slow transient can hold a
-  // layout below the target in shorter ones; one that meets it in the long run takes its place and
-  // the local search continues from it.
+/**
+ * The boundary: layouts on fewer GPUs than the best one meeting the target that missed it narrowly
+ * get a long run (as long as the verifier's windows), since a slow transient can hold a layout
+ * below the target in shorter ones; one that meets it in the long run takes its place and the local
+ * search continues from it.
+ */
+async function boundaryRuns(run: PlannerRun, search: LayoutSearch): Promise<void> {
+  const { plan, target, rate } = run;
+  const { screened, refined } = search;
   const long = new Set<string>();
-  for (let round = 0; round < 2 && objective !== 'min-p95-latency' && objective !== 'max-rate'; round++) {
-    if (!inTime('the long runs at the fewest-GPU boundary')) break;
-    const ranked = order([...screened.values()]);
-    const bestMeeting = ranked.find((s) => meetsTarget(plan, rankedOf(s.gpus, metricsAtRate(s))));
+  for (let round = 0; round < 2; round++) {
+    if (!run.inTime('the long runs at the fewest-GPU boundary')) break;
+    const ranked = search.order([...screened.values()]);
+    const bestMeeting = ranked.find((s) => meetsTarget(plan, rankedOf(s.gpus, search.metricsAtRate(s))));
     if (!bestMeeting) break;
     const nearMisses = ranked
       .filter((s) => s.gpus < bestMeeting.gpus && !long.has(s.key))
       .filter((s) => {
-        const m = metricsAtRate(s);
+        const m = search.metricsAtRate(s);
         return !m.unstable && m.sloAttainment >= target - BOUNDARY_POINTS;
       })
-      .sort((a, b) => a.gpus - b.gpus || metricsAtRate(b).sloAttainment - metricsAtRate(a).sloAttainment)
+      .sort((a, b) => a.gpus - b.gpus || search.metricsAtRate(b).sloAttainment - search.metricsAtRate(a).sloAttainment)
       .slice(0, BOUNDARY_LAYOUTS);
     if (nearMisses.length === 0) break;
-    const results = await simulate(nearMisses.map((s) => layoutJob(plan, s.deployment, rate, 'long')));
+    const results = await run.simulate(nearMisses.map((s) => layoutJob(plan, s.deployment, rate, 'long')));
     nearMisses.forEach((s, i) => {
       long.add(s.key);
       refined.set(s.key, results[i].metrics);
     });
-    const moved = order([...screened.values()])[0];
+    const moved = search.order([...screened.values()])[0];
     if (!nearMisses.some((s) => s.key === moved.key)) break;
     // Around the new best: its smaller neighbours, screened and refined like the rest.
-    const next = neighbours(space, moved.deployment, mixedTp).filter((d) => !screened.has(layoutKey(d)) && deploymentGpus(d) <= moved.gpus);
-    growCap();
-    await screen(next.map((d) => ({ d, source: 'search' as const })));
-    await refineTop();
+    const next = neighbours(search.space, moved.deployment, plan.planner.mixedTp).filter((d) => !screened.has(layoutKey(d)) && deploymentGpus(d) <= moved.gpus);
+    search.growCap();
+    await search.screen(next.map((d) => ({ d, source: 'search' as const })));
+    await search.refineTop();
   }
+}
 
-  // 3. The best few (refined above) and their headroom.
-  let shortlist = order([...screened.values()]).slice(0, refineCount);
-  const raceProbes = new Map<string, { rate: number; metrics: SimMetrics }[]>();
-  if (objective === 'max-rate') {
-    // A race on rising rates: every layout that met the target runs at 25% more load, and again,
-    // until at most the few to refine still meet it. What is left has the most headroom; its
-    // probes seed the bisections.
-    let alive = [...screened.values()].filter((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen)));
-    if (alive.length === 0) alive = order([...screened.values()]).slice(0, refineCount);
-    let raceRate = rate;
-    let lastAttainment = new Map<string, number>(alive.map((s) => [s.key, s.screen.sloAttainment]));
-    for (let step = 0; step < 16 && alive.length > refineCount && alive.every((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen))); step++) {
-      if (!inTime('part of the race for the highest rate')) break;
-      raceRate *= 1.25;
-      const results = await simulate(alive.map((s) => layoutJob(plan, s.deployment, raceRate, 'screen')));
-      alive.forEach((s, i) => raceProbes.set(s.key, [...(raceProbes.get(s.key) ?? []), { rate: raceRate, metrics: results[i].metrics }]));
-      const still = alive.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
-      lastAttainment = new Map(alive.map((s, i) => [s.key, results[i].metrics.unstable ? -1 : results[i].metrics.sloAttainment]));
-      if (still.length === 0) break;
-      alive = still;
-    }
-    shortlist = [...alive].sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0)).slice(0, refineCount);
-  }
-  if (objective === 'max-rate' && inTime('the longer runs of the best layouts')) {
+/**
+ * The layouts whose headroom is searched and the headroom found. For max-rate, the survivors of a
+ * race on rising rates, then a local search on headroom around the best; otherwise the K best by
+ * the refined runs and any runner-up whose headroom could decide against the K-th.
+ */
+async function shortlistWithHeadroom(run: PlannerRun, search: LayoutSearch): Promise<{ shortlist: Screened[]; headrooms: Map<string, Headroom> }> {
+  const { plan, objective, topK, target, rate } = run;
+  const { coefficients, refined } = search;
+  const race = objective === 'max-rate' ? await raceForRate(run, search) : undefined;
+  let shortlist = race?.shortlist ?? search.order([...search.screened.values()]).slice(0, search.refineCount);
+  if (objective === 'max-rate' && run.inTime('the longer runs of the best layouts')) {
     const todo = shortlist.filter((s) => !refined.has(s.key));
-    const results = await simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+    const results = await run.simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
     todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
   }
   // The most precise run at the plan's rate stands for it (a screening run can disagree with a longer one).
   const known = (s: Screened) => [
-    ...(refined.has(s.key) && screenRate === rate ? [] : [{ rate: screenRate, metrics: s.screen }]),
+    ...(refined.has(s.key) ? [] : [{ rate, metrics: s.screen }]),
     ...(refined.has(s.key) ? [{ rate, metrics: refined.get(s.key)! }] : []),
-    ...(raceProbes.get(s.key) ?? []),
+    ...(race?.probes.get(s.key) ?? []),
   ];
   const headrooms = new Map<string, Headroom>();
   const searchFor = async (items: Screened[]) => {
     const found = await searchHeadrooms(
       plan,
-      items.map((s) => ({ deployment: s.deployment, guess: capacityEstimate(coefficients, s.deployment, target) || screenRate, known: known(s) })),
-      simulate,
+      items.map((s) => ({ deployment: s.deployment, guess: capacityEstimate(coefficients, s.deployment, target) || rate, known: known(s) })),
+      run.simulate,
       'screen',
-      () => inTime('part of the headroom searches'),
+      () => run.inTime('part of the headroom searches'),
     );
     items.forEach((s, i) => headrooms.set(s.key, found[i]));
   };
@@ -593,49 +705,92 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
     // Headroom only where it can matter: the K best by the refined runs (the coefficient model's
     // capacity standing in for headroom), and any runner-up meeting the target on as few GPUs as
     // the K-th, whose headroom decides between them. The rest drop out.
-    const proxy = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour));
+    const proxy = shortlist.map((s) => rankedOf(s.gpus, search.metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour));
     const byProxy = rankOrder(plan, objective, proxy);
     const kth = proxy[byProxy[Math.min(topK, byProxy.length) - 1]];
     const keep = byProxy.filter((i, r) => r < topK || (meetsTarget(plan, proxy[i]) && meetsTarget(plan, kth) && proxy[i].gpus <= kth.gpus));
     shortlist = keep.map((i) => shortlist[i]);
   }
   await searchFor(shortlist);
-  if (objective === 'max-rate') {
-    // Local search on headroom: a neighbour of the best that still meets the target just above the
-    // best headroom gets its own search.
-    for (let round = 0; round < SEARCH_ROUNDS; round++) {
-      if (!inTime('the local search for more headroom')) break;
-      const best = [...headrooms.entries()].sort((a, b) => b[1].ratePerSec - a[1].ratePerSec)[0];
-      const bestLayout = screened.get(best[0])!;
-      const probeRate = best[1].ratePerSec * (1 + DEFAULT_HEADROOM.relativeTolerance);
-      const next = neighbours(space, bestLayout.deployment, mixedTp)
-        .filter((d) => !headrooms.has(layoutKey(d)))
-        .sort((a, b) => capacityEstimate(coefficients, b, target) - capacityEstimate(coefficients, a, target))
-        .slice(0, SEARCH_ROUND_LAYOUTS);
-      if (next.length === 0 || probeRate <= 0) break;
-      const results = await simulate(next.map((d) => layoutJob(plan, d, probeRate, 'screen')));
-      const better = next.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
-      if (better.length === 0) break;
-      growCap();
-      const added = await screen(better.map((d) => ({ d, source: 'search' as const })));
-      const fresh = better.map((d) => screened.get(layoutKey(d))).filter((s): s is Screened => s !== undefined && !headrooms.has(s.key));
-      if (added.length === 0 && fresh.length === 0) break;
-      await searchFor(fresh);
-      if (inTime('the longer runs of the best layouts')) {
-        const more = await simulate(fresh.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
-        fresh.forEach((s, i) => refined.set(s.key, more[i].metrics));
-      }
-      shortlist = [...shortlist, ...fresh];
-    }
-  }
+  if (objective === 'max-rate') shortlist = [...shortlist, ...(await searchMoreHeadroom(run, search, headrooms, searchFor))];
+  return { shortlist, headrooms };
+}
 
-  // 4. The simulated ranking of the refined layouts; ties on the objective's figure are reported.
-  const items = shortlist.map((s) => rankedOf(s.gpus, metricsAtRate(s), headrooms.get(s.key)?.ratePerSec, layoutCost(plan, s.deployment).usdPerHour));
+/**
+ * A race on rising rates: every layout that met the target runs at 25% more load, and again,
+ * until at most the few to refine still meet it. What is left has the most headroom; its probes
+ * seed the bisections.
+ */
+async function raceForRate(run: PlannerRun, search: LayoutSearch): Promise<{ shortlist: Screened[]; probes: Map<string, { rate: number; metrics: SimMetrics }[]> }> {
+  const { plan, rate } = run;
+  const { screened, refineCount } = search;
+  const probes = new Map<string, { rate: number; metrics: SimMetrics }[]>();
+  let alive = [...screened.values()].filter((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen)));
+  if (alive.length === 0) alive = search.order([...screened.values()]).slice(0, refineCount);
+  let raceRate = rate;
+  let lastAttainment = new Map<string, number>(alive.map((s) => [s.key, s.screen.sloAttainment]));
+  for (let step = 0; step < 16 && alive.length > refineCount && alive.every((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen))); step++) {
+    if (!run.inTime('part of the race for the highest rate')) break;
+    raceRate *= 1.25;
+    const results = await run.simulate(alive.map((s) => layoutJob(plan, s.deployment, raceRate, 'screen')));
+    alive.forEach((s, i) => probes.set(s.key, [...(probes.get(s.key) ?? []), { rate: raceRate, metrics: results[i].metrics }]));
+    const still = alive.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
+    lastAttainment = new Map(alive.map((s, i) => [s.key, results[i].metrics.unstable ? -1 : results[i].metrics.sloAttainment]));
+    if (still.length === 0) break;
+    alive = still;
+  }
+  return { shortlist: [...alive].sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0)).slice(0, refineCount), probes };
+}
+
+/**
+ * Local search on headroom (max-rate): a neighbour of the best that still meets the target just
+ * above the best headroom gets its own search. Returns the layouts it added.
+ */
+async function searchMoreHeadroom(
+  run: PlannerRun,
+  search: LayoutSearch,
+  headrooms: Map<string, Headroom>,
+  searchFor: (items: Screened[]) => Promise<void>,
+): Promise<Screened[]> {
+  const { plan, target, rate } = run;
+  const { screened, coefficients } = search;
+  const added: Screened[] = [];
+  for (let round = 0; round < SEARCH_ROUNDS; round++) {
+    if (!run.inTime('the local search for more headroom')) break;
+    const best = [...headrooms.entries()].sort((a, b) => b[1].ratePerSec - a[1].ratePerSec)[0];
+    const bestLayout = screened.get(best[0])!;
+    const probeRate = best[1].ratePerSec * (1 + DEFAULT_HEADROOM.relativeTolerance);
+    const next = neighbours(search.space, bestLayout.deployment, plan.planner.mixedTp)
+      .filter((d) => !headrooms.has(layoutKey(d)))
+      .sort((a, b) => capacityEstimate(coefficients, b, target) - capacityEstimate(coefficients, a, target))
+      .slice(0, SEARCH_ROUND_LAYOUTS);
+    if (next.length === 0 || probeRate <= 0) break;
+    const results = await run.simulate(next.map((d) => layoutJob(plan, d, probeRate, 'screen')));
+    const better = next.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
+    if (better.length === 0) break;
+    search.growCap();
+    const screenedNow = await search.screen(better.map((d) => ({ d, source: 'search' as const })));
+    const fresh = better.map((d) => screened.get(layoutKey(d))).filter((s): s is Screened => s !== undefined && !headrooms.has(s.key));
+    if (screenedNow.length === 0 && fresh.length === 0) break;
+    await searchFor(fresh);
+    if (run.inTime('the longer runs of the best layouts')) {
+      const more = await run.simulate(fresh.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
+      fresh.forEach((s, i) => search.refined.set(s.key, more[i].metrics));
+    }
+    added.push(...fresh);
+  }
+  return added;
+}
+
+/** The K best by the simulated ranking, ties marked; a note when the best co-located layout is not among them. */
+function rankCandidates(run: PlannerRun, search: LayoutSearch, shortlist: Screened[], headrooms: Map<string, Headroom>): Candidate[] {
+  const { plan, objective, topK, notes } = run;
+  const items = shortlist.map((s) => rankedOf(s.gpus, search.metricsAtRate(s), headrooms.get(s.key)?.ratePerSec, layoutCost(plan, s.deployment).usdPerHour));
   const ranked = rankOrder(plan, objective, items);
   const shown = ranked.slice(0, topK);
   let candidates: Candidate[] = shown.map((i, r) => {
     const s = shortlist[i];
-    const m = metricsAtRate(s);
+    const m = search.metricsAtRate(s);
     const h = headrooms.get(s.key);
     return {
       rank: r + 1,
@@ -656,34 +811,30 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       .map(({ o }) => o.rank);
     return ties.length > 0 ? { ...c, tiedWith: ties } : c;
   });
-  const bestColocated = ranked.map((i) => shortlist[i]).find((s) => s.deployment.kind === 'colocated') ?? [...screened.values()].filter((s) => s.deployment.kind === 'colocated').sort((a, b) => b.screen.sloAttainment - a.screen.sloAttainment)[0];
+  const bestColocated = ranked.map((i) => shortlist[i]).find((s) => s.deployment.kind === 'colocated') ?? [...search.screened.values()].filter((s) => s.deployment.kind === 'colocated').sort((a, b) => b.screen.sloAttainment - a.screen.sloAttainment)[0];
   if (plan.planner.includeColocated && bestColocated && !candidates.some((c) => c.deployment.kind === 'colocated')) {
-    const m = metricsAtRate(bestColocated);
+    const m = search.metricsAtRate(bestColocated);
     notes.push(
       `the best co-located layout simulated, ${layoutKey(bestColocated.deployment)} (${bestColocated.gpus} GPUs), reached ${(m.sloAttainment * 100).toFixed(1)}% and ranks below the ${topK} shown`,
     );
   }
-  const best = candidates[0];
+  return candidates;
+}
 
-  let maxRatePerSec: number | undefined;
-  let maxRateCi95: [number, number] | undefined;
-  let maxRateIsLowerBound: boolean | undefined;
-  if (objective === 'max-rate') {
-    const h = best.headroom;
-    if (!h || h.ratePerSec <= 0) {
-      return empty([
-        `no layout within ${space.budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at any rate the planner simulated; relax the SLO or the target, or raise the budget.`,
-      ]);
-    }
-    maxRatePerSec = h.ratePerSec;
-    maxRateCi95 = h.ci95;
-    maxRateIsLowerBound = h.isLowerBound;
+/** The answer when the ranked candidates cannot be recommended (none meets what the objective asks), else undefined. */
+function verdict(run: PlannerRun, budget: number, screened: number, candidates: Candidate[]): PlanResult | undefined {
+  const { objective, target, rate } = run;
+  const best = candidates[0];
+  const h = best.headroom;
+  if (objective === 'max-rate' && (!h || h.ratePerSec <= 0)) {
+    return run.empty([
+      `no layout within ${budget} GPUs reaches the attainment target of ${(target * 100).toFixed(0)}% at any rate the planner simulated; relax the SLO or the target, or raise the budget.`,
+    ]);
   }
   if (objective !== 'max-rate' && candidates.every((c) => c.predicted.unstable)) {
-    const h = best.headroom;
     return {
-      ...empty([
-        `the ${space.budget} GPUs cannot carry ${rate} sessions/s: every layout simulated (${screened.size}) is unstable at that rate` +
+      ...run.empty([
+        `the ${budget} GPUs cannot carry ${rate} sessions/s: every layout simulated (${screened}) is unstable at that rate` +
           (h && h.ratePerSec > 0 ? ` (the best, ${layoutKey(best.deployment)}, meets the target up to about ${Number(h.ratePerSec.toPrecision(3))} sessions/s)` : '') +
           '; raise planner.gpuBudget or lower workload.arrival.ratePerSec.',
       ]),
@@ -692,22 +843,26 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
   if (seeksFewest(objective) && !best.meetsTarget) {
     return {
-      ...empty([
-        `none of the ${screened.size} layouts simulated within ${space.budget} GPUs (the ILP's, each TP pairing's widest, and a local search around the best) reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s ` +
+      ...run.empty([
+        `none of the ${screened} layouts simulated within ${budget} GPUs (the ILP's, each TP pairing's widest, and a local search around the best) reaches the attainment target of ${(target * 100).toFixed(0)}% at ${rate} sessions/s ` +
           `(best: ${layoutKey(best.deployment)} at ${(best.predicted.sloAttainment * 100).toFixed(1)}%); raise planner.gpuBudget, lower the rate, or relax the SLO.`,
       ]),
       candidates,
     };
   }
+  return undefined;
+}
 
-  // Router settings for the recommendation: local-prefill thresholds beside the adaptive router.
+/** Router settings for the recommendation: local-prefill thresholds beside the adaptive router. */
+async function routerSettingsFor(run: PlannerRun, best: Candidate): Promise<RouterSetting[]> {
+  const { plan, rate } = run;
   const routerSettings: RouterSetting[] = [];
-  if (best.deployment.kind === 'disaggregated' && inTime('the router-setting sweep')) {
+  if (best.deployment.kind === 'disaggregated' && run.inTime('the router-setting sweep')) {
     const thresholds = LOCAL_PREFILL_THRESHOLDS.filter((t) => t <= plan.model.maxContextTokens);
     // The plan's own adaptive routing (with its slack setting) so that its run is the candidate's, from the cache.
     const adaptive: RoutingSpec = plan.policy.routing.name === 'adaptive' ? plan.policy.routing : { name: 'adaptive' };
     const routings: RoutingSpec[] = [adaptive, ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t }))];
-    const sweep = await simulate(routings.map((r, i) => layoutJob(plan, best.deployment, rate, i === 0 ? 'final' : 'screen', r)));
+    const sweep = await run.simulate(routings.map((r, i) => layoutJob(plan, best.deployment, rate, i === 0 ? 'final' : 'screen', r)));
     routings.forEach((routing, i) => {
       const m = sweep[i].metrics;
       routerSettings.push({
@@ -719,45 +874,23 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
       });
     });
   }
+  return routerSettings;
+}
 
-  let rateSweep: PlanResult['rateSweep'];
-  if (options.sweepRate && inTime('the rate sweep')) {
-    const { from, to, steps } = options.sweepRate;
-    const rates = Array.from({ length: Math.max(1, steps) }, (_, i) => (steps <= 1 ? from : from + ((to - from) * i) / (steps - 1)));
-    const swept = candidates.slice(0, 3);
-    const out = await simulate(swept.flatMap((c) => rates.map((r) => layoutJob(plan, c.deployment, r, 'screen'))));
-    rateSweep = swept.map((c, ci) => ({
-      candidateRank: c.rank,
-      points: rates.map((r, ri) => {
-        const m = out[ci * rates.length + ri].metrics;
-        return { ratePerSec: r, sloAttainment: m.sloAttainment, goodput: m.goodput, ...(m.unstable ? { unstable: true } : {}) };
-      }),
-    }));
-  }
-
-  const screenedMetrics = [...screened.values()].map((s) => s.screen);
-  return {
-    objective,
-    recommended: { deployment: best.deployment, gpus: best.gpus },
-    candidates,
-    routerSettings,
-    rateSweep,
-    maxRatePerSec,
-    ...(maxRateCi95 ? { maxRateCi95 } : {}),
-    maxRateIsLowerBound,
-    notes: finishNotes(),
-    solver: { ...solver, status: statusText() },
-    coefficientSimulations,
-    layoutSimulations,
-    layoutsScreened: screened.size,
-    precision: {
-      coefficients: summarisePrecision(measured.metrics, false),
-      screening: summarisePrecision(screenedMetrics),
-      candidates: summarisePrecision(candidates.map((c) => c.metrics!).filter(Boolean)),
-    },
-    ...(partial ? { partial } : {}),
-    wallMs: now() - started,
-  };
+/** Attainment against arrival rate for the top three candidates, when a sweep was asked for. */
+async function rateSweepFor(run: PlannerRun, candidates: Candidate[], sweepRate: PlannerOptions['sweepRate']): Promise<PlanResult['rateSweep']> {
+  if (!sweepRate || !run.inTime('the rate sweep')) return undefined;
+  const { from, to, steps } = sweepRate;
+  const rates = Array.from({ length: Math.max(1, steps) }, (_, i) => (steps <= 1 ? from : from + ((to - from) * i) / (steps - 1)));
+  const swept = candidates.slice(0, 3);
+  const out = await run.simulate(swept.flatMap((c) => rates.map((r) => layoutJob(run.plan, c.deployment, r, 'screen'))));
+  return swept.map((c, ci) => ({
+    candidateRank: c.rank,
+    points: rates.map((r, ri) => {
+      const m = out[ci * rates.length + ri].metrics;
+      return { ratePerSec: r, sloAttainment: m.sloAttainment, goodput: m.goodput, ...(m.unstable ? { unstable: true } : {}) };
+    }),
+  }));
 }
 
 /** Whether two simulated layouts tie on the figure the objective ranks by. */

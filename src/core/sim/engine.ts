@@ -113,6 +113,10 @@ class Simulation {
   private readonly tally: RunTally;
   private readonly stability: StabilityMonitor;
   private readonly chunk: number;
+  /** Prefills on a decode worker share its forward steps with the running decodes (policy.mixedBatching). */
+  private readonly mixed: boolean;
+  /** policy.prefixReuseBlockTokens: a round reuses its history's KV in blocks of this many tokens. */
+  private readonly reuseBlock: number;
   private readonly pinMs: number;
   private readonly trackGaps: boolean;
   private readonly warmupMs: number;
@@ -144,6 +148,8 @@ class Simulation {
     this.policy = policy;
     this.routing = routing;
     this.chunk = Math.max(1, plan.policy.maxBatchTokens);
+    this.mixed = plan.policy.mixedBatching === true;
+    this.reuseBlock = Math.max(1, plan.policy.prefixReuseBlockTokens ?? 1);
     this.pinMs = policy.kvPinMs?.(routing) ?? 0;
     this.trackGaps = plan.slo.itlStatistic !== 'mean';
     this.stepRuns = input.stepRuns ?? true;
@@ -322,8 +328,10 @@ class Simulation {
     if (d.freeTokens < needed) return false;
     reserve(d, s, needed);
     if (recompute && this.inWindow(this.now)) this.tally.recomputedTokens += s.contextTokens;
-    s.historyTokens = recompute ? 0 : s.contextTokens;
-    s.newTokens = round.inputTokens + (recompute ? s.contextTokens : 0);
+    // The KV of the history is reused in whole cache blocks only; its partial last block is recomputed.
+    const partial = recompute ? 0 : s.contextTokens % this.reuseBlock;
+    s.historyTokens = recompute ? 0 : s.contextTokens - partial;
+    s.newTokens = round.inputTokens + (recompute ? s.contextTokens : partial);
     s.contextTokens += round.inputTokens + round.outputTokens;
     s.incremental = s.roundIndex > 0 && !recompute;
     s.routedMs = this.now;
@@ -493,6 +501,7 @@ class Simulation {
   private kickPrefill(w: PrefillWorker): void {
     if (w.busy || w.queue.length === 0) return;
     const s = w.queue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, this.now, this.slo.ttftMs);
+    this.countPrefillStart(w.queue.lastTakeReordered);
     this.backlog -= 1;
     w.busy = true;
     w.busyUntil = this.now + s.estimatedMs;
@@ -501,6 +510,13 @@ class Simulation {
     // Lazy read: the history's KV comes over only when the prefill is about to run.
     if (s.historyTokens > 0) this.startTransfer(w, s, TransferPurpose.HistoryRead);
     else this.computePrefill(w);
+  }
+
+  /** How often reordering changed which prefill ran (a diagnostic: 0 means FCFS was already best). */
+  private countPrefillStart(reordered: boolean): void {
+    if (!this.inWindow(this.now)) return;
+    this.tally.prefillStarts += 1;
+    if (reordered) this.tally.reorderedPrefills += 1;
   }
 
   private computePrefill(w: PrefillWorker): void {
@@ -623,12 +639,19 @@ class Simulation {
   private kickDecode(d: DecodeWorker): void {
     if (d.busy) return;
     const now = this.now;
-    if (d.localQueue.length > 0) {
+    if (this.mixed && (d.localQueue.length > 0 || d.mixedPrefills.length > 0) && d.batch.size < this.chunk) {
+      this.mixedStep(d);
+      return;
+    }
+    if (!this.mixed && d.localQueue.length > 0) {
       // The decode worker's own prefill queue is reordered like a prefill worker's (reference 004,
       // §3 step 3), unless the policy orders it itself (continuum's same-session priority).
-      const s = this.policy.localPriority
-        ? d.localQueue.takeAt(0)
-        : d.localQueue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, now, this.slo.ttftMs);
+      let s: Session;
+      if (this.policy.localPriority) s = d.localQueue.takeAt(0);
+      else {
+        s = d.localQueue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, now, this.slo.ttftMs);
+        this.countPrefillStart(d.localQueue.lastTakeReordered);
+      }
       this.backlog -= 1;
       const ms = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
       d.busy = true;
@@ -673,6 +696,63 @@ class Simulation {
     d.busyUntil = d.stepEnds[0];
     d.startedAt = now;
     this.queue.push(t, DECODE_DONE, d, ++d.runVersion);
+  }
+
+  /**
+   * One forward step that carries every running decode and, in the token budget left
+   * (maxBatchTokens − decodes), chunks of the worker's prefills in arrival order: unfinished ones
+   * first, then new ones from its queue (chunked prefill with decode first, as Sarathi-Serve, vLLM V1
+   * and transformers' continuous batching schedule). The step costs the decode step plus what each
+   * chunk adds above a one-token forward (the per-step cost the decodes already pay).
+   */
+  private mixedStep(d: DecodeWorker): void {
+    const now = this.now;
+    const batch = d.batch;
+    const perf = d.perf;
+    const perStepMs = perf.prefillMs(0, 1, d.tp);
+    let budget = this.chunk - batch.size;
+    let ms = batch.size > 0 ? perf.decodeStepMs(batch.size, batch.context, d.tp) : perStepMs;
+    const chunkCost = (s: Session): void => {
+      const n = Math.min(s.newTokens - s.prefilledTokens, budget);
+      s.chunkTokens = n;
+      budget -= n;
+      if (n > 0) ms += Math.max(0, perf.prefillMs(s.historyTokens + s.prefilledTokens, n, d.tp) - perStepMs);
+    };
+    for (const s of d.mixedPrefills) {
+      if (budget <= 0) s.chunkTokens = 0;
+      else chunkCost(s);
+    }
+    while (budget > 0 && d.localQueue.length > 0) {
+      const s = d.localQueue.takeNext(this.policySpec.reorderWindow, this.policySpec.maxPostpone, now, this.slo.ttftMs);
+      this.backlog -= 1;
+      s.prefilledTokens = 0;
+      d.mixedPrefills.push(s);
+      chunkCost(s);
+    }
+    d.stepEnds[0] = now + ms;
+    d.runSteps = 1;
+    d.runDone = 0;
+    d.busy = true;
+    d.busyUntil = now + ms;
+    d.startedAt = now;
+    d.mixedStep = true;
+    this.queue.push(now + ms, DECODE_DONE, d, ++d.runVersion);
+  }
+
+  /** A mixed step ended: its chunks are computed, and prefills whose last chunk it was give their first token. */
+  private mixedChunksDone(d: DecodeWorker): void {
+    d.mixedStep = false;
+    const list = d.mixedPrefills;
+    let kept = 0;
+    const done: Session[] = [];
+    for (const s of list) {
+      s.prefilledTokens += s.chunkTokens;
+      s.chunkTokens = 0;
+      if (s.prefilledTokens >= s.newTokens) done.push(s);
+      else list[kept++] = s;
+    }
+    list.length = kept;
+    for (const s of done) this.firstToken(s);
   }
 
   /** The worker's step time as fixed + slope × context for this batch size, or slope −1 when the model gives none. */
@@ -731,7 +811,11 @@ class Simulation {
     if (prefill) {
       d.runningPrefill = undefined;
       this.firstToken(prefill);
-    } else this.stepDone(d);
+    } else {
+      const mixed = d.mixedStep;
+      this.stepDone(d);
+      if (mixed) this.mixedChunksDone(d);
+    }
     d.busy = false;
     this.kickDecode(d);
     return true;

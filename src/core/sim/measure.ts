@@ -194,6 +194,9 @@ export class RunTally {
   recomputedTokens = 0;
   localPrefills = 0;
   remotePrefills = 0;
+  /** Prefills started in the window from a reorderable queue, and those reordering moved ahead of the head. */
+  prefillStarts = 0;
+  reorderedPrefills = 0;
   /** Measured sessions still unfinished when the run stopped. */
   unfinished = 0;
 

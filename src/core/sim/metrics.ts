@@ -34,6 +34,8 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   let sojournMs = 0;
   let local = 0;
   let remote = 0;
+  let prefillStarts = 0;
+  let reordered = 0;
   let unfinished = 0;
   const kv = { intraNode: 0, interNode: 0, crossCluster: 0 };
   let evictions = 0;
@@ -65,6 +67,8 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
     arrivals += t.arrivalsInWindow;
     sojournMs += t.sojournMs;
     local += t.localPrefills;
+    prefillStarts += t.prefillStarts;
+    reordered += t.reorderedPrefills;
     remote += t.remotePrefills;
     unfinished += t.unfinished;
     evictions += t.evictions;
@@ -125,6 +129,7 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
     throughputSessionsPerSec: windowSec > 0 ? completed / windowSec : 0,
     goodput,
     localPrefillRatio: local + remote > 0 ? local / (local + remote) : 0,
+    reorderedPrefillRatio: prefillStarts > 0 ? reordered / prefillStarts : 0,
     kvBytesMoved: { intraNode: kv.intraNode / n, interNode: kv.interNode / n, crossCluster: kv.crossCluster / n },
     evictions: evictions / n,
     recomputedTokens: recomputed / n,

@@ -14,6 +14,8 @@ export class TaskQueue {
   private tail = 0;
   /** Sum of the queued tasks' estimated run times, ms. */
   queuedMs = 0;
+  /** Whether the last takeNext ran a task other than the head (reordering changed the order). */
+  lastTakeReordered = false;
 
   get length(): number {
     return this.tail - this.head;
@@ -86,6 +88,7 @@ export class TaskQueue {
       pick = pickNext(scratch, w, maxPostpone, now, ttftSloMs);
     }
     for (let i = 0; i < pick; i++) this.at(i).postponed += 1;
+    this.lastTakeReordered = pick > 0;
     return this.takeAt(pick);
   }
 

@@ -41,6 +41,9 @@ export class Session implements PrefillTaskView, ReorderItem {
   routedMs = 0;
   estimatedMs = 0;
   postponed = 0;
+  /** policy.mixedBatching: prompt tokens already computed, and those in the step in flight. */
+  prefilledTokens = 0;
+  chunkTokens = 0;
 
   // ---- the round's place in its decode worker's batch ----
   /** The worker's step count at which the round has decoded its last token. */

@@ -54,6 +54,11 @@ export interface SimMetrics {
   /** Sessions per second completed within SLO. */
   goodput: number;
   localPrefillRatio: number;
+  /**
+   * Share of the prefills started in the window at which reordering (AMPD §4.2) ran a task other
+   * than its queue's head: 0 with W = 1, or when FCFS was already the best order every time.
+   */
+  reorderedPrefillRatio: number;
   /** KV bytes moved per link kind. */
   kvBytesMoved: { intraNode: number; interNode: number; crossCluster: number };
   evictions: number;

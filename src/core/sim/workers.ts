@@ -160,6 +160,10 @@ export class DecodeWorker {
   startedAt = 0;
   /** The local prefill running instead of a decode step, if any. */
   runningPrefill: Session | undefined;
+  /** policy.mixedBatching: prefills taken into the worker's steps and not yet finished, in arrival order. */
+  readonly mixedPrefills: Session[] = [];
+  /** The step in flight carries prefill chunks (mixedBatching). */
+  mixedStep = false;
   /**
    * A run of decode steps scheduled as one event: the end time of each step, how many the run has
    * and how many of them are done. Steps in which no round finishes change nothing any other part

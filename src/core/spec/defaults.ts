@@ -20,6 +20,8 @@ export const DEFAULTS = {
     beta: 0.9,
     maxDecodeBatch: 256,
     maxBatchTokens: 16384,
+    mixedBatching: false,
+    prefixReuseBlockTokens: 1,
   },
   routing: {
     slack: 'estimated',

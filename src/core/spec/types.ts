@@ -282,6 +282,10 @@ export interface PolicySpec {
   /** Continuous-batching limits of a decode worker. */
   maxDecodeBatch: number;
   maxBatchTokens: number;
+  /** Prefills on a decode (or co-located) worker share its forward steps with the running decodes. */
+  mixedBatching?: boolean;
+  /** A round reuses its history's KV in whole blocks of this many tokens; the rest is recomputed (default 1). */
+  prefixReuseBlockTokens?: number;
 }
 
 export type PlannerObjective =
@@ -333,6 +337,8 @@ export interface CostSpec {
   gpuHourUsd?: number | Record<string, number>;
   /** GPU types `pdplan cost` chooses between (catalog names). */
   gpuTypes?: string[];
+  /** With two or more gpuTypes, also each pair of different types for the prefill and decode pools (default true). */
+  gpuPairs?: boolean;
 }
 
 export interface Plan {

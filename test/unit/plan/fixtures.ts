@@ -88,7 +88,7 @@ export function fakeSimulate(plan: Plan, job: SimJob): SimResult {
     sessions: job.sessions ?? 100, completedSessions: job.sessions ?? 100, sloAttainment: attain,
     turn1: turn(Math.min(1, attain * 1.05)), turn2plus: turn(attain * 0.95), ttftMs: pct(ttftP95), itlMs: pct(itlP95),
     e2eLatencyMs: pct(10000), throughputTokensPerSec: rate * 600, throughputSessionsPerSec: rate, goodput: rate * attain,
-    localPrefillRatio: localRatio, kvBytesMoved: { intraNode: 0, interNode: 0, crossCluster: 0 }, evictions: 0,
+    localPrefillRatio: localRatio, reorderedPrefillRatio: 0, kvBytesMoved: { intraNode: 0, interNode: 0, crossCluster: 0 }, evictions: 0,
     recomputedTokens: 0, workers: [], timeSeries: { tSec: [], queueLength: {}, utilization: {} }, unstable,
     littlesLaw: { meanInSystem: 0, arrivalRatePerSec: rate, meanSojournSec: 0 }, tokens: { requested: 0, decoded: 0 }, failedSessions: 0,
     ...(unstable

@@ -24,20 +24,26 @@ const oneRound = (id: string, arrivalMs: number, inputTokens: number): TraceSess
   rounds: [{ inputTokens, outputTokens: 1, thinkMs: 0 }],
 });
 
-test("a co-located worker reorders its own prefill queue (W = 3) and saves the short task's SLO", () => {
-  // A (1000 tokens, 110 ms) starts at once; B (5000 tokens, 510 ms) and C (10 tokens, 11 ms) queue behind it.
+/**
+ * A (1000 tokens, 110 ms) starts at once; B (5000 tokens, 510 ms) and C (10 tokens, 11 ms) queue
+ * behind it, with a 500 ms TTFT SLO.
+ */
+function threeTasks(routing: string, layout: string, reorderWindow: number) {
   const trace = [oneRound('A', 0, 1000), oneRound('B', 1, 5000), oneRound('C', 2, 10)];
   const perf = toyPerf();
-  const run = (reorderWindow: number) =>
-    simulate({
-      plan: testPlan({
-        slo: 'slo:\n  ttftMs: 500\n  itlMs: 50\n  attainmentTarget: 0.9\n  scope: session',
-        policy: `policy:\n  routing: colocated\n  reorderWindow: ${reorderWindow}\n  maxPostpone: 3`,
-      }),
-      deployment: deployment('C:1x1'),
-      trace,
-      perf: { prefill: perf, decode: perf },
-    }).metrics;
+  return simulate({
+    plan: testPlan({
+      slo: 'slo:\n  ttftMs: 500\n  itlMs: 50\n  attainmentTarget: 0.9\n  scope: session',
+      policy: `policy:\n  routing: ${routing}\n  reorderWindow: ${reorderWindow}\n  maxPostpone: 3`,
+    }),
+    deployment: deployment(layout),
+    trace,
+    perf: { prefill: perf, decode: perf },
+  }).metrics;
+}
+
+test("a co-located worker reorders its own prefill queue (W = 3) and saves the short task's SLO", () => {
+  const run = (reorderWindow: number) => threeTasks('colocated', 'C:1x1', reorderWindow);
   // FCFS: B ends at 110 + 510 (TTFT 619), C at 631 (TTFT 629): both miss 500 ms.
   const fcfs = run(1);
   close(fcfs.ttftMs.max, 629, 'FCFS worst TTFT');
@@ -47,6 +53,17 @@ test("a co-located worker reorders its own prefill queue (W = 3) and saves the s
   close(reordered.ttftMs.p50, 119, 'reordered median TTFT');
   close(reordered.ttftMs.max, 630, 'reordered worst TTFT');
   close(reordered.sloAttainment, 2 / 3, 'reordered attainment');
+  // Three prefills started; reordering changed the order once (C ahead of B), FCFS never.
+  close(reordered.reorderedPrefillRatio, 1 / 3, 'reordered share');
+  close(fcfs.reorderedPrefillRatio, 0, 'FCFS reordered share');
+});
+
+test("a prefill worker's reordering is counted the same way (remote routing)", () => {
+  const run = (reorderWindow: number) => threeTasks('remote', 'P:1x1,D:1x1', reorderWindow);
+  close(run(3).reorderedPrefillRatio, 1 / 3, 'W = 3: C runs before B');
+  close(run(3).sloAttainment, 2 / 3, 'W = 3 attainment');
+  close(run(1).reorderedPrefillRatio, 0, 'W = 1 never reorders');
+  close(run(1).sloAttainment, 1 / 3, 'W = 1 attainment');
 });
 
 test('a round waiting for KV memory starts as soon as another session goes idle, evicting it', () => {

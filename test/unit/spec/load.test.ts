@@ -34,6 +34,8 @@ test('defaults are filled in as the schema documents them', () => {
     beta: 0.9,
     maxDecodeBatch: 256,
     maxBatchTokens: 16384,
+    mixedBatching: false,
+    prefixReuseBlockTokens: 1,
   });
   assert.deepEqual(plan.slo, { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9, scope: 'session', itlStatistic: 'mean' });
   assert.equal(plan.planner.objective, 'max-attainment');

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JobClient } from '../../../src/extension/jobClient';
+import { formatDeployment, parseDeploymentSpec } from '../../../src/core/spec/deployment';
+import type { Deployment } from '../../../src/core/spec/types';
+import { Cancelled } from '../../../src/core/control';
 import { defaultSweepRates } from '../../../src/workers/jobProtocol';
 
 // The extension's job worker, the real one, behind the job protocol.
@@ -135,4 +138,70 @@ test('a plan job on a plan that replays a trace plans on the fitted workload, an
   // A written rate of 2: the requested rates are scaled by 4 / 2.
   const written = await plan('workload: { trace: t.jsonl, sessions: 40, arrival: { ratePerSec: 2 } }');
   assert.deepEqual(written.plan.rateSweep?.[0].points.map((p) => p.ratePerSec), [1, 2]);
+});
+
+const paretoPlan = [
+  'version: 1',
+  'model: Llama-3.1-8B',
+  'cluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1 }',
+  'workload: { profile: HotpotQA, arrival: { process: poisson, ratePerSec: 1 }, seed: 1 }',
+  'slo: { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9 }',
+  'planner: { gpuBudget: 3, tpDegrees: [1] }',
+  '',
+].join('\n');
+
+test('a Pareto job in the worker reports progress after each simulation and returns both views\' frontiers', async (t) => {
+  const client = new JobClient(realWorker);
+  t.after(() => client.dispose());
+  const fractions: number[] = [];
+  const { result } = await client.run({ type: 'pareto', source: { text: paretoPlan, fileName: '/w/p.pdplan.yaml' } }, (f) => fractions.push(f)).promise;
+  assert.equal(result.kind, 'pareto');
+  if (result.kind !== 'pareto') return;
+  const { pareto } = result;
+  assert.deepEqual(pareto.layouts, ['P:1x1,D:1x2', 'P:1x2,D:1x1', 'C:1x3']);
+  assert.equal(pareto.points.length, pareto.simulations);
+  assert.deepEqual(pareto.frontiers.session.map((f) => f.against), ['tokensPerSecPerUser', 'ttftP90Ms']);
+  assert.deepEqual(pareto.frontiers.round.map((f) => f.against), ['turn1TtftP90Ms', 'turn2plusTtftP90Ms']);
+  assert.ok(pareto.frontiers.session[0].all.length > 0);
+  assert.ok(fractions.length >= 3, `progress ${fractions.join(', ')}`);
+  assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]), 'progress never goes back');
+  assert.equal(result.timesFrom, 'analytical performance model');
+});
+
+test('a cancelled Pareto job stops between simulations in the worker, which then runs the next job', async (t) => {
+  // A grace long enough that only the worker's own `cancelled` answer can end the job (no termination).
+  const client = new JobClient(realWorker, { cancelGraceMs: 60_000 });
+  t.after(() => client.dispose());
+  let cancel = () => {};
+  let progressCalls = 0;
+  const handle = client.run({ type: 'pareto', source: { text: paretoPlan.replace('gpuBudget: 3', 'gpuBudget: 8'), fileName: '/w/p.pdplan.yaml' } }, () => {
+    if (++progressCalls === 1) cancel();
+  });
+  cancel = handle.cancel;
+  await assert.rejects(handle.promise, Cancelled);
+  const after = await client.run({ type: 'simulate', source: { text: paretoPlan + 'deployment: P:1x1,D:1x1\n', fileName: '/w/p.pdplan.yaml' } }).promise;
+  assert.equal(after.result.kind, 'simulate');
+});
+
+function layout(text: string): Deployment {
+  const parsed = parseDeploymentSpec(text);
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed.deployment;
+}
+
+test('an export job returns the deployment files of the plan\'s layout with its TP, and a clear error for a layout that does not fit', async (t) => {
+  const client = new JobClient(realWorker);
+  t.after(() => client.dispose());
+  const source = { text: paretoPlan + 'deployment: P:1x2,D:2x1\n', fileName: '/w/p.pdplan.yaml' };
+  const { result } = await client.run({ type: 'exportDeployment', source, format: 'vllm' }).promise;
+  assert.equal(result.kind, 'exportDeployment');
+  if (result.kind !== 'exportDeployment') return;
+  assert.equal(formatDeployment(result.deployment), 'P:1x2,D:2x1');
+  const scripts = result.files.map((f) => f.content).join('\n');
+  assert.match(scripts, /--tensor-parallel-size 2/);
+  assert.ok(result.files.some((f) => f.executable));
+  const dynamo = await client.run({ type: 'exportDeployment', source, deployment: layout('P:1x1,D:1x1'), format: 'dynamo' }).promise;
+  if (dynamo.result.kind !== 'exportDeployment') throw new Error('not an export');
+  assert.match(dynamo.result.files[0].content, /kind: DynamoGraphDeployment/);
+  await assert.rejects(client.run({ type: 'exportDeployment', source, deployment: layout('P:16x1,D:1x1'), format: 'vllm' }).promise, /16/);
 });
