@@ -18,7 +18,7 @@ import {
   weightBytesPerRank,
   type Architecture,
 } from './architecture';
-import { allReduceForms, hardwareRates, kvParallelism, weightSecondsPerByte, type HardwareRates } from './hardware';
+import { allReduceForms, hardwareRates, kvParallelism, weightStreamSlowdown, type HardwareRates } from './hardware';
 import type { MemoryPlan } from './types';
 
 export interface AnalyticOptions {
@@ -173,7 +173,7 @@ export class AnalyticModel {
       const msPerGemmFlop = 1e3 / r.gemmFlops;
       const msPerWeightByte = 1e3 / r.weightBytesPerSec;
       // Narrow GEMMs stream their weights slower than HBM allows (hardware.ts weightSecondsPerByte).
-      const slowdown = (n: number) => weightSecondsPerByte(r, n) * r.weightBytesPerSec;
+      const slowdown = (n: number) => weightStreamSlowdown(r, n);
       const mlpSlowdown = (ffnPerRank: number) =>
         model.gatedMlp ? (2 * slowdown(2 * ffnPerRank) + slowdown(d)) / 3 : (slowdown(ffnPerRank) + slowdown(d)) / 2;
       const streamedAlwaysOnPerRank =
@@ -242,12 +242,13 @@ export class AnalyticModel {
     if (tp <= 1) return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0, oneShotMaxTokens: Infinity };
     const count = 2 * this.arch.layers;
     const f = allReduceForms(this.rates, tp);
+    const msPerToken = (share: number) => (count * 1e3 * bytesPerToken * share) / f.busBytesPerSec;
     // Same as count × allReduceMs(rates, tokens · bytesPerToken, tp), without the call per step.
     return {
-      oneShotMs: count * f.oneShotMs,
-      oneShotMsPerToken: count * bytesPerToken * f.oneShotMsPerByte,
-      twoShotMs: count * f.ringMs,
-      twoShotMsPerToken: count * bytesPerToken * f.ringMsPerByte,
+      oneShotMs: (count * f.oneShotUs) / 1e3,
+      oneShotMsPerToken: msPerToken(f.oneShotShare),
+      twoShotMs: (count * f.ringUs) / 1e3,
+      twoShotMsPerToken: msPerToken(f.ringShare),
       oneShotMaxTokens: this.rates.allReduceOneShotMaxBytes / bytesPerToken,
     };
   }

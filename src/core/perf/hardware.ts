@@ -143,12 +143,12 @@ export function ramp(work: number, scale: number): number {
 export const GEMM_TILE_N = 128;
 
 /**
- * Seconds per weight byte of a GEMM with `n` output columns: the HBM rate, or the rate its
- * ⌈n / 128⌉ tile columns reach, whichever is slower (a narrow GEMM leaves SMs idle).
+ * How much slower than the HBM rate a GEMM with `n` output columns streams its weights (≥ 1):
+ * its ⌈n / 128⌉ tile columns may not reach that rate (a narrow GEMM leaves SMs idle).
  */
-export function weightSecondsPerByte(rates: HardwareRates, n: number): number {
+export function weightStreamSlowdown(rates: HardwareRates, n: number): number {
   const tiles = Math.max(1, Math.ceil(n / GEMM_TILE_N));
-  return Math.max(1 / rates.weightBytesPerSec, 1 / (tiles * rates.gemmTileBytesPerSec));
+  return Math.max(1, rates.weightBytesPerSec / (tiles * rates.gemmTileBytesPerSec));
 }
 
 /**
@@ -157,7 +157,7 @@ export function weightSecondsPerByte(rates: HardwareRates, n: number): number {
  */
 export function gemmMs(rates: HardwareRates, m: number, n: number, k: number, weightBytes: number): number {
   const compute = (2 * m * n * k) / rates.gemmFlops;
-  const stream = n * k * weightBytes * weightSecondsPerByte(rates, n) + (2 * m * (n + k)) / rates.weightBytesPerSec;
+  const stream = (n * k * weightBytes * weightStreamSlowdown(rates, n) + 2 * m * (n + k)) / rates.weightBytesPerSec;
   return 1e3 * Math.max(compute, stream) + rates.gemmOverheadUs / 1e3;
 }
 
@@ -213,18 +213,25 @@ export function decodeAttentionMs(
 export function allReduceMs(rates: HardwareRates, bytes: number, tp: number): number {
   if (tp <= 1) return 0;
   const f = allReduceForms(rates, tp);
-  const ring = f.ringMs + bytes * f.ringMsPerByte;
-  return bytes > rates.allReduceOneShotMaxBytes ? ring : Math.min(f.oneShotMs + bytes * f.oneShotMsPerByte, ring);
+  const msPerByte = 1e3 / f.busBytesPerSec;
+  const ring = f.ringUs / 1e3 + bytes * f.ringShare * msPerByte;
+  return bytes > rates.allReduceOneShotMaxBytes ? ring : Math.min(f.oneShotUs / 1e3 + bytes * f.oneShotShare * msPerByte, ring);
 }
 
-/** The two forms of an all-reduce over `tp` GPUs as latency + ms per message byte. */
+/**
+ * The two forms of an all-reduce over `tp` GPUs: latency, the share of the message each GPU
+ * moves, and the bus rate at that GPU count.
+ */
 export function allReduceForms(rates: HardwareRates, tp: number) {
-  const msPerByte = 1e3 / (rates.allReduceBusBytesPerSec * Math.pow(2 / tp, rates.allReduceBusScaling));
+  // Without per-peer latency or fabric scaling these are exactly the 2-GPU figures (no rounding).
+  const peers = rates.allReducePeerLatencyUs > 0 ? (tp - 2) * rates.allReducePeerLatencyUs : 0;
+  const scaling = rates.allReduceBusScaling > 0 ? Math.pow(2 / tp, rates.allReduceBusScaling) : 1;
   return {
-    oneShotMs: (rates.allReduceLatencyUs + (tp - 2) * rates.allReducePeerLatencyUs) / 1e3,
-    oneShotMsPerByte: (tp - 1) * msPerByte,
-    ringMs: rates.allReduceRingLatencyUs / 1e3,
-    ringMsPerByte: ((2 * (tp - 1)) / tp) * msPerByte,
+    oneShotUs: rates.allReduceLatencyUs + peers,
+    oneShotShare: tp - 1,
+    ringUs: rates.allReduceRingLatencyUs,
+    ringShare: (2 * (tp - 1)) / tp,
+    busBytesPerSec: rates.allReduceBusBytesPerSec * scaling,
   };
 }
 
