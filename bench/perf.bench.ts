@@ -1,6 +1,6 @@
 // Throughput of the performance model: the simulator calls it millions of times per run.
 import { createPerfModel, parseProfile } from '../src/core/perf';
-import { H100, IB_400G, LLAMA_70B, MIXTRAL_8X7B, NVLINK } from '../test/unit/perf/specs';
+import { DEEPSEEK_V3, H100, IB_400G, LLAMA_70B, MIXTRAL_8X7B, NVLINK } from '../test/unit/perf/specs';
 import { printComparisons } from './perfPublished';
 
 // The same published specs the perf unit tests use.
@@ -45,6 +45,19 @@ export async function run(): Promise<void> {
   const mixed = (i: number) =>
     (i & 1) === 0 ? dense.decodeStepMs(1 + (i & 127), (1 + (i & 127)) * 3000, 4) : dense.prefillMs(i & 2047, 1 + (i & 4095), 4);
   measure('analytic mixed prefill/decode (sim-like)', calls, mixed);
+  // Expert-parallel ranks (perf/moe.ts): DeepSeek on H100 nodes, SGLang's 96-GPU layout.
+  const ep = createPerfModel(DEEPSEEK_V3, H100, {
+    intraNode: NVLINK,
+    expertParallel: {
+      shapes: [
+        { gpus: 24, attentionTp: 1, mode: 'normal' },
+        { gpus: 72, attentionTp: 1, mode: 'low-latency' },
+      ],
+      links: { nvlinkDomainGpus: 8, intraNode: NVLINK, interNode: NIC },
+    },
+  });
+  measure('expert-parallel prefillMs (DeepSeek, EP24 rank)', calls, (i) => ep.prefillMs(i & 4095, 1 + (i & 8191), 24));
+  measure('expert-parallel decodeStepMs (DeepSeek, EP72 rank)', calls, (i) => ep.decodeStepMs(1 + (i & 255), (1 + (i & 255)) * 2048, 72));
   const { profile } = parseProfile(profileText());
   const profiled = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile });
   measure('profiled prefillMs (interpolated, TP 4)', calls, (i) => profiled.prefillMs(i & 16383, 1 + (i & 8191), 4));

@@ -149,7 +149,11 @@ function clusterView(nodes: number, gpusPerNode: number, gpuName: string, deploy
           'div',
           { class: 'gpus' },
           ...row.map((cell) =>
-            el('div', { class: `gpu gpu-${cell.role}`, title: cell.replica ? `${cell.replica} (TP ${cell.tp})` : 'idle' }, cell.replica || '·'),
+            el(
+              'div',
+              { class: `gpu gpu-${cell.role}`, title: cell.replica ? (cell.shape ? `${cell.replica}: a data-parallel attention rank of an ${cell.shape} replica` : `${cell.replica} (TP ${cell.tp})`) : 'idle' },
+              cell.replica || '·',
+            ),
           ),
         ),
       ),

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Deployment, FileReference, Plan } from '../core/spec/types';
-import { formatDeployment, parseDeploymentSpec } from '../core/spec/deployment';
+import { deploymentGpus, formatDeployment, parseDeploymentSpec } from '../core/spec/deployment';
 import { defaultSweepRates, type JobResult, type PlanSource } from '../workers/jobProtocol';
 import type { PanelData, PlanContext } from '../shared/panelProtocol';
 import type { CatalogApi } from './engine';
@@ -253,7 +253,8 @@ export class Commands implements JobHost {
       columns: result.columns.map((c) => ({
         label: c.label,
         deployment: c.deployment,
-        gpus: c.sim.metrics.workers.reduce((n, w) => n + w.tp, 0),
+        // Workers of an expert-parallel replica are its ranks, each reporting the replica's width: count the deployment.
+        gpus: deploymentGpus(c.sim.deployment),
         policy: c.sim.policy,
         ratePerSec: c.ratePerSec,
         timesFrom: c.timesFrom,

@@ -14,6 +14,8 @@ export interface GpuCell {
   /** The simulator's worker id, e.g. `P0` (first prefill replica); empty for idle GPUs. */
   replica: string;
   tp: number;
+  /** Expert-parallel replicas: the shape (`EP32`) the GPU belongs to; its `replica` is the DP-attention rank's worker id. */
+  shape?: string;
 }
 
 export interface ClusterLayout {
@@ -40,11 +42,26 @@ export function layoutCluster(
   const nodes: GpuCell[][] = Array.from({ length: nodeCount }, () =>
     Array.from({ length: gpusPerNode }, () => ({ role: 'idle' as GpuRole, replica: '', tp: 0 })),
   );
-  const replicas: { role: GpuRole; name: string; tp: number }[] = [];
+  interface Placed {
+    role: GpuRole;
+    name: string;
+    tp: number;
+    /** Expert-parallel: worker ids of the ranks, one per `attentionTp` GPUs, from `firstRank`. */
+    ep?: { prefix: string; firstRank: number; attentionTp: number; shape: string };
+  }
+  const replicas: Placed[] = [];
   const add = (role: GpuRole, prefix: string, groups: ReplicaGroup[] | undefined) => {
     let index = 0;
     for (const group of groups ?? []) {
-      for (let r = 0; r < group.dp; r++) replicas.push({ role, name: `${prefix}${index++}`, tp: group.tp });
+      for (let r = 0; r < group.dp; r++) {
+        if (group.ep) {
+          // The simulator runs each data-parallel attention rank as a worker of its own.
+          const attentionTp = group.attentionTp ?? 1;
+          const shape = attentionTp > 1 ? `EP${group.tp}/TP${attentionTp}` : `EP${group.tp}`;
+          replicas.push({ role, name: `${prefix}${index}`, tp: group.tp, ep: { prefix, firstRank: index, attentionTp, shape } });
+          index += group.tp / attentionTp;
+        } else replicas.push({ role, name: `${prefix}${index++}`, tp: group.tp });
+      }
     }
   };
   if (deployment?.kind === 'colocated') add('colocated', 'C', deployment.colocated);
@@ -54,8 +71,13 @@ export function layoutCluster(
   }
   const unplaced: string[] = [];
   let used = 0;
-  const fill = (node: number, from: number, count: number, replica: { role: GpuRole; name: string; tp: number }) => {
-    for (let g = from; g < from + count; g++) nodes[node][g] = { role: replica.role, replica: replica.name, tp: replica.tp };
+  const fill = (node: number, from: number, count: number, replica: Placed, offset = 0) => {
+    for (let g = from; g < from + count; g++) {
+      const ep = replica.ep;
+      nodes[node][g] = ep
+        ? { role: replica.role, replica: `${ep.prefix}${ep.firstRank + Math.floor((offset + g - from) / ep.attentionTp)}`, tp: replica.tp, shape: ep.shape }
+        : { role: replica.role, replica: replica.name, tp: replica.tp };
+    }
     used += count;
   };
   const cursor = { node: 0, used: 0 };
@@ -69,7 +91,7 @@ export function layoutCluster(
       }
       let left = r.tp;
       for (let n = start; n < start + whole; n++) {
-        fill(n, 0, Math.min(left, gpusPerNode), r);
+        fill(n, 0, Math.min(left, gpusPerNode), r, r.tp - left);
         left -= gpusPerNode;
       }
       cursor.node = start + whole - 1;

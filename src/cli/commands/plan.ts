@@ -8,8 +8,10 @@ import type { MeasuredProfile } from '../../core/perf/types';
 import type { Candidate, PlanResult } from '../../core/plan/types';
 import { describeCost, layoutCost, measuredCost } from '../../core/cost';
 import { perGpuFigures, type PerGpuFigures } from '../../core/cost/perGpu';
-import { deploymentRoles, formatDeployment } from '../../core/spec/deployment';
+import { deploymentRoles, formatDeployment, replicaShape } from '../../core/spec/deployment';
 import type { Plan, PlannerObjective, ReplicaGroup } from '../../core/spec/types';
+import { layoutThroughput } from '../../core/plan/throughput';
+import { throughputText } from '../throughput';
 import { SimPool } from '../../workers/pool';
 import { loadHighsSolver } from '../../workers/highs';
 import type { CliIo } from '../io';
@@ -82,8 +84,9 @@ class UserFacingError extends Error {}
 
 /** A latency in the candidates table: an overloaded run's is '∞'. */
 const ms = (x: number) => msText(x, 1e5);
-const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `TP${r.tp}×${r.dp}`).join('+') : '—');
+const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `${r.ep ? replicaShape(r) : `TP${r.tp}`}×${r.dp}`).join('+') : '—');
 const table = (headers: string[], rows: string[][]) => textTable(headers, rows, { rule: '-', align: 'left' });
+
 
 const halfPts = (ci?: [number, number]) => (ci ? `±${(((ci[1] - ci[0]) / 2) * 100).toFixed(1)}` : '');
 const rate = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -143,6 +146,7 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
         (result.maxRateCi95 && !result.maxRateIsLowerBound ? ` (between ${rate(result.maxRateCi95[0])} and ${rate(result.maxRateCi95[1])}: bisection bracket and 95% intervals)` : '') +
         `${result.maxRateIsLowerBound ? ' (every rate tried met the target; the search stopped growing)' : ''}\n\n`
       : '\n\n';
+  text += throughputText(plan, best.deployment) + '\n';
   const ties = result.candidates.filter((c) => c.tiedWith && c.rank < (c.tiedWith[0] ?? 0));
   if (best.tiedWith) {
     text += `Statistical tie: #${[best.rank, ...best.tiedWith].join(', #')} are within each other's 95% intervals on the objective; the order among them is fewer GPUs, then headroom.\n\n`;
@@ -236,6 +240,7 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
       perGpu: perGpuFigures(c.gpus, c.metrics, c.headroom?.isLowerBound === false ? c.headroom.ratePerSec : undefined),
       cost: (c.metrics && measuredCost(plan, c.deployment, c.metrics)) || layoutCost(plan, c.deployment),
       ...(c.tiedWith ? { tiedWith: c.tiedWith } : {}),
+      nodeThroughput: layoutThroughput(plan, c.deployment),
     })),
     routerSettings: result.routerSettings,
     ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),

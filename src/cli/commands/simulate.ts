@@ -9,6 +9,7 @@ import { intOption, numberOption, parseCommandArgs } from '../args';
 import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, planOrVariant, traceFor } from '../runInputs';
+import { throughputText } from '../throughput';
 
 export const USAGE =
   'Usage: pdplan simulate FILE [--policy NAME] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
@@ -39,6 +40,8 @@ export function describeMeasurement(m: SimResult['metrics']): string {
   );
 }
 
+const expertParallel = (d: Deployment) => (d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode]).some((g) => g.ep);
+
 export function describeResult(result: SimResult, plan?: Plan): string {
   const m = result.metrics;
   const ci = m.sloAttainmentCi95 ? ` (95% CI ${pct(m.sloAttainmentCi95[0])}–${pct(m.sloAttainmentCi95[1])})` : '';
@@ -54,6 +57,7 @@ export function describeResult(result: SimResult, plan?: Plan): string {
     ...(result.traceReplay ? [describeReplay(result.traceReplay)] : []),
     ...headline,
     ...(plan ? [describeCost(measuredCost(plan, result.deployment, m) ?? layoutCost(plan, result.deployment))] : []),
+    ...(plan && expertParallel(result.deployment) ? ['', throughputText(plan, result.deployment).trimEnd()] : []),
     '',
     textTable(
       ['latency (ms)', 'p50', 'p90', 'p95', 'p99', 'mean'],

@@ -151,6 +151,14 @@ export function placeReplicas(plan: Plan, deployment: Deployment): { replicas: P
   };
   const replicas: PlacedReplica[] = [];
   for (const { role, groups } of roleGroups(deployment)) {
+    const ep = groups.find((g) => g.ep);
+    if (ep) {
+      return {
+        error:
+          `the ${role} replicas are expert-parallel (EP${ep.tp}), which export does not write yet; launch each replica with ` +
+          `SGLang's '--tp ${ep.tp} --dp ${ep.tp / (ep.attentionTp ?? 1)} --enable-dp-attention --moe-a2a-backend deepep --nnodes ${Math.max(1, Math.ceil(ep.tp / poolFor(role).spec.gpusPerNode))}'`,
+      };
+    }
     let index = 0;
     const ordered = [...groups].sort((a, b) => b.tp - a.tp);
     for (const group of ordered) {

@@ -19,6 +19,7 @@ import {
   type Architecture,
 } from './architecture';
 import { allReduceForms, hardwareRates, kvParallelism, weightStreamSlowdown, type HardwareRates } from './hardware';
+import { decodeAttentionFlops } from './mla';
 import type { MemoryPlan } from './types';
 
 export interface AnalyticOptions {
@@ -195,7 +196,8 @@ export class AnalyticModel {
       gemm: gemmTerms(rates),
       weightOnlyGemm: this.weightOnlyRates ? gemmTerms(this.weightOnlyRates) : undefined,
       prefillAttentionMsPerPair: ((arch.layers * arch.prefillAttentionFlopsPerPair) / tp) * (1e3 / rates.attentionFlops),
-      decodeAttentionMsPerContextToken: ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) * (1e3 / rates.decodeAttentionFlops),
+      decodeAttentionMsPerContextToken:
+        ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) * (1e3 / decodeAttentionFlops(model, rates, this.gpu.bf16Tflops)),
       kvReadMsPerToken: kvBytesPerTokenPerRank(arch, tp) * msPerKvByte,
       kvHeadsPerRank: arch.kvShardableHeads > 0 ? Math.ceil(arch.kvShardableHeads / tp) : 1,
       decodePairMs: (arch.layers * rates.decodeAttentionPairUs) / 1e3,

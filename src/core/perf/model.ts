@@ -1,5 +1,6 @@
 import type { LinkSpec, ModelSpec, GpuSpec, PerfSpec } from '../spec/types';
 import { AnalyticModel } from './analytic';
+import { ExpertParallelModel, withExpertParallel, type A2aLinks, type ExpertParallelShape } from './moe';
 import { buildProfileTables, type InterpolationGrid } from './profile';
 import type { MeasuredProfile, PerfModel } from './types';
 
@@ -11,6 +12,8 @@ export interface PerfModelOptions {
   profile?: MeasuredProfile;
   /** Context length for the memory plan's "max decode batch" (default 4096). */
   typicalContextTokens?: number;
+  /** Replica widths run as expert-parallel shapes (moe.ts), and the links their all-to-alls cross. */
+  expertParallel?: { shapes: ExpertParallelShape[]; links: A2aLinks };
 }
 
 /** Whether a profile's kv_copy rows were copied from one GPU to another (its `# kv_copy:` line). */
@@ -25,6 +28,20 @@ export function kvCopyCrossedGpus(profile: MeasuredProfile): boolean {
  * edge outside it). TP degrees the profile does not cover use the analytical model.
  */
 export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfModelOptions): PerfModel {
+  const base = basePerfModel(model, gpu, options);
+  const ep = options.expertParallel;
+  if (!ep || ep.shapes.length === 0) return base;
+  const analyticOptions = {
+    intraNode: options.intraNode,
+    stepOverheadMs: options.perf?.stepOverheadMs,
+    memoryReserveFraction: options.perf?.memoryReserveFraction,
+    typicalContextTokens: options.typicalContextTokens,
+  };
+  const shapes = new Map(ep.shapes.map((s) => [s.gpus, new ExpertParallelModel(model, gpu, s, ep.links, analyticOptions, options.perf?.moe)]));
+  return withExpertParallel(base, shapes);
+}
+
+function basePerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfModelOptions): PerfModel {
   const analytic = new AnalyticModel(model, gpu, {
     intraNode: options.intraNode,
     stepOverheadMs: options.perf?.stepOverheadMs,

@@ -1,5 +1,7 @@
 import type { Diagnostic, GpuSpec, Plan, PoolSpec, Range, Severity } from '../spec/types';
+import { plannedPerfModel, smallestFittingReplica } from './fit';
 import { createPerfModel } from './model';
+import { expertParallelOptions } from './moe';
 import type { MeasuredProfile, PerfModel } from './types';
 import { typicalSizes } from './workload';
 
@@ -47,25 +49,23 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
     diagnostics.push({ severity, code, message, path, range: options.rangeOf(path) });
   };
   const sizes = typicalSizes(plan.workload);
-  const tps = [...new Set(plan.planner.tpDegrees)].filter((tp) => Number.isInteger(tp) && tp >= 1).sort((a, b) => a - b);
+  const epWidths = plan.model.moe ? plan.planner.epDegrees ?? [] : [];
+  const tps = [...new Set([...plan.planner.tpDegrees, ...epWidths])].filter((tp) => Number.isInteger(tp) && tp >= 1).sort((a, b) => a - b);
   if (tps.length === 0) return diagnostics;
 
-  const models = new Map<GpuSpec, PerfModel>();
-  const perfFor = (pool: PoolSpec): PerfModel => {
-    let perf = models.get(pool.gpu);
+  const models = new Map<GpuSpec, Map<string, PerfModel>>();
+  const perfFor = (pool: PoolSpec, name: Role['name']): PerfModel => {
+    const byRole = models.get(pool.gpu) ?? new Map<string, PerfModel>();
+    models.set(pool.gpu, byRole);
+    let perf = byRole.get(name);
     if (!perf) {
-      perf = createPerfModel(plan.model, pool.gpu, {
-        intraNode: pool.intraNode,
-        perf: plan.perf,
-        profile: options.profile,
-        typicalContextTokens: sizes.decodeContextTokens,
-      });
-      models.set(pool.gpu, perf);
+      perf = plannedPerfModel(plan, pool, name, sizes.decodeContextTokens, options.profile);
+      byRole.set(name, perf);
     }
     return perf;
   };
   const role = (name: Role['name'], pool: PoolSpec): Role => {
-    const perf = perfFor(pool);
+    const perf = perfFor(pool, name);
     return { name, pool, perf, feasibleTps: tps.filter((tp) => tp <= pool.gpusPerNode * pool.nodes && perf.memoryPlan(tp).fits) };
   };
   const prefill = role('prefill', plan.cluster.prefillPool ?? plan.cluster);
@@ -81,25 +81,28 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
     );
   }
 
+  const shapeName = (width: number) => (epWidths.includes(width) ? `EP ${width}` : `TP ${width}`);
   let anyRoleUnfit = false;
   for (const r of plan.cluster.prefillPool || plan.cluster.decodePool ? [prefill, decode] : [decode]) {
     if (r.feasibleTps.length > 0) continue;
     anyRoleUnfit = true;
     const perf = r.perf;
     const memory = perf.memoryPlan(tps[tps.length - 1]);
-    const smallest = smallestFittingTp(perf, tps[tps.length - 1]);
+    const smallest = plan.model.moe ? undefined : smallestFittingTp(perf, tps[tps.length - 1]);
     const gpu = r.pool.gpu;
     const where = plan.cluster.prefillPool || plan.cluster.decodePool ? ` (${r.name} pool)` : '';
     report(
       'error',
       PLAN_CHECK_CODES.fitsNowhere,
       '/planner/tpDegrees',
-      `${plan.model.name} fits in no replica at TP ${tps.join(', ')} on ${gpu.name}${where}: at TP ${memory.tp} it needs ` +
+      `${plan.model.name} fits in no replica at ${tps.map(shapeName).join(', ')} on ${gpu.name}${where}: at ${shapeName(memory.tp)} it needs ` +
         `${(memory.weightBytesPerGpu / GB).toFixed(1)} GB of weights per GPU plus ${(memory.reserveBytesPerGpu / GB).toFixed(1)} GB reserve ` +
         `and room for one ${sizes.decodeContextTokens}-token context, out of ${gpu.memoryGB} GB. ` +
-        (smallest !== undefined
-          ? `Allow TP ${smallest} or more in planner.tpDegrees${smallest > r.pool.gpusPerNode * r.pool.nodes ? ' (and add GPUs)' : ''}, or use a GPU with more memory.`
-          : 'Use a GPU with more memory or a quantised model.'),
+        (plan.model.moe
+          ? smallestFittingReplica(plan, r.pool)
+          : smallest !== undefined
+            ? `Allow TP ${smallest} or more in planner.tpDegrees${smallest > r.pool.gpusPerNode * r.pool.nodes ? ' (and add GPUs)' : ''}, or use a GPU with more memory.`
+            : 'Use a GPU with more memory or a quantised model.'),
     );
   }
   if (anyRoleUnfit) return diagnostics;
@@ -146,19 +149,30 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
   if (deployment) {
     const groups =
       deployment.kind === 'colocated'
-        ? deployment.colocated.map((g) => ({ role: colocated, tp: g.tp, label: 'co-located' }))
+        ? deployment.colocated.map((g) => ({ role: colocated, group: g, label: 'co-located' as const }))
         : [
-            ...deployment.prefill.map((g) => ({ role: prefill, tp: g.tp, label: 'prefill' })),
-            ...deployment.decode.map((g) => ({ role: decode, tp: g.tp, label: 'decode' })),
+            ...deployment.prefill.map((g) => ({ role: prefill, group: g, label: 'prefill' as const })),
+            ...deployment.decode.map((g) => ({ role: decode, group: g, label: 'decode' as const })),
           ];
-    for (const group of groups) {
-      const memory = group.role.perf.memoryPlan(group.tp);
+    for (const { role: r, group, label } of groups) {
+      // A group written expert-parallel ('EP32') runs so whatever planner.epDegrees says.
+      const perf = group.ep
+        ? createPerfModel(plan.model, r.pool.gpu, {
+            intraNode: r.pool.intraNode,
+            perf: plan.perf,
+            typicalContextTokens: sizes.decodeContextTokens,
+            expertParallel: expertParallelOptions(r.pool, [group], label === 'co-located' ? 'colocated' : label),
+          })
+        : r.perf;
+      const memory = perf.memoryPlan(group.tp);
       if (memory.fits) continue;
+      const shape = group.ep ? `EP ${group.tp}` : `TP ${group.tp}`;
       report(
         'error',
         PLAN_CHECK_CODES.deploymentDoesNotFit,
         '/deployment',
-        `the ${group.label} replicas at TP ${group.tp} cannot hold ${plan.model.name}: ${(memory.weightBytesPerGpu / GB).toFixed(1)} GB of weights per GPU leave room for ${memory.kvCapacityTokens} KV tokens, less than one ${sizes.decodeContextTokens}-token context. Use a larger TP.`,
+        `the ${label} replicas at ${shape} cannot hold ${plan.model.name}: ${(memory.weightBytesPerGpu / GB).toFixed(1)} GB of weights per GPU leave room for ${memory.kvCapacityTokens} KV tokens, less than one ${sizes.decodeContextTokens}-token context. ` +
+          (plan.model.moe ? smallestFittingReplica(plan, r.pool) : 'Use a larger TP.'),
       );
     }
   }

@@ -12,6 +12,11 @@ export interface MemoryPlan {
   /** Largest decode batch at the workload's typical context that fits. */
   maxDecodeBatch: number;
   fits: boolean;
+  /**
+   * Expert-parallel shapes (moe.ts): the replica's data-parallel attention ranks. kvCapacityTokens
+   * and maxDecodeBatch are then per rank, the unit the simulator runs as a worker.
+   */
+  dpRanks?: number;
 }
 
 /**
@@ -36,6 +41,10 @@ export interface PerfModel {
   /** KV bytes of `tokens` tokens for the whole replica (independent of TP). */
   kvBytes(tokens: number): number;
   memoryPlan(tp: number): MemoryPlan;
+  /** Workers a replica of this width runs as: its data-parallel attention ranks (1 unless expert-parallel). */
+  dpRanks?(tp: number): number;
+  /** GPUs one worker's KV is laid out over, for KV transfers (the width unless expert-parallel). */
+  kvTp?(tp: number): number;
 }
 
 /** One measured prefill: `tokens` new tokens on top of `history` cached ones, one sequence. */

@@ -1,4 +1,5 @@
 import type { Deployment, Plan, PoolSpec, ReplicaGroup } from '../spec/types';
+import { expertParallelProblem } from '../spec/parallelism';
 import type { PlanRole } from './ilp';
 
 /** What the planner may build for one role: a GPU pool, and the TP degrees a replica can take there. */
@@ -37,7 +38,7 @@ function poolGpus(pool: PoolSpec): number {
  * TP within the node shape (a TP group never spans nodes) and within memory, in their own pools when
  * the cluster has separate ones, plus co-located replicas when the plan asks for them.
  */
-export function candidateSpace(plan: Plan, fits: FitCheck | undefined): CandidateSpace {
+export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestFit?: (pool: PoolSpec) => string | undefined): CandidateSpace {
   const { cluster, planner } = plan;
   const reasons: string[] = [];
   const notes: string[] = [];
@@ -55,30 +56,45 @@ export function candidateSpace(plan: Plan, fits: FitCheck | undefined): Candidat
   if (planner.gpuBudget > clusterGpus) {
     notes.push(`planner.gpuBudget ${planner.gpuBudget} exceeds the cluster's ${clusterGpus} GPUs; planning with ${clusterGpus}`);
   }
-  const tps = [...new Set(planner.tpDegrees)].sort((a, b) => a - b);
+  const epWidths = plan.model.moe ? [...new Set(planner.epDegrees ?? [])] : [];
+  const tps = [...new Set([...planner.tpDegrees, ...epWidths])].sort((a, b) => a - b);
+  if (!plan.model.moe && (planner.epDegrees?.length ?? 0) > 0) notes.push(`planner.epDegrees ignored: ${plan.model.name} has no experts`);
 
   const misfitReasons = new Map<PlanRole, string>();
   const space = (role: PlanRole, poolName: string, pool: PoolSpec): RoleSpace => {
     const allowed: RoleSpace['tps'] = [];
     const misfits: string[] = [];
     for (const tp of tps) {
-      if (tp > pool.gpusPerNode || pool.gpusPerNode % tp !== 0) {
+      const ep = epWidths.includes(tp);
+      const what = ep ? `EP ${tp}` : `TP ${tp}`;
+      if (ep) {
+        const problem = expertParallelProblem(plan.model, pool.gpusPerNode, tp, planner.attentionTp ?? 1);
+        if (problem) {
+          notes.push(`${what} skipped for ${role}: ${problem}`);
+          continue;
+        }
+      } else if (tp > pool.gpusPerNode || pool.gpusPerNode % tp !== 0) {
         notes.push(`TP ${tp} skipped for ${role}: a TP group must fit evenly in one ${pool.gpusPerNode}-GPU node`);
         continue;
       }
       const fit = fits?.(pool, tp) ?? { fits: true };
       if (!fit.fits) {
-        misfits.push(`TP ${tp}${fit.reason ? ` (${fit.reason})` : ''}`);
+        misfits.push(`${what}${fit.reason ? ` (${fit.reason})` : ''}`);
         continue;
       }
-      allowed.push({ tp, maxReplicas: pool.nodes * (pool.gpusPerNode / tp) });
+      const maxReplicas = tp > pool.gpusPerNode ? Math.floor(pool.nodes / (tp / pool.gpusPerNode)) : pool.nodes * (pool.gpusPerNode / tp);
+      if (maxReplicas >= 1) allowed.push({ tp, maxReplicas });
+      else notes.push(`${what} skipped for ${role}: the ${poolName} pool has ${pool.nodes * pool.gpusPerNode} GPUs`);
+    }
+    if (allowed.length > 0 && misfits.length > 0) {
+      notes.push(`${misfits.join('; ')}: skipped for ${role}, ${plan.model.name} does not fit a replica of that shape on ${pool.gpu.name}`);
     }
     if (allowed.length === 0) {
       misfitReasons.set(
         role,
         misfits.length > 0
           ? `${plan.model.name} does not fit a ${role} replica on ${pool.gpu.name} at any allowed TP: ${misfits.join('; ')}. ` +
-              'Allow a larger TP in planner.tpDegrees or use a GPU with more memory.'
+              (smallestFit?.(pool) ?? 'Allow a larger TP in planner.tpDegrees or use a GPU with more memory.')
           : `no allowed TP degree (${tps.join(', ')}) fits a ${pool.gpusPerNode}-GPU node of ${pool.gpu.name}; add one that divides ${pool.gpusPerNode} to planner.tpDegrees.`,
       );
     }

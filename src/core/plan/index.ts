@@ -1,4 +1,5 @@
-import { createPerfModel } from '../perf/index';
+import { perfForWidth, smallestFittingReplica } from '../perf/fit';
+import { applyExpertParallel } from '../perf/moe';
 import { deploymentGpus } from '../spec/deployment';
 import type { Deployment, Plan, PlannerObjective, PoolSpec, RoutingSpec } from '../spec/types';
 import type { SimMetrics, SimResult } from '../sim/types';
@@ -61,7 +62,7 @@ export const BOUNDARY_LAYOUTS = 3;
 /** Memory fit of one replica from the perf model's memory plan. */
 export function perfModelFit(plan: Plan): FitCheck {
   return (pool: PoolSpec, tp: number) => {
-    const memory = createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf }).memoryPlan(tp);
+    const memory = perfForWidth(plan, pool, tp, 'decode').memoryPlan(tp);
     if (memory.fits) return { fits: true };
     const gb = (bytes: number) => (bytes / 1e9).toFixed(1);
     return {
@@ -303,7 +304,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const run = startRun(plan, deps, options);
   const { objective, target, rate, notes } = run;
 
-  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) => smallestFittingReplica(plan, pool));
   notes.push(...space.notes);
   if (space.reasons.length > 0) return run.empty(space.reasons);
 
@@ -351,7 +352,7 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const h = best.headroom;
   return run.result({
     objective,
-    recommended: { deployment: best.deployment, gpus: best.gpus },
+    recommended: { deployment: applyExpertParallel(plan, best.deployment), gpus: best.gpus },
     candidates,
     routerSettings: await routerSettingsFor(run, best),
     rateSweep: await rateSweepFor(run, candidates, options.sweepRate),
@@ -794,7 +795,8 @@ function rankCandidates(run: PlannerRun, search: LayoutSearch, shortlist: Screen
     const h = headrooms.get(s.key);
     return {
       rank: r + 1,
-      deployment: s.deployment,
+      // EP widths shown as the simulations ran them (EP32).
+      deployment: applyExpertParallel(plan, s.deployment),
       gpus: s.gpus,
       estimate: { objective: s.estimate, source: s.source },
       predicted: predictionOf(m),
@@ -815,7 +817,7 @@ function rankCandidates(run: PlannerRun, search: LayoutSearch, shortlist: Screen
   if (plan.planner.includeColocated && bestColocated && !candidates.some((c) => c.deployment.kind === 'colocated')) {
     const m = search.metricsAtRate(bestColocated);
     notes.push(
-      `the best co-located layout simulated, ${layoutKey(bestColocated.deployment)} (${bestColocated.gpus} GPUs), reached ${(m.sloAttainment * 100).toFixed(1)}% and ranks below the ${topK} shown`,
+      `the best co-located layout simulated, ${layoutKey(applyExpertParallel(plan, bestColocated.deployment))} (${bestColocated.gpus} GPUs), reached ${(m.sloAttainment * 100).toFixed(1)}% and ranks below the ${topK} shown`,
     );
   }
   return candidates;

@@ -8,9 +8,15 @@ import type { PlanRole } from './ilp';
 export const layoutKey = (d: Deployment): string => formatDeployment(normalise(d));
 
 function sortGroups(groups: ReplicaGroup[]): ReplicaGroup[] {
-  const byTp = new Map<number, number>();
-  for (const g of groups) if (g.dp > 0) byTp.set(g.tp, (byTp.get(g.tp) ?? 0) + g.dp);
-  return [...byTp.entries()].sort((a, b) => a[0] - b[0]).map(([tp, dp]) => ({ tp, dp }));
+  const byTp = new Map<number, ReplicaGroup>();
+  for (const g of groups) {
+    if (g.dp <= 0) continue;
+    const seen = byTp.get(g.tp);
+    // A width has one shape per role (an expert-parallel one keeps its ep and attentionTp).
+    if (seen) seen.dp += g.dp;
+    else byTp.set(g.tp, { ...g });
+  }
+  return [...byTp.values()].sort((a, b) => a.tp - b.tp);
 }
 
 export function normalise(d: Deployment): Deployment {

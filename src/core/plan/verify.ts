@@ -9,6 +9,7 @@ import type { Deployment, Plan, PlannerObjective } from '../spec/types';
 import type { SimMetrics, SimResult } from '../sim/types';
 import { candidateSpace } from './candidates';
 import { runCached, type SimJob } from './coefficients';
+import { smallestFittingReplica } from '../perf/fit';
 import type { Headroom } from './headroom';
 import { layoutJob, perfModelFit, planDeployment, rankedOf, searchHeadrooms, type PlannerDeps } from './index';
 import { enumerateLayouts, layoutKey } from './layouts';
@@ -81,7 +82,7 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
     return out.results;
   };
 
-  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan));
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) => smallestFittingReplica(plan, pool));
   const { layouts: deployments, truncated } = enumerateLayouts(space, plan.planner.mixedTp, options.limit ?? Math.min(VERIFY_MAX_LAYOUTS, plan.planner.maxCandidates));
   const long = await simulate(deployments.map((d) => layoutJob(plan, d, rate, 'verify')));
   const layouts: VerifiedLayout[] = deployments.map((d, i) => verified(plan, d, long[i].metrics));

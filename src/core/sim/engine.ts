@@ -62,29 +62,49 @@ const STABILITY_CHECK = 9;
 
 const MAX_SAMPLES = 200;
 
-/** Assigns replicas to nodes in order; a replica never straddles two nodes. */
-function placeReplicas(groups: ReplicaGroup[], pool: PoolSpec, cluster: Placement['cluster'], what: string, cursor = { node: 0, used: 0 }): Array<{ tp: number; place: Placement }> {
+/**
+ * Assigns replicas to nodes in order; a replica never straddles two nodes, except an
+ * expert-parallel one, which takes whole nodes. An expert-parallel replica becomes one worker per
+ * data-parallel attention rank (`ranksOf`), each placed on the node its GPUs sit on.
+ */
+function placeReplicas(
+  groups: ReplicaGroup[],
+  pool: PoolSpec,
+  cluster: Placement['cluster'],
+  what: string,
+  cursor = { node: 0, used: 0 },
+  ranksOf: (tp: number) => number = () => 1,
+): Array<{ tp: number; place: Placement }> {
   const where = cluster === 'main' ? 'cluster' : `${cluster} pool`;
   const gpus = groups.reduce((n, g) => n + g.tp * g.dp, 0);
-  if (gpus > pool.nodes * pool.gpusPerNode) {
+  const perNode = pool.gpusPerNode;
+  if (gpus > pool.nodes * perNode) {
     // Checked before expanding replica by replica: a count of a billion must not allocate a billion.
-    throw new SimInputError(`the deployment needs ${gpus} GPUs but the ${where} has ${pool.nodes} node(s) of ${pool.gpusPerNode} GPUs; use fewer replicas or add nodes`);
+    throw new SimInputError(`the deployment needs ${gpus} GPUs but the ${where} has ${pool.nodes} node(s) of ${perNode} GPUs; use fewer replicas or add nodes`);
   }
   const placed: Array<{ tp: number; place: Placement }> = [];
-  for (const { tp, dp } of groups) {
-    if (tp > pool.gpusPerNode) {
-      throw new SimInputError(`${what} replica of TP ${tp} needs more GPUs than a node has (${pool.gpusPerNode}); use TP ≤ ${pool.gpusPerNode}`);
+  const full = () => {
+    throw new SimInputError(`the deployment does not fit the ${where}: ${pool.nodes} node(s) of ${perNode} GPUs; use fewer replicas or add nodes`);
+  };
+  for (const { tp, dp, ep } of groups) {
+    const ranks = ranksOf(tp);
+    if (tp > perNode && !(ep && tp % perNode === 0)) {
+      throw new SimInputError(`${what} replica of TP ${tp} needs more GPUs than a node has (${perNode}); use TP ≤ ${perNode}, or an expert-parallel replica of whole nodes (EP${Math.ceil(tp / perNode) * perNode})`);
     }
     for (let i = 0; i < dp; i++) {
-      if (cursor.used + tp > pool.gpusPerNode) {
+      if (cursor.used > 0 && cursor.used + tp > perNode) {
         cursor.node += 1;
         cursor.used = 0;
       }
-      if (cursor.node >= pool.nodes) {
-        throw new SimInputError(`the deployment does not fit the ${where}: ${pool.nodes} node(s) of ${pool.gpusPerNode} GPUs; use fewer replicas or add nodes`);
+      const nodes = Math.ceil(tp / perNode);
+      if (cursor.node + nodes > pool.nodes) full();
+      for (let r = 0; r < ranks; r++) {
+        placed.push({ tp, place: { cluster, node: cursor.node + Math.floor((cursor.used + (r * tp) / ranks) / perNode) } });
       }
-      placed.push({ tp, place: { cluster, node: cursor.node } });
-      cursor.used += tp;
+      if (tp >= perNode) {
+        cursor.node += nodes;
+        cursor.used = 0;
+      } else cursor.used += tp;
     }
   }
   return placed;
@@ -189,20 +209,26 @@ class Simulation {
       if (!memory.fits || memory.kvCapacityTokens <= 0) {
         throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} replica of ${decodePool.gpu.name} with room for KV; use a larger TP`);
       }
-      this.decodeWorkers.push(new DecodeWorker(this.decodeWorkers.length, tp, role, place, perf.decode, memory.kvCapacityTokens, windowMs));
+      const worker = new DecodeWorker(this.decodeWorkers.length, tp, role, place, perf.decode, memory.kvCapacityTokens, windowMs);
+      worker.kvTp = perf.decode.kvTp?.(tp) ?? tp;
+      this.decodeWorkers.push(worker);
     };
+    const prefillRanks = (tp: number) => perf.prefill.dpRanks?.(tp) ?? 1;
+    const decodeRanks = (tp: number) => perf.decode.dpRanks?.(tp) ?? 1;
     if (deployment.kind === 'colocated') {
-      for (const { tp, place } of placeReplicas(deployment.colocated, cluster, 'main', 'a co-located')) addDecode(tp, place, 'colocated');
+      for (const { tp, place } of placeReplicas(deployment.colocated, cluster, 'main', 'a co-located', undefined, decodeRanks)) addDecode(tp, place, 'colocated');
       return;
     }
     const cursor = { node: 0, used: 0 };
-    const prefill = placeReplicas(deployment.prefill, prefillPool, separatePools ? 'prefill' : 'main', 'a prefill', cursor);
-    const decode = placeReplicas(deployment.decode, decodePool, separatePools ? 'decode' : 'main', 'a decode', separatePools ? { node: 0, used: 0 } : cursor);
+    const prefill = placeReplicas(deployment.prefill, prefillPool, separatePools ? 'prefill' : 'main', 'a prefill', cursor, prefillRanks);
+    const decode = placeReplicas(deployment.decode, decodePool, separatePools ? 'decode' : 'main', 'a decode', separatePools ? { node: 0, used: 0 } : cursor, decodeRanks);
     for (const { tp, place } of prefill) {
       if (!perf.prefill.memoryPlan(tp).fits) {
         throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} prefill replica of ${prefillPool.gpu.name}; use a larger TP`);
       }
-      this.prefillWorkers.push(new PrefillWorker(this.prefillWorkers.length, tp, place, perf.prefill, windowMs));
+      const worker = new PrefillWorker(this.prefillWorkers.length, tp, place, perf.prefill, windowMs);
+      worker.kvTp = perf.prefill.kvTp?.(tp) ?? tp;
+      this.prefillWorkers.push(worker);
     }
     for (const { tp, place } of decode) addDecode(tp, place, 'decode');
   }
@@ -455,7 +481,7 @@ class Simulation {
       if (link.spec !== shapeSpec || w.tp !== shapeTp) {
         shapeSpec = link.spec;
         shapeTp = w.tp;
-        exclusiveMs = this.links.estimateMs(link, s.historyTokens, d.tp, w.tp, 0) + this.links.estimateMs(link, s.newTokens, w.tp, d.tp, 0);
+        exclusiveMs = this.links.estimateMs(link, s.historyTokens, d.kvTp, w.kvTp, 0) + this.links.estimateMs(link, s.newTokens, w.kvTp, d.kvTp, 0);
       }
       option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
       option.prefillMs = cost;
@@ -566,8 +592,8 @@ class Simulation {
     const { transfer, latencyMs } = this.links.start(
       link,
       read ? s.historyTokens : s.newTokens,
-      read ? d.tp : w.tp,
-      read ? w.tp : d.tp,
+      read ? d.kvTp : w.kvTp,
+      read ? w.kvTp : d.kvTp,
       purpose,
       s,
       w,

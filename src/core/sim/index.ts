@@ -1,6 +1,7 @@
 import { createPerfModel } from '../perf';
 import type { MeasuredProfile, PerfModel } from '../perf/types';
-import type { Deployment, Plan, RoutingSpec } from '../spec/types';
+import { applyExpertParallel, expertParallelOptions } from '../perf/moe';
+import type { Deployment, Plan, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
 import { runEngine, SimInputError, type EngineOutput } from './engine';
 import { computeMetrics } from './metrics';
 import { policyFor } from './policies';
@@ -52,9 +53,23 @@ export { POLICIES } from './policies';
 function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } {
   if (input.perf) return input.perf;
   const { plan } = input;
-  const make = (pool = plan.cluster) => createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf, profile: input.profile });
-  const decode = make(plan.cluster.decodePool ?? plan.cluster);
-  const prefill = plan.cluster.prefillPool ? make(plan.cluster.prefillPool) : decode;
+  const { deployment } = input;
+  const make = (pool: PoolSpec, role: 'prefill' | 'decode' | 'colocated', groups: ReplicaGroup[]) =>
+    createPerfModel(plan.model, pool.gpu, {
+      intraNode: pool.intraNode,
+      perf: plan.perf,
+      profile: input.profile,
+      expertParallel: expertParallelOptions(pool, groups, role),
+    });
+  const decodePool = plan.cluster.decodePool ?? plan.cluster;
+  const prefillPool = plan.cluster.prefillPool ?? plan.cluster;
+  if (deployment.kind === 'colocated') {
+    const colocated = make(decodePool, 'colocated', deployment.colocated);
+    return { prefill: colocated, decode: colocated };
+  }
+  const expertParallel = [...deployment.prefill, ...deployment.decode].some((g) => g.ep);
+  const decode = make(decodePool, 'decode', deployment.decode);
+  const prefill = prefillPool === decodePool && !expertParallel ? decode : make(prefillPool, 'prefill', deployment.prefill);
   return { prefill, decode };
 }
 
@@ -149,7 +164,8 @@ function toResult(input: SimInput, prepared: Prepared, seed: number, outputs: En
  * an unstable replication ends the run (more of them would not change that verdict). Synchronous
  * and pure: the same input gives the same result.
  */
-export function simulate(input: SimInput, control?: RunControl, replications?: number): SimResult {
+export function simulate(given: SimInput, control?: RunControl, replications?: number): SimResult {
+  const input = { ...given, deployment: applyExpertParallel(given.plan, given.deployment) };
   const seed = input.seed ?? input.plan.workload.seed;
   const prepared = prepare(input, replications);
   const { minReplications, maxReplications, halfWidth } = prepared.measure;

@@ -131,7 +131,8 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
   const asked = sessions !== undefined ? sessions * gapMs : spec?.windowSec !== undefined ? spec.windowSec * 1000 : undefined;
   if (asked !== undefined) {
     windowMs = asked;
-    if (asked < WINDOW_SESSION_DURATIONS * sessionMs) {
+    // Windows arrive rounded (the planner's to 6 significant digits): a hair short is not short.
+    if (asked < WINDOW_SESSION_DURATIONS * sessionMs * (1 - 1e-6)) {
       note = `the measurement window (${(asked / 1000).toPrecision(3)} s) is shorter than ${WINDOW_SESSION_DURATIONS} mean session durations (${((WINDOW_SESSION_DURATIONS * sessionMs) / 1000).toPrecision(3)} s): figures may not be steady-state`;
     }
   } else {
@@ -140,7 +141,8 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
     windowMs = Math.max(ruleMs, planned);
   }
   // Count mode batches by arrival order, so even a few sessions make several batches.
-  const batches = sessions !== undefined ? Math.min(clampBatches(Math.floor(windowMs / sessionMs)), Math.max(1, sessions)) : clampBatches(Math.floor(windowMs / sessionMs));
+  const durationsInWindow = Math.floor((windowMs / sessionMs) * (1 + 1e-6));
+  const batches = sessions !== undefined ? Math.min(clampBatches(durationsInWindow), Math.max(1, sessions)) : clampBatches(durationsInWindow);
   return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications, maxReplications, note, sessions, trace: false, ratePerSec };
 }
 

@@ -148,7 +148,8 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
     measurement,
   };
   if (unstableOut?.unstableReason) metrics.unstableReason = unstableOut.unstableReason;
-  if (unfinished > 0 && !unstableOut) metrics.unstableReason = `${unfinished} measured session(s) unfinished`;
+  // Sessions cut off in a long tool wait count as missing the SLO and are in the notes; the run is stable.
+  if (unfinished > 0 && !unstableOut && !cutOff) metrics.unstableReason = `${unfinished} measured session(s) unfinished`;
   return metrics;
 }
 

@@ -25,6 +25,8 @@ export class PrefillWorker {
   busyWindowMs = 0;
   maxQueue = 0;
   readonly ttftWindow: RollingWindow;
+  /** GPUs the worker's KV is laid out over (its attention TP when the replica is expert-parallel). */
+  kvTp: number;
 
   constructor(
     readonly index: number,
@@ -34,6 +36,7 @@ export class PrefillWorker {
     windowMs: number,
   ) {
     this.ttftWindow = new RollingWindow(windowMs);
+    this.kvTp = tp;
   }
 
   get id(): string {
@@ -186,6 +189,8 @@ export class DecodeWorker {
   localPrefills = 0;
   remotePrefills = 0;
   maxQueue = 0;
+  /** GPUs the worker's KV is laid out over (its attention TP when the replica is expert-parallel). */
+  kvTp: number;
 
   constructor(
     readonly index: number,
@@ -197,6 +202,7 @@ export class DecodeWorker {
     windowMs: number,
   ) {
     this.itlWindow = new RollingWindow(windowMs);
+    this.kvTp = tp;
   }
 
   get id(): string {

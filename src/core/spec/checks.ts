@@ -16,6 +16,7 @@ import { deploymentGpus, deploymentReplicas, MAX_REPLICAS, parseDeploymentSpec }
 import { clusterGpus, maxGpusPerNode, resolveDeployment, totalGpus, tpSuitsModel, type Raw } from './resolve';
 import type { Distribution, FileReference, ModelSpec, Plan, PoolSpec, ReplicaGroup } from './types';
 import { displayPath } from './yamlSource';
+import { expertParallelProblem } from './parallelism';
 
 /** Where a check reports: a JSON path inside the plan (the loader turns it into a range). */
 export interface Report {
@@ -313,11 +314,23 @@ function divisors(n: number, limit: number): number[] {
 }
 
 function checkTpDegrees(plan: Plan, raw: Raw, report: Report): void {
+  checkEpDegrees(plan, raw, report);
   const written: unknown = raw.planner?.tpDegrees;
   if (!Array.isArray(written)) return;
   const limit = maxGpusPerNode(plan.cluster);
   written.forEach((tp, i) => {
     if (typeof tp === 'number') tpProblems(tp, plan.model, limit, `/planner/tpDegrees/${i}`, report, 'cluster');
+  });
+}
+
+function checkEpDegrees(plan: Plan, raw: Raw, report: Report): void {
+  const written: unknown = raw.planner?.epDegrees;
+  if (!Array.isArray(written)) return;
+  const pools = [plan.cluster.prefillPool ?? plan.cluster, plan.cluster.decodePool ?? plan.cluster];
+  written.forEach((width, i) => {
+    if (typeof width !== 'number') return;
+    const problem = pools.map((p) => expertParallelProblem(plan.model, p.gpusPerNode, width, plan.planner.attentionTp ?? 1)).find((x) => x);
+    if (problem) report('PDP037', `/planner/epDegrees/${i}`, `${problem}.`);
   });
 }
 
@@ -342,6 +355,15 @@ function checkDeploymentTp(plan: Pick<Plan, 'model' | 'cluster' | 'deployment'>,
   for (const [role, groups] of deploymentRoles(plan.deployment)) {
     const { pool, name } = poolFor(plan as Plan, role);
     groups.forEach((group, i) => {
+      if (group.ep !== undefined) {
+        const at = asObject ? `/deployment/${role}/${i}` : '/deployment';
+        const problem =
+          group.ep !== group.tp
+            ? `ep (${group.ep}) must equal tp (${group.tp}): an expert-parallel replica shards its experts over all its GPUs`
+            : expertParallelProblem(plan.model, pool.gpusPerNode, group.tp, group.attentionTp ?? 1);
+        if (problem) report('PDP037', at, `${role} replicas: ${problem}.`);
+        return;
+      }
       if (Number.isInteger(group.tp) && group.tp >= 1) tpProblems(group.tp, plan.model, pool.gpusPerNode, asObject ? `/deployment/${role}/${i}/tp` : '/deployment', report, name);
     });
   }

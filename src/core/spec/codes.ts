@@ -27,6 +27,7 @@ export const SPEC_CODES = {
   PDP034: { severity: 'error', title: 'GPU budget below the smallest deployment' },
   PDP035: { severity: 'warning', title: 'GPU budget above the GPUs of the cluster' },
   PDP036: { severity: 'error', title: 'inconsistent model architecture' },
+  PDP037: { severity: 'error', title: 'expert-parallel replica the model or the nodes cannot run' },
   PDP040: { severity: 'error', title: 'impossible distribution parameters' },
   PDP041: { severity: 'error', title: 'distribution outside the quantity\'s range' },
   PDP042: { severity: 'error', title: 'workload incomplete' },

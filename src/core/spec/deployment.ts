@@ -12,7 +12,8 @@ export const MAX_TP = 1024;
 /** Replicas one deployment may have in all: each is a simulated worker, so this bounds the simulator's memory. */
 export const MAX_REPLICAS = 10_000;
 
-const TERM = /^\s*([PDCpdc])\s*:\s*(\d+)\s*[xX×]\s*(\d+)\s*$/;
+/** ROLE:TPxN, or ROLE:EPnxN / ROLE:EPn/TPaxN for an expert-parallel replica (attention TP a, default 1). */
+const TERM = /^\s*([PDCpdc])\s*:\s*(?:(EP|ep)\s*)?(\d+)(?:\s*\/\s*(?:TP|tp)\s*(\d+))?\s*[xX×]\s*(\d+)\s*$/;
 
 export function parseDeploymentSpec(text: string): DeploymentParse {
   const terms = text.split(',').filter((t) => t.trim() !== '');
@@ -24,14 +25,22 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
     const match = TERM.exec(term);
     if (!match) {
       return {
-        error: `'${shorten(term.trim())}' is not ROLE:TPxREPLICAS; write e.g. 'P:4x2' (role P, D or C, TP 4, 2 replicas)`,
+        error: `'${shorten(term.trim())}' is not ROLE:TPxREPLICAS; write e.g. 'P:4x2' (role P, D or C, TP 4, 2 replicas) or 'D:EP32x1' (one expert-parallel replica of 32 GPUs)`,
       };
     }
     const role = match[1].toUpperCase() as 'P' | 'D' | 'C';
-    const group = { tp: Number(match[2]), dp: Number(match[3]) };
+    if (match[4] !== undefined && match[2] === undefined) {
+      return { error: `'${shorten(term.trim())}': '/TP' sets the attention TP of an expert-parallel replica; write e.g. 'D:EP16/TP4x1'` };
+    }
+    const tp = Number(match[3]);
+    const dp = Number(match[5]);
+    const group: ReplicaGroup = match[2] !== undefined ? { tp, dp, ep: tp, attentionTp: match[4] !== undefined ? Number(match[4]) : 1 } : { tp, dp };
     const problem = groupProblem(role, group, term.trim());
     if (problem) return { error: problem };
     const existing = groups[role].find((g) => g.tp === group.tp);
+    if (existing && (Boolean(existing.ep) !== Boolean(group.ep) || (existing.attentionTp ?? 1) !== (group.attentionTp ?? 1))) {
+      return { error: `'${shorten(term.trim())}': one role cannot run replicas of ${tp} GPUs in two ways; pick one` };
+    }
     if (existing) existing.dp += group.dp;
     else groups[role].push(group);
   }
@@ -55,6 +64,12 @@ function groupProblem(role: string, group: ReplicaGroup, term = `${role}:${group
   if (dp > MAX_REPLICAS) return `'${shorten(term)}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)`;
   // After the bounds: a number too long to hold exactly is too large, not fractional.
   if (!Number.isInteger(tp) || !Number.isInteger(dp)) return `'${shorten(term)}': TP and replicas must be whole numbers`;
+  if (group.ep !== undefined) {
+    const attentionTp = group.attentionTp ?? 1;
+    if (group.ep !== tp) return `'${shorten(term)}': ep (${group.ep}) must equal tp (${tp}); an expert-parallel replica shards its experts over all its GPUs`;
+    if (tp < 2) return `'${shorten(term)}': an expert-parallel replica needs at least 2 GPUs (EP2)`;
+    if (!Number.isInteger(attentionTp) || attentionTp < 1 || tp % attentionTp !== 0) return `'${shorten(term)}': attention TP ${attentionTp} must divide EP ${tp}`;
+  }
   return undefined;
 }
 
@@ -73,8 +88,13 @@ export function checkDeploymentValue(value: unknown): DeploymentParse {
   const groupsOf = (role: string, list: unknown): ReplicaGroup[] | string => {
     if (!Array.isArray(list) || list.length === 0) return `the ${role} groups must be a non-empty list of { tp, dp }`;
     const groups: ReplicaGroup[] = [];
-    for (const g of list as { tp?: unknown; dp?: unknown }[]) {
-      const group = { tp: Number(g?.tp), dp: Number(g?.dp) };
+    for (const g of list as { tp?: unknown; dp?: unknown; ep?: unknown; attentionTp?: unknown }[]) {
+      const group: ReplicaGroup = { tp: Number(g?.tp), dp: Number(g?.dp) };
+      // Expert-parallel groups keep their shape through job messages.
+      if (g?.ep !== undefined) {
+        group.ep = Number(g.ep);
+        group.attentionTp = g.attentionTp === undefined ? 1 : Number(g.attentionTp);
+      }
       const problem = groupProblem(role[0].toUpperCase(), group);
       if (problem) return problem;
       groups.push(group);
@@ -107,10 +127,16 @@ export function deploymentReplicas(deployment: Deployment): number {
 }
 
 export function formatDeployment(deployment: Deployment): string {
-  const fmt = (role: string, groups: ReplicaGroup[]) => groups.map((g) => `${role}:${g.tp}x${g.dp}`);
+  const fmt = (role: string, groups: ReplicaGroup[]) => groups.map((g) => `${role}:${replicaShape(g)}x${g.dp}`);
   return deployment.kind === 'colocated'
     ? fmt('C', deployment.colocated).join(',')
     : [...fmt('P', deployment.prefill), ...fmt('D', deployment.decode)].join(',');
+}
+
+/** A group's replica in the notation: `8` (TP 8), `EP32` (expert-parallel over 32 GPUs), `EP16/TP4`. */
+export function replicaShape(g: ReplicaGroup): string {
+  if (!g.ep) return String(g.tp);
+  return (g.attentionTp ?? 1) > 1 ? `EP${g.tp}/TP${g.attentionTp}` : `EP${g.tp}`;
 }
 
 export function deploymentGpus(deployment: Deployment): number {

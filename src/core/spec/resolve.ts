@@ -158,13 +158,16 @@ function resolvePool(raw: Raw, parent?: PoolSpec): PoolSpec {
   const intraFallback = parent && !raw.gpu
     ? parent.intraNode
     : { bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs };
-  return {
+  const pool: PoolSpec = {
     gpu,
     gpusPerNode: raw.gpusPerNode ?? parent?.gpusPerNode ?? DEFAULTS.cluster.gpusPerNode,
     nodes: raw.nodes ?? parent?.nodes ?? DEFAULTS.cluster.nodes,
     intraNode: resolveLink(raw.intraNode, intraFallback),
     interNode: resolveLink(raw.interNode, parent?.interNode ?? DEFAULTS.interNode),
   };
+  const domain = raw.nvlinkDomainGpus ?? (raw.gpu ? gpu.nvlinkDomainGpus : parent?.nvlinkDomainGpus ?? gpu.nvlinkDomainGpus);
+  if (domain !== undefined) pool.nvlinkDomainGpus = domain;
+  return pool;
 }
 
 export function resolveCluster(raw: Raw): ClusterSpec {
@@ -266,16 +269,20 @@ function resolvePlanner(raw: Raw, cluster: ClusterSpec, model: ModelSpec): Plann
     for (let tp = 1; tp <= limit; tp *= 2) if (tpSuitsModel(tp, model)) tpDegrees.push(tp);
   }
   tpDegrees = tpDegrees.sort((a, b) => a - b);
-  return {
+  const planner = {
     ...DEFAULTS.planner,
     gpuBudget: clusterGpus(cluster),
     ...raw,
     tpDegrees,
   } as PlannerSpec;
+  if (raw?.epDegrees) planner.epDegrees = [...raw.epDegrees].sort((a: number, b: number) => a - b);
+  return planner;
 }
 
 function groupsOf(raw: Raw): ReplicaGroup[] {
-  return (raw ?? []).map((g: ReplicaGroup) => ({ tp: g.tp, dp: g.dp }));
+  return (raw ?? []).map((g: ReplicaGroup) =>
+    g.ep !== undefined ? { tp: g.tp, dp: g.dp, ep: g.ep, attentionTp: g.attentionTp ?? 1 } : { tp: g.tp, dp: g.dp },
+  );
 }
 
 /** Undefined when the notation is malformed (the checks report it). */

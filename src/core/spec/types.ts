@@ -57,6 +57,8 @@ export interface GpuSpec {
   hbmBandwidthGBps: number;
   /** Per-GPU NVLink (or Infinity Fabric, or PCIe) bandwidth, one direction. */
   nvlinkBandwidthGBps: number;
+  /** GPUs one NVLink domain joins when it spans nodes (72 on GB200 NVL72); absent: the node. */
+  nvlinkDomainGpus?: number;
   /**
    * Set by the user: achievable fraction of peak GEMM compute, and of HBM bandwidth (weights and
    * KV), overriding the catalog's calibration of every dtype (docs/perf-model.md).
@@ -134,6 +136,16 @@ export interface DecodeAttentionCalibration {
   pairUs: number;
 }
 
+/** How a mixture-of-experts model is served with expert parallelism (perf-model terms in perf/moe.ts). */
+export interface MoeServingSpec {
+  /** An EPLB-style balancer replicates hot experts and places them by load (default true). */
+  eplb?: boolean;
+  /** Max/mean expert load across GPUs; default 1.1 with EPLB, 1.5 without. */
+  expertImbalance?: number;
+  /** Two micro-batches overlap the all-to-all with compute (default true). */
+  twoBatchOverlap?: boolean;
+}
+
 export interface LinkSpec {
   bandwidthGBps: number;
   latencyUs: number;
@@ -146,6 +158,8 @@ export interface PoolSpec {
   nodes: number;
   intraNode: LinkSpec;
   interNode: LinkSpec;
+  /** GPUs one NVLink domain joins (72 on GB200 NVL72); default gpusPerNode. */
+  nvlinkDomainGpus?: number;
 }
 
 export interface ClusterSpec extends PoolSpec {
@@ -299,6 +313,13 @@ export type PlannerObjective =
 export interface PlannerSpec {
   gpuBudget: number;
   tpDegrees: number[];
+  /**
+   * Replica widths the planner may run as expert-parallel replicas with data-parallel attention
+   * (MoE models; widths may span nodes). A width in both lists is expert-parallel.
+   */
+  epDegrees?: number[];
+  /** Attention TP inside each data-parallel rank of an expert-parallel replica (default 1). */
+  attentionTp?: number;
   objective: PlannerObjective;
   topK: number;
   /** Consider co-located deployments beside disaggregated ones. */
@@ -313,8 +334,17 @@ export interface PlannerSpec {
 }
 
 export interface ReplicaGroup {
+  /** GPUs of one replica: its TP degree, or its expert-parallel degree when `ep` is set. */
   tp: number;
+  /** Replicas. */
   dp: number;
+  /**
+   * Expert-parallel replica: routed experts sharded over all `tp` GPUs (ep === tp), attention,
+   * dense layers and shared experts run as tp / attentionTp data-parallel ranks.
+   */
+  ep?: number;
+  /** Attention TP inside one data-parallel rank of an expert-parallel replica (default 1). */
+  attentionTp?: number;
 }
 
 export type Deployment =
@@ -329,6 +359,8 @@ export interface PerfSpec {
   stepOverheadMs?: number;
   /** Fraction of GPU memory reserved for activations, CUDA graphs and the runtime. */
   memoryReserveFraction?: number;
+  /** Expert-parallel serving of mixture-of-experts models. */
+  moe?: MoeServingSpec;
 }
 
 /** Prices for the cost of a layout (docs/cost.md); catalog/prices.json fills in what is not given. */

@@ -57,6 +57,18 @@ test('the schema navigator gives keys, enum values and descriptions from the rea
   assert.ok(nav.enumValues(['workload', 'outputTokens', 'kind']).includes('lognormal'), 'distribution kinds');
 });
 
+test('completion and hover know the expert-parallel fields', () => {
+  const schema = JSON.parse(readFileSync(join(__dirname, '../../../schemas/pdplan.schema.json'), 'utf8')) as JsonSchema;
+  const nav = new SchemaNavigator(schema);
+  const planner = nav.keys(['planner']).map((k) => k.name);
+  for (const key of ['epDegrees', 'attentionTp']) assert.ok(planner.includes(key), key);
+  assert.deepEqual(nav.keys(['perf', 'moe']).map((k) => k.name), ['eplb', 'expertImbalance', 'twoBatchOverlap']);
+  assert.ok(nav.keys(['cluster']).some((k) => k.name === 'nvlinkDomainGpus'));
+  assert.ok(nav.keys(['cluster', 'decodePool']).some((k) => k.name === 'nvlinkDomainGpus'));
+  assert.match(nav.description(['planner', 'epDegrees']) ?? '', /expert-parallel/);
+  assert.match(nav.description(['deployment']) ?? '', /EP32x1/);
+});
+
 test('catalogKindAt maps plan paths to catalogs', () => {
   assert.equal(catalogKindAt(['model']), 'model');
   assert.equal(catalogKindAt(['cluster', 'gpu']), 'gpu');

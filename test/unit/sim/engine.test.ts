@@ -165,3 +165,15 @@ test('a lognormal far wider than its mean still samples finite values (its varia
     }
   }
 });
+
+test('a session still in a very long tool wait when the drain ends is cut off: it misses the SLO, and the run stays stable', () => {
+  const plan = testPlan({
+    workload:
+      'workload:\n  profile: ToolBench\n  toolLatencyMs: { kind: lognormal, mean: 3000, std: 60000, max: 3600000 }\n' +
+      '  arrival: { process: poisson, ratePerSec: 1 }\n  sessions: 200\n  warmupSessions: 0\n  seed: 1',
+  });
+  const m = simulate({ plan, deployment: deployment('P:1x1,D:1x1') }).metrics;
+  assert.match(m.measurement?.note ?? '', /measured session\(s\) were still between rounds .* count as missing the SLO/);
+  assert.equal(m.unstable, false);
+  assert.equal(m.unstableReason, undefined);
+});

@@ -72,7 +72,10 @@ test('suggest finds plausible typos and nothing for garbage', () => {
   assert.equal(editDistance('ab', 'ba'), 1);
   assert.equal(suggest('Qwen3-23B', modelNames()), 'Qwen3-32B');
   assert.equal(suggest('llama-3.1-70', modelNames()), 'Llama-3.1-70B');
-  assert.equal(suggest('deepseek', modelNames()), 'DeepSeek-V3');
+  assert.equal(suggest('deepseek-v', modelNames()), 'DeepSeek-V3');
+  assert.equal(suggest('deepseek-r', modelNames()), 'DeepSeek-R1');
+  // Two entries continue it: no guess rather than a wrong one.
+  assert.equal(suggest('deepseek', modelNames()), undefined);
   assert.equal(suggest('mixtral', modelNames()), 'Mixtral-8x7B');
   assert.equal(suggest('zzzzzzzz', modelNames()), undefined);
   assert.equal(suggest('', modelNames()), undefined);
