@@ -356,6 +356,12 @@ function cacheResident(gpu: GpuSpec, row: Row): boolean {
  * it is at least as good in every spec.
  */
 const SAME_DIE: Record<string, string> = { H200: 'H100-SXM' };
+/**
+ * GPUs without per-op data that are another's silicon with the same memory (the H800 is the
+ * H100 SXM with NVLink cut to 200 GB/s, which the all-reduce prices through the link): `--write`
+ * gives them that GPU's fit, keeping their own source line.
+ */
+const SAME_SILICON: Record<string, string> = { H800: 'H100-SXM' };
 /** The FP8 input-quantisation time fitted per GPU (reported, not stored). */
 const fittedQuant = new Map<string, number>();
 const MEMORY_PARAMS = new Set(['memory', 'rampPairs']);
@@ -659,6 +665,15 @@ function main(): void {
       out.push(measuredOpsOwnFit(base, readRows(measuredFile)));
     }
     if (write) writeCalibration(entries, gpuName, calibration);
+  }
+  if (write) {
+    for (const [copy, of] of Object.entries(SAME_SILICON)) {
+      const entry = entries.find((e) => e.name === copy);
+      const fit = calibrated.get(of)?.calibration;
+      if (!entry || !fit) continue;
+      const source = (entry.calibration as GpuCalibration | undefined)?.source ?? `${of}'s fit (the same silicon)`;
+      entry.calibration = { ...fit, source };
+    }
   }
   out.push('### Whole-model profiles (catalog/profiles), perf.stepOverheadMs = 0\n');
   out.push(profileErrors(calibrated));
