@@ -98,7 +98,7 @@ interface OpFamily {
   /** Which shape a row belongs to, for the held-out split. */
   group: (row: Row) => string;
   /** Searched linearly, or geometrically when `log` (scale parameters spanning decades). */
-  params: { name: string; from: number; to: number; log?: boolean }[];
+  params: { name: string; from: number; to: number; log?: boolean; tiesHigh?: boolean }[];
   /** The model of this op under parameters `p`, as a function of one row (rates made once). */
   model: (gpu: GpuSpec, p: Params) => (row: Row) => number;
   describe: (row: Row) => string;
@@ -127,13 +127,17 @@ const gemmFamily = (dtype: 'bf16' | 'fp8' | 'fp4'): OpFamily => ({
     { name: 'compute', from: 0.2, to: 1 },
     { name: 'memory', from: 0.2, to: 1 },
     { name: 'overheadUs', from: 0, to: 40 },
+    { name: 'tileGBps', from: 5, to: 2000, log: true },
   ],
   model: (gpu, p) => {
     const rates = ratesWith(gpu, { gemm: { [dtype]: p as unknown as GemmCalibration } }, dtype);
-    // The database's FP8 linear quantises its BF16 input in a kernel of its own (quantUs); serving
+    // The database's FP8 and NVFP4 linears quantise their BF16 input in a kernel of their own: a
+    // fixed cost (quantUs) and a pass over the input (read BF16, write the narrow type); serving
     // engines fuse that into the preceding norm or activation, so the model never charges it.
-    const quantMs = (p.quantUs ?? 0) / 1e3;
-    return (r) => gemmMs(rates, r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[dtype]) + quantMs;
+    const quantized = p.quantUs !== undefined;
+    const quantMsPerByte = 1e3 / (gpu.hbmBandwidthGBps * 1e9 * p.memory);
+    const quantMs = (r: Row) => (quantized ? p.quantUs / 1e3 + r.m! * r.k! * (2 + GEMM_WEIGHT_BYTES[dtype]) * quantMsPerByte : 0);
+    return (r) => gemmMs(rates, r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[dtype]) + quantMs(r);
   },
   describe: (r) => `m=${r.m} n=${r.n} k=${r.k}`,
 });
@@ -143,14 +147,15 @@ const gemmFamily = (dtype: 'bf16' | 'fp8' | 'fp4'): OpFamily => ({
  * dtype), their own compute and streaming rates, and the database's separate activation
  * quantisation (quantUs), fitted so that the comparison is fair but not stored: engines fuse it.
  */
-const fp8GemmFamily = (bf16OverheadUs: number): OpFamily => {
-  const base = gemmFamily('fp8');
+const quantizedGemmFamily = (dtype: 'fp8' | 'fp4', bf16OverheadUs: number): OpFamily => {
+  const base = gemmFamily(dtype);
   return {
     ...base,
     params: [
       { name: 'compute', from: 0.2, to: 1 },
       { name: 'memory', from: 0.2, to: 1 },
       { name: 'quantUs', from: 0, to: 30 },
+      { name: 'tileGBps', from: 5, to: 2000, log: true },
     ],
     model: (gpu, p) => base.model(gpu, { ...p, overheadUs: bf16OverheadUs }),
   };
@@ -172,23 +177,26 @@ const contextAttention: OpFamily = {
   describe: (r) => `batch ${r.batch} × ${r.context} tokens, ${r.heads}/${r.kv_heads} heads`,
 };
 
-const decodeAttention: OpFamily = {
-  name: 'decode attention',
-  rows: (rows) => rows.filter((r) => r.op === 'decode_attention' && r.heads! / r.kv_heads! <= MAX_QUERY_GROUP),
+/** Decode attention over a BF16 or an FP8 KV cache: two kernels, fitted apart. */
+const decodeAttention = (kvDtype: 'bf16' | 'fp8'): OpFamily => ({
+  name: kvDtype === 'bf16' ? 'decode attention' : 'decode attention, FP8 KV',
+  rows: (rows) => rows.filter((r) => r.op === 'decode_attention' && r.dtype === kvDtype && r.heads! / r.kv_heads! <= MAX_QUERY_GROUP),
   group: (r) => `${r.batch}/${r.heads}/${r.kv_heads}`,
   params: [
     { name: 'memory', from: 0.3, to: 1 },
     { name: 'rampPairs', from: 0.25, to: 64, log: true },
-    { name: 'compute', from: 0.01, to: 1, log: true },
+    // A limit the fitted shapes never reach is assumed not to bind elsewhere either.
+    { name: 'compute', from: 0.01, to: 1, log: true, tiesHigh: true },
     { name: 'overheadUs', from: 0, to: 40 },
     { name: 'pairUs', from: 0, to: 0.1 },
+    { name: 'pairGBps', from: 2, to: 5000, log: true, tiesHigh: true },
   ],
   model: (gpu, p) => {
-    const rates = ratesWith(gpu, { decodeAttention: p as GpuCalibration['decodeAttention'] }, 'bf16');
+    const rates = ratesWith(gpu, { decodeAttention: p as unknown as GpuCalibration['decodeAttention'] }, 'bf16');
     return (r) => decodeAttentionMs(rates, r.batch!, r.context!, r.heads!, r.kv_heads!, r.head_dim!, KV_BYTES[r.dtype]);
   },
-  describe: (r) => `batch ${r.batch} × ${r.context} context, ${r.heads}/${r.kv_heads} heads, KV ${r.dtype}`,
-};
+  describe: (r) => `batch ${r.batch} × ${r.context} context, ${r.heads}/${r.kv_heads} heads`,
+});
 
 const allReduce: OpFamily = {
   name: 'all-reduce',
@@ -198,6 +206,9 @@ const allReduce: OpFamily = {
     { name: 'latencyUs', from: 0.5, to: 60, log: true },
     { name: 'ringLatencyUs', from: 1, to: 200, log: true },
     { name: 'busEfficiency', from: 0.02, to: 1.5, log: true },
+    { name: 'peerLatencyUs', from: 0, to: 10 },
+    { name: 'oneShotMaxBytes', from: 65536, to: 2 ** 30, log: true },
+    { name: 'busScaling', from: 0, to: 3 },
   ],
   model: (gpu, p) => {
     const rates = ratesWith(gpu, { allReduce: p as GpuCalibration['allReduce'] }, 'bf16');
@@ -206,7 +217,7 @@ const allReduce: OpFamily = {
   describe: (r) => `${r.gpus} GPUs, ${r.bytes} B`,
 };
 
-const FAMILIES = [gemmFamily('bf16'), gemmFamily('fp8'), gemmFamily('fp4'), contextAttention, decodeAttention, allReduce];
+const FAMILIES = [gemmFamily('bf16'), gemmFamily('fp8'), gemmFamily('fp4'), contextAttention, decodeAttention('bf16'), decodeAttention('fp8'), allReduce];
 
 // ---- split, fit, error ----
 
@@ -218,7 +229,10 @@ function split(family: OpFamily, rows: Row[]): { fit: Row[]; heldOut: Row[] } {
 
 function loss(family: OpFamily, gpu: GpuSpec, p: Params, rows: Row[]): number {
   const predict = family.model(gpu, p);
-  return median(rows.map((r) => Math.abs(Math.log(predict(r) / r.ms))));
+  const errors = rows.map((r) => Math.abs(Math.log(predict(r) / r.ms)));
+  // The all-reduce has a few dozen points over three GPU counts: a median would leave a GPU
+  // count free to be fitted badly, so its loss is the mean.
+  return family.name === 'all-reduce' ? errors.reduce((sum, e) => sum + e, 0) / errors.length : median(errors);
 }
 
 /**
@@ -227,35 +241,51 @@ function loss(family: OpFamily, gpu: GpuSpec, p: Params, rows: Row[]): number {
  * 2–4 smooth parameters.
  */
 function minimise(specs: OpFamily['params'], objective: (p: Params) => number): Params {
-  const coarse = 7;
+  // Seven points a parameter, five past five parameters (the grid grows as points^parameters).
+  const coarse = specs.length > 5 ? 5 : 7;
   const fromUnit = (s: OpFamily['params'][number], u: number) => {
     const c = Math.min(1, Math.max(0, u));
     return s.log ? s.from * Math.pow(s.to / s.from, c) : s.from + (s.to - s.from) * c;
   };
-  let best: { u: number[]; l: number } = { u: [], l: Infinity };
   const evaluate = (u: number[]) => objective(Object.fromEntries(specs.map((s, i) => [s.name, fromUnit(s, u[i])])));
+  // The best few grid points, each refined: the loss (a median) has local minima a single
+  // refinement can stop in.
+  const starts: { u: number[]; l: number }[] = [];
+  const keep = 8;
   const walk = (i: number, u: number[]) => {
     if (i === specs.length) {
       const l = evaluate(u);
-      if (l < best.l) best = { u: [...u], l };
+      // Strictly better only: equal losses keep the earlier point (see tiesHigh).
+      if (starts.length < keep || l < starts[starts.length - 1].l) {
+        let at = starts.findIndex((s) => l < s.l);
+        if (at < 0) at = starts.length;
+        starts.splice(at, 0, { u: [...u], l });
+        if (starts.length > keep) starts.pop();
+      }
       return;
     }
-    for (let j = 0; j < coarse; j++) walk(i + 1, [...u, j / (coarse - 1)]);
+    // Equal losses keep the first point: a parameter that is `tiesHigh` is walked from the top.
+    for (let j = 0; j < coarse; j++) walk(i + 1, [...u, (specs[i].tiesHigh ? coarse - 1 - j : j) / (coarse - 1)]);
   };
   walk(0, []);
-  let step = 1 / (coarse - 1);
-  for (let round = 0; round < 6; round++) {
-    step /= 2;
-    for (let sweep = 0; sweep < 2; sweep++) {
-      specs.forEach((_, i) => {
-        for (const j of [-2, -1, 1, 2]) {
-          const u = [...best.u];
-          u[i] = Math.min(1, Math.max(0, u[i] + j * step));
-          const l = evaluate(u);
-          if (l < best.l) best = { u, l };
-        }
-      });
+  let best: { u: number[]; l: number } = { u: [], l: Infinity };
+  for (const start of starts) {
+    let local = start;
+    let step = 1 / (coarse - 1);
+    for (let round = 0; round < 6; round++) {
+      step /= 2;
+      for (let sweep = 0; sweep < 2; sweep++) {
+        specs.forEach((_, i) => {
+          for (const j of [-2, -1, 1, 2]) {
+            const u = [...local.u];
+            u[i] = Math.min(1, Math.max(0, u[i] + j * step));
+            const l = evaluate(u);
+            if (l < local.l) local = { u, l };
+          }
+        });
+      }
     }
+    if (local.l < best.l) best = local;
   }
   // Rounded for the catalog; reports use the rounded values.
   const rounded: Params = {};
@@ -326,9 +356,15 @@ function cacheResident(gpu: GpuSpec, row: Row): boolean {
  * it is at least as good in every spec.
  */
 const SAME_DIE: Record<string, string> = { H200: 'H100-SXM' };
+/**
+ * GPUs without per-op data that are another's silicon with the same memory (the H800 is the
+ * H100 SXM with NVLink cut to 200 GB/s, which the all-reduce prices through the link): `--write`
+ * gives them that GPU's fit, keeping their own source line.
+ */
+const SAME_SILICON: Record<string, string> = { H800: 'H100-SXM' };
 /** The FP8 input-quantisation time fitted per GPU (reported, not stored). */
 const fittedQuant = new Map<string, number>();
-const MEMORY_PARAMS = new Set(['memory']);
+const MEMORY_PARAMS = new Set(['memory', 'rampPairs']);
 
 function calibrate(
   gpu: GpuSpec,
@@ -338,6 +374,7 @@ function calibrate(
   const fitted: Record<string, Params> = {};
   const report: ErrorRow[] = [];
   const excluded: Record<string, number> = {};
+  const decodePoints: { predicted: number; measured: number; at: string }[] = [];
   for (const family of FAMILIES) {
     const all = family.rows(rows);
     const own = all.filter((r) => !cacheResident(gpu, r));
@@ -345,17 +382,20 @@ function calibrate(
     if (own.length === 0) continue;
     const { fit: fitRows, heldOut } = split(family, own);
     const shared = sibling ? siblingParams(sibling, family.name) : undefined;
-    if (family.name === 'gemm fp8' && fitted['gemm bf16']) {
-      const fp8 = fp8GemmFamily(fitted['gemm bf16'].overheadUs);
-      const p8 = shared ? { ...shared, quantUs: sibling!.gemm.fp8 ? (fittedQuant.get(SAME_DIE[gpu.name]) ?? 0) : 0 } : undefined;
-      const p = p8
-        ? { ...p8, ...minimise(fp8.params.filter((q) => MEMORY_PARAMS.has(q.name)), (free) => loss(fp8, gpu, { ...p8, ...free }, fitRows)) }
-        : fit(fp8, gpu, fitRows);
-      fittedQuant.set(gpu.name, p.quantUs);
+    const quantizedDtype = family.name === 'gemm fp8' ? 'fp8' : family.name === 'gemm fp4' ? 'fp4' : undefined;
+    if (quantizedDtype && fitted['gemm bf16']) {
+      const quantized = quantizedGemmFamily(quantizedDtype, fitted['gemm bf16'].overheadUs);
+      const key = `${gpu.name}/${quantizedDtype}`;
+      const pq = shared ? { ...shared, quantUs: fittedQuant.get(`${SAME_DIE[gpu.name]}/${quantizedDtype}`) ?? 0 } : undefined;
+      const p = pq
+        ? { ...pq, ...minimise(quantized.params.filter((q) => MEMORY_PARAMS.has(q.name)), (free) => loss(quantized, gpu, { ...pq, ...free }, fitRows)) }
+        : fit(quantized, gpu, fitRows);
+      fittedQuant.set(key, p.quantUs);
       fitted[family.name] = { ...p, overheadUs: fitted['gemm bf16'].overheadUs };
-      const predict = fp8.model(gpu, p);
+      const predict = quantized.model(gpu, p);
       const row = errorRow(family.name, heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })));
-      if (row) report.push({ ...row, label: `gemm fp8 (fit on ${fitRows.length}; + the database's separate input quantisation, ${p.quantUs} µs, not charged by the model)` });
+      const quantNote = `+ the database's separate input quantisation, ${p.quantUs} µs and a pass over the input, not charged by the model`;
+      if (row) report.push({ ...row, label: `${family.name} (fit on ${fitRows.length}; ${quantNote})` });
       continue;
     }
     const p = shared
@@ -369,22 +409,33 @@ function calibrate(
       : fit(family, gpu, fitRows);
     fitted[family.name] = p;
     const predict = family.model(gpu, p);
-    const row = errorRow(
-      family.name,
-      heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })),
-    );
+    const points = heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: `${family.describe(r)}, KV ${r.dtype}` }));
+    if (family.name.startsWith('decode attention')) decodePoints.push(...points);
+    const row = errorRow(family.name, points);
     if (row) report.push({ ...row, label: `${family.name} (fit on ${fitRows.length})` });
   }
+  // Both KV dtypes together, as the earlier single decode-attention fit was reported.
+  const pooled = fitted['decode attention, FP8 KV'] ? errorRow('decode attention, BF16 and FP8 KV together', decodePoints) : undefined;
+  if (pooled) report.push(pooled);
   const gemm: GpuCalibration['gemm'] = {};
   for (const dtype of ['bf16', 'fp8', 'fp4'] as const) {
     const p = fitted[`gemm ${dtype}`];
-    if (p) gemm[dtype] = { compute: p.compute, memory: p.memory, overheadUs: p.overheadUs };
+    // A tile rate past the HBM rate of the narrowest tested GEMM (8 tile columns) never limits.
+    const tileLimits = p && p.tileGBps * 8 < gpu.hbmBandwidthGBps * p.memory;
+    if (p) gemm[dtype] = { compute: p.compute, memory: p.memory, overheadUs: p.overheadUs, ...(tileLimits ? { tileGBps: p.tileGBps } : {}) };
   }
+  // A per-pair rate at the top of its range never limited the fitted shapes: no limit is stored.
+  const decode = (p: Params | undefined) => {
+    if (!p) return undefined;
+    const { pairGBps, ...rest } = p;
+    return { ...rest, ...(pairGBps < 4000 ? { pairGBps } : {}) } as unknown as GpuCalibration['decodeAttention'];
+  };
+  const fp8Kv = decode(fitted['decode attention, FP8 KV']);
   const calibration: GpuCalibration = {
     source: SOURCE,
     gemm,
     prefillAttention: fitted['prefill attention'] as GpuCalibration['prefillAttention'],
-    decodeAttention: fitted['decode attention'] as GpuCalibration['decodeAttention'],
+    decodeAttention: { ...decode(fitted['decode attention'])!, ...(fp8Kv ? { fp8Kv } : {}) },
     allReduce: fitted['all-reduce'] as GpuCalibration['allReduce'],
   };
   return { calibration, report, excluded };
@@ -394,7 +445,11 @@ function calibrate(
 function siblingParams(c: GpuCalibration, family: string): Params | undefined {
   if (family.startsWith('gemm ')) return c.gemm[family.slice(5) as 'bf16' | 'fp8' | 'fp4'] as unknown as Params | undefined;
   if (family === 'prefill attention') return c.prefillAttention as unknown as Params;
-  if (family === 'decode attention') return c.decodeAttention as unknown as Params;
+  if (family === 'decode attention') {
+    const { fp8Kv: _fp8, ...bf16 } = c.decodeAttention;
+    return bf16 as unknown as Params;
+  }
+  if (family === 'decode attention, FP8 KV') return c.decodeAttention.fp8Kv as unknown as Params | undefined;
   return c.allReduce as unknown as Params;
 }
 
@@ -410,7 +465,7 @@ function measuredOps(gpu: GpuSpec, rows: Row[]): (ErrorRow | undefined)[] {
       predicted = gemmMs(rates(r.dtype as 'bf16' | 'fp8'), r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[r.dtype]);
       label = `gemm ${r.dtype}`;
     } else if (r.op === 'decode_attention') {
-      predicted = decodeAttentionMs(rates('bf16'), r.batch!, r.context!, r.heads!, r.kv_heads!, r.head_dim!, KV_BYTES[r.dtype]);
+      predicted = decodeAttentionMs(hardwareRates(gpu, 'bf16', LINK_OF(gpu), r.dtype as 'bf16' | 'fp8'), r.batch!, r.context!, r.heads!, r.kv_heads!, r.head_dim!, KV_BYTES[r.dtype]);
       label = 'decode attention';
     } else if (r.op === 'hbm_read') {
       predicted = (1e3 * r.bytes!) / rates('bf16').kvBytesPerSec;
@@ -419,6 +474,27 @@ function measuredOps(gpu: GpuSpec, rows: Row[]): (ErrorRow | undefined)[] {
     (groups[label] ??= []).push({ predicted, measured: r.ms, at: r.op === 'gemm' ? `m=${r.m} n=${r.n} k=${r.k}` : r.op === 'hbm_read' ? `${r.bytes} B` : `batch ${r.batch} × ${r.context}, ${r.heads}/${r.kv_heads} heads` });
   }
   return Object.entries(groups).map(([label, points]) => errorRow(label, points));
+}
+
+/**
+ * Our op measurements as a source of their own (PyTorch's kernels: F.linear, torch._scaled_mm on
+ * FP8 inputs, SDPA): each op family fitted to half of its shapes, the error on the other half.
+ */
+function measuredOpsOwnFit(gpu: GpuSpec, rows: Row[]): string {
+  const families = [gemmFamily('bf16'), gemmFamily('fp8'), decodeAttention('bf16')];
+  const report: ErrorRow[] = [];
+  const fits: string[] = [];
+  for (const family of families) {
+    const own = family.rows(rows);
+    if (own.length === 0) continue;
+    const { fit: fitRows, heldOut } = split(family, own);
+    const p = fit(family, gpu, fitRows);
+    fits.push(`${family.name} ${JSON.stringify(p)}`);
+    const predict = family.model(gpu, p);
+    const row = errorRow(`${family.name} (fit on ${fitRows.length})`, heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })));
+    if (row) report.push(row);
+  }
+  return `Fitted: ${fits.map((f) => '`' + f + '`').join('; ')}\n\n` + table(report);
 }
 
 interface ProfilePoint {
@@ -433,8 +509,14 @@ interface ProfilePoint {
 }
 
 /** Our whole-model profiles per GPU; within each (TP, history) or (TP, batch) row the points alternate fit / held out. */
-function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, { points: ProfilePoint[]; models: Map<string, ModelSpec> }> {
-  const sets = new Map<string, { points: ProfilePoint[]; models: Map<string, ModelSpec> }>();
+interface ProfileSet {
+  gpuName: string;
+  points: ProfilePoint[];
+  models: Map<string, ModelSpec>;
+}
+
+function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, ProfileSet> {
+  const sets = new Map<string, ProfileSet>();
   for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.csv')).sort()) {
     const gpuName = GPU_BY_PROFILE_PREFIX[file.split('-')[0]];
     if (!gpuName || !gpus.has(gpuName)) continue;
@@ -443,8 +525,10 @@ function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, { points: Profile
     if (!profile || !model) continue;
     const fused = /fused/.test(profile.metadata.elementwise ?? '');
     const label = `${file.replace(/\.csv$/, '')} (${profile.metadata.date?.slice(0, 10) ?? '?'}, ${fused ? 'fused, split-KV profiler' : 'eager profiler'})`;
-    const set = sets.get(gpuName) ?? { points: [], models: new Map<string, ModelSpec>() };
-    sets.set(gpuName, set);
+    // Each profiler generation is an engine of its own (eager vs fused kernels, NCCL all-reduces): fitted apart.
+    const setKey = `${gpuName}, ${fused ? 'fused profiler' : 'eager profiler'}`;
+    const set = sets.get(setKey) ?? { gpuName, points: [], models: new Map<string, ModelSpec>() };
+    sets.set(setKey, set);
     set.models.set(file, model);
     const rows = new Map<string, ProfilePoint[]>();
     const add = (point: Omit<ProfilePoint, 'heldOut'>) => {
@@ -470,9 +554,16 @@ function profilePredictor(gpu: GpuSpec, models: Map<string, ModelSpec>): (p: Pro
   };
 }
 
-/** The four rates a whole-model profile pins down, set on top of an engine calibration. */
+/**
+ * The rates a whole-model profile pins down, set on top of an engine calibration: GEMM compute
+ * and weight streaming, prefill attention, KV streaming, and (profiles at TP > 1) the all-reduce
+ * latency of the profiler's own all-reduce.
+ */
 function withProfileRates(gpu: GpuSpec, p: Params): GpuSpec {
   const c = gpu.calibration!;
+  const allReduce = p.allReduceUs === undefined
+    ? c.allReduce
+    : { ...c.allReduce, latencyUs: p.allReduceUs, ringLatencyUs: Math.max(c.allReduce.ringLatencyUs, p.allReduceUs) };
   return {
     ...gpu,
     calibration: {
@@ -480,6 +571,7 @@ function withProfileRates(gpu: GpuSpec, p: Params): GpuSpec {
       gemm: { ...c.gemm, bf16: { ...c.gemm.bf16!, compute: p.gemmCompute, memory: p.gemmMemory } },
       prefillAttention: { ...c.prefillAttention, compute: p.attentionCompute },
       decodeAttention: { ...c.decodeAttention, memory: p.kvMemory },
+      allReduce,
     },
   };
 }
@@ -502,15 +594,16 @@ function profileErrors(gpus: Map<string, GpuSpec>): string {
     '|---|---:|---:|---:|---:|---:|---|',
   ];
   const out: string[] = [];
-  for (const [gpuName, set] of loadProfiles(gpus)) {
-    const engine = gpus.get(gpuName)!;
-    out.push(`#### ${gpuName}: the engine-calibrated model (no profile point fitted)\n`, ...header('points'), ...profileRows(set.points, profilePredictor(engine, set.models)), '');
+  for (const [setName, set] of loadProfiles(gpus)) {
+    const engine = gpus.get(set.gpuName)!;
+    out.push(`#### ${setName}: the engine-calibrated model (no profile point fitted)\n`, ...header('points'), ...profileRows(set.points, profilePredictor(engine, set.models)), '');
     const fitPoints = set.points.filter((p) => !p.heldOut);
     const specs: OpFamily['params'] = [
       { name: 'gemmCompute', from: 0.3, to: 1 },
       { name: 'gemmMemory', from: 0.3, to: 1 },
       { name: 'attentionCompute', from: 0.1, to: 1 },
       { name: 'kvMemory', from: 0.3, to: 1 },
+      ...(set.points.some((q) => q.tp > 1) ? [{ name: 'allReduceUs', from: 1, to: 60, log: true }] : []),
     ];
     const p = minimise(specs, (params) => {
       const predict = profilePredictor(withProfileRates(engine, params), set.models);
@@ -519,8 +612,11 @@ function profileErrors(gpus: Map<string, GpuSpec>): string {
       return total;
     });
     out.push(
-      `#### ${gpuName}: the model with GEMM, attention and KV rates fitted to half of these profiles (${fitPoints.length} points), held-out half\n`,
-      `Fitted: BF16 GEMM compute ${p.gemmCompute}, weight streaming ${p.gemmMemory}, prefill attention ${p.attentionCompute}, KV streaming ${p.kvMemory} (the engine fit: ${engine.calibration!.gemm.bf16!.compute}, ${engine.calibration!.gemm.bf16!.memory}, ${engine.calibration!.prefillAttention.compute}, ${engine.calibration!.decodeAttention.memory}).\n`,
+      `#### ${setName}: the model with its rates fitted to half of these profiles (${fitPoints.length} points), held-out half\n`,
+      `Fitted: BF16 GEMM compute ${p.gemmCompute}, weight streaming ${p.gemmMemory}, prefill attention ${p.attentionCompute}, KV streaming ${p.kvMemory}` +
+        (p.allReduceUs === undefined ? '' : `, all-reduce latency ${p.allReduceUs} µs`) +
+        ` (the engine fit: ${engine.calibration!.gemm.bf16!.compute}, ${engine.calibration!.gemm.bf16!.memory}, ${engine.calibration!.prefillAttention.compute}, ${engine.calibration!.decodeAttention.memory}` +
+        (p.allReduceUs === undefined ? '' : `, ${engine.calibration!.allReduce.latencyUs} µs`) + ').\n',
       ...header('held-out points'),
       ...profileRows(set.points.filter((q) => q.heldOut), profilePredictor(withProfileRates(engine, p), set.models)),
       '',
@@ -565,8 +661,19 @@ function main(): void {
     if (existsSync(measuredFile)) {
       out.push(`Our op measurements on the ${gpuName} (${measuredFile}, none fitted), against the model calibrated above:\n`);
       out.push(table(measuredOps(gpu, readRows(measuredFile))));
+      out.push(`The model fitted to half of our op measurements on the ${gpuName} (per op family, split by shape as above), held-out half:\n`);
+      out.push(measuredOpsOwnFit(base, readRows(measuredFile)));
     }
     if (write) writeCalibration(entries, gpuName, calibration);
+  }
+  if (write) {
+    for (const [copy, of] of Object.entries(SAME_SILICON)) {
+      const entry = entries.find((e) => e.name === copy);
+      const fit = calibrated.get(of)?.calibration;
+      if (!entry || !fit) continue;
+      const source = (entry.calibration as GpuCalibration | undefined)?.source ?? `${of}'s fit (the same silicon)`;
+      entry.calibration = { ...fit, source };
+    }
   }
   out.push('### Whole-model profiles (catalog/profiles), perf.stepOverheadMs = 0\n');
   out.push(profileErrors(calibrated));

@@ -41,10 +41,12 @@ test('Llama-3.1-70B on H100 at TP 4 sits within the published ranges (docs/perf-
   // figure (109 ms) and its FP16 A100 figure (377 ms) for the same architecture (Llama-2-70B).
   const prefill = report.prefillMs['4']['0']['2048'];
   assert.ok(prefill >= 109 && prefill <= 377, `prefill ${prefill}`);
-  // Decode step at batch 1: between vLLM's BF16 TP4 step on H200 (16.1 ms; faster memory) and
-  // NIM's FP8 TP2 ITL on H100 (18.58–18.91 ms; the same weight bytes per GPU).
+  // Decode step at batch 1: above the 35.3 GB of weights per GPU read at the H100's HBM peak
+  // (10.5 ms; no engine streams faster) and below NIM's FP8 TP2 ITL on H100 (18.58–18.91 ms; the
+  // same weight bytes per GPU). vLLM's BF16 TP4 step on the H200 (16.1 ms) is no bound for a
+  // model calibrated to TensorRT-LLM: 7.4 ms of it is streaming, the rest that engine's overhead.
   const step = report.decodeStepMs['4']['1']['1024'];
-  assert.ok(step >= 16.1 && step <= 18.91, `decode ${step}`);
+  assert.ok(step >= 10.5 && step <= 18.91, `decode ${step}`);
   // Memory: 70.6 B parameters in BF16 over 4 GPUs, 320 KiB of KV per token.
   assert.ok(Math.abs(report.memory['4'].weightBytesPerGpu / 1e9 - 35.3) < 0.1);
   assert.equal(report.memory['4'].kvBytesPerToken, 327680);

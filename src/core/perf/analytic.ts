@@ -18,7 +18,7 @@ import {
   weightBytesPerRank,
   type Architecture,
 } from './architecture';
-import { hardwareRates, ramp, type HardwareRates } from './hardware';
+import { allReduceForms, hardwareRates, kvParallelism, weightStreamSlowdown, type HardwareRates } from './hardware';
 import { decodeAttentionFlops } from './mla';
 import type { MemoryPlan } from './types';
 
@@ -78,6 +78,8 @@ interface TpCoefficients {
   oneShotMsPerToken: number;
   twoShotMs: number;
   twoShotMsPerToken: number;
+  /** Steps of more tokens than this send their all-reduces two-shot/ring whatever the cost (the engine's switch). */
+  oneShotMaxTokens: number;
   /** −1 / the key length of prefill attention's ramp-up, for ramp = −expm1(keys · this). */
   attentionRampRate: number;
   /** Fixed per-kernel costs of all layers (GEMMs, element-wise, LM head), plus the runtime's per-step overhead. */
@@ -118,7 +120,7 @@ export class AnalyticModel {
     this.stepOverheadMs = options.stepOverheadMs ?? DEFAULT_STEP_OVERHEAD_MS;
     this.memoryReserveFraction = options.memoryReserveFraction ?? DEFAULT_MEMORY_RESERVE_FRACTION;
     this.typicalContextTokens = Math.max(1, options.typicalContextTokens ?? DEFAULT_TYPICAL_CONTEXT_TOKENS);
-    this.rates = hardwareRates(gpu, model.weightDtype, options.intraNode);
+    this.rates = hardwareRates(gpu, model.weightDtype, options.intraNode, model.kvDtype);
     this.bf16Rates = hardwareRates(gpu, 'bf16', options.intraNode);
     this.weightOnlyRates = this.rates.gemmPath === 'fp4' ? hardwareRates(gpu, 'int4', options.intraNode) : undefined;
     const { experts, activeExperts } = this.arch;
@@ -171,12 +173,21 @@ export class AnalyticModel {
     const gemmTerms = (r: HardwareRates): GemmTerms => {
       const msPerGemmFlop = 1e3 / r.gemmFlops;
       const msPerWeightByte = 1e3 / r.weightBytesPerSec;
+      // Narrow GEMMs stream their weights slower than HBM allows (hardware.ts weightSecondsPerByte).
+      const slowdown = (n: number) => weightStreamSlowdown(r, n);
+      const mlpSlowdown = (ffnPerRank: number) =>
+        model.gatedMlp ? (2 * slowdown(2 * ffnPerRank) + slowdown(d)) / 3 : (slowdown(ffnPerRank) + slowdown(d)) / 2;
+      const streamedAlwaysOnPerRank =
+        arch.layers * attentionWeightsPerRank(arch, tp) * this.attentionSlowdown(tp, slowdown) +
+        (arch.denseLayers * arch.denseMlpWeights * mlpSlowdown(model.ffnSize / tp) +
+          arch.moeLayers * arch.moeAlwaysOnWeights * mlpSlowdown(expertFfnPerRank)) /
+          tp;
       return {
         linearMsPerToken: 2 * alwaysOnWeightsPerRank * msPerGemmFlop,
-        linearWeightMs: alwaysOnWeightsPerRank * wb * msPerWeightByte + arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
+        linearWeightMs: streamedAlwaysOnPerRank * wb * msPerWeightByte + arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
         linearActivationMsPerToken: gemmActivationBytesPerToken * msPerWeightByte,
         expertMsPerToken: (2 * arch.moeLayers * arch.activeExperts * arch.expertWeights * msPerGemmFlop) / tp,
-        expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte,
+        expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte * mlpSlowdown(expertFfnPerRank),
         fixedMs: (arch.layers * GEMMS_PER_LAYER * r.gemmOverheadUs) / 1e3,
       };
     };
@@ -211,20 +222,42 @@ export class AnalyticModel {
   }
 
   /**
+   * Weight-streaming slowdown of the attention projections, averaged over their bytes: QKV is
+   * (heads + 2 KV heads) × head dim wide per rank, O the hidden size. MLA's projections are
+   * priced at the hidden size's.
+   */
+  private attentionSlowdown(tp: number, slowdown: (n: number) => number): number {
+    const { model, arch } = this;
+    const d = model.hiddenSize;
+    if (arch.kvShardableHeads === 0) return slowdown(d);
+    const kvHeadsPerRank = Math.ceil(model.kvHeads / tp);
+    const qkvWidth = (model.attentionHeads / tp + 2 * kvHeadsPerRank) * model.headDim;
+    const outWidth = (model.attentionHeads / tp) * model.headDim;
+    return (qkvWidth * slowdown(qkvWidth) + outWidth * slowdown(d)) / (qkvWidth + outWidth);
+  }
+
+  /**
    * The two all-reduces of the hidden state per layer (after attention, after the MLP), all
    * layers, as latency + per-token terms of each form of allReduceMs (hardware.ts).
    */
   private allReduceTerms(tp: number, bytesPerToken: number) {
-    if (tp <= 1) return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0 };
+    if (tp <= 1) return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0, oneShotMaxTokens: Infinity };
     const count = 2 * this.arch.layers;
-    const msPerToken = (share: number) => (count * 1e3 * bytesPerToken * share) / this.rates.allReduceBusBytesPerSec;
+    const f = allReduceForms(this.rates, tp);
+    const msPerToken = (share: number) => (count * 1e3 * bytesPerToken * share) / f.busBytesPerSec;
     // Same as count × allReduceMs(rates, tokens · bytesPerToken, tp), without the call per step.
     return {
-      oneShotMs: (count * this.rates.allReduceLatencyUs) / 1e3,
-      oneShotMsPerToken: msPerToken(tp - 1),
-      twoShotMs: (count * this.rates.allReduceRingLatencyUs) / 1e3,
-      twoShotMsPerToken: msPerToken((2 * (tp - 1)) / tp),
+      oneShotMs: (count * f.oneShotUs) / 1e3,
+      oneShotMsPerToken: msPerToken(f.oneShotShare),
+      twoShotMs: (count * f.ringUs) / 1e3,
+      twoShotMsPerToken: msPerToken(f.ringShare),
+      oneShotMaxTokens: this.rates.allReduceOneShotMaxBytes / bytesPerToken,
     };
+  }
+
+  private allReduceMs(c: TpCoefficients, tokens: number): number {
+    const ring = c.twoShotMs + tokens * c.twoShotMsPerToken;
+    return tokens > c.oneShotMaxTokens ? ring : Math.min(c.oneShotMs + tokens * c.oneShotMsPerToken, ring);
   }
 
   /** Prefill attention's ramp for whole key counts below KEY_RAMP_TABLE_SIZE, filled on first use. */
@@ -254,12 +287,12 @@ export class AnalyticModel {
       let table = this.pairRampTable;
       if (!table) {
         table = new Float64Array(RAMP_TABLE_SIZE);
-        for (let i = 0; i < RAMP_TABLE_SIZE; i++) table[i] = ramp(i, this.rates.kvRampPairs);
+        for (let i = 0; i < RAMP_TABLE_SIZE; i++) table[i] = kvParallelism(this.rates, i);
         this.pairRampTable = table;
       }
       return table[pairs];
     }
-    return ramp(pairs, this.rates.kvRampPairs);
+    return kvParallelism(this.rates, pairs);
   }
 
   /** Expected distinct routed experts `tokens` tokens touch in one MoE layer (uniform routing). */
@@ -298,7 +331,7 @@ export class AnalyticModel {
       attention +
       lmHead +
       n * c.elementwiseMsPerToken +
-      Math.min(c.oneShotMs + n * c.oneShotMsPerToken, c.twoShotMs + n * c.twoShotMsPerToken) +
+      this.allReduceMs(c, n) +
       c.fixedMsPerStep +
       c.prefillAttentionFixedMs
     );
@@ -310,7 +343,7 @@ export class AnalyticModel {
     const b = batch;
     const context = totalContextTokens > 0 ? totalContextTokens : 0;
     const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, b), this.gemmMs(c.weightOnlyGemm, b)) : this.gemmMs(c.gemm, b);
-    // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `ramp`).
+    // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `kvParallelism`).
     const pairs = b * c.kvHeadsPerRank;
     const attention =
       Math.max(context * c.decodeAttentionMsPerContextToken, (context * c.kvReadMsPerToken) / this.pairRamp(pairs)) +
@@ -321,7 +354,7 @@ export class AnalyticModel {
       attention +
       lmHead +
       b * c.elementwiseMsPerToken +
-      Math.min(c.oneShotMs + b * c.oneShotMsPerToken, c.twoShotMs + b * c.twoShotMsPerToken) +
+      this.allReduceMs(c, b) +
       c.fixedMsPerStep +
       c.decodeAttentionFixedMs
     );

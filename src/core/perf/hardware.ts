@@ -48,6 +48,8 @@ export interface HardwareRates {
   gemmFlops: number;
   weightBytesPerSec: number;
   gemmOverheadUs: number;
+  /** Weight bytes/s per column of 128-wide output tiles (Infinity: no limit; see GemmCalibration.tileGBps). */
+  gemmTileBytesPerSec: number;
   /** Prefill attention FLOP/s at long key lengths, and the key length scale of its ramp-up. */
   attentionFlops: number;
   attentionRampTokens: number;
@@ -55,6 +57,8 @@ export interface HardwareRates {
   /** Decode attention: KV bytes/s at full parallelism, the (sequence × KV head) scale of its ramp, FLOP/s. */
   kvBytesPerSec: number;
   kvRampPairs: number;
+  /** KV bytes/s per (sequence, KV head) pair (Infinity: no limit; see DecodeAttentionCalibration.pairGBps). */
+  kvPairBytesPerSec: number;
   decodeAttentionFlops: number;
   decodeAttentionOverheadUs: number;
   decodeAttentionPairUs: number;
@@ -62,8 +66,12 @@ export interface HardwareRates {
   elementwiseBytesPerSec: number;
   allReduceLatencyUs: number;
   allReduceRingLatencyUs: number;
-  /** Bytes/s on the all-reduce bus: the link's per-direction bandwidth × the bus efficiency. */
+  allReducePeerLatencyUs: number;
+  allReduceOneShotMaxBytes: number;
+  /** Bytes/s on the all-reduce bus at 2 GPUs: the link's per-direction bandwidth × the bus efficiency. */
   allReduceBusBytesPerSec: number;
+  /** Bus bandwidth at t GPUs: allReduceBusBytesPerSec × (2 / t)^this. */
+  allReduceBusScaling: number;
   /** Where the efficiencies come from, for reports. */
   source: string;
 }
@@ -74,7 +82,8 @@ function gemmCalibration(gpu: GpuSpec, path: GemmPath): GemmCalibration | undefi
   return gemm?.[path] ?? (path === 'fp4' ? gemm?.fp8 : undefined);
 }
 
-export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkSpec): HardwareRates {
+/** Rates of the GEMMs of `weightDtype` weights, and of decode attention over a `kvDtype` KV cache. */
+export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkSpec, kvDtype: DType = 'bf16'): HardwareRates {
   const path = gemmPath(gpu, weightDtype);
   const peak = gemmPeakTflops(gpu, path);
   const calibration = gpu.calibration;
@@ -87,7 +96,8 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
   const gemmCompute = userCompute ?? gemm?.compute ?? computeEfficiency(gpu);
   const weightStream = userMemory ?? gemm?.memory ?? memoryEfficiency(gpu);
   const prefill = calibration?.prefillAttention;
-  const decode = calibration?.decodeAttention;
+  // FP8 (and narrower) KV caches run their own kernel where it was measured.
+  const decode = (DTYPE_BYTES[kvDtype] <= 1 ? calibration?.decodeAttention.fp8Kv : undefined) ?? calibration?.decodeAttention;
   const allReduce = calibration?.allReduce;
   const source = userCompute !== undefined || userMemory !== undefined
     ? 'efficiencies set in the plan'
@@ -100,11 +110,13 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
     gemmFlops: peak * 1e12 * gemmCompute,
     weightBytesPerSec: hbm * weightStream,
     gemmOverheadUs: gemm?.overheadUs ?? DEFAULT_GEMM_OVERHEAD_US,
+    gemmTileBytesPerSec: (gemm?.tileGBps ?? Infinity) * 1e9,
     attentionFlops: bf16 * (prefill?.compute ?? DEFAULT_ATTENTION_COMPUTE_EFFICIENCY),
     attentionRampTokens: prefill?.rampTokens ?? DEFAULT_ATTENTION_RAMP_TOKENS,
     attentionOverheadUs: prefill?.overheadUs ?? DEFAULT_ATTENTION_OVERHEAD_US,
     kvBytesPerSec: hbm * (userMemory ?? decode?.memory ?? memoryEfficiency(gpu)),
     kvRampPairs: decode?.rampPairs ?? DEFAULT_DECODE_RAMP_PAIRS,
+    kvPairBytesPerSec: (decode?.pairGBps ?? Infinity) * 1e9,
     decodeAttentionFlops: bf16 * (decode?.compute ?? DEFAULT_DECODE_ATTENTION_COMPUTE_EFFICIENCY),
     decodeAttentionOverheadUs: decode?.overheadUs ?? DEFAULT_ATTENTION_OVERHEAD_US,
     decodeAttentionPairUs: decode?.pairUs ?? DEFAULT_DECODE_PAIR_US,
@@ -114,7 +126,10 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
     // Without a calibration the two-shot form is given four link latencies (reduce-scatter and
     // all-gather, each a send and a barrier); calibrated GPUs fit 2–4× the one-shot latency.
     allReduceRingLatencyUs: allReduce?.ringLatencyUs ?? 4 * intraNode.latencyUs,
+    allReducePeerLatencyUs: allReduce?.peerLatencyUs ?? 0,
+    allReduceOneShotMaxBytes: allReduce?.oneShotMaxBytes ?? Infinity,
     allReduceBusBytesPerSec: intraNode.bandwidthGBps * 1e9 * (allReduce?.busEfficiency ?? DEFAULT_ALL_REDUCE_BUS_EFFICIENCY),
+    allReduceBusScaling: allReduce?.busScaling ?? 0,
     source,
   };
 }
@@ -124,13 +139,25 @@ export function ramp(work: number, scale: number): number {
   return scale > 0 ? -Math.expm1(-work / scale) : 1;
 }
 
+/** Width of the output tiles whose columns stream a GEMM's weights in parallel (CUTLASS/cuBLAS on Hopper and Blackwell). */
+export const GEMM_TILE_N = 128;
+
+/**
+ * How much slower than the HBM rate a GEMM with `n` output columns streams its weights (≥ 1):
+ * its ⌈n / 128⌉ tile columns may not reach that rate (a narrow GEMM leaves SMs idle).
+ */
+export function weightStreamSlowdown(rates: HardwareRates, n: number): number {
+  const tiles = Math.max(1, Math.ceil(n / GEMM_TILE_N));
+  return Math.max(1, rates.weightBytesPerSec / (tiles * rates.gemmTileBytesPerSec));
+}
+
 /**
  * One GEMM y[m, n] = x[m, k] · Wᵀ: compute-bound or weight-streaming, whichever is slower, plus
  * its fixed cost. Activations in and out are BF16; weights `weightBytes` per element.
  */
 export function gemmMs(rates: HardwareRates, m: number, n: number, k: number, weightBytes: number): number {
   const compute = (2 * m * n * k) / rates.gemmFlops;
-  const stream = (n * k * weightBytes + 2 * m * (n + k)) / rates.weightBytesPerSec;
+  const stream = (n * k * weightBytes * weightStreamSlowdown(rates, n) + 2 * m * (n + k)) / rates.weightBytesPerSec;
   return 1e3 * Math.max(compute, stream) + rates.gemmOverheadUs / 1e3;
 }
 
@@ -155,6 +182,14 @@ export function prefillAttentionMs(
   return 1e3 * Math.max(compute, kvRead) + rates.attentionOverheadUs / 1e3;
 }
 
+/**
+ * Fraction of the full KV streaming rate decode attention reaches with `pairs` (sequence, KV
+ * head) pairs: the kernel's ramp-up, capped by what that many pairs stream on their own.
+ */
+export function kvParallelism(rates: HardwareRates, pairs: number): number {
+  return Math.min(ramp(pairs, rates.kvRampPairs), (pairs * rates.kvPairBytesPerSec) / rates.kvBytesPerSec);
+}
+
 /** Decode attention: one query per sequence over `context` cached tokens (per TP rank). */
 export function decodeAttentionMs(
   rates: HardwareRates,
@@ -165,7 +200,7 @@ export function decodeAttentionMs(
   headDim: number,
   kvBytesPerElement: number,
 ): number {
-  const kvRead = (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) / (rates.kvBytesPerSec * ramp(batch * kvHeads, rates.kvRampPairs));
+  const kvRead = (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) / (rates.kvBytesPerSec * kvParallelism(rates, batch * kvHeads));
   const compute = (batch * context * 4 * heads * headDim) / rates.decodeAttentionFlops;
   return 1e3 * Math.max(kvRead, compute) + (rates.decodeAttentionOverheadUs + batch * kvHeads * rates.decodeAttentionPairUs) / 1e3;
 }
@@ -177,10 +212,27 @@ export function decodeAttentionMs(
  */
 export function allReduceMs(rates: HardwareRates, bytes: number, tp: number): number {
   if (tp <= 1) return 0;
-  const msPerByte = 1e3 / rates.allReduceBusBytesPerSec;
-  const oneShot = rates.allReduceLatencyUs / 1e3 + bytes * (tp - 1) * msPerByte;
-  const ring = rates.allReduceRingLatencyUs / 1e3 + bytes * ((2 * (tp - 1)) / tp) * msPerByte;
-  return Math.min(oneShot, ring);
+  const f = allReduceForms(rates, tp);
+  const msPerByte = 1e3 / f.busBytesPerSec;
+  const ring = f.ringUs / 1e3 + bytes * f.ringShare * msPerByte;
+  return bytes > rates.allReduceOneShotMaxBytes ? ring : Math.min(f.oneShotUs / 1e3 + bytes * f.oneShotShare * msPerByte, ring);
+}
+
+/**
+ * The two forms of an all-reduce over `tp` GPUs: latency, the share of the message each GPU
+ * moves, and the bus rate at that GPU count.
+ */
+export function allReduceForms(rates: HardwareRates, tp: number) {
+  // Without per-peer latency or fabric scaling these are exactly the 2-GPU figures (no rounding).
+  const peers = rates.allReducePeerLatencyUs > 0 ? (tp - 2) * rates.allReducePeerLatencyUs : 0;
+  const scaling = rates.allReduceBusScaling > 0 ? Math.pow(2 / tp, rates.allReduceBusScaling) : 1;
+  return {
+    oneShotUs: rates.allReduceLatencyUs + peers,
+    oneShotShare: tp - 1,
+    ringUs: rates.allReduceRingLatencyUs,
+    ringShare: (2 * (tp - 1)) / tp,
+    busBytesPerSec: rates.allReduceBusBytesPerSec * scaling,
+  };
 }
 
 /** What a model's precision means on a GPU, for reports: bytes, tensor-core path, peak and the efficiencies' source. */

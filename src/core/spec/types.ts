@@ -78,6 +78,12 @@ export interface GemmCalibration {
   memory: number;
   /** Fixed time of one GEMM call, µs (launch, tail; FP8: the activation quantisation too). */
   overheadUs: number;
+  /**
+   * Weight bytes/s one column of 128-wide output tiles streams, GB/s: a narrow GEMM (few output
+   * tiles, no split-K) at small batch keeps too few SMs busy to reach `memory` × HBM bandwidth.
+   * Absent: no such limit (the kernel splits K).
+   */
+  tileGBps?: number;
 }
 
 /** Per-op efficiencies of one GPU, each fitted to published or measured per-op times. */
@@ -91,14 +97,43 @@ export interface GpuCalibration {
    * run in parallel, ramping up as 1 − exp(−pairs / rampPairs); compute as a fraction of BF16 peak;
    * a cost per (sequence, KV head) pair, µs (the kernel's waves of thread blocks).
    */
-  decodeAttention: { memory: number; rampPairs: number; compute: number; overheadUs: number; pairUs: number };
+  decodeAttention: DecodeAttentionCalibration & {
+    /** An FP8 KV cache runs a kernel of its own (dequantising in the kernel): its own fit where measured. */
+    fp8Kv?: DecodeAttentionCalibration;
+  };
   /**
    * One TP all-reduce, the faster of a one-shot exchange (every GPU reads the other t − 1
    * shares: lowest latency, what engines use for small messages) and a two-shot / ring
    * all-reduce (2(t − 1)/t of the message, a higher fixed latency); `busEfficiency` is the
    * fraction of the link's per-direction bandwidth both reach.
    */
-  allReduce: { latencyUs: number; ringLatencyUs: number; busEfficiency: number };
+  allReduce: {
+    latencyUs: number;
+    ringLatencyUs: number;
+    busEfficiency: number;
+    /** Latency added per peer GPU beyond the first (the one-shot exchange reads t − 1 peers), µs. */
+    peerLatencyUs?: number;
+    /** Largest message the engine sends one-shot; larger ones always go two-shot/ring (absent: the faster form). */
+    oneShotMaxBytes?: number;
+    /**
+     * Bus bandwidth at t GPUs is the 2-GPU figure × (2 / t)^busScaling: 0 where every GPU has its
+     * own path (NVLink, NVSwitch), > 0 where GPUs share one fabric (PCIe through the host).
+     */
+    busScaling?: number;
+  };
+}
+
+export interface DecodeAttentionCalibration {
+  memory: number;
+  rampPairs: number;
+  /**
+   * KV bytes/s one (sequence, KV head) pair streams, GB/s, where the kernel gives each pair one
+   * thread block (no split-KV): few pairs then cannot reach `memory` × HBM. Absent: no such limit.
+   */
+  pairGBps?: number;
+  compute: number;
+  overheadUs: number;
+  pairUs: number;
 }
 
 /** How a mixture-of-experts model is served with expert parallelism (perf-model terms in perf/moe.ts). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPerfModel, type PerfModel } from '../../../src/core/perf';
 import { listGpus, listModels, findGpu, findModel } from '../../../src/core/spec/catalog';
-import type { DType, GpuCalibration, GpuSpec, LinkSpec, ModelSpec } from '../../../src/core/spec/types';
+import type { DecodeAttentionCalibration, DType, GpuCalibration, GpuSpec, LinkSpec, ModelSpec } from '../../../src/core/spec/types';
 
 // Hardware invariants of the performance model, over every GPU and model of the catalog, in every
 // precision a user can deploy: a better GPU is never slower, more bandwidth never slows decode,
@@ -49,20 +49,38 @@ function neverSlower(faster: PerfModel, slower: PerfModel, ops: 'all' | 'decode'
 /** A calibration with every rate raised and every fixed cost lowered by `factor` (> 1 is better). */
 function betterCalibration(c: GpuCalibration, factor: number): GpuCalibration {
   const gemm = Object.fromEntries(
-    Object.entries(c.gemm).map(([k, g]) => [k, { compute: g.compute * factor, memory: g.memory * factor, overheadUs: g.overheadUs / factor }]),
+    Object.entries(c.gemm).map(([k, g]) => [
+      k,
+      {
+        compute: g.compute * factor,
+        memory: g.memory * factor,
+        overheadUs: g.overheadUs / factor,
+        ...(g.tileGBps ? { tileGBps: g.tileGBps * factor } : {}),
+      },
+    ]),
   );
+  const decode = (d: DecodeAttentionCalibration): DecodeAttentionCalibration => ({
+    memory: d.memory * factor,
+    rampPairs: d.rampPairs / factor,
+    compute: d.compute * factor,
+    overheadUs: d.overheadUs / factor,
+    pairUs: d.pairUs / factor,
+  });
+  const a = c.allReduce;
   return {
     ...c,
     gemm,
     prefillAttention: { compute: c.prefillAttention.compute * factor, rampTokens: c.prefillAttention.rampTokens / factor, overheadUs: c.prefillAttention.overheadUs / factor },
-    decodeAttention: {
-      memory: c.decodeAttention.memory * factor,
-      rampPairs: c.decodeAttention.rampPairs / factor,
-      compute: c.decodeAttention.compute * factor,
-      overheadUs: c.decodeAttention.overheadUs / factor,
-      pairUs: c.decodeAttention.pairUs / factor,
+    decodeAttention: { ...decode(c.decodeAttention), ...(c.decodeAttention.fp8Kv ? { fp8Kv: decode(c.decodeAttention.fp8Kv) } : {}) },
+    allReduce: {
+      latencyUs: a.latencyUs / factor,
+      ringLatencyUs: a.ringLatencyUs / factor,
+      busEfficiency: a.busEfficiency * factor,
+      peerLatencyUs: (a.peerLatencyUs ?? 0) / factor,
+      // Same switch point: a different one would trade one form for the other, not improve both.
+      oneShotMaxBytes: a.oneShotMaxBytes,
+      busScaling: a.busScaling,
     },
-    allReduce: { latencyUs: c.allReduce.latencyUs / factor, ringLatencyUs: c.allReduce.ringLatencyUs / factor, busEfficiency: c.allReduce.busEfficiency * factor },
   };
 }
 
