@@ -6,13 +6,54 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', '.scratch/**', '.e2e/**', 'out/**', '.cache/**', 'test-results/**', '.vscode-test/**', 'src/core/spec/schemaValidator.generated.js', 'tools/**/*.py'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'scratch/**',
+      '.scratch/**',
+      '.e2e/**',
+      'out/**',
+      '.cache/**',
+      'test-results/**',
+      '.vscode-test/**',
+      'src/core/spec/schemaValidator.generated.js',
+      'tools/**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { console: 'readonly', process: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', Buffer: 'readonly', URL: 'readonly', structuredClone: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly', queueMicrotask: 'readonly', globalThis: 'readonly' } },
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        __dirname: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        performance: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        structuredClone: 'readonly',
+        SharedArrayBuffer: 'readonly',
+        Atomics: 'readonly',
+        queueMicrotask: 'readonly',
+        globalThis: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // `import x = require('m')` is typed; a bare require() is not.
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
       // A variable a closure reads before it is assigned (the extension's commands) stays `let`.
@@ -37,7 +78,17 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', 'node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'], message: 'src/core is pure: the shells read files and talk to the editor.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['vscode', 'node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'],
+              message: 'src/core is pure: the shells read files and talk to the editor.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

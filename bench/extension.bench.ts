@@ -19,18 +19,24 @@ export async function run(): Promise<void> {
   const hooks = installVscodeStub();
   const loadStart = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const extension = require(join(root, 'dist', 'extension.js')) as { activate(context: unknown): { activationMs: number; diagnostics: unknown } };
+  const extension = require(join(root, 'dist', 'extension.js')) as {
+    activate(context: unknown): { activationMs: number; diagnostics: unknown };
+  };
   const loadMs = performance.now() - loadStart;
   const context = { subscriptions: [] as unknown[], extensionUri: { fsPath: root }, extensionPath: root };
   const activateStart = performance.now();
   const api = extension.activate(context);
   const activateMs = performance.now() - activateStart;
-  console.log(`activation: load dist/extension.js ${loadMs.toFixed(1)} ms + activate() ${activateMs.toFixed(1)} ms = ${(loadMs + activateMs).toFixed(1)} ms (budget 100 ms)`);
+  console.log(
+    `activation: load dist/extension.js ${loadMs.toFixed(1)} ms + activate() ${activateMs.toFixed(1)} ms = ${(loadMs + activateMs).toFixed(1)} ms (budget 100 ms)`,
+  );
 
   const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.pdplan.yaml'));
   const largest = examples.map((f) => join(root, 'examples', f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
   const text = readFileSync(largest, 'utf8');
-  console.log(`largest example: ${largest.slice(root.length + 1)} (${text.length} characters, ${text.split('\n').length} lines)`);
+  console.log(
+    `largest example: ${largest.slice(root.length + 1)} (${text.length} characters, ${text.split('\n').length} lines)`,
+  );
 
   // Validation alone, through the same binding the extension uses.
   const { makeValidator } = await import('../src/extension/core');
@@ -43,14 +49,23 @@ export async function run(): Promise<void> {
     validate(edited, largest);
     validateTimes.push(performance.now() - t);
   }
-  console.log(`validation: p50 ${percentile(validateTimes, 50).toFixed(1)} ms, p95 ${percentile(validateTimes, 95).toFixed(1)} ms (50 edits)`);
+  console.log(
+    `validation: p50 ${percentile(validateTimes, 50).toFixed(1)} ms, p95 ${percentile(validateTimes, 95).toFixed(1)} ms (50 edits)`,
+  );
 
   // Typing to diagnostics through the real controller: change event -> debounce -> validate -> set.
   // The first change also loads the core (lazily, after activation): reported on its own.
   const latencies: number[] = [];
   for (let i = 0; i < 21; i++) {
     const content = text.replace(/ratePerSec: ([\d.]+)/, `ratePerSec: ${3 + i / 100}`);
-    const doc = { languageId: 'pdplan', uri: { toString: () => largest }, version: i + 1, isClosed: false, fileName: largest, getText: () => content };
+    const doc = {
+      languageId: 'pdplan',
+      uri: { toString: () => largest },
+      version: i + 1,
+      isClosed: false,
+      fileName: largest,
+      getText: () => content,
+    };
     const latency = await new Promise<number>((resolve) => {
       const start = performance.now();
       hooks.onDiagnostics = () => resolve(performance.now() - start);
@@ -60,7 +75,9 @@ export async function run(): Promise<void> {
   }
   const first = latencies.shift() as number;
   console.log(`first diagnostics after activation (loads the core): ${first.toFixed(1)} ms`);
-  console.log(`typing -> diagnostics (default 50 ms debounce included): p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (budget 200 ms)`);
+  console.log(
+    `typing -> diagnostics (default 50 ms debounce included): p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (budget 200 ms)`,
+  );
   void api;
   for (const d of context.subscriptions as { dispose?: () => void }[]) d.dispose?.();
 }

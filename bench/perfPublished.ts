@@ -68,24 +68,97 @@ export function comparisons(): Comparison[] {
   const nimSource = 'NVIDIA NIM benchmarking 1.0.0, Llama-3.3-70B 1.8.0';
   const vllmSource = 'vLLM nightly benchmark, buildkite build 9515';
   return [
-    { source: trt, setup: 'Llama-2-70B FP8, H100 TP4, batch 1', metric: 'TTFT, 128-token prompt', publishedMs: 26, predictedMs: trtH100.prefillMs(0, 128, 4) },
-    { source: trt, setup: 'Llama-2-70B FP8, H100 TP4, batch 1', metric: 'TTFT, 2048-token prompt', publishedMs: 109, predictedMs: trtH100.prefillMs(0, 2048, 4) },
-    ...([[128, 128, 3317], [128, 2048, 2616], [2048, 128, 843], [2048, 2048, 1583]] as const).map(([input, output, tokensPerSec]) => ({
+    {
+      source: trt,
+      setup: 'Llama-2-70B FP8, H100 TP4, batch 1',
+      metric: 'TTFT, 128-token prompt',
+      publishedMs: 26,
+      predictedMs: trtH100.prefillMs(0, 128, 4),
+    },
+    {
+      source: trt,
+      setup: 'Llama-2-70B FP8, H100 TP4, batch 1',
+      metric: 'TTFT, 2048-token prompt',
+      publishedMs: 109,
+      predictedMs: trtH100.prefillMs(0, 2048, 4),
+    },
+    ...(
+      [
+        [128, 128, 3317],
+        [128, 2048, 2616],
+        [2048, 128, 843],
+        [2048, 2048, 1583],
+      ] as const
+    ).map(([input, output, tokensPerSec]) => ({
       source: trt,
       setup: `Llama-2-70B FP8, H100 TP4, batch 64, ${input} in / ${output} out`,
       metric: `batch time (${tokensPerSec} out tok/s)`,
       publishedMs: throughputAsMs(64, output, tokensPerSec),
       predictedMs: batchServeMs(trtH100, 4, 64, input, output),
     })),
-    { source: trt, setup: 'Llama-2-70B FP16, A100 TP4, batch 1', metric: 'TTFT, 128-token prompt', publishedMs: 47, predictedMs: trtA100.prefillMs(0, 128, 4) },
-    { source: trt, setup: 'Llama-2-70B FP16, A100 TP4, batch 1', metric: 'TTFT, 2048-token prompt', publishedMs: 377, predictedMs: trtA100.prefillMs(0, 2048, 4) },
-    { source: nimSource, setup: 'FP8, 2×H100 TP2, concurrency 1, 5000 in / 500 out', metric: 'TTFT', publishedMs: 406.77, predictedMs: nim.prefillMs(0, 5000, 2) },
-    { source: nimSource, setup: 'FP8, 2×H100 TP2, concurrency 1, 5000 in / 500 out', metric: 'ITL (step at mean context 5250)', publishedMs: 18.58, predictedMs: nim.decodeStepMs(1, 5250, 2) },
-    { source: nimSource, setup: 'FP8, 2×H100 TP2, concurrency 1, 500 in / 2000 out', metric: 'TTFT', publishedMs: 47.77, predictedMs: nim.prefillMs(0, 500, 2) },
-    { source: nimSource, setup: 'FP8, 2×H100 TP2, concurrency 1, 500 in / 2000 out', metric: 'ITL (step at mean context 1500)', publishedMs: 18.91, predictedMs: nim.decodeStepMs(1, 1500, 2) },
-    { source: vllmSource, setup: 'Llama-3-70B BF16, H200 TP4, batch 8, 32 in / 128 out', metric: 'end-to-end latency', publishedMs: 2077.53, predictedMs: batchLatency(vllm70, 4, 8, 32, 128) },
-    { source: vllmSource, setup: 'Llama-3.1-8B BF16, H200 TP1, batch 8, 32 in / 128 out', metric: 'end-to-end latency', publishedMs: 833.421, predictedMs: batchLatency(vllm8, 1, 8, 32, 128) },
-    { source: vllmSource, setup: 'Mixtral-8x7B BF16, H200 TP2, batch 8, 32 in / 128 out', metric: 'end-to-end latency', publishedMs: 1917.44, predictedMs: batchLatency(vllmMixtral, 2, 8, 32, 128) },
+    {
+      source: trt,
+      setup: 'Llama-2-70B FP16, A100 TP4, batch 1',
+      metric: 'TTFT, 128-token prompt',
+      publishedMs: 47,
+      predictedMs: trtA100.prefillMs(0, 128, 4),
+    },
+    {
+      source: trt,
+      setup: 'Llama-2-70B FP16, A100 TP4, batch 1',
+      metric: 'TTFT, 2048-token prompt',
+      publishedMs: 377,
+      predictedMs: trtA100.prefillMs(0, 2048, 4),
+    },
+    {
+      source: nimSource,
+      setup: 'FP8, 2×H100 TP2, concurrency 1, 5000 in / 500 out',
+      metric: 'TTFT',
+      publishedMs: 406.77,
+      predictedMs: nim.prefillMs(0, 5000, 2),
+    },
+    {
+      source: nimSource,
+      setup: 'FP8, 2×H100 TP2, concurrency 1, 5000 in / 500 out',
+      metric: 'ITL (step at mean context 5250)',
+      publishedMs: 18.58,
+      predictedMs: nim.decodeStepMs(1, 5250, 2),
+    },
+    {
+      source: nimSource,
+      setup: 'FP8, 2×H100 TP2, concurrency 1, 500 in / 2000 out',
+      metric: 'TTFT',
+      publishedMs: 47.77,
+      predictedMs: nim.prefillMs(0, 500, 2),
+    },
+    {
+      source: nimSource,
+      setup: 'FP8, 2×H100 TP2, concurrency 1, 500 in / 2000 out',
+      metric: 'ITL (step at mean context 1500)',
+      publishedMs: 18.91,
+      predictedMs: nim.decodeStepMs(1, 1500, 2),
+    },
+    {
+      source: vllmSource,
+      setup: 'Llama-3-70B BF16, H200 TP4, batch 8, 32 in / 128 out',
+      metric: 'end-to-end latency',
+      publishedMs: 2077.53,
+      predictedMs: batchLatency(vllm70, 4, 8, 32, 128),
+    },
+    {
+      source: vllmSource,
+      setup: 'Llama-3.1-8B BF16, H200 TP1, batch 8, 32 in / 128 out',
+      metric: 'end-to-end latency',
+      publishedMs: 833.421,
+      predictedMs: batchLatency(vllm8, 1, 8, 32, 128),
+    },
+    {
+      source: vllmSource,
+      setup: 'Mixtral-8x7B BF16, H200 TP2, batch 8, 32 in / 128 out',
+      metric: 'end-to-end latency',
+      publishedMs: 1917.44,
+      predictedMs: batchLatency(vllmMixtral, 2, 8, 32, 128),
+    },
   ];
 }
 
@@ -95,10 +168,14 @@ export function printComparisons(): void {
   console.log('|---|---|---|---:|---:|---:|');
   for (const c of comparisons()) {
     const error = ((c.predictedMs - c.publishedMs) / c.publishedMs) * 100;
-    console.log(`| ${c.source} | ${c.setup} | ${c.metric} | ${c.publishedMs} | ${c.predictedMs.toFixed(1)} | ${error >= 0 ? '+' : ''}${error.toFixed(0)} % |`);
+    console.log(
+      `| ${c.source} | ${c.setup} | ${c.metric} | ${c.publishedMs} | ${c.predictedMs.toFixed(1)} | ${error >= 0 ? '+' : ''}${error.toFixed(0)} % |`,
+    );
   }
   const h100 = perf(LLAMA_70B, H100, NVLINK4);
   console.log('\nLlama-3.1-70B BF16 on H100, TP 4 (the done-when check):');
   console.log(`  prefill 2048 tokens: ${h100.prefillMs(0, 2048, 4).toFixed(1)} ms (published bracket 109–377 ms)`);
-  console.log(`  decode step, batch 1, 1024 context: ${h100.decodeStepMs(1, 1024, 4).toFixed(2)} ms (published bracket 16.1–18.91 ms)`);
+  console.log(
+    `  decode step, batch 1, 1024 context: ${h100.decodeStepMs(1, 1024, 4).toFixed(2)} ms (published bracket 16.1–18.91 ms)`,
+  );
 }

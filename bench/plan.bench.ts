@@ -60,7 +60,9 @@ async function timePlan(label: string, plan: Plan): Promise<void> {
         `ILP ${result.solver.ms.toFixed(0)} ms wall, ${ilpCpuMs.toFixed(0)} ms CPU (${result.solver.variables} vars, ` +
         `${result.solver.constraints} rows) | ${jobs} simulations (${result.coefficientSimulations} coefficient) in ` +
         `${(simMs / 1000).toFixed(2)} s on ${pool.size} threads | recommended ${best ? formatDeployment(best.deployment) : 'none'}` +
-        (best ? ` at ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ` (${result.infeasibleReasons?.join('; ')})`),
+        (best
+          ? ` at ${(best.predicted.sloAttainment * 100).toFixed(1)}%`
+          : ` (${result.infeasibleReasons?.join('; ')})`),
     );
   } finally {
     await pool.close();
@@ -71,7 +73,9 @@ const BIG_RATE = 64;
 
 export async function run(): Promise<void> {
   const load = (await import('node:os')).loadavg()[0];
-  console.log(`load average ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores (wall times stretch with it; CPU times less so)`);
+  console.log(
+    `load average ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores (wall times stretch with it; CPU times less so)`,
+  );
   const example = loadExample('toolbench-qwen3-32b.pdplan.yaml');
   await timePlan('8-GPU example (toolbench-qwen3-32b)', example);
   const big: Plan = {

@@ -31,7 +31,9 @@ planner: { gpuBudget: 1024, tpDegrees: [1, 2, 4, 8], objective: max-attainment }
 function timed(command: string): { cpu: number; wall: number; status: string } {
   const script = `TIMEFORMAT='%U %S %R'; { time ${command} > /tmp/pdplan-plan1024.out 2>&1; echo "rc=$?" >> /tmp/pdplan-plan1024.out; } 2>&1`;
   const [user, sys, wall] = execFileSync('bash', ['-c', script], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-  const out = execFileSync('bash', ['-c', 'grep -E "^(Recommended|rc=)" /tmp/pdplan-plan1024.out | tr "\\n" " "'], { encoding: 'utf8' });
+  const out = execFileSync('bash', ['-c', 'grep -E "^(Recommended|rc=)" /tmp/pdplan-plan1024.out | tr "\\n" " "'], {
+    encoding: 'utf8',
+  });
   return { cpu: user + sys, wall, status: out.trim() };
 }
 

@@ -59,7 +59,10 @@ const load = () => `load average ${loadavg()[0].toFixed(1)}`;
 /** Runs `run.<mode>()` of this file in a fresh process: no run shares a heap or JIT state with another engine's. */
 function inChild(mode: string): string {
   const script = `require(${JSON.stringify(join(__dirname, 'sim.bench.ts'))}).run[${JSON.stringify(mode)}]().catch((e) => { console.error(e); process.exit(1); });`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   process.stdout.write(out);
   return out;
 }
@@ -88,7 +91,8 @@ export async function run(): Promise<void> {
  */
 run.eventRate = async (): Promise<void> => {
   const { plan, deployment } = setup();
-  const runNew = (policy: RoutingPolicyName) => simulate({ plan, deployment, routing: { name: policy }, measure: { sessions: 10_000, maxReplications: 1 } });
+  const runNew = (policy: RoutingPolicyName) =>
+    simulate({ plan, deployment, routing: { name: policy }, measure: { sessions: 10_000, maxReplications: 1 } });
   for (let i = 0; i < 3; i++) runNew(i % 2 ? 'remote' : 'adaptive');
   for (const policy of ['adaptive', 'remote'] as const) {
     const runs = Array.from({ length: 5 }, () => cpuSeconds(() => runNew(policy)));
@@ -112,29 +116,40 @@ function hundredThousandCpu<T>(once: (sessions: number) => T): { value: T; cpu: 
 /** This engine on 100,000 sessions. */
 run.hundredThousand = async (): Promise<void> => {
   const { plan, deployment } = setup();
-  const { value, cpu } = hundredThousandCpu((sessions) => simulate({ plan, deployment, routing: { name: 'adaptive' }, measure: { sessions, maxReplications: 1 } }));
-  console.log(`adaptive  100,000 sessions, this engine:           ${cpu.toFixed(2)} CPU-s, ${value.events.toLocaleString('en-US')} events · ${load()}`);
+  const { value, cpu } = hundredThousandCpu((sessions) =>
+    simulate({ plan, deployment, routing: { name: 'adaptive' }, measure: { sessions, maxReplications: 1 } }),
+  );
+  console.log(
+    `adaptive  100,000 sessions, this engine:           ${cpu.toFixed(2)} CPU-s, ${value.events.toLocaleString('en-US')} events · ${load()}`,
+  );
 };
 
 /** The simulator of commit a5409fa, exactly as built there, on the same 100,000-session case (compiled the same way). */
 run.legacyHundredThousand = async (): Promise<void> => legacyRun('own', 'engine of a5409fa:    ');
 
 /** The same old engine with this checkout's performance model: the engines alone compared. */
-run.legacyCurrentPerfHundredThousand = async (): Promise<void> => legacyRun('current', 'a5409fa engine, this perf model:');
+run.legacyCurrentPerfHundredThousand = async (): Promise<void> =>
+  legacyRun('current', 'a5409fa engine, this perf model:');
 
 async function legacyRun(perf: 'own' | 'current', label: string): Promise<void> {
   const legacy = await loadLegacy(undefined, perf);
   const plan = legacy.spec.loadPlan(PLAN).plan;
   const layout = legacy.deployment.parseDeploymentSpec(LAYOUT);
   if (!plan || 'error' in layout) throw new Error('the legacy engine does not load the bench plan');
-  const { value, cpu } = hundredThousandCpu((sessions) => legacy.sim.simulate({ plan, deployment: layout.deployment, routing: { name: 'adaptive' }, sessions }));
-  console.log(`adaptive  100,000 sessions, ${label} ${cpu.toFixed(2)} CPU-s, ${value.events.toLocaleString('en-US')} events · ${load()}`);
+  const { value, cpu } = hundredThousandCpu((sessions) =>
+    legacy.sim.simulate({ plan, deployment: layout.deployment, routing: { name: 'adaptive' }, sessions }),
+  );
+  console.log(
+    `adaptive  100,000 sessions, ${label} ${cpu.toFixed(2)} CPU-s, ${value.events.toLocaleString('en-US')} events · ${load()}`,
+  );
 }
 
 /** One million measured sessions; prints CPU time and the process's peak resident memory. */
 run.million = async (): Promise<void> => {
   const { plan, deployment } = setup();
-  const { value: result, cpu } = cpuSeconds(() => simulate({ plan, deployment, routing: { name: 'adaptive' }, measure: { sessions: 1_000_000, maxReplications: 1 } }));
+  const { value: result, cpu } = cpuSeconds(() =>
+    simulate({ plan, deployment, routing: { name: 'adaptive' }, measure: { sessions: 1_000_000, maxReplications: 1 } }),
+  );
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   console.log(
     `adaptive  1,000,000 sessions: ${result.events.toLocaleString('en-US')} events in ${cpu.toFixed(1)} CPU-s, peak RSS ${peakMiB.toFixed(0)} MiB (target < 2048); ` +

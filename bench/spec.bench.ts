@@ -116,10 +116,20 @@ export async function run(): Promise<void> {
   }
   small.sort((a, b) => a - b);
 
-  console.log(`generated plan: ${lineCount} lines, ${(text.length / 1024).toFixed(1)} KiB, ${variantCount} variants, ${firstLoad.diagnostics.length} diagnostics, 0 errors`);
+  console.log(
+    `generated plan: ${lineCount} lines, ${(text.length / 1024).toFixed(1)} KiB, ${variantCount} variants, ${firstLoad.diagnostics.length} diagnostics, 0 errors`,
+  );
   console.log(`first validation (cold: module load and JIT; the schema is precompiled): ${firstMs.toFixed(1)} ms`);
-  console.log(`validate ${lineCount}-line plan: median ${percentile(samples, 0.5).toFixed(1)} ms, p90 ${percentile(samples, 0.9).toFixed(1)} ms, min ${samples[0].toFixed(1)} ms over ${samples.length} runs after ${WARM_UP_RUNS} warm-up runs (target < 50 ms)`);
-  console.log(`  CPU time per validation (process user+system, all threads incl. GC): ${cpuMsPerRun.toFixed(1)} ms; machine load average ${loadAverage()}`);
-  console.log(`  of which YAML parsing (parseYaml: the yaml library and the source-map walk): ${parseCpuMsPerRun.toFixed(1)} ms CPU`);
-  console.log(`validate toolbench-qwen3-32b example (${example.split('\n').length - 1} lines): median ${percentile(small, 0.5).toFixed(2)} ms over ${small.length} runs`);
+  console.log(
+    `validate ${lineCount}-line plan: median ${percentile(samples, 0.5).toFixed(1)} ms, p90 ${percentile(samples, 0.9).toFixed(1)} ms, min ${samples[0].toFixed(1)} ms over ${samples.length} runs after ${WARM_UP_RUNS} warm-up runs (target < 50 ms)`,
+  );
+  console.log(
+    `  CPU time per validation (process user+system, all threads incl. GC): ${cpuMsPerRun.toFixed(1)} ms; machine load average ${loadAverage()}`,
+  );
+  console.log(
+    `  of which YAML parsing (parseYaml: the yaml library and the source-map walk): ${parseCpuMsPerRun.toFixed(1)} ms CPU`,
+  );
+  console.log(
+    `validate toolbench-qwen3-32b example (${example.split('\n').length - 1} lines): median ${percentile(small, 0.5).toFixed(2)} ms over ${small.length} runs`,
+  );
 }

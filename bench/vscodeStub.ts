@@ -73,13 +73,36 @@ export function installVscodeStub(): StubHooks {
     {
       // The bundle copies the module's own keys (esbuild's __toESM), so every namespace it uses is named.
       ...Object.fromEntries(
-        ['window', 'commands', 'SymbolKind', 'CodeActionKind', 'StatusBarAlignment', 'ViewColumn', 'ProgressLocation', 'CompletionItemKind', 'CompletionItem', 'SnippetString', 'MarkdownString', 'Hover', 'CodeAction', 'CodeLens', 'DocumentSymbol', 'WorkspaceEdit', 'Position', 'extensions', 'env'].map((k) => [k, anything()]),
+        [
+          'window',
+          'commands',
+          'SymbolKind',
+          'CodeActionKind',
+          'StatusBarAlignment',
+          'ViewColumn',
+          'ProgressLocation',
+          'CompletionItemKind',
+          'CompletionItem',
+          'SnippetString',
+          'MarkdownString',
+          'Hover',
+          'CodeAction',
+          'CodeLens',
+          'DocumentSymbol',
+          'WorkspaceEdit',
+          'Position',
+          'extensions',
+          'env',
+        ].map((k) => [k, anything()]),
       ),
       EventEmitter,
       Range,
       Diagnostic,
       DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
-      Uri: { joinPath: (_u: unknown, ...parts: string[]) => ({ fsPath: parts.join('/'), toString: () => parts.join('/') }), file: (p: string) => ({ fsPath: p }) },
+      Uri: {
+        joinPath: (_u: unknown, ...parts: string[]) => ({ fsPath: parts.join('/'), toString: () => parts.join('/') }),
+        file: (p: string) => ({ fsPath: p }),
+      },
       workspace: new Proxy(
         {
           textDocuments: [],
@@ -88,7 +111,10 @@ export function installVscodeStub(): StubHooks {
           onDidOpenTextDocument: (l: Listener) => (hooks.openListeners.push(l), disposable),
           getConfiguration: () => ({ get: (_key: string, fallback: unknown) => fallback }),
         },
-        { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : (base as Record<string | symbol, unknown>)[k]) },
+        {
+          get: (t, k) =>
+            k in t ? (t as Record<string | symbol, unknown>)[k] : (base as Record<string | symbol, unknown>)[k],
+        },
       ),
       languages: new Proxy(
         {
@@ -98,10 +124,16 @@ export function installVscodeStub(): StubHooks {
             dispose: () => undefined,
           }),
         },
-        { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : (base as Record<string | symbol, unknown>)[k]) },
+        {
+          get: (t, k) =>
+            k in t ? (t as Record<string | symbol, unknown>)[k] : (base as Record<string | symbol, unknown>)[k],
+        },
       ),
     },
-    { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : (base as Record<string | symbol, unknown>)[k]) },
+    {
+      get: (t, k) =>
+        k in t ? (t as Record<string | symbol, unknown>)[k] : (base as Record<string | symbol, unknown>)[k],
+    },
   );
   const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
   const original = loader._load;

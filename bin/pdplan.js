@@ -12,4 +12,8 @@ process.stdout.on('error', (error) => {
   if (error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-require(bundle).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+require(bundle)
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

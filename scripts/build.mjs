@@ -32,9 +32,7 @@ const nodeEntries = [
     : []),
 ].filter((e) => existsSync(join(root, e.in)));
 
-const webEntries = [
-  { in: 'webview/main.ts', out: 'webview' },
-].filter((e) => existsSync(join(root, e.in)));
+const webEntries = [{ in: 'webview/main.ts', out: 'webview' }].filter((e) => existsSync(join(root, e.in)));
 
 const builds = [
   {

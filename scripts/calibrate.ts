@@ -19,7 +19,14 @@
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { AnalyticModel, parseProfile } from '../src/core/perf';
-import { allReduceMs, decodeAttentionMs, gemmMs, hardwareRates, prefillAttentionMs, type HardwareRates } from '../src/core/perf/hardware';
+import {
+  allReduceMs,
+  decodeAttentionMs,
+  gemmMs,
+  hardwareRates,
+  prefillAttentionMs,
+  type HardwareRates,
+} from '../src/core/perf/hardware';
 import { DEFAULTS } from '../src/core/spec/defaults';
 import { findGpu, findModel } from '../src/core/spec/catalog';
 import type { GemmCalibration, GpuCalibration, GpuSpec, LinkSpec, ModelSpec } from '../src/core/spec/types';
@@ -41,7 +48,8 @@ const MAX_QUERY_GROUP = 16;
 /** Bytes an op streams from HBM once per call in a model (weights or KV); undefined when it streams little. */
 function streamedBytes(row: Row): number | undefined {
   if (row.op === 'gemm') return row.n! * row.k! * (GEMM_WEIGHT_BYTES[row.dtype] ?? 2);
-  if (row.op === 'decode_attention') return row.batch! * row.context! * 2 * row.kv_heads! * row.head_dim! * (KV_BYTES[row.dtype] ?? 2);
+  if (row.op === 'decode_attention')
+    return row.batch! * row.context! * 2 * row.kv_heads! * row.head_dim! * (KV_BYTES[row.dtype] ?? 2);
   return undefined;
 }
 
@@ -64,7 +72,9 @@ interface Row {
 }
 
 function readRows(file: string): Row[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   const header = lines[0].split(',');
   return lines.slice(1).map((line) => {
     const values = line.split(',');
@@ -82,7 +92,8 @@ const median = (values: number[]) => {
   const mid = s.length >> 1;
   return s.length === 0 ? NaN : s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** Bytes per element of each GEMM dtype's weights as stored in the database (NVFP4 scales included). */
@@ -104,7 +115,10 @@ interface OpFamily {
   describe: (row: Row) => string;
 }
 
-const LINK_OF = (gpu: GpuSpec): LinkSpec => ({ bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs });
+const LINK_OF = (gpu: GpuSpec): LinkSpec => ({
+  bandwidthGBps: gpu.nvlinkBandwidthGBps,
+  latencyUs: DEFAULTS.intraNodeLatencyUs,
+});
 
 function ratesWith(gpu: GpuSpec, calibration: Partial<GpuCalibration>, dtype: 'bf16' | 'fp8' | 'fp4'): HardwareRates {
   const full: GpuCalibration = {
@@ -136,7 +150,8 @@ const gemmFamily = (dtype: 'bf16' | 'fp8' | 'fp4'): OpFamily => ({
     // engines fuse that into the preceding norm or activation, so the model never charges it.
     const quantized = p.quantUs !== undefined;
     const quantMsPerByte = 1e3 / (gpu.hbmBandwidthGBps * 1e9 * p.memory);
-    const quantMs = (r: Row) => (quantized ? p.quantUs / 1e3 + r.m! * r.k! * (2 + GEMM_WEIGHT_BYTES[dtype]) * quantMsPerByte : 0);
+    const quantMs = (r: Row) =>
+      quantized ? p.quantUs / 1e3 + r.m! * r.k! * (2 + GEMM_WEIGHT_BYTES[dtype]) * quantMsPerByte : 0;
     return (r) => gemmMs(rates, r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[dtype]) + quantMs(r);
   },
   describe: (r) => `m=${r.m} n=${r.n} k=${r.k}`,
@@ -180,7 +195,8 @@ const contextAttention: OpFamily = {
 /** Decode attention over a BF16 or an FP8 KV cache: two kernels, fitted apart. */
 const decodeAttention = (kvDtype: 'bf16' | 'fp8'): OpFamily => ({
   name: kvDtype === 'bf16' ? 'decode attention' : 'decode attention, FP8 KV',
-  rows: (rows) => rows.filter((r) => r.op === 'decode_attention' && r.dtype === kvDtype && r.heads! / r.kv_heads! <= MAX_QUERY_GROUP),
+  rows: (rows) =>
+    rows.filter((r) => r.op === 'decode_attention' && r.dtype === kvDtype && r.heads! / r.kv_heads! <= MAX_QUERY_GROUP),
   group: (r) => `${r.batch}/${r.heads}/${r.kv_heads}`,
   params: [
     { name: 'memory', from: 0.3, to: 1 },
@@ -217,14 +233,25 @@ const allReduce: OpFamily = {
   describe: (r) => `${r.gpus} GPUs, ${r.bytes} B`,
 };
 
-const FAMILIES = [gemmFamily('bf16'), gemmFamily('fp8'), gemmFamily('fp4'), contextAttention, decodeAttention('bf16'), decodeAttention('fp8'), allReduce];
+const FAMILIES = [
+  gemmFamily('bf16'),
+  gemmFamily('fp8'),
+  gemmFamily('fp4'),
+  contextAttention,
+  decodeAttention('bf16'),
+  decodeAttention('fp8'),
+  allReduce,
+];
 
 // ---- split, fit, error ----
 
 function split(family: OpFamily, rows: Row[]): { fit: Row[]; heldOut: Row[] } {
   const groups = [...new Set(rows.map(family.group))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const heldGroups = new Set(groups.filter((_, i) => i % 2 === 1));
-  return { fit: rows.filter((r) => !heldGroups.has(family.group(r))), heldOut: rows.filter((r) => heldGroups.has(family.group(r))) };
+  return {
+    fit: rows.filter((r) => !heldGroups.has(family.group(r))),
+    heldOut: rows.filter((r) => heldGroups.has(family.group(r))),
+  };
 }
 
 function loss(family: OpFamily, gpu: GpuSpec, p: Params, rows: Row[]): number {
@@ -336,7 +363,11 @@ function table(rows: (ErrorRow | undefined)[], first = 'op'): string {
     `| ${first} | held-out points | median APE | p90 APE | worst APE | median predicted/measured | worst point (predicted vs measured) |`,
     '|---|---:|---:|---:|---:|---:|---|',
   ];
-  for (const r of rows) if (r) out.push(`| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.p90)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`);
+  for (const r of rows)
+    if (r)
+      out.push(
+        `| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.p90)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`,
+      );
   return out.join('\n') + '\n';
 }
 
@@ -386,14 +417,25 @@ function calibrate(
     if (quantizedDtype && fitted['gemm bf16']) {
       const quantized = quantizedGemmFamily(quantizedDtype, fitted['gemm bf16'].overheadUs);
       const key = `${gpu.name}/${quantizedDtype}`;
-      const pq = shared ? { ...shared, quantUs: fittedQuant.get(`${SAME_DIE[gpu.name]}/${quantizedDtype}`) ?? 0 } : undefined;
+      const pq = shared
+        ? { ...shared, quantUs: fittedQuant.get(`${SAME_DIE[gpu.name]}/${quantizedDtype}`) ?? 0 }
+        : undefined;
       const p = pq
-        ? { ...pq, ...minimise(quantized.params.filter((q) => MEMORY_PARAMS.has(q.name)), (free) => loss(quantized, gpu, { ...pq, ...free }, fitRows)) }
+        ? {
+            ...pq,
+            ...minimise(
+              quantized.params.filter((q) => MEMORY_PARAMS.has(q.name)),
+              (free) => loss(quantized, gpu, { ...pq, ...free }, fitRows),
+            ),
+          }
         : fit(quantized, gpu, fitRows);
       fittedQuant.set(key, p.quantUs);
       fitted[family.name] = { ...p, overheadUs: fitted['gemm bf16'].overheadUs };
       const predict = quantized.model(gpu, p);
-      const row = errorRow(family.name, heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })));
+      const row = errorRow(
+        family.name,
+        heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })),
+      );
       const quantNote = `+ the database's separate input quantisation, ${p.quantUs} µs and a pass over the input, not charged by the model`;
       if (row) report.push({ ...row, label: `${family.name} (fit on ${fitRows.length}; ${quantNote})` });
       continue;
@@ -409,20 +451,32 @@ function calibrate(
       : fit(family, gpu, fitRows);
     fitted[family.name] = p;
     const predict = family.model(gpu, p);
-    const points = heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: `${family.describe(r)}, KV ${r.dtype}` }));
+    const points = heldOut.map((r) => ({
+      predicted: predict(r),
+      measured: r.ms,
+      at: `${family.describe(r)}, KV ${r.dtype}`,
+    }));
     if (family.name.startsWith('decode attention')) decodePoints.push(...points);
     const row = errorRow(family.name, points);
     if (row) report.push({ ...row, label: `${family.name} (fit on ${fitRows.length})` });
   }
   // Both KV dtypes together, as the earlier single decode-attention fit was reported.
-  const pooled = fitted['decode attention, FP8 KV'] ? errorRow('decode attention, BF16 and FP8 KV together', decodePoints) : undefined;
+  const pooled = fitted['decode attention, FP8 KV']
+    ? errorRow('decode attention, BF16 and FP8 KV together', decodePoints)
+    : undefined;
   if (pooled) report.push(pooled);
   const gemm: GpuCalibration['gemm'] = {};
   for (const dtype of ['bf16', 'fp8', 'fp4'] as const) {
     const p = fitted[`gemm ${dtype}`];
     // A tile rate past the HBM rate of the narrowest tested GEMM (8 tile columns) never limits.
     const tileLimits = p && p.tileGBps * 8 < gpu.hbmBandwidthGBps * p.memory;
-    if (p) gemm[dtype] = { compute: p.compute, memory: p.memory, overheadUs: p.overheadUs, ...(tileLimits ? { tileGBps: p.tileGBps } : {}) };
+    if (p)
+      gemm[dtype] = {
+        compute: p.compute,
+        memory: p.memory,
+        overheadUs: p.overheadUs,
+        ...(tileLimits ? { tileGBps: p.tileGBps } : {}),
+      };
   }
   // A per-pair rate at the top of its range never limited the fitted shapes: no limit is stored.
   const decode = (p: Params | undefined) => {
@@ -443,7 +497,8 @@ function calibrate(
 
 /** A sibling's fitted parameters of one op family, as the family's parameter record. */
 function siblingParams(c: GpuCalibration, family: string): Params | undefined {
-  if (family.startsWith('gemm ')) return c.gemm[family.slice(5) as 'bf16' | 'fp8' | 'fp4'] as unknown as Params | undefined;
+  if (family.startsWith('gemm '))
+    return c.gemm[family.slice(5) as 'bf16' | 'fp8' | 'fp4'] as unknown as Params | undefined;
   if (family === 'prefill attention') return c.prefillAttention as unknown as Params;
   if (family === 'decode attention') {
     const { fp8Kv: _fp8, ...bf16 } = c.decodeAttention;
@@ -465,13 +520,30 @@ function measuredOps(gpu: GpuSpec, rows: Row[]): (ErrorRow | undefined)[] {
       predicted = gemmMs(rates(r.dtype as 'bf16' | 'fp8'), r.m!, r.n!, r.k!, GEMM_WEIGHT_BYTES[r.dtype]);
       label = `gemm ${r.dtype}`;
     } else if (r.op === 'decode_attention') {
-      predicted = decodeAttentionMs(hardwareRates(gpu, 'bf16', LINK_OF(gpu), r.dtype as 'bf16' | 'fp8'), r.batch!, r.context!, r.heads!, r.kv_heads!, r.head_dim!, KV_BYTES[r.dtype]);
+      predicted = decodeAttentionMs(
+        hardwareRates(gpu, 'bf16', LINK_OF(gpu), r.dtype as 'bf16' | 'fp8'),
+        r.batch!,
+        r.context!,
+        r.heads!,
+        r.kv_heads!,
+        r.head_dim!,
+        KV_BYTES[r.dtype],
+      );
       label = 'decode attention';
     } else if (r.op === 'hbm_read') {
       predicted = (1e3 * r.bytes!) / rates('bf16').kvBytesPerSec;
       label = 'HBM read (KV streaming rate)';
     } else continue;
-    (groups[label] ??= []).push({ predicted, measured: r.ms, at: r.op === 'gemm' ? `m=${r.m} n=${r.n} k=${r.k}` : r.op === 'hbm_read' ? `${r.bytes} B` : `batch ${r.batch} × ${r.context}, ${r.heads}/${r.kv_heads} heads` });
+    (groups[label] ??= []).push({
+      predicted,
+      measured: r.ms,
+      at:
+        r.op === 'gemm'
+          ? `m=${r.m} n=${r.n} k=${r.k}`
+          : r.op === 'hbm_read'
+            ? `${r.bytes} B`
+            : `batch ${r.batch} × ${r.context}, ${r.heads}/${r.kv_heads} heads`,
+    });
   }
   return Object.entries(groups).map(([label, points]) => errorRow(label, points));
 }
@@ -491,7 +563,10 @@ function measuredOpsOwnFit(gpu: GpuSpec, rows: Row[]): string {
     const p = fit(family, gpu, fitRows);
     fits.push(`${family.name} ${JSON.stringify(p)}`);
     const predict = family.model(gpu, p);
-    const row = errorRow(`${family.name} (fit on ${fitRows.length})`, heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })));
+    const row = errorRow(
+      `${family.name} (fit on ${fitRows.length})`,
+      heldOut.map((r) => ({ predicted: predict(r), measured: r.ms, at: family.describe(r) })),
+    );
     if (row) report.push(row);
   }
   return `Fitted: ${fits.map((f) => '`' + f + '`').join('; ')}\n\n` + table(report);
@@ -517,7 +592,9 @@ interface ProfileSet {
 
 function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, ProfileSet> {
   const sets = new Map<string, ProfileSet>();
-  for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.csv')).sort()) {
+  for (const file of readdirSync(PROFILE_DIR)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
     const gpuName = GPU_BY_PROFILE_PREFIX[file.split('-')[0]];
     if (!gpuName || !gpus.has(gpuName)) continue;
     const { profile } = parseProfile(readFileSync(path.join(PROFILE_DIR, file), 'utf8'), file);
@@ -535,8 +612,10 @@ function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, ProfileSet> {
       const key = `${point.op}/${point.tp}/${point.outer}`;
       rows.set(key, [...(rows.get(key) ?? []), { ...point, heldOut: false }]);
     };
-    for (const s of profile.prefill) add({ file, label, op: 'prefill', tp: s.tp, outer: s.history, inner: s.tokens, ms: s.ms });
-    for (const s of profile.decode) add({ file, label, op: 'decode', tp: s.tp, outer: s.batch, inner: s.context, ms: s.ms });
+    for (const s of profile.prefill)
+      add({ file, label, op: 'prefill', tp: s.tp, outer: s.history, inner: s.tokens, ms: s.ms });
+    for (const s of profile.decode)
+      add({ file, label, op: 'decode', tp: s.tp, outer: s.batch, inner: s.context, ms: s.ms });
     for (const row of rows.values()) {
       row.sort((a, b) => a.inner - b.inner);
       row.forEach((p, i) => set.points.push({ ...p, heldOut: i % 2 === 1 }));
@@ -547,7 +626,8 @@ function loadProfiles(gpus: Map<string, GpuSpec>): Map<string, ProfileSet> {
 
 function profilePredictor(gpu: GpuSpec, models: Map<string, ModelSpec>): (p: ProfilePoint) => number {
   const analytic = new Map<string, AnalyticModel>();
-  for (const [file, model] of models) analytic.set(file, new AnalyticModel(model, gpu, { intraNode: LINK_OF(gpu), stepOverheadMs: 0 }));
+  for (const [file, model] of models)
+    analytic.set(file, new AnalyticModel(model, gpu, { intraNode: LINK_OF(gpu), stepOverheadMs: 0 }));
   return (p) => {
     const m = analytic.get(p.file)!;
     return p.op === 'prefill' ? m.prefillMs(p.outer, p.inner, p.tp) : m.decodeStepMs(p.outer, p.outer * p.inner, p.tp);
@@ -561,9 +641,10 @@ function profilePredictor(gpu: GpuSpec, models: Map<string, ModelSpec>): (p: Pro
  */
 function withProfileRates(gpu: GpuSpec, p: Params): GpuSpec {
   const c = gpu.calibration!;
-  const allReduce = p.allReduceUs === undefined
-    ? c.allReduce
-    : { ...c.allReduce, latencyUs: p.allReduceUs, ringLatencyUs: Math.max(c.allReduce.ringLatencyUs, p.allReduceUs) };
+  const allReduce =
+    p.allReduceUs === undefined
+      ? c.allReduce
+      : { ...c.allReduce, latencyUs: p.allReduceUs, ringLatencyUs: Math.max(c.allReduce.ringLatencyUs, p.allReduceUs) };
   return {
     ...gpu,
     calibration: {
@@ -581,8 +662,18 @@ function profileRows(points: ProfilePoint[], predict: (p: ProfilePoint) => numbe
   for (const label of [...new Set(points.map((p) => p.label))]) {
     for (const op of ['prefill', 'decode'] as const) {
       const own = points.filter((p) => p.label === label && p.op === op);
-      const r = errorRow(`${label} ${op}`, own.map((p) => ({ predicted: predict(p), measured: p.ms, at: `TP${p.tp} ${op === 'prefill' ? `h=${p.outer} n=${p.inner}` : `b=${p.outer} c=${p.inner}`}` })));
-      if (r) out.push(`| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.p90)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`);
+      const r = errorRow(
+        `${label} ${op}`,
+        own.map((p) => ({
+          predicted: predict(p),
+          measured: p.ms,
+          at: `TP${p.tp} ${op === 'prefill' ? `h=${p.outer} n=${p.inner}` : `b=${p.outer} c=${p.inner}`}`,
+        })),
+      );
+      if (r)
+        out.push(
+          `| ${r.label} | ${r.n} | ${pct(r.median)} | ${pct(r.p90)} | ${pct(r.worst)} | ${r.bias.toFixed(2)} | ${r.worstAt} |`,
+        );
     }
   }
   return out;
@@ -596,7 +687,12 @@ function profileErrors(gpus: Map<string, GpuSpec>): string {
   const out: string[] = [];
   for (const [setName, set] of loadProfiles(gpus)) {
     const engine = gpus.get(set.gpuName)!;
-    out.push(`#### ${setName}: the engine-calibrated model (no profile point fitted)\n`, ...header('points'), ...profileRows(set.points, profilePredictor(engine, set.models)), '');
+    out.push(
+      `#### ${setName}: the engine-calibrated model (no profile point fitted)\n`,
+      ...header('points'),
+      ...profileRows(set.points, profilePredictor(engine, set.models)),
+      '',
+    );
     const fitPoints = set.points.filter((p) => !p.heldOut);
     const specs: OpFamily['params'] = [
       { name: 'gemmCompute', from: 0.3, to: 1 },
@@ -608,7 +704,8 @@ function profileErrors(gpus: Map<string, GpuSpec>): string {
     const p = minimise(specs, (params) => {
       const predict = profilePredictor(withProfileRates(engine, params), set.models);
       let total = 0;
-      for (const op of ['prefill', 'decode'] as const) total += median(fitPoints.filter((q) => q.op === op).map((q) => Math.abs(Math.log(predict(q) / q.ms))));
+      for (const op of ['prefill', 'decode'] as const)
+        total += median(fitPoints.filter((q) => q.op === op).map((q) => Math.abs(Math.log(predict(q) / q.ms))));
       return total;
     });
     out.push(
@@ -616,9 +713,13 @@ function profileErrors(gpus: Map<string, GpuSpec>): string {
       `Fitted: BF16 GEMM compute ${p.gemmCompute}, weight streaming ${p.gemmMemory}, prefill attention ${p.attentionCompute}, KV streaming ${p.kvMemory}` +
         (p.allReduceUs === undefined ? '' : `, all-reduce latency ${p.allReduceUs} µs`) +
         ` (the engine fit: ${engine.calibration!.gemm.bf16!.compute}, ${engine.calibration!.gemm.bf16!.memory}, ${engine.calibration!.prefillAttention.compute}, ${engine.calibration!.decodeAttention.memory}` +
-        (p.allReduceUs === undefined ? '' : `, ${engine.calibration!.allReduce.latencyUs} µs`) + ').\n',
+        (p.allReduceUs === undefined ? '' : `, ${engine.calibration!.allReduce.latencyUs} µs`) +
+        ').\n',
       ...header('held-out points'),
-      ...profileRows(set.points.filter((q) => q.heldOut), profilePredictor(withProfileRates(engine, p), set.models)),
+      ...profileRows(
+        set.points.filter((q) => q.heldOut),
+        profilePredictor(withProfileRates(engine, p), set.models),
+      ),
       '',
     );
   }
@@ -631,7 +732,11 @@ function writeCalibration(entries: Record<string, unknown>[], gpuName: string, c
   if (!entry) throw new Error(`catalog/gpus.json has no entry '${gpuName}'`);
   delete entry.computeEfficiency;
   delete entry.memoryEfficiency;
-  if (typeof entry.source === 'string') entry.source = entry.source.replace(/ computeEfficiency\/memoryEfficiency fitted to catalog\/profiles.*?\(docs\/calibration\.md\)\./, '');
+  if (typeof entry.source === 'string')
+    entry.source = entry.source.replace(
+      / computeEfficiency\/memoryEfficiency fitted to catalog\/profiles.*?\(docs\/calibration\.md\)\./,
+      '',
+    );
   entry.calibration = calibration;
 }
 
@@ -640,7 +745,9 @@ function main(): void {
   const entries = JSON.parse(readFileSync('catalog/gpus.json', 'utf8')) as Record<string, unknown>[];
   const calibrated = new Map<string, GpuSpec>();
   const out: string[] = [];
-  const files = readdirSync(REFERENCE_DIR).filter((f) => f.endsWith('.csv')).sort();
+  const files = readdirSync(REFERENCE_DIR)
+    .filter((f) => f.endsWith('.csv'))
+    .sort();
   // Dies first, so that a GPU sharing one finds its fit.
   files.sort((a, b) => Number(a.replace(/\.csv$/, '') in SAME_DIE) - Number(b.replace(/\.csv$/, '') in SAME_DIE));
   for (const file of files) {
@@ -649,19 +756,28 @@ function main(): void {
     if (!base) throw new Error(`${file}: GPU '${gpuName}' is not in catalog/gpus.json`);
     const sibling = SAME_DIE[gpuName] ? calibrated.get(SAME_DIE[gpuName])?.calibration : undefined;
     const { calibration, report, excluded } = calibrate(base, readRows(path.join(REFERENCE_DIR, file)), sibling);
-    if (sibling) out.push(`### ${gpuName} shares the compute-side fit of the ${SAME_DIE[gpuName]} (same die) and fits only its weight and KV streaming rates\n`);
+    if (sibling)
+      out.push(
+        `### ${gpuName} shares the compute-side fit of the ${SAME_DIE[gpuName]} (same die) and fits only its weight and KV streaming rates\n`,
+      );
     const gpu: GpuSpec = { ...base, computeEfficiency: undefined, memoryEfficiency: undefined, calibration };
     calibrated.set(gpuName, gpu);
     out.push(`### ${gpuName}: TensorRT-LLM per-op data, held-out shapes\n`);
     out.push('Fitted: `' + JSON.stringify(calibration, (k, v) => (k === 'source' ? undefined : v)) + '`\n');
     out.push(table(report));
-    const left = Object.entries(excluded).map(([op, n]) => `${op} ${n}`).join(', ');
+    const left = Object.entries(excluded)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ');
     if (left) out.push(`Left out as served from cache (faster than the HBM peak could stream them): ${left} rows.\n`);
     const measuredFile = path.join(MEASURED_DIR, file);
     if (existsSync(measuredFile)) {
-      out.push(`Our op measurements on the ${gpuName} (${measuredFile}, none fitted), against the model calibrated above:\n`);
+      out.push(
+        `Our op measurements on the ${gpuName} (${measuredFile}, none fitted), against the model calibrated above:\n`,
+      );
       out.push(table(measuredOps(gpu, readRows(measuredFile))));
-      out.push(`The model fitted to half of our op measurements on the ${gpuName} (per op family, split by shape as above), held-out half:\n`);
+      out.push(
+        `The model fitted to half of our op measurements on the ${gpuName} (per op family, split by shape as above), held-out half:\n`,
+      );
       out.push(measuredOpsOwnFit(base, readRows(measuredFile)));
     }
     if (write) writeCalibration(entries, gpuName, calibration);
@@ -681,7 +797,11 @@ function main(): void {
   if (write) {
     // One key per line, each value on one line: the file stays readable and diffs stay small.
     const entryText = (e: Record<string, unknown>) =>
-      '  {\n' + Object.entries(e).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n') + '\n  }';
+      '  {\n' +
+      Object.entries(e)
+        .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+        .join(',\n') +
+      '\n  }';
     const text = '[\n' + entries.map(entryText).join(',\n') + '\n]\n';
     writeFileSync('catalog/gpus.json', text);
     process.stdout.write('\nwrote the fitted calibrations to catalog/gpus.json\n');

@@ -33,20 +33,28 @@ const IMAGES: Record<string, string> = {
 
 function main(): void {
   if (!existsSync(join(results, 'PASSED'))) {
-    throw new Error('test-results/e2e/PASSED is missing: the last end-to-end run did not pass; run `npm run test:e2e` first');
+    throw new Error(
+      'test-results/e2e/PASSED is missing: the last end-to-end run did not pass; run `npm run test:e2e` first',
+    );
   }
-  const checked = JSON.parse(readFileSync(join(results, 'checked.json'), 'utf8')) as { screenshot: string; end: string }[];
+  const checked = JSON.parse(readFileSync(join(results, 'checked.json'), 'utf8')) as {
+    screenshot: string;
+    end: string;
+  }[];
   const checkedShots = new Set(checked.flatMap((c) => [c.screenshot, c.end]));
   for (const source of Object.values(IMAGES)) {
     if (!existsSync(join(results, source))) throw new Error(`test-results/e2e/${source} is missing`);
     // Panel pictures must be ones the run asserted on (layout, axes, contrast), not any screenshot.
-    if (source.includes('-panel-') && !checkedShots.has(source)) throw new Error(`${source} is not among the screenshots the run checked`);
+    if (source.includes('-panel-') && !checkedShots.has(source))
+      throw new Error(`${source} is not among the screenshots the run checked`);
   }
   const stale = readdirSync(images).filter((f) => f.endsWith('.png') && !(f in IMAGES));
   for (const file of stale) rmSync(join(images, file));
   for (const [target, source] of Object.entries(IMAGES)) copyFileSync(join(results, source), join(images, target));
   const ran = readFileSync(join(results, 'PASSED'), 'utf8').trim();
-  console.log(`docs/images: ${Object.keys(IMAGES).length} images from the end-to-end run of ${ran}${stale.length ? `; removed ${stale.join(', ')}` : ''}`);
+  console.log(
+    `docs/images: ${Object.keys(IMAGES).length} images from the end-to-end run of ${ran}${stale.length ? `; removed ${stale.join(', ')}` : ''}`,
+  );
 }
 
 main();

@@ -12,7 +12,10 @@ async function soak(): Promise<number> {
   console.log(`hostile-input soak: seed ${seed}, ${cases} cases (FUZZ_SEED=${seed} repeats it)`);
   const started = performance.now();
   const report = await runHostileFuzz({ seed, cases, log: verbose ? (line) => console.log(line) : undefined });
-  for (const f of report.failures) console.log(`FAIL ${f.label}: ${f.problem}\n  pdplan ${f.args.join(' ')}\n  ${f.output.split('\n').slice(0, 6).join('\n  ')}`);
+  for (const f of report.failures)
+    console.log(
+      `FAIL ${f.label}: ${f.problem}\n  pdplan ${f.args.join(' ')}\n  ${f.output.split('\n').slice(0, 6).join('\n  ')}`,
+    );
   console.log(
     `${report.cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s: ${report.failures.length} failed; slowest ${Math.round(report.slowestMs)} ms (${report.slowest}); peak heap ${Math.round(report.peakHeapMB)} MB`,
   );

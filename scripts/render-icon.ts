@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const html = `<!DOCTYPE html><html><body style="margin:0;background:transparent">
 <div style="width:128px;height:128px;border-radius:22px;background:#1f2937;display:flex;align-items:center;justify-content:center">${svg}</div>
 </body></html>`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 128, height: 128 } });
     await page.setContent(html);

@@ -22,7 +22,11 @@ interface Report {
   best?: { deployment: string; sloAttainment: number };
   fewestGpus?: { deployment: string; gpus: number };
   maxRate?: { ratePerSec: number; deployment: string };
-  planner: { pick?: { deployment: string; sloAttainment: number }; minGpus?: { deployment: string; gpus: number }; maxRatePerSec?: number };
+  planner: {
+    pick?: { deployment: string; sloAttainment: number };
+    minGpus?: { deployment: string; gpus: number };
+    maxRatePerSec?: number;
+  };
 }
 
 const root = join(__dirname, '..');
@@ -33,16 +37,22 @@ const examples = readdirSync(join(root, 'examples'))
   .sort();
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-console.log('| example | rate/s | layouts | pick (planner / brute force) | min-gpus (planner / brute force) | max-rate/s (planner / brute force, error) | sims | wall | result |');
+console.log(
+  '| example | rate/s | layouts | pick (planner / brute force) | min-gpus (planner / brute force) | max-rate/s (planner / brute force, error) | sims | wall | result |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 let failed = 0;
 for (const file of examples) {
   const t0 = performance.now();
-  const out = spawnSync(process.execPath, [join(root, 'bin', 'pdplan.js'), 'plan', join('examples', file), '--verify', '--json'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
+  const out = spawnSync(
+    process.execPath,
+    [join(root, 'bin', 'pdplan.js'), 'plan', join('examples', file), '--verify', '--json'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    },
+  );
   const wall = (performance.now() - t0) / 1000;
   let report: Report;
   try {
@@ -55,7 +65,10 @@ for (const file of examples) {
   const check = (name: string) => report.checks.find((c) => c.name === name);
   const mark = (name: string) => (check(name)?.pass ? '' : ' **FAIL**');
   const p = report.planner;
-  const pick = p.pick && report.best ? `${p.pick.deployment} ${pct(p.pick.sloAttainment)} / ${report.best.deployment} ${pct(report.best.sloAttainment)}${mark('pick')}` : `— / ${report.best?.deployment ?? '—'}${mark('pick')}`;
+  const pick =
+    p.pick && report.best
+      ? `${p.pick.deployment} ${pct(p.pick.sloAttainment)} / ${report.best.deployment} ${pct(report.best.sloAttainment)}${mark('pick')}`
+      : `— / ${report.best?.deployment ?? '—'}${mark('pick')}`;
   const fewest = `${p.minGpus ? `${p.minGpus.gpus} (${p.minGpus.deployment})` : '—'} / ${report.fewestGpus ? `${report.fewestGpus.gpus} (${report.fewestGpus.deployment})` : '—'}${mark('min-gpus')}`;
   const rate = `${p.maxRatePerSec?.toFixed(2) ?? '—'} / ${report.maxRate ? `${report.maxRate.ratePerSec.toFixed(2)} (${report.maxRate.deployment})` : '—'}, ${((check('max-rate')?.distance ?? NaN) * 100).toFixed(1)}%${mark('max-rate')}`;
   if (!report.pass) failed++;

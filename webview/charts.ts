@@ -23,7 +23,20 @@ import {
 } from 'chart.js';
 import { composite, parseColour, textOn, toHex, withContrast } from '../src/shared/panelModel';
 
-Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Tooltip,
+);
 
 const live: Chart[] = [];
 
@@ -62,15 +75,32 @@ export function applyThemeColours(): void {
   const bg = background();
   const style = document.body.style;
   const set = (name: string, colour: string) => style.setProperty(name, colour);
-  set('--status-ok', withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), bg));
-  set('--status-warn', withContrast(cssVar('--vscode-editorWarning-foreground', cssVar('--vscode-charts-yellow', '#bf8803')), bg));
+  set(
+    '--status-ok',
+    withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), bg),
+  );
+  set(
+    '--status-warn',
+    withContrast(cssVar('--vscode-editorWarning-foreground', cssVar('--vscode-charts-yellow', '#bf8803')), bg),
+  );
   set('--status-bad', withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), bg));
   set('--text-muted', withContrast(cssVar('--vscode-descriptionForeground', '#808080'), bg));
   // The comparison's differing cells sit on the diff-inserted tint: their best/worst colours must read on that.
-  const diffBg = toHex(composite(parseColour(cssVar('--vscode-diffEditor-insertedTextBackground', 'rgba(155, 185, 85, 0.2)')) ?? [0, 0, 0, 0], composite(parseColour(bg) ?? [255, 255, 255, 1], [255, 255, 255, 1])));
+  const diffBg = toHex(
+    composite(
+      parseColour(cssVar('--vscode-diffEditor-insertedTextBackground', 'rgba(155, 185, 85, 0.2)')) ?? [0, 0, 0, 0],
+      composite(parseColour(bg) ?? [255, 255, 255, 1], [255, 255, 255, 1]),
+    ),
+  );
   set('--diff-background', diffBg);
-  set('--status-ok-on-diff', withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), diffBg));
-  set('--status-bad-on-diff', withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), diffBg));
+  set(
+    '--status-ok-on-diff',
+    withContrast(cssVar('--vscode-testing-iconPassed', cssVar('--vscode-charts-green', '#388a34')), diffBg),
+  );
+  set(
+    '--status-bad-on-diff',
+    withContrast(cssVar('--vscode-errorForeground', cssVar('--vscode-charts-red', '#e51400')), diffBg),
+  );
   set('--foreground-on-diff', withContrast(cssVar('--vscode-foreground', '#cccccc'), diffBg));
   const roles: [string, string][] = [
     ['prefill', cssVar('--vscode-charts-blue', '#3794ff')],
@@ -86,7 +116,9 @@ export function applyThemeColours(): void {
 
 /** A status colour as applyThemeColours set it for this theme (readable on the background), for chart points. */
 export function statusColour(kind: 'ok' | 'muted'): string {
-  const value = getComputedStyle(document.body).getPropertyValue(kind === 'ok' ? '--status-ok' : '--text-muted').trim();
+  const value = getComputedStyle(document.body)
+    .getPropertyValue(kind === 'ok' ? '--status-ok' : '--text-muted')
+    .trim();
   return value || (kind === 'ok' ? '#388a34' : '#808080');
 }
 

@@ -37,7 +37,11 @@ function append(node: Element, children: Child[]): void {
   }
 }
 
-export function button(label: string, onClick: () => void, appearance: 'primary' | 'secondary' = 'secondary'): HTMLElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  appearance: 'primary' | 'secondary' = 'secondary',
+): HTMLElement {
   const node = document.createElement('vscode-button');
   node.setAttribute('appearance', appearance);
   node.textContent = label;
@@ -104,12 +108,26 @@ export function table(headers: string[], rows: (string | TableCell)[][], caption
 
 /** A wide table scrolls inside its card instead of pushing the panel wider than the window. */
 export function scrollable(node: HTMLElement): HTMLElement {
-  return el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': node.querySelector('caption')?.textContent ?? 'table' }, node);
+  return el(
+    'div',
+    {
+      class: 'table-scroll',
+      tabindex: '0',
+      role: 'region',
+      'aria-label': node.querySelector('caption')?.textContent ?? 'table',
+    },
+    node,
+  );
 }
 
 /** A chart slot; the canvas is handed to charts.ts. The label doubles as the accessible name. */
 export function chartBox(label: string, note?: string): { box: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = el('canvas', { role: 'img', 'aria-label': label });
-  const box = el('figure', { class: 'chart' }, el('figcaption', {}, label, note ? el('span', { class: 'chart-note' }, ` · ${note}`) : undefined), el('div', { class: 'chart-canvas' }, canvas));
+  const box = el(
+    'figure',
+    { class: 'chart' },
+    el('figcaption', {}, label, note ? el('span', { class: 'chart-note' }, ` · ${note}`) : undefined),
+    el('div', { class: 'chart-canvas' }, canvas),
+  );
   return { box, canvas };
 }

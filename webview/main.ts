@@ -4,7 +4,13 @@
  */
 import { registerComponents } from './components';
 import { applyThemeColours, chartCount, destroyCharts } from './charts';
-import { parsePersistedState, type FromWebview, type PanelData, type PersistedState, type ToWebview } from '../src/shared/panelProtocol';
+import {
+  parsePersistedState,
+  type FromWebview,
+  type PanelData,
+  type PersistedState,
+  type ToWebview,
+} from '../src/shared/panelProtocol';
 import { renderComparison, renderPlan, renderSimulation, renderSweep } from './views';
 import { renderPareto } from './paretoView';
 

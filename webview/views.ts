@@ -66,13 +66,19 @@ export type Draw = () => void;
 
 const axisTitle = (text: string) => ({ display: true, text });
 /** Numeric ticks rounded for reading: `1.08`, not `1.0833333333333335`. */
-const numericTicks = (extra: Record<string, unknown> = {}) => ({ callback: (value: number | string) => tickLabel(Number(value)), ...extra });
+const numericTicks = (extra: Record<string, unknown> = {}) => ({
+  callback: (value: number | string) => tickLabel(Number(value)),
+  ...extra,
+});
 
 /** Percentile bars of one latency against its SLO line, on an axis that keeps both readable. */
 function latencyChart(label: string, m: Percentiles, sloMs: number, draws: Draw[]): HTMLElement {
   const bars = percentileBars(m);
   const axis = latencyAxis(bars.values, sloMs);
-  const { box, canvas } = chartBox(`${label} percentiles`, axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`);
+  const { box, canvas } = chartBox(
+    `${label} percentiles`,
+    axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`,
+  );
   draws.push(() => {
     const colours = palette();
     drawChart(canvas, {
@@ -81,13 +87,27 @@ function latencyChart(label: string, m: Percentiles, sloMs: number, draws: Draw[
         labels: bars.labels,
         datasets: [
           { label: `${label} (ms)`, data: bars.values, backgroundColor: colours[0] },
-          { type: 'line', label: `SLO ${ms(sloMs)}`, data: bars.labels.map(() => sloMs), borderColor: referenceColour(), backgroundColor: referenceColour(), pointRadius: 0, borderDash: [6, 4] } as never,
+          {
+            type: 'line',
+            label: `SLO ${ms(sloMs)}`,
+            data: bars.labels.map(() => sloMs),
+            borderColor: referenceColour(),
+            backgroundColor: referenceColour(),
+            pointRadius: 0,
+            borderDash: [6, 4],
+          } as never,
         ],
       },
       options: {
         scales: {
           x: { title: axisTitle('percentile') },
-          y: { type: axis.type, min: axis.min, max: axis.max, title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`), ticks: numericTicks() },
+          y: {
+            type: axis.type,
+            min: axis.min,
+            max: axis.max,
+            title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`),
+            ticks: numericTicks(),
+          },
         },
       },
     });
@@ -106,23 +126,49 @@ function attainmentFigures(
       'div',
       { class: 'metrics' },
       metric('SLO attainment', 'unstable', 'bad', unstable.reason ?? 'queues grow through the measurement window'),
-      metric('Local-prefill ratio', pct(figures.local), undefined, 'share of incremental prefills run on the decode worker'),
+      metric(
+        'Local-prefill ratio',
+        pct(figures.local),
+        undefined,
+        'share of incremental prefills run on the decode worker',
+      ),
     );
   }
-  const overall = metric('SLO attainment', pct(figures.sloAttainment), attainmentStatus(figures.sloAttainment, target), `target ${pct(target)}`);
-  if (figures.ci) overall.append(el('div', { class: 'metric-ci', 'data-testid': 'attainment-ci' }, `95% CI ${(figures.ci[0] * 100).toFixed(1)}–${pct(figures.ci[1])}`));
+  const overall = metric(
+    'SLO attainment',
+    pct(figures.sloAttainment),
+    attainmentStatus(figures.sloAttainment, target),
+    `target ${pct(target)}`,
+  );
+  if (figures.ci)
+    overall.append(
+      el(
+        'div',
+        { class: 'metric-ci', 'data-testid': 'attainment-ci' },
+        `95% CI ${(figures.ci[0] * 100).toFixed(1)}–${pct(figures.ci[1])}`,
+      ),
+    );
   return el(
     'div',
     { class: 'metrics' },
     overall,
     metric('Turn-1', pct(figures.turn1), attainmentStatus(figures.turn1, target)),
     metric('Turn-2+', pct(figures.turn2), attainmentStatus(figures.turn2, target)),
-    metric('Local-prefill ratio', pct(figures.local), undefined, 'share of incremental prefills run on the decode worker'),
+    metric(
+      'Local-prefill ratio',
+      pct(figures.local),
+      undefined,
+      'share of incremental prefills run on the decode worker',
+    ),
   );
 }
 
 function unstableNote(reason: string | undefined): HTMLElement {
-  return el('p', { class: 'warning', 'data-testid': 'unstable' }, `Unstable: ${reason ?? 'queues grow without bound at this rate: the load exceeds capacity'}. The figures below describe a run that never settled, not a steady state.`);
+  return el(
+    'p',
+    { class: 'warning', 'data-testid': 'unstable' },
+    `Unstable: ${reason ?? 'queues grow without bound at this rate: the load exceeds capacity'}. The figures below describe a run that never settled, not a steady state.`,
+  );
 }
 
 function measurementNote(m: Measurement | undefined): HTMLElement | undefined {
@@ -135,7 +181,12 @@ function measurementNote(m: Measurement | undefined): HTMLElement | undefined {
   return el('p', { class: 'footnote', 'data-testid': 'measurement' }, text);
 }
 
-function clusterView(nodes: number, gpusPerNode: number, gpuName: string, deployment: Deployment | undefined): HTMLElement {
+function clusterView(
+  nodes: number,
+  gpusPerNode: number,
+  gpuName: string,
+  deployment: Deployment | undefined,
+): HTMLElement {
   const layout = layoutCluster(nodes, gpusPerNode, deployment);
   const grid = el(
     'div',
@@ -151,7 +202,14 @@ function clusterView(nodes: number, gpusPerNode: number, gpuName: string, deploy
           ...row.map((cell) =>
             el(
               'div',
-              { class: `gpu gpu-${cell.role}`, title: cell.replica ? (cell.shape ? `${cell.replica}: a data-parallel attention rank of an ${cell.shape} replica` : `${cell.replica} (TP ${cell.tp})`) : 'idle' },
+              {
+                class: `gpu gpu-${cell.role}`,
+                title: cell.replica
+                  ? cell.shape
+                    ? `${cell.replica}: a data-parallel attention rank of an ${cell.shape} replica`
+                    : `${cell.replica} (TP ${cell.tp})`
+                  : 'idle',
+              },
               cell.replica || '·',
             ),
           ),
@@ -162,10 +220,18 @@ function clusterView(nodes: number, gpusPerNode: number, gpuName: string, deploy
   const legend = el(
     'div',
     { class: 'legend' },
-    ...(['prefill', 'decode', 'colocated', 'idle'] as const).map((role) => el('span', { class: `legend-item` }, el('span', { class: `swatch gpu-${role}` }), role)),
+    ...(['prefill', 'decode', 'colocated', 'idle'] as const).map((role) =>
+      el('span', { class: `legend-item` }, el('span', { class: `swatch gpu-${role}` }), role),
+    ),
     el('span', {}, `${gpuName} · ${layout.used}/${layout.total} GPUs`),
   );
-  return el('div', {}, grid, legend, layout.unplaced.length > 0 ? el('p', { class: 'warning' }, `Not placed: ${layout.unplaced.join(', ')}`) : undefined);
+  return el(
+    'div',
+    {},
+    grid,
+    legend,
+    layout.unplaced.length > 0 ? el('p', { class: 'warning' }, `Not placed: ${layout.unplaced.join(', ')}`) : undefined,
+  );
 }
 
 interface RatePoint {
@@ -179,9 +245,17 @@ interface RatePoint {
  * Attainment (and goodput, when asked) against arrival rate on a linear rate axis: a step from 3 to
  * 4 sessions/s is drawn twice as wide as one from 3 to 3.5, so the knee sits where it is.
  */
-function rateChart(label: string, series: { name: string; points: RatePoint[] }[], target: number, draws: Draw[], withGoodput = false): HTMLElement {
+function rateChart(
+  label: string,
+  series: { name: string; points: RatePoint[] }[],
+  target: number,
+  draws: Draw[],
+  withGoodput = false,
+): HTMLElement {
   const unstableRates = series.some((s) => s.points.some((p) => p.unstable));
-  const notes = [withGoodput ? 'goodput on the right axis' : '', unstableRates ? 'unstable rates left out' : ''].filter(Boolean).join(' · ');
+  const notes = [withGoodput ? 'goodput on the right axis' : '', unstableRates ? 'unstable rates left out' : '']
+    .filter(Boolean)
+    .join(' · ');
   const { box, canvas } = chartBox(label, notes || undefined);
   draws.push(() => {
     const colours = palette();
@@ -208,15 +282,43 @@ function rateChart(label: string, series: { name: string; points: RatePoint[] }[
         }),
       );
     }
-    datasets.push({ label: `target ${pct(target)}`, data: [{ x: lo, y: target * 100 }, { x: hi, y: target * 100 }], borderColor: referenceColour(), backgroundColor: referenceColour(), borderDash: [6, 4], pointRadius: 0, yAxisID: 'y' });
+    datasets.push({
+      label: `target ${pct(target)}`,
+      data: [
+        { x: lo, y: target * 100 },
+        { x: hi, y: target * 100 },
+      ],
+      borderColor: referenceColour(),
+      backgroundColor: referenceColour(),
+      borderDash: [6, 4],
+      pointRadius: 0,
+      yAxisID: 'y',
+    });
     const config: ChartConfiguration<'line', { x: number; y: number }[]> = {
       type: 'line',
       data: { datasets },
       options: {
         scales: {
-          x: { type: 'linear', min: lo, max: hi, title: axisTitle('arrival rate (sessions/s)'), ticks: numericTicks({ maxTicksLimit: 8 }) },
+          x: {
+            type: 'linear',
+            min: lo,
+            max: hi,
+            title: axisTitle('arrival rate (sessions/s)'),
+            ticks: numericTicks({ maxTicksLimit: 8 }),
+          },
           y: { type: 'linear', min: 0, max: 100, title: axisTitle('SLO attainment (%)'), ticks: numericTicks() },
-          ...(withGoodput ? { y1: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: axisTitle('goodput (sessions/s)'), ticks: numericTicks(), grid: { drawOnChartArea: false } } } : {}),
+          ...(withGoodput
+            ? {
+                y1: {
+                  type: 'linear' as const,
+                  position: 'right' as const,
+                  beginAtZero: true,
+                  title: axisTitle('goodput (sessions/s)'),
+                  ticks: numericTicks(),
+                  grid: { drawOnChartArea: false },
+                },
+              }
+            : {}),
         },
       },
     };
@@ -246,8 +348,8 @@ function tieNote(result: PlanPanelData['result']): HTMLElement | undefined {
     { class: 'note', 'data-testid': 'tie-note' },
     `Statistical tie: ${ranks} ${how}, so the simulation cannot rank them by it. ` +
       (statistical
-        ? 'The order among them is the planner\'s rule for ties: fewer GPUs, then more headroom (the highest rate still meeting the target).'
-        : 'The order among them comes from the planner\'s tie-break, not from a measured difference: any of them serves this load.'),
+        ? "The order among them is the planner's rule for ties: fewer GPUs, then more headroom (the highest rate still meeting the target)."
+        : "The order among them comes from the planner's tie-break, not from a measured difference: any of them serves this load."),
   );
 }
 
@@ -257,25 +359,55 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   const split = result.recommended.deployment ? formatDeployment(result.recommended.deployment) : 'none';
   const best = result.candidates[0];
   const root = el('main', { 'data-panel': 'plan' });
-  root.append(header(`Plan: ${context.planName}`, withTimes(`${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`, context), post));
+  root.append(
+    header(
+      `Plan: ${context.planName}`,
+      withTimes(
+        `${context.fileName.split(/[\\/]/).pop()} · objective ${result.objective} · ${context.ratePerSec} sessions/s`,
+        context,
+      ),
+      post,
+    ),
+  );
   // What the planner adjusted or assumed (budget capped, a trace fitted…): said before the results it shaped.
-  if (result.notes && result.notes.length > 0) root.append(section('Notes', el('ul', { 'data-testid': 'plan-notes' }, ...result.notes.map((n) => el('li', {}, n)))));
+  if (result.notes && result.notes.length > 0)
+    root.append(
+      section('Notes', el('ul', { 'data-testid': 'plan-notes' }, ...result.notes.map((n) => el('li', {}, n)))),
+    );
   if (result.candidates.length === 0) {
-    root.append(section('No feasible deployment', el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r)))));
+    root.append(
+      section(
+        'No feasible deployment',
+        el('ul', {}, ...(result.infeasibleReasons ?? ['the planner found no candidate']).map((r) => el('li', {}, r))),
+      ),
+    );
     return { root, draws };
   }
   const maxRateCi = (result as { maxRateCi95?: [number, number] }).maxRateCi95;
   const bestHeadroom = best ? extras(best).headroom : undefined;
   const maxRate =
     result.maxRatePerSec !== undefined
-      ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${maxRateCi && !result.maxRateIsLowerBound ? ` (95% CI ${tickLabel(maxRateCi[0])}–${tickLabel(maxRateCi[1])})` : ''}${result.maxRateIsLowerBound ? ' (the search stopped growing the rate while still meeting it)' : ''}.`)
+      ? el(
+          'p',
+          { class: 'footnote', 'data-testid': 'headroom' },
+          `Highest rate at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${tickLabel(result.maxRatePerSec)} sessions/s${maxRateCi && !result.maxRateIsLowerBound ? ` (95% CI ${tickLabel(maxRateCi[0])}–${tickLabel(maxRateCi[1])})` : ''}${result.maxRateIsLowerBound ? ' (the search stopped growing the rate while still meeting it)' : ''}.`,
+        )
       : bestHeadroom
-        ? el('p', { class: 'footnote', 'data-testid': 'headroom' }, `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}); ${tickLabel(bestHeadroom.ratePerSec / best!.gpus)} sessions/s and ${perGpuTokens(best!.gpus, best!.metrics)} output tokens/s per GPU.`)
+        ? el(
+            'p',
+            { class: 'footnote', 'data-testid': 'headroom' },
+            `Headroom: meets the target up to ${headroomText(best!)} sessions/s (the plan asks for ${context.ratePerSec}); ${tickLabel(bestHeadroom.ratePerSec / best!.gpus)} sessions/s and ${perGpuTokens(best!.gpus, best!.metrics)} output tokens/s per GPU.`,
+          )
         : undefined;
   root.append(
     section(
       'Recommended split',
-      el('p', { class: 'recommended' }, el('strong', { 'data-testid': 'recommended-split' }, split), ` on ${result.recommended.gpus} GPUs`),
+      el(
+        'p',
+        { class: 'recommended' },
+        el('strong', { 'data-testid': 'recommended-split' }, split),
+        ` on ${result.recommended.gpus} GPUs`,
+      ),
       clusterView(context.nodes, context.gpusPerNode, context.gpuName, result.recommended.deployment),
       maxRate,
     ),
@@ -288,7 +420,13 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
         'Predicted SLO attainment',
         p.unstable ? unstableNote(reason) : undefined,
         attainmentFigures(
-          { sloAttainment: p.sloAttainment, turn1: p.turn1SloAttainment, turn2: p.turn2plusSloAttainment, local: p.localPrefillRatio, ci: p.sloAttainmentCi95 },
+          {
+            sloAttainment: p.sloAttainment,
+            turn1: p.turn1SloAttainment,
+            turn2: p.turn2plusSloAttainment,
+            local: p.localPrefillRatio,
+            ci: p.sloAttainmentCi95,
+          },
           context.attainmentTarget,
           p.unstable ? { reason } : undefined,
         ),
@@ -299,7 +437,10 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
   const candidateRows = result.candidates.map((c) => {
     const cells: Array<string | { text: string; className: string }> = candidateCells(c);
     const status = c.predicted.unstable ? 'bad' : attainmentStatus(c.predicted.sloAttainment, context.attainmentTarget);
-    cells[CANDIDATE_ATTAINMENT_COLUMN] = { text: cells[CANDIDATE_ATTAINMENT_COLUMN] as string, className: `status-${status}` };
+    cells[CANDIDATE_ATTAINMENT_COLUMN] = {
+      text: cells[CANDIDATE_ATTAINMENT_COLUMN] as string,
+      className: `status-${status}`,
+    };
     return cells;
   });
   const candidates = table(CANDIDATE_COLUMNS, candidateRows);
@@ -313,7 +454,12 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
     root.append(
       section(
         'Latency distributions (recommended)',
-        el('div', { class: 'charts' }, latencyChart('TTFT', best.metrics.ttftMs, context.sloTtftMs, draws), latencyChart('ITL', best.metrics.itlMs, context.sloItlMs, draws)),
+        el(
+          'div',
+          { class: 'charts' },
+          latencyChart('TTFT', best.metrics.ttftMs, context.sloTtftMs, draws),
+          latencyChart('ITL', best.metrics.itlMs, context.sloItlMs, draws),
+        ),
       ),
     );
   }
@@ -322,7 +468,12 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
       const c = result.candidates.find((x) => x.rank === s.candidateRank);
       return { name: c ? `#${c.rank} ${candidateName(c)}` : `#${s.candidateRank}`, points: s.points };
     });
-    root.append(section('Attainment against arrival rate', rateChart('SLO attainment vs rate', series, context.attainmentTarget, draws)));
+    root.append(
+      section(
+        'Attainment against arrival rate',
+        rateChart('SLO attainment vs rate', series, context.attainmentTarget, draws),
+      ),
+    );
   }
   if (result.routerSettings.length > 0) {
     root.append(
@@ -331,21 +482,49 @@ export function renderPlan(data: PlanPanelData, post: Post): { root: HTMLElement
         scrollable(
           table(
             ['Policy', 'Setting for the engine', 'Attainment', 'Local prefill'],
-            result.routerSettings.map((r) => [r.policy, routerSettingText(r), r.unstable ? 'unstable' : pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+            result.routerSettings.map((r) => [
+              r.policy,
+              routerSettingText(r),
+              r.unstable ? 'unstable' : pct(r.sloAttainment),
+              pct(r.localPrefillRatio),
+            ]),
           ),
         ),
       ),
     );
   }
-  root.append(el('p', { class: 'footnote' }, `Solver ${result.solver.status} in ${result.solver.ms.toFixed(0)} ms · ${result.coefficientSimulations} coefficient simulations · ${result.wallMs.toFixed(0)} ms total`));
+  root.append(
+    el(
+      'p',
+      { class: 'footnote' },
+      `Solver ${result.solver.status} in ${result.solver.ms.toFixed(0)} ms · ${result.coefficientSimulations} coefficient simulations · ${result.wallMs.toFixed(0)} ms total`,
+    ),
+  );
   return { root, draws };
 }
 
 /** Per-worker series over simulated time, on a numeric time axis, thinned without losing peaks. */
-function timeSeriesChart(label: string, t: number[], series: Record<string, number[]>, yTitle: string, draws: Draw[], kind: 'peak' | 'mean'): HTMLElement {
-  const thinned = Object.entries(series).map(([id, values]) => ({ id, ...(kind === 'peak' ? downsampleMax(t, values) : downsampleMean(t, values)) }));
+function timeSeriesChart(
+  label: string,
+  t: number[],
+  series: Record<string, number[]>,
+  yTitle: string,
+  draws: Draw[],
+  kind: 'peak' | 'mean',
+): HTMLElement {
+  const thinned = Object.entries(series).map(([id, values]) => ({
+    id,
+    ...(kind === 'peak' ? downsampleMax(t, values) : downsampleMean(t, values)),
+  }));
   const thinnedAny = thinned.some((s, i) => s.t.length < Math.min(t.length, Object.values(series)[i].length));
-  const { box, canvas } = chartBox(label, thinnedAny ? (kind === 'peak' ? 'each point the largest value of its interval' : 'each point the mean of its interval') : undefined);
+  const { box, canvas } = chartBox(
+    label,
+    thinnedAny
+      ? kind === 'peak'
+        ? 'each point the largest value of its interval'
+        : 'each point the mean of its interval'
+      : undefined,
+  );
   draws.push(() => {
     const colours = palette();
     drawChart(canvas, {
@@ -364,7 +543,13 @@ function timeSeriesChart(label: string, t: number[], series: Record<string, numb
       options: {
         scales: {
           x: { type: 'linear', title: axisTitle('simulated time (s)'), ticks: numericTicks({ maxTicksLimit: 10 }) },
-          y: { type: 'linear', beginAtZero: true, ...(kind === 'mean' ? { max: 100 } : {}), title: axisTitle(yTitle), ticks: numericTicks(kind === 'peak' ? { precision: 0 } : {}) },
+          y: {
+            type: 'linear',
+            beginAtZero: true,
+            ...(kind === 'mean' ? { max: 100 } : {}),
+            title: axisTitle(yTitle),
+            ticks: numericTicks(kind === 'peak' ? { precision: 0 } : {}),
+          },
         },
       },
     });
@@ -379,32 +564,86 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
   const root = el('main', { 'data-panel': 'simulation' });
   const deployment = formatDeployment(result.deployment);
   const replay = result.traceReplay;
-  const replayed = replay ? ` · trace of ${replay.sessions} sessions${replay.replayedRatePerSec === null ? '' : ` at ${Number(replay.replayedRatePerSec.toPrecision(4))} sessions/s`}` : '';
-  root.append(header(`Simulation: ${context.planName}`, withTimes(`${deployment} · policy ${result.policy} · seed ${result.seed}${replayed} · ${result.simulatedSec.toFixed(0)} s simulated`, context), post));
-  const goodput = m.unstable ? 'unstable' : `${num(m.goodput)} sessions/s${m.goodputCi95 ? ` (95% CI ${num(m.goodputCi95[0])}–${num(m.goodputCi95[1])})` : ''}`;
+  const replayed = replay
+    ? ` · trace of ${replay.sessions} sessions${replay.replayedRatePerSec === null ? '' : ` at ${Number(replay.replayedRatePerSec.toPrecision(4))} sessions/s`}`
+    : '';
+  root.append(
+    header(
+      `Simulation: ${context.planName}`,
+      withTimes(
+        `${deployment} · policy ${result.policy} · seed ${result.seed}${replayed} · ${result.simulatedSec.toFixed(0)} s simulated`,
+        context,
+      ),
+      post,
+    ),
+  );
+  const goodput = m.unstable
+    ? 'unstable'
+    : `${num(m.goodput)} sessions/s${m.goodputCi95 ? ` (95% CI ${num(m.goodputCi95[0])}–${num(m.goodputCi95[1])})` : ''}`;
   root.append(
     section(
       'SLO attainment',
-      el('p', { class: 'recommended' }, el('strong', { 'data-testid': 'deployment' }, deployment), ` · ${result.policy}`, m.unstable ? ' ' : '', m.unstable ? tag('unstable') : undefined),
+      el(
+        'p',
+        { class: 'recommended' },
+        el('strong', { 'data-testid': 'deployment' }, deployment),
+        ` · ${result.policy}`,
+        m.unstable ? ' ' : '',
+        m.unstable ? tag('unstable') : undefined,
+      ),
       m.unstable ? unstableNote(m.unstableReason) : undefined,
       attainmentFigures(
-        { sloAttainment: m.sloAttainment, turn1: m.turn1.sloAttainment, turn2: m.turn2plus.sloAttainment, local: m.localPrefillRatio, ci: m.sloAttainmentCi95 },
+        {
+          sloAttainment: m.sloAttainment,
+          turn1: m.turn1.sloAttainment,
+          turn2: m.turn2plus.sloAttainment,
+          local: m.localPrefillRatio,
+          ci: m.sloAttainmentCi95,
+        },
         context.attainmentTarget,
         m.unstable ? { reason: m.unstableReason } : undefined,
       ),
-      el('p', { class: 'footnote', 'data-testid': 'per-gpu' }, `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed · ${perGpuTokens(deploymentGpus(result.deployment), m)} output tokens/s per GPU (${deploymentGpus(result.deployment)} GPUs)`),
+      el(
+        'p',
+        { class: 'footnote', 'data-testid': 'per-gpu' },
+        `Goodput ${goodput} · ${m.completedSessions} of ${m.sessions} sessions completed · ${perGpuTokens(deploymentGpus(result.deployment), m)} output tokens/s per GPU (${deploymentGpus(result.deployment)} GPUs)`,
+      ),
       measurementNote(m.measurement),
     ),
   );
-  root.append(section('Latency distributions', el('div', { class: 'charts' }, latencyChart('TTFT', m.ttftMs, context.sloTtftMs, draws), latencyChart('ITL', m.itlMs, context.sloItlMs, draws))));
+  root.append(
+    section(
+      'Latency distributions',
+      el(
+        'div',
+        { class: 'charts' },
+        latencyChart('TTFT', m.ttftMs, context.sloTtftMs, draws),
+        latencyChart('ITL', m.itlMs, context.sloItlMs, draws),
+      ),
+    ),
+  );
   root.append(
     section(
       'Over time',
       el(
         'div',
         { class: 'charts' },
-        timeSeriesChart('Queue length per worker', m.timeSeries.tSec, m.timeSeries.queueLength, 'queued tasks', draws, 'peak'),
-        timeSeriesChart('Utilisation per worker', m.timeSeries.tSec, m.timeSeries.utilization, 'utilisation (%)', draws, 'mean'),
+        timeSeriesChart(
+          'Queue length per worker',
+          m.timeSeries.tSec,
+          m.timeSeries.queueLength,
+          'queued tasks',
+          draws,
+          'peak',
+        ),
+        timeSeriesChart(
+          'Utilisation per worker',
+          m.timeSeries.tSec,
+          m.timeSeries.utilization,
+          'utilisation (%)',
+          draws,
+          'mean',
+        ),
       ),
     ),
   );
@@ -422,7 +661,18 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
             { label: 'remote prefills', data: decoders.map((w) => w.remotePrefills ?? 0), backgroundColor: colours[0] },
           ],
         },
-        options: { scales: { x: { stacked: true, title: axisTitle('decode worker') }, y: { type: 'linear', stacked: true, beginAtZero: true, title: axisTitle('incremental prefills'), ticks: numericTicks({ precision: 0 }) } } },
+        options: {
+          scales: {
+            x: { stacked: true, title: axisTitle('decode worker') },
+            y: {
+              type: 'linear',
+              stacked: true,
+              beginAtZero: true,
+              title: axisTitle('incremental prefills'),
+              ticks: numericTicks({ precision: 0 }),
+            },
+          },
+        },
       });
     });
     root.append(section('Routing breakdown', el('div', { class: 'charts' }, box)));
@@ -433,7 +683,14 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
       scrollable(
         table(
           ['Worker', 'Role', 'TP', 'Utilisation', 'Local prefill', 'Max queue'],
-          m.workers.map((w) => [w.id, w.role, String(w.tp), pct(w.utilization), w.localPrefillRatio === undefined ? '—' : pct(w.localPrefillRatio), String(w.maxQueueLength)]),
+          m.workers.map((w) => [
+            w.id,
+            w.role,
+            String(w.tp),
+            pct(w.utilization),
+            w.localPrefillRatio === undefined ? '—' : pct(w.localPrefillRatio),
+            String(w.maxQueueLength),
+          ]),
         ),
       ),
     ),
@@ -442,11 +699,20 @@ export function renderSimulation(data: SimulationPanelData, post: Post): { root:
 }
 
 /** One latency's percentiles for every column, on its own axis (TTFT and ITL differ by 100×). */
-function comparisonLatencyChart(label: string, data: ComparisonPanelData, pick: (m: SimMetrics) => Percentiles, sloMs: number, draws: Draw[]): HTMLElement {
+function comparisonLatencyChart(
+  label: string,
+  data: ComparisonPanelData,
+  pick: (m: SimMetrics) => Percentiles,
+  sloMs: number,
+  draws: Draw[],
+): HTMLElement {
   const keys = ['p50', 'p95', 'p99'] as const;
   const values = data.columns.flatMap((c) => keys.map((k) => pick(c.metrics)[k]));
   const axis = latencyAxis(values, sloMs);
-  const { box, canvas } = chartBox(`${label} percentiles`, axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`);
+  const { box, canvas } = chartBox(
+    `${label} percentiles`,
+    axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`,
+  );
   draws.push(() => {
     const colours = palette();
     const labels = keys.map((k) => k.toUpperCase());
@@ -455,14 +721,32 @@ function comparisonLatencyChart(label: string, data: ComparisonPanelData, pick: 
       data: {
         labels,
         datasets: [
-          ...data.columns.map((c, i) => ({ label: c.label, data: keys.map((k) => pick(c.metrics)[k]), backgroundColor: colours[i % colours.length] })),
-          { type: 'line', label: `SLO ${ms(sloMs)}`, data: labels.map(() => sloMs), borderColor: referenceColour(), backgroundColor: referenceColour(), pointRadius: 0, borderDash: [6, 4] } as never,
+          ...data.columns.map((c, i) => ({
+            label: c.label,
+            data: keys.map((k) => pick(c.metrics)[k]),
+            backgroundColor: colours[i % colours.length],
+          })),
+          {
+            type: 'line',
+            label: `SLO ${ms(sloMs)}`,
+            data: labels.map(() => sloMs),
+            borderColor: referenceColour(),
+            backgroundColor: referenceColour(),
+            pointRadius: 0,
+            borderDash: [6, 4],
+          } as never,
         ],
       },
       options: {
         scales: {
           x: { title: axisTitle('percentile') },
-          y: { type: axis.type, min: axis.min, max: axis.max, title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`), ticks: numericTicks() },
+          y: {
+            type: axis.type,
+            min: axis.min,
+            max: axis.max,
+            title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`),
+            ticks: numericTicks(),
+          },
         },
       },
     });
@@ -479,7 +763,10 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
     ['', ...data.columns.map((c) => c.label)],
     rows.map((row) => [
       { text: row.label, className: row.differs ? 'differs' : '' },
-      ...row.cells.map((cell) => ({ text: cell.text, className: [row.differs ? 'differs' : '', cell.best ? 'best' : '', cell.worst ? 'worst' : ''].join(' ').trim() })),
+      ...row.cells.map((cell) => ({
+        text: cell.text,
+        className: [row.differs ? 'differs' : '', cell.best ? 'best' : '', cell.worst ? 'worst' : ''].join(' ').trim(),
+      })),
     ]),
   );
   grid.classList.add('comparison');
@@ -488,7 +775,13 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
   root.append(
     section(
       'Side by side',
-      unstable.length > 0 ? el('p', { class: 'warning', 'data-testid': 'unstable' }, `Unstable (queues grow through the window): ${unstable.map((c) => `${c.label}${c.metrics.unstableReason ? ` — ${c.metrics.unstableReason}` : ''}`).join('; ')}. Their figures describe a run that never settled.`) : undefined,
+      unstable.length > 0
+        ? el(
+            'p',
+            { class: 'warning', 'data-testid': 'unstable' },
+            `Unstable (queues grow through the window): ${unstable.map((c) => `${c.label}${c.metrics.unstableReason ? ` — ${c.metrics.unstableReason}` : ''}`).join('; ')}. Their figures describe a run that never settled.`,
+          )
+        : undefined,
       scrollable(grid),
     ),
   );
@@ -501,11 +794,18 @@ export function renderComparison(data: ComparisonPanelData, post: Post): { root:
         labels: ['overall', 'Turn-1', 'Turn-2+'],
         datasets: data.columns.map((c, i) => ({
           label: c.label,
-          data: [c.metrics.sloAttainment, c.metrics.turn1.sloAttainment, c.metrics.turn2plus.sloAttainment].map((v) => v * 100),
+          data: [c.metrics.sloAttainment, c.metrics.turn1.sloAttainment, c.metrics.turn2plus.sloAttainment].map(
+            (v) => v * 100,
+          ),
           backgroundColor: colours[i % colours.length],
         })),
       },
-      options: { scales: { x: { title: axisTitle('sessions') }, y: { type: 'linear', min: 0, max: 100, title: axisTitle('SLO attainment (%)'), ticks: numericTicks() } } },
+      options: {
+        scales: {
+          x: { title: axisTitle('sessions') },
+          y: { type: 'linear', min: 0, max: 100, title: axisTitle('SLO attainment (%)'), ticks: numericTicks() },
+        },
+      },
     });
   });
   root.append(
@@ -527,8 +827,25 @@ export function renderSweep(data: SweepPanelData, post: Post): { root: HTMLEleme
   const draws: Draw[] = [];
   const root = el('main', { 'data-panel': 'sweep' });
   const deployment = formatDeployment(data.deployment);
-  root.append(header(`Rate sweep: ${data.context.planName}`, withTimes(`${deployment} · ${data.points.length} rates`, data.context), post));
-  root.append(section('Attainment and goodput against arrival rate', rateChart('SLO attainment and goodput vs rate', [{ name: deployment, points: data.points }], data.context.attainmentTarget, draws, true)));
+  root.append(
+    header(
+      `Rate sweep: ${data.context.planName}`,
+      withTimes(`${deployment} · ${data.points.length} rates`, data.context),
+      post,
+    ),
+  );
+  root.append(
+    section(
+      'Attainment and goodput against arrival rate',
+      rateChart(
+        'SLO attainment and goodput vs rate',
+        [{ name: deployment, points: data.points }],
+        data.context.attainmentTarget,
+        draws,
+        true,
+      ),
+    ),
+  );
   root.append(
     section(
       'Points',
@@ -537,7 +854,12 @@ export function renderSweep(data: SweepPanelData, post: Post): { root: HTMLEleme
           ['Rate (sessions/s)', 'Attainment', 'Goodput (sessions/s)', 'Stable'],
           data.points.map((p) => [
             tickLabel(p.ratePerSec),
-            p.unstable ? { text: 'unstable', className: 'status-bad' } : { text: attainmentWithCi(p.sloAttainment, p.sloAttainmentCi95), className: `status-${attainmentStatus(p.sloAttainment, data.context.attainmentTarget)}` },
+            p.unstable
+              ? { text: 'unstable', className: 'status-bad' }
+              : {
+                  text: attainmentWithCi(p.sloAttainment, p.sloAttainmentCi95),
+                  className: `status-${attainmentStatus(p.sloAttainment, data.context.attainmentTarget)}`,
+                },
             p.unstable ? '—' : num(p.goodput),
             p.unstable ? `no${p.unstableReason ? `: ${p.unstableReason}` : ''}` : 'yes',
           ]),

@@ -13,7 +13,15 @@ export const LEGACY_COMMIT = 'a5409fa';
 
 export interface LegacyModules {
   sim: {
-    simulate(input: unknown): { events: number; metrics: { sloAttainment: number; ttftMs: Record<string, number>; itlMs: Record<string, number>; unstable: boolean } };
+    simulate(input: unknown): {
+      events: number;
+      metrics: {
+        sloAttainment: number;
+        ttftMs: Record<string, number>;
+        itlMs: Record<string, number>;
+        unstable: boolean;
+      };
+    };
     generateSessions(workload: unknown, count: number, rate: number, seed: number): unknown[];
   };
   spec: { loadPlan(text: string): { plan?: LegacyPlan } };
@@ -35,8 +43,19 @@ export interface LegacyPlan {
 export type LegacyPerf = 'current' | 'own';
 
 const REPO = join(__dirname, '..', '..');
-const perfFiles = () => [...readdirSync(join(REPO, 'src/core/perf')).map((f) => join('src/core/perf', f)), 'catalog/gpus.json'];
-const perfHash = () => createHash('sha256').update(perfFiles().map((f) => readFileSync(join(REPO, f))).join('\0')).digest('hex').slice(0, 12);
+const perfFiles = () => [
+  ...readdirSync(join(REPO, 'src/core/perf')).map((f) => join('src/core/perf', f)),
+  'catalog/gpus.json',
+];
+const perfHash = () =>
+  createHash('sha256')
+    .update(
+      perfFiles()
+        .map((f) => readFileSync(join(REPO, f)))
+        .join('\0'),
+    )
+    .digest('hex')
+    .slice(0, 12);
 
 /** The bundle's path (built once per commit and performance model under the system's temp folder). */
 export async function buildLegacy(commit = LEGACY_COMMIT, perf: LegacyPerf = 'current'): Promise<string> {
@@ -50,7 +69,10 @@ export async function buildLegacy(commit = LEGACY_COMMIT, perf: LegacyPerf = 'cu
     for (const file of perfFiles()) cpSync(join(REPO, file), join(root, file));
   }
   const entry = join(root, 'entry.ts');
-  writeFileSync(entry, "export * as sim from './src/core/sim';\nexport * as spec from './src/core/spec';\nexport * as deployment from './src/core/spec/deployment';\n");
+  writeFileSync(
+    entry,
+    "export * as sim from './src/core/sim';\nexport * as spec from './src/core/spec';\nexport * as deployment from './src/core/spec/deployment';\n",
+  );
   await build({
     entryPoints: [entry],
     bundle: true,

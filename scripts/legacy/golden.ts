@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { LEGACY_COMMIT, loadLegacy } from './build';
 
 const COMMIT = LEGACY_COMMIT;
-const EXAMPLES = ['toolbench-qwen3-32b', 'chat-llama-3.1-8b', 'dureader-llama-3.1-70b', 'hotpotqa-llama-3.1-70b', 'gaia-mixtral-8x7b'];
+const EXAMPLES = [
+  'toolbench-qwen3-32b',
+  'chat-llama-3.1-8b',
+  'dureader-llama-3.1-70b',
+  'hotpotqa-llama-3.1-70b',
+  'gaia-mixtral-8x7b',
+];
 const DISAGGREGATED = ['adaptive', 'remote', 'local', 'threshold', 'ppd', 'prfaas'] as const;
 const COLOCATED = ['colocated', 'continuum'] as const;
 export const SEEDS = 4;
@@ -39,17 +45,30 @@ async function main(): Promise<void> {
       for (const policy of policies) {
         const seeds = [];
         for (let seed = 1; seed <= SEEDS; seed++) {
-          const m = legacy.sim.simulate({ plan, deployment: parsed.deployment, routing: { name: policy }, ratePerSec: rate, sessions: SESSIONS, seed }).metrics;
+          const m = legacy.sim.simulate({
+            plan,
+            deployment: parsed.deployment,
+            routing: { name: policy },
+            ratePerSec: rate,
+            sessions: SESSIONS,
+            seed,
+          }).metrics;
           seeds.push({ seed, sloAttainment: m.sloAttainment, ttftMs: m.ttftMs, itlMs: m.itlMs, unstable: m.unstable });
         }
         cases.push({ example: name, layout, policy, rate, seeds });
-        process.stdout.write(`${name} ${layout} ${policy}: ${seeds.map((s) => s.sloAttainment.toFixed(3)).join(' ')}\n`);
+        process.stdout.write(
+          `${name} ${layout} ${policy}: ${seeds.map((s) => s.sloAttainment.toFixed(3)).join(' ')}\n`,
+        );
       }
     }
     cases.push({ example: name, planText: text });
   }
   const file = join(__dirname, '..', '..', 'test', 'fixtures', 'legacy-sim.json');
-  writeFileSync(file, JSON.stringify({ commit: COMMIT, sessions: SESSIONS, seeds: SEEDS, rateFactor: RATE_FACTOR, cases }, null, 1) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ commit: COMMIT, sessions: SESSIONS, seeds: SEEDS, rateFactor: RATE_FACTOR, cases }, null, 1) +
+      '\n',
+  );
   process.stdout.write(`wrote ${file}\n`);
 }
 

@@ -129,7 +129,10 @@ export class Runner {
   }
 
   async sweep(plan: Plan, deployment: Deployment, variant: PolicyVariant, rates: number[]): Promise<Point[]> {
-    return this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })));
+    return this.measure(
+      plan,
+      rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })),
+    );
   }
 
   /**
@@ -137,15 +140,25 @@ export class Runner {
    * at 100% is broken by who holds up longer); ties go to the higher goodput.
    */
   async bestLayout(plan: Plan, layouts: Deployment[], variant: PolicyVariant, rates: number[]) {
-    const points = await this.measure(plan, layouts.flatMap((deployment) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
+    const points = await this.measure(
+      plan,
+      layouts.flatMap((deployment) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))),
+    );
     const scores = layouts.map((_, i) => {
       const own = points.slice(i * rates.length, (i + 1) * rates.length);
-      return { attainment: own.reduce((a, p) => a + p.sloAttainment, 0) / rates.length, goodput: own.reduce((a, p) => a + p.goodput, 0) / rates.length };
+      return {
+        attainment: own.reduce((a, p) => a + p.sloAttainment, 0) / rates.length,
+        goodput: own.reduce((a, p) => a + p.goodput, 0) / rates.length,
+      };
     });
     let best = 0;
     scores.forEach((s, i) => {
       const b = scores[best];
-      if (s.attainment > b.attainment + 1e-9 || (Math.abs(s.attainment - b.attainment) <= 1e-9 && s.goodput > b.goodput)) best = i;
+      if (
+        s.attainment > b.attainment + 1e-9 ||
+        (Math.abs(s.attainment - b.attainment) <= 1e-9 && s.goodput > b.goodput)
+      )
+        best = i;
     });
     return {
       deployment: layouts[best],
@@ -157,14 +170,22 @@ export class Runner {
    * The arrival rate at which `variant` on `deployment` falls to 50% attainment: a geometric grid
    * run in parallel, then three rounds of refinement inside the bracketing pair.
    */
-  async halfAttainmentRate(plan: Plan, deployment: Deployment, variant: PolicyVariant): Promise<{ rate: number; reached: boolean }> {
+  async halfAttainmentRate(
+    plan: Plan,
+    deployment: Deployment,
+    variant: PolicyVariant,
+  ): Promise<{ rate: number; reached: boolean }> {
     const seed = this.settings.seeds.slice(0, 1);
     const cap = this.maxSteadyRate(plan);
     // A geometric grid up to the highest rate a run can hold steadily, then refinement in the bracket.
     const rates = Array.from({ length: 10 }, (_, k) => cap / 2 ** (9 - k));
     let low = 0;
     let high = Infinity;
-    const points = await this.measure(plan, rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
+    const points = await this.measure(
+      plan,
+      rates.map((ratePerSec) => ({ deployment, variant, ratePerSec })),
+      seed,
+    );
     for (const p of points) {
       if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
       else high = Math.min(high, p.ratePerSec);
@@ -173,7 +194,11 @@ export class Runner {
     if (low >= high) low = 0;
     for (let round = 0; round < 3; round++) {
       const inner = [1, 2, 3].map((i) => low + ((high - low) * i) / 4);
-      const refined = await this.measure(plan, inner.map((ratePerSec) => ({ deployment, variant, ratePerSec })), seed);
+      const refined = await this.measure(
+        plan,
+        inner.map((ratePerSec) => ({ deployment, variant, ratePerSec })),
+        seed,
+      );
       for (const p of refined) {
         if (p.sloAttainment >= 0.5) low = Math.max(low, p.ratePerSec);
         else high = Math.min(high, p.ratePerSec);
@@ -207,7 +232,11 @@ export function disaggregatedLayouts(plan: Plan, gpus: number): Deployment[] {
         const prefillGpus = Math.max(ptp, Math.round((gpus * share) / ptp) * ptp);
         const rest = gpus - prefillGpus;
         if (rest < dtp || rest % dtp !== 0) continue;
-        const d: Deployment = { kind: 'disaggregated', prefill: [{ tp: ptp, dp: prefillGpus / ptp }], decode: [{ tp: dtp, dp: rest / dtp }] };
+        const d: Deployment = {
+          kind: 'disaggregated',
+          prefill: [{ tp: ptp, dp: prefillGpus / ptp }],
+          decode: [{ tp: dtp, dp: rest / dtp }],
+        };
         const key = formatDeployment(d);
         if (!seen.has(key)) {
           seen.add(key);

@@ -6,9 +6,23 @@ import { join, relative } from 'node:path';
 import { loadPlan } from '../../src/core/spec';
 import type { Deployment, Plan } from '../../src/core/spec/types';
 import { formatDeployment, parseDeploymentSpec } from '../../src/core/spec/deployment';
-import { colocatedLayouts, disaggregatedLayouts, Runner, type Point, type PolicyVariant, type RunSettings } from './experiments';
+import {
+  colocatedLayouts,
+  disaggregatedLayouts,
+  Runner,
+  type Point,
+  type PolicyVariant,
+  type RunSettings,
+} from './experiments';
 import { planForReport } from './planner';
-import { ADAPTIVE_ON_PLANNED, REMOTE_ON_ADAPTIVE, REMOTE_REORDERED, writeReport, type ReportData, type AmpdCase } from './report';
+import {
+  ADAPTIVE_ON_PLANNED,
+  REMOTE_ON_ADAPTIVE,
+  REMOTE_REORDERED,
+  writeReport,
+  type ReportData,
+  type AmpdCase,
+} from './report';
 import { ppdRootCause, reorderRootCause } from './rootcause';
 
 const root = join(__dirname, '..', '..');
@@ -22,13 +36,33 @@ function readPlan(file: string): Plan {
   return load.plan;
 }
 
-const ADAPTIVE: PolicyVariant = { label: 'adaptive (AMPD)', routing: { name: 'adaptive' }, policy: { reorderWindow: 3 } };
-const ROUTING_ONLY: PolicyVariant = { label: 'adaptive, no reordering', routing: { name: 'adaptive' }, policy: { reorderWindow: 1 } };
-const AS_WRITTEN: PolicyVariant = { label: 'adaptive, Algorithm 1 as written', routing: { name: 'adaptive', slack: 'windowed' }, policy: { reorderWindow: 3 } };
+const ADAPTIVE: PolicyVariant = {
+  label: 'adaptive (AMPD)',
+  routing: { name: 'adaptive' },
+  policy: { reorderWindow: 3 },
+};
+const ROUTING_ONLY: PolicyVariant = {
+  label: 'adaptive, no reordering',
+  routing: { name: 'adaptive' },
+  policy: { reorderWindow: 1 },
+};
+const AS_WRITTEN: PolicyVariant = {
+  label: 'adaptive, Algorithm 1 as written',
+  routing: { name: 'adaptive', slack: 'windowed' },
+  policy: { reorderWindow: 3 },
+};
 const REMOTE: PolicyVariant = { label: 'remote (Dynamo)', routing: { name: 'remote' }, policy: { reorderWindow: 1 } };
 // The same FCFS prefill queues with AMPD's reordering: what reordering does where queues hold tasks near their deadline.
-const REMOTE_WITH_REORDERING: PolicyVariant = { label: REMOTE_REORDERED, routing: { name: 'remote' }, policy: { reorderWindow: 3 } };
-const COLOCATED: PolicyVariant = { label: 'colocated (vLLM)', routing: { name: 'colocated' }, policy: { reorderWindow: 1 } };
+const REMOTE_WITH_REORDERING: PolicyVariant = {
+  label: REMOTE_REORDERED,
+  routing: { name: 'remote' },
+  policy: { reorderWindow: 3 },
+};
+const COLOCATED: PolicyVariant = {
+  label: 'colocated (vLLM)',
+  routing: { name: 'colocated' },
+  policy: { reorderWindow: 1 },
+};
 const CONTINUUM: PolicyVariant = { label: 'continuum', routing: { name: 'continuum' }, policy: { reorderWindow: 1 } };
 
 const PPD_FILE = 'examples/chat-llama-3.1-8b.pdplan.yaml';
@@ -56,7 +90,9 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
     : `The tuned remote baseline still met the SLO for half the sessions at ${knee.rate.toPrecision(3)} sessions/s, the highest rate our session budget simulates in steady state; the sweep is anchored there instead of at a knee.`;
   const rates = RATE_FACTORS.map((f) => Number((knee.rate * f).toPrecision(3)));
   const anchor = rates[3];
-  log(`  knee of remote ≈ ${knee.rate.toFixed(3)} sessions/s${knee.reached ? '' : ' (not reached)'}; sweep ${rates.join(', ')}`);
+  log(
+    `  knee of remote ≈ ${knee.rate.toFixed(3)} sessions/s${knee.reached ? '' : ' (not reached)'}; sweep ${rates.join(', ')}`,
+  );
 
   // Every policy, adaptive included, gets its best layout by the same rule, so the curves compare
   // routing rather than layouts; the planner's own pick is a curve of its own.
@@ -74,7 +110,9 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
   });
   const adaptiveDeployment = adaptive.deployment;
   const plannedDeployment: Deployment = planned.deployment ?? adaptiveDeployment;
-  log(`  adaptive ${formatDeployment(adaptiveDeployment)}; planner ${formatDeployment(plannedDeployment)}; remote ${formatDeployment(remote.deployment)}; colocated ${formatDeployment(colocated.deployment)}`);
+  log(
+    `  adaptive ${formatDeployment(adaptiveDeployment)}; planner ${formatDeployment(plannedDeployment)}; remote ${formatDeployment(remote.deployment)}; colocated ${formatDeployment(colocated.deployment)}`,
+  );
 
   const runs: Array<[string, Deployment, PolicyVariant]> = [
     [ADAPTIVE.label, adaptiveDeployment, ADAPTIVE],
@@ -89,8 +127,13 @@ async function ampdCase(file: string, run: Runner, log: (s: string) => void): Pr
     [ADAPTIVE_ON_PLANNED, plannedDeployment, ADAPTIVE],
   ];
   log(`  sweeping ${runs.length} curves`);
-  const all = await run.measure(plan, runs.flatMap(([, deployment, variant]) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
-  const curves: Record<string, Point[]> = Object.fromEntries(runs.map(([label], i) => [label, all.slice(i * rates.length, (i + 1) * rates.length)]));
+  const all = await run.measure(
+    plan,
+    runs.flatMap(([, deployment, variant]) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))),
+  );
+  const curves: Record<string, Point[]> = Object.fromEntries(
+    runs.map(([label], i) => [label, all.slice(i * rates.length, (i + 1) * rates.length)]),
+  );
 
   return {
     file: relative(root, file),
@@ -116,7 +159,11 @@ async function sensitivity(plan: Plan, deployment: Deployment, ratePerSec: numbe
   ];
   const points = await run.measure(
     plan,
-    settings.map(([label, policy]) => ({ deployment, ratePerSec, variant: { label, routing: { name: 'adaptive' }, policy } })),
+    settings.map(([label, policy]) => ({
+      deployment,
+      ratePerSec,
+      variant: { label, routing: { name: 'adaptive' }, policy },
+    })),
   );
   const labelled = settings.map(([label], i) => ({ label, point: points[i] }));
   return { window: labelled.slice(0, 4), alpha: labelled.slice(4, 8), beta: labelled.slice(8, 12) };
@@ -151,8 +198,16 @@ async function ppdComparison(plan: Plan, network: Plan, run: Runner, log: (s: st
 /** Prefill-as-a-Service (reference 003): selective cross-cluster offload against sending every prefill across. */
 async function prfaasComparison(plan: Plan, run: Runner, log: (s: string) => void) {
   const deployment = plan.deployment ?? disaggregatedLayouts(plan, plan.planner.gpuBudget)[0];
-  const all: PolicyVariant = { label: 'all prefills across (PD)', routing: { name: 'remote' }, policy: { reorderWindow: 1 } };
-  const selective: PolicyVariant = { label: 'selective (PrfaaS)', routing: { name: 'prfaas' }, policy: { reorderWindow: 1 } };
+  const all: PolicyVariant = {
+    label: 'all prefills across (PD)',
+    routing: { name: 'remote' },
+    policy: { reorderWindow: 1 },
+  };
+  const selective: PolicyVariant = {
+    label: 'selective (PrfaaS)',
+    routing: { name: 'prfaas' },
+    policy: { reorderWindow: 1 },
+  };
   const knee = (await run.halfAttainmentRate(plan, deployment, all)).rate;
   const rates = [0.6, 1.0, 1.4].map((f) => Number((knee * f).toPrecision(3)));
   log(`  PrfaaS on ${formatDeployment(deployment)} at ${rates.join(', ')} sessions/s`);
@@ -169,7 +224,9 @@ async function prfaasComparison(plan: Plan, run: Runner, log: (s: string) => voi
 async function smallWorkload(plan: Plan, run: Runner, log: (s: string) => void) {
   const gpus = plan.planner.gpuBudget;
   const rates = [0.5, 1, 2, 4].map((f) => Number((plan.workload.arrival.ratePerSec * f).toPrecision(3)));
-  const disagg = await run.bestLayout(plan, disaggregatedLayouts(plan, gpus), REMOTE, [plan.workload.arrival.ratePerSec]);
+  const disagg = await run.bestLayout(plan, disaggregatedLayouts(plan, gpus), REMOTE, [
+    plan.workload.arrival.ratePerSec,
+  ]);
   const coloc = await run.bestLayout(plan, colocatedLayouts(plan, gpus), COLOCATED, [plan.workload.arrival.ratePerSec]);
   log(`  small workload: ${formatDeployment(coloc.deployment)} vs ${formatDeployment(disagg.deployment)}`);
   return {
@@ -217,12 +274,21 @@ async function main(): Promise<void> {
   const sensitivityRates = [first.rates[3], first.rates[4]];
   const sens = [];
   for (const ratePerSec of sensitivityRates) {
-    sens.push({ ratePerSec, ...(await sensitivity(firstPlan, parseLayout(first.deployments[ADAPTIVE.label]), ratePerSec, run)) });
+    sens.push({
+      ratePerSec,
+      ...(await sensitivity(firstPlan, parseLayout(first.deployments[ADAPTIVE.label]), ratePerSec, run)),
+    });
   }
 
   // Reordering with and without the router's admission test, from the knee of remote to one step past it.
   const reorderRates = [first.rates[3], Number(((first.rates[3] + first.rates[4]) / 2).toPrecision(3)), first.rates[4]];
-  const reorderCause = await reorderRootCause(run, first.file, firstPlan, parseLayout(first.deployments[ADAPTIVE.label]), reorderRates);
+  const reorderCause = await reorderRootCause(
+    run,
+    first.file,
+    firstPlan,
+    parseLayout(first.deployments[ADAPTIVE.label]),
+    reorderRates,
+  );
 
   const chat = readPlan(join(root, PPD_FILE));
   const chatNetwork = readPlan(join(root, NETWORK_FILE));
@@ -237,7 +303,10 @@ async function main(): Promise<void> {
     reorderCause,
     ppd: { file: PPD_FILE, ...(await ppdComparison(chat, chatNetwork, run, log)) },
     prfaas: { file: 'scripts/reproduce/plans/prfaas.pdplan.yaml', ...(await prfaasComparison(prfaasPlan, run, log)) },
-    small: { file: 'scripts/reproduce/plans/small-workload.pdplan.yaml', ...(await smallWorkload(smallPlan, run, log)) },
+    small: {
+      file: 'scripts/reproduce/plans/small-workload.pdplan.yaml',
+      ...(await smallWorkload(smallPlan, run, log)),
+    },
     simulations: 0,
     wallSec: 0,
   };

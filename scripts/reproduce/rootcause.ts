@@ -36,10 +36,12 @@ export function roleLoads(plan: Plan, deployment: Deployment, ratePerSec: number
   const midHistory = typicalHistory(plan);
   // A remote append holds its prefill worker while its history is read, then while it computes.
   const prefillMsPerSession = (tp: number) =>
-    perf.prefillMs(0, t.promptTokens, tp) + appends * (historyReadMs + perf.prefillMs(midHistory, t.incrementalTokens, tp));
+    perf.prefillMs(0, t.promptTokens, tp) +
+    appends * (historyReadMs + perf.prefillMs(midHistory, t.incrementalTokens, tp));
   const batch = plan.policy.maxDecodeBatch;
   const tokensPerSec = (tp: number) => (1000 * batch) / perf.decodeStepMs(batch, batch * t.decodeContextTokens, tp);
-  const capacity = (groups: ReplicaGroup[], perReplica: (tp: number) => number) => groups.reduce((sum, g) => sum + g.dp * perReplica(g.tp), 0);
+  const capacity = (groups: ReplicaGroup[], perReplica: (tp: number) => number) =>
+    groups.reduce((sum, g) => sum + g.dp * perReplica(g.tp), 0);
   // Prefill capacity is in sessions/s: each replica finishes 1000 / prefillMsPerSession of them.
   const prefillSessionsPerSec = capacity(deployment.prefill, (tp) => 1000 / prefillMsPerSession(tp));
   const decodeTokensPerSec = capacity(deployment.decode, tokensPerSec);
@@ -87,8 +89,18 @@ function typicalHistoryReadMs(plan: Plan): number {
   return perfOf(plan).kvTransferMs(typicalHistory(plan), link, 1, 1);
 }
 
-async function ppdSetup(run: Runner, label: string, file: string, plan: Plan, deployment: Deployment, rates: number[]): Promise<PpdSetup> {
-  const points = await run.measure(plan, [PD, PPD].flatMap((variant) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
+async function ppdSetup(
+  run: Runner,
+  label: string,
+  file: string,
+  plan: Plan,
+  deployment: Deployment,
+  rates: number[],
+): Promise<PpdSetup> {
+  const points = await run.measure(
+    plan,
+    [PD, PPD].flatMap((variant) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))),
+  );
   return {
     label,
     file,
@@ -121,18 +133,45 @@ export async function ppdRootCause(
   headroomDeployment: Deployment,
   log: (s: string) => void,
 ): Promise<PpdRootCause> {
-  const headline = await ppdSetup(run, 'headline: NVLink, both roles near capacity at the PD knee', chat.file, chat.plan, chat.deployment, chat.rates);
+  const headline = await ppdSetup(
+    run,
+    'headline: NVLink, both roles near capacity at the PD knee',
+    chat.file,
+    chat.plan,
+    chat.deployment,
+    chat.rates,
+  );
   const knee = (await run.halfAttainmentRate(chat.plan, headroomDeployment, PD)).rate;
   const headroomRates = [0.5, 0.8, 1.0].map((f) => Number((knee * f).toPrecision(3)));
-  log(`  PPD root cause: ${formatDeployment(headroomDeployment)} at ${headroomRates.join(', ')}; ${network.file} at ${chat.rates.join(', ')}`);
-  const headroom = await ppdSetup(run, 'decode headroom: one prefill GPU, PD knee set by prefill alone', chat.file, chat.plan, headroomDeployment, headroomRates);
-  const overNetwork = await ppdSetup(run, 'KV over a 25 GB/s NIC: same layout and rates as the headline', network.file, network.plan, chat.deployment, chat.rates);
+  log(
+    `  PPD root cause: ${formatDeployment(headroomDeployment)} at ${headroomRates.join(', ')}; ${network.file} at ${chat.rates.join(', ')}`,
+  );
+  const headroom = await ppdSetup(
+    run,
+    'decode headroom: one prefill GPU, PD knee set by prefill alone',
+    chat.file,
+    chat.plan,
+    headroomDeployment,
+    headroomRates,
+  );
+  const overNetwork = await ppdSetup(
+    run,
+    'KV over a 25 GB/s NIC: same layout and rates as the headline',
+    network.file,
+    network.plan,
+    chat.deployment,
+    chat.rates,
+  );
   // PPD's TTFT weight at the headline's heaviest rate: does any setting keep ITL down there?
   const knownWeights = [0.2, 0.8];
   const kneeRate = chat.rates[chat.rates.length - 1];
   const weighted = await run.measure(
     chat.plan,
-    knownWeights.map((w) => ({ deployment: chat.deployment, ratePerSec: kneeRate, variant: { label: `PPD w=${w}`, routing: { name: 'ppd', ttftWeight: w }, policy: { reorderWindow: 1 } } })),
+    knownWeights.map((w) => ({
+      deployment: chat.deployment,
+      ratePerSec: kneeRate,
+      variant: { label: `PPD w=${w}`, routing: { name: 'ppd', ttftWeight: w }, policy: { reorderWindow: 1 } },
+    })),
   );
   return {
     setups: [headline, headroom, overNetwork],
@@ -154,20 +193,40 @@ export interface ReorderCause {
  * TTFT there is within α·SLO) against α = 1.5 (tasks estimated to miss the SLO still queue there),
  * each with and without reordering, on the same layout and rates.
  */
-export async function reorderRootCause(run: Runner, file: string, plan: Plan, deployment: Deployment, rates: number[]): Promise<ReorderCause> {
+export async function reorderRootCause(
+  run: Runner,
+  file: string,
+  plan: Plan,
+  deployment: Deployment,
+  rates: number[],
+): Promise<ReorderCause> {
   const settings = [
-    { label: `α = ${plan.policy.alpha} (the plan's): only tasks estimated to meet α·SLO queue at a prefill worker`, alpha: plan.policy.alpha },
+    {
+      label: `α = ${plan.policy.alpha} (the plan's): only tasks estimated to meet α·SLO queue at a prefill worker`,
+      alpha: plan.policy.alpha,
+    },
     { label: 'α = 1.5: tasks estimated to miss the SLO queue there too', alpha: 1.5 },
   ];
   const variants = settings.flatMap((s) =>
-    [1, 3].map((w): PolicyVariant => ({ label: `${s.alpha}/${w}`, routing: { name: 'adaptive' }, policy: { reorderWindow: w, alpha: s.alpha } })),
+    [1, 3].map((w): PolicyVariant => ({
+      label: `${s.alpha}/${w}`,
+      routing: { name: 'adaptive' },
+      policy: { reorderWindow: w, alpha: s.alpha },
+    })),
   );
-  const points = await run.measure(plan, variants.flatMap((variant) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))));
+  const points = await run.measure(
+    plan,
+    variants.flatMap((variant) => rates.map((ratePerSec) => ({ deployment, variant, ratePerSec }))),
+  );
   const n = rates.length;
   return {
     file,
     deployment: formatDeployment(deployment),
     rates,
-    rows: settings.map((s, i) => ({ ...s, fcfs: points.slice(2 * i * n, (2 * i + 1) * n), reordered: points.slice((2 * i + 1) * n, (2 * i + 2) * n) })),
+    rows: settings.map((s, i) => ({
+      ...s,
+      fcfs: points.slice(2 * i * n, (2 * i + 1) * n),
+      reordered: points.slice((2 * i + 1) * n, (2 * i + 2) * n),
+    })),
   };
 }

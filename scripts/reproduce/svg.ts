@@ -130,7 +130,10 @@ function sized(options: { width?: number; height?: number }, labels: string[]) {
 }
 
 export function lineChart(options: LineChartOptions): string {
-  const { width, height, plotW, plotH, legendTop } = sized(options, options.series.map((s) => s.label));
+  const { width, height, plotW, plotH, legendTop } = sized(
+    options,
+    options.series.map((s) => s.label),
+  );
   const all = options.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
@@ -151,7 +154,8 @@ export function lineChart(options: LineChartOptions): string {
     body.push(
       `<polyline fill="none" stroke="${colour}" stroke-width="2"${series.dashed ? ' stroke-dasharray="5 3"' : ''} points="${path}"/>`,
     );
-    for (const [x, y] of points) body.push(`<circle cx="${toX(x).toFixed(1)}" cy="${toY(y).toFixed(1)}" r="2.5" fill="${colour}"/>`);
+    for (const [x, y] of points)
+      body.push(`<circle cx="${toX(x).toFixed(1)}" cy="${toY(y).toFixed(1)}" r="2.5" fill="${colour}"/>`);
   });
   body.push(
     ...legend(
@@ -165,7 +169,10 @@ export function lineChart(options: LineChartOptions): string {
 }
 
 export function barChart(options: BarChartOptions): string {
-  const { width, height, plotW, plotH, legendTop } = sized(options, options.groups.map((g) => g.label));
+  const { width, height, plotW, plotH, legendTop } = sized(
+    options,
+    options.groups.map((g) => g.label),
+  );
   const values = options.groups.flatMap((g) => g.values).filter(Number.isFinite);
   const yMax = options.yMax ?? Math.max(1e-9, ...values) * 1.1;
   const toY = (v: number) => MARGIN.top + plotH - (v / yMax) * plotH;
@@ -174,7 +181,9 @@ export function barChart(options: BarChartOptions): string {
   const barW = (slot * 0.8) / Math.max(1, options.groups.length);
   options.categories.forEach((category, c) => {
     const x0 = MARGIN.left + c * slot + slot * 0.1;
-    body.push(`<text x="${x0 + slot * 0.4}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${escapeXml(category)}</text>`);
+    body.push(
+      `<text x="${x0 + slot * 0.4}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${escapeXml(category)}</text>`,
+    );
     options.groups.forEach((group, g) => {
       const v = group.values[c];
       if (!Number.isFinite(v)) return;
@@ -184,6 +193,12 @@ export function barChart(options: BarChartOptions): string {
       );
     });
   });
-  body.push(...legend(options.groups.map((g) => g.label), legendTop, width));
+  body.push(
+    ...legend(
+      options.groups.map((g) => g.label),
+      legendTop,
+      width,
+    ),
+  );
   return frame(width, height, options.title, body);
 }

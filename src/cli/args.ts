@@ -10,11 +10,20 @@ const SIGNED_NUMBER = /^-(\d|\.\d)/;
  * like a negative number is taken as the option's value (parseArgs would call it ambiguous), so
  * the option's own range check can say what is allowed.
  */
-export function parseCommandArgs(args: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } | { error: string } {
+export function parseCommandArgs(
+  args: string[],
+  options: Options,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } | { error: string } {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
-    if (name !== undefined && !name.includes('=') && options[name]?.type === 'string' && i + 1 < args.length && SIGNED_NUMBER.test(args[i + 1])) {
+    if (
+      name !== undefined &&
+      !name.includes('=') &&
+      options[name]?.type === 'string' &&
+      i + 1 < args.length &&
+      SIGNED_NUMBER.test(args[i + 1])
+    ) {
       joined.push(`--${name}=${args[i + 1]}`);
       i++;
     } else {
@@ -43,17 +52,29 @@ function shown(value: string | boolean): string {
 }
 
 /** A whole number within [min, max], or an error message naming the option. */
-export function intOption(value: string | boolean | undefined, name: string, min: number, max: number): number | undefined | { error: string } {
+export function intOption(
+  value: string | boolean | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined | { error: string } {
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && DECIMAL_INTEGER.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    return { error: `--${name} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, written in decimal digits (got '${shown(value)}')` };
+    return {
+      error: `--${name} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, written in decimal digits (got '${shown(value)}')`,
+    };
   }
   return n;
 }
 
 /** A decimal number above minExclusive (and at most max), or an error message naming the option. */
-export function numberOption(value: string | boolean | undefined, name: string, minExclusive: number, max = Number.MAX_VALUE): number | undefined | { error: string } {
+export function numberOption(
+  value: string | boolean | undefined,
+  name: string,
+  minExclusive: number,
+  max = Number.MAX_VALUE,
+): number | undefined | { error: string } {
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && DECIMAL_NUMBER.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isFinite(n) || n <= minExclusive || n > max) {

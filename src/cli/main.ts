@@ -15,8 +15,16 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
-  validate: { run: validateCommand, usage: VALIDATE_USAGE, summary: 'validate FILE... [--json]           check plan files' },
-  estimate: { run: estimateCommand, usage: ESTIMATE_USAGE, summary: 'estimate FILE [--json]              performance-model grid for the plan' },
+  validate: {
+    run: validateCommand,
+    usage: VALIDATE_USAGE,
+    summary: 'validate FILE... [--json]           check plan files',
+  },
+  estimate: {
+    run: estimateCommand,
+    usage: ESTIMATE_USAGE,
+    summary: 'estimate FILE [--json]              performance-model grid for the plan',
+  },
   simulate: {
     run: simulateCommand,
     usage: SIMULATE_USAGE,
@@ -24,22 +32,33 @@ const COMMANDS: Record<string, CommandEntry> = {
       'simulate FILE [--policy P] [--deployment SPEC] [--variant NAME] [--seed N] [--replications R]\n' +
       '                  [--rate SESSIONS_PER_SEC] [--sessions N] [--precision POINTS] [--json]   simulate one deployment',
   },
-  plan: { run: planCommand, usage: PLAN_USAGE, summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--verify] [--json]' },
-  compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side' },
+  plan: {
+    run: planCommand,
+    usage: PLAN_USAGE,
+    summary: 'plan FILE [--top K] [--objective O] [--sweep-rate A:B:N] [--verify] [--json]',
+  },
+  compare: {
+    run: compareCommand,
+    usage: COMPARE_USAGE,
+    summary: 'compare FILE... [--replications R] [--sessions N] [--json]   simulate plans or variants side by side',
+  },
   cost: {
     run: costCommand,
     usage: COST_USAGE,
-    summary: 'cost FILE [--gpus TYPE1,TYPE2] [--deployment SPEC] [--json]   cheapest layout meeting the target per GPU type, or a layout\'s $/hour',
+    summary:
+      "cost FILE [--gpus TYPE1,TYPE2] [--deployment SPEC] [--json]   cheapest layout meeting the target per GPU type, or a layout's $/hour",
   },
   pareto: {
     run: paretoCommand,
     usage: PARETO_USAGE,
-    summary: 'pareto FILE [--rates R1,R2,...] [--all-sizes] [--view session|round] [--json]   throughput/GPU frontier against per-user speed and TTFT',
+    summary:
+      'pareto FILE [--rates R1,R2,...] [--all-sizes] [--view session|round] [--json]   throughput/GPU frontier against per-user speed and TTFT',
   },
   export: {
     run: exportCommand,
     usage: EXPORT_USAGE,
-    summary: 'export FILE --format vllm|sglang|dynamo|llm-d [--deployment SPEC] [--out DIR] [--json]   deployment files for a serving stack',
+    summary:
+      'export FILE --format vllm|sglang|dynamo|llm-d [--deployment SPEC] [--out DIR] [--json]   deployment files for a serving stack',
   },
 };
 
@@ -71,7 +90,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return await entry.run(rest, io);
   } catch (error) {
     // A bug of ours, not the user's input: say so plainly instead of a bare stack.
-    const message = error instanceof Error ? error.stack ?? error.message : String(error);
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.err(`pdplan ${name}: internal error, please report it:\n${message}\n`);
     return EXIT_USAGE;
   }

@@ -11,7 +11,11 @@ import type { CliIo } from './io';
  * or at the repository root when run from source (`src/cli/` under tsx).
  */
 function builtInRoots(): string[] {
-  return [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..')];
+  return [
+    path.resolve(__dirname, '..'),
+    path.resolve(__dirname, '..', '..'),
+    path.resolve(__dirname, '..', '..', '..'),
+  ];
 }
 
 export { readProblem, type ReferenceRead };
@@ -25,7 +29,12 @@ export function readPlanReference(planFile: string, reference: FileReference, io
   if (reference.builtIn) {
     const candidates = builtInRoots().map((root) => referencePath(reference, planFile, root));
     const found = candidates.find((candidate) => io.exists(candidate));
-    if (found === undefined) return { problem: `the built-in ${INPUT_LIMITS[kind].what} ${reference.path} is not installed`, file: candidates[0], fix: 'reinstall pdplan, or name a .csv profile' };
+    if (found === undefined)
+      return {
+        problem: `the built-in ${INPUT_LIMITS[kind].what} ${reference.path} is not installed`,
+        file: candidates[0],
+        fix: 'reinstall pdplan, or name a .csv profile',
+      };
     return readThroughGate(found, kind, (file, kind) => io.readFile(file, kind));
   }
   return readThroughGate(referencePath(reference, planFile, ''), kind, (file, kind) => io.readFile(file, kind));
@@ -58,5 +67,9 @@ export function preparePlanFile(file: string, io: CliIo): PreparedPlan | { unrea
   } catch (error) {
     return { unreadable: error };
   }
-  return preparePlan(text, { fileName: file, profileNames: cliProfileNames(), read: (reference) => readPlanReference(file, reference, io) });
+  return preparePlan(text, {
+    fileName: file,
+    profileNames: cliProfileNames(),
+    read: (reference) => readPlanReference(file, reference, io),
+  });
 }

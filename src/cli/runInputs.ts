@@ -32,7 +32,9 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
   const errors = prepared.diagnostics.filter((d) => d.severity === 'error');
   if (!prepared.plan || errors.length > 0) {
     for (const d of errors) io.err(formatDiagnostic(file, d) + '\n');
-    io.err(`pdplan ${command}: ${file} has ${errors.length} error(s); run 'pdplan validate ${file}' for details and fix them first.\n`);
+    io.err(
+      `pdplan ${command}: ${file} has ${errors.length} error(s); run 'pdplan validate ${file}' for details and fix them first.\n`,
+    );
     return { exitCode: EXIT_FINDINGS };
   }
   return { file, plan: prepared.plan, profileFor: prepared.profileFor, traces: prepared.traces };
@@ -42,11 +44,18 @@ export function loadRunInputs(file: string, io: CliIo, command: string): RunInpu
  * The plan a command runs: the base plan, or the variant `--variant` names. An unknown name is a
  * usage error that lists the variants the plan has.
  */
-export function planOrVariant(inputs: RunInputs, variant: string | undefined, io: CliIo, command: string): Plan | { exitCode: number } {
+export function planOrVariant(
+  inputs: RunInputs,
+  variant: string | undefined,
+  io: CliIo,
+  command: string,
+): Plan | { exitCode: number } {
   if (variant === undefined) return inputs.plan;
   const chosen = inputs.plan.variants?.[variant];
   if (chosen) return chosen;
   const names = Object.keys(inputs.plan.variants ?? {});
-  io.err(`pdplan ${command}: no variant '${variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`);
+  io.err(
+    `pdplan ${command}: no variant '${variant}' in ${inputs.file}; ${names.length ? `it has ${names.join(', ')}` : 'it defines none'}.\n`,
+  );
   return { exitCode: EXIT_USAGE };
 }

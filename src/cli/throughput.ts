@@ -11,9 +11,12 @@ export function throughputText(plan: Plan, deployment: Deployment): string {
   for (const g of t.groups) {
     const what = `${g.role} ${g.shape}x${g.replicas} (${nodes(g.nodes)}${g.ranksPerReplica > 1 ? `, ${g.ranksPerReplica} DP-attention ranks per replica` : ''})`;
     const parts: string[] = [];
-    if (g.inputTokensPerSecPerNode !== undefined) parts.push(`${kilo(g.inputTokensPerSecPerNode)} input tokens/s per node`);
+    if (g.inputTokensPerSecPerNode !== undefined)
+      parts.push(`${kilo(g.inputTokensPerSecPerNode)} input tokens/s per node`);
     if (g.outputTokensPerSecPerNode !== undefined) {
-      parts.push(`${kilo(g.outputTokensPerSecPerNode)} output tokens/s per node (batch ${g.decodeBatchPerRank} per rank, step ${g.stepMs!.toFixed(1)} ms)`);
+      parts.push(
+        `${kilo(g.outputTokensPerSecPerNode)} output tokens/s per node (batch ${g.decodeBatchPerRank} per rank, step ${g.stepMs!.toFixed(1)} ms)`,
+      );
     }
     text += `  ${what}: ${parts.join('; ')}\n`;
   }

@@ -58,7 +58,8 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
       if (profileText !== undefined) {
         const parsed = parseProfile(profileText, reference.path);
         parsedProfile = parsed.profile;
-        for (const d of parsed.diagnostics) diagnostics.push({ ...d, path: reference.jsonPath, range: reference.range });
+        for (const d of parsed.diagnostics)
+          diagnostics.push({ ...d, path: reference.jsonPath, range: reference.range });
       }
       parsedFiles.set(fileKey, parsedProfile);
     }
@@ -72,13 +73,18 @@ export function validatePlanText(text: string, options: ValidateOptions = {}): P
 
   const seen = new Set<string>();
   const addChecks = (plan: Plan, prefix: string, variant?: string): void => {
-    const found = checkPlanPhysics(plan, { rangeOf: (path) => load.rangeOf(prefix + path), profile: profileFor(variant) });
+    const found = checkPlanPhysics(plan, {
+      rangeOf: (path) => load.rangeOf(prefix + path),
+      profile: profileFor(variant),
+    });
     for (const d of found) {
       // A variant that inherits the base plan's problem would only repeat it.
       const key = `${d.code}\u0000${d.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      diagnostics.push(prefix ? { ...d, path: prefix + d.path, message: `variant '${prefix.split('/')[2]}': ${d.message}` } : d);
+      diagnostics.push(
+        prefix ? { ...d, path: prefix + d.path, message: `variant '${prefix.split('/')[2]}': ${d.message}` } : d,
+      );
     }
   };
   addChecks(load.plan, '');
@@ -104,7 +110,9 @@ export type ReferenceRead = { text: string } | { problem: string; fix: string } 
 
 /** The limits a trace is checked against: the smallest context of the plan and its variants that replay it. */
 export function traceLimitsFor(plan: Plan, tracePath: string): TraceLimits {
-  const contexts = [plan, ...Object.values(plan.variants ?? {})].filter((p) => p.workload.trace === tracePath).map((p) => p.model.maxContextTokens);
+  const contexts = [plan, ...Object.values(plan.variants ?? {})]
+    .filter((p) => p.workload.trace === tracePath)
+    .map((p) => p.model.maxContextTokens);
   return contexts.length > 0 ? { maxContextTokens: Math.min(...contexts) } : {};
 }
 
@@ -182,12 +190,19 @@ export function preparePlan(text: string, options: PrepareOptions = {}): Prepare
       const limits = validation.plan ? traceLimitsFor(validation.plan, reference.path) : {};
       const parsed = parseTraceOnce(reference.path, read.text, limits);
       for (const d of parsed.diagnostics) {
-        diagnostics.push({ ...d, message: `trace ${reference.path}: ${d.message}`, path: reference.jsonPath, range: reference.range });
+        diagnostics.push({
+          ...d,
+          message: `trace ${reference.path}: ${d.message}`,
+          path: reference.jsonPath,
+          range: reference.range,
+        });
       }
       if (!parsed.diagnostics.some((d) => d.severity === 'error')) traces.set(reference.path, parsed.sessions);
     }
   }
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  diagnostics.sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+  );
   const hasError = diagnostics.some((d) => d.severity === 'error');
   return { ...validation, plan: hasError ? undefined : validation.plan, diagnostics, traces };
 }

@@ -35,20 +35,40 @@ export class Commands implements JobHost {
   ) {}
 
   register(): vscode.Disposable[] {
-    const wrap = (fn: (...args: never[]) => Promise<void>) => async (...args: never[]) => {
-      try {
-        await fn(...args);
-      } catch (error) {
-        this.report(error);
-      }
-    };
+    const wrap =
+      (fn: (...args: never[]) => Promise<void>) =>
+      async (...args: never[]) => {
+        try {
+          await fn(...args);
+        } catch (error) {
+          this.report(error);
+        }
+      };
     return [
-      vscode.commands.registerCommand('pdPlanner.runPlan', wrap((uri?: vscode.Uri) => this.runPlan(uri))),
-      vscode.commands.registerCommand('pdPlanner.simulate', wrap((uri?: vscode.Uri, deployment?: Deployment) => this.simulate(uri, deployment))),
-      vscode.commands.registerCommand('pdPlanner.compare', wrap((uri?: vscode.Uri, options?: { allVariants?: boolean }) => this.compare(uri, options))),
-      vscode.commands.registerCommand('pdPlanner.sweep', wrap((uri?: vscode.Uri) => this.sweep(uri))),
-      vscode.commands.registerCommand('pdPlanner.newPlan', wrap(() => this.newPlan())),
-      vscode.commands.registerCommand('pdPlanner.exportReport', wrap(() => this.exportActive())),
+      vscode.commands.registerCommand(
+        'pdPlanner.runPlan',
+        wrap((uri?: vscode.Uri) => this.runPlan(uri)),
+      ),
+      vscode.commands.registerCommand(
+        'pdPlanner.simulate',
+        wrap((uri?: vscode.Uri, deployment?: Deployment) => this.simulate(uri, deployment)),
+      ),
+      vscode.commands.registerCommand(
+        'pdPlanner.compare',
+        wrap((uri?: vscode.Uri, options?: { allVariants?: boolean }) => this.compare(uri, options)),
+      ),
+      vscode.commands.registerCommand(
+        'pdPlanner.sweep',
+        wrap((uri?: vscode.Uri) => this.sweep(uri)),
+      ),
+      vscode.commands.registerCommand(
+        'pdPlanner.newPlan',
+        wrap(() => this.newPlan()),
+      ),
+      vscode.commands.registerCommand(
+        'pdPlanner.exportReport',
+        wrap(() => this.exportActive()),
+      ),
       vscode.commands.registerCommand('pdPlanner.cancelJob', () => this.cancelCurrent?.()),
       ...new DeploymentCommands(this, this.panels).register(wrap),
       vscode.workspace.onDidSaveTextDocument((doc) => this.onSave(doc)),
@@ -63,9 +83,11 @@ export class Commands implements JobHost {
       return;
     }
     if (error instanceof JobInvalid) {
-      void vscode.window.showErrorMessage(`PD Planner: the plan has errors — ${error.message}`, 'Show Problems').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-      });
+      void vscode.window
+        .showErrorMessage(`PD Planner: the plan has errors — ${error.message}`, 'Show Problems')
+        .then((choice) => {
+          if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -84,7 +106,11 @@ export class Commands implements JobHost {
     if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
     const active = vscode.window.activeTextEditor?.document;
     if (active?.languageId === PDPLAN_LANGUAGE) return active;
-    const picked = await vscode.window.showOpenDialog({ filters: { 'PD plans': ['yaml', 'yml'] }, canSelectMany: false, title: 'Choose a plan file' });
+    const picked = await vscode.window.showOpenDialog({
+      filters: { 'PD plans': ['yaml', 'yml'] },
+      canSelectMany: false,
+      title: 'Choose a plan file',
+    });
     if (!picked?.[0]) throw new Cancelled('the command');
     return vscode.workspace.openTextDocument(picked[0]);
   }
@@ -95,24 +121,41 @@ export class Commands implements JobHost {
     const errors = outcome.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !outcome.plan) throw new JobInvalid(errors);
     const plan = variant ? (outcome.plan.variants?.[variant] ?? outcome.plan) : outcome.plan;
-    return { source: { text: doc.getText(), fileName: doc.fileName, variant, files: await this.readReferences(doc, outcome.references) }, plan };
+    return {
+      source: {
+        text: doc.getText(),
+        fileName: doc.fileName,
+        variant,
+        files: await this.readReferences(doc, outcome.references),
+      },
+      plan,
+    };
   }
 
   /**
    * Trace and profile files the plan names. In an untrusted workspace they are not read: the plan
    * is still validated, and jobs run on the distributions alone.
    */
-  private async readReferences(doc: vscode.TextDocument, references: (Pick<FileReference, 'path' | 'builtIn'> & { kind: string })[]): Promise<Record<string, string> | undefined> {
+  private async readReferences(
+    doc: vscode.TextDocument,
+    references: (Pick<FileReference, 'path' | 'builtIn'> & { kind: string })[],
+  ): Promise<Record<string, string> | undefined> {
     if (!vscode.workspace.isTrusted || references.length === 0) return undefined;
     const files: Record<string, string> = {};
     for (const reference of references) {
       const target = vscode.Uri.file(referencePath(reference, doc.fileName, this.extensionPath));
       try {
-        files[reference.path] = (await readInput(target.fsPath, reference.kind === 'profile' ? 'profile' : 'trace')).text;
+        files[reference.path] = (
+          await readInput(target.fsPath, reference.kind === 'profile' ? 'profile' : 'trace')
+        ).text;
       } catch (error) {
         // Through the input gate, as the CLI reads it: a missing, special, huge or undecodable file is
         // refused with a message that names it (never quotes it), instead of a job run without it.
-        if (error instanceof InputError) throw new Error(`${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`, { cause: error });
+        if (error instanceof InputError)
+          throw new Error(
+            `${error.message} (named at ${reference.kind === 'trace' ? 'workload.trace' : 'perf.profile'})`,
+            { cause: error },
+          );
         throw error;
       }
     }
@@ -144,7 +187,11 @@ export class Commands implements JobHost {
     await vscode.commands.executeCommand('setContext', 'pdPlanner.jobRunning', true);
     try {
       return await vscode.window.withProgress(
-        { location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `PD Planner: ${title}`, cancellable: !quiet },
+        {
+          location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification,
+          title: `PD Planner: ${title}`,
+          cancellable: !quiet,
+        },
         async (progress, token) => {
           let reported = 0;
           const handle = this.jobs.run(spec, (fraction, message) => {
@@ -169,16 +216,27 @@ export class Commands implements JobHost {
   async runPlan(uri?: vscode.Uri, quiet = false): Promise<void> {
     const doc = await this.document(uri);
     const { source, plan } = await this.source(doc);
-    const result = await this.runJob('planning', { type: 'plan', source, sweepRates: defaultSweepRates(plan.workload.arrival.ratePerSec) }, quiet);
+    const result = await this.runJob(
+      'planning',
+      { type: 'plan', source, sweepRates: defaultSweepRates(plan.workload.arrival.ratePerSec) },
+      quiet,
+    );
     if (result.kind !== 'plan') return;
     const recommended = result.plan.recommended.deployment;
     const split = recommended ? formatDeployment(recommended) : 'none';
     if (recommended) this.recommended.set(doc.fileName, recommended);
     this.lastRun = { command: 'plan', uri: doc.uri };
     const best = result.plan.candidates[0];
-    this.setStatus(`$(server) ${split}${best ? ` · ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ''}`, this.status.tooltip as string | undefined);
+    this.setStatus(
+      `$(server) ${split}${best ? ` · ${(best.predicted.sloAttainment * 100).toFixed(1)}%` : ''}`,
+      this.status.tooltip as string | undefined,
+    );
     this.status.command = { command: 'pdPlanner.runPlan', title: 'Run Plan', arguments: [doc.uri] };
-    this.panels.show({ kind: 'plan', context: { ...this.context(doc, plan, result.timesFrom), ratePerSec: result.ratePerSec }, result: result.plan });
+    this.panels.show({
+      kind: 'plan',
+      context: { ...this.context(doc, plan, result.timesFrom), ratePerSec: result.ratePerSec },
+      result: result.plan,
+    });
   }
 
   async simulate(uri?: vscode.Uri, deploymentArg?: Deployment, quiet = false): Promise<void> {
@@ -188,7 +246,8 @@ export class Commands implements JobHost {
     if (!deployment) {
       const typed = await vscode.window.showInputBox({
         title: 'Simulate which deployment?',
-        prompt: 'ROLE:TPxREPLICAS terms, e.g. P:4x2,D:8x1 (or C:4x4 co-located). Add `deployment:` to the plan to skip this.',
+        prompt:
+          'ROLE:TPxREPLICAS terms, e.g. P:4x2,D:8x1 (or C:4x4 co-located). Add `deployment:` to the plan to skip this.',
         value: 'P:4x2,D:8x1',
         validateInput: (text) => {
           const parsed = parseDeploymentSpec(text);
@@ -199,11 +258,18 @@ export class Commands implements JobHost {
       if (!parsed || 'error' in parsed) return;
       deployment = parsed.deployment;
     }
-    const result = await this.runJob(`simulating ${formatDeployment(deployment)}`, { type: 'simulate', source, deployment }, quiet);
+    const result = await this.runJob(
+      `simulating ${formatDeployment(deployment)}`,
+      { type: 'simulate', source, deployment },
+      quiet,
+    );
     if (result.kind !== 'simulate') return;
     this.lastRun = { command: 'simulate', uri: doc.uri };
     const m = result.sim.metrics;
-    this.setStatus(`$(pulse) ${formatDeployment(result.deployment)} · ${(m.sloAttainment * 100).toFixed(1)}%`, this.status.tooltip as string | undefined);
+    this.setStatus(
+      `$(pulse) ${formatDeployment(result.deployment)} · ${(m.sloAttainment * 100).toFixed(1)}%`,
+      this.status.tooltip as string | undefined,
+    );
     this.panels.show({ kind: 'simulation', context: this.context(doc, plan, result.timesFrom), result: result.sim });
   }
 
@@ -223,7 +289,11 @@ export class Commands implements JobHost {
         if (!picked) return;
         chosen = picked.map((p) => p.label);
       }
-      sources = chosen.map((label) => ({ ...base.source, variant: label === '(base plan)' ? undefined : label, label }));
+      sources = chosen.map((label) => ({
+        ...base.source,
+        variant: label === '(base plan)' ? undefined : label,
+        label,
+      }));
     } else {
       const files = await vscode.workspace.findFiles('**/*.pdplan.{yaml,yml}', '**/node_modules/**', 50);
       const picked = await vscode.window.showQuickPick(
@@ -244,7 +314,10 @@ export class Commands implements JobHost {
     if (result.kind !== 'compare') return;
     const title = `Compare · ${path.basename(doc.fileName)}`;
     const best = [...result.columns].sort((a, b) => b.sim.metrics.sloAttainment - a.sim.metrics.sloAttainment)[0];
-    this.setStatus(`$(split-horizontal) ${result.columns.length} compared · best ${best.label}`, this.status.tooltip as string | undefined);
+    this.setStatus(
+      `$(split-horizontal) ${result.columns.length} compared · best ${best.label}`,
+      this.status.tooltip as string | undefined,
+    );
     this.panels.show({
       kind: 'comparison',
       title,
@@ -268,22 +341,39 @@ export class Commands implements JobHost {
     const { source, plan } = await this.source(doc);
     // A replayed trace sets its own rate, which only the worker reads: ask for multiples of it.
     const relativeToTrace = plan.workload.trace !== undefined;
-    const suggested = (relativeToTrace ? defaultSweepRates(1) : defaultSweepRates(plan.workload.arrival.ratePerSec)).join(', ');
+    const suggested = (
+      relativeToTrace ? defaultSweepRates(1) : defaultSweepRates(plan.workload.arrival.ratePerSec)
+    ).join(', ');
     const text = await vscode.window.showInputBox({
       title: 'Sweep arrival rate',
       prompt: relativeToTrace
         ? `Multiples of the recorded arrival rate of ${plan.workload.trace}, comma-separated: its arrivals are moved closer or further apart`
         : 'Arrival rates to simulate, sessions per second, comma-separated',
       value: suggested,
-      validateInput: (value) => (parseRates(value) ? undefined : 'write positive numbers separated by commas, e.g. 1, 2, 4'),
+      validateInput: (value) =>
+        parseRates(value) ? undefined : 'write positive numbers separated by commas, e.g. 1, 2, 4',
     });
     const rates = text ? parseRates(text) : undefined;
     if (!rates) return;
     const deployment = plan.deployment ?? this.recommended.get(doc.fileName);
-    const result = await this.runJob(`sweeping ${rates.length} rates`, { type: 'sweep', source, deployment, rates, relativeToTrace });
+    const result = await this.runJob(`sweeping ${rates.length} rates`, {
+      type: 'sweep',
+      source,
+      deployment,
+      rates,
+      relativeToTrace,
+    });
     if (result.kind !== 'sweep') return;
-    this.setStatus(`$(graph-line) ${formatDeployment(result.deployment)} · ${rates.length} rates`, this.status.tooltip as string | undefined);
-    this.panels.show({ kind: 'sweep', context: this.context(doc, plan, result.timesFrom), deployment: result.deployment, points: result.points });
+    this.setStatus(
+      `$(graph-line) ${formatDeployment(result.deployment)} · ${rates.length} rates`,
+      this.status.tooltip as string | undefined,
+    );
+    this.panels.show({
+      kind: 'sweep',
+      context: this.context(doc, plan, result.timesFrom),
+      deployment: result.deployment,
+      points: result.points,
+    });
   }
 
   async newPlan(): Promise<void> {
@@ -298,14 +388,19 @@ export class Commands implements JobHost {
     const model = await pick('model', 'New plan (1/3): model');
     const gpu = await pick('gpu', 'New plan (2/3): GPU');
     const workload = await pick('workload', 'New plan (3/3): workload profile');
-    const doc = await vscode.workspace.openTextDocument({ language: PDPLAN_LANGUAGE, content: newPlanText({ model, gpu, workload }) });
+    const doc = await vscode.workspace.openTextDocument({
+      language: PDPLAN_LANGUAGE,
+      content: newPlanText({ model, gpu, workload }),
+    });
     await vscode.window.showTextDocument(doc);
   }
 
   async exportActive(data?: PanelData): Promise<void> {
     const current = data ?? this.panels.activeData();
     if (!current) {
-      void vscode.window.showInformationMessage('PD Planner: run a plan, simulation or comparison first; Export Report saves the panel on screen.');
+      void vscode.window.showInformationMessage(
+        'PD Planner: run a plan, simulation or comparison first; Export Report saves the panel on screen.',
+      );
       return;
     }
     const format = await vscode.window.showQuickPick(
@@ -334,7 +429,13 @@ export class Commands implements JobHost {
 
   rerun(data: PanelData): void {
     const uri = data.kind === 'comparison' ? undefined : vscode.Uri.file(data.context.fileName);
-    const command = { plan: 'pdPlanner.runPlan', simulation: 'pdPlanner.simulate', sweep: 'pdPlanner.sweep', pareto: 'pdPlanner.pareto', comparison: 'pdPlanner.compare' }[data.kind];
+    const command = {
+      plan: 'pdPlanner.runPlan',
+      simulation: 'pdPlanner.simulate',
+      sweep: 'pdPlanner.sweep',
+      pareto: 'pdPlanner.pareto',
+      comparison: 'pdPlanner.compare',
+    }[data.kind];
     void vscode.commands.executeCommand(command, uri);
   }
 
@@ -342,7 +443,11 @@ export class Commands implements JobHost {
     if (data.kind !== 'plan') return;
     const candidate = data.result.candidates.find((c) => c.rank === rank);
     if (!candidate) return;
-    void vscode.commands.executeCommand('pdPlanner.simulate', vscode.Uri.file(data.context.fileName), candidate.deployment);
+    void vscode.commands.executeCommand(
+      'pdPlanner.simulate',
+      vscode.Uri.file(data.context.fileName),
+      candidate.deployment,
+    );
   }
 
   private onSave(doc: vscode.TextDocument): void {

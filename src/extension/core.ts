@@ -5,7 +5,14 @@
 import { readInputSync } from '../io/inputGate';
 import { builtInProfileNames, referencePath } from '../io/references';
 import planSchema from '../../schemas/pdplan.schema.json';
-import { findGpu, findModel, findWorkloadProfile, listGpus, listModels, listWorkloadProfiles } from '../core/spec/catalog';
+import {
+  findGpu,
+  findModel,
+  findWorkloadProfile,
+  listGpus,
+  listModels,
+  listWorkloadProfiles,
+} from '../core/spec/catalog';
 import type { FileReference } from '../core/spec/types';
 import { preparePlan } from '../core/validate';
 import { readThroughGate } from '../io/referenceRead';
@@ -26,7 +33,12 @@ export function makeValidator(env: ValidatorEnvironment): ValidateFn {
     // The editor's one call of the core's preparePlan, as the CLI and the job worker make it, with the
     // same gate and the same words for a file that cannot be read (readThroughGate).
     const read = env.isTrusted()
-      ? (reference: FileReference) => readThroughGate(referencePath(reference, fileName, env.extensionPath), reference.kind, (file, kind) => readInputSync(file, kind).text)
+      ? (reference: FileReference) =>
+          readThroughGate(
+            referencePath(reference, fileName, env.extensionPath),
+            reference.kind,
+            (file, kind) => readInputSync(file, kind).text,
+          )
       : undefined;
     const load = preparePlan(text, { fileName, profileNames, read });
     return { plan: load.plan, diagnostics: load.diagnostics, references: load.references };
@@ -40,9 +52,15 @@ export function coreCatalog(): CatalogApi {
     list(kind: CatalogKind) {
       switch (kind) {
         case 'gpu':
-          return listGpus().map((g) => ({ name: g.name, detail: `${g.memoryGB} GB · ${fmt(g.bf16Tflops)} BF16 TFLOPS · ${fmt(g.hbmBandwidthGBps)} GB/s` }));
+          return listGpus().map((g) => ({
+            name: g.name,
+            detail: `${g.memoryGB} GB · ${fmt(g.bf16Tflops)} BF16 TFLOPS · ${fmt(g.hbmBandwidthGBps)} GB/s`,
+          }));
         case 'model':
-          return listModels().map((m) => ({ name: m.name, detail: `${m.layers} layers · hidden ${m.hiddenSize}${m.moe ? ` · MoE ${m.moe.activeExperts}/${m.moe.experts}` : ''}` }));
+          return listModels().map((m) => ({
+            name: m.name,
+            detail: `${m.layers} layers · hidden ${m.hiddenSize}${m.moe ? ` · MoE ${m.moe.activeExperts}/${m.moe.experts}` : ''}`,
+          }));
         case 'workload':
           return listWorkloadProfiles().map((w) => ({ name: w.name, detail: w.description }));
       }
@@ -69,13 +87,22 @@ export function coreCatalog(): CatalogApi {
           `| layers | hidden | heads / KV heads | FFN | context | weights / KV |`,
           `| --- | --- | --- | --- | --- | --- |`,
           `| ${m.layers} | ${m.hiddenSize} | ${m.attentionHeads} / ${m.kvHeads} | ${m.ffnSize} | ${fmt(m.maxContextTokens)} | ${m.weightDtype} / ${m.kvDtype} |`,
-          m.moe ? `\nMoE: ${m.moe.activeExperts} of ${m.moe.experts} experts active, expert FFN ${m.moe.expertFfnSize}` : '',
+          m.moe
+            ? `\nMoE: ${m.moe.activeExperts} of ${m.moe.experts} experts active, expert FFN ${m.moe.expertFfnSize}`
+            : '',
           m.source ? `\n_${m.source}_` : '',
         ].join('\n');
       }
       const w = findWorkloadProfile(name);
       if (!w) return undefined;
-      return [`**${w.name}** (workload profile)`, '', w.description, '', `default rate ${w.ratePerSec} sessions/s`, w.source ? `\n_${w.source}_` : ''].join('\n');
+      return [
+        `**${w.name}** (workload profile)`,
+        '',
+        w.description,
+        '',
+        `default rate ${w.ratePerSec} sessions/s`,
+        w.source ? `\n_${w.source}_` : '',
+      ].join('\n');
     },
   };
 }

@@ -25,10 +25,22 @@ export interface JobHost {
 }
 
 export const DEPLOYMENT_FORMATS = [
-  { label: 'vLLM', value: 'vllm' as const, detail: 'launch scripts: one engine per replica (TP, KV connector, disaggregation role) and the router' },
-  { label: 'SGLang', value: 'sglang' as const, detail: 'launch scripts: prefill and decode servers and the mini load balancer' },
+  {
+    label: 'vLLM',
+    value: 'vllm' as const,
+    detail: 'launch scripts: one engine per replica (TP, KV connector, disaggregation role) and the router',
+  },
+  {
+    label: 'SGLang',
+    value: 'sglang' as const,
+    detail: 'launch scripts: prefill and decode servers and the mini load balancer',
+  },
   { label: 'Dynamo', value: 'dynamo' as const, detail: 'a DynamoGraphDeployment for kubectl apply' },
-  { label: 'llm-d', value: 'llm-d' as const, detail: 'Helm values: modelservice and inference scheduler with the P/D threshold' },
+  {
+    label: 'llm-d',
+    value: 'llm-d' as const,
+    detail: 'Helm values: modelservice and inference scheduler with the P/D threshold',
+  },
 ];
 
 export class DeploymentCommands {
@@ -37,10 +49,18 @@ export class DeploymentCommands {
     private readonly panels: PanelManager,
   ) {}
 
-  register(wrap: (fn: (...args: never[]) => Promise<void>) => (...args: never[]) => Promise<void>): vscode.Disposable[] {
+  register(
+    wrap: (fn: (...args: never[]) => Promise<void>) => (...args: never[]) => Promise<void>,
+  ): vscode.Disposable[] {
     return [
-      vscode.commands.registerCommand('pdPlanner.pareto', wrap((uri?: vscode.Uri) => this.pareto(uri))),
-      vscode.commands.registerCommand('pdPlanner.exportDeployment', wrap((uri?: vscode.Uri, layout?: string) => this.exportDeployment(uri, layout))),
+      vscode.commands.registerCommand(
+        'pdPlanner.pareto',
+        wrap((uri?: vscode.Uri) => this.pareto(uri)),
+      ),
+      vscode.commands.registerCommand(
+        'pdPlanner.exportDeployment',
+        wrap((uri?: vscode.Uri, layout?: string) => this.exportDeployment(uri, layout)),
+      ),
     ];
   }
 
@@ -51,11 +71,19 @@ export class DeploymentCommands {
     if (result.kind !== 'pareto') return;
     const feasible = result.pareto.points.filter((p) => p.feasible).length;
     this.host.setStatus(`$(graph-scatter) ${result.pareto.points.length} points · ${feasible} within SLO`);
-    this.panels.show({ kind: 'pareto', context: this.host.context(doc, plan, result.timesFrom), result: result.pareto });
+    this.panels.show({
+      kind: 'pareto',
+      context: this.host.context(doc, plan, result.timesFrom),
+      result: result.pareto,
+    });
   }
 
   /** The layout to export: the argument, else the plan's `deployment:`, else the last plan run's recommendation, else asked for. */
-  private async layoutFor(doc: vscode.TextDocument, plan: Plan, layout: string | undefined): Promise<Deployment | undefined> {
+  private async layoutFor(
+    doc: vscode.TextDocument,
+    plan: Plan,
+    layout: string | undefined,
+  ): Promise<Deployment | undefined> {
     if (layout !== undefined) {
       const parsed = parseDeploymentSpec(layout);
       if ('error' in parsed) throw new Error(`deployment ${layout.slice(0, 40)}: ${parsed.error}`);
@@ -81,14 +109,25 @@ export class DeploymentCommands {
     const { source, plan } = await this.host.source(doc);
     const layout = await this.layoutFor(doc, plan, layoutArg);
     if (!layout) return;
-    const format = await vscode.window.showQuickPick(DEPLOYMENT_FORMATS, { title: `Deployment files for ${formatDeployment(layout)}`, matchOnDetail: true });
+    const format = await vscode.window.showQuickPick(DEPLOYMENT_FORMATS, {
+      title: `Deployment files for ${formatDeployment(layout)}`,
+      matchOnDetail: true,
+    });
     if (!format) return;
-    const result = await this.host.runJob(`exporting ${format.label} files`, { type: 'exportDeployment', source, deployment: layout, format: format.value }, true);
+    const result = await this.host.runJob(
+      `exporting ${format.label} files`,
+      { type: 'exportDeployment', source, deployment: layout, format: format.value },
+      true,
+    );
     if (result.kind !== 'exportDeployment') return;
     const where = await vscode.window.showQuickPick(
       [
         { label: 'Write into a folder…', value: 'folder' as const, detail: result.files.map((f) => f.path).join(', ') },
-        { label: 'Open as untitled documents', value: 'untitled' as const, detail: `${result.files.length} editor tabs, nothing written` },
+        {
+          label: 'Open as untitled documents',
+          value: 'untitled' as const,
+          detail: `${result.files.length} editor tabs, nothing written`,
+        },
       ],
       { title: `${format.label} files for ${formatDeployment(result.deployment)} (${result.policy})` },
     );
@@ -100,7 +139,10 @@ export class DeploymentCommands {
     void vscode.window.showInformationMessage(`PD Planner: ${done}.${notes}`);
   }
 
-  private async writeFiles(doc: vscode.TextDocument, result: Extract<JobResult, { kind: 'exportDeployment' }>): Promise<string | undefined> {
+  private async writeFiles(
+    doc: vscode.TextDocument,
+    result: Extract<JobResult, { kind: 'exportDeployment' }>,
+  ): Promise<string | undefined> {
     const picked = await vscode.window.showOpenDialog({
       canSelectFolders: true,
       canSelectFiles: false,
@@ -123,7 +165,13 @@ export class DeploymentCommands {
   private async openFiles(result: Extract<JobResult, { kind: 'exportDeployment' }>): Promise<string> {
     const opened: vscode.TextDocument[] = [];
     for (const file of result.files) {
-      const language = file.path.endsWith('.sh') ? 'shellscript' : /\.ya?ml$/.test(file.path) ? 'yaml' : file.path.endsWith('.json') ? 'json' : 'plaintext';
+      const language = file.path.endsWith('.sh')
+        ? 'shellscript'
+        : /\.ya?ml$/.test(file.path)
+          ? 'yaml'
+          : file.path.endsWith('.json')
+            ? 'json'
+            : 'plaintext';
       opened.push(await vscode.workspace.openTextDocument({ language, content: file.content }));
       await vscode.window.showTextDocument(opened[opened.length - 1], { preview: false });
     }

@@ -83,7 +83,10 @@ export class DiagnosticsController implements vscode.Disposable {
     }
     if (doc.isClosed || doc.version !== version) return outcome;
     this.outcomes.set(doc.uri.toString(), { version, outcome });
-    this.collection.set(doc.uri, outcome.diagnostics.map((d) => this.toVscode(d)));
+    this.collection.set(
+      doc.uri,
+      outcome.diagnostics.map((d) => this.toVscode(d)),
+    );
     this.validatedEmitter.fire({ uri: doc.uri, ms: performance.now() - started });
     return outcome;
   }

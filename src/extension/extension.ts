@@ -42,7 +42,10 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
   const selector: vscode.DocumentSelector = { language: PDPLAN_LANGUAGE };
   let validator: ValidateFn | undefined;
   const validate: ValidateFn = (text, fileName) =>
-    (validator ??= loadCore().makeValidator({ extensionPath: context.extensionPath, isTrusted: () => vscode.workspace.isTrusted }))(text, fileName);
+    (validator ??= loadCore().makeValidator({
+      extensionPath: context.extensionPath,
+      isTrusted: () => vscode.workspace.isTrusted,
+    }))(text, fileName);
   const diagnostics = new DiagnosticsController(validate);
   const jobs = new JobClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'jobWorker.js').fsPath);
   const status = vscode.window.createStatusBarItem('pdPlanner.status', vscode.StatusBarAlignment.Left, 50);
@@ -66,7 +69,9 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panels.serializer()),
     vscode.languages.registerCompletionItemProvider(selector, completionProvider(schema, catalog), ':', ' '),
     vscode.languages.registerHoverProvider(selector, hoverProvider(schema, catalog)),
-    vscode.languages.registerCodeActionsProvider(selector, codeActionProvider(diagnostics), { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    vscode.languages.registerCodeActionsProvider(selector, codeActionProvider(diagnostics), {
+      providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+    }),
     vscode.languages.registerCodeLensProvider(selector, codeLensProvider()),
     vscode.languages.registerDocumentSymbolProvider(selector, symbolProvider()),
     // Trust granted later: referenced trace/profile files may now be read, so check them again.
@@ -78,7 +83,11 @@ export function activate(context: vscode.ExtensionContext): PdPlannerApi {
 function lazySchema(): Core.LazySchema {
   let navigator: ReturnType<typeof Core.planSchemaNavigator> | undefined;
   const get = () => (navigator ??= loadCore().planSchemaNavigator());
-  return { keys: (p) => get().keys(p), enumValues: (p) => get().enumValues(p), description: (p) => get().description(p) };
+  return {
+    keys: (p) => get().keys(p),
+    enumValues: (p) => get().enumValues(p),
+    description: (p) => get().description(p),
+  };
 }
 
 export function deactivate(): void {

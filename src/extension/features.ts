@@ -21,7 +21,9 @@ export function completionProvider(schema: Schema, catalog: CatalogApi): vscode.
     provideCompletionItems(doc, position) {
       const offset = doc.offsetAt(position);
       const place = placeAt(doc.getText(), offset);
-      const replace = place.span ? new vscode.Range(doc.positionAt(place.span[0]), doc.positionAt(Math.max(place.span[1], offset))) : undefined;
+      const replace = place.span
+        ? new vscode.Range(doc.positionAt(place.span[0]), doc.positionAt(Math.max(place.span[1], offset)))
+        : undefined;
       const items: vscode.CompletionItem[] = [];
       if (place.on === 'key') {
         for (const key of schema.keys(place.path)) {
@@ -59,7 +61,9 @@ export function hoverProvider(schema: Schema, catalog: CatalogApi): vscode.Hover
   return {
     provideHover(doc, position) {
       const place = placeAt(doc.getText(), doc.offsetAt(position));
-      const range = place.span ? new vscode.Range(doc.positionAt(place.span[0]), doc.positionAt(place.span[1])) : undefined;
+      const range = place.span
+        ? new vscode.Range(doc.positionAt(place.span[0]), doc.positionAt(place.span[1]))
+        : undefined;
       if (place.on === 'key' && place.text) {
         const text = schema.description([...place.path, place.text]);
         return text ? new vscode.Hover(new vscode.MarkdownString(`**${place.text}** — ${text}`), range) : undefined;

@@ -63,7 +63,10 @@ export class PanelManager implements vscode.Disposable {
     return {
       enableScripts: true,
       enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'dist'),
+        vscode.Uri.joinPath(this.extensionUri, 'media'),
+      ],
     };
   }
 
@@ -122,7 +125,12 @@ export class PanelManager implements vscode.Disposable {
     const key = panelKey(data);
     let entry = this.open.get(key);
     if (!entry) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, panelTitle(data), { viewColumn: this.panelColumn() ?? vscode.ViewColumn.Beside, preserveFocus: false }, this.options());
+      const panel = vscode.window.createWebviewPanel(
+        PANEL_VIEW_TYPE,
+        panelTitle(data),
+        { viewColumn: this.panelColumn() ?? vscode.ViewColumn.Beside, preserveFocus: false },
+        this.options(),
+      );
       entry = this.attach(panel, data);
     } else {
       entry.data = data;

@@ -2,7 +2,17 @@
  * Export Report: the panel's data as Markdown, JSON or a self-contained HTML page (tables only, no
  * scripts, so it opens anywhere). Pure: it takes the panel data and returns text.
  */
-import { attainmentWithCi, CANDIDATE_COLUMNS, candidateCells, comparisonRows, ms, num, pct, routerSettingText, tickLabel } from '../shared/panelModel';
+import {
+  attainmentWithCi,
+  CANDIDATE_COLUMNS,
+  candidateCells,
+  comparisonRows,
+  ms,
+  num,
+  pct,
+  routerSettingText,
+  tickLabel,
+} from '../shared/panelModel';
 import { deploymentGpus, formatDeployment } from '../core/spec/deployment';
 import type { ExportFormat, PanelData } from '../shared/panelProtocol';
 import type { SimMetrics } from '../core/sim/types';
@@ -35,7 +45,9 @@ function buildReport(data: PanelData): Report {
         title: `PD Planner plan: ${context.planName}`,
         summary: [
           `Recommended split: ${result.recommended.deployment ? formatDeployment(result.recommended.deployment) : 'none'} on ${result.recommended.gpus} ${context.gpuName} GPUs`,
-          best ? `Predicted SLO attainment: ${pct(best.predicted.sloAttainment)} (Turn-1 ${pct(best.predicted.turn1SloAttainment)}, Turn-2+ ${pct(best.predicted.turn2plusSloAttainment)})` : 'No feasible candidate',
+          best
+            ? `Predicted SLO attainment: ${pct(best.predicted.sloAttainment)} (Turn-1 ${pct(best.predicted.turn1SloAttainment)}, Turn-2+ ${pct(best.predicted.turn2plusSloAttainment)})`
+            : 'No feasible candidate',
           best ? `Local-prefill ratio: ${pct(best.predicted.localPrefillRatio)}` : '',
           `Objective: ${result.objective}; arrival rate ${context.ratePerSec} sessions/s; SLO TTFT ${context.sloTtftMs} ms, ITL ${context.sloItlMs} ms`,
           context.timesFrom ? `Times from: ${context.timesFrom}` : '',
@@ -52,7 +64,12 @@ function buildReport(data: PanelData): Report {
                 {
                   title: 'Router settings for engines',
                   headers: ['Policy', 'Setting for the engine', 'Attainment', 'Local prefill'],
-                  rows: result.routerSettings.map((r) => [r.policy, routerSettingText(r), r.unstable ? 'unstable' : pct(r.sloAttainment), pct(r.localPrefillRatio)]),
+                  rows: result.routerSettings.map((r) => [
+                    r.policy,
+                    routerSettingText(r),
+                    r.unstable ? 'unstable' : pct(r.sloAttainment),
+                    pct(r.localPrefillRatio),
+                  ]),
                 },
               ]
             : []),
@@ -71,14 +88,23 @@ function buildReport(data: PanelData): Report {
             : `SLO attainment ${attainmentWithCi(m.sloAttainment, m.sloAttainmentCi95)} (Turn-1 ${pct(m.turn1.sloAttainment)}, Turn-2+ ${pct(m.turn2plus.sloAttainment)}); local-prefill ratio ${pct(m.localPrefillRatio)}`,
           `TTFT P95 ${ms(m.ttftMs.p95)}, ITL P95 ${ms(m.itlMs.p95)}; goodput ${m.unstable ? 'unstable' : `${num(m.goodput)} sessions/s`}`,
           m.unstable ? '' : perGpuText(m, deploymentGpus(data.result.deployment)),
-          m.measurement ? `Measured over ${m.measurement.windowSec.toFixed(0)} s after a ${m.measurement.warmupSec.toFixed(0)} s warm-up, ${m.measurement.replications} replication(s), ${m.measurement.measuredSessions} sessions` : '',
+          m.measurement
+            ? `Measured over ${m.measurement.windowSec.toFixed(0)} s after a ${m.measurement.warmupSec.toFixed(0)} s warm-up, ${m.measurement.replications} replication(s), ${m.measurement.measuredSessions} sessions`
+            : '',
           data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
         ].filter(Boolean),
         tables: [
           {
             title: 'Workers',
             headers: ['Worker', 'Role', 'TP', 'Utilisation', 'Local prefill', 'Max queue'],
-            rows: m.workers.map((w) => [w.id, w.role, String(w.tp), pct(w.utilization), w.localPrefillRatio === undefined ? '-' : pct(w.localPrefillRatio), String(w.maxQueueLength)]),
+            rows: m.workers.map((w) => [
+              w.id,
+              w.role,
+              String(w.tp),
+              pct(w.utilization),
+              w.localPrefillRatio === undefined ? '-' : pct(w.localPrefillRatio),
+              String(w.maxQueueLength),
+            ]),
           },
         ],
       };
@@ -91,7 +117,10 @@ function buildReport(data: PanelData): Report {
           {
             title: 'Side by side',
             headers: ['', ...data.columns.map((c) => c.label)],
-            rows: comparisonRows(data.columns).map((r) => [`${r.label}${r.differs ? ' *' : ''}`, ...r.cells.map((c) => c.text)]),
+            rows: comparisonRows(data.columns).map((r) => [
+              `${r.label}${r.differs ? ' *' : ''}`,
+              ...r.cells.map((c) => c.text),
+            ]),
           },
         ],
       };
@@ -103,7 +132,12 @@ function buildReport(data: PanelData): Report {
           {
             title: 'Attainment against arrival rate',
             headers: ['Rate (sessions/s)', 'Attainment', 'Goodput', 'Stable'],
-            rows: data.points.map((p) => [tickLabel(p.ratePerSec), p.unstable ? 'unstable' : attainmentWithCi(p.sloAttainment, p.sloAttainmentCi95), p.unstable ? '-' : num(p.goodput), p.unstable ? `no${p.unstableReason ? `: ${p.unstableReason}` : ''}` : 'yes']),
+            rows: data.points.map((p) => [
+              tickLabel(p.ratePerSec),
+              p.unstable ? 'unstable' : attainmentWithCi(p.sloAttainment, p.sloAttainmentCi95),
+              p.unstable ? '-' : num(p.goodput),
+              p.unstable ? `no${p.unstableReason ? `: ${p.unstableReason}` : ''}` : 'yes',
+            ]),
           },
         ],
       };
@@ -120,14 +154,23 @@ function buildReport(data: PanelData): Report {
             : 'No point meets the SLO target',
           data.context.timesFrom ? `Times from: ${data.context.timesFrom}` : '',
         ].filter(Boolean),
-        tables: [{ title: 'Frontier: output tokens/s/GPU against tokens/s/user (SLO-feasible points)', headers: FRONTIER_COLUMNS, rows: frontierRows(r) }],
+        tables: [
+          {
+            title: 'Frontier: output tokens/s/GPU against tokens/s/user (SLO-feasible points)',
+            headers: FRONTIER_COLUMNS,
+            rows: frontierRows(r),
+          },
+        ],
       };
     }
   }
 }
 
 const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
 export function renderReport(data: PanelData, format: ExportFormat): string {
@@ -136,7 +179,13 @@ export function renderReport(data: PanelData, format: ExportFormat): string {
   if (format === 'markdown') {
     const lines = [`# ${report.title}`, '', ...report.summary.map((s) => `- ${s}`)];
     for (const t of report.tables) {
-      lines.push('', `## ${t.title}`, '', `| ${t.headers.map(escapeCell).join(' | ')} |`, `|${t.headers.map(() => ' --- |').join('')}`);
+      lines.push(
+        '',
+        `## ${t.title}`,
+        '',
+        `| ${t.headers.map(escapeCell).join(' | ')} |`,
+        `|${t.headers.map(() => ' --- |').join('')}`,
+      );
       for (const row of t.rows) lines.push(`| ${row.map(escapeCell).join(' | ')} |`);
     }
     return `${lines.join('\n')}\n`;

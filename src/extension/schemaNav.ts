@@ -35,7 +35,8 @@ export class SchemaNavigator {
       const target = schema.$ref
         .slice(2)
         .split('/')
-        .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.root) as JsonSchema | undefined;
+        .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.root) as
+        JsonSchema | undefined;
       return this.resolve({ ...target, ...schema, $ref: undefined }, seen + 1);
     }
     return schema;

@@ -66,7 +66,12 @@ export function placeAt(text: string, offset: number): CursorPlace {
       node = node.items[index] as Node;
     } else if (isScalar(node)) {
       const r = node.range;
-      return { path, on: 'value', text: node.value === null ? '' : String(node.value), span: r ? [r[0], r[1]] : undefined };
+      return {
+        path,
+        on: 'value',
+        text: node.value === null ? '' : String(node.value),
+        span: r ? [r[0], r[1]] : undefined,
+      };
     } else {
       return indentPlace(text, offset, path);
     }

@@ -77,17 +77,24 @@ function typeOf(stat: fs.Stats): string {
 function systemError(error: unknown, file: string, what: string): InputError {
   const code = (error as { code?: string } | null)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return new InputError('missing', `${what} ${file} does not exist`, code);
-  if (code === 'EACCES' || code === 'EPERM') return new InputError('unreadable', `${what} ${file} cannot be read (permission denied)`, code);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new InputError('unreadable', `${what} ${file} cannot be read (permission denied)`, code);
   if (code === 'EISDIR') return new InputError('not-a-file', `${what} ${file} is a directory, not a file`, code);
   if (code === 'ELOOP') return new InputError('unreadable', `${what} ${file} is a symbolic link loop`, code);
-  if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return new InputError('not-a-file', `${what} ${file} is not a regular file (reading it would wait)`, code);
+  if (code === 'EAGAIN' || code === 'EWOULDBLOCK')
+    return new InputError('not-a-file', `${what} ${file} is not a regular file (reading it would wait)`, code);
   return new InputError('unreadable', `${what} ${file} cannot be read (${code ?? 'unknown error'})`, code);
 }
 
 function limitsOf(kind: InputKind, options: ReadOptions) {
   const { what } = INPUT_LIMITS[kind];
   const maxBytes = options.maxBytes ?? INPUT_LIMITS[kind].maxBytes;
-  return { what, maxBytes, timeLimitMs: options.timeLimitMs ?? READ_TIME_LIMIT_MS, now: options.now ?? (() => performance.now()) };
+  return {
+    what,
+    maxBytes,
+    timeLimitMs: options.timeLimitMs ?? READ_TIME_LIMIT_MS,
+    now: options.now ?? (() => performance.now()),
+  };
 }
 
 function checkStat(stat: fs.Stats, file: string, what: string, maxBytes: number): void {
@@ -99,7 +106,10 @@ function checkStat(stat: fs.Stats, file: string, what: string, maxBytes: number)
 
 function tooLarge(file: string, what: string, maxBytes: number, size?: number): InputError {
   const found = size !== undefined ? `is ${mb(size)}` : `holds more than ${mb(maxBytes)}`;
-  return new InputError('too-large', `${what} ${file} ${found}; a ${what} is read up to ${mb(maxBytes)} — make it smaller`);
+  return new InputError(
+    'too-large',
+    `${what} ${file} ${found}; a ${what} is read up to ${mb(maxBytes)} — make it smaller`,
+  );
 }
 
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer (not on Windows).
@@ -155,7 +165,10 @@ export function readInputSync(file: string, kind: InputKind, options: ReadOption
 }
 
 function tooSlow(file: string, what: string, timeLimitMs: number): InputError {
-  return new InputError('too-slow', `${what} ${file} took more than ${timeLimitMs / 1000} s to read; copy it to a local disk`);
+  return new InputError(
+    'too-slow',
+    `${what} ${file} took more than ${timeLimitMs / 1000} s to read; copy it to a local disk`,
+  );
 }
 
 /** readInputSync without blocking the caller's thread (the extension host); bounded by a timer too. */
@@ -218,7 +231,11 @@ export async function readInput(file: string, kind: InputKind, options: ReadOpti
 export function decodeInput(bytes: Uint8Array, file = 'the file', what = 'file'): DecodedText {
   const b0 = bytes[0];
   const b1 = bytes[1];
-  if (bytes.length >= 4 && ((b0 === 0xff && b1 === 0xfe && bytes[2] === 0 && bytes[3] === 0) || (b0 === 0 && b1 === 0 && bytes[2] === 0xfe && bytes[3] === 0xff))) {
+  if (
+    bytes.length >= 4 &&
+    ((b0 === 0xff && b1 === 0xfe && bytes[2] === 0 && bytes[3] === 0) ||
+      (b0 === 0 && b1 === 0 && bytes[2] === 0xfe && bytes[3] === 0xff))
+  ) {
     throw new InputError('encoding', `${what} ${file} is UTF-32 text; save it as UTF-8`);
   }
   let text: string;
@@ -237,19 +254,29 @@ export function decodeInput(bytes: Uint8Array, file = 'the file', what = 'file')
     if (nul !== -1) {
       let line = 1;
       for (let i = body.indexOf(0x0a); i !== -1 && i < nul; i = body.indexOf(0x0a, i + 1)) line++;
-      throw new InputError('encoding', `${what} ${file} holds a NUL byte on line ${line}: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8`);
+      throw new InputError(
+        'encoding',
+        `${what} ${file} holds a NUL byte on line ${line}: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8`,
+      );
     }
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
     } catch {
-      throw new InputError('encoding', `${what} ${file} is not UTF-8 text (${invalidUtf8Place(body)}); save it as UTF-8, or as UTF-16 with a byte-order mark`);
+      throw new InputError(
+        'encoding',
+        `${what} ${file} is not UTF-8 text (${invalidUtf8Place(body)}); save it as UTF-8, or as UTF-16 with a byte-order mark`,
+      );
     }
   }
   return { text: normalizeLineEnds(text), encoding };
 }
 
 function decodeUtf16(bytes: Uint8Array, bigEndian: boolean, file: string, what: string): string {
-  if (bytes.length % 2 !== 0) throw new InputError('encoding', `${what} ${file} starts with a UTF-16 byte-order mark but has an odd number of bytes; save it again as UTF-8`);
+  if (bytes.length % 2 !== 0)
+    throw new InputError(
+      'encoding',
+      `${what} ${file} starts with a UTF-16 byte-order mark but has an odd number of bytes; save it again as UTF-8`,
+    );
   let source = bytes;
   if (bigEndian) {
     source = new Uint8Array(bytes.length);
@@ -261,7 +288,10 @@ function decodeUtf16(bytes: Uint8Array, bigEndian: boolean, file: string, what: 
   try {
     return new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true }).decode(source);
   } catch {
-    throw new InputError('encoding', `${what} ${file} starts with a UTF-16 byte-order mark but is not valid UTF-16; save it again as UTF-8`);
+    throw new InputError(
+      'encoding',
+      `${what} ${file} starts with a UTF-16 byte-order mark but is not valid UTF-16; save it again as UTF-8`,
+    );
   }
 }
 

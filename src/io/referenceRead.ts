@@ -9,7 +9,11 @@ export type ReferenceRead = { text: string; file: string } | { problem: string; 
  * and words a failure the same way for both: what went wrong with which file, and how to fix it.
  * One function, so `pdplan validate` and the editor print the same PDP070.
  */
-export function readThroughGate(file: string, kind: FileReference['kind'], read: (file: string, kind: InputKind) => string): ReferenceRead {
+export function readThroughGate(
+  file: string,
+  kind: FileReference['kind'],
+  read: (file: string, kind: InputKind) => string,
+): ReferenceRead {
   try {
     return { text: read(file, kind), file };
   } catch (error) {

@@ -7,7 +7,11 @@ import type { FileReference } from '../core/spec/types';
  * the tool's own root; an absolute path as written; any other path relative to the plan's folder
  * (relative to where the plan was named from, when the plan's own path is relative).
  */
-export function referencePath(reference: Pick<FileReference, 'path' | 'builtIn'>, planFile: string, builtInRoot: string): string {
+export function referencePath(
+  reference: Pick<FileReference, 'path' | 'builtIn'>,
+  planFile: string,
+  builtInRoot: string,
+): string {
   if (reference.builtIn) return join(builtInRoot, reference.path);
   return isAbsolute(reference.path) ? reference.path : join(dirname(planFile), reference.path);
 }
@@ -20,7 +24,10 @@ export function referencePath(reference: Pick<FileReference, 'path' | 'builtIn'>
 export function builtInProfileNames(roots: readonly string[]): string[] | undefined {
   for (const root of roots) {
     try {
-      return readdirSync(join(root, 'catalog', 'profiles')).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort();
+      return readdirSync(join(root, 'catalog', 'profiles'))
+        .filter((f) => f.endsWith('.csv'))
+        .map((f) => f.slice(0, -4))
+        .sort();
     } catch {
       // not here; try the next root
     }

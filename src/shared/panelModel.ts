@@ -58,7 +58,12 @@ export function layoutCluster(
           // The simulator runs each data-parallel attention rank as a worker of its own.
           const attentionTp = group.attentionTp ?? 1;
           const shape = attentionTp > 1 ? `EP${group.tp}/TP${attentionTp}` : `EP${group.tp}`;
-          replicas.push({ role, name: `${prefix}${index}`, tp: group.tp, ep: { prefix, firstRank: index, attentionTp, shape } });
+          replicas.push({
+            role,
+            name: `${prefix}${index}`,
+            tp: group.tp,
+            ep: { prefix, firstRank: index, attentionTp, shape },
+          });
           index += group.tp / attentionTp;
         } else replicas.push({ role, name: `${prefix}${index++}`, tp: group.tp });
       }
@@ -75,7 +80,12 @@ export function layoutCluster(
     for (let g = from; g < from + count; g++) {
       const ep = replica.ep;
       nodes[node][g] = ep
-        ? { role: replica.role, replica: `${ep.prefix}${ep.firstRank + Math.floor((offset + g - from) / ep.attentionTp)}`, tp: replica.tp, shape: ep.shape }
+        ? {
+            role: replica.role,
+            replica: `${ep.prefix}${ep.firstRank + Math.floor((offset + g - from) / ep.attentionTp)}`,
+            tp: replica.tp,
+            shape: ep.shape,
+          }
         : { role: replica.role, replica: replica.name, tp: replica.tp };
     }
     used += count;
@@ -135,7 +145,20 @@ export const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 export const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 export const num = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
-export const CANDIDATE_COLUMNS = ['Rank', 'Deployment', 'GPUs', 'Attainment', 'Turn-1', 'Turn-2+', 'TTFT P95', 'ITL P95', 'Local prefill', 'Goodput', 'Out tok/s/GPU', 'Headroom (sessions/s)'];
+export const CANDIDATE_COLUMNS = [
+  'Rank',
+  'Deployment',
+  'GPUs',
+  'Attainment',
+  'Turn-1',
+  'Turn-2+',
+  'TTFT P95',
+  'ITL P95',
+  'Local prefill',
+  'Goodput',
+  'Out tok/s/GPU',
+  'Headroom (sessions/s)',
+];
 /** Position of the attainment cell, which the panel colours against the target. */
 export const CANDIDATE_ATTAINMENT_COLUMN = 3;
 
@@ -147,7 +170,11 @@ export interface CandidateExtras {
   tiedWith?: number[];
   meetsTarget?: boolean;
   headroom?: { ratePerSec: number; ci95: [number, number]; isLowerBound: boolean };
-  predicted: Candidate['predicted'] & { unstableReason?: string; measurement?: Measurement; goodputCi95?: [number, number] };
+  predicted: Candidate['predicted'] & {
+    unstableReason?: string;
+    measurement?: Measurement;
+    goodputCi95?: [number, number];
+  };
 }
 export const extras = (c: Candidate): Candidate & CandidateExtras => c as Candidate & CandidateExtras;
 
@@ -155,7 +182,9 @@ export const extras = (c: Candidate): Candidate & CandidateExtras => c as Candid
 export function headroomText(c: Candidate): string {
   const h = extras(c).headroom;
   if (!h) return '—';
-  return h.isLowerBound ? `≥ ${tickLabel(h.ratePerSec)}` : `${tickLabel(h.ratePerSec)} [${tickLabel(h.ci95[0])}–${tickLabel(h.ci95[1])}]`;
+  return h.isLowerBound
+    ? `≥ ${tickLabel(h.ratePerSec)}`
+    : `${tickLabel(h.ratePerSec)} [${tickLabel(h.ci95[0])}–${tickLabel(h.ci95[1])}]`;
 }
 
 /** Output tokens/s per GPU of a run, `—` when unstable or not measured. */
@@ -222,12 +251,27 @@ export function comparisonRows(
     differs: new Set(texts).size > 1,
   });
   const rows: ComparisonRow[] = [
-    textRow('Deployment', columns.map((c) => formatDeployment(c.deployment))),
-    textRow('GPUs', columns.map((c) => String(c.gpus))),
-    textRow('Routing policy', columns.map((c) => c.policy)),
+    textRow(
+      'Deployment',
+      columns.map((c) => formatDeployment(c.deployment)),
+    ),
+    textRow(
+      'GPUs',
+      columns.map((c) => String(c.gpus)),
+    ),
+    textRow(
+      'Routing policy',
+      columns.map((c) => c.policy),
+    ),
   ];
   // Only worth a row when some column ran on measured times.
-  if (columns.some((c) => c.timesFrom?.startsWith('measured'))) rows.push(textRow('Times from', columns.map((c) => c.timesFrom ?? '')));
+  if (columns.some((c) => c.timesFrom?.startsWith('measured')))
+    rows.push(
+      textRow(
+        'Times from',
+        columns.map((c) => c.timesFrom ?? ''),
+      ),
+    );
   for (const metric of COMPARISON_METRICS) {
     const values = columns.map((c) => metric.value(c.metrics));
     const texts = values.map(metric.format);
@@ -258,7 +302,11 @@ function perGpuRow(columns: { gpus: number; metrics: SimMetrics }[]): Comparison
   const differs = new Set(texts).size > 1;
   const finite = values.filter((v): v is number => v !== null);
   const [hi, lo] = [Math.max(...finite), Math.min(...finite)];
-  return { label: 'Output tokens/s per GPU', differs, cells: values.map((v, i) => ({ text: texts[i], best: differs && v === hi, worst: differs && v === lo })) };
+  return {
+    label: 'Output tokens/s per GPU',
+    differs,
+    cells: values.map((v, i) => ({ text: texts[i], best: differs && v === hi, worst: differs && v === lo })),
+  };
 }
 
 /** Status of an attainment against its target, for colouring. */
@@ -288,7 +336,12 @@ export function downsampleMean(t: number[], series: number[], maxPoints = 400): 
   });
 }
 
-function downsampleBuckets(t: number[], series: number[], maxPoints: number, pick: (from: number, to: number) => { t: number; y: number }): { t: number[]; y: number[] } {
+function downsampleBuckets(
+  t: number[],
+  series: number[],
+  maxPoints: number,
+  pick: (from: number, to: number) => { t: number; y: number },
+): { t: number[]; y: number[] } {
   const n = Math.min(t.length, series.length);
   if (n <= maxPoints) return { t: t.slice(0, n), y: series.slice(0, n) };
   const tOut: number[] = [];
@@ -317,7 +370,10 @@ export function tickLabel(value: number): string {
  * data; when the SLO is far above (or below) every bar, a log axis, so neither the bars nor the SLO
  * line is squeezed flat.
  */
-export function latencyAxis(values: number[], sloMs: number): { type: 'linear' | 'logarithmic'; min?: number; max?: number } {
+export function latencyAxis(
+  values: number[],
+  sloMs: number,
+): { type: 'linear' | 'logarithmic'; min?: number; max?: number } {
   const finite = values.filter((v) => Number.isFinite(v) && v > 0);
   if (finite.length === 0) return { type: 'linear' };
   const top = Math.max(...finite);
@@ -379,7 +435,10 @@ export function parseColour(text: string): Rgba | undefined {
   }
   m = /^rgba?\(([^)]+)\)$/.exec(s);
   if (m) {
-    const parts = m[1].split(/[\s,/]+/).filter(Boolean).map((p) => (p.endsWith('%') ? (parseFloat(p) / 100) * 255 : parseFloat(p)));
+    const parts = m[1]
+      .split(/[\s,/]+/)
+      .filter(Boolean)
+      .map((p) => (p.endsWith('%') ? (parseFloat(p) / 100) * 255 : parseFloat(p)));
     if (parts.length < 3 || parts.slice(0, 3).some((p) => !Number.isFinite(p))) return undefined;
     const alpha = parts[3] === undefined ? 1 : m[1].includes('%') && parts[3] > 1 ? parts[3] / 255 : parts[3];
     return [parts[0], parts[1], parts[2], alpha];
@@ -406,7 +465,14 @@ export function contrastRatio(a: Rgba, b: Rgba): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-export const toHex = ([r, g, b]: Rgba): string => `#${[r, g, b].map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, '0')).join('')}`;
+export const toHex = ([r, g, b]: Rgba): string =>
+  `#${[r, g, b]
+    .map((c) =>
+      Math.round(Math.min(255, Math.max(0, c)))
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 
 /**
  * The theme's colour, darkened on a light background or lightened on a dark one just enough to

@@ -60,7 +60,14 @@ export interface SweepPanelData {
   kind: 'sweep';
   context: PlanContext;
   deployment: Deployment;
-  points: { ratePerSec: number; sloAttainment: number; goodput: number; unstable: boolean; sloAttainmentCi95?: [number, number]; unstableReason?: string }[];
+  points: {
+    ratePerSec: number;
+    sloAttainment: number;
+    goodput: number;
+    unstable: boolean;
+    sloAttainmentCi95?: [number, number];
+    unstableReason?: string;
+  }[];
 }
 
 export interface ParetoPanelData {
@@ -74,9 +81,7 @@ export type PanelKind = PanelData['kind'];
 
 /** Extension → webview. */
 export type ToWebview =
-  | { type: 'render'; data: PanelData }
-  | { type: 'busy'; message: string }
-  | { type: 'error'; message: string };
+  { type: 'render'; data: PanelData } | { type: 'busy'; message: string } | { type: 'error'; message: string };
 
 export type ExportFormat = 'html' | 'markdown' | 'json';
 
@@ -122,7 +127,9 @@ export function parseWebviewMessage(value: unknown): FromWebview | undefined {
         ? { type: 'simulateCandidate', rank: message.rank as number }
         : undefined;
     case 'exportLayout':
-      return typeof message.layout === 'string' && LAYOUT_TEXT.test(message.layout) ? { type: 'exportLayout', layout: message.layout } : undefined;
+      return typeof message.layout === 'string' && LAYOUT_TEXT.test(message.layout)
+        ? { type: 'exportLayout', layout: message.layout }
+        : undefined;
     default:
       return undefined;
   }
@@ -136,6 +143,11 @@ export function parsePersistedState(value: unknown): PersistedState | undefined 
   if (!PANEL_KINDS.includes((data as { kind?: PanelKind }).kind as PanelKind)) return undefined;
   // Panels saved before deployments were sent as objects held notation strings: not restored.
   const panel = data as PanelData;
-  const deployments = panel.kind === 'sweep' ? [panel.deployment] : panel.kind === 'comparison' ? (panel.columns ?? []).map((c) => c.deployment) : [];
+  const deployments =
+    panel.kind === 'sweep'
+      ? [panel.deployment]
+      : panel.kind === 'comparison'
+        ? (panel.columns ?? []).map((c) => c.deployment)
+        : [];
   return deployments.every((d) => typeof d === 'object' && d !== null) ? { data: panel } : undefined;
 }

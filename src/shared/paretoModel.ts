@@ -41,11 +41,18 @@ export interface FrontierChart {
 
 /** Whether a point is SLO-feasible for the round kind a frontier is about. */
 export function feasibleFor(p: ParetoPoint, against: Frontier['against']): boolean {
-  return against === 'turn1TtftP90Ms' ? p.turn1Feasible : against === 'turn2plusTtftP90Ms' ? p.turn2plusFeasible : p.feasible;
+  return against === 'turn1TtftP90Ms'
+    ? p.turn1Feasible
+    : against === 'turn2plusTtftP90Ms'
+      ? p.turn2plusFeasible
+      : p.feasible;
 }
 
 /** The SLO's side of a frontier's x axis. */
-export function sloSide(against: Frontier['against'], slo: { ttftMs: number; itlMs: number }): FrontierChart['sloSide'] {
+export function sloSide(
+  against: Frontier['against'],
+  slo: { ttftMs: number; itlMs: number },
+): FrontierChart['sloSide'] {
   if (against === 'tokensPerSecPerUser') {
     const min = 1000 / slo.itlMs;
     return { min, label: `ITL SLO ${ms(slo.itlMs)}: ≥ ${tickLabel(min)} tokens/s/user` };
@@ -54,10 +61,20 @@ export function sloSide(against: Frontier['against'], slo: { ttftMs: number; itl
 }
 
 /** Build one chart's series. A TTFT axis whose values span more than 20× is logarithmic. */
-export function frontierChart(result: ParetoResult, f: Frontier, slo: { ttftMs: number; itlMs: number }): FrontierChart {
+export function frontierChart(
+  result: ParetoResult,
+  f: Frontier,
+  slo: { ttftMs: number; itlMs: number },
+): FrontierChart {
   const x = (p: ParetoPoint) => p[f.against];
-  const at = (index: number): XY => ({ x: x(result.points[index]), y: result.points[index].outputTokensPerSecPerGpu, index });
-  const drawable = result.points.map((p, index) => ({ p, index })).filter(({ p }) => !p.unstable && Number.isFinite(x(p)) && x(p) > 0);
+  const at = (index: number): XY => ({
+    x: x(result.points[index]),
+    y: result.points[index].outputTokensPerSecPerGpu,
+    index,
+  });
+  const drawable = result.points
+    .map((p, index) => ({ p, index }))
+    .filter(({ p }) => !p.unstable && Number.isFinite(x(p)) && x(p) > 0);
   const feasible = drawable.filter(({ p }) => feasibleFor(p, f.against)).map(({ index }) => at(index));
   const other = drawable.filter(({ p }) => !feasibleFor(p, f.against)).map(({ index }) => at(index));
   const side = sloSide(f.against, slo);
@@ -89,10 +106,26 @@ export function frontiersOf(result: ParetoResult, view: ParetoView): Frontier[] 
 
 /** The point with the most output tokens/s/GPU among the SLO-feasible ones (session view), if any. */
 export function bestFeasible(result: ParetoResult): ParetoPoint | undefined {
-  return result.points.filter((p) => p.feasible).reduce<ParetoPoint | undefined>((best, p) => (!best || p.outputTokensPerSecPerGpu > best.outputTokensPerSecPerGpu ? p : best), undefined);
+  return result.points
+    .filter((p) => p.feasible)
+    .reduce<ParetoPoint | undefined>(
+      (best, p) => (!best || p.outputTokensPerSecPerGpu > best.outputTokensPerSecPerGpu ? p : best),
+      undefined,
+    );
 }
 
-export const FRONTIER_COLUMNS = ['Layout', 'GPUs', 'Rate (sessions/s)', 'Out tok/s/GPU', 'In tok/s/GPU', 'Tok/s/user', 'TTFT p90', 'Attainment', 'Feasible', '$/M out'];
+export const FRONTIER_COLUMNS = [
+  'Layout',
+  'GPUs',
+  'Rate (sessions/s)',
+  'Out tok/s/GPU',
+  'In tok/s/GPU',
+  'Tok/s/user',
+  'TTFT p90',
+  'Attainment',
+  'Feasible',
+  '$/M out',
+];
 
 /** Rows of the feasible frontier of tokens/s/user (the points a deployment may pick from), best per-user speed first. */
 export function frontierRows(result: ParetoResult): string[][] {

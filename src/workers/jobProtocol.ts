@@ -53,12 +53,27 @@ export interface SweepPoint {
 
 /** `timesFrom`: which times the simulations used (a measured profile or the analytical model), in words. */
 export type JobResult =
-  | { kind: 'plan'; plan: PlanResult; timesFrom: string; /** The rate planned at: the plan's, or the one fitted to its trace. */ ratePerSec: number }
+  | {
+      kind: 'plan';
+      plan: PlanResult;
+      timesFrom: string;
+      /** The rate planned at: the plan's, or the one fitted to its trace. */ ratePerSec: number;
+    }
   | { kind: 'simulate'; sim: SimResult; deployment: Deployment; timesFrom: string }
-  | { kind: 'compare'; columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] }
+  | {
+      kind: 'compare';
+      columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[];
+    }
   | { kind: 'sweep'; deployment: Deployment; points: SweepPoint[]; timesFrom: string }
   | { kind: 'pareto'; pareto: ParetoResult; timesFrom: string }
-  | { kind: 'exportDeployment'; format: DeploymentFormat; deployment: Deployment; policy: string; files: ExportResult['files']; notes: string[] };
+  | {
+      kind: 'exportDeployment';
+      format: DeploymentFormat;
+      deployment: Deployment;
+      policy: string;
+      files: ExportResult['files'];
+      notes: string[];
+    };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -69,7 +84,15 @@ export type FromWorker =
   | { type: 'error'; id: number; message: string }
   | { type: 'cancelled'; id: number };
 
-const REQUEST_TYPES: readonly string[] = ['plan', 'simulate', 'compare', 'sweep', 'pareto', 'exportDeployment', 'cancel'];
+const REQUEST_TYPES: readonly string[] = [
+  'plan',
+  'simulate',
+  'compare',
+  'sweep',
+  'pareto',
+  'exportDeployment',
+  'cancel',
+];
 
 export function isToWorker(value: unknown): value is ToWorker {
   if (typeof value !== 'object' || value === null) return false;

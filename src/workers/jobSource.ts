@@ -23,7 +23,8 @@ let profileNames: string[] | undefined | null = null;
 
 /** The built-in profile names, as the CLI and the editor know them: the worker runs from dist/ (src/workers/ under tsx). */
 function workerProfileNames(): string[] | undefined {
-  if (profileNames === null) profileNames = builtInProfileNames([path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..')]);
+  if (profileNames === null)
+    profileNames = builtInProfileNames([path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..')]);
   return profileNames;
 }
 
@@ -72,8 +73,13 @@ export function deploymentOf(plan: Plan, chosen: Deployment | undefined): Deploy
     const shape = checkDeploymentValue(chosen);
     if ('error' in shape) throw new Error(`deployment: ${shape.error}.`);
     const notation = formatDeployment(shape.deployment);
-    const checked = checkRunOverrides(plan, { deployment: shape.deployment }, { deployment: `deployment ${notation.length > 40 ? notation.slice(0, 37) + '...' : notation}` });
-    if (checked.problems.length > 0 || !checked.deployment) throw new Error(formatOverrideProblems(checked.problems).join(' '));
+    const checked = checkRunOverrides(
+      plan,
+      { deployment: shape.deployment },
+      { deployment: `deployment ${notation.length > 40 ? notation.slice(0, 37) + '...' : notation}` },
+    );
+    if (checked.problems.length > 0 || !checked.deployment)
+      throw new Error(formatOverrideProblems(checked.problems).join(' '));
     return checked.deployment;
   }
   if (plan.deployment) return plan.deployment;

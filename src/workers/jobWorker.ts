@@ -14,7 +14,14 @@ import { paretoSteps, routingForLayout } from '../core/pareto';
 import { formatDeployment } from '../core/spec/deployment';
 import { deploymentOf, InvalidPlan, resolveSource, type ResolvedSource } from './jobSource';
 import { runPlanJob } from './planJob';
-import { defaultSweepRates, isToWorker, type FromWorker, type JobRequest, type JobResult, type SweepPoint } from './jobProtocol';
+import {
+  defaultSweepRates,
+  isToWorker,
+  type FromWorker,
+  type JobRequest,
+  type JobResult,
+  type SweepPoint,
+} from './jobProtocol';
 
 if (!parentPort) throw new Error('jobWorker must run as a worker thread');
 const port = parentPort;
@@ -24,7 +31,12 @@ const post = (message: FromWorker) => port.postMessage(message);
 const cancelled = new Set<number>();
 
 /** A job's control: progress posted for the part from `from` to `to` of the job, cancelled when asked. */
-function jobControl(id: number, label: string | ((done: number, total: number) => string), from = 0, to = 1): RunControl {
+function jobControl(
+  id: number,
+  label: string | ((done: number, total: number) => string),
+  from = 0,
+  to = 1,
+): RunControl {
   let last = -1;
   return {
     isCancelled: () => cancelled.has(id),
@@ -32,7 +44,12 @@ function jobControl(id: number, label: string | ((done: number, total: number) =
       const overall = from + (to - from) * Math.max(0, Math.min(1, done / total));
       if (overall - last < 0.01 && done < total) return;
       last = overall;
-      post({ type: 'progress', id, fraction: overall, message: typeof label === 'string' ? label : label(done, total) });
+      post({
+        type: 'progress',
+        id,
+        fraction: overall,
+        message: typeof label === 'string' ? label : label(done, total),
+      });
     },
   };
 }
@@ -43,12 +60,22 @@ function unlessCancelled<T>(id: number, result: T): T {
   return result;
 }
 
-
-function sweepPoints(id: number, { plan, trace, profile }: ResolvedSource, deployment: Deployment, rates: number[]): SweepPoint[] {
+function sweepPoints(
+  id: number,
+  { plan, trace, profile }: ResolvedSource,
+  deployment: Deployment,
+  rates: number[],
+): SweepPoint[] {
   const points: SweepPoint[] = [];
   rates.forEach((ratePerSec, i) => {
     if (cancelled.has(id)) throw new Cancelled('the job');
-    const sim = unlessCancelled(id, simulate({ plan, deployment, ratePerSec, trace, profile }, jobControl(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length)));
+    const sim = unlessCancelled(
+      id,
+      simulate(
+        { plan, deployment, ratePerSec, trace, profile },
+        jobControl(id, `rate ${ratePerSec} sessions/s`, i / rates.length, (i + 1) / rates.length),
+      ),
+    );
     const m = sim.metrics;
     points.push({
       ratePerSec,
@@ -72,7 +99,10 @@ function ratesOnTrace(multiples: number[], { plan, trace }: ResolvedSource): num
     );
   }
   const recorded = traceArrivalRate(trace);
-  if (recorded === undefined) throw new Error(`the sessions of ${plan.workload.trace} all arrive at the same moment, so it has no rate to sweep around; spread its arrivals`);
+  if (recorded === undefined)
+    throw new Error(
+      `the sessions of ${plan.workload.trace} all arrive at the same moment, so it has no rate to sweep around; spread its arrivals`,
+    );
   return multiples.map((m) => Number((m * recorded).toPrecision(4)));
 }
 
@@ -110,9 +140,17 @@ function exportJob(job: Extract<JobRequest, { type: 'exportDeployment' }>): JobR
   const routing = routingForLayout(plan, deployment);
   try {
     const result = exportDeployment({ plan, deployment, routing, format: job.format });
-    return { kind: 'exportDeployment', format: job.format, deployment, policy: routing.name, files: result.files, notes: result.notes };
+    return {
+      kind: 'exportDeployment',
+      format: job.format,
+      deployment,
+      policy: routing.name,
+      files: result.files,
+      notes: result.notes,
+    };
   } catch (error) {
-    if (error instanceof ExportError) throw new Error(`${formatDeployment(deployment)}: ${error.message}`, { cause: error });
+    if (error instanceof ExportError)
+      throw new Error(`${formatDeployment(deployment)}: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -123,24 +161,50 @@ async function run(job: JobRequest): Promise<JobResult> {
       const { plan: written, trace, profile, timesFrom } = resolveSource(job.source);
       const { plan, note } = planOnTrace(written, trace);
       const sweepRates = note ? sweepRatesAroundTrace(job.sweepRates, written, plan) : job.sweepRates;
-      const result = await runPlanJob(plan, profile, sweepRates, jobControl(job.id, (done, total) => `${done}/${total} simulations`));
+      const result = await runPlanJob(
+        plan,
+        profile,
+        sweepRates,
+        jobControl(job.id, (done, total) => `${done}/${total} simulations`),
+      );
       if (note) result.notes = [...(result.notes ?? []), note];
       return { kind: 'plan', plan: result, timesFrom, ratePerSec: plan.workload.arrival.ratePerSec };
     }
     case 'simulate': {
       const { plan, trace, profile, timesFrom } = resolveSource(job.source);
       const deployment = deploymentOf(plan, job.deployment);
-      const sim = unlessCancelled(job.id, simulate({ plan, deployment, trace, profile, timeSeries: true }, jobControl(job.id, 'simulating')));
+      const sim = unlessCancelled(
+        job.id,
+        simulate({ plan, deployment, trace, profile, timeSeries: true }, jobControl(job.id, 'simulating')),
+      );
       return { kind: 'simulate', sim, deployment, timesFrom };
     }
     case 'compare': {
-      const columns: { label: string; deployment: Deployment; ratePerSec: number; sim: SimResult; timesFrom: string }[] = [];
+      const columns: {
+        label: string;
+        deployment: Deployment;
+        ratePerSec: number;
+        sim: SimResult;
+        timesFrom: string;
+      }[] = [];
       for (const [i, source] of job.sources.entries()) {
         if (cancelled.has(job.id)) throw new Cancelled('the job');
         const { plan, trace, profile, timesFrom } = resolveSource(source);
         const deployment = deploymentOf(plan, undefined);
-        const sim = unlessCancelled(job.id, simulate({ plan, deployment, trace, profile }, jobControl(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length)));
-        columns.push({ label: source.label, deployment, ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec, sim, timesFrom });
+        const sim = unlessCancelled(
+          job.id,
+          simulate(
+            { plan, deployment, trace, profile },
+            jobControl(job.id, `simulating ${source.label}`, i / job.sources.length, (i + 1) / job.sources.length),
+          ),
+        );
+        columns.push({
+          label: source.label,
+          deployment,
+          ratePerSec: sim.traceReplay?.replayedRatePerSec ?? plan.workload.arrival.ratePerSec,
+          sim,
+          timesFrom,
+        });
       }
       return { kind: 'compare', columns };
     }
@@ -151,8 +215,16 @@ async function run(job: JobRequest): Promise<JobResult> {
       // The range a plan may write for workload.arrival.ratePerSec, as the CLI's --rate has.
       const { min, max } = rateRange();
       const outside = rates.find((r) => !(r >= min && r <= max));
-      if (outside !== undefined) throw new Error(`a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`);
-      return { kind: 'sweep', deployment, points: sweepPoints(job.id, resolved, deployment, rates), timesFrom: resolved.timesFrom };
+      if (outside !== undefined)
+        throw new Error(
+          `a sweep rate of ${outside} sessions/s is outside ${min}–${max}, the range of workload.arrival.ratePerSec; pick rates within it`,
+        );
+      return {
+        kind: 'sweep',
+        deployment,
+        points: sweepPoints(job.id, resolved, deployment, rates),
+        timesFrom: resolved.timesFrom,
+      };
     }
     case 'pareto':
       return paretoJob(job.id, resolveSource(job.source));

@@ -17,7 +17,12 @@ export function poolSize(): number {
   return Math.max(1, Math.min(4, os.availableParallelism() - 1));
 }
 
-export async function runPlanJob(plan: Plan, profile: MeasuredProfile | undefined, sweepRates: number[] | undefined, control: RunControl): Promise<PlanResult> {
+export async function runPlanJob(
+  plan: Plan,
+  profile: MeasuredProfile | undefined,
+  sweepRates: number[] | undefined,
+  control: RunControl,
+): Promise<PlanResult> {
   const highs = await loadHighsSolver();
   const pool = new SimPool(plan, { script: path.join(__dirname, 'simWorker.js'), size: poolSize(), profile });
   const rates = sweepRates ?? [];

@@ -33,7 +33,6 @@ interface Task {
   slot?: Slot;
 }
 
-
 /**
  * A pool of worker threads running simulations of one plan. The plan goes to each worker once;
  * jobs are handed to whichever worker is free. `runSimulations` has the planner's signature.
@@ -53,7 +52,10 @@ export class SimPool {
     for (let index = 0; index < size; index++) {
       // A TypeScript entry (tests, running from source) goes through tsx's require hook.
       const worker = options.script.endsWith('.ts')
-        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(options.script)});`, { eval: true, execArgv: options.execArgv })
+        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(options.script)});`, {
+            eval: true,
+            execArgv: options.execArgv,
+          })
         : new Worker(options.script, { execArgv: options.execArgv });
       const slot: Slot = { worker, busy: false, index, ready: Promise.resolve() };
       slot.ready = new Promise<void>((resolve, reject) => {

@@ -5,7 +5,6 @@ import type { MeasuredProfile } from '../core/perf/index';
 import type { Plan } from '../core/spec/types';
 import type { FromSimWorker, SimulateJob, ToSimWorker } from './simProtocol';
 
-
 /**
  * The worker side of the pool protocol: answers `ready`, keeps the plan from `init`, runs each job
  * with `simulate` and reports progress. Cancellation arrives through a shared flag per job slot,
@@ -36,18 +35,23 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
     }
     let lastReport = -1;
     try {
-      const result = simulate(planForJob(plan, job), job, {
-        isCancelled,
-        onProgress: (done: number, total: number) => {
-          const fraction = done / total;
-          // Tenths are plenty for a progress bar and keep the channel quiet.
-          const tenth = Math.floor(fraction * 10);
-          if (tenth !== lastReport) {
-            lastReport = tenth;
-            send({ type: 'progress', id, fraction });
-          }
+      const result = simulate(
+        planForJob(plan, job),
+        job,
+        {
+          isCancelled,
+          onProgress: (done: number, total: number) => {
+            const fraction = done / total;
+            // Tenths are plenty for a progress bar and keep the channel quiet.
+            const tenth = Math.floor(fraction * 10);
+            if (tenth !== lastReport) {
+              lastReport = tenth;
+              send({ type: 'progress', id, fraction });
+            }
+          },
         },
-      }, profile);
+        profile,
+      );
       send(isCancelled() ? { type: 'cancelled', id } : { type: 'result', id, result });
     } catch (error) {
       if (error instanceof Cancelled || isCancelled()) send({ type: 'cancelled', id });

@@ -14,7 +14,11 @@ serveSimulations(parentPort, (plan, job, control, profile) =>
       routing: job.routing,
       seed: job.seed,
       ratePerSec: job.ratePerSec,
-      measure: job.measure ?? { sessions: job.sessions, minReplications: job.replications ?? 1, maxReplications: job.replications ?? 1 },
+      measure: job.measure ?? {
+        sessions: job.sessions,
+        minReplications: job.replications ?? 1,
+        maxReplications: job.replications ?? 1,
+      },
       profile,
     },
     control,

@@ -35,7 +35,8 @@ const TYPO_MESSAGE = "unknown GPU 'H2O'; did you mean 'H20'?";
 const TP_MESSAGE = 'TP 16 exceeds the 8 GPUs per node of the cluster';
 const TP_FIX = 'Change TP to 8 (the nearest valid TP)';
 /** What the quick fixes turn the workspace plan into: the plan the job worker is asked about. */
-const fixedPlan = (text: string) => text.replace('gpu: H2O', 'gpu: H20').replace('tpDegrees: [1, 2, 4, 16]', 'tpDegrees: [1, 2, 4, 8]');
+const fixedPlan = (text: string) =>
+  text.replace('gpu: H2O', 'gpu: H20').replace('tpDegrees: [1, 2, 4, 16]', 'tpDegrees: [1, 2, 4, 8]');
 const STEP_TIMEOUT_MS = Number(process.env.PDPLAN_E2E_STEP_TIMEOUT_MS ?? 120_000);
 
 function log(message: string): void {
@@ -43,7 +44,10 @@ function log(message: string): void {
 }
 
 function setup(): { node24: string; codeServer: string; chromium: string } {
-  const out = spawnSync('bash', [join(root, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = spawnSync('bash', [join(root, 'scripts', 'e2e-setup.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (out.status !== 0) throw new Error(`scripts/e2e-setup.sh failed (exit ${out.status})`);
   const value = (key: string) => {
     const line = out.stdout.split('\n').find((l) => l.startsWith(`${key}=`));
@@ -64,7 +68,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = STEP_TIMEOUT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -76,7 +84,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+  );
 }
 
 /** What the panel must show: the split the job worker recommends for the fixed plan, outside VS Code. */
@@ -85,7 +95,11 @@ async function expectedSplit(planFile: string): Promise<string> {
   try {
     const text = fixedPlan(readFileSync(planFile, 'utf8'));
     const rate = Number(/ratePerSec:\s*([\d.]+)/.exec(text)?.[1] ?? 2);
-    const { result } = await client.run({ type: 'plan', source: { text, fileName: planFile }, sweepRates: defaultSweepRates(rate) }).promise;
+    const { result } = await client.run({
+      type: 'plan',
+      source: { text, fileName: planFile },
+      sweepRates: defaultSweepRates(rate),
+    }).promise;
     const recommended = (result as Extract<JobResult, { kind: 'plan' }>).plan.recommended.deployment;
     return recommended ? formatDeployment(recommended) : 'none';
   } finally {
@@ -124,7 +138,10 @@ async function runCommand(page: Page, title: string, timeoutMs?: number): Promis
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(`>${title}`, { timeout: timeoutMs });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .first()
+    .waitFor({ state: 'visible', timeout: timeoutMs });
   await page.keyboard.press('Enter');
 }
 
@@ -138,7 +155,10 @@ async function openFile(page: Page, name: string): Promise<void> {
   await input.fill(name);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ state: 'visible' });
+  await page
+    .locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`)
+    .first()
+    .waitFor({ state: 'visible' });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
 }
 
@@ -147,7 +167,10 @@ async function panelFrame(page: Page, kind: string, title?: string): Promise<Fra
   return waitFor(`the ${kind} panel${title ? ` of ${title}` : ''} to render`, async () => {
     for (const frame of page.frames()) {
       const rendered = await frame
-        .evaluate(() => ({ kind: document.body?.dataset.rendered, heading: document.querySelector('h1')?.textContent ?? '' }))
+        .evaluate(() => ({
+          kind: document.body?.dataset.rendered,
+          heading: document.querySelector('h1')?.textContent ?? '',
+        }))
         .catch(() => undefined);
       if (rendered?.kind === kind && (title === undefined || rendered.heading.includes(title))) return frame;
     }
@@ -158,7 +181,7 @@ async function panelFrame(page: Page, kind: string, title?: string): Promise<Fra
 /** True when the canvas has non-transparent pixels: the chart actually drew. */
 async function drawnCharts(frame: Frame): Promise<{ total: number; drawn: number }> {
   return frame.evaluate(() => {
-    const canvases = Array.from(document.querySelectorAll("canvas"));
+    const canvases = Array.from(document.querySelectorAll('canvas'));
     const drawn = canvases.filter((c) => {
       const ctx = c.getContext('2d');
       if (!ctx || c.width === 0 || c.height === 0) return false;
@@ -179,7 +202,10 @@ async function openWidget(page: Page, shortcut: string, row: Locator, what: stri
     if (await row.first().isVisible()) return true;
     await page.keyboard.press('Escape');
     await page.keyboard.press(shortcut);
-    await row.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
+    await row
+      .first()
+      .waitFor({ state: 'visible', timeout: 4000 })
+      .catch(() => undefined);
     return row.first().isVisible();
   });
 }
@@ -206,7 +232,12 @@ async function shot(page: Page, name: string): Promise<string> {
 const THEMES = [
   { key: 'dark', search: 'Dark Modern', label: /(Default )?Dark Modern/, workbench: '.monaco-workbench.vs-dark' },
   { key: 'light', search: 'Light Modern', label: /(Default )?Light Modern/, workbench: '.monaco-workbench.vs' },
-  { key: 'high-contrast', search: 'High Contrast', label: /(Dark|Default) High Contrast/, workbench: '.monaco-workbench.hc-black' },
+  {
+    key: 'high-contrast',
+    search: 'High Contrast',
+    label: /(Dark|Default) High Contrast/,
+    workbench: '.monaco-workbench.hc-black',
+  },
 ] as const;
 type Theme = (typeof THEMES)[number];
 
@@ -231,7 +262,10 @@ async function setTheme(page: Page, theme: Theme): Promise<void> {
   // Clicked by its exact name: Enter would take the first match, which can be 'Browse Color Themes in Marketplace'.
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ })
+    .first()
+    .click();
   await page.waitForTimeout(600);
   // The picker's list is virtual (only rows in view exist): filter it to the theme first.
   await page.locator('.quick-input-widget input').fill(theme.search);
@@ -265,28 +299,37 @@ async function inspectPanel(frame: Frame): Promise<PanelCheck> {
   await frame.evaluate('globalThis.__name ??= (fn) => fn');
   return frame.evaluate(() => {
     const panelWidth = document.documentElement.clientWidth;
-    const describe = (e: Element) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : ''} "${(e.textContent ?? '').trim().slice(0, 40)}"`;
+    const describe = (e: Element) =>
+      `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : ''} "${(e.textContent ?? '').trim().slice(0, 40)}"`;
     const overflowing: string[] = [];
     for (const e of Array.from(document.body.querySelectorAll('*'))) {
       const scroller = e.closest('.table-scroll');
       if (scroller && scroller !== e) continue;
       const r = e.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
-      if (r.right > panelWidth + 1 || r.left < -1) overflowing.push(`${describe(e)} spans ${Math.round(r.left)}–${Math.round(r.right)} px of ${panelWidth}`);
+      if (r.right > panelWidth + 1 || r.left < -1)
+        overflowing.push(`${describe(e)} spans ${Math.round(r.left)}–${Math.round(r.right)} px of ${panelWidth}`);
     }
-    const charts = Array.from(document.querySelectorAll('canvas')).map((c) => ({ label: c.getAttribute('aria-label') ?? '', axes: JSON.parse(c.dataset.axes ?? '[]') }));
+    const charts = Array.from(document.querySelectorAll('canvas')).map((c) => ({
+      label: c.getAttribute('aria-label') ?? '',
+      axes: JSON.parse(c.dataset.axes ?? '[]'),
+    }));
     // WCAG relative luminance and contrast of text against its composited background.
     const parse = (text: string): number[] | undefined => {
       const m = /rgba?\(([^)]+)\)/.exec(text);
       if (!m) return undefined;
-      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      const p = m[1]
+        .split(/[\s,/]+/)
+        .filter(Boolean)
+        .map(Number);
       return [p[0], p[1], p[2], p[3] ?? 1];
     };
     const lum = (c: number[]) => {
       const f = (v: number) => ((v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
       return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
     };
-    const over = (top: number[], under: number[]) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+    const over = (top: number[], under: number[]) =>
+      [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
     const backgroundOf = (e: Element | null): number[] => {
       const layers: number[][] = [];
       for (let n = e; n; n = n.parentElement) {
@@ -307,7 +350,9 @@ async function inspectPanel(frame: Frame): Promise<PanelCheck> {
     };
     const lowContrast: string[] = [];
     for (const e of Array.from(document.body.querySelectorAll('main *'))) {
-      const ownText = Array.from(e.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '');
+      const ownText = Array.from(e.childNodes).some(
+        (n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '',
+      );
       if (!ownText || e.closest('vscode-button')) continue;
       const fg = parse(getComputedStyle(e).color);
       if (!fg) continue;
@@ -326,7 +371,8 @@ async function inspectPanel(frame: Frame): Promise<PanelCheck> {
     for (const chart of charts) {
       for (const axis of chart.axes) {
         const fg = parse(toRgb(axis.colour));
-        if (fg && ratio(over(fg, backgroundOf(document.body)), backgroundOf(document.body)) < 4.5) lowContrast.push(`${chart.label} axis ${axis.id} title ${axis.colour}`);
+        if (fg && ratio(over(fg, backgroundOf(document.body)), backgroundOf(document.body)) < 4.5)
+          lowContrast.push(`${chart.label} axis ${axis.id} title ${axis.colour}`);
       }
     }
     return { panelWidth, documentWidth: document.documentElement.scrollWidth, overflowing, charts, lowContrast };
@@ -338,19 +384,28 @@ const NUMERIC_TICK = /^-?[\d,]*\.?\d+%?$/;
 /** The assertions of one panel in one theme at one size; throws with every problem found. */
 function assertPanel(name: string, check: PanelCheck, minCharts: number): string[] {
   const problems: string[] = [];
-  if (check.documentWidth > check.panelWidth + 1) problems.push(`the page is ${check.documentWidth} px wide in a ${check.panelWidth} px panel`);
+  if (check.documentWidth > check.panelWidth + 1)
+    problems.push(`the page is ${check.documentWidth} px wide in a ${check.panelWidth} px panel`);
   problems.push(...check.overflowing.slice(0, 5).map((o) => `overflows: ${o}`));
   if (check.charts.length < minCharts) problems.push(`${check.charts.length} charts, expected at least ${minCharts}`);
   for (const chart of check.charts) {
     if (chart.axes.length < 2) problems.push(`chart '${chart.label}' has ${chart.axes.length} axes`);
-    for (const axis of chart.axes) if (!axis.title) problems.push(`chart '${chart.label}': axis ${axis.id} has no title`);
+    for (const axis of chart.axes)
+      if (!axis.title) problems.push(`chart '${chart.label}': axis ${axis.id} has no title`);
     const numeric = chart.axes.filter((a) => a.type === 'linear' || a.type === 'logarithmic');
-    if (numeric.length === 0) problems.push(`chart '${chart.label}' has no numeric axis (${chart.axes.map((a) => `${a.id}:${a.type}`).join(', ')})`);
+    if (numeric.length === 0)
+      problems.push(
+        `chart '${chart.label}' has no numeric axis (${chart.axes.map((a) => `${a.id}:${a.type}`).join(', ')})`,
+      );
     for (const axis of numeric) {
       const labels = axis.ticks.filter((t) => t !== '');
-      if (labels.length < 2) problems.push(`chart '${chart.label}': numeric axis ${axis.id} shows ${labels.length} tick labels`);
+      if (labels.length < 2)
+        problems.push(`chart '${chart.label}': numeric axis ${axis.id} shows ${labels.length} tick labels`);
       const bad = labels.filter((t) => !NUMERIC_TICK.test(t) || (t.split('.')[1]?.length ?? 0) > 3);
-      if (bad.length > 0) problems.push(`chart '${chart.label}': axis ${axis.id} tick labels not rounded numbers: ${bad.slice(0, 3).join(', ')}`);
+      if (bad.length > 0)
+        problems.push(
+          `chart '${chart.label}': axis ${axis.id} tick labels not rounded numbers: ${bad.slice(0, 3).join(', ')}`,
+        );
     }
   }
   problems.push(...check.lowContrast.slice(0, 5).map((c) => `low contrast: ${c}`));
@@ -360,11 +415,22 @@ function assertPanel(name: string, check: PanelCheck, minCharts: number): string
 
 /** Every file the README links to or shows is in the .vsix, so the Extensions view shows no broken image or link. */
 function checkPackagedReadme(): void {
-  const listed = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
+  const listed = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'],
+    { cwd: root, encoding: 'utf8' },
+  );
   if (listed.status !== 0) throw new Error(`vsce ls failed: ${listed.stderr}`);
-  const packaged = new Set(listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  const packaged = new Set(
+    listed.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const targets = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t));
+  const targets = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
+    .map((m) => m[1])
+    .filter((t) => !/^[a-z]+:/.test(t));
   const missing = targets.filter((t) => !packaged.has(t));
   for (const required of ['LICENSE', 'media/icon.png']) if (!packaged.has(required)) missing.push(required);
   if (missing.length > 0) throw new Error(`the .vsix lacks what the README links to: ${missing.join(', ')}`);
@@ -389,14 +455,28 @@ async function main(): Promise<void> {
   log(`expected split ${expected}`);
 
   const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
-  const install = spawnSync(tools.node24, [tools.codeServer, ...common, '--install-extension', vsix], { encoding: 'utf8' });
+  const install = spawnSync(tools.node24, [tools.codeServer, ...common, '--install-extension', vsix], {
+    encoding: 'utf8',
+  });
   if (install.status !== 0) throw new Error(`installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
   log(install.stdout.trim().split('\n').pop() ?? 'installed');
 
   const port = await freePort();
   const server: ChildProcess = spawn(
     tools.node24,
-    [tools.codeServer, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', workspace],
+    [
+      tools.codeServer,
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      workspace,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let serverLog = '';
@@ -404,13 +484,32 @@ async function main(): Promise<void> {
   server.stderr?.on('data', (d) => (serverLog += d));
   const browser = await chromium.launch({
     executablePath: tools.chromium,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   let failed = false;
   let page: Page | undefined;
-  const checked: { screenshot: string; end: string; panel: string; theme: string; size: string; panelWidth: number; charts: string[] }[] = [];
+  const checked: {
+    screenshot: string;
+    end: string;
+    panel: string;
+    theme: string;
+    size: string;
+    panelWidth: number;
+    charts: string[];
+  }[] = [];
   try {
-    await waitFor('code-server to listen', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, 60_000);
+    await waitFor(
+      'code-server to listen',
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+      60_000,
+    );
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
@@ -418,7 +517,10 @@ async function main(): Promise<void> {
 
     // 1. Two independent errors, both shown at once: the GPU typo does not hide the TP error.
     await openFile(page, 'toolbench.pdplan.yaml');
-    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.monaco-editor .squiggly-error')
+      .first()
+      .waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
     await page.keyboard.press('Control+Shift+M');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: TYPO_MESSAGE });
     const tpProblem = page.locator('.markers-panel .monaco-list-row', { hasText: TP_MESSAGE });
@@ -445,12 +547,20 @@ async function main(): Promise<void> {
     await applyFix(at('H2O'), "Change to 'H20'");
     await waitFor('the GPU problem to clear', async () => (await problem.count()) === 0);
     await applyFix(at('16]'), TP_FIX);
-    await waitFor('every squiggle and problem to clear', async () => (await page!.locator('.monaco-editor .squiggly-error').count()) === 0 && (await tpProblem.count()) === 0);
+    await waitFor(
+      'every squiggle and problem to clear',
+      async () =>
+        (await page!.locator('.monaco-editor .squiggly-error').count()) === 0 && (await tpProblem.count()) === 0,
+    );
     // What the fixes wrote, read back from disk after saving: the whole file, not the lines in view.
     await page.keyboard.press('Control+S');
     const planFile = join(workspace, 'toolbench.pdplan.yaml');
     const wanted = fixedPlan(planText.join('\n'));
-    await waitFor("the plan saved with exactly 'gpu: H20' and 'tpDegrees: [1, 2, 4, 8]' changed", async () => readFileSync(planFile, 'utf8') === wanted, 20_000);
+    await waitFor(
+      "the plan saved with exactly 'gpu: H20' and 'tpDegrees: [1, 2, 4, 8]' changed",
+      async () => readFileSync(planFile, 'utf8') === wanted,
+      20_000,
+    );
     log(`quick fixes applied (H2O → H20, ${TP_FIX}); diagnostics cleared`);
 
     // 2b. Completion offers the routing policies at `routing:`; hovering a key shows its documentation.
@@ -464,8 +574,14 @@ async function main(): Promise<void> {
     await page.keyboard.press('Escape');
     const hover = page.locator('.monaco-hover', { hasText: 'Time-to-first-token target' });
     await waitFor('the hover on ttftMs', async () => {
-      await page!.locator('.monaco-editor .view-line span', { hasText: /^ttftMs$/ }).first().hover();
-      await hover.first().waitFor({ state: 'visible', timeout: 4000 }).catch(() => undefined);
+      await page!
+        .locator('.monaco-editor .view-line span', { hasText: /^ttftMs$/ })
+        .first()
+        .hover();
+      await hover
+        .first()
+        .waitFor({ state: 'visible', timeout: 4000 })
+        .catch(() => undefined);
       if (await hover.first().isVisible()) return true;
       await page!.mouse.move(5, 5);
       return false;
@@ -483,10 +599,15 @@ async function main(): Promise<void> {
     await lens.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     // Lenses are redrawn after edits: a click that lands on one being replaced does nothing, so click
     // again until the job shows (its progress notification) or the panel opens.
-    const started = page.locator('.notification-toast', { hasText: /planning/i }).or(page.locator('.tab', { hasText: 'Plan · ' }));
+    const started = page
+      .locator('.notification-toast', { hasText: /planning/i })
+      .or(page.locator('.tab', { hasText: 'Plan · ' }));
     await waitFor('the Run plan CodeLens to start a plan', async () => {
       await lens.click();
-      await started.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      await started
+        .first()
+        .waitFor({ state: 'visible', timeout: 10_000 })
+        .catch(() => undefined);
       return started.first().isVisible();
     });
     log('clicked the Run plan CodeLens');
@@ -508,20 +629,27 @@ async function main(): Promise<void> {
     log(`save dialog offers ${await saveInput.inputValue()}`);
     await page.keyboard.press('Enter');
     const reportFile = join(workspace, 'toolbench-qwen3-32b-plan.md');
-    const report = await waitFor('the exported report', async () => (existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined));
-    if (!report.includes(expected)) throw new Error(`the exported report does not name the recommended split ${expected}:\n${report.slice(0, 400)}`);
+    const report = await waitFor('the exported report', async () =>
+      existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined,
+    );
+    if (!report.includes(expected))
+      throw new Error(`the exported report does not name the recommended split ${expected}:\n${report.slice(0, 400)}`);
     writeFileSync(join(results, 'plan-report.md'), report);
     log(`exported ${report.split('\n').length} lines of Markdown naming ${expected} (test-results/e2e/plan-report.md)`);
 
     // 4. Compare opens the comparison panel with two columns (base plan and its variant), in the panels' group.
     await openFile(page, 'compare.pdplan.yaml');
     await runCommand(page, 'PD Planner: Compare Configurations');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'wider-decode' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'wider-decode' })
+      .first()
+      .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await page.keyboard.press('Enter');
     const compareFrame = await panelFrame(page, 'comparison');
     const columns = await compareFrame.locator('table.comparison').getAttribute('data-columns');
     const headers = await compareFrame.locator('table.comparison thead th').allInnerTexts();
-    if (columns !== '2' || headers.length !== 3) throw new Error(`the comparison shows ${columns} columns (${headers.join(' | ')}), expected 2`);
+    if (columns !== '2' || headers.length !== 3)
+      throw new Error(`the comparison shows ${columns} columns (${headers.join(' | ')}), expected 2`);
     const differing = await compareFrame.locator('table.comparison td.differs').count();
     if (differing === 0) throw new Error('the comparison highlights no differences between two different layouts');
     log(`comparison panel: columns ${headers.slice(1).join(' | ')}, ${differing} differing cells`);
@@ -531,7 +659,8 @@ async function main(): Promise<void> {
     await runCommand(page, 'PD Planner: Simulate Deployment');
     const simFrame = await panelFrame(page, 'simulation');
     const simulated = (await simFrame.locator('[data-testid="deployment"]').innerText()).trim();
-    if (simulated !== 'P:2x1,D:1x1') throw new Error(`the simulation panel shows '${simulated}', expected the plan's P:2x1,D:1x1`);
+    if (simulated !== 'P:2x1,D:1x1')
+      throw new Error(`the simulation panel shows '${simulated}', expected the plan's P:2x1,D:1x1`);
     log(`simulation panel: ${simulated}`);
 
     // 6. Sweep Arrival Rate: the suggested rates around the plan's, one table row each.
@@ -543,7 +672,8 @@ async function main(): Promise<void> {
     await page.keyboard.press('Enter');
     const sweepFrame = await panelFrame(page, 'sweep');
     const sweepRows = await sweepFrame.locator('table.grid tbody tr').count();
-    if (sweepRows !== suggestedRates) throw new Error(`the sweep panel lists ${sweepRows} rates, ${suggestedRates} were asked for`);
+    if (sweepRows !== suggestedRates)
+      throw new Error(`the sweep panel lists ${sweepRows} rates, ${suggestedRates} were asked for`);
     log(`sweep panel: ${sweepRows} rates`);
 
     // 6b. Show Pareto Frontier: the sweep runs on the job worker; four charts (per session and per round), the frontier table.
@@ -554,18 +684,27 @@ async function main(): Promise<void> {
       const c = await drawnCharts(paretoFrame);
       return c.total >= 4 && c.drawn === c.total ? c : undefined;
     });
-    const against = await paretoFrame.locator('canvas[data-against]').evaluateAll((all) => all.map((c) => (c as HTMLElement).dataset.against));
-    if (against.join(',') !== 'tokensPerSecPerUser,ttftP90Ms,turn1TtftP90Ms,turn2plusTtftP90Ms') throw new Error(`the Pareto panel charts ${against.join(', ')}`);
+    const against = await paretoFrame
+      .locator('canvas[data-against]')
+      .evaluateAll((all) => all.map((c) => (c as HTMLElement).dataset.against));
+    if (against.join(',') !== 'tokensPerSecPerUser,ttftP90Ms,turn1TtftP90Ms,turn2plusTtftP90Ms')
+      throw new Error(`the Pareto panel charts ${against.join(', ')}`);
     const frontierRows = await paretoFrame.locator('table.grid tbody tr').count();
     if (frontierRows < 1) throw new Error('the Pareto panel lists no frontier point');
     const paretoLegend = await paretoFrame.locator('.chart-note').first().innerText();
-    if (!/SLO/.test(paretoLegend)) throw new Error(`the Pareto chart does not say which side the SLO allows: '${paretoLegend}'`);
-    log(`pareto panel: ${paretoCharts.drawn}/${paretoCharts.total} charts drawn (${against.join(', ')}), ${frontierRows} frontier rows`);
+    if (!/SLO/.test(paretoLegend))
+      throw new Error(`the Pareto chart does not say which side the SLO allows: '${paretoLegend}'`);
+    log(
+      `pareto panel: ${paretoCharts.drawn}/${paretoCharts.total} charts drawn (${against.join(', ')}), ${frontierRows} frontier rows`,
+    );
 
     // One panel per kind, all in one editor group beside the plans: no pile of columns.
     const groups = await page.locator('.editor-group-container').count();
-    if (groups !== 2) throw new Error(`${groups} editor groups after five panels, expected 2 (the plans and the panels)`);
-    const panelTabs = await page.locator('.tab', { hasText: /^(Plan|Simulation|Compare|Rate sweep|Pareto) · / }).count();
+    if (groups !== 2)
+      throw new Error(`${groups} editor groups after five panels, expected 2 (the plans and the panels)`);
+    const panelTabs = await page
+      .locator('.tab', { hasText: /^(Plan|Simulation|Compare|Rate sweep|Pareto) · / })
+      .count();
     if (panelTabs !== 5) throw new Error(`${panelTabs} panel tabs, expected one per kind (5)`);
 
     // 7. Every panel, every theme (switched live), both sizes: layout, axes, contrast; then the screenshot.
@@ -597,8 +736,18 @@ async function main(): Promise<void> {
           await page.waitForTimeout(150);
           const end = await shot(page, `${name}-end`);
           await frame.evaluate(() => window.scrollTo(0, 0));
-          checked.push({ screenshot, end, panel: panel.kind, theme: theme.key, size: `${size.width}x${size.height}`, panelWidth: check.panelWidth, charts });
-          log(`${name}: ${check.panelWidth} px wide, nothing overflows, ${check.charts.length} charts with titled numeric axes, text ≥ 4.5:1`);
+          checked.push({
+            screenshot,
+            end,
+            panel: panel.kind,
+            theme: theme.key,
+            size: `${size.width}x${size.height}`,
+            panelWidth: check.panelWidth,
+            charts,
+          });
+          log(
+            `${name}: ${check.panelWidth} px wide, nothing overflows, ${check.charts.length} charts with titled numeric axes, text ≥ 4.5:1`,
+          );
         }
       }
     }
@@ -612,9 +761,12 @@ async function main(): Promise<void> {
     const formatRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'vLLM' }).first();
     await formatRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     const formatTitle = await page.locator('.quick-input-widget .quick-input-title').innerText();
-    if (!formatTitle.includes('P:2x1,D:1x1')) throw new Error(`the format pick is titled '${formatTitle}', expected it to name P:2x1,D:1x1`);
+    if (!formatTitle.includes('P:2x1,D:1x1'))
+      throw new Error(`the format pick is titled '${formatTitle}', expected it to name P:2x1,D:1x1`);
     await formatRow.click();
-    const untitledRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open as untitled documents' }).first();
+    const untitledRow = page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Open as untitled documents' })
+      .first();
     await untitledRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await untitledRow.click();
     const exported = page.locator('.notification-toast', { hasText: /files opened/ }).first();
@@ -624,25 +776,40 @@ async function main(): Promise<void> {
     await launch.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     // An untitled tab is labelled with its first line (`#!/usr/bin/env bash`) and described as `Untitled-N`.
     const untitledTabs = await page.locator('.tab', { hasText: /Untitled-\d/ }).count();
-    if (untitledTabs < 2) throw new Error(`${untitledTabs} untitled documents after the vLLM export, expected one per file`);
-    log(`export: ${exportMessage.split('\n')[0].slice(0, 200)}; ${untitledTabs} untitled documents, a launch script with --tensor-parallel-size 2`);
+    if (untitledTabs < 2)
+      throw new Error(`${untitledTabs} untitled documents after the vLLM export, expected one per file`);
+    log(
+      `export: ${exportMessage.split('\n')[0].slice(0, 200)}; ${untitledTabs} untitled documents, a launch script with --tensor-parallel-size 2`,
+    );
     await shot(page, 'export-deployment');
 
     // 8. New Plan File: three quick picks write a plan that validates and plans.
     await page.locator('.tab', { hasText: 'compare.pdplan.yaml' }).first().click();
     await page.locator('.monaco-editor .view-lines').first().click();
     await runCommand(page, 'PD Planner: New Plan File');
-    for (const [step, choice] of [['1/3', 'Llama-3.1-8B'], ['2/3', 'H100-SXM'], ['3/3', 'HotpotQA']]) {
-      await page.locator('.quick-input-widget .quick-input-title', { hasText: `New plan (${step})` }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    for (const [step, choice] of [
+      ['1/3', 'Llama-3.1-8B'],
+      ['2/3', 'H100-SXM'],
+      ['3/3', 'HotpotQA'],
+    ]) {
+      await page
+        .locator('.quick-input-widget .quick-input-title', { hasText: `New plan (${step})` })
+        .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
       await page.locator('.quick-input-widget input').fill(choice);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().waitFor({ state: 'visible' });
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: choice })
+        .first()
+        .waitFor({ state: 'visible' });
       await page.keyboard.press('Enter');
     }
-    await page.locator('.monaco-editor .view-lines', { hasText: 'name: hotpotqa-llama-3-1-8b' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.monaco-editor .view-lines', { hasText: 'name: hotpotqa-llama-3-1-8b' })
+      .first()
+      .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await runCommand(page, 'PD Planner: Run Plan');
     const newPlanFrame = await panelFrame(page, 'plan', 'hotpotqa-llama-3-1-8b');
     const newSplit = (await newPlanFrame.locator('[data-testid="recommended-split"]').innerText()).trim();
-    if (!newSplit) throw new Error('the new plan\'s panel shows no recommended split');
+    if (!newSplit) throw new Error("the new plan's panel shows no recommended split");
     const newPlanErrors = await page.locator('.monaco-editor .squiggly-error').count();
     if (newPlanErrors > 0) throw new Error(`the new plan file has ${newPlanErrors} errors underlined`);
     log(`new plan file: written from three quick picks, no errors, planned: ${newSplit}`);

@@ -45,24 +45,89 @@ export interface FuzzReport {
   peakHeapMB: number;
 }
 
-const BASE_PLAN = fs.readFileSync(path.join(ROOT, 'examples', 'chat-llama-3.1-8b.pdplan.yaml'), 'utf8') + 'deployment: P:4x1,D:4x1\n';
+const BASE_PLAN =
+  fs.readFileSync(path.join(ROOT, 'examples', 'chat-llama-3.1-8b.pdplan.yaml'), 'utf8') + 'deployment: P:4x1,D:4x1\n';
 const FULL_PLAN = (() => {
   const doc = parse(fs.readFileSync(path.join(ROOT, 'examples', 'all-features.pdplan.yaml'), 'utf8'));
   delete doc.variants;
   return doc as Record<string, unknown>;
 })();
 const TRACE = fs.readFileSync(path.join(ROOT, 'examples', 'traces', 'toolbench-sample.jsonl'), 'utf8');
-const PROFILE = fs.readFileSync(path.join(ROOT, 'catalog', 'profiles', fs.readdirSync(path.join(ROOT, 'catalog', 'profiles')).find((f) => f.endsWith('.csv'))!), 'utf8');
+const PROFILE = fs.readFileSync(
+  path.join(
+    ROOT,
+    'catalog',
+    'profiles',
+    fs.readdirSync(path.join(ROOT, 'catalog', 'profiles')).find((f) => f.endsWith('.csv'))!,
+  ),
+  'utf8',
+);
 
-const EXTREME_NUMBERS = [0, -0, -1, 1, 0.5, 1e-300, 5e-324, 1e-9, 1e-3, 1e300, 1.7976931348623157e308, 1e15, 2 ** 31, 2 ** 53 + 1, 999_999_999, 1e5, 1e7, 0.999999, 1.000001];
-const EXTREME_LITERALS = ['.nan', '.inf', '-.inf', '1e309', '0x7fffffff', '0o777', '1_000', '"12"', '~', '[]', '{}', "'-1'", '1e-400'];
-const OPTION_VALUES = ['-1', '0', '0x10', '1e3', '1e-12', '1e9', 'Infinity', 'NaN', '', ' ', '٣', '1.5', '99999999999999999999', '-0', '+5', '--', '--json', 'C:2x4', '\u0000', 'a'.repeat(5000)];
+const EXTREME_NUMBERS = [
+  0,
+  -0,
+  -1,
+  1,
+  0.5,
+  1e-300,
+  5e-324,
+  1e-9,
+  1e-3,
+  1e300,
+  1.7976931348623157e308,
+  1e15,
+  2 ** 31,
+  2 ** 53 + 1,
+  999_999_999,
+  1e5,
+  1e7,
+  0.999999,
+  1.000001,
+];
+const EXTREME_LITERALS = [
+  '.nan',
+  '.inf',
+  '-.inf',
+  '1e309',
+  '0x7fffffff',
+  '0o777',
+  '1_000',
+  '"12"',
+  '~',
+  '[]',
+  '{}',
+  "'-1'",
+  '1e-400',
+];
+const OPTION_VALUES = [
+  '-1',
+  '0',
+  '0x10',
+  '1e3',
+  '1e-12',
+  '1e9',
+  'Infinity',
+  'NaN',
+  '',
+  ' ',
+  '٣',
+  '1.5',
+  '99999999999999999999',
+  '-0',
+  '+5',
+  '--',
+  '--json',
+  'C:2x4',
+  '\u0000',
+  'a'.repeat(5000),
+];
 const LAYOUT_PARTS = ['P', 'D', 'C', 'p', 'X', ''];
 
 function numericLeaves(value: unknown, at: string[] = [], out: string[][] = []): string[][] {
   if (typeof value === 'number') out.push(at);
   else if (Array.isArray(value)) value.forEach((v, i) => numericLeaves(v, [...at, String(i)], out));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) numericLeaves(v, [...at, k], out);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) numericLeaves(v, [...at, k], out);
   return out;
 }
 const LEAVES = numericLeaves(FULL_PLAN);
@@ -97,7 +162,11 @@ export class HostileFuzzer {
     } catch {
       // no symlinks
     }
-    for (const [name, size] of [['sparse-3g.pdplan.yaml', 3 * 1024 ** 3], ['sparse-300m.jsonl', 300 * 1024 ** 2], ['sparse-9m.csv', 9 * 1024 ** 2]] as const) {
+    for (const [name, size] of [
+      ['sparse-3g.pdplan.yaml', 3 * 1024 ** 3],
+      ['sparse-300m.jsonl', 300 * 1024 ** 2],
+      ['sparse-9m.csv', 9 * 1024 ** 2],
+    ] as const) {
       const file = path.join(dir, name);
       fs.closeSync(fs.openSync(file, 'w'));
       fs.truncateSync(file, size);
@@ -118,7 +187,8 @@ export class HostileFuzzer {
   /** Text to bytes in a random encoding and line-end style, sometimes broken. */
   private encode(text: string): Buffer {
     const ends = pick(this.rand, ['\n', '\r\n', '\r', 'mixed']);
-    const withEnds = ends === 'mixed' ? text.replace(/\n/g, () => pick(this.rand, ['\n', '\r\n', '\r'])) : text.replace(/\n/g, ends);
+    const withEnds =
+      ends === 'mixed' ? text.replace(/\n/g, () => pick(this.rand, ['\n', '\r\n', '\r'])) : text.replace(/\n/g, ends);
     switch (this.int(8)) {
       case 0:
         return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(withEnds)]);
@@ -153,7 +223,19 @@ export class HostileFuzzer {
     const terms = 1 + this.int(3);
     const out: string[] = [];
     for (let i = 0; i < terms; i++) {
-      const tp = pick(this.rand, ['0', '1', '2', '3', '4', '7', '8', '16', '1024', '2048', '9'.repeat(1 + this.int(400))]);
+      const tp = pick(this.rand, [
+        '0',
+        '1',
+        '2',
+        '3',
+        '4',
+        '7',
+        '8',
+        '16',
+        '1024',
+        '2048',
+        '9'.repeat(1 + this.int(400)),
+      ]);
       const dp = pick(this.rand, ['0', '1', '2', '4', '5000', '10001', '999999999', '9'.repeat(1 + this.int(400))]);
       out.push(`${pick(this.rand, LAYOUT_PARTS)}:${tp}${pick(this.rand, ['x', 'X', '×', '*'])}${dp}`);
     }
@@ -161,12 +243,28 @@ export class HostileFuzzer {
   }
 
   private hostileTrace(): string {
-    const lines = TRACE.trim().split('\n').slice(0, 20 + this.int(60));
+    const lines = TRACE.trim()
+      .split('\n')
+      .slice(0, 20 + this.int(60));
     for (let e = 0; e < 1 + this.int(4); e++) {
       const i = this.int(lines.length);
       const record = JSON.parse(lines[i]) as Record<string, unknown>;
       const field = pick(this.rand, ['inputTokens', 'outputTokens', 'thinkMs', 'arrivalMs', 'round', 'session']);
-      record[field] = pick(this.rand, [1e15, -1, 1e300, 0, 0.5, `${CANARY}`, null, [1], { x: CANARY }, 2 ** 53, 1e7, 1e14, 1e-300]);
+      record[field] = pick(this.rand, [
+        1e15,
+        -1,
+        1e300,
+        0,
+        0.5,
+        `${CANARY}`,
+        null,
+        [1],
+        { x: CANARY },
+        2 ** 53,
+        1e7,
+        1e14,
+        1e-300,
+      ]);
       lines[i] = JSON.stringify(record);
     }
     if (this.rand() < 0.3) lines.splice(this.int(lines.length), 0, `${CANARY} not json`);
@@ -186,12 +284,15 @@ export class HostileFuzzer {
       case 3:
         return `# pdplan-profile ${CANARY}\n${lines.join('\n')}`;
       default:
-        return lines.join('\n').replace(/,(\d+(\.\d+)?)\n/, `,${pick(this.rand, ['-1', '1e400', 'NaN', CANARY, '0'])}\n`);
+        return lines
+          .join('\n')
+          .replace(/,(\d+(\.\d+)?)\n/, `,${pick(this.rand, ['-1', '1e400', 'NaN', CANARY, '0'])}\n`);
     }
   }
 
   private withReference(kind: 'trace' | 'profile', target: string): string {
-    if (kind === 'profile') return `${BASE_PLAN}perf: { profile: ${JSON.stringify(target.endsWith('.csv') ? target : `${target}`)} }\n`;
+    if (kind === 'profile')
+      return `${BASE_PLAN}perf: { profile: ${JSON.stringify(target.endsWith('.csv') ? target : `${target}`)} }\n`;
     return BASE_PLAN.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${JSON.stringify(target)}\n`);
   }
 
@@ -216,7 +317,8 @@ export class HostileFuzzer {
         if (roll < 0.4) target = pick(this.rand, this.specials);
         else if (kind === 'trace') target = this.write('t.jsonl', this.encode(this.hostileTrace()));
         else target = this.write('p.csv', this.encode(this.hostileProfile()));
-        if (kind === 'profile' && !/\.(csv|json)$/.test(target)) target = `${target}${pick(this.rand, ['/x.csv', '.csv'])}`;
+        if (kind === 'profile' && !/\.(csv|json)$/.test(target))
+          target = `${target}${pick(this.rand, ['/x.csv', '.csv'])}`;
         const plan = this.write('refs.pdplan.yaml', this.withReference(kind, target));
         return { label: `${command} with ${kind} ${path.basename(target)}`, args: runArgs(plan), planFile: plan };
       }
@@ -224,28 +326,53 @@ export class HostileFuzzer {
         // The plan itself in an odd encoding or line-end style.
         const plan = this.write('enc.pdplan.yaml', this.encode(BASE_PLAN));
         // A plan that reads well would run the whole planner: its reading is what is tested here.
-        return { label: `${command} on an encoded plan`, args: command === 'plan' ? ['estimate', plan] : runArgs(plan) };
+        return {
+          label: `${command} on an encoded plan`,
+          args: command === 'plan' ? ['estimate', plan] : runArgs(plan),
+        };
       }
       case 3: {
         // One field at an extreme value: validates and runs, or is refused at its place.
         const { text, label } = this.extremePlan();
         const plan = this.write('extreme.pdplan.yaml', text);
-        return { label: `${command} with ${label}`, args: command === 'plan' ? ['validate', plan] : runArgs(plan), planFile: plan };
+        return {
+          label: `${command} with ${label}`,
+          args: command === 'plan' ? ['validate', plan] : runArgs(plan),
+          planFile: plan,
+        };
       }
       case 4: {
         // A layout on the command line.
         const plan = this.write('layout.pdplan.yaml', BASE_PLAN);
         const layout = this.randomLayout();
-        const extra = this.rand() < 0.5 ? ['--policy', pick(this.rand, ['colocated', 'adaptive', 'remote', 'continuum', 'nope'])] : [];
-        return { label: `simulate --deployment ${layout.slice(0, 60)}`, args: ['simulate', plan, '--deployment', layout, ...extra, '--sessions', '20'] };
+        const extra =
+          this.rand() < 0.5
+            ? ['--policy', pick(this.rand, ['colocated', 'adaptive', 'remote', 'continuum', 'nope'])]
+            : [];
+        return {
+          label: `simulate --deployment ${layout.slice(0, 60)}`,
+          args: ['simulate', plan, '--deployment', layout, ...extra, '--sessions', '20'],
+        };
       }
       case 5: {
         // Options with hostile values.
         const plan = this.write('options.pdplan.yaml', BASE_PLAN);
-        const option = pick(this.rand, ['--rate', '--sessions', '--seed', '--replications', '--policy', '--variant', '--deployment', '--bogus']);
+        const option = pick(this.rand, [
+          '--rate',
+          '--sessions',
+          '--seed',
+          '--replications',
+          '--policy',
+          '--variant',
+          '--deployment',
+          '--bogus',
+        ]);
         const value = pick(this.rand, OPTION_VALUES);
         const cmd = pick(this.rand, ['simulate', 'compare']);
-        const args = cmd === 'compare' ? ['compare', plan, plan, option, value] : ['simulate', plan, option, value, '--sessions', '20'];
+        const args =
+          cmd === 'compare'
+            ? ['compare', plan, plan, option, value]
+            : ['simulate', plan, option, value, '--sessions', '20'];
         return { label: `${cmd} ${option} ${JSON.stringify(value.slice(0, 20))}`, args };
       }
       default: {
@@ -282,12 +409,18 @@ function outputProblem(code: number, output: string): string | undefined {
   if (/call stack|heap out of memory/i.test(output)) return 'resource exhaustion';
   if (output.includes(CANARY)) return 'quoted a file other than the plan';
   // A computed NaN or Infinity; the loader naming a value the plan wrote ("not -Infinity") is fine.
-  if (/\bNaN\b|\bInfinity\b/.test(output.replace(/'[^'\n]*'/g, '').replace(/\bnot (number )?-?(Infinity|NaN)\b/g, ''))) return 'NaN or Infinity in the output';
+  if (/\bNaN\b|\bInfinity\b/.test(output.replace(/'[^'\n]*'/g, '').replace(/\bnot (number )?-?(Infinity|NaN)\b/g, '')))
+    return 'NaN or Infinity in the output';
   return undefined;
 }
 
 /** Runs `cases` cases from `seed`; every case must end within `caseLimitMs`. */
-export async function runHostileFuzz(options: { seed: number; cases: number; caseLimitMs?: number; log?: (line: string) => void }): Promise<FuzzReport> {
+export async function runHostileFuzz(options: {
+  seed: number;
+  cases: number;
+  caseLimitMs?: number;
+  log?: (line: string) => void;
+}): Promise<FuzzReport> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pdplan-fuzz-${options.seed}-`));
   const fuzzer = new HostileFuzzer(options.seed, dir);
   const validator = makeValidator({ extensionPath: ROOT, isTrusted: () => true });
@@ -314,7 +447,8 @@ export async function runHostileFuzz(options: { seed: number; cases: number; cas
       if (!problem && ms > caseLimitMs) problem = `took ${Math.round(ms)} ms (limit ${caseLimitMs})`;
       if (!problem && fuzzCase.planFile) {
         const editor = validator(fs.readFileSync(fuzzCase.planFile, 'utf8'), fuzzCase.planFile);
-        if (JSON.stringify(editor.diagnostics).includes(CANARY)) problem = 'the editor quoted a file other than the plan';
+        if (JSON.stringify(editor.diagnostics).includes(CANARY))
+          problem = 'the editor quoted a file other than the plan';
         if (editor.diagnostics.some((d) => d.code === 'PDP099')) problem = 'the editor hit an internal error';
       }
       if (ms > slowestMs) {
@@ -322,8 +456,16 @@ export async function runHostileFuzz(options: { seed: number; cases: number; cas
         slowest = fuzzCase.label;
       }
       peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-      if (problem) failures.push({ label: fuzzCase.label, args: fuzzCase.args.map((a) => (a.length > 200 ? a.slice(0, 200) + '…' : a)), problem, output: output.slice(0, 2000) });
-      options.log?.(`${i + 1}/${options.cases} ${problem ? 'FAIL' : 'ok'} ${Math.round(ms)} ms ${fuzzCase.label}${problem ? `: ${problem}` : ''}`);
+      if (problem)
+        failures.push({
+          label: fuzzCase.label,
+          args: fuzzCase.args.map((a) => (a.length > 200 ? a.slice(0, 200) + '…' : a)),
+          problem,
+          output: output.slice(0, 2000),
+        });
+      options.log?.(
+        `${i + 1}/${options.cases} ${problem ? 'FAIL' : 'ok'} ${Math.round(ms)} ms ${fuzzCase.label}${problem ? `: ${problem}` : ''}`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -21,14 +21,50 @@ export function mulberry32(seed: number): () => number {
 
 export const ROOT = join(__dirname, '../..');
 export const SEEDS = [
-  ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.pdplan.yaml')).map((f) => join(ROOT, 'examples', f)),
-  ...readdirSync(join(ROOT, 'test/fixtures/spec')).filter((f) => f.endsWith('.pdplan.yaml')).map((f) => join(ROOT, 'test/fixtures/spec', f)),
+  ...readdirSync(join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.pdplan.yaml'))
+    .map((f) => join(ROOT, 'examples', f)),
+  ...readdirSync(join(ROOT, 'test/fixtures/spec'))
+    .filter((f) => f.endsWith('.pdplan.yaml'))
+    .map((f) => join(ROOT, 'test/fixtures/spec', f)),
 ].map((f) => readFileSync(f, 'utf8'));
 
 const ODD_VALUES = [
-  '', '~', 'null', 'true', '-1', '0', '1e309', '.nan', '-.inf', '"x"', '[]', '{}', '[1, [2, [3]]]', '{a: {b: {c: 1}}}',
-  '&a [1]', '*a', '*undefined', '!!binary AAAA', '!custom 3', '|\n  block', "'unterminated", '"\\u0000"', '0x10', '1_000',
-  '2026-01-01', 'P:4x2,D:8x1', 'C:0x1', 'H20', 'qwen', '  - nested', '? complex', '@', '`', '%', '\t1',
+  '',
+  '~',
+  'null',
+  'true',
+  '-1',
+  '0',
+  '1e309',
+  '.nan',
+  '-.inf',
+  '"x"',
+  '[]',
+  '{}',
+  '[1, [2, [3]]]',
+  '{a: {b: {c: 1}}}',
+  '&a [1]',
+  '*a',
+  '*undefined',
+  '!!binary AAAA',
+  '!custom 3',
+  '|\n  block',
+  "'unterminated",
+  '"\\u0000"',
+  '0x10',
+  '1_000',
+  '2026-01-01',
+  'P:4x2,D:8x1',
+  'C:0x1',
+  'H20',
+  'qwen',
+  '  - nested',
+  '? complex',
+  '@',
+  '`',
+  '%',
+  '\t1',
 ];
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {
@@ -40,9 +76,33 @@ export function garbage(rand: () => number, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) {
     const r = rand();
-    if (r < 0.3) out += String.fromCharCode(Math.floor(rand() * 32)); // control characters, NUL
-    else if (r < 0.5) out += pick(rand, ['{', '}', '[', ']', ':', '-', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', ',', '?', '\n', ' ']);
-    else if (r < 0.6) out += String.fromCharCode(0xd800 + Math.floor(rand() * 0x800)); // lone surrogates
+    if (r < 0.3)
+      out += String.fromCharCode(Math.floor(rand() * 32)); // control characters, NUL
+    else if (r < 0.5)
+      out += pick(rand, [
+        '{',
+        '}',
+        '[',
+        ']',
+        ':',
+        '-',
+        '#',
+        '&',
+        '*',
+        '!',
+        '|',
+        '>',
+        "'",
+        '"',
+        '%',
+        '@',
+        ',',
+        '?',
+        '\n',
+        ' ',
+      ]);
+    else if (r < 0.6)
+      out += String.fromCharCode(0xd800 + Math.floor(rand() * 0x800)); // lone surrogates
     else if (r < 0.7) out += String.fromCodePoint(0x80 + Math.floor(rand() * 0x2ff80));
     else out += String.fromCharCode(32 + Math.floor(rand() * 95));
   }
@@ -105,7 +165,11 @@ export function assertSameData(actual: unknown, expected: unknown, where: string
   if (expected !== null && typeof expected === 'object') {
     assert.deepEqual(Reflect.ownKeys(actual as object), Reflect.ownKeys(expected), `${where}: key order`);
     for (const key of Reflect.ownKeys(expected)) {
-      assertSameData((actual as Record<string | symbol, unknown>)[key], (expected as Record<string | symbol, unknown>)[key], `${where}/${String(key)}`);
+      assertSameData(
+        (actual as Record<string | symbol, unknown>)[key],
+        (expected as Record<string | symbol, unknown>)[key],
+        `${where}/${String(key)}`,
+      );
     }
   }
 }

@@ -17,7 +17,13 @@ test('--help prints usage and exits 0', async () => {
 });
 
 test("a command's --help prints that command's options and exits 0; the overview lists them too", async () => {
-  for (const [command, option] of [['simulate', '--rate'], ['plan', '--sweep-rate'], ['compare', '--replications'], ['validate', '--json'], ['estimate', '--json']]) {
+  for (const [command, option] of [
+    ['simulate', '--rate'],
+    ['plan', '--sweep-rate'],
+    ['compare', '--replications'],
+    ['validate', '--json'],
+    ['estimate', '--json'],
+  ]) {
     const io = captureIo();
     assert.equal(await main([command, '--help'], io), 0, command);
     assert.match(io.stdout, new RegExp(`^Usage: pdplan ${command} `), command);
@@ -25,5 +31,6 @@ test("a command's --help prints that command's options and exits 0; the overview
   }
   const overview = captureIo();
   await main(['--help'], overview);
-  for (const option of ['--variant', '--rate', '--sessions', '--sweep-rate']) assert.ok(overview.stdout.includes(option), `overview mentions ${option}`);
+  for (const option of ['--variant', '--rate', '--sessions', '--sweep-rate'])
+    assert.ok(overview.stdout.includes(option), `overview mentions ${option}`);
 });

@@ -15,9 +15,16 @@ function repoIo() {
 
 test('cost --gpus: two GPU types and both pairs of them side by side with cost and attainment, the cheapest named', async () => {
   const io = repoIo();
-  assert.equal(await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200', '--json'], io), 0, io.stderr);
+  assert.equal(
+    await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200', '--json'], io),
+    0,
+    io.stderr,
+  );
   const choice = JSON.parse(io.stdout);
-  assert.deepEqual(choice.options.map((o: any) => `${o.prefillGpu}/${o.decodeGpu}`), ['H100-SXM/H100-SXM', 'H200/H200', 'H100-SXM/H200', 'H200/H100-SXM']);
+  assert.deepEqual(
+    choice.options.map((o: any) => `${o.prefillGpu}/${o.decodeGpu}`),
+    ['H100-SXM/H100-SXM', 'H200/H200', 'H100-SXM/H200', 'H200/H100-SXM'],
+  );
   for (const o of choice.options) {
     assert.ok(o.layout, o.gpu);
     assert.ok(o.attainment >= choice.attainmentTarget);
@@ -25,7 +32,8 @@ test('cost --gpus: two GPU types and both pairs of them side by side with cost a
     // Each role is priced at its own pool's GPU type.
     for (const part of o.cost.parts) assert.equal(part.gpu, part.role === 'decode' ? o.decodeGpu : o.prefillGpu);
   }
-  const cheapest = (list: any[]) => list.reduce((a: any, b: any) => (b.cost.usdPerHour < a.cost.usdPerHour ? b : a)).gpu;
+  const cheapest = (list: any[]) =>
+    list.reduce((a: any, b: any) => (b.cost.usdPerHour < a.cost.usdPerHour ? b : a)).gpu;
   assert.equal(choice.cheapest, cheapest(choice.options));
   assert.equal(choice.cheapestSingle, cheapest(choice.options.filter((o: any) => o.prefillGpu === o.decodeGpu)));
   assert.equal(choice.cheapestPair, cheapest(choice.options.filter((o: any) => o.prefillGpu !== o.decodeGpu)));
@@ -34,14 +42,27 @@ test('cost --gpus: two GPU types and both pairs of them side by side with cost a
   assert.match(text.stdout, new RegExp(`Cheapest: ${choice.cheapest.replace(/[+]/g, '\\+')}, \\S+ at \\$[\\d.]+/hour`));
   assert.match(text.stdout, /Cheapest (single type|pair): /);
   const single = repoIo();
-  assert.equal(await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200', '--single-type', '--json'], single), 0, single.stderr);
-  assert.deepEqual(JSON.parse(single.stdout).options.map((o: any) => o.gpu), ['H100-SXM', 'H200']);
+  assert.equal(
+    await main(
+      ['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--gpus', 'H100-SXM,H200', '--single-type', '--json'],
+      single,
+    ),
+    0,
+    single.stderr,
+  );
+  assert.deepEqual(
+    JSON.parse(single.stdout).options.map((o: any) => o.gpu),
+    ['H100-SXM', 'H200'],
+  );
 });
 
 test('cost --deployment: $/hour of a layout with each price and its source; no price is named, exit 1', async () => {
   const io = repoIo();
   assert.equal(await main(['cost', 'examples/all-features.pdplan.yaml'], io), 0, io.stderr);
-  assert.match(io.stdout, /cost \$35\.92\/h for 16 GPUs \(H100-SXM \$2\.99\/GPU-h typical 2026-05-18, H20-custom \$1\.50\/GPU-h from the plan\)/);
+  assert.match(
+    io.stdout,
+    /cost \$35\.92\/h for 16 GPUs \(H100-SXM \$2\.99\/GPU-h typical 2026-05-18, H20-custom \$1\.50\/GPU-h from the plan\)/,
+  );
   assert.match(io.stdout, /H100-SXM: Lambda on-demand/);
   const h20 = repoIo();
   assert.equal(await main(['cost', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:2x2,D:4x1'], h20), 1);

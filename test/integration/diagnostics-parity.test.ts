@@ -7,7 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeValidator } from '../../src/extension/core';
@@ -51,11 +60,19 @@ function writeEdgeCases(folder: string): string[] {
     'trace-is-a-folder.pdplan.yaml': `${BASE}workload:\n  trace: folder\n`,
     'broken-profile.pdplan.yaml': `${BASE}workload: ToolBench\nperf:\n  profile: broken.csv\n`,
     'huge-profile.pdplan.yaml': `${BASE}workload: ToolBench\nperf:\n  profile: huge.csv\n`,
-    'three-errors.pdplan.yaml': BASE.replace('gpu: H20', 'gpu: A100-SXM').replace('itlMs: 50', 'itlMs: -1') + 'workload: ToolBench\ndeployment:\n  prefill: [{ tp: 3, dp: 1 }]\n  decode: [{ tp: 16, dp: 1 }]\n',
+    'three-errors.pdplan.yaml':
+      BASE.replace('gpu: H20', 'gpu: A100-SXM').replace('itlMs: 50', 'itlMs: -1') +
+      'workload: ToolBench\ndeployment:\n  prefill: [{ tp: 3, dp: 1 }]\n  decode: [{ tp: 16, dp: 1 }]\n',
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
-  writeFileSync(join(folder, 'broken.jsonl'), '{"session":"a","round":0,"arrivalMs":0,"inputTokens":10,"outputTokens":5}\nnot json\n{"session":"a","round":1,"inputTokens":-3}\n');
-  writeFileSync(join(folder, 'broken.csv'), '# pdplan-profile v1\nop,tp,history,tokens,batch,context,ms\ndecode,4,,,1,,oops\n');
+  writeFileSync(
+    join(folder, 'broken.jsonl'),
+    '{"session":"a","round":0,"arrivalMs":0,"inputTokens":10,"outputTokens":5}\nnot json\n{"session":"a","round":1,"inputTokens":-3}\n',
+  );
+  writeFileSync(
+    join(folder, 'broken.csv'),
+    '# pdplan-profile v1\nop,tp,history,tokens,batch,context,ms\ndecode,4,,,1,,oops\n',
+  );
   spawnSync('mkdir', [join(folder, 'folder')]);
   // Past the input gate's 8 MB for profiles (sparse: no disk is used).
   closeSync(openSync(join(folder, 'huge.csv'), 'w'));
@@ -63,21 +80,43 @@ function writeEdgeCases(folder: string): string[] {
   return Object.keys(files).map((name) => join(folder, name));
 }
 
-const comparable = (d: Diagnostic) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range, fix: d.fix });
+const comparable = (d: Diagnostic) => ({
+  severity: d.severity,
+  code: d.code,
+  message: d.message,
+  path: d.path,
+  range: d.range,
+  fix: d.fix,
+});
 
 test('the editor, pdplan validate, the CLI run commands and the job worker agree on every example, fixture and file problem', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'pdplan-parity-'));
   try {
-    const plans = [...plansUnder(join(ROOT, 'examples')), ...plansUnder(join(ROOT, 'test', 'fixtures')), ...plansUnder(join(ROOT, 'test', 'e2e', 'workspace')), ...writeEdgeCases(scratch)];
+    const plans = [
+      ...plansUnder(join(ROOT, 'examples')),
+      ...plansUnder(join(ROOT, 'test', 'fixtures')),
+      ...plansUnder(join(ROOT, 'test', 'e2e', 'workspace')),
+      ...writeEdgeCases(scratch),
+    ];
     assert.ok(plans.length >= 61, `only ${plans.length} plans found`);
-    const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'pdplan.js'), 'validate', '--json', ...plans], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'pdplan.js'), 'validate', '--json', ...plans], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     assert.ok(cli.status === 0 || cli.status === 1, `pdplan validate exited ${cli.status}: ${cli.stderr}`);
-    const fromCli = new Map((JSON.parse(cli.stdout) as { files: { file: string; diagnostics: Diagnostic[] }[] }).files.map((f) => [f.file, f.diagnostics]));
+    const fromCli = new Map(
+      (JSON.parse(cli.stdout) as { files: { file: string; diagnostics: Diagnostic[] }[] }).files.map((f) => [
+        f.file,
+        f.diagnostics,
+      ]),
+    );
     const editor = makeValidator({ extensionPath: ROOT, isTrusted: () => true });
     let compared = 0;
     const codes = new Set<string>();
     for (const plan of plans) {
-      const fromEditor = JSON.parse(JSON.stringify(editor(readFileSync(plan, 'utf8'), plan).diagnostics.map(comparable)));
+      const fromEditor = JSON.parse(
+        JSON.stringify(editor(readFileSync(plan, 'utf8'), plan).diagnostics.map(comparable)),
+      );
       const expected = (fromCli.get(plan) ?? assert.fail(`pdplan validate did not report ${plan}`)).map(comparable);
       assert.deepEqual(fromEditor, JSON.parse(JSON.stringify(expected)), `editor and CLI differ on ${plan}`);
       compared += fromEditor.length;
@@ -86,13 +125,24 @@ test('the editor, pdplan validate, the CLI run commands and the job worker agree
     runPathsAgree(plans, fromCli);
     // The cases the issue names, so the comparison above is known to cover them.
     const missing = fromCli.get(join(scratch, 'missing-trace-and-profile.pdplan.yaml'))!;
-    assert.deepEqual(missing.map((d) => d.code), ['PDP070', 'PDP070']);
+    assert.deepEqual(
+      missing.map((d) => d.code),
+      ['PDP070', 'PDP070'],
+    );
     const misspelt = fromCli.get(join(scratch, 'misspelt-builtin-profile.pdplan.yaml'))!;
-    assert.deepEqual(misspelt.map((d) => `${d.code}/${d.severity}`), ['PDP023/error']);
+    assert.deepEqual(
+      misspelt.map((d) => `${d.code}/${d.severity}`),
+      ['PDP023/error'],
+    );
     const three = fromCli.get(join(scratch, 'three-errors.pdplan.yaml'))!;
     assert.deepEqual(three.map((d) => d.code).sort(), ['PDP014', 'PDP021', 'PDP030', 'PDP032']);
-    assert.ok(fromCli.get(join(scratch, 'broken-trace.pdplan.yaml'))!.some((d) => d.message.startsWith('trace broken.jsonl:')));
-    assert.deepEqual(fromCli.get(join(scratch, 'huge-profile.pdplan.yaml'))!.map((d) => d.code), ['PDP070']);
+    assert.ok(
+      fromCli.get(join(scratch, 'broken-trace.pdplan.yaml'))!.some((d) => d.message.startsWith('trace broken.jsonl:')),
+    );
+    assert.deepEqual(
+      fromCli.get(join(scratch, 'huge-profile.pdplan.yaml'))!.map((d) => d.code),
+      ['PDP070'],
+    );
     assert.ok(compared >= 50 && codes.size >= 30, `${compared} diagnostics, ${codes.size} codes compared`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -111,13 +161,20 @@ function runPathsAgree(plans: string[], fromCli: Map<string, Diagnostic[]>): voi
     const io = { ...processIo(), out: () => undefined, err: (text: string) => void printed.push(text) };
     const inputs = loadRunInputs(plan, io, 'simulate');
     assert.equal('exitCode' in inputs, errors.length > 0, `CLI run path on ${plan}`);
-    assert.deepEqual(printed.slice(0, errors.length), errors.map((d) => formatDiagnostic(plan, d) + '\n'), `CLI run path on ${plan}`);
+    assert.deepEqual(
+      printed.slice(0, errors.length),
+      errors.map((d) => formatDiagnostic(plan, d) + '\n'),
+      `CLI run path on ${plan}`,
+    );
 
     const text = readFileSync(plan, 'utf8');
     const files: Record<string, string> = {};
     for (const reference of makeValidator({ extensionPath: ROOT, isTrusted: () => true })(text, plan).references) {
       try {
-        files[reference.path] = readInputSync(referencePath(reference, plan, ROOT), reference.kind === 'trace' ? 'trace' : 'profile').text;
+        files[reference.path] = readInputSync(
+          referencePath(reference, plan, ROOT),
+          reference.kind === 'trace' ? 'trace' : 'profile',
+        ).text;
       } catch {
         // the extension refuses to start a job on such a plan; the worker sees the file as not sent
       }
@@ -128,7 +185,11 @@ function runPathsAgree(plans: string[], fromCli: Map<string, Diagnostic[]>): voi
       assert.deepEqual(refusedFor, [], `the job worker ran ${plan}`);
     } catch (error) {
       if (!(error instanceof InvalidPlan)) continue; // a trace-only plan whose trace was not sent: not a validation matter
-      assert.deepEqual(JSON.parse(JSON.stringify(error.diagnostics.map(comparable))), JSON.parse(JSON.stringify(refusedFor)), `job worker on ${plan}`);
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(error.diagnostics.map(comparable))),
+        JSON.parse(JSON.stringify(refusedFor)),
+        `job worker on ${plan}`,
+      );
     }
   }
 }
@@ -138,7 +199,10 @@ test('in an untrusted workspace the editor reads no file a plan names, so it rep
   try {
     const [plan] = writeEdgeCases(scratch);
     const editor = makeValidator({ extensionPath: ROOT, isTrusted: () => false });
-    assert.deepEqual(editor(readFileSync(plan, 'utf8'), plan).diagnostics.map((d) => d.code), []);
+    assert.deepEqual(
+      editor(readFileSync(plan, 'utf8'), plan).diagnostics.map((d) => d.code),
+      [],
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -10,7 +10,8 @@ const files: Record<string, string> = {};
 for (const name of readdirSync(FIXTURES)) files[`${FIXTURES}/${name}`] = readFileSync(`${FIXTURES}/${name}`, 'utf8');
 for (const name of readdirSync('examples', { recursive: true }) as string[]) {
   // The plans and the traces they replay: estimate reports a missing trace as validate does (PDP070).
-  if (name.endsWith('.yaml') || name.endsWith('.jsonl')) files[`examples/${name}`] = readFileSync(`examples/${name}`, 'utf8');
+  if (name.endsWith('.yaml') || name.endsWith('.jsonl'))
+    files[`examples/${name}`] = readFileSync(`examples/${name}`, 'utf8');
 }
 
 async function estimateJson(file: string) {
@@ -117,7 +118,11 @@ test('usage errors and unreadable files exit 2 with a message', async () => {
 test('a built-in profile that is not installed is a warning, not a crash', () => {
   // Installed names come from catalog/profiles; a copy of pdplan without the file itself still validates.
   const plan = files[`${FIXTURES}/llama70b-h100.pdplan.yaml`] + 'perf:\n  profile: h100-llama-3.1-70b\n';
-  const load = validatePlanText(plan, { fileName: 'builtin.pdplan.yaml', profileNames: ['h100-llama-3.1-70b'], readReference: () => undefined });
+  const load = validatePlanText(plan, {
+    fileName: 'builtin.pdplan.yaml',
+    profileNames: ['h100-llama-3.1-70b'],
+    readReference: () => undefined,
+  });
   assert.ok(load.plan, 'the plan still loads');
   const missing = load.diagnostics.find((d) => d.code === 'PDP108');
   assert.equal(missing?.severity, 'warning');

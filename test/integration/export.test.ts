@@ -21,7 +21,7 @@ function repoIo() {
 
 const PLAN = 'examples/toolbench-qwen3-32b.pdplan.yaml';
 
-test('export --out writes every target\'s files; scripts executable', async () => {
+test("export --out writes every target's files; scripts executable", async () => {
   for (const [format, expected] of [
     ['vllm', ['launch-vllm.sh', 'router-vllm.sh']],
     ['sglang', ['launch-sglang.sh', 'router-sglang.sh']],
@@ -29,9 +29,14 @@ test('export --out writes every target\'s files; scripts executable', async () =
     ['llm-d', ['ms-values.yaml', 'gaie-values.yaml', 'install.sh']],
   ] as const) {
     const io = repoIo();
-    assert.equal(await main(['export', PLAN, '--format', format, '--deployment', 'P:2x2,D:4x1', '--out', 'out'], io), 0, io.stderr);
+    assert.equal(
+      await main(['export', PLAN, '--format', format, '--deployment', 'P:2x2,D:4x1', '--out', 'out'], io),
+      0,
+      io.stderr,
+    );
     assert.deepEqual(Object.keys(io.written).sort(), expected.map((f) => path.join('out', f)).sort());
-    for (const [file, { executable }] of Object.entries(io.written)) assert.equal(Boolean(executable), file.endsWith('.sh'), file);
+    for (const [file, { executable }] of Object.entries(io.written))
+      assert.equal(Boolean(executable), file.endsWith('.sh'), file);
   }
 });
 
@@ -43,7 +48,13 @@ test('export prints files without --out and says what it could not carry over', 
   // The plan's adaptive router has no engine equivalent: a note says so.
   assert.match(io.stderr, /note: .*adaptive/);
   const json = repoIo();
-  assert.equal(await main(['export', PLAN, '--format', 'dynamo', '--deployment', 'P:2x2,D:4x1', '--policy', 'threshold', '--json'], json), 0);
+  assert.equal(
+    await main(
+      ['export', PLAN, '--format', 'dynamo', '--deployment', 'P:2x2,D:4x1', '--policy', 'threshold', '--json'],
+      json,
+    ),
+    0,
+  );
   const result = JSON.parse(json.stdout);
   assert.equal(result.deployment, 'P:2x2,D:4x1');
   assert.equal(result.policy, 'threshold');
@@ -56,7 +67,10 @@ test('export: bad input is a clear usage error', async () => {
     [['export', PLAN, '--format', 'k8s'], /got 'k8s'/],
     [['export', PLAN, '--format', 'vllm'], /has no 'deployment'.*--deployment/],
     [['export', PLAN, '--format', 'vllm', '--deployment', 'P:2'], /ROLE:TPxREPLICAS/],
-    [['export', PLAN, '--format', 'vllm', '--deployment', 'P:2x1,D:2x1', '--policy', 'fastest'], /unknown policy 'fastest'/],
+    [
+      ['export', PLAN, '--format', 'vllm', '--deployment', 'P:2x1,D:2x1', '--policy', 'fastest'],
+      /unknown policy 'fastest'/,
+    ],
   ];
   for (const [args, message] of cases) {
     const io = repoIo();

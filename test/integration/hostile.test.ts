@@ -33,7 +33,8 @@ const canMkfifo = (() => {
   }
 })();
 
-const BASE = fs.readFileSync(path.join(ROOT, 'examples', 'chat-llama-3.1-8b.pdplan.yaml'), 'utf8') + 'deployment: P:4x1,D:4x1\n';
+const BASE =
+  fs.readFileSync(path.join(ROOT, 'examples', 'chat-llama-3.1-8b.pdplan.yaml'), 'utf8') + 'deployment: P:4x1,D:4x1\n';
 const SECRET = 'ghp_S3CR3T_TOKEN_do_not_print';
 
 /** The real process io (real files, the input gate) with output captured. */
@@ -72,13 +73,18 @@ test('special and huge files named on the command line are refused at once, with
 });
 
 test('a plan naming a FIFO, a device or a huge file as its trace or profile gets PDP070 at the reference, in every command', async () => {
-  const targets: Array<[string, RegExp]> = [[path.join(dir, 'huge.csv'), /is 300 MB; a (profile file is read up to 8 MB|trace file is read up to 256 MB)/]];
+  const targets: Array<[string, RegExp]> = [
+    [path.join(dir, 'huge.csv'), /is 300 MB; a (profile file is read up to 8 MB|trace file is read up to 256 MB)/],
+  ];
   fs.closeSync(fs.openSync(targets[0][0], 'w'));
   fs.truncateSync(targets[0][0], 300 * 1024 ** 2);
   if (fs.existsSync('/dev/zero')) targets.push(['/dev/zero', /character device/]);
   if (canMkfifo) targets.push([path.join(dir, 'probe.fifo'), /FIFO/]);
   for (const [target, message] of targets) {
-    for (const [field, line] of [['profile', `perf: { profile: ${target.endsWith('.csv') ? target : target + '.csv'} }`], ['trace', `workload: { trace: ${target} }`]] as const) {
+    for (const [field, line] of [
+      ['profile', `perf: { profile: ${target.endsWith('.csv') ? target : target + '.csv'} }`],
+      ['trace', `workload: { trace: ${target} }`],
+    ] as const) {
       if (field === 'profile' && !target.endsWith('.csv')) {
         // A profile path must look like one: link the special file under a .csv name.
         try {
@@ -87,9 +93,18 @@ test('a plan naming a FIFO, a device or a huge file as its trace or profile gets
           // exists from an earlier round
         }
       }
-      const plan = write(`refs/${field}-${path.basename(target)}.pdplan.yaml`, field === 'trace' ? BASE.replace(/workload:\n {2}profile: Chat\n/, 'workload:\n  trace: ' + target + '\n') : BASE + line + '\n');
+      const plan = write(
+        `refs/${field}-${path.basename(target)}.pdplan.yaml`,
+        field === 'trace'
+          ? BASE.replace(/workload:\n {2}profile: Chat\n/, 'workload:\n  trace: ' + target + '\n')
+          : BASE + line + '\n',
+      );
       for (const command of ['validate', 'simulate']) {
-        const { code, output, ms } = await run([command, plan, ...(command === 'simulate' ? ['--sessions', '20'] : [])]);
+        const { code, output, ms } = await run([
+          command,
+          plan,
+          ...(command === 'simulate' ? ['--sessions', '20'] : []),
+        ]);
         assert.equal(code, 1, `${command} ${field} ${target}: ${output}`);
         assert.match(output, /PDP070/, output);
         assert.match(output, message, output);
@@ -107,13 +122,18 @@ test("the editor's validator never waits on a FIFO, device or huge profile (it r
   fs.closeSync(fs.openSync(targets[0], 'w'));
   fs.truncateSync(targets[0], 300 * 1024 ** 2);
   if (canMkfifo && !fs.existsSync(targets[1])) execFileSync('mkfifo', [targets[1]]);
-  if (fs.existsSync('/dev/zero') && !fs.existsSync(path.join(dir, 'zero.csv'))) fs.symlinkSync('/dev/zero', path.join(dir, 'zero.csv'));
+  if (fs.existsSync('/dev/zero') && !fs.existsSync(path.join(dir, 'zero.csv')))
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.csv'));
   for (const target of targets) {
     const started = performance.now();
     const outcome = validator(`${BASE}perf: { profile: ${target} }\n`, path.join(dir, 'editor.pdplan.yaml'));
     assert.ok(performance.now() - started < 2000, `${target}: the validator waited`);
     // Refused by the gate at once, and said as `pdplan validate` says it (the editor and the CLI run the same checks).
-    assert.deepEqual(outcome.diagnostics.map((d) => `${d.code} ${d.path}`), ['PDP070 /perf/profile'], `${target}: ${JSON.stringify(outcome.diagnostics)}`);
+    assert.deepEqual(
+      outcome.diagnostics.map((d) => `${d.code} ${d.path}`),
+      ['PDP070 /perf/profile'],
+      `${target}: ${JSON.stringify(outcome.diagnostics)}`,
+    );
   }
 });
 
@@ -121,19 +141,36 @@ test('no message quotes a file other than the plan: a secrets file named as prof
   const secretFiles = [
     write('secrets/env.csv', `API_KEY=${SECRET}\n`),
     write('secrets/header.csv', `# pdplan-profile ${SECRET}\nop,${SECRET},x\n`),
-    write('secrets/rows.csv', `# pdplan-profile v1\nop,tp,history,tokens,batch,context,ms\n${SECRET},1,0,1,,,1\nprefill,${SECRET},0,1,,,1\n`),
-    write('secrets/env.jsonl', `${SECRET}\n{"session":"${SECRET}","round":0,"arrivalMs":"${SECRET}","inputTokens":1,"outputTokens":1}\n{"session":"${SECRET}","round":0,"arrivalMs":0,"inputTokens":1,"outputTokens":1}\n[1]\n`),
+    write(
+      'secrets/rows.csv',
+      `# pdplan-profile v1\nop,tp,history,tokens,batch,context,ms\n${SECRET},1,0,1,,,1\nprefill,${SECRET},0,1,,,1\n`,
+    ),
+    write(
+      'secrets/env.jsonl',
+      `${SECRET}\n{"session":"${SECRET}","round":0,"arrivalMs":"${SECRET}","inputTokens":1,"outputTokens":1}\n{"session":"${SECRET}","round":0,"arrivalMs":0,"inputTokens":1,"outputTokens":1}\n[1]\n`,
+    ),
     write('secrets/binary.csv', Buffer.concat([Buffer.from(SECRET), Buffer.from([0, 0xff, 0xfe])])),
   ];
   const validator = makeValidator({ extensionPath: ROOT, isTrusted: () => true });
   for (const secret of secretFiles) {
     const plan = secret.endsWith('.jsonl')
-      ? write(`secret-trace.pdplan.yaml`, BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${secret}\n`))
+      ? write(
+          `secret-trace.pdplan.yaml`,
+          BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${secret}\n`),
+        )
       : write(`secret-profile-${path.basename(secret)}.pdplan.yaml`, `${BASE}perf: { profile: ${secret} }\n`);
-    for (const args of [['validate', plan], ['validate', plan, '--json'], ['simulate', plan, '--sessions', '20'], ['estimate', plan], ['compare', plan, plan], ['plan', plan]]) {
+    for (const args of [
+      ['validate', plan],
+      ['validate', plan, '--json'],
+      ['simulate', plan, '--sessions', '20'],
+      ['estimate', plan],
+      ['compare', plan, plan],
+      ['plan', plan],
+    ]) {
       const { code, output } = await run(args);
       // estimate does not replay traces, so a bad one is no failure of its own.
-      if (!(args[0] === 'estimate' && secret.endsWith('.jsonl'))) assert.notEqual(code, 0, `${args.join(' ')} must fail: ${output}`);
+      if (!(args[0] === 'estimate' && secret.endsWith('.jsonl')))
+        assert.notEqual(code, 0, `${args.join(' ')} must fail: ${output}`);
       assert.ok(!output.includes('S3CR3T'), `${args.join(' ')} quoted the file:\n${output}`);
     }
     const editor = validator(fs.readFileSync(plan, 'utf8'), plan);
@@ -159,13 +196,34 @@ test('encodings and line ends: UTF-16 LE/BE with a BOM, UTF-8 with a BOM, CR, LF
   }
   const withError = write('enc-error-cr.pdplan.yaml', lf.replace('itlMs: 40', 'itlMs: -40').replace(/\n/g, '\r'));
   const { output } = await run(['validate', withError]);
-  assert.match(output, new RegExp(`enc-error-cr.pdplan.yaml:${lf.split('\n').findIndex((l) => l.includes('itlMs')) + 1}:\\d+: error PDP014`), output);
+  assert.match(
+    output,
+    new RegExp(
+      `enc-error-cr.pdplan.yaml:${lf.split('\n').findIndex((l) => l.includes('itlMs')) + 1}:\\d+: error PDP014`,
+    ),
+    output,
+  );
   const noBom = write('enc-utf16-nobom.pdplan.yaml', Buffer.from(lf, 'utf16le'));
-  assert.match((await run(['validate', noBom])).output, /NUL byte on line 1: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8/);
-  const cp1252 = write('enc-latin1.pdplan.yaml', Buffer.concat([Buffer.from(lf), Buffer.from('name: caf\xe9\n', 'latin1')]));
-  assert.match((await run(['validate', cp1252])).output, new RegExp(`not UTF-8 text \\(invalid byte on line ${lf.split('\n').length}\\)`));
-  const crTrace = write('cr.jsonl', fs.readFileSync(path.join(ROOT, 'examples/traces/toolbench-sample.jsonl'), 'utf8').replace(/\n/g, '\r'));
-  const tracePlan = write('cr-trace.pdplan.yaml', BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${crTrace}\n`));
+  assert.match(
+    (await run(['validate', noBom])).output,
+    /NUL byte on line 1: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8/,
+  );
+  const cp1252 = write(
+    'enc-latin1.pdplan.yaml',
+    Buffer.concat([Buffer.from(lf), Buffer.from('name: caf\xe9\n', 'latin1')]),
+  );
+  assert.match(
+    (await run(['validate', cp1252])).output,
+    new RegExp(`not UTF-8 text \\(invalid byte on line ${lf.split('\n').length}\\)`),
+  );
+  const crTrace = write(
+    'cr.jsonl',
+    fs.readFileSync(path.join(ROOT, 'examples/traces/toolbench-sample.jsonl'), 'utf8').replace(/\n/g, '\r'),
+  );
+  const tracePlan = write(
+    'cr-trace.pdplan.yaml',
+    BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${crTrace}\n`),
+  );
   const replay = await run(['simulate', tracePlan, '--json']);
   assert.equal(replay.code, 0, replay.output);
   assert.ok(JSON.parse(replay.output).traceReplay.sessions > 1);
@@ -188,9 +246,17 @@ test('10,000-deep nesting, in brackets or in blocks, is PDP003 at once, not a st
 test('command-line layouts and overrides pass the same checks as the plan file', async () => {
   const plan = write('cli.pdplan.yaml', BASE);
   const cases: Array<[string[], RegExp, number]> = [
-    [['--deployment', 'C:7x1', '--policy', 'colocated'], /--deployment: TP 7 does not divide the 32 attention heads of Llama-3.1-8B.*\(PDP030\)/, 1],
+    [
+      ['--deployment', 'C:7x1', '--policy', 'colocated'],
+      /--deployment: TP 7 does not divide the 32 attention heads of Llama-3.1-8B.*\(PDP030\)/,
+      1,
+    ],
     [['--deployment', 'P:16x1,D:4x1'], /TP 16 exceeds the 8 GPUs per node.*\(PDP032\)/, 1],
-    [['--deployment', 'C:1x999999999', '--policy', 'colocated'], /--deployment: .*more replicas than a deployment may have \(at most 10,000 in all\)/, 2],
+    [
+      ['--deployment', 'C:1x999999999', '--policy', 'colocated'],
+      /--deployment: .*more replicas than a deployment may have \(at most 10,000 in all\)/,
+      2,
+    ],
     [['--deployment', `C:1x${'9'.repeat(400)}`], /at most 10,000/, 2],
     [['--deployment', `C:${'9'.repeat(400)}x1`], /more GPUs than a node can have/, 2],
     [['--deployment', 'C:2x2'], /--deployment: policy 'adaptive' .* co-located.*\(PDP050\)/, 1],
@@ -220,28 +286,50 @@ test('command-line layouts and overrides pass the same checks as the plan file',
 test('an absolute trace path means the same file to the CLI and to the extension', () => {
   const trace = write('abs/trace.jsonl', fs.readFileSync(path.join(ROOT, 'examples/traces/toolbench-sample.jsonl')));
   const planFile = path.join(dir, 'elsewhere', 'plan.pdplan.yaml');
-  const reference = { kind: 'trace' as const, path: trace, jsonPath: '/workload/trace', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+  const reference = {
+    kind: 'trace' as const,
+    path: trace,
+    jsonPath: '/workload/trace',
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+  };
   assert.equal(extensionReferencePath(reference, planFile, ROOT), trace);
   const read = readPlanReference(planFile, reference, processIo());
   assert.ok('text' in read, JSON.stringify(read));
   assert.equal(read.file, trace);
   const relative = { ...reference, path: 'traces/t.jsonl' };
   assert.equal(extensionReferencePath(relative, planFile, ROOT), path.join(dir, 'elsewhere', 'traces', 't.jsonl'));
-  assert.equal(readPlanReference(planFile, relative, processIo()).file, path.join(dir, 'elsewhere', 'traces', 't.jsonl'));
+  assert.equal(
+    readPlanReference(planFile, relative, processIo()).file,
+    path.join(dir, 'elsewhere', 'traces', 't.jsonl'),
+  );
 });
 
-test('the built CLI refuses the heaviest hostile inputs within seconds and under 1 GB of heap', { skip: !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) }, () => {
-  const plan = write('heap.pdplan.yaml', BASE);
-  const bigTrace = write('heap-trace.pdplan.yaml', BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${path.join(dir, 'sparse.pdplan.yaml')}\n`));
-  for (const args of [
-    ['simulate', plan, '--deployment', 'C:1x999999999', '--policy', 'colocated'],
-    ['simulate', plan, '--deployment', 'P:1x5000,D:1x5000'],
-    ['validate', bigTrace],
-    ...(fs.existsSync('/dev/zero') ? [['validate', '/dev/zero']] : []),
-  ]) {
-    const result = spawnSync(process.execPath, ['--max-old-space-size=1024', path.join(ROOT, 'bin', 'pdplan.js'), ...args], { encoding: 'utf8', timeout: 10_000 });
-    assert.equal(result.signal, null, `${args.join(' ')} was killed (timeout)`);
-    assert.ok(result.status === 1 || result.status === 2, `${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
-    assert.doesNotMatch(result.stderr, /heap out of memory|internal error/i);
-  }
-});
+test(
+  'the built CLI refuses the heaviest hostile inputs within seconds and under 1 GB of heap',
+  { skip: !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) },
+  () => {
+    const plan = write('heap.pdplan.yaml', BASE);
+    const bigTrace = write(
+      'heap-trace.pdplan.yaml',
+      BASE.replace(/workload:\n {2}profile: Chat\n/, `workload:\n  trace: ${path.join(dir, 'sparse.pdplan.yaml')}\n`),
+    );
+    for (const args of [
+      ['simulate', plan, '--deployment', 'C:1x999999999', '--policy', 'colocated'],
+      ['simulate', plan, '--deployment', 'P:1x5000,D:1x5000'],
+      ['validate', bigTrace],
+      ...(fs.existsSync('/dev/zero') ? [['validate', '/dev/zero']] : []),
+    ]) {
+      const result = spawnSync(
+        process.execPath,
+        ['--max-old-space-size=1024', path.join(ROOT, 'bin', 'pdplan.js'), ...args],
+        { encoding: 'utf8', timeout: 10_000 },
+      );
+      assert.equal(result.signal, null, `${args.join(' ')} was killed (timeout)`);
+      assert.ok(
+        result.status === 1 || result.status === 2,
+        `${args.join(' ')}: exit ${result.status}: ${result.stderr}`,
+      );
+      assert.doesNotMatch(result.stderr, /heap out of memory|internal error/i);
+    }
+  },
+);

@@ -10,7 +10,9 @@ import { runHostileFuzz } from '../helpers/hostileFuzz';
  */
 test('150 hostile files and command lines (seed 15): each ends with a located error or an answer, bounded, quoting no named file', async () => {
   const report = await runHostileFuzz({ seed: 15, cases: 150 });
-  const failures = report.failures.map((f) => `${f.label}: ${f.problem}\n  pdplan ${f.args.join(' ')}\n  ${f.output.split('\n').slice(0, 4).join('\n  ')}`);
+  const failures = report.failures.map(
+    (f) => `${f.label}: ${f.problem}\n  pdplan ${f.args.join(' ')}\n  ${f.output.split('\n').slice(0, 4).join('\n  ')}`,
+  );
   assert.deepEqual(failures, []);
   assert.ok(report.peakHeapMB < 1024, `peak heap ${report.peakHeapMB} MB`);
 });

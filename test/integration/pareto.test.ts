@@ -18,7 +18,10 @@ const QUICK = ['--rates', '2,8', '--sessions', '40', '--max-layouts', '4'];
 test('pareto prints both frontiers with feasible points marked, a chart, and the best point within SLO', async () => {
   const io = repoIo();
   assert.equal(await main(['pareto', PLAN, ...QUICK], io), 0, io.stderr);
-  assert.match(io.stdout, /Frontier: output tokens\/s\/GPU against tokens\/s\/user \(\d+ points, \d+ on the SLO-feasible frontier\)/);
+  assert.match(
+    io.stdout,
+    /Frontier: output tokens\/s\/GPU against tokens\/s\/user \(\d+ points, \d+ on the SLO-feasible frontier\)/,
+  );
   assert.match(io.stdout, /Frontier: output tokens\/s\/GPU against TTFT p90 \(ms\)/);
   assert.match(io.stdout, /\* frontier, o SLO-feasible/);
   assert.match(io.stdout, /Most output tokens\/s\/GPU within SLO: P:\S+ at \d+ sessions\/s/);
@@ -38,7 +41,8 @@ test('pareto --json: points with window-based per-GPU figures, frontiers as indi
   const a = await run();
   assert.equal(a.layouts.length, 4);
   assert.deepEqual(a.rates, [2, 8]);
-  for (const f of [...a.frontiers.session, ...a.frontiers.round]) for (const i of f.all) assert.ok(a.points[i] && !a.points[i].unstable);
+  for (const f of [...a.frontiers.session, ...a.frontiers.round])
+    for (const i of f.all) assert.ok(a.points[i] && !a.points[i].unstable);
   for (const p of a.points) assert.ok(p.outputTokensPerSecPerGpu >= 0 && typeof p.feasible === 'boolean');
   const b = await run();
   assert.deepEqual({ ...a, wallMs: 0 }, { ...b, wallMs: 0 });

@@ -11,8 +11,15 @@ import { fakeDeps, highsReady } from '../unit/plan/fixtures';
 // one runs in worker threads from the bundle).
 const example = 'examples/toolbench-qwen3-32b.pdplan.yaml';
 // The stand-in's replicas are slower than the real ones: the example at the rate its stand-in budget carries.
-const files = { [example]: fs.readFileSync(path.join(__dirname, '..', '..', example), 'utf8').replace(/ratePerSec: 7\b/, 'ratePerSec: 2') };
-const standIn: PlannerDepsFactory = async (plan) => ({ deps: fakeDeps(plan, await highsReady).deps, dispose: async () => {} });
+const files = {
+  [example]: fs
+    .readFileSync(path.join(__dirname, '..', '..', example), 'utf8')
+    .replace(/ratePerSec: 7\b/, 'ratePerSec: 2'),
+};
+const standIn: PlannerDepsFactory = async (plan) => ({
+  deps: fakeDeps(plan, await highsReady).deps,
+  dispose: async () => {},
+});
 
 test('plan --json carries the documented fields', async () => {
   const io = captureIo(files);
@@ -36,7 +43,8 @@ test('plan --json carries the documented fields', async () => {
       assert.ok(c.perGpu.outputTokensPerSecPerGpu > 0);
       assert.ok(Math.abs(c.perGpu.goodputPerGpu * c.gpus - c.predicted.goodput) < 1e-9);
     }
-    if (c.headroom && !c.headroom.isLowerBound && c.headroom.ratePerSec > 0) assert.ok(Math.abs(c.perGpu.headroomPerGpu * c.gpus - c.headroom.ratePerSec) < 1e-9);
+    if (c.headroom && !c.headroom.isLowerBound && c.headroom.ratePerSec > 0)
+      assert.ok(Math.abs(c.perGpu.headroomPerGpu * c.gpus - c.headroom.ratePerSec) < 1e-9);
     assert.equal(c.cost.gpus, c.gpus);
   });
   assert.equal(out.solver.status, 'Optimal');
@@ -48,7 +56,10 @@ test('plan prints a ranked table, router settings and how to read it', async () 
   const io = captureIo(files);
   await runPlanCommand([example, '--sweep-rate', '1:4:4'], io, standIn);
   assert.match(io.stdout, /Recommended: /);
-  assert.match(io.stdout, /#\s+Prefill\s+Decode\s+GPUs\s+Attain ±95%\s+Headroom\/s\s+Tok\/s\/GPU · headroom\/GPU\s+Turn-1\s+Turn-2\+/);
+  assert.match(
+    io.stdout,
+    /#\s+Prefill\s+Decode\s+GPUs\s+Attain ±95%\s+Headroom\/s\s+Tok\/s\/GPU · headroom\/GPU\s+Turn-1\s+Turn-2\+/,
+  );
   assert.match(io.stdout, /How to read this/);
   assert.match(io.stdout, /Attainment against arrival rate/);
   assert.match(io.stdout, /ILP \(HiGHS\): Optimal/);
@@ -122,7 +133,8 @@ test('a plan naming a measured profile is planned on it: the simulators get the 
 });
 
 test('plan reports an unreadable profile the plan names at its line, before planning', async () => {
-  const text = fs.readFileSync(path.join(__dirname, '..', '..', example), 'utf8') + 'perf: { profile: missing/profile.csv }\n';
+  const text =
+    fs.readFileSync(path.join(__dirname, '..', '..', example), 'utf8') + 'perf: { profile: missing/profile.csv }\n';
   const io = captureIo({ '/virtual/p.pdplan.yaml': text });
   let planned = false;
   const code = await runPlanCommand(['/virtual/p.pdplan.yaml'], io, async (p) => {
@@ -135,7 +147,10 @@ test('plan reports an unreadable profile the plan names at its line, before plan
 });
 
 test('a plan that replays a trace is planned on distributions fitted to it, and says so', async () => {
-  const traceText = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'traces', 'toolbench-sample.jsonl'), 'utf8');
+  const traceText = fs.readFileSync(
+    path.join(__dirname, '..', '..', 'examples', 'traces', 'toolbench-sample.jsonl'),
+    'utf8',
+  );
   const text = fs
     .readFileSync(path.join(__dirname, '..', '..', example), 'utf8')
     .replace(/workload:\n( {2}.*\n)+/, 'workload:\n  trace: traces/sample.jsonl\n  durationSec: 120\n');
@@ -151,10 +166,19 @@ test('a plan that replays a trace is planned on distributions fitted to it, and 
   assert.ok(planned);
   assert.equal(planned.workload.trace, undefined, 'the simulators draw from the fitted distributions');
   assert.equal(planned.workload.rounds.kind, 'empirical');
-  const arrivals = traceText.split('\n').filter((l) => l.includes('arrivalMs')).map((l) => JSON.parse(l).arrivalMs as number);
+  const arrivals = traceText
+    .split('\n')
+    .filter((l) => l.includes('arrivalMs'))
+    .map((l) => JSON.parse(l).arrivalMs as number);
   const expectedRate = ((arrivals.length - 1) * 1000) / (Math.max(...arrivals) - Math.min(...arrivals));
-  assert.ok(Math.abs(planned.workload.arrival.ratePerSec - expectedRate) / expectedRate < 1e-3, `${planned.workload.arrival.ratePerSec} vs ${expectedRate}`);
-  assert.match(io.stdout, /Note: planned on distributions fitted to the trace traces\/sample\.jsonl \(\d+ sessions, 14 rounds\)/);
+  assert.ok(
+    Math.abs(planned.workload.arrival.ratePerSec - expectedRate) / expectedRate < 1e-3,
+    `${planned.workload.arrival.ratePerSec} vs ${expectedRate}`,
+  );
+  assert.match(
+    io.stdout,
+    /Note: planned on distributions fitted to the trace traces\/sample\.jsonl \(\d+ sessions, 14 rounds\)/,
+  );
 });
 
 test('plan --verify enumerates every layout of a small budget and reports the planner against it', async () => {
@@ -162,7 +186,8 @@ test('plan --verify enumerates every layout of a small budget and reports the pl
   const io = captureIo({ 'small.yaml': small });
   const code = await runPlanCommand(['small.yaml', '--verify'], io, standIn);
   assert.match(io.stdout, /Verify small\.yaml: every layout within 4 GPUs \(\d+\) simulated with long runs/);
-  for (const check of ['pick', 'min-gpus', 'max-rate']) assert.match(io.stdout, new RegExp(`^${check}\\s+pass\\s`, 'm'), io.stdout);
+  for (const check of ['pick', 'min-gpus', 'max-rate'])
+    assert.match(io.stdout, new RegExp(`^${check}\\s+pass\\s`, 'm'), io.stdout);
   assert.equal(code, 0);
   const json = captureIo({ 'small.yaml': small });
   assert.equal(await runPlanCommand(['small.yaml', '--verify', '--json'], json, standIn), 0);

@@ -15,11 +15,22 @@ function repoIo(extra: Record<string, string> = {}) {
 }
 
 test('simulate --json has the documented fields and is byte-identical for a seed', async () => {
-  const args = ['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:2x2,D:2x2', '--sessions', '200', '--seed', '3', '--json'];
+  const args = [
+    'simulate',
+    'examples/toolbench-qwen3-32b.pdplan.yaml',
+    '--deployment',
+    'P:2x2,D:2x2',
+    '--sessions',
+    '200',
+    '--seed',
+    '3',
+    '--json',
+  ];
   const a = repoIo();
   assert.equal(await main(args, a), 0, a.stderr);
   const result = JSON.parse(a.stdout);
-  for (const key of ['sloAttainment', 'localPrefillRatio', 'goodput', 'unstable']) assert.ok(key in result.metrics, key);
+  for (const key of ['sloAttainment', 'localPrefillRatio', 'goodput', 'unstable'])
+    assert.ok(key in result.metrics, key);
   for (const key of ['p50', 'p90', 'p95', 'p99']) {
     assert.equal(typeof result.metrics.ttftMs[key], 'number');
     assert.equal(typeof result.metrics.itlMs[key], 'number');
@@ -28,7 +39,11 @@ test('simulate --json has the documented fields and is byte-identical for a seed
   assert.equal(typeof result.metrics.turn2plus.sloAttainment, 'number');
   assert.equal(result.policy, 'adaptive');
   assert.equal(result.seed, 3);
-  assert.deepEqual(result.deployment, { kind: 'disaggregated', prefill: [{ tp: 2, dp: 2 }], decode: [{ tp: 2, dp: 2 }] });
+  assert.deepEqual(result.deployment, {
+    kind: 'disaggregated',
+    prefill: [{ tp: 2, dp: 2 }],
+    decode: [{ tp: 2, dp: 2 }],
+  });
   const b = repoIo();
   await main(args, b);
   const strip = (text: string) => JSON.stringify({ ...JSON.parse(text), wallMs: 0 });
@@ -37,7 +52,11 @@ test('simulate --json has the documented fields and is byte-identical for a seed
 
 test('simulate replays a trace the plan names', async () => {
   const io = repoIo();
-  assert.equal(await main(['simulate', 'examples/all-features.pdplan.yaml', '--variant', 'recorded-trace', '--json'], io), 0, io.stderr);
+  assert.equal(
+    await main(['simulate', 'examples/all-features.pdplan.yaml', '--variant', 'recorded-trace', '--json'], io),
+    0,
+    io.stderr,
+  );
   const result = JSON.parse(io.stdout);
   assert.ok(result.metrics.sessions > 0);
 });
@@ -48,10 +67,22 @@ test('bad options and inputs give clear messages, never a stack trace', async ()
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--policy', 'fastest'], /unknown policy 'fastest'/, 2],
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:4'], /--deployment: 'P:4' is not/, 2],
     [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml'], /has no 'deployment'/, 2],
-    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:8x1,D:8x1'], /--deployment: the deployment uses 16 GPUs but the cluster has 8 .*PDP033/, 1],
-    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'C:2x4', '--policy', 'remote'], /co-located/, 1],
+    [
+      ['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'P:8x1,D:8x1'],
+      /--deployment: the deployment uses 16 GPUs but the cluster has 8 .*PDP033/,
+      1,
+    ],
+    [
+      ['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--deployment', 'C:2x4', '--policy', 'remote'],
+      /co-located/,
+      1,
+    ],
     [['simulate', 'missing.pdplan.yaml', '--deployment', 'C:2x4'], /cannot read 'missing.pdplan.yaml'/, 2],
-    [['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--replications', 'many'], /--replications must be a whole number/, 2],
+    [
+      ['simulate', 'examples/toolbench-qwen3-32b.pdplan.yaml', '--replications', 'many'],
+      /--replications must be a whole number/,
+      2,
+    ],
     [['simulate', 'bad.pdplan.yaml', '--deployment', 'C:2x4'], /error PDP/, 1],
   ];
   for (const [args, message, code] of cases) {
@@ -62,7 +93,7 @@ test('bad options and inputs give clear messages, never a stack trace', async ()
   }
 });
 
-test('a malformed trace is reported at the plan\'s trace value with its own line numbers, as validate reports it', async () => {
+test("a malformed trace is reported at the plan's trace value with its own line numbers, as validate reports it", async () => {
   const plan = fs
     .readFileSync(path.join(root, 'examples/all-features.pdplan.yaml'), 'utf8')
     .replace(/^deployment:/m, 'deployment:');
@@ -72,12 +103,19 @@ test('a malformed trace is reported at the plan\'s trace value with its own line
   });
   const code = await main(['simulate', 'tmp/plan.pdplan.yaml', '--variant', 'recorded-trace'], io);
   assert.equal(code, 1, io.stderr);
-  assert.match(io.stderr, /tmp\/plan\.pdplan\.yaml:\d+:\d+: error PDP200: trace broken\.jsonl: line 2: not a JSON object/);
+  assert.match(
+    io.stderr,
+    /tmp\/plan\.pdplan\.yaml:\d+:\d+: error PDP200: trace broken\.jsonl: line 2: not a JSON object/,
+  );
 });
 
 test('compare runs the variants of one plan side by side', async () => {
   const io = repoIo();
-  assert.equal(await main(['compare', 'examples/all-features.pdplan.yaml', '--sessions', '100', '--json'], io), 0, io.stderr);
+  assert.equal(
+    await main(['compare', 'examples/all-features.pdplan.yaml', '--sessions', '100', '--json'], io),
+    0,
+    io.stderr,
+  );
   const { configurations } = JSON.parse(io.stdout);
   assert.equal(configurations.length, 5);
   assert.ok(configurations.every((c: { result?: unknown }) => c.result));
@@ -87,11 +125,15 @@ test('compare runs the variants of one plan side by side', async () => {
   const perGpu = text.stdout.split('\n').find((l) => l.startsWith('out tok/s/GPU'));
   assert.ok(perGpu, text.stdout);
   const first = configurations[0].result;
-  const gpus = [...(first.deployment.prefill ?? []), ...(first.deployment.decode ?? []), ...(first.deployment.colocated ?? [])].reduce((n: number, g: { tp: number; dp: number }) => n + g.tp * g.dp, 0);
+  const gpus = [
+    ...(first.deployment.prefill ?? []),
+    ...(first.deployment.decode ?? []),
+    ...(first.deployment.colocated ?? []),
+  ].reduce((n: number, g: { tp: number; dp: number }) => n + g.tp * g.dp, 0);
   assert.equal(perGpu.trim().split(/\s{2,}/)[1], (first.metrics.throughputTokensPerSec / gpus).toFixed(1));
 });
 
-test('each variant runs on its own measured profile; one that names none inherits the base plan\'s', async () => {
+test("each variant runs on its own measured profile; one that names none inherits the base plan's", async () => {
   const plan = (base: string, variants: string) =>
     [
       'version: 1',
@@ -123,20 +165,37 @@ test('each variant runs on its own measured profile; one that names none inherit
   const measuredBase = await run('measured-base.pdplan.yaml');
   // Before: the first profile named anywhere (here the variant's) ran the base plan too.
   assert.notEqual(analytic, measuredVariant, 'the base plan and the variant naming a profile ran on the same times');
-  assert.equal(measuredVariant, measuredBase, 'the variant\'s profile is the same file as the other plan\'s base profile');
-  assert.equal(await run('analytic-base.pdplan.yaml', 'same'), analytic, 'a variant without a profile ran on another variant\'s');
-  assert.equal(await run('measured-base.pdplan.yaml', 'same'), measuredBase, 'a variant without a profile did not inherit the base plan\'s');
+  assert.equal(
+    measuredVariant,
+    measuredBase,
+    "the variant's profile is the same file as the other plan's base profile",
+  );
+  assert.equal(
+    await run('analytic-base.pdplan.yaml', 'same'),
+    analytic,
+    "a variant without a profile ran on another variant's",
+  );
+  assert.equal(
+    await run('measured-base.pdplan.yaml', 'same'),
+    measuredBase,
+    "a variant without a profile did not inherit the base plan's",
+  );
 
   const io = repoIo(files);
   assert.equal(await main(['compare', 'analytic-base.pdplan.yaml', '--json'], io), 0, io.stderr);
   const compared = JSON.parse(io.stdout);
   const entries = compared.configurations;
-  const byName = new Map<string, unknown>(entries.map((e: { name: string; result?: { metrics: Record<string, unknown> } }) => [e.name, withoutSeries(e.result?.metrics ?? {})]));
+  const byName = new Map<string, unknown>(
+    entries.map((e: { name: string; result?: { metrics: Record<string, unknown> } }) => [
+      e.name,
+      withoutSeries(e.result?.metrics ?? {}),
+    ]),
+  );
   assert.equal(byName.get('measured'), measuredVariant);
   assert.equal(byName.get('same'), analytic);
 });
 
-test('simulate replays a trace-only plan at the trace\'s rate, and --rate time-scales it', async () => {
+test("simulate replays a trace-only plan at the trace's rate, and --rate time-scales it", async () => {
   const text = [
     'version: 1',
     'model: Llama-3.1-8B',
@@ -169,11 +228,47 @@ function withoutSeries(metrics: Record<string, unknown>): string {
 
 test('simulate prints how it measured, and an overloaded layout is unstable: no attainment claimed, exit code 1', async () => {
   const steady = repoIo();
-  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:2x1', '--policy', 'colocated', '--sessions', '300', '--rate', '8'], steady), 0, steady.stderr);
-  assert.match(steady.stdout, /measured 300 sessions arriving over [\d.]+ s after [\d.]+ s of warm-up · \d replications? · 95% interval ±[\d.]+ points from \d+ batch means/);
+  assert.equal(
+    await main(
+      [
+        'simulate',
+        'examples/chat-llama-3.1-8b.pdplan.yaml',
+        '--deployment',
+        'C:2x1',
+        '--policy',
+        'colocated',
+        '--sessions',
+        '300',
+        '--rate',
+        '8',
+      ],
+      steady,
+    ),
+    0,
+    steady.stderr,
+  );
+  assert.match(
+    steady.stdout,
+    /measured 300 sessions arriving over [\d.]+ s after [\d.]+ s of warm-up · \d replications? · 95% interval ±[\d.]+ points from \d+ batch means/,
+  );
   assert.match(steady.stdout, /SLO attainment [\d.]+% \(95% CI [\d.]+%–[\d.]+%\)/);
   const overloaded = repoIo();
-  assert.equal(await main(['simulate', 'examples/chat-llama-3.1-8b.pdplan.yaml', '--deployment', 'C:1x1', '--policy', 'colocated', '--rate', '200'], overloaded), 1);
+  assert.equal(
+    await main(
+      [
+        'simulate',
+        'examples/chat-llama-3.1-8b.pdplan.yaml',
+        '--deployment',
+        'C:1x1',
+        '--policy',
+        'colocated',
+        '--rate',
+        '200',
+      ],
+      overloaded,
+    ),
+    1,
+  );
   assert.match(overloaded.stdout, /^UNSTABLE: .*exceeds capacity/m);
   assert.doesNotMatch(overloaded.stdout, /^SLO attainment/m);
 });

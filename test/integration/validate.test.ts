@@ -14,7 +14,8 @@ function exampleFiles(): Record<string, string> {
   for (const f of readdirSync(join(ROOT, 'examples')).filter((n) => n.endsWith('.pdplan.yaml'))) {
     files[`examples/${f}`] = read(`examples/${f}`);
   }
-  for (const f of readdirSync(join(ROOT, 'examples/traces'))) files[`examples/traces/${f}`] = read(`examples/traces/${f}`);
+  for (const f of readdirSync(join(ROOT, 'examples/traces')))
+    files[`examples/traces/${f}`] = read(`examples/traces/${f}`);
   return files;
 }
 
@@ -29,15 +30,20 @@ test('every bundled example validates clean: exit 0, one ok line each', async ()
 });
 
 test('compiler-style output: file:line:col (1-based), severity, code, message; exit 1', async () => {
-  const plan = 'version: 1\nmodel: Qwen3-23B\ncluster:\n  gpu: H20\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\n';
+  const plan =
+    'version: 1\nmodel: Qwen3-23B\ncluster:\n  gpu: H20\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\n';
   const io = captureIo({ 'bad.pdplan.yaml': plan });
   assert.equal(await main(['validate', 'bad.pdplan.yaml'], io), 1);
-  assert.match(io.stdout, /^bad\.pdplan\.yaml:2:8: error PDP020: unknown model 'Qwen3-23B'; did you mean 'Qwen3-32B'\?$/m);
+  assert.match(
+    io.stdout,
+    /^bad\.pdplan\.yaml:2:8: error PDP020: unknown model 'Qwen3-23B'; did you mean 'Qwen3-32B'\?$/m,
+  );
   assert.match(io.stdout, /1 file checked: 1 error, 0 warnings\./);
 });
 
 test('--json prints files with diagnostics and 0-based LSP ranges', async () => {
-  const plan = 'version: 1\nmodel: Qwen3-32B\ncluster:\n  gpu: H2O\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\n';
+  const plan =
+    'version: 1\nmodel: Qwen3-32B\ncluster:\n  gpu: H2O\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\n';
   const io = captureIo({ 'a.pdplan.yaml': plan, 'b.pdplan.yaml': read('examples/toolbench-qwen3-32b.pdplan.yaml') });
   assert.equal(await main(['validate', 'a.pdplan.yaml', 'b.pdplan.yaml', '--json'], io), 1);
   const out = JSON.parse(io.stdout);
@@ -50,14 +56,22 @@ test('--json prints files with diagnostics and 0-based LSP ranges', async () => 
   const d = a.diagnostics[0];
   assert.deepEqual(
     { severity: d.severity, code: d.code, path: d.path, range: d.range },
-    { severity: 'error', code: 'PDP021', path: '/cluster/gpu', range: { start: { line: 3, character: 7 }, end: { line: 3, character: 10 } } },
+    {
+      severity: 'error',
+      code: 'PDP021',
+      path: '/cluster/gpu',
+      range: { start: { line: 3, character: 7 }, end: { line: 3, character: 10 } },
+    },
   );
   assert.match(d.message, /did you mean 'H20'/);
   assert.deepEqual(d.fix, { replacement: 'H20', title: "Change to 'H20'", range: d.range });
 });
 
 test('a missing trace file is PDP070 at the trace path, exit 1', async () => {
-  const plan = read('examples/toolbench-qwen3-32b.pdplan.yaml').replace('  profile: ToolBench\n', '  trace: traces/nowhere.jsonl\n');
+  const plan = read('examples/toolbench-qwen3-32b.pdplan.yaml').replace(
+    '  profile: ToolBench\n',
+    '  trace: traces/nowhere.jsonl\n',
+  );
   const io = captureIo({ 'p.pdplan.yaml': plan });
   assert.equal(await main(['validate', 'p.pdplan.yaml', '--json'], io), 1);
   const [diagnostic] = JSON.parse(io.stdout).files[0].diagnostics;
@@ -65,7 +79,10 @@ test('a missing trace file is PDP070 at the trace path, exit 1', async () => {
   assert.equal(diagnostic.path, '/workload/trace');
   const line = plan.split('\n').findIndex((l) => l.includes('traces/nowhere.jsonl'));
   const character = plan.split('\n')[line].indexOf('traces/');
-  assert.deepEqual(diagnostic.range, { start: { line, character }, end: { line, character: character + 'traces/nowhere.jsonl'.length } });
+  assert.deepEqual(diagnostic.range, {
+    start: { line, character },
+    end: { line, character: character + 'traces/nowhere.jsonl'.length },
+  });
   assert.match(diagnostic.message, /does not exist/);
 });
 
@@ -91,7 +108,8 @@ test('garbage input is diagnosed, never a crash', async () => {
 
 test("a malformed trace is reported at the plan's trace value, with the trace's own line numbers", async () => {
   const plan = read('examples/toolbench-qwen3-32b.pdplan.yaml').replace('  profile: ToolBench\n', '  trace: t.jsonl\n');
-  const trace = '{"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}\n{"session":"s1","round":1,"inputTokens":10}\nnot json\n';
+  const trace =
+    '{"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}\n{"session":"s1","round":1,"inputTokens":10}\nnot json\n';
   const io = captureIo({ 'p.pdplan.yaml': plan, 't.jsonl': trace });
   assert.equal(await main(['validate', 'p.pdplan.yaml', '--json'], io), 1);
   const diagnostics = JSON.parse(io.stdout).files[0].diagnostics as { code: string; message: string; path: string }[];

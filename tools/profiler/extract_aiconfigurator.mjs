@@ -35,13 +35,32 @@ const DTYPE = { bfloat16: 'bf16', fp8: 'fp8' };
 async function read(file) {
   if (!existsSync(file)) return [];
   const buf = readFileSync(file);
-  const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), compressors });
-  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  const rows = await parquetReadObjects({
+    file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+    compressors,
+  });
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+  );
 }
 
 const HEADER = 'op,dtype,m,n,k,batch,context,heads,kv_heads,head_dim,gpus,bytes,ms';
 const row = (o) =>
-  [o.op, o.dtype, o.m, o.n, o.k, o.batch, o.context, o.heads, o.kvHeads, o.headDim, o.gpus, o.bytes, +o.ms.toPrecision(5)]
+  [
+    o.op,
+    o.dtype,
+    o.m,
+    o.n,
+    o.k,
+    o.batch,
+    o.context,
+    o.heads,
+    o.kvHeads,
+    o.headDim,
+    o.gpus,
+    o.bytes,
+    +o.ms.toPrecision(5),
+  ]
     .map((v) => (v === undefined ? '' : v))
     .join(',');
 
@@ -50,18 +69,42 @@ for (const [gpu, sys] of Object.entries(SYSTEMS)) {
   const out = [];
   for (const r of await read(path.join(base, 'gemm/trtllm', sys.trtllm, 'gemm_perf.parquet'))) {
     const dtype = GEMM_DTYPE[r.gemm_dtype];
-    if (dtype && GEMM_M.has(r.m) && GEMM_NK.has(r.n) && GEMM_NK.has(r.k)) out.push({ op: 'gemm', dtype, m: r.m, n: r.n, k: r.k, ms: r.latency });
+    if (dtype && GEMM_M.has(r.m) && GEMM_NK.has(r.n) && GEMM_NK.has(r.k))
+      out.push({ op: 'gemm', dtype, m: r.m, n: r.n, k: r.k, ms: r.latency });
   }
   for (const r of await read(path.join(base, 'attention/trtllm', sys.trtllm, 'context_attention_perf.parquet'))) {
     if (r.attn_dtype !== 'bfloat16' || r.kv_cache_dtype !== 'bfloat16' || r.head_dim !== 128 || r.isl < 64) continue;
-    if (![8, 16, 32, 64].includes(r.num_heads) || ![1, 2, 4, 8].includes(r.num_key_value_heads) || (r.window_size ?? 0) !== 0) continue;
-    out.push({ op: 'context_attention', dtype: 'bf16', batch: r.batch_size, context: r.isl, heads: r.num_heads, kvHeads: r.num_key_value_heads, headDim: 128, ms: r.latency });
+    if (
+      ![8, 16, 32, 64].includes(r.num_heads) ||
+      ![1, 2, 4, 8].includes(r.num_key_value_heads) ||
+      (r.window_size ?? 0) !== 0
+    )
+      continue;
+    out.push({
+      op: 'context_attention',
+      dtype: 'bf16',
+      batch: r.batch_size,
+      context: r.isl,
+      heads: r.num_heads,
+      kvHeads: r.num_key_value_heads,
+      headDim: 128,
+      ms: r.latency,
+    });
   }
   for (const r of await read(path.join(base, 'attention/trtllm', sys.trtllm, 'generation_attention_perf.parquet'))) {
     const dtype = DTYPE[r.kv_cache_dtype];
     if (!dtype || r.head_dim !== 128 || r.step < 127 || r.batch_size > 256 || (r.window_size ?? 0) !== 0) continue;
     if (![8, 16, 32, 64].includes(r.num_heads) || ![1, 2, 4, 8].includes(r.num_key_value_heads)) continue;
-    out.push({ op: 'decode_attention', dtype, batch: r.batch_size, context: r.isl + r.step, heads: r.num_heads, kvHeads: r.num_key_value_heads, headDim: 128, ms: r.latency });
+    out.push({
+      op: 'decode_attention',
+      dtype,
+      batch: r.batch_size,
+      context: r.isl + r.step,
+      heads: r.num_heads,
+      kvHeads: r.num_key_value_heads,
+      headDim: 128,
+      ms: r.latency,
+    });
   }
   for (const r of await read(path.join(base, 'comm/trtllm', sys.trtllm, 'custom_allreduce_perf.parquet'))) {
     if (r.allreduce_dtype !== 'bfloat16') continue;
@@ -76,5 +119,12 @@ for (const [gpu, sys] of Object.entries(SYSTEMS)) {
     `# extracted by tools/profiler/extract_aiconfigurator.mjs: dense-layer shapes (head dim 128), BF16/FP8${gpu === 'B200' ? '/NVFP4' : ''}; ms per call as published`,
   ];
   writeFileSync(path.join(outDir, `${gpu}.csv`), [...meta, HEADER, ...out.map(row)].join('\n') + '\n');
-  console.log(gpu, out.length, 'rows', Object.entries(out.reduce((a, o) => ((a[`${o.op}/${o.dtype}`] = (a[`${o.op}/${o.dtype}`] ?? 0) + 1), a), {})).map((e) => e.join('=')).join(' '));
+  console.log(
+    gpu,
+    out.length,
+    'rows',
+    Object.entries(out.reduce((a, o) => ((a[`${o.op}/${o.dtype}`] = (a[`${o.op}/${o.dtype}`] ?? 0) + 1), a), {}))
+      .map((e) => e.join('='))
+      .join(' '),
+  );
 }

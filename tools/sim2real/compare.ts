@@ -38,12 +38,19 @@ export interface Summary {
 }
 
 export function parseRounds(text: string): MeasuredRound[] {
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as MeasuredRound);
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as MeasuredRound);
 }
 
 function pct(values: number[]): { p50: number; p90: number; p99: number } {
   const sorted = Float64Array.from(values).sort();
-  return { p50: percentileSorted(sorted, 0.5), p90: percentileSorted(sorted, 0.9), p99: percentileSorted(sorted, 0.99) };
+  return {
+    p50: percentileSorted(sorted, 0.5),
+    p90: percentileSorted(sorted, 0.9),
+    p99: percentileSorted(sorted, 0.99),
+  };
 }
 
 /**
@@ -51,13 +58,19 @@ function pct(values: number[]): { p50: number; p90: number; p99: number } {
  * its first token; a round's ITL is its mean gap; a session attains when every round meets both
  * SLOs. Sessions cut off by the drain limit are left out of attainment (their rounds never ran).
  */
-export function measuredSummary(rounds: MeasuredRound[], roundsPerSession: Map<string, number>, slo: { ttftMs: number; itlMs: number }): Summary {
+export function measuredSummary(
+  rounds: MeasuredRound[],
+  roundsPerSession: Map<string, number>,
+  slo: { ttftMs: number; itlMs: number },
+): Summary {
   const ttft: number[] = [];
   const itl: number[] = [];
   const met = new Map<string, { rounds: number; ok: boolean }>();
   for (const r of rounds) {
     if (r.generated !== r.outputTokens || r.tokenMs.length !== r.outputTokens) {
-      throw new Error(`session ${r.session} round ${r.round}: ${r.tokenMs.length} token times for ${r.outputTokens} output tokens`);
+      throw new Error(
+        `session ${r.session} round ${r.round}: ${r.tokenMs.length} token times for ${r.outputTokens} output tokens`,
+      );
     }
     const first = r.tokenMs[0];
     const meanItl = r.tokenMs.length > 1 ? (r.tokenMs[r.tokenMs.length - 1] - first) / (r.tokenMs.length - 1) : 0;
@@ -94,7 +107,9 @@ export interface RateComparison {
 }
 
 /** Loads the plan with its traces and profile (the CLI's loader), for the base plan or one variant. */
-export function loadPlan(planFile = PLAN_FILE): { variant(name: string): { plan: Plan; run: Parameters<typeof simulate>[0] } } {
+export function loadPlan(planFile = PLAN_FILE): {
+  variant(name: string): { plan: Plan; run: Parameters<typeof simulate>[0] };
+} {
   const inputs = loadRunInputs(planFile, processIo(), 'simulate');
   if ('exitCode' in inputs) throw new Error(`${planFile} did not load (exit ${inputs.exitCode})`);
   return {
@@ -102,13 +117,20 @@ export function loadPlan(planFile = PLAN_FILE): { variant(name: string): { plan:
       const plan = inputs.plan.variants?.[name];
       if (!plan) throw new Error(`${planFile} has no variant ${name}`);
       if (!plan.deployment) throw new Error(`${planFile} names no deployment`);
-      return { plan, run: { plan, deployment: plan.deployment, trace: traceFor(inputs, plan), profile: inputs.profileFor(name) } };
+      return {
+        plan,
+        run: { plan, deployment: plan.deployment, trace: traceFor(inputs, plan), profile: inputs.profileFor(name) },
+      };
     },
   };
 }
 
 /** One rate: the measured run and the simulation of the same sessions (variant `r<rate>` overridden by `overrides`). */
-export function compareRate(rate: number, loaded = loadPlan(), overrides: (plan: Plan) => Plan = (p) => p): RateComparison {
+export function compareRate(
+  rate: number,
+  loaded = loadPlan(),
+  overrides: (plan: Plan) => Plan = (p) => p,
+): RateComparison {
   const { plan, run } = loaded.variant(`r${rate}`);
   const changed = overrides(plan);
   const result = simulate({ ...run, plan: changed, deployment: changed.deployment ?? run.deployment });
@@ -125,7 +147,12 @@ export function compareRate(rate: number, loaded = loadPlan(), overrides: (plan:
     unfinishedSessions: m.sessions - m.completedSessions,
     unstable: result.metrics.unstable === true,
   };
-  return { rate, measured, simulated, belowKnee: measured.unfinishedSessions / measured.sessions <= MAX_UNFINISHED_BELOW_KNEE };
+  return {
+    rate,
+    measured,
+    simulated,
+    belowKnee: measured.unfinishedSessions / measured.sessions <= MAX_UNFINISHED_BELOW_KNEE,
+  };
 }
 
 export function relativeError(simulated: number, measured: number): number {
@@ -142,13 +169,15 @@ export function medianErrorBelowKnee(rows: RateComparison[]): { median: number; 
   }
   const sorted = [...errors].sort((a, b) => a - b);
   const mid = sorted.length / 2;
-  const median = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const median =
+    sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { median, errors };
 }
 
 export function table(rows: RateComparison[]): string {
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-  const cell = (m: number, s: number) => `${f(m)} / ${f(s)} (${s >= m ? '+' : '−'}${(relativeError(s, m) * 100).toFixed(0)}%)`;
+  const cell = (m: number, s: number) =>
+    `${f(m)} / ${f(s)} (${s >= m ? '+' : '−'}${(relativeError(s, m) * 100).toFixed(0)}%)`;
   const lines = [
     '| rate (sessions/s) | sessions (unfinished) | TTFT p50 | TTFT p90 | TTFT p99 | ITL p50 | ITL p90 | ITL p99 | SLO attainment |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -156,7 +185,9 @@ export function table(rows: RateComparison[]): string {
   for (const r of rows) {
     const { measured: m, simulated: s } = r;
     const points = Math.round((s.attainment - m.attainment) * 100);
-    const simAtt = s.unstable ? 'unstable' : `${(s.attainment * 100).toFixed(0)}% (${points >= 0 ? '+' : '−'}${Math.abs(points)} points)`;
+    const simAtt = s.unstable
+      ? 'unstable'
+      : `${(s.attainment * 100).toFixed(0)}% (${points >= 0 ? '+' : '−'}${Math.abs(points)} points)`;
     const att = `${(m.attainment * 100).toFixed(0)}% / ${simAtt}`;
     lines.push(
       `| ${r.rate}${r.belowKnee ? '' : ' (past the knee)'} | ${m.sessions} (${m.unfinishedSessions}) | ${cell(m.ttft.p50, s.ttft.p50)} | ${cell(m.ttft.p90, s.ttft.p90)} | ${cell(m.ttft.p99, s.ttft.p99)} | ${cell(m.itl.p50, s.itl.p50)} | ${cell(m.itl.p90, s.itl.p90)} | ${cell(m.itl.p99, s.itl.p99)} | ${att} |`,
@@ -172,12 +203,21 @@ if (require.main === module) {
   const wholeHistory = process.argv.includes('--whole-history');
   const override = (p: Plan): Plan => ({
     ...p,
-    policy: { ...p.policy, ...(mixedOff ? { mixedBatching: false } : {}), ...(wholeHistory ? { prefixReuseBlockTokens: 1 } : {}) },
+    policy: {
+      ...p.policy,
+      ...(mixedOff ? { mixedBatching: false } : {}),
+      ...(wholeHistory ? { prefixReuseBlockTokens: 1 } : {}),
+    },
   });
   const rows = RATES.map((rate) => compareRate(rate, loaded, override));
-  const notes = [mixedOff ? 'policy.mixedBatching: false' : '', wholeHistory ? 'policy.prefixReuseBlockTokens: 1' : ''].filter(Boolean);
+  const notes = [
+    mixedOff ? 'policy.mixedBatching: false' : '',
+    wholeHistory ? 'policy.prefixReuseBlockTokens: 1' : '',
+  ].filter(Boolean);
   console.log(`measured / simulated (error), ms${notes.length ? ` — ${notes.join(', ')}` : ''}\n`);
   console.log(table(rows));
   const { median, errors } = medianErrorBelowKnee(rows);
-  console.log(`\nmedian absolute error of TTFT and ITL p50/p90 below the knee: ${(median * 100).toFixed(1)}% (${errors.length} figures: ${errors.map((e) => (e * 100).toFixed(0)).join(', ')}%)`);
+  console.log(
+    `\nmedian absolute error of TTFT and ITL p50/p90 below the knee: ${(median * 100).toFixed(1)}% (${errors.length} figures: ${errors.map((e) => (e * 100).toFixed(0)).join(', ')}%)`,
+  );
 }

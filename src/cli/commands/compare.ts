@@ -29,7 +29,11 @@ interface Config {
 }
 
 export async function compareCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, { replications: { type: 'string' }, sessions: { type: 'string' }, json: { type: 'boolean' } });
+  const parsed = parseCommandArgs(args, {
+    replications: { type: 'string' },
+    sessions: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if ('error' in parsed) {
     io.err(`pdplan compare: ${parsed.error}\n${USAGE}`);
     return EXIT_USAGE;
@@ -52,11 +56,14 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
     if ('exitCode' in inputs) return inputs.exitCode;
     configs.push({ name: inputs.plan.name ?? file, inputs, plan: inputs.plan });
     if (parsed.positionals.length === 1) {
-      for (const [name, plan] of Object.entries(inputs.plan.variants ?? {})) configs.push({ name, inputs, plan, variant: name });
+      for (const [name, plan] of Object.entries(inputs.plan.variants ?? {}))
+        configs.push({ name, inputs, plan, variant: name });
     }
   }
   if (configs.length < 2) {
-    io.err(`pdplan compare: ${parsed.positionals[0]} has no variants; add a 'variants' section or name two or more plans.\n`);
+    io.err(
+      `pdplan compare: ${parsed.positionals[0]} has no variants; add a 'variants' section or name two or more plans.\n`,
+    );
     return EXIT_USAGE;
   }
   if (configs.length > 6) {
@@ -72,7 +79,13 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
       const started = performance.now();
       try {
         entry.result = simulateReplicated(
-          { plan: c.plan, deployment: c.plan.deployment, sessions: sessions as number | undefined, trace: traceFor(c.inputs, c.plan), profile: c.inputs.profileFor(c.variant) },
+          {
+            plan: c.plan,
+            deployment: c.plan.deployment,
+            sessions: sessions as number | undefined,
+            trace: traceFor(c.inputs, c.plan),
+            profile: c.inputs.profileFor(c.variant),
+          },
           (replications as number | undefined) ?? 1,
         );
         entry.result.wallMs = performance.now() - started;
@@ -86,7 +99,10 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
   if (parsed.values.json) {
     io.out(JSON.stringify({ configurations: entries }, null, 2) + '\n');
   } else {
-    const row = (label: string, f: (r: SimResult) => string) => [label, ...entries.map((e) => (e.result ? f(e.result) : '–'))];
+    const row = (label: string, f: (r: SimResult) => string) => [
+      label,
+      ...entries.map((e) => (e.result ? f(e.result) : '–')),
+    ];
     io.out(
       textTable(
         ['', ...entries.map((e) => e.name)],
@@ -94,7 +110,11 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
           row('deployment', (r) => formatDeployment(r.deployment)),
           row('policy', (r) => r.policy),
           row('SLO attainment', (r) => (r.metrics.unstable ? 'unstable' : pct(r.metrics.sloAttainment))),
-          row('95% interval', (r) => (r.metrics.sloAttainmentCi95 && !r.metrics.unstable ? `${pct(r.metrics.sloAttainmentCi95[0])}–${pct(r.metrics.sloAttainmentCi95[1])}` : '–')),
+          row('95% interval', (r) =>
+            r.metrics.sloAttainmentCi95 && !r.metrics.unstable
+              ? `${pct(r.metrics.sloAttainmentCi95[0])}–${pct(r.metrics.sloAttainmentCi95[1])}`
+              : '–',
+          ),
           row('Turn-1', (r) => pct(r.metrics.turn1.sloAttainment)),
           row('Turn-2+', (r) => pct(r.metrics.turn2plus.sloAttainment)),
           row('TTFT p95 (ms)', (r) => latencyCells(r.metrics.ttftMs)[2]),
@@ -106,11 +126,17 @@ export async function compareCommand(args: string[], io: CliIo): Promise<number>
             return perGpu === null ? '–' : perGpu.toFixed(1);
           }),
           row('unstable', (r) => (r.metrics.unstable ? 'yes' : 'no')),
-          row('measured', (r) => (r.metrics.measurement ? `${r.metrics.measurement.measuredSessions} sessions, ${r.metrics.measurement.replications} rep.` : '–')),
+          row('measured', (r) =>
+            r.metrics.measurement
+              ? `${r.metrics.measurement.measuredSessions} sessions, ${r.metrics.measurement.replications} rep.`
+              : '–',
+          ),
         ],
       ),
     );
-    for (const e of entries) if (e.result?.metrics.unstable) io.out(`${e.name}: unstable — ${e.result.metrics.unstableReason ?? 'queues grow without bound'}\n`);
+    for (const e of entries)
+      if (e.result?.metrics.unstable)
+        io.out(`${e.name}: unstable — ${e.result.metrics.unstableReason ?? 'queues grow without bound'}\n`);
     for (const e of entries) if (e.error) io.err(`${e.name}: ${e.error}\n`);
   }
   return entries.some((e) => e.error) ? EXIT_FINDINGS : EXIT_OK;

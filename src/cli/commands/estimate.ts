@@ -1,4 +1,12 @@
-import { createPerfModel, describePrecision, typicalSizes, type MeasuredProfile, type MemoryPlan, type PerfModel, type PrecisionSummary } from '../../core/perf/index';
+import {
+  createPerfModel,
+  describePrecision,
+  typicalSizes,
+  type MeasuredProfile,
+  type MemoryPlan,
+  type PerfModel,
+  type PrecisionSummary,
+} from '../../core/perf/index';
 import type { Diagnostic, LinkSpec, Plan, PoolSpec } from '../../core/spec/types';
 import type { CliIo } from '../io';
 import { msText, textTable } from '../format';
@@ -47,11 +55,22 @@ export interface EstimateReport {
 /** Rounded for reading; the JSON keeps three decimals, enough for ms-scale figures. */
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile | undefined, profilePath: string | undefined, findings: Diagnostic[]): EstimateReport {
+export function buildEstimate(
+  file: string,
+  plan: Plan,
+  profile: MeasuredProfile | undefined,
+  profilePath: string | undefined,
+  findings: Diagnostic[],
+): EstimateReport {
   const sizes = typicalSizes(plan.workload);
   const tps = [...new Set(plan.planner.tpDegrees)].sort((a, b) => a - b);
   const perfFor = (pool: PoolSpec): PerfModel =>
-    createPerfModel(plan.model, pool.gpu, { intraNode: pool.intraNode, perf: plan.perf, profile, typicalContextTokens: sizes.decodeContextTokens });
+    createPerfModel(plan.model, pool.gpu, {
+      intraNode: pool.intraNode,
+      perf: plan.perf,
+      profile,
+      typicalContextTokens: sizes.decodeContextTokens,
+    });
   const prefillPool = plan.cluster.prefillPool ?? plan.cluster;
   const decodePool = plan.cluster.decodePool ?? plan.cluster;
   const prefill = perfFor(prefillPool);
@@ -77,7 +96,8 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
     decodeStepMs[tp] = {};
     for (const batch of DECODE_BATCHES) {
       decodeStepMs[tp][batch] = {};
-      for (const context of within(DECODE_CONTEXTS)) decodeStepMs[tp][batch][context] = round(decode.decodeStepMs(batch, batch * context, tp));
+      for (const context of within(DECODE_CONTEXTS))
+        decodeStepMs[tp][batch][context] = round(decode.decodeStepMs(batch, batch * context, tp));
     }
     memory[tp] = decode.memoryPlan(tp);
     if (decode !== prefill) prefillMemory[tp] = prefill.memoryPlan(tp);
@@ -97,7 +117,8 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
       for (const dst of tps) {
         const key = `${src}->${dst}`;
         kvTransferMs[name][key] = {};
-        for (const tokens of within(TRANSFER_TOKENS)) kvTransferMs[name][key][tokens] = round(prefill.kvTransferMs(tokens, link, src, dst));
+        for (const tokens of within(TRANSFER_TOKENS))
+          kvTransferMs[name][key][tokens] = round(prefill.kvTransferMs(tokens, link, src, dst));
       }
     }
   }
@@ -109,7 +130,12 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
     tpDegrees: tps,
     profile: profilePath ? { path: profilePath, used: profile !== undefined } : null,
     precision: describePrecision(plan.model, decodePool.gpu, decodePool.intraNode),
-    typical: { promptTokens: prompt, decodeContextTokens: sizes.decodeContextTokens, prefillMs: typicalPrefill, decodeStepMs: typicalDecode },
+    typical: {
+      promptTokens: prompt,
+      decodeContextTokens: sizes.decodeContextTokens,
+      prefillMs: typicalPrefill,
+      decodeStepMs: typicalDecode,
+    },
     prefillMs,
     decodeStepMs,
     kvTransferMs,
@@ -119,13 +145,20 @@ export function buildEstimate(file: string, plan: Plan, profile: MeasuredProfile
   };
 }
 
-const table = (header: string[], rows: (string | number)[][]) => textTable(header, rows.map((row) => row.map(String)), { rule: '-', align: 'grid' });
+const table = (header: string[], rows: (string | number)[][]) =>
+  textTable(
+    header,
+    rows.map((row) => row.map(String)),
+    { rule: '-', align: 'grid' },
+  );
 
 export function formatEstimate(report: EstimateReport): string {
   const tps = report.tpDegrees;
   const tpHeader = tps.map((tp) => `TP${tp}`);
   let out = `${report.file}: ${report.model} on ${report.gpu.prefill === report.gpu.decode ? report.gpu.decode : `${report.gpu.prefill} (prefill) / ${report.gpu.decode} (decode)`}`;
-  out += report.profile ? `, measured profile ${report.profile.path}${report.profile.used ? '' : ' (not used: see the errors above)'}\n` : ', analytical model (no measured profile)\n';
+  out += report.profile
+    ? `, measured profile ${report.profile.path}${report.profile.used ? '' : ' (not used: see the errors above)'}\n`
+    : ', analytical model (no measured profile)\n';
   const p = report.precision;
   const unquantized = p.weightBytesPerParam < 2 ? '; embeddings, LM head and norms bf16' : '';
   out += `Precision: weights ${p.weightDtype} (${+p.weightBytesPerParam.toFixed(3)} B/param${unquantized}), KV cache ${p.kvDtype} (${p.kvBytesPerElement} B/element); `;
@@ -136,31 +169,60 @@ export function formatEstimate(report: EstimateReport): string {
   const memoryRows = (plans: Record<string, MemoryPlan>) =>
     tps.map((tp) => {
       const m = plans[tp];
-      return [`TP${tp}`, (m.weightBytesPerGpu / GB).toFixed(1), (m.reserveBytesPerGpu / GB).toFixed(1), (m.kvBytesPerToken / 1024).toFixed(1), m.kvCapacityTokens, m.maxDecodeBatch, m.fits ? 'yes' : 'NO'];
+      return [
+        `TP${tp}`,
+        (m.weightBytesPerGpu / GB).toFixed(1),
+        (m.reserveBytesPerGpu / GB).toFixed(1),
+        (m.kvBytesPerToken / 1024).toFixed(1),
+        m.kvCapacityTokens,
+        m.maxDecodeBatch,
+        m.fits ? 'yes' : 'NO',
+      ];
     });
-  const memoryHeader = ['', 'weights GB', 'reserve GB', 'KV KiB/token', 'KV capacity tokens', `max batch @${report.typical.decodeContextTokens}`, 'fits'];
+  const memoryHeader = [
+    '',
+    'weights GB',
+    'reserve GB',
+    'KV KiB/token',
+    'KV capacity tokens',
+    `max batch @${report.typical.decodeContextTokens}`,
+    'fits',
+  ];
   out += table(memoryHeader, memoryRows(report.memory));
-  if (report.prefillMemory) out += '\nMemory per GPU (prefill pool)\n' + table(memoryHeader, memoryRows(report.prefillMemory));
+  if (report.prefillMemory)
+    out += '\nMemory per GPU (prefill pool)\n' + table(memoryHeader, memoryRows(report.prefillMemory));
 
   out += '\nPrefill time, ms (one sequence: new tokens on top of cached history)\n';
   const prefillRows: (string | number)[][] = [];
   const histories = Object.keys(report.prefillMs[tps[0]] ?? {});
   for (const history of histories) {
     for (const tokens of Object.keys(report.prefillMs[tps[0]][history])) {
-      prefillRows.push([`history ${history}, new ${tokens}`, ...tps.map((tp) => msText(report.prefillMs[tp][history][tokens]))]);
+      prefillRows.push([
+        `history ${history}, new ${tokens}`,
+        ...tps.map((tp) => msText(report.prefillMs[tp][history][tokens])),
+      ]);
     }
   }
-  prefillRows.push([`typical prompt (${report.typical.promptTokens})`, ...tps.map((tp) => msText(report.typical.prefillMs[tp]))]);
+  prefillRows.push([
+    `typical prompt (${report.typical.promptTokens})`,
+    ...tps.map((tp) => msText(report.typical.prefillMs[tp])),
+  ]);
   out += table(['', ...tpHeader], prefillRows);
 
   out += '\nDecode step, ms (batch × context tokens per sequence)\n';
   const decodeRows: (string | number)[][] = [];
   for (const batch of Object.keys(report.decodeStepMs[tps[0]] ?? {})) {
     for (const context of Object.keys(report.decodeStepMs[tps[0]][batch])) {
-      decodeRows.push([`batch ${batch} × ${context}`, ...tps.map((tp) => msText(report.decodeStepMs[tp][batch][context]))]);
+      decodeRows.push([
+        `batch ${batch} × ${context}`,
+        ...tps.map((tp) => msText(report.decodeStepMs[tp][batch][context])),
+      ]);
     }
   }
-  decodeRows.push([`batch 1 × typical (${report.typical.decodeContextTokens})`, ...tps.map((tp) => msText(report.typical.decodeStepMs[tp]))]);
+  decodeRows.push([
+    `batch 1 × typical (${report.typical.decodeContextTokens})`,
+    ...tps.map((tp) => msText(report.typical.decodeStepMs[tp])),
+  ]);
   out += table(['', ...tpHeader], decodeRows);
 
   out += '\nKV transfer, ms (same TP at both ends; the JSON output has every TP pair)\n';
@@ -209,12 +271,16 @@ export async function estimateCommand(args: string[], io: CliIo): Promise<number
   const atProfile = (d: Diagnostic) => d.path === '/perf/profile';
   const unreadableProfile = prepared.diagnostics.find((d) => atProfile(d) && d.code === 'PDP070');
   if (unreadableProfile) {
-    io.err(`${formatDiagnostic(file, unreadableProfile)}\npdplan estimate: fix perf.profile or remove it to use the analytical model.\n`);
+    io.err(
+      `${formatDiagnostic(file, unreadableProfile)}\npdplan estimate: fix perf.profile or remove it to use the analytical model.\n`,
+    );
     return EXIT_FINDINGS;
   }
   for (const d of prepared.diagnostics.filter(atProfile)) io.err(formatDiagnostic(file, d) + '\n');
   const findings = prepared.diagnostics.filter((d) => !atProfile(d));
-  const profilePath = prepared.references.find((ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile')?.path;
+  const profilePath = prepared.references.find(
+    (ref) => ref.kind === 'profile' && ref.jsonPath === '/perf/profile',
+  )?.path;
   const report = buildEstimate(file, plan, prepared.profileFor(), profilePath, findings);
   io.out(json ? JSON.stringify(report, null, 2) + '\n' : formatEstimate(report));
   return prepared.diagnostics.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;

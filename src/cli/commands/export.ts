@@ -35,7 +35,9 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   }
   const format = values.format as string | undefined;
   if (format === undefined || !EXPORT_FORMATS.includes(format as ExportFormat)) {
-    io.err(`pdplan export: --format must be one of ${EXPORT_FORMATS.join(', ')}${format === undefined ? '' : ` (got '${format}')`}.\n`);
+    io.err(
+      `pdplan export: --format must be one of ${EXPORT_FORMATS.join(', ')}${format === undefined ? '' : ` (got '${format}')`}.\n`,
+    );
     return EXIT_USAGE;
   }
   const policyName = values.policy as string | undefined;
@@ -54,7 +56,9 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   }
   const deployment = checked.deployment;
   if (!deployment) {
-    io.err(`pdplan export: ${inputs.file} has no 'deployment'; add one to the plan or pass --deployment 'P:4x1,D:4x1' (run 'pdplan plan ${inputs.file}' to find one).\n`);
+    io.err(
+      `pdplan export: ${inputs.file} has no 'deployment'; add one to the plan or pass --deployment 'P:4x1,D:4x1' (run 'pdplan plan ${inputs.file}' to find one).\n`,
+    );
     return EXIT_USAGE;
   }
   const routing = checked.routing ?? plan.policy.routing;
@@ -69,12 +73,15 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
     throw error;
   }
   if (values.json) {
-    io.out(JSON.stringify({ ...result, deployment: formatDeployment(deployment), policy: routing.name }, null, 2) + '\n');
+    io.out(
+      JSON.stringify({ ...result, deployment: formatDeployment(deployment), policy: routing.name }, null, 2) + '\n',
+    );
     return EXIT_OK;
   }
   const out = values.out as string | undefined;
   if (out === undefined) {
-    for (const file of result.files) io.out(`==> ${file.path} <==\n${file.content.endsWith('\n') ? file.content : `${file.content}\n`}\n`);
+    for (const file of result.files)
+      io.out(`==> ${file.path} <==\n${file.content.endsWith('\n') ? file.content : `${file.content}\n`}\n`);
   } else {
     if (!io.writeFile) {
       io.err('pdplan export: this host cannot write files; run without --out to print them.\n');

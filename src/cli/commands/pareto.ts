@@ -23,12 +23,18 @@ const AXIS: Record<Frontier['against'], string> = {
 };
 
 function feasibleIn(p: ParetoPoint, against: Frontier['against']): boolean {
-  return against === 'turn1TtftP90Ms' ? p.turn1Feasible : against === 'turn2plusTtftP90Ms' ? p.turn2plusFeasible : p.feasible;
+  return against === 'turn1TtftP90Ms'
+    ? p.turn1Feasible
+    : against === 'turn2plusTtftP90Ms'
+      ? p.turn2plusFeasible
+      : p.feasible;
 }
 
 /** A small scatter in text: '*' frontier point, 'o' feasible, '.' other stable points. */
 export function asciiChart(result: ParetoResult, f: Frontier, width = 60, height = 14): string {
-  const stable = result.points.map((p, i) => ({ p, i })).filter(({ p }) => !p.unstable && Number.isFinite(p[f.against]) && p[f.against] > 0);
+  const stable = result.points
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => !p.unstable && Number.isFinite(p[f.against]) && p[f.against] > 0);
   if (stable.length === 0) return '';
   const xs = stable.map(({ p }) => p[f.against]);
   const ys = stable.map(({ p }) => p.outputTokensPerSecPerGpu);
@@ -38,20 +44,22 @@ export function asciiChart(result: ParetoResult, f: Frontier, width = 60, height
   const rank = { ' ': 0, '.': 1, o: 2, '*': 3 } as Record<string, number>;
   for (const { p, i } of stable) {
     const cx = x1 > x0 ? Math.round(((p[f.against] - x0) / (x1 - x0)) * (width - 1)) : 0;
-    const cy = y1 > y0 ? height - 1 - Math.round(((p.outputTokensPerSecPerGpu - y0) / (y1 - y0)) * (height - 1)) : height - 1;
+    const cy =
+      y1 > y0 ? height - 1 - Math.round(((p.outputTokensPerSecPerGpu - y0) / (y1 - y0)) * (height - 1)) : height - 1;
     const mark = f.all.includes(i) ? '*' : feasibleIn(p, f.against) ? 'o' : '.';
     if (rank[mark] > rank[grid[cy][cx]]) grid[cy][cx] = mark;
   }
   const label = (v: number) => v.toFixed(0).padStart(6);
-  const rows = grid.map((row, r) => `${r === 0 ? label(y1) : r === height - 1 ? label(y0) : '      '} |${row.join('')}`);
+  const rows = grid.map(
+    (row, r) => `${r === 0 ? label(y1) : r === height - 1 ? label(y0) : '      '} |${row.join('')}`,
+  );
   const axis = `       +${'-'.repeat(width)}`;
   const ticks = `        ${msText(x0).padEnd(width - msText(x1).length)}${msText(x1)}`;
-  return [
-    `output tokens/s/GPU against ${AXIS[f.against]} (* frontier, o SLO-feasible, . other)`,
-    ...rows,
-    axis,
-    ticks,
-  ].join('\n') + '\n';
+  return (
+    [`output tokens/s/GPU against ${AXIS[f.against]} (* frontier, o SLO-feasible, . other)`, ...rows, axis, ticks].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 function frontierTable(result: ParetoResult, f: Frontier): string {
@@ -63,12 +71,21 @@ function frontierTable(result: ParetoResult, f: Frontier): string {
       p.outputTokensPerSecPerGpu.toFixed(1),
       p.inputTokensPerSecPerGpu.toFixed(0),
       f.against === 'tokensPerSecPerUser' ? p.tokensPerSecPerUser.toFixed(1) : msText(p[f.against]),
-      pct(f.against === 'turn1TtftP90Ms' ? p.turn1Attainment : f.against === 'turn2plusTtftP90Ms' ? p.turn2plusAttainment : p.attainment),
+      pct(
+        f.against === 'turn1TtftP90Ms'
+          ? p.turn1Attainment
+          : f.against === 'turn2plusTtftP90Ms'
+            ? p.turn2plusAttainment
+            : p.attainment,
+      ),
       feasibleIn(p, f.against) ? 'yes' : 'no',
       p.usdPerMillionOutputTokens === null ? '–' : `$${p.usdPerMillionOutputTokens.toFixed(2)}`,
     ];
   });
-  return textTable(['layout', 'rate/s', 'out tok/s/GPU', 'in tok/s/GPU', AXIS[f.against], 'attainment', 'SLO', '$/M out'], rows);
+  return textTable(
+    ['layout', 'rate/s', 'out tok/s/GPU', 'in tok/s/GPU', AXIS[f.against], 'attainment', 'SLO', '$/M out'],
+    rows,
+  );
 }
 
 export function describePareto(result: ParetoResult, view: 'session' | 'round'): string {
@@ -77,7 +94,10 @@ export function describePareto(result: ParetoResult, view: 'session' | 'round'):
       `${result.measure.sessions} measured sessions each (1 replication); SLO target ${pct(result.attainmentTarget)}`,
   ];
   for (const f of result.frontiers[view]) {
-    lines.push('', `Frontier: output tokens/s/GPU against ${AXIS[f.against]} (${f.all.length} points, ${f.feasible.length} on the SLO-feasible frontier)`);
+    lines.push(
+      '',
+      `Frontier: output tokens/s/GPU against ${AXIS[f.against]} (${f.all.length} points, ${f.feasible.length} on the SLO-feasible frontier)`,
+    );
     lines.push(frontierTable(result, f).trimEnd(), '', asciiChart(result, f).trimEnd());
   }
   const feasible = result.points.filter((p) => p.feasible);
@@ -87,25 +107,36 @@ export function describePareto(result: ParetoResult, view: 'session' | 'round'):
       '',
       `Most output tokens/s/GPU within SLO: ${best.layout} at ${Number(best.ratePerSec.toPrecision(4))} sessions/s: ${best.outputTokensPerSecPerGpu.toFixed(1)} tokens/s/GPU, ` +
         `${best.tokensPerSecPerUser.toFixed(1)} tokens/s/user, TTFT p90 ${msText(best.ttftP90Ms)} ms, attainment ${pct(best.attainment)}` +
-        (best.usdPerMillionOutputTokens === null ? '' : `, $${best.usdPerMillionOutputTokens.toFixed(2)}/M output tokens`),
+        (best.usdPerMillionOutputTokens === null
+          ? ''
+          : `, $${best.usdPerMillionOutputTokens.toFixed(2)}/M output tokens`),
     );
   } else {
     lines.push('', 'No point meets the SLO target: lower the rate, widen the SLO or raise planner.gpuBudget.');
   }
   const unstable = result.points.filter((p) => p.unstable).length;
   if (unstable > 0 || result.skipped.length > 0) {
-    lines.push(`${unstable} point(s) unstable (no steady state; left off the frontiers); ${result.skipped.length} skipped (--json lists why).`);
+    lines.push(
+      `${unstable} point(s) unstable (no steady state; left off the frontiers); ${result.skipped.length} skipped (--json lists why).`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 function parseRates(text: string): number[] | { error: string } {
   const { min, max } = rateRange();
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0 || parts.length > 20) return { error: `--rates takes 1 to 20 comma-separated rates (got '${text.slice(0, 40)}')` };
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (parts.length === 0 || parts.length > 20)
+    return { error: `--rates takes 1 to 20 comma-separated rates (got '${text.slice(0, 40)}')` };
   const rates = parts.map(Number);
-  const bad = parts.find((s, i) => !/^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s) || !(rates[i] >= min && rates[i] <= max));
-  if (bad !== undefined) return { error: `--rates: '${bad.slice(0, 20)}' is not a rate from ${min} to ${max} sessions/s` };
+  const bad = parts.find(
+    (s, i) => !/^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s) || !(rates[i] >= min && rates[i] <= max),
+  );
+  if (bad !== undefined)
+    return { error: `--rates: '${bad.slice(0, 20)}' is not a rate from ${min} to ${max} sessions/s` };
   return rates;
 }
 
@@ -167,7 +198,12 @@ export async function paretoCommand(args: string[], io: CliIo): Promise<number> 
   if (values.json) io.out(JSON.stringify({ ...result, wallMs }, null, 2) + '\n');
   else io.out(describePareto(result, view) + `${(wallMs / 1000).toFixed(1)} s wall\n`);
   if (result.points.length === 0) {
-    io.err(`pdplan pareto: no layout could be simulated; ${result.skipped.slice(0, 3).map((s) => `${s.layout}: ${s.reason}`).join('; ')}\n`);
+    io.err(
+      `pdplan pareto: no layout could be simulated; ${result.skipped
+        .slice(0, 3)
+        .map((s) => `${s.layout}: ${s.reason}`)
+        .join('; ')}\n`,
+    );
     return EXIT_FINDINGS;
   }
   return result.points.some((p) => p.feasible) ? EXIT_OK : EXIT_FINDINGS;

@@ -24,7 +24,14 @@ import { planOnTrace } from '../../core/sim/workload';
 export const USAGE =
   'Usage: pdplan plan FILE [--top K] [--objective NAME] [--sweep-rate FROM:TO:STEPS] [--json]\n' +
   '       pdplan plan FILE --verify [--verify-limit N] [--json]   (brute force: every layout in the budget, long runs)\n';
-const OBJECTIVES: PlannerObjective[] = ['min-p95-latency', 'max-attainment', 'max-goodput', 'min-gpus', 'min-cost', 'max-rate'];
+const OBJECTIVES: PlannerObjective[] = [
+  'min-p95-latency',
+  'max-attainment',
+  'max-goodput',
+  'min-gpus',
+  'min-cost',
+  'max-rate',
+];
 
 interface PlanArgs {
   file: string;
@@ -52,7 +59,8 @@ function parseArgs(args: string[]): PlanArgs | string {
   const verifyLimit = intOption(values['verify-limit'], 'verify-limit', 1, 5000);
   if (typeof verifyLimit === 'object') return verifyLimit.error;
   const objective = values.objective as PlannerObjective | undefined;
-  if (objective !== undefined && !OBJECTIVES.includes(objective)) return `--objective '${String(objective).slice(0, 40)}' is not one of ${OBJECTIVES.join(', ')}`;
+  if (objective !== undefined && !OBJECTIVES.includes(objective))
+    return `--objective '${String(objective).slice(0, 40)}' is not one of ${OBJECTIVES.join(', ')}`;
   let sweepRate: PlanArgs['sweepRate'];
   if (values['sweep-rate'] !== undefined) {
     const parts = String(values['sweep-rate']).split(':').map(Number);
@@ -63,11 +71,22 @@ function parseArgs(args: string[]): PlanArgs | string {
     sweepRate = { from, to, steps };
   }
   if (positionals.length !== 1) return positionals.length === 0 ? 'name one plan file' : 'plan takes one plan file';
-  return { file: positionals[0], topK, objective, sweepRate, json: values.json === true, verify: values.verify === true, verifyLimit };
+  return {
+    file: positionals[0],
+    topK,
+    objective,
+    sweepRate,
+    json: values.json === true,
+    verify: values.verify === true,
+    verifyLimit,
+  };
 }
 
 /** Dependencies of a planner run; tests pass their own. */
-export type PlannerDepsFactory = (plan: Plan, profile?: MeasuredProfile) => Promise<{ deps: PlannerDeps; dispose(): Promise<void> }>;
+export type PlannerDepsFactory = (
+  plan: Plan,
+  profile?: MeasuredProfile,
+) => Promise<{ deps: PlannerDeps; dispose(): Promise<void> }>;
 
 /** The real dependencies: HiGHS (WebAssembly) and a pool of simulation worker threads. */
 export const workerDeps: PlannerDepsFactory = async (plan, profile) => {
@@ -84,9 +103,9 @@ class UserFacingError extends Error {}
 
 /** A latency in the candidates table: an overloaded run's is '∞'. */
 const ms = (x: number) => msText(x, 1e5);
-const groups = (g?: ReplicaGroup[]) => (g && g.length > 0 ? g.map((r) => `${r.ep ? replicaShape(r) : `TP${r.tp}`}×${r.dp}`).join('+') : '—');
+const groups = (g?: ReplicaGroup[]) =>
+  g && g.length > 0 ? g.map((r) => `${r.ep ? replicaShape(r) : `TP${r.tp}`}×${r.dp}`).join('+') : '—';
 const table = (headers: string[], rows: string[][]) => textTable(headers, rows, { rule: '-', align: 'left' });
-
 
 const halfPts = (ci?: [number, number]) => (ci ? `±${(((ci[1] - ci[0]) / 2) * 100).toFixed(1)}` : '');
 const rate = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -116,7 +135,9 @@ function candidateRow(c: Candidate): string[] {
     String(c.gpus),
     p.unstable ? 'unstable' : `${pct(p.sloAttainment)} ${halfPts(p.sloAttainmentCi95)}`.trimEnd(),
     headroomText(c),
-    perGpuText(perGpuFigures(c.gpus, c.metrics, c.headroom?.isLowerBound === false ? c.headroom.ratePerSec : undefined)),
+    perGpuText(
+      perGpuFigures(c.gpus, c.metrics, c.headroom?.isLowerBound === false ? c.headroom.ratePerSec : undefined),
+    ),
     pct(p.turn1SloAttainment),
     pct(p.turn2plusSloAttainment),
     `${ms(p.ttftP95Ms)}/${ms(p.ttftP99Ms)}`,
@@ -127,7 +148,8 @@ function candidateRow(c: Candidate): string[] {
 }
 
 export function formatPlanResult(plan: Plan, result: PlanResult, file: string, profile?: MeasuredProfile): string {
-  let text = `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
+  let text =
+    `Plan ${file}: ${plan.model.name}, ${plan.workload.arrival.ratePerSec} sessions/s, ` +
     `SLO TTFT ${plan.slo.ttftMs} ms / ITL ${plan.slo.itlMs} ms, target ${pct(plan.slo.attainmentTarget)}, ` +
     `objective ${result.objective}, ${timesSource(plan.perf.profile, profile)}\n\n`;
   if (result.notes) text += result.notes.map((n) => `Note: ${n.replace(/\.$/, '')}.\n`).join('') + '\n';
@@ -143,7 +165,9 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
   text +=
     result.maxRatePerSec !== undefined
       ? `\nHighest rate ${space(result.objective)}at the target ${result.maxRateIsLowerBound ? '≥' : '≈'} ${rate(result.maxRatePerSec)} sessions/s` +
-        (result.maxRateCi95 && !result.maxRateIsLowerBound ? ` (between ${rate(result.maxRateCi95[0])} and ${rate(result.maxRateCi95[1])}: bisection bracket and 95% intervals)` : '') +
+        (result.maxRateCi95 && !result.maxRateIsLowerBound
+          ? ` (between ${rate(result.maxRateCi95[0])} and ${rate(result.maxRateCi95[1])}: bisection bracket and 95% intervals)`
+          : '') +
         `${result.maxRateIsLowerBound ? ' (every rate tried met the target; the search stopped growing)' : ''}\n\n`
       : '\n\n';
   text += throughputText(plan, best.deployment) + '\n';
@@ -159,7 +183,21 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
       'lower workload.arrival.ratePerSec, or relax the SLO.\n\n';
   }
   text += table(
-    ['#', 'Prefill', 'Decode', 'GPUs', 'Attain ±95%', 'Headroom/s', 'Tok/s/GPU · headroom/GPU', 'Turn-1', 'Turn-2+', 'TTFT p95/p99 ms', 'ITL p95/p99 ms', 'Local', 'ILP est.'],
+    [
+      '#',
+      'Prefill',
+      'Decode',
+      'GPUs',
+      'Attain ±95%',
+      'Headroom/s',
+      'Tok/s/GPU · headroom/GPU',
+      'Turn-1',
+      'Turn-2+',
+      'TTFT p95/p99 ms',
+      'ITL p95/p99 ms',
+      'Local',
+      'ILP est.',
+    ],
     result.candidates.map(candidateRow),
   );
   if (result.routerSettings.length > 0) {
@@ -179,7 +217,10 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
     const rates = result.rateSweep[0].points.map((p) => p.ratePerSec);
     text += table(
       ['Rate/s', ...result.rateSweep.map((s) => `#${s.candidateRank}`)],
-      rates.map((r, i) => [r.toFixed(2), ...result.rateSweep!.map((s) => (s.points[i].unstable ? 'unstable' : pct(s.points[i].sloAttainment)))]),
+      rates.map((r, i) => [
+        r.toFixed(2),
+        ...result.rateSweep!.map((s) => (s.points[i].unstable ? 'unstable' : pct(s.points[i].sloAttainment))),
+      ]),
     );
   }
   text +=
@@ -188,14 +229,14 @@ export function formatPlanResult(plan: Plan, result: PlanResult, file: string, p
     `${result.layoutSimulations !== undefined ? `, ${result.layoutSimulations} layout simulations (${result.layoutsScreened ?? 0} layouts screened)` : ''}; ${(result.wallMs / 1000).toFixed(1)} s in all.\n`;
   text += precisionText(result);
   text +=
-    '\nHow to read this: each row is a deployment (TP×replicas per role) simulated end to end with the plan\'s routing ' +
+    "\nHow to read this: each row is a deployment (TP×replicas per role) simulated end to end with the plan's routing " +
     'policy; rows are ranked by that simulation, not by the ILP. Attain = share of sessions meeting both SLOs ' +
     '(Turn-1 = first rounds, Turn-2+ = later rounds), with the half-width of its 95% interval; Headroom = the highest arrival ' +
     'rate at which the layout still meets the target (bisection on full simulations; [low–high] where the truth lies); ' +
     'Tok/s/GPU = output tokens/s per GPU over the measurement window, and headroom/GPU = headroom ÷ GPUs (sessions/s per GPU); ' +
-    'a \'=\' after the rank marks a statistical tie. Among layouts meeting the target the fewest GPUs rank first, then the most headroom. ' +
+    "a '=' after the rank marks a statistical tie. Among layouts meeting the target the fewest GPUs rank first, then the most headroom. " +
     'Local = share of incremental prefills run on the decode worker; ' +
-    'ILP est. = the integer program\'s value (worst replica P95 over its SLO, or its SLO miss share, or GPUs). ' +
+    "ILP est. = the integer program's value (worst replica P95 over its SLO, or its SLO miss share, or GPUs). " +
     'A co-located row ranked first means disaggregation does not pay for this workload.\n';
   return text;
 }
@@ -212,18 +253,23 @@ function precisionText(result: PlanResult): string {
     r && r.runs > 0 && r.windowSec[1] === 0
       ? `  ${label}: ${r.runs} runs (the simulator reported no measurement window)\n`
       : r && r.runs > 0
-      ? `  ${label}: ${r.runs} runs, window ${r.windowSec[0].toFixed(0)}–${r.windowSec[1].toFixed(0)} s after a ${r.warmupSec[0].toFixed(0)}–${r.warmupSec[1].toFixed(0)} s warm-up, ` +
-        `attainment ±${r.medianHalfWidthPts.toFixed(1)} points (median 95% half-width; widest ±${r.maxHalfWidthPts.toFixed(1)})` +
-        `${r.unstable > 0 ? `, ${r.unstable} unstable` : ''}${r.precisionNotMet > 0 ? `, ${r.precisionNotMet} stopped by the replication cap before the asked precision` : ''}\n`
-      : '';
-  return 'Precision (simulated time):\n' + line('coefficients (ILP input)', p.coefficients) + line('screening', p.screening) + line('candidates shown', p.candidates);
+        ? `  ${label}: ${r.runs} runs, window ${r.windowSec[0].toFixed(0)}–${r.windowSec[1].toFixed(0)} s after a ${r.warmupSec[0].toFixed(0)}–${r.warmupSec[1].toFixed(0)} s warm-up, ` +
+          `attainment ±${r.medianHalfWidthPts.toFixed(1)} points (median 95% half-width; widest ±${r.maxHalfWidthPts.toFixed(1)})` +
+          `${r.unstable > 0 ? `, ${r.unstable} unstable` : ''}${r.precisionNotMet > 0 ? `, ${r.precisionNotMet} stopped by the replication cap before the asked precision` : ''}\n`
+        : '';
+  return (
+    'Precision (simulated time):\n' +
+    line('coefficients (ILP input)', p.coefficients) +
+    line('screening', p.screening) +
+    line('candidates shown', p.candidates)
+  );
 }
 
 function jsonResult(file: string, plan: Plan, result: PlanResult, profile: MeasuredProfile | undefined): unknown {
   return {
     file,
     objective: result.objective,
-    perf: { profile: profile ? plan.perf.profile ?? null : null },
+    perf: { profile: profile ? (plan.perf.profile ?? null) : null },
     recommended:
       result.recommended.deployment && result.candidates.length > 0 && !result.infeasibleReasons
         ? { ...deploymentRoles(result.recommended.deployment), gpus: result.recommended.gpus }
@@ -245,11 +291,17 @@ function jsonResult(file: string, plan: Plan, result: PlanResult, profile: Measu
     routerSettings: result.routerSettings,
     ...(result.rateSweep ? { rateSweep: result.rateSweep } : {}),
     ...(result.maxRatePerSec !== undefined
-      ? { maxRatePerSec: result.maxRatePerSec, maxRateIsLowerBound: result.maxRateIsLowerBound === true, ...(result.maxRateCi95 ? { maxRateCi95: result.maxRateCi95 } : {}) }
+      ? {
+          maxRatePerSec: result.maxRatePerSec,
+          maxRateIsLowerBound: result.maxRateIsLowerBound === true,
+          ...(result.maxRateCi95 ? { maxRateCi95: result.maxRateCi95 } : {}),
+        }
       : {}),
     ...(result.precision ? { precision: result.precision } : {}),
     ...(result.partial ? { partial: true } : {}),
-    ...(result.layoutSimulations !== undefined ? { layoutSimulations: result.layoutSimulations, layoutsScreened: result.layoutsScreened } : {}),
+    ...(result.layoutSimulations !== undefined
+      ? { layoutSimulations: result.layoutSimulations, layoutsScreened: result.layoutsScreened }
+      : {}),
     ...(result.notes ? { notes: result.notes } : {}),
     solver: result.solver,
     coefficientSimulations: result.coefficientSimulations,
@@ -308,11 +360,22 @@ export async function runPlanCommand(args: string[], io: CliIo, makeDeps: Planne
   return result.candidates[0].predicted.sloAttainment >= plan.slo.attainmentTarget ? EXIT_OK : EXIT_FINDINGS;
 }
 
-async function runVerify(parsed: PlanArgs, plan: Plan, made: Awaited<ReturnType<PlannerDepsFactory>>, io: CliIo): Promise<number> {
+async function runVerify(
+  parsed: PlanArgs,
+  plan: Plan,
+  made: Awaited<ReturnType<PlannerDepsFactory>>,
+  io: CliIo,
+): Promise<number> {
   let report: VerifyReport;
   try {
-    const progress = io.isTty ? { onProgress: (done: number, total: number) => io.err(`\rsimulating ${done}/${total}…   `) } : undefined;
-    report = await verifyPlan(plan, { ...made.deps, now: () => performance.now(), control: progress }, { limit: parsed.verifyLimit });
+    const progress = io.isTty
+      ? { onProgress: (done: number, total: number) => io.err(`\rsimulating ${done}/${total}…   `) }
+      : undefined;
+    report = await verifyPlan(
+      plan,
+      { ...made.deps, now: () => performance.now(), control: progress },
+      { limit: parsed.verifyLimit },
+    );
     if (io.isTty) io.err('\r\x1b[K');
   } catch (error) {
     if (error instanceof Error && error.message.startsWith('simulation failed:')) {
@@ -361,7 +424,11 @@ export function formatVerifyReport(plan: Plan, file: string, report: VerifyRepor
       l.deployment,
       String(l.gpus),
       l.unstable ? 'unstable' : `${pct(l.sloAttainment)} ${halfPts(l.ci95)}`.trimEnd(),
-      l.headroom ? (l.headroom.isLowerBound ? `≥ ${rate(l.headroom.ratePerSec)}` : `${rate(l.headroom.ratePerSec)} [${rate(l.headroom.ci95[0])}–${rate(l.headroom.ci95[1])}]`) : '—',
+      l.headroom
+        ? l.headroom.isLowerBound
+          ? `≥ ${rate(l.headroom.ratePerSec)}`
+          : `${rate(l.headroom.ratePerSec)} [${rate(l.headroom.ci95[0])}–${rate(l.headroom.ci95[1])}]`
+        : '—',
     ]),
   );
   text += `\n${report.pass ? 'The planner agrees with brute force on every check.' : 'The planner disagrees with brute force on a check marked FAIL.'}\n`;

@@ -25,7 +25,8 @@ function describeReplay(replay: NonNullable<SimResult['traceReplay']>): string {
   const rate = (r: number) => `${Number(r.toPrecision(4))} sessions/s`;
   const { sessions, recordedRatePerSec: recorded, replayedRatePerSec: replayed } = replay;
   if (recorded === null || replayed === null) return `trace replay: ${sessions} sessions, all arriving at once`;
-  if (recorded === replayed) return `trace replay: ${sessions} sessions at their recorded ${rate(recorded)} (--rate scales it)`;
+  if (recorded === replayed)
+    return `trace replay: ${sessions} sessions at their recorded ${rate(recorded)} (--rate scales it)`;
   return `trace replay: ${sessions} sessions recorded at ${rate(recorded)}, replayed at ${rate(replayed)} (arrival gaps ×${Number((recorded / replayed).toPrecision(3))})`;
 }
 
@@ -40,14 +41,18 @@ export function describeMeasurement(m: SimResult['metrics']): string {
   );
 }
 
-const expertParallel = (d: Deployment) => (d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode]).some((g) => g.ep);
+const expertParallel = (d: Deployment) =>
+  (d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode]).some((g) => g.ep);
 
 export function describeResult(result: SimResult, plan?: Plan): string {
   const m = result.metrics;
   const ci = m.sloAttainmentCi95 ? ` (95% CI ${pct(m.sloAttainmentCi95[0])}–${pct(m.sloAttainmentCi95[1])})` : '';
   const goodputCi = m.goodputCi95 ? ` (95% CI ${m.goodputCi95[0].toFixed(3)}–${m.goodputCi95[1].toFixed(3)})` : '';
   const headline = m.unstable
-    ? [`UNSTABLE: ${m.unstableReason ?? 'queues grow without bound at this load'}.`, `No steady-state attainment exists at this load (the stopped run measured ${pct(m.sloAttainment)}); add capacity or lower the rate.`]
+    ? [
+        `UNSTABLE: ${m.unstableReason ?? 'queues grow without bound at this load'}.`,
+        `No steady-state attainment exists at this load (the stopped run measured ${pct(m.sloAttainment)}); add capacity or lower the rate.`,
+      ]
     : [
         `SLO attainment ${pct(m.sloAttainment)}${ci} · Turn-1 ${pct(m.turn1.sloAttainment)} · Turn-2+ ${pct(m.turn2plus.sloAttainment)}`,
         `goodput ${m.goodput.toFixed(3)} sessions/s${goodputCi} · throughput ${m.throughputTokensPerSec.toFixed(0)} tokens/s · local share of incremental prefills ${pct(m.localPrefillRatio)}`,
@@ -124,7 +129,9 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
     }
   }
   if (typeof rate === 'number' && rate < minRate) {
-    io.err(`pdplan simulate: --rate must be at least ${minRate} sessions/s, the smallest workload.arrival.ratePerSec (got '${values.rate}')\n`);
+    io.err(
+      `pdplan simulate: --rate must be at least ${minRate} sessions/s, the smallest workload.arrival.ratePerSec (got '${values.rate}')\n`,
+    );
     return EXIT_USAGE;
   }
   const policyName = values.policy as string | undefined;
@@ -145,7 +152,9 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   }
   const deployment: Deployment | undefined = checked.deployment;
   if (!deployment) {
-    io.err(`pdplan simulate: ${inputs.file} has no 'deployment'; add one to the plan or pass --deployment 'P:4x1,D:4x1' (or run 'pdplan plan ${inputs.file}' to find one).\n`);
+    io.err(
+      `pdplan simulate: ${inputs.file} has no 'deployment'; add one to the plan or pass --deployment 'P:4x1,D:4x1' (or run 'pdplan plan ${inputs.file}' to find one).\n`,
+    );
     return EXIT_USAGE;
   }
   const routing = checked.routing ?? plan.policy.routing;
@@ -177,7 +186,14 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
     throw error;
   }
   result.wallMs = performance.now() - started;
-  if (values.json) io.out(JSON.stringify({ ...result, cost: measuredCost(plan, deployment, result.metrics) ?? layoutCost(plan, deployment) }, null, 2) + '\n');
+  if (values.json)
+    io.out(
+      JSON.stringify(
+        { ...result, cost: measuredCost(plan, deployment, result.metrics) ?? layoutCost(plan, deployment) },
+        null,
+        2,
+      ) + '\n',
+    );
   else io.out(describeResult(result, plan));
   return result.metrics.unstable ? EXIT_FINDINGS : EXIT_OK;
 }

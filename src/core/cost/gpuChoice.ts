@@ -62,7 +62,9 @@ export function planOnGpu(plan: Plan, name: string): { plan: Plan; notes: string
   for (const pool of [copy.cluster, copy.cluster.prefillPool, copy.cluster.decodePool]) if (pool) pool.gpu = gpu;
   const notes: string[] = [];
   if (copy.perf.profile && gpu.name !== plan.cluster.gpu.name) {
-    notes.push(`the plan's measured profile '${copy.perf.profile}' is of ${plan.cluster.gpu.name}; ${gpu.name} runs on the analytical model`);
+    notes.push(
+      `the plan's measured profile '${copy.perf.profile}' is of ${plan.cluster.gpu.name}; ${gpu.name} runs on the analytical model`,
+    );
     delete copy.perf.profile;
   }
   delete copy.deployment;
@@ -75,11 +77,16 @@ export function planOnGpu(plan: Plan, name: string): { plan: Plan; notes: string
  * links (they describe the user's network, as for one type). KV cache moves between the pools
  * over the plan's crossCluster link, else its inter-node link.
  */
-export function planOnGpuPair(plan: Plan, prefillName: string, decodeName: string): { plan: Plan; notes: string[] } | { error: string } {
+export function planOnGpuPair(
+  plan: Plan,
+  prefillName: string,
+  decodeName: string,
+): { plan: Plan; notes: string[] } | { error: string } {
   const prefillGpu = findGpu(prefillName);
   const decodeGpu = findGpu(decodeName);
   const unknown = !prefillGpu ? prefillName : !decodeGpu ? decodeName : undefined;
-  if (unknown !== undefined || !prefillGpu || !decodeGpu) return { error: `'${unknown}' is not a GPU type of the catalog (catalog/gpus.json)` };
+  if (unknown !== undefined || !prefillGpu || !decodeGpu)
+    return { error: `'${unknown}' is not a GPU type of the catalog (catalog/gpus.json)` };
   const copy = deepCopy(plan) as Plan;
   const cluster = copy.cluster;
   const pool = (from: PoolSpec, gpu: GpuSpec): PoolSpec => ({
@@ -95,7 +102,9 @@ export function planOnGpuPair(plan: Plan, prefillName: string, decodeName: strin
   cluster.gpu = decodeGpu;
   const notes: string[] = [];
   if (copy.perf.profile) {
-    notes.push(`the plan's measured profile '${copy.perf.profile}' is of ${plan.cluster.gpu.name}; both pools run on the analytical model`);
+    notes.push(
+      `the plan's measured profile '${copy.perf.profile}' is of ${plan.cluster.gpu.name}; both pools run on the analytical model`,
+    );
     delete copy.perf.profile;
   }
   delete copy.deployment;
@@ -144,10 +153,18 @@ function cheapestFor(candidate: Candidate, options: GpuChoiceOptions): GpuOption
   const run = options.simulateFn ?? simulate;
   const { plan, notes } = moved;
   const target = plan.slo.attainmentTarget;
-  const routingFor = (d: Deployment) => (d.kind === 'colocated' ? { name: 'colocated' as const } : plan.policy.routing.name === 'colocated' || plan.policy.routing.name === 'continuum' ? { name: 'adaptive' as const } : plan.policy.routing);
+  const routingFor = (d: Deployment) =>
+    d.kind === 'colocated'
+      ? { name: 'colocated' as const }
+      : plan.policy.routing.name === 'colocated' || plan.policy.routing.name === 'continuum'
+        ? { name: 'adaptive' as const }
+        : plan.policy.routing;
   const candidates = costOrder(
     plan,
-    sweepLayouts(plan, true).filter((d) => checkRunOverrides(plan, { deployment: formatDeployment(d), policy: routingFor(d).name }).problems.length === 0),
+    sweepLayouts(plan, true).filter(
+      (d) =>
+        checkRunOverrides(plan, { deployment: formatDeployment(d), policy: routingFor(d).name }).problems.length === 0,
+    ),
   );
   const profile = candidate.keepsProfile ? options.profile : undefined;
   let simulations = 0;
@@ -160,7 +177,8 @@ function cheapestFor(candidate: Candidate, options: GpuChoiceOptions): GpuOption
       throw error;
     }
   };
-  const meets = (r: SimResult | undefined) => r !== undefined && !r.metrics.unstable && r.metrics.sloAttainment >= target;
+  const meets = (r: SimResult | undefined) =>
+    r !== undefined && !r.metrics.unstable && r.metrics.sloAttainment >= target;
   for (const deployment of candidates) {
     const screen = attempt(deployment, SCREEN_MEASURE);
     options.onProgress?.(label, simulations);
@@ -183,7 +201,10 @@ function cheapestFor(candidate: Candidate, options: GpuChoiceOptions): GpuOption
   return {
     ...named,
     simulations,
-    notes: [...notes, `no layout within planner.gpuBudget ${plan.planner.gpuBudget} meets ${(target * 100).toFixed(1)}% at ${plan.workload.arrival.ratePerSec} sessions/s`],
+    notes: [
+      ...notes,
+      `no layout within planner.gpuBudget ${plan.planner.gpuBudget} meets ${(target * 100).toFixed(1)}% at ${plan.workload.arrival.ratePerSec} sessions/s`,
+    ],
   };
 }
 
@@ -201,7 +222,13 @@ function candidatesOf(plan: Plan, names: string[], pairs: boolean): Candidate[] 
   for (const prefill of known) {
     for (const decode of known) {
       if (prefill === decode) continue;
-      mixed.push({ label: `P:${prefill} + D:${decode}`, prefillGpu: prefill, decodeGpu: decode, moved: planOnGpuPair(plan, prefill, decode), keepsProfile: false });
+      mixed.push({
+        label: `P:${prefill} + D:${decode}`,
+        prefillGpu: prefill,
+        decodeGpu: decode,
+        moved: planOnGpuPair(plan, prefill, decode),
+        keepsProfile: false,
+      });
     }
   }
   return [...singles, ...mixed];
@@ -219,12 +246,21 @@ function ownPools(plan: Plan, others: Candidate[]): Candidate | undefined {
   if (others.some((c) => c.label === label)) return undefined;
   const copy = deepCopy(plan) as Plan;
   delete copy.deployment;
-  return { label, prefillGpu: prefill, decodeGpu: decode, moved: { plan: copy, notes: ["the plan's own pools"] }, keepsProfile: true };
+  return {
+    label,
+    prefillGpu: prefill,
+    decodeGpu: decode,
+    moved: { plan: copy, notes: ["the plan's own pools"] },
+    keepsProfile: true,
+  };
 }
 
 /** The GPU types the plan's roles run on (its pools' types when it has separate pools), catalog names. */
 export function planGpuTypes(plan: Plan): string[] {
-  const roles = [(plan.cluster.prefillPool ?? plan.cluster).gpu.name, (plan.cluster.decodePool ?? plan.cluster).gpu.name];
+  const roles = [
+    (plan.cluster.prefillPool ?? plan.cluster).gpu.name,
+    (plan.cluster.decodePool ?? plan.cluster).gpu.name,
+  ];
   const known = roles.filter((name) => findGpu(name) !== undefined).map((name) => findGpu(name)!.name);
   return known.length > 0 ? [...new Set(known)] : [plan.cluster.gpu.name];
 }

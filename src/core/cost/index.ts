@@ -29,7 +29,10 @@ interface CatalogPrice {
 const CATALOG_PRICES = (priceCatalog as { prices: CatalogPrice[] }).prices;
 
 function normalize(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
 }
 
 /** The same GPU type: equal names, or names the catalog resolves to one entry (`H100` and `H100-SXM`). */
@@ -49,7 +52,9 @@ export function gpuHourPrice(plan: Plan, gpu: GpuSpec): GpuPrice | undefined {
     if (key !== undefined) return { gpu: gpu.name, usdPerGpuHour: given[key], from: 'plan' };
   }
   const entry = CATALOG_PRICES.find((p) => sameGpu(p.gpu, gpu.name));
-  return entry ? { gpu: gpu.name, usdPerGpuHour: entry.usdPerGpuHour, from: 'catalog', date: entry.date, source: entry.source } : undefined;
+  return entry
+    ? { gpu: gpu.name, usdPerGpuHour: entry.usdPerGpuHour, from: 'catalog', date: entry.date, source: entry.source }
+    : undefined;
 }
 
 /** Every catalog price, for documentation and the extension's hover. */
@@ -111,7 +116,9 @@ export interface MeasuredCost extends LayoutCost {
 export function inputPerOutputToken(plan: Plan): number {
   const w = plan.workload;
   const rounds = Math.max(1, distributionMean(w.rounds));
-  const input = Math.max(0, distributionMean(w.initialPromptTokens)) + (rounds - 1) * Math.max(0, distributionMean(w.incrementalTokens));
+  const input =
+    Math.max(0, distributionMean(w.initialPromptTokens)) +
+    (rounds - 1) * Math.max(0, distributionMean(w.incrementalTokens));
   const output = rounds * Math.max(1, distributionMean(w.outputTokens));
   return input / output;
 }
@@ -129,7 +136,8 @@ export function measuredCost(plan: Plan, deployment: Deployment, metrics: SimMet
   if (metrics.unstable) return undefined;
   const layout = layoutCost(plan, deployment);
   const output = metrics.throughputTokensPerSec;
-  const goodShare = metrics.throughputSessionsPerSec > 0 ? Math.min(1, metrics.goodput / metrics.throughputSessionsPerSec) : 0;
+  const goodShare =
+    metrics.throughputSessionsPerSec > 0 ? Math.min(1, metrics.goodput / metrics.throughputSessionsPerSec) : 0;
   const input = output * inputPerOutputToken(plan);
   const good = output * goodShare;
   return {
@@ -155,7 +163,10 @@ export function describeCost(cost: MeasuredCost | LayoutCost): string {
   }
   const prices = cost.parts
     .filter((p, i, all) => all.findIndex((q) => q.gpu === p.gpu) === i)
-    .map((p) => `${p.gpu} ${money(p.price!.usdPerGpuHour)}/GPU-h ${p.price!.from === 'plan' ? 'from the plan' : `typical ${p.price!.date}`}`)
+    .map(
+      (p) =>
+        `${p.gpu} ${money(p.price!.usdPerGpuHour)}/GPU-h ${p.price!.from === 'plan' ? 'from the plan' : `typical ${p.price!.date}`}`,
+    )
     .join(', ');
   const head = `cost ${money(cost.usdPerHour)}/h for ${cost.gpus} GPUs (${prices})`;
   if (!('outputTokensPerSec' in cost)) return head;

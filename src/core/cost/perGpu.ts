@@ -15,8 +15,13 @@ export interface PerGpuFigures {
   headroomPerGpu: number | null;
 }
 
-export function perGpuFigures(gpus: number, metrics: Pick<SimMetrics, 'unstable' | 'throughputTokensPerSec' | 'goodput'> | undefined, headroomRatePerSec?: number): PerGpuFigures {
-  const per = (value: number | undefined) => (gpus > 0 && value !== undefined && Number.isFinite(value) ? value / gpus : null);
+export function perGpuFigures(
+  gpus: number,
+  metrics: Pick<SimMetrics, 'unstable' | 'throughputTokensPerSec' | 'goodput'> | undefined,
+  headroomRatePerSec?: number,
+): PerGpuFigures {
+  const per = (value: number | undefined) =>
+    gpus > 0 && value !== undefined && Number.isFinite(value) ? value / gpus : null;
   const stable = metrics !== undefined && !metrics.unstable;
   return {
     outputTokensPerSecPerGpu: stable ? per(metrics.throughputTokensPerSec) : null,

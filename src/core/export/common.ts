@@ -34,7 +34,8 @@ export interface ExportInput {
 export const ENGINE_VERSIONS = {
   vllm: {
     version: 'vLLM v0.11.0',
-    source: 'https://docs.vllm.ai/en/v0.11.0/features/nixl_connector_usage.html (NixlConnector, kv_role kv_both, VLLM_NIXL_SIDE_CHANNEL_PORT, toy_proxy_server.py)',
+    source:
+      'https://docs.vllm.ai/en/v0.11.0/features/nixl_connector_usage.html (NixlConnector, kv_role kv_both, VLLM_NIXL_SIDE_CHANNEL_PORT, toy_proxy_server.py)',
   },
   sglang: {
     version: 'SGLang 0.5 (disaggregation flags as used by Dynamo 0.6.1)',
@@ -74,7 +75,9 @@ export function routerSetting(deployment: Deployment, routing: RoutingSpec): Rou
       disaggregated: false,
       maxLocalPrefillTokens: null,
       exact,
-      note: exact ? undefined : `the plan's '${routing.name}' policy (same-session priority, KV kept across tool calls) has no engine flag here; the engines run plain co-located serving with prefix caching`,
+      note: exact
+        ? undefined
+        : `the plan's '${routing.name}' policy (same-session priority, KV kept across tool calls) has no engine flag here; the engines run plain co-located serving with prefix caching`,
     };
   }
   if (routing.name === 'remote') return { disaggregated: true, maxLocalPrefillTokens: null, exact: true };
@@ -140,7 +143,12 @@ export function placeReplicas(plan: Plan, deployment: Deployment): { replicas: P
   const cluster = plan.cluster;
   const pools: { name: PlacedReplica['pool']; spec: PoolSpec; free: number[] }[] = [];
   const poolFor = (role: Role): (typeof pools)[number] => {
-    const name: PlacedReplica['pool'] = role === 'prefill' && cluster.prefillPool ? 'prefill' : role === 'decode' && cluster.decodePool ? 'decode' : 'main';
+    const name: PlacedReplica['pool'] =
+      role === 'prefill' && cluster.prefillPool
+        ? 'prefill'
+        : role === 'decode' && cluster.decodePool
+          ? 'decode'
+          : 'main';
     let pool = pools.find((p) => p.name === name);
     if (!pool) {
       const spec = name === 'prefill' ? cluster.prefillPool! : name === 'decode' ? cluster.decodePool! : cluster;
@@ -166,11 +174,20 @@ export function placeReplicas(plan: Plan, deployment: Deployment): { replicas: P
         const pool = poolFor(role);
         const node = pool.free.findIndex((free) => free >= group.tp);
         if (node < 0) {
-          return { error: `the ${role} replicas do not fit the ${pool.name === 'main' ? 'cluster' : `${pool.name} pool`} (${pool.spec.nodes} nodes of ${pool.spec.gpusPerNode} GPUs) with TP kept inside a node` };
+          return {
+            error: `the ${role} replicas do not fit the ${pool.name === 'main' ? 'cluster' : `${pool.name} pool`} (${pool.spec.nodes} nodes of ${pool.spec.gpusPerNode} GPUs) with TP kept inside a node`,
+          };
         }
         const first = pool.spec.gpusPerNode - pool.free[node];
         pool.free[node] -= group.tp;
-        replicas.push({ role, tp: group.tp, index: index++, node, pool: pool.name, gpus: Array.from({ length: group.tp }, (_, k) => first + k) });
+        replicas.push({
+          role,
+          tp: group.tp,
+          index: index++,
+          node,
+          pool: pool.name,
+          gpus: Array.from({ length: group.tp }, (_, k) => first + k),
+        });
       }
     }
   }

@@ -34,7 +34,11 @@ function hosts(replicas: PlacedReplica[]): Host[] {
     const key = `${replica.pool}:${replica.node}`;
     let host = byKey.get(key);
     if (!host) {
-      host = { key, label: replica.pool === 'main' ? `node ${replica.node}` : `${replica.pool} pool node ${replica.node}`, replicas: [] };
+      host = {
+        key,
+        label: replica.pool === 'main' ? `node ${replica.node}` : `${replica.pool} pool node ${replica.node}`,
+        replicas: [],
+      };
       byKey.set(key, host);
     }
     host.replicas.push(replica);
@@ -54,7 +58,10 @@ function commentBlock(lines: string[]): string {
 function settingNotes(setting: RouterSetting, model: { id: string; known: boolean }): string[] {
   const notes: string[] = [];
   if (setting.note) notes.push(setting.note);
-  if (!model.known) notes.push(`the model '${model.id}' has no Hugging Face id in the catalog; set MODEL to the id or a local path before running`);
+  if (!model.known)
+    notes.push(
+      `the model '${model.id}' has no Hugging Face id in the catalog; set MODEL to the id or a local path before running`,
+    );
   return notes;
 }
 
@@ -91,19 +98,39 @@ function scripts(input: ExportInput, spec: EngineScriptSpec): ExportResult {
     launch.push(`start_node_${rank}() {  # ${host.label}`);
     for (const replica of host.replicas) {
       const slot = slotOnHost(host, replica);
-      launch.push(`  # ${replica.role} replica ${replica.index}: TP ${replica.tp} on GPUs ${replica.gpus.join(',')}, port ${spec.port(replica, slot)}`);
+      launch.push(
+        `  # ${replica.role} replica ${replica.index}: TP ${replica.tp} on GPUs ${replica.gpus.join(',')}, port ${spec.port(replica, slot)}`,
+      );
       launch.push(`  ${spec.serve(replica, slot, host.replicas.indexOf(replica)).join(' \\\n    ')} &`);
     }
     launch.push('}', '');
   });
   launch.push('case "$NODE_RANK" in');
   nodes.forEach((_, rank) => launch.push(`  ${rank}) start_node_${rank} ;;`));
-  launch.push(`  *) echo "NODE_RANK must be ${nodes.length === 1 ? '0' : `0 to ${nodes.length - 1}`}" >&2; exit 2 ;;`, 'esac', 'wait', '');
+  launch.push(
+    `  *) echo "NODE_RANK must be ${nodes.length === 1 ? '0' : `0 to ${nodes.length - 1}`}" >&2; exit 2 ;;`,
+    'esac',
+    'wait',
+    '',
+  );
 
-  const endpoints = nodes.flatMap((host, rank) => host.replicas.map((replica) => ({ replica, hostVar: `HOST_${rank}`, slot: slotOnHost(host, replica) })));
+  const endpoints = nodes.flatMap((host, rank) =>
+    host.replicas.map((replica) => ({ replica, hostVar: `HOST_${rank}`, slot: slotOnHost(host, replica) })),
+  );
   const proxy = spec.proxy(endpoints);
-  const hostDefaults = nodes.map((host, rank) => `HOST_${rank}="\${HOST_${rank}:?set HOST_${rank} to the address of ${host.label} (NODE_RANK=${rank})}"`);
-  const router = ['#!/usr/bin/env bash', commentBlock(header), 'set -euo pipefail', ...hostDefaults, '', ...proxy.lines, ''];
+  const hostDefaults = nodes.map(
+    (host, rank) =>
+      `HOST_${rank}="\${HOST_${rank}:?set HOST_${rank} to the address of ${host.label} (NODE_RANK=${rank})}"`,
+  );
+  const router = [
+    '#!/usr/bin/env bash',
+    commentBlock(header),
+    'set -euo pipefail',
+    ...hostDefaults,
+    '',
+    ...proxy.lines,
+    '',
+  ];
   const notes = settingNotes(setting, model);
   const thresholdNote = spec.thresholdNote(setting);
   if (thresholdNote) notes.push(thresholdNote);
@@ -123,7 +150,11 @@ export function vllmExport(input: ExportInput): ExportResult {
     port: (replica, slot) => HTTP_PORT[replica.role] + slot,
     serve: (replica, slot, hostSlot) => {
       const env = [`CUDA_VISIBLE_DEVICES=${replica.gpus.join(',')}`];
-      const args = ['vllm serve "$MODEL"', `--port ${HTTP_PORT[replica.role] + slot}`, `--tensor-parallel-size ${replica.tp}`];
+      const args = [
+        'vllm serve "$MODEL"',
+        `--port ${HTTP_PORT[replica.role] + slot}`,
+        `--tensor-parallel-size ${replica.tp}`,
+      ];
       if (disaggregated) {
         // Each replica on a node needs its own NIXL side-channel port.
         env.push(`VLLM_NIXL_SIDE_CHANNEL_PORT=${NIXL_SIDE_CHANNEL_PORT + hostSlot}`);
@@ -133,8 +164,14 @@ export function vllmExport(input: ExportInput): ExportResult {
     },
     proxy: (endpoints) => {
       const list = (role: PlacedReplica['role']) => endpoints.filter((e) => e.replica.role === role);
-      const hostsOf = (role: PlacedReplica['role']) => list(role).map((e) => `"$${e.hostVar}"`).join(' ');
-      const portsOf = (role: PlacedReplica['role']) => list(role).map((e) => HTTP_PORT[role] + e.slot).join(' ');
+      const hostsOf = (role: PlacedReplica['role']) =>
+        list(role)
+          .map((e) => `"$${e.hostVar}"`)
+          .join(' ');
+      const portsOf = (role: PlacedReplica['role']) =>
+        list(role)
+          .map((e) => HTTP_PORT[role] + e.slot)
+          .join(' ');
       if (!disaggregated) {
         return {
           file: 'router-vllm.sh',
@@ -147,7 +184,7 @@ export function vllmExport(input: ExportInput): ExportResult {
       return {
         file: 'router-vllm.sh',
         lines: [
-          '# The NIXL proxy from vLLM\'s source tree (tests/v1/kv_connector/nixl_integration/toy_proxy_server.py):',
+          "# The NIXL proxy from vLLM's source tree (tests/v1/kv_connector/nixl_integration/toy_proxy_server.py):",
           '# it sends each request to a prefiller, then to a decoder that pulls the KV cache. It has no local-prefill threshold.',
           'python3 tests/v1/kv_connector/nixl_integration/toy_proxy_server.py --host 0.0.0.0 --port 8000 \\',
           `  --prefiller-hosts ${hostsOf('prefill')} \\`,
@@ -182,18 +219,24 @@ export function sglangExport(input: ExportInput): ExportResult {
       return args;
     },
     proxy: (endpoints) => {
-      const url = (e: (typeof endpoints)[number]) => `http://$${e.hostVar}:${SGLANG_HTTP_PORT[e.replica.role] + e.slot}`;
+      const url = (e: (typeof endpoints)[number]) =>
+        `http://$${e.hostVar}:${SGLANG_HTTP_PORT[e.replica.role] + e.slot}`;
       if (!disaggregated) {
         return {
           file: 'router-sglang.sh',
-          lines: ['python3 -m sglang_router.launch_router --host 0.0.0.0 --port 8000 \\', `  --worker-urls ${endpoints.map(url).join(' ')}`],
+          lines: [
+            'python3 -m sglang_router.launch_router --host 0.0.0.0 --port 8000 \\',
+            `  --worker-urls ${endpoints.map(url).join(' ')}`,
+          ],
         };
       }
       return {
         file: 'router-sglang.sh',
         lines: [
           'python3 -m sglang_router.launch_router --pd-disaggregation --host 0.0.0.0 --port 8000 \\',
-          ...endpoints.filter((e) => e.replica.role === 'prefill').map((e) => `  --prefill ${url(e)} ${SGLANG_BOOTSTRAP_PORT + e.slot} \\`),
+          ...endpoints
+            .filter((e) => e.replica.role === 'prefill')
+            .map((e) => `  --prefill ${url(e)} ${SGLANG_BOOTSTRAP_PORT + e.slot} \\`),
           ...endpoints
             .filter((e) => e.replica.role === 'decode')
             .map((e, i, all) => `  --decode ${url(e)}${i === all.length - 1 ? '' : ' \\'}`),

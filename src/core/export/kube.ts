@@ -51,7 +51,9 @@ function planAnnotations(input: ExportInput, setting: RouterSetting): Record<str
     [ANNOTATION.layout]: formatDeployment(input.deployment),
     [ANNOTATION.router]: input.routing.name,
   };
-  if (setting.disaggregated) annotations[ANNOTATION.maxLocalPrefillTokens] = setting.maxLocalPrefillTokens === null ? 'none' : String(setting.maxLocalPrefillTokens);
+  if (setting.disaggregated)
+    annotations[ANNOTATION.maxLocalPrefillTokens] =
+      setting.maxLocalPrefillTokens === null ? 'none' : String(setting.maxLocalPrefillTokens);
   return annotations;
 }
 
@@ -62,7 +64,12 @@ export function dynamoExport(input: ExportInput): ExportResult {
   const model = modelId(input.plan);
   const name = kubeName(input.plan.name ?? input.plan.model.name);
   const services: Record<string, unknown> = {
-    Frontend: { dynamoNamespace: name, componentType: 'frontend', replicas: 1, extraPodSpec: { mainContainer: { image: DYNAMO_IMAGE } } },
+    Frontend: {
+      dynamoNamespace: name,
+      componentType: 'frontend',
+      replicas: 1,
+      extraPodSpec: { mainContainer: { image: DYNAMO_IMAGE } },
+    },
   };
   for (const { role, groups } of roleGroups(input.deployment)) {
     for (const group of groups) {
@@ -93,9 +100,11 @@ export function dynamoExport(input: ExportInput): ExportResult {
     spec: { backendFramework: 'vllm', services },
   };
   const notes = [
-    "create the Hugging Face token secret first: kubectl create secret generic hf-token-secret --from-literal=HF_TOKEN=...",
+    'create the Hugging Face token secret first: kubectl create secret generic hf-token-secret --from-literal=HF_TOKEN=...',
     ...(setting.note ? [setting.note] : []),
-    ...(model.known ? [] : [`the model '${model.id}' has no Hugging Face id in the catalog; edit the workers' --model`]),
+    ...(model.known
+      ? []
+      : [`the model '${model.id}' has no Hugging Face id in the catalog; edit the workers' --model`]),
   ];
   if (setting.disaggregated && setting.maxLocalPrefillTokens !== null) {
     notes.push(
@@ -104,7 +113,12 @@ export function dynamoExport(input: ExportInput): ExportResult {
   }
   return {
     format: 'dynamo',
-    files: [{ path: 'dynamo-graph-deployment.yaml', content: yamlDocument(headerLines(input, formatDeployment(input.deployment), setting), document) }],
+    files: [
+      {
+        path: 'dynamo-graph-deployment.yaml',
+        content: yamlDocument(headerLines(input, formatDeployment(input.deployment), setting), document),
+      },
+    ],
     notes,
   };
 }
@@ -115,7 +129,11 @@ export interface LlmdRelease {
   prefill?: ReplicaGroup;
 }
 
-function llmdRole(role: 'prefill' | 'decode', group: ReplicaGroup | undefined, disaggregated: boolean): Record<string, unknown> {
+function llmdRole(
+  role: 'prefill' | 'decode',
+  group: ReplicaGroup | undefined,
+  disaggregated: boolean,
+): Record<string, unknown> {
   if (!group) return { create: false };
   // The routing sidecar listens on the service port of decode pods and forwards to vLLM on 8200.
   const vllmPort = role === 'decode' ? 8200 : 8000;
@@ -134,7 +152,9 @@ function llmdRole(role: 'prefill' | 'decode', group: ReplicaGroup | undefined, d
     create: true,
     replicas: group.dp,
     parallelism: { tensor: group.tp },
-    containers: [{ name: 'vllm', image: LLMD_IMAGE, modelCommand: 'vllmServe', args, env, ports, mountModelVolume: true }],
+    containers: [
+      { name: 'vllm', image: LLMD_IMAGE, modelCommand: 'vllmServe', args, env, ports, mountModelVolume: true },
+    ],
   };
 }
 
@@ -142,7 +162,10 @@ function llmdRole(role: 'prefill' | 'decode', group: ReplicaGroup | undefined, d
 export function llmdReleases(input: ExportInput): LlmdRelease[] {
   if (input.deployment.kind === 'colocated') return input.deployment.colocated.map((decode) => ({ decode }));
   const { prefill, decode } = input.deployment;
-  return Array.from({ length: Math.max(prefill.length, decode.length) }, (_, i) => ({ prefill: prefill[i], decode: decode[i] }));
+  return Array.from({ length: Math.max(prefill.length, decode.length) }, (_, i) => ({
+    prefill: prefill[i],
+    decode: decode[i],
+  }));
 }
 
 /** llm-d: llm-d-modelservice values (one release per TP pairing) and the inference scheduler's P/D threshold. */
@@ -164,7 +187,8 @@ export function llmdExport(input: ExportInput): ExportResult {
       prefill: llmdRole('prefill', release.prefill, setting.disaggregated),
     }),
   }));
-  const thresholdChars = setting.maxLocalPrefillTokens === null ? 0 : setting.maxLocalPrefillTokens * LLMD_CHARACTERS_PER_TOKEN;
+  const thresholdChars =
+    setting.maxLocalPrefillTokens === null ? 0 : setting.maxLocalPrefillTokens * LLMD_CHARACTERS_PER_TOKEN;
   const pdConfig = [
     'apiVersion: inference.networking.x-k8s.io/v1alpha1',
     'kind: EndpointPickerConfig',
@@ -196,7 +220,9 @@ export function llmdExport(input: ExportInput): ExportResult {
       replicas: 1,
       image: { ...LLMD_SCHEDULER_IMAGE, pullPolicy: 'IfNotPresent' },
       extProcPort: 9002,
-      ...(setting.disaggregated ? { pluginsConfigFile: 'pd-config.yaml', pluginsCustomConfig: { 'pd-config.yaml': pdConfig } } : {}),
+      ...(setting.disaggregated
+        ? { pluginsConfigFile: 'pd-config.yaml', pluginsCustomConfig: { 'pd-config.yaml': pdConfig } }
+        : {}),
     },
     inferencePool: { targetPorts: [{ number: 8000 }], modelServerType: 'vllm', modelServers: { matchLabels: labels } },
   };
@@ -206,10 +232,13 @@ export function llmdExport(input: ExportInput): ExportResult {
     content: [
       '#!/usr/bin/env bash',
       ...header.map((line) => `# ${line}`),
-      '# The gateway (Gateway API + inference extension CRDs) is installed as in llm-d\'s guides/prereq.',
+      "# The gateway (Gateway API + inference extension CRDs) is installed as in llm-d's guides/prereq.",
       'set -euo pipefail',
       'helm repo add llm-d-modelservice https://llm-d-incubation.github.io/llm-d-modelservice/',
-      ...releases.map((_, i) => `helm upgrade --install ${name}-ms${releases.length === 1 ? '' : `-${i + 1}`} llm-d-modelservice/llm-d-modelservice --version v0.4.12 -f ${files[i].path}`),
+      ...releases.map(
+        (_, i) =>
+          `helm upgrade --install ${name}-ms${releases.length === 1 ? '' : `-${i + 1}`} llm-d-modelservice/llm-d-modelservice --version v0.4.12 -f ${files[i].path}`,
+      ),
       `helm upgrade --install ${name}-gaie oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool -f gaie-values.yaml`,
       '',
     ].join('\n'),

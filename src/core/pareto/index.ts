@@ -127,10 +127,12 @@ export function sweepLayouts(plan: Plan, allSizes = false): Deployment[] {
   for (const total of sizes) {
     for (let prefillGpus = 1; prefillGpus < total; prefillGpus++) {
       for (const prefill of groupsUsing(prefillGpus, tps)) {
-        for (const decode of groupsUsing(total - prefillGpus, tps)) layouts.push({ kind: 'disaggregated', prefill: [prefill], decode: [decode] });
+        for (const decode of groupsUsing(total - prefillGpus, tps))
+          layouts.push({ kind: 'disaggregated', prefill: [prefill], decode: [decode] });
       }
     }
-    if (plan.planner.includeColocated) for (const group of groupsUsing(total, tps)) layouts.push({ kind: 'colocated', colocated: [group] });
+    if (plan.planner.includeColocated)
+      for (const group of groupsUsing(total, tps)) layouts.push({ kind: 'colocated', colocated: [group] });
   }
   return layouts;
 }
@@ -144,23 +146,31 @@ export function routingForLayout(plan: Plan, deployment: Deployment): RoutingSpe
 }
 
 /** Indices of the points no other point beats on both axes (higher y; higher or lower x), sorted by x. */
-export function paretoFrontier<T>(points: readonly T[], x: (p: T) => number, y: (p: T) => number, higherXIsBetter: boolean): number[] {
+export function paretoFrontier<T>(
+  points: readonly T[],
+  x: (p: T) => number,
+  y: (p: T) => number,
+  higherXIsBetter: boolean,
+): number[] {
   const better = (a: number, b: number) => (higherXIsBetter ? a > b : a < b);
   const indices = points.map((_, i) => i).filter((i) => Number.isFinite(x(points[i])) && Number.isFinite(y(points[i])));
-  const frontier = indices.filter((i) =>
-    !indices.some((j) => {
-      if (j === i) return false;
-      const xi = x(points[i]);
-      const xj = x(points[j]);
-      const yi = y(points[i]);
-      const yj = y(points[j]);
-      const noWorse = (xj === xi || better(xj, xi)) && yj >= yi;
-      const strictly = better(xj, xi) || yj > yi;
-      return noWorse && strictly;
-    }),
+  const frontier = indices.filter(
+    (i) =>
+      !indices.some((j) => {
+        if (j === i) return false;
+        const xi = x(points[i]);
+        const xj = x(points[j]);
+        const yi = y(points[i]);
+        const yj = y(points[j]);
+        const noWorse = (xj === xi || better(xj, xi)) && yj >= yi;
+        const strictly = better(xj, xi) || yj > yi;
+        return noWorse && strictly;
+      }),
   );
   // Equal points: keep the first only, so a frontier lists each position once.
-  const unique = frontier.filter((i, k) => frontier.findIndex((j) => x(points[j]) === x(points[i]) && y(points[j]) === y(points[i])) === k);
+  const unique = frontier.filter(
+    (i, k) => frontier.findIndex((j) => x(points[j]) === x(points[i]) && y(points[j]) === y(points[i])) === k,
+  );
   return unique.sort((a, b) => x(points[a]) - x(points[b]));
 }
 
@@ -196,16 +206,27 @@ function point(plan: Plan, deployment: Deployment, rate: number, result: SimResu
     turn1Feasible: stable && m.turn1.rounds > 0 && m.turn1.sloAttainment >= target,
     turn2plusFeasible: stable && m.turn2plus.rounds > 0 && m.turn2plus.sloAttainment >= target,
     usdPerHour: cost.usdPerHour,
-    usdPerMillionOutputTokens: cost.usdPerHour !== null && output > 0 && stable ? (cost.usdPerHour / (output * 3600)) * 1e6 : null,
+    usdPerMillionOutputTokens:
+      cost.usdPerHour !== null && output > 0 && stable ? (cost.usdPerHour / (output * 3600)) * 1e6 : null,
     measuredSessions: m.measurement?.measuredSessions ?? m.sessions,
   };
 }
 
-function frontier(points: ParetoPoint[], against: Frontier['against'], usable: (p: ParetoPoint) => boolean, feasible: (p: ParetoPoint) => boolean): Frontier {
+function frontier(
+  points: ParetoPoint[],
+  against: Frontier['against'],
+  usable: (p: ParetoPoint) => boolean,
+  feasible: (p: ParetoPoint) => boolean,
+): Frontier {
   const higherIsBetter = against === 'tokensPerSecPerUser';
   const candidates = points.map((p, i) => ({ p, i })).filter(({ p }) => usable(p));
   const pick = (list: typeof candidates) =>
-    paretoFrontier(list, ({ p }) => p[against], ({ p }) => p.outputTokensPerSecPerGpu, higherIsBetter).map((k) => list[k].i);
+    paretoFrontier(
+      list,
+      ({ p }) => p[against],
+      ({ p }) => p.outputTokensPerSecPerGpu,
+      higherIsBetter,
+    ).map((k) => list[k].i);
   return { against, all: pick(candidates), feasible: pick(candidates.filter(({ p }) => feasible(p))) };
 }
 
@@ -223,8 +244,12 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
   const measure = { ...PARETO_MEASURE, sessions };
   const skipped: ParetoResult['skipped'] = [];
   const valid = (options.layouts ?? sweepLayouts(plan, options.allSizes)).filter((deployment) => {
-    const checked = checkRunOverrides(plan, { deployment: formatDeployment(deployment), policy: routingForLayout(plan, deployment).name });
-    if (checked.problems.length > 0) skipped.push({ layout: formatDeployment(deployment), reason: checked.problems.map((p) => p.message).join('; ') });
+    const checked = checkRunOverrides(plan, {
+      deployment: formatDeployment(deployment),
+      policy: routingForLayout(plan, deployment).name,
+    });
+    if (checked.problems.length > 0)
+      skipped.push({ layout: formatDeployment(deployment), reason: checked.problems.map((p) => p.message).join('; ') });
     return checked.problems.length === 0;
   });
   const layouts = spreadSample(valid, options.maxLayouts ?? MAX_LAYOUTS);
@@ -258,7 +283,12 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
       options.onPoint?.(simulations, total);
       yield { done: simulations, total };
       if (result.metrics.unstable) {
-        if (r + 1 < rates.length) skipped.push({ layout, ratePerSec: rates[r + 1], reason: `unstable at ${Number(rate.toPrecision(4))} sessions/s, so at every higher rate too` });
+        if (r + 1 < rates.length)
+          skipped.push({
+            layout,
+            ratePerSec: rates[r + 1],
+            reason: `unstable at ${Number(rate.toPrecision(4))} sessions/s, so at every higher rate too`,
+          });
         break;
       }
     }
@@ -272,8 +302,18 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
         frontier(points, 'ttftP90Ms', stable, (p) => p.feasible),
       ],
       round: [
-        frontier(points, 'turn1TtftP90Ms', (p) => stable(p) && p.turn1TtftP90Ms > 0, (p) => p.turn1Feasible),
-        frontier(points, 'turn2plusTtftP90Ms', (p) => stable(p) && p.turn2plusTtftP90Ms > 0, (p) => p.turn2plusFeasible),
+        frontier(
+          points,
+          'turn1TtftP90Ms',
+          (p) => stable(p) && p.turn1TtftP90Ms > 0,
+          (p) => p.turn1Feasible,
+        ),
+        frontier(
+          points,
+          'turn2plusTtftP90Ms',
+          (p) => stable(p) && p.turn2plusTtftP90Ms > 0,
+          (p) => p.turn2plusFeasible,
+        ),
       ],
     },
     rates,

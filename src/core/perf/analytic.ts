@@ -184,10 +184,13 @@ export class AnalyticModel {
           tp;
       return {
         linearMsPerToken: 2 * alwaysOnWeightsPerRank * msPerGemmFlop,
-        linearWeightMs: streamedAlwaysOnPerRank * wb * msPerWeightByte + arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
+        linearWeightMs:
+          streamedAlwaysOnPerRank * wb * msPerWeightByte +
+          arch.layers * arch.normWeightsPerLayer * ub * msPerElementwiseByte,
         linearActivationMsPerToken: gemmActivationBytesPerToken * msPerWeightByte,
         expertMsPerToken: (2 * arch.moeLayers * arch.activeExperts * arch.expertWeights * msPerGemmFlop) / tp,
-        expertWeightMsPerExpert: ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte * mlpSlowdown(expertFfnPerRank),
+        expertWeightMsPerExpert:
+          ((arch.moeLayers * arch.expertWeights * wb) / tp) * msPerWeightByte * mlpSlowdown(expertFfnPerRank),
         fixedMs: (arch.layers * GEMMS_PER_LAYER * r.gemmOverheadUs) / 1e3,
       };
     };
@@ -195,9 +198,11 @@ export class AnalyticModel {
     return {
       gemm: gemmTerms(rates),
       weightOnlyGemm: this.weightOnlyRates ? gemmTerms(this.weightOnlyRates) : undefined,
-      prefillAttentionMsPerPair: ((arch.layers * arch.prefillAttentionFlopsPerPair) / tp) * (1e3 / rates.attentionFlops),
+      prefillAttentionMsPerPair:
+        ((arch.layers * arch.prefillAttentionFlopsPerPair) / tp) * (1e3 / rates.attentionFlops),
       decodeAttentionMsPerContextToken:
-        ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) * (1e3 / decodeAttentionFlops(model, rates, this.gpu.bf16Tflops)),
+        ((arch.layers * arch.decodeAttentionFlopsPerPair) / tp) *
+        (1e3 / decodeAttentionFlops(model, rates, this.gpu.bf16Tflops)),
       kvReadMsPerToken: kvBytesPerTokenPerRank(arch, tp) * msPerKvByte,
       kvHeadsPerRank: arch.kvShardableHeads > 0 ? Math.ceil(arch.kvShardableHeads / tp) : 1,
       decodePairMs: (arch.layers * rates.decodeAttentionPairUs) / 1e3,
@@ -207,7 +212,11 @@ export class AnalyticModel {
       ...this.allReduceTerms(tp, d * ACTIVATION_BYTES),
       attentionRampRate: rates.attentionRampTokens > 0 ? -1 / rates.attentionRampTokens : -Infinity,
       fixedMsPerStep:
-        (arch.layers * ELEMENTWISE_KERNELS_PER_LAYER * KERNEL_OVERHEAD_US + bf16Rates.gemmOverheadUs + KERNEL_OVERHEAD_US) / 1e3 + this.stepOverheadMs,
+        (arch.layers * ELEMENTWISE_KERNELS_PER_LAYER * KERNEL_OVERHEAD_US +
+          bf16Rates.gemmOverheadUs +
+          KERNEL_OVERHEAD_US) /
+          1e3 +
+        this.stepOverheadMs,
       prefillAttentionFixedMs: (arch.layers * rates.attentionOverheadUs) / 1e3,
       decodeAttentionFixedMs: (arch.layers * rates.decodeAttentionOverheadUs) / 1e3,
     };
@@ -217,7 +226,9 @@ export class AnalyticModel {
   private gemmMs(g: GemmTerms, tokens: number): number {
     const linear = Math.max(tokens * g.linearMsPerToken, g.linearWeightMs + tokens * g.linearActivationMsPerToken);
     const experts =
-      this.arch.moeLayers > 0 ? Math.max(tokens * g.expertMsPerToken, this.distinctExperts(tokens) * g.expertWeightMsPerExpert) : 0;
+      this.arch.moeLayers > 0
+        ? Math.max(tokens * g.expertMsPerToken, this.distinctExperts(tokens) * g.expertWeightMsPerExpert)
+        : 0;
     return linear + experts + g.fixedMs;
   }
 
@@ -241,7 +252,8 @@ export class AnalyticModel {
    * layers, as latency + per-token terms of each form of allReduceMs (hardware.ts).
    */
   private allReduceTerms(tp: number, bytesPerToken: number) {
-    if (tp <= 1) return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0, oneShotMaxTokens: Infinity };
+    if (tp <= 1)
+      return { oneShotMs: 0, oneShotMsPerToken: 0, twoShotMs: 0, twoShotMsPerToken: 0, oneShotMaxTokens: Infinity };
     const count = 2 * this.arch.layers;
     const f = allReduceForms(this.rates, tp);
     const msPerToken = (share: number) => (count * 1e3 * bytesPerToken * share) / f.busBytesPerSec;
@@ -317,7 +329,9 @@ export class AnalyticModel {
     const c = this.coefficientsAt(tp);
     const n = newTokens;
     const h = historyTokens > 0 ? historyTokens : 0;
-    const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, n), this.gemmMs(c.weightOnlyGemm, n)) : this.gemmMs(c.gemm, n);
+    const gemms = c.weightOnlyGemm
+      ? Math.min(this.gemmMs(c.gemm, n), this.gemmMs(c.weightOnlyGemm, n))
+      : this.gemmMs(c.gemm, n);
     // Causal: the i-th new token attends to h + i keys (i = 1..n), n·(h + (n+1)/2) pairs; short
     // key lengths leave the attention kernel's tiles under-filled (hardware.ts `ramp`).
     const attention = Math.max(
@@ -342,7 +356,9 @@ export class AnalyticModel {
     const c = this.coefficientsAt(tp);
     const b = batch;
     const context = totalContextTokens > 0 ? totalContextTokens : 0;
-    const gemms = c.weightOnlyGemm ? Math.min(this.gemmMs(c.gemm, b), this.gemmMs(c.weightOnlyGemm, b)) : this.gemmMs(c.gemm, b);
+    const gemms = c.weightOnlyGemm
+      ? Math.min(this.gemmMs(c.gemm, b), this.gemmMs(c.weightOnlyGemm, b))
+      : this.gemmMs(c.gemm, b);
     // Few (sequence, KV head) pairs leave most SMs idle while the KV streams (hardware.ts `kvParallelism`).
     const pairs = b * c.kvHeadsPerRank;
     const attention =
@@ -367,7 +383,8 @@ export class AnalyticModel {
     // max(x·a, x·b) = x·max(a, b) for x ≥ 0: the attention term is linear in the context.
     return {
       fixedMs: this.decodeStepMs(batch, 0, tp),
-      msPerContextToken: batch > 0 ? Math.max(c.decodeAttentionMsPerContextToken, c.kvReadMsPerToken / this.pairRamp(pairs)) : 0,
+      msPerContextToken:
+        batch > 0 ? Math.max(c.decodeAttentionMsPerContextToken, c.kvReadMsPerToken / this.pairRamp(pairs)) : 0,
     };
   }
 
@@ -396,7 +413,10 @@ export class AnalyticModel {
       };
       this.transferPlans.set(key, plan);
     }
-    return (plan.messages * link.latencyUs) / 1e3 + (tokens * plan.bytesPerTokenPerPair) / (link.bandwidthGBps * 1e6 * LINK_EFFICIENCY);
+    return (
+      (plan.messages * link.latencyUs) / 1e3 +
+      (tokens * plan.bytesPerTokenPerPair) / (link.bandwidthGBps * 1e6 * LINK_EFFICIENCY)
+    );
   }
 
   memoryPlan(tp: number): MemoryPlan {

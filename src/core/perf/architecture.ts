@@ -175,7 +175,9 @@ export function attentionWeightsPerRank(arch: Architecture, tp: number): number 
 export function weightBytesPerRank(arch: Architecture, tp: number): number {
   const layerWeights =
     arch.layers * attentionWeightsPerRank(arch, tp) +
-    (arch.denseLayers * arch.denseMlpWeights + arch.moeLayers * (arch.moeAlwaysOnWeights + arch.experts * arch.expertWeights)) / tp;
+    (arch.denseLayers * arch.denseMlpWeights +
+      arch.moeLayers * (arch.moeAlwaysOnWeights + arch.experts * arch.expertWeights)) /
+      tp;
   const unquantized = arch.layers * arch.normWeightsPerLayer + (arch.embeddingWeights + arch.lmHeadWeights) / tp;
   return layerWeights * arch.weightBytesPerElement + unquantized * arch.unquantizedBytesPerElement;
 }

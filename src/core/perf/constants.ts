@@ -111,13 +111,15 @@ export const KNOWN_GPU_EFFICIENCIES: readonly { match: RegExp; compute: number; 
     match: /h20(?!0)/,
     compute: 0.75,
     memory: 0.8,
-    source: 'InferSim H20 kernels: GEMM 83–95 % of peak at m ≥ 256, decode attention 66–72 % of HBM; survey §4 suggests η_c 0.7–0.85 on H20',
+    source:
+      'InferSim H20 kernels: GEMM 83–95 % of peak at m ≥ 256, decode attention 66–72 % of HBM; survey §4 suggests η_c 0.7–0.85 on H20',
   },
   {
     match: /a100/,
     compute: 0.7,
     memory: 0.75,
-    source: "DistServe's A100 OPT-13B fit implies ≈ 80 % marginal prefill throughput and 64 % streaming bandwidth (survey §1); 0.7 leaves room for short chunks",
+    source:
+      "DistServe's A100 OPT-13B fit implies ≈ 80 % marginal prefill throughput and 64 % streaming bandwidth (survey §1); 0.7 leaves room for short chunks",
   },
   {
     match: /h100|h200|h800/,

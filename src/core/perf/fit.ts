@@ -20,7 +20,13 @@ export function plannedShapes(plan: Plan, pool: PoolSpec, role: Role): ExpertPar
 }
 
 /** The perf model of a role on a pool, with the plan's expert-parallel widths. */
-export function plannedPerfModel(plan: Plan, pool: PoolSpec, role: Role, typicalContextTokens?: number, profile?: MeasuredProfile): PerfModel {
+export function plannedPerfModel(
+  plan: Plan,
+  pool: PoolSpec,
+  role: Role,
+  typicalContextTokens?: number,
+  profile?: MeasuredProfile,
+): PerfModel {
   const shapes = plannedShapes(plan, pool, role);
   return createPerfModel(plan.model, pool.gpu, {
     intraNode: pool.intraNode,
@@ -32,15 +38,27 @@ export function plannedPerfModel(plan: Plan, pool: PoolSpec, role: Role, typical
 }
 
 /** The perf model of one replica width on a pool, with that width's planned shape. */
-export function perfForWidth(plan: Plan, pool: PoolSpec, width: number, role: Role, typicalContextTokens?: number): PerfModel {
-  return plannedPerfModel({ ...plan, planner: { ...plan.planner, epDegrees: (plan.planner.epDegrees ?? []).filter((w) => w === width) } }, pool, role, typicalContextTokens);
+export function perfForWidth(
+  plan: Plan,
+  pool: PoolSpec,
+  width: number,
+  role: Role,
+  typicalContextTokens?: number,
+): PerfModel {
+  return plannedPerfModel(
+    { ...plan, planner: { ...plan.planner, epDegrees: (plan.planner.epDegrees ?? []).filter((w) => w === width) } },
+    pool,
+    role,
+    typicalContextTokens,
+  );
 }
 
 /** Replica widths a pool could run, smallest first, with how: TP within a node, expert-parallel up to the pool. */
 function possibleShapes(plan: Plan, pool: PoolSpec): { width: number; ep: boolean }[] {
   const out: { width: number; ep: boolean }[] = [];
   const perNode = pool.gpusPerNode;
-  for (let w = 1; w <= perNode; w++) if (perNode % w === 0 && tpSuitsModel(w, plan.model)) out.push({ width: w, ep: false });
+  for (let w = 1; w <= perNode; w++)
+    if (perNode % w === 0 && tpSuitsModel(w, plan.model)) out.push({ width: w, ep: false });
   if (plan.model.moe) {
     const attentionTp = plan.planner.attentionTp ?? 1;
     const widths = new Set<number>();
@@ -59,7 +77,9 @@ function possibleShapes(plan: Plan, pool: PoolSpec): { width: number; ep: boolea
  */
 export function smallestFittingReplica(plan: Plan, pool: PoolSpec): string | undefined {
   for (const { width, ep } of possibleShapes(plan, pool)) {
-    const epPlan: Plan = ep ? { ...plan, planner: { ...plan.planner, epDegrees: [width] } } : { ...plan, planner: { ...plan.planner, epDegrees: [] } };
+    const epPlan: Plan = ep
+      ? { ...plan, planner: { ...plan.planner, epDegrees: [width] } }
+      : { ...plan, planner: { ...plan.planner, epDegrees: [] } };
     if (!perfForWidth(epPlan, pool, width, 'decode').memoryPlan(width).fits) continue;
     if (!ep) return `The smallest replica that fits is TP ${width}: add ${width} to planner.tpDegrees.`;
     const nodes = width > pool.gpusPerNode ? ` (${width / pool.gpusPerNode} nodes of ${pool.gpusPerNode})` : '';

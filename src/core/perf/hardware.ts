@@ -83,7 +83,12 @@ function gemmCalibration(gpu: GpuSpec, path: GemmPath): GemmCalibration | undefi
 }
 
 /** Rates of the GEMMs of `weightDtype` weights, and of decode attention over a `kvDtype` KV cache. */
-export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkSpec, kvDtype: DType = 'bf16'): HardwareRates {
+export function hardwareRates(
+  gpu: GpuSpec,
+  weightDtype: DType,
+  intraNode: LinkSpec,
+  kvDtype: DType = 'bf16',
+): HardwareRates {
   const path = gemmPath(gpu, weightDtype);
   const peak = gemmPeakTflops(gpu, path);
   const calibration = gpu.calibration;
@@ -97,13 +102,15 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
   const weightStream = userMemory ?? gemm?.memory ?? memoryEfficiency(gpu);
   const prefill = calibration?.prefillAttention;
   // FP8 (and narrower) KV caches run their own kernel where it was measured.
-  const decode = (DTYPE_BYTES[kvDtype] <= 1 ? calibration?.decodeAttention.fp8Kv : undefined) ?? calibration?.decodeAttention;
+  const decode =
+    (DTYPE_BYTES[kvDtype] <= 1 ? calibration?.decodeAttention.fp8Kv : undefined) ?? calibration?.decodeAttention;
   const allReduce = calibration?.allReduce;
-  const source = userCompute !== undefined || userMemory !== undefined
-    ? 'efficiencies set in the plan'
-    : calibration
-      ? calibration.source
-      : 'uncalibrated defaults (src/core/perf/constants.ts)';
+  const source =
+    userCompute !== undefined || userMemory !== undefined
+      ? 'efficiencies set in the plan'
+      : calibration
+        ? calibration.source
+        : 'uncalibrated defaults (src/core/perf/constants.ts)';
   return {
     gemmPath: path,
     gemmPeakTflops: peak,
@@ -128,7 +135,8 @@ export function hardwareRates(gpu: GpuSpec, weightDtype: DType, intraNode: LinkS
     allReduceRingLatencyUs: allReduce?.ringLatencyUs ?? 4 * intraNode.latencyUs,
     allReducePeerLatencyUs: allReduce?.peerLatencyUs ?? 0,
     allReduceOneShotMaxBytes: allReduce?.oneShotMaxBytes ?? Infinity,
-    allReduceBusBytesPerSec: intraNode.bandwidthGBps * 1e9 * (allReduce?.busEfficiency ?? DEFAULT_ALL_REDUCE_BUS_EFFICIENCY),
+    allReduceBusBytesPerSec:
+      intraNode.bandwidthGBps * 1e9 * (allReduce?.busEfficiency ?? DEFAULT_ALL_REDUCE_BUS_EFFICIENCY),
     allReduceBusScaling: allReduce?.busScaling ?? 0,
     source,
   };
@@ -200,9 +208,14 @@ export function decodeAttentionMs(
   headDim: number,
   kvBytesPerElement: number,
 ): number {
-  const kvRead = (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) / (rates.kvBytesPerSec * kvParallelism(rates, batch * kvHeads));
+  const kvRead =
+    (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) /
+    (rates.kvBytesPerSec * kvParallelism(rates, batch * kvHeads));
   const compute = (batch * context * 4 * heads * headDim) / rates.decodeAttentionFlops;
-  return 1e3 * Math.max(kvRead, compute) + (rates.decodeAttentionOverheadUs + batch * kvHeads * rates.decodeAttentionPairUs) / 1e3;
+  return (
+    1e3 * Math.max(kvRead, compute) +
+    (rates.decodeAttentionOverheadUs + batch * kvHeads * rates.decodeAttentionPairUs) / 1e3
+  );
 }
 
 /**
@@ -215,7 +228,9 @@ export function allReduceMs(rates: HardwareRates, bytes: number, tp: number): nu
   const f = allReduceForms(rates, tp);
   const msPerByte = 1e3 / f.busBytesPerSec;
   const ring = f.ringUs / 1e3 + bytes * f.ringShare * msPerByte;
-  return bytes > rates.allReduceOneShotMaxBytes ? ring : Math.min(f.oneShotUs / 1e3 + bytes * f.oneShotShare * msPerByte, ring);
+  return bytes > rates.allReduceOneShotMaxBytes
+    ? ring
+    : Math.min(f.oneShotUs / 1e3 + bytes * f.oneShotShare * msPerByte, ring);
 }
 
 /**

@@ -4,7 +4,14 @@ export type { MeasuredProfile, PerfModel, MemoryPlan, PrefillSample, DecodeSampl
 export { createPerfModel, type PerfModelOptions } from './model';
 export { parseProfile, PROFILE_CODES, PROFILE_FORMAT_MARKER, PROFILE_HEADER, timesSource } from './profile';
 export { AnalyticModel } from './analytic';
-export { describePrecision, gemmPath, hardwareRates, type GemmPath, type HardwareRates, type PrecisionSummary } from './hardware';
+export {
+  describePrecision,
+  gemmPath,
+  hardwareRates,
+  type GemmPath,
+  type HardwareRates,
+  type PrecisionSummary,
+} from './hardware';
 export { describeArchitecture, expectedDistinctExperts, kvBytesPerToken, type Architecture } from './architecture';
 export { checkPlanPhysics, PLAN_CHECK_CODES, type PlanCheckOptions } from './planChecks';
 export { distributionMean, typicalSizes, type TypicalSizes } from './workload';

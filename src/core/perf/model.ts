@@ -37,7 +37,12 @@ export function createPerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfMod
     memoryReserveFraction: options.perf?.memoryReserveFraction,
     typicalContextTokens: options.typicalContextTokens,
   };
-  const shapes = new Map(ep.shapes.map((s) => [s.gpus, new ExpertParallelModel(model, gpu, s, ep.links, analyticOptions, options.perf?.moe)]));
+  const shapes = new Map(
+    ep.shapes.map((s) => [
+      s.gpus,
+      new ExpertParallelModel(model, gpu, s, ep.links, analyticOptions, options.perf?.moe),
+    ]),
+  );
   return withExpertParallel(base, shapes);
 }
 
@@ -77,7 +82,9 @@ function basePerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfModelOptions
   // The analytical shape functions the grids call outside their range, one per TP, made once so
   // that an estimate allocates nothing.
   // Arrays indexed by TP rather than Maps: the lookup is on every call.
-  const shapes: ({ prefill: (h: number, n: number) => number; decode: (b: number, c: number) => number } | undefined)[] = [];
+  const shapes: (
+    { prefill: (h: number, n: number) => number; decode: (b: number, c: number) => number } | undefined
+  )[] = [];
   const prefillGrids: (InterpolationGrid | undefined)[] = [];
   const decodeGrids: (InterpolationGrid | undefined)[] = [];
   for (const [tp, grid] of tables.prefill) prefillGrids[tp] = grid;

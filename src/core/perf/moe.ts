@@ -1,4 +1,13 @@
-import type { Deployment, GpuSpec, LinkSpec, ModelSpec, MoeServingSpec, Plan, PoolSpec, ReplicaGroup } from '../spec/types';
+import type {
+  Deployment,
+  GpuSpec,
+  LinkSpec,
+  ModelSpec,
+  MoeServingSpec,
+  Plan,
+  PoolSpec,
+  ReplicaGroup,
+} from '../spec/types';
 import { REDUNDANT_EXPERTS } from '../spec/parallelism';
 import { AnalyticModel, type AnalyticOptions } from './analytic';
 import { weightBytesPerRank, kvBytesPerToken, kvBytesPerTokenPerRank } from './architecture';
@@ -134,12 +143,18 @@ export function allToAllMs(
     const network = tokens * networkCopies * hiddenSize * bytesPerElement;
     const nvlinkMs = nvlink / (links.intraNode.bandwidthGBps * 1e6 * LINK_EFFICIENCY);
     const networkMs = network > 0 ? network / (links.interNode.bandwidthGBps * 1e6 * LINK_EFFICIENCY) : 0;
-    const latencyUs = (network > 0 ? links.interNode.latencyUs : links.intraNode.latencyUs) + (mode === 'low-latency' ? LOW_LATENCY_A2A_US : NORMAL_A2A_US);
+    const latencyUs =
+      (network > 0 ? links.interNode.latencyUs : links.intraNode.latencyUs) +
+      (mode === 'low-latency' ? LOW_LATENCY_A2A_US : NORMAL_A2A_US);
     return { nvlink, network, ms: latencyUs / 1e3 + Math.max(nvlinkMs, networkMs) };
   };
   const dispatch = direction(DISPATCH_BYTES_PER_ELEMENT);
   const combine = direction(COMBINE_BYTES_PER_ELEMENT);
-  return { nvlinkBytes: dispatch.nvlink + combine.nvlink, networkBytes: dispatch.network + combine.network, ms: dispatch.ms + combine.ms };
+  return {
+    nvlinkBytes: dispatch.nvlink + combine.nvlink,
+    networkBytes: dispatch.network + combine.network,
+    ms: dispatch.ms + combine.ms,
+  };
 }
 
 /**
@@ -232,7 +247,10 @@ export class ExpertParallelModel {
   private a2aMs(tokens: number): number {
     const moe = this.model.moe!;
     const perGpu = tokens / this.shape.attentionTp;
-    return this.dense.arch.moeLayers * allToAllMs(perGpu, this.model.hiddenSize, moe.activeExperts, this.shape.gpus, this.shape.mode, this.links).ms;
+    return (
+      this.dense.arch.moeLayers *
+      allToAllMs(perGpu, this.model.hiddenSize, moe.activeExperts, this.shape.gpus, this.shape.mode, this.links).ms
+    );
   }
 
   /** Expert GEMMs + MoE glue, and all-to-all, for whole token counts below MOE_TABLE_SIZE, filled on use (the simulator asks millions of times). */
@@ -269,7 +287,13 @@ export class ExpertParallelModel {
 
   private breakdown(denseMs: number, tokens: number): ExpertParallelBreakdown {
     const experts = this.expertMs(tokens);
-    return { denseMs, expertMs: experts.ms, allToAllMs: this.a2aMs(tokens), totalMs: this.stepMs(denseMs, tokens), tokensPerExpert: experts.tokensPerExpert };
+    return {
+      denseMs,
+      expertMs: experts.ms,
+      allToAllMs: this.a2aMs(tokens),
+      totalMs: this.stepMs(denseMs, tokens),
+      tokensPerExpert: experts.tokensPerExpert,
+    };
   }
 
   prefillBreakdown(history: number, tokens: number): ExpertParallelBreakdown {
@@ -357,7 +381,11 @@ export function expertParallelOptions(
 }
 
 export function a2aLinks(pool: PoolSpec): A2aLinks {
-  return { nvlinkDomainGpus: Math.max(pool.gpusPerNode, pool.nvlinkDomainGpus ?? pool.gpusPerNode), intraNode: pool.intraNode, interNode: pool.interNode };
+  return {
+    nvlinkDomainGpus: Math.max(pool.gpusPerNode, pool.nvlinkDomainGpus ?? pool.gpusPerNode),
+    intraNode: pool.intraNode,
+    interNode: pool.interNode,
+  };
 }
 
 /**
@@ -369,7 +397,9 @@ export function applyExpertParallel(plan: Pick<Plan, 'planner' | 'model'>, deplo
   const widths = plan.planner.epDegrees;
   if (!plan.model.moe || !widths || widths.length === 0) return deployment;
   const shape = (groups: ReplicaGroup[]): ReplicaGroup[] =>
-    groups.map((g) => (g.ep || !widths.includes(g.tp) ? g : { ...g, ep: g.tp, attentionTp: plan.planner.attentionTp ?? 1 }));
+    groups.map((g) =>
+      g.ep || !widths.includes(g.tp) ? g : { ...g, ep: g.tp, attentionTp: plan.planner.attentionTp ?? 1 },
+    );
   return deployment.kind === 'colocated'
     ? { kind: 'colocated', colocated: shape(deployment.colocated) }
     : { kind: 'disaggregated', prefill: shape(deployment.prefill), decode: shape(deployment.decode) };

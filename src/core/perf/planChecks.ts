@@ -49,8 +49,10 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
     diagnostics.push({ severity, code, message, path, range: options.rangeOf(path) });
   };
   const sizes = typicalSizes(plan.workload);
-  const epWidths = plan.model.moe ? plan.planner.epDegrees ?? [] : [];
-  const tps = [...new Set([...plan.planner.tpDegrees, ...epWidths])].filter((tp) => Number.isInteger(tp) && tp >= 1).sort((a, b) => a - b);
+  const epWidths = plan.model.moe ? (plan.planner.epDegrees ?? []) : [];
+  const tps = [...new Set([...plan.planner.tpDegrees, ...epWidths])]
+    .filter((tp) => Number.isInteger(tp) && tp >= 1)
+    .sort((a, b) => a - b);
   if (tps.length === 0) return diagnostics;
 
   const models = new Map<GpuSpec, Map<string, PerfModel>>();
@@ -66,7 +68,12 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
   };
   const role = (name: Role['name'], pool: PoolSpec): Role => {
     const perf = perfFor(pool, name);
-    return { name, pool, perf, feasibleTps: tps.filter((tp) => tp <= pool.gpusPerNode * pool.nodes && perf.memoryPlan(tp).fits) };
+    return {
+      name,
+      pool,
+      perf,
+      feasibleTps: tps.filter((tp) => tp <= pool.gpusPerNode * pool.nodes && perf.memoryPlan(tp).fits),
+    };
   };
   const prefill = role('prefill', plan.cluster.prefillPool ?? plan.cluster);
   const decode = role('decode', plan.cluster.decodePool ?? plan.cluster);
@@ -110,7 +117,8 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
   const minPrefillTp = prefill.feasibleTps[0];
   const minDecodeTp = decode.feasibleTps[0];
   const smallestDisaggregated = minPrefillTp + minDecodeTp;
-  const smallestColocated = plan.planner.includeColocated && colocated.feasibleTps.length > 0 ? colocated.feasibleTps[0] : Infinity;
+  const smallestColocated =
+    plan.planner.includeColocated && colocated.feasibleTps.length > 0 ? colocated.feasibleTps[0] : Infinity;
   const smallest = Math.min(smallestDisaggregated, smallestColocated);
   if (plan.planner.gpuBudget < smallest) {
     const detail =
@@ -125,7 +133,9 @@ export function checkPlanPhysics(plan: Plan, options: PlanCheckOptions): Diagnos
     );
   }
 
-  const fastestDecode = Math.min(...decode.feasibleTps.map((tp) => decode.perf.decodeStepMs(1, sizes.decodeContextTokens, tp)));
+  const fastestDecode = Math.min(
+    ...decode.feasibleTps.map((tp) => decode.perf.decodeStepMs(1, sizes.decodeContextTokens, tp)),
+  );
   if (plan.slo.itlMs < fastestDecode) {
     report(
       'warning',
@@ -194,7 +204,11 @@ function smallestFittingTp(perf: PerfModel, above: number): number | undefined {
  * and 'meta-llama/Llama-3.1-70B' matches 'llama-3.1-70b', but H100 never matches H200.
  */
 function namesMatch(a: string, b: string): boolean {
-  const numbered = (s: string) => s.toLowerCase().split(/[^a-z0-9.]+/).filter((w) => /[0-9]/.test(w));
+  const numbered = (s: string) =>
+    s
+      .toLowerCase()
+      .split(/[^a-z0-9.]+/)
+      .filter((w) => /[0-9]/.test(w));
   const [x, y] = [numbered(a), numbered(b)];
   const [shorter, longer] = x.length <= y.length ? [x, new Set(y)] : [y, new Set(x)];
   return shorter.every((w) => longer.has(w));
@@ -208,10 +222,20 @@ function checkProfileAgainstPlan(
 ): void {
   const { gpu, model } = profile.metadata;
   if (model && !namesMatch(model, plan.model.name)) {
-    report('warning', PLAN_CHECK_CODES.profileMismatch, '/perf/profile', `the profile was measured on model '${model}', but the plan serves '${plan.model.name}'; its times may not apply.`);
+    report(
+      'warning',
+      PLAN_CHECK_CODES.profileMismatch,
+      '/perf/profile',
+      `the profile was measured on model '${model}', but the plan serves '${plan.model.name}'; its times may not apply.`,
+    );
   }
   if (gpu && !namesMatch(gpu, plan.cluster.gpu.name)) {
-    report('warning', PLAN_CHECK_CODES.profileMismatch, '/perf/profile', `the profile was measured on '${gpu}', but the plan's GPU is '${plan.cluster.gpu.name}'; its times may not apply.`);
+    report(
+      'warning',
+      PLAN_CHECK_CODES.profileMismatch,
+      '/perf/profile',
+      `the profile was measured on '${gpu}', but the plan's GPU is '${plan.cluster.gpu.name}'; its times may not apply.`,
+    );
   }
   const covered = new Set([...profile.prefill, ...profile.decode, ...profile.kvCopy].map((s) => s.tp));
   if (covered.size > 0 && !tps.some((tp) => covered.has(tp))) {

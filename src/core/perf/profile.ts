@@ -38,7 +38,10 @@ const REQUIRED: Record<'prefill' | 'decode' | 'kv_copy', readonly Field[]> = {
  * errors still returns the rows that parsed, but callers should not use it (`profile` is
  * undefined when any error was found).
  */
-export function parseProfile(text: string, fileName = 'profile.csv'): {
+export function parseProfile(
+  text: string,
+  fileName = 'profile.csv',
+): {
   profile?: MeasuredProfile;
   diagnostics: Diagnostic[];
 } {
@@ -75,25 +78,41 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     if (raw === '') continue;
     if (firstContentLine < 0) firstContentLine = index;
     if (raw.startsWith('#')) {
-      if (readComment(raw, metadata, (message) => report('error', PROFILE_CODES.formatMarker, index, message))) markerSeen = true;
+      if (readComment(raw, metadata, (message) => report('error', PROFILE_CODES.formatMarker, index, message)))
+        markerSeen = true;
       continue;
     }
     const cells = raw.split(',').map((cell) => cell.trim());
     if (!headerSeen) {
       headerSeen = true;
       if (raw.startsWith('{') || raw.startsWith('[')) {
-        report('error', PROFILE_CODES.badHeader, index, `this looks like JSON; measured profiles are CSV: '# ${PROFILE_FORMAT_MARKER}', '#' metadata lines, then the header '${PROFILE_HEADER.join(',')}'.`);
+        report(
+          'error',
+          PROFILE_CODES.badHeader,
+          index,
+          `this looks like JSON; measured profiles are CSV: '# ${PROFILE_FORMAT_MARKER}', '#' metadata lines, then the header '${PROFILE_HEADER.join(',')}'.`,
+        );
         return { diagnostics };
       }
       const header = cells.map((cell) => cell.toLowerCase());
       if (header.join(',') !== PROFILE_HEADER.join(',')) {
-        report('error', PROFILE_CODES.badHeader, index, `expected the header '${PROFILE_HEADER.join(',')}' as the first line that is not a '#' comment; this line is something else.`);
+        report(
+          'error',
+          PROFILE_CODES.badHeader,
+          index,
+          `expected the header '${PROFILE_HEADER.join(',')}' as the first line that is not a '#' comment; this line is something else.`,
+        );
         return { diagnostics };
       }
       continue;
     }
     if (cells.length !== PROFILE_HEADER.length) {
-      report('error', PROFILE_CODES.fieldCount, index, `expected ${PROFILE_HEADER.length} comma-separated fields (${PROFILE_HEADER.join(',')}), found ${cells.length}; leave unused fields empty.`);
+      report(
+        'error',
+        PROFILE_CODES.fieldCount,
+        index,
+        `expected ${PROFILE_HEADER.length} comma-separated fields (${PROFILE_HEADER.join(',')}), found ${cells.length}; leave unused fields empty.`,
+      );
       continue;
     }
     const op = cells[0];
@@ -106,26 +125,51 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
     const key = addSample(profile, op, values, index);
     const previous = seen.get(key);
     if (previous !== undefined) {
-      report('warning', PROFILE_CODES.duplicate, index, `the same point was measured on line ${previous + 1}; the samples are averaged.`);
+      report(
+        'warning',
+        PROFILE_CODES.duplicate,
+        index,
+        `the same point was measured on line ${previous + 1}; the samples are averaged.`,
+      );
     } else {
       seen.set(key, index);
     }
   }
 
   if (firstContentLine < 0) {
-    report('error', PROFILE_CODES.empty, 0, `the profile is empty; expected '# ${PROFILE_FORMAT_MARKER}', metadata lines and the header '${PROFILE_HEADER.join(',')}'.`);
+    report(
+      'error',
+      PROFILE_CODES.empty,
+      0,
+      `the profile is empty; expected '# ${PROFILE_FORMAT_MARKER}', metadata lines and the header '${PROFILE_HEADER.join(',')}'.`,
+    );
     return { diagnostics };
   }
   if (!markerSeen) {
-    report('warning', PROFILE_CODES.formatMarker, firstContentLine, `no '# ${PROFILE_FORMAT_MARKER}' line; reading it as version 1.`);
+    report(
+      'warning',
+      PROFILE_CODES.formatMarker,
+      firstContentLine,
+      `no '# ${PROFILE_FORMAT_MARKER}' line; reading it as version 1.`,
+    );
   }
   if (!headerSeen) {
-    report('error', PROFILE_CODES.badHeader, firstContentLine, `no header row; expected '${PROFILE_HEADER.join(',')}'.`);
+    report(
+      'error',
+      PROFILE_CODES.badHeader,
+      firstContentLine,
+      `no header row; expected '${PROFILE_HEADER.join(',')}'.`,
+    );
     return { diagnostics };
   }
   const rowErrors = diagnostics.some((d) => d.severity === 'error');
   if (!rowErrors && profile.prefill.length + profile.decode.length + profile.kvCopy.length === 0) {
-    report('warning', PROFILE_CODES.noSamples, firstContentLine, 'the profile has no samples; the analytical model is used unchanged.');
+    report(
+      'warning',
+      PROFILE_CODES.noSamples,
+      firstContentLine,
+      'the profile has no samples; the analytical model is used unchanged.',
+    );
   }
   for (const warning of monotonicityWarnings(profile)) {
     report('warning', PROFILE_CODES.nonMonotone, warning.line - 1, warning.message);
@@ -141,7 +185,8 @@ export function parseProfile(text: string, fileName = 'profile.csv'): {
 function readComment(raw: string, metadata: Record<string, string>, reportMarker: (message: string) => void): boolean {
   const body = raw.replace(/^#+\s*/, '');
   if (/^pdplan-profile\b/.test(body)) {
-    if (body !== PROFILE_FORMAT_MARKER) reportMarker(`unsupported profile format version; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
+    if (body !== PROFILE_FORMAT_MARKER)
+      reportMarker(`unsupported profile format version; this version reads '# ${PROFILE_FORMAT_MARKER}'.`);
     return true;
   }
   const colon = body.indexOf(':');
@@ -161,16 +206,33 @@ function notShown(fileName: string, unshown: number, hiddenError: boolean): Diag
 }
 
 /** Adds one row's sample to the profile; returns the measured point's key (duplicates are warned about). */
-function addSample(profile: MeasuredProfile, op: keyof typeof REQUIRED, values: Partial<Record<Field, number>>, index: number): string {
+function addSample(
+  profile: MeasuredProfile,
+  op: keyof typeof REQUIRED,
+  values: Partial<Record<Field, number>>,
+  index: number,
+): string {
   const tp = values.tp as number;
   const ms = values.ms as number;
   if (op === 'prefill') {
-    const sample: PrefillSample = { tp, history: values.history as number, tokens: values.tokens as number, ms, line: index + 1 };
+    const sample: PrefillSample = {
+      tp,
+      history: values.history as number,
+      tokens: values.tokens as number,
+      ms,
+      line: index + 1,
+    };
     profile.prefill.push(sample);
     return `prefill,${tp},${sample.history},${sample.tokens}`;
   }
   if (op === 'decode') {
-    const sample: DecodeSample = { tp, batch: values.batch as number, context: values.context as number, ms, line: index + 1 };
+    const sample: DecodeSample = {
+      tp,
+      batch: values.batch as number,
+      context: values.context as number,
+      ms,
+      line: index + 1,
+    };
     profile.decode.push(sample);
     return `decode,${tp},${sample.batch},${sample.context}`;
   }
@@ -259,9 +321,24 @@ function monotonicityWarnings(profile: MeasuredProfile): { line: number; message
       }
     }
   };
-  check(profile.prefill, (s) => `${s.tp},${s.history}`, (s) => s.tokens, 'tokens');
-  check(profile.decode, (s) => `${s.tp},${s.batch}`, (s) => s.context, 'context tokens');
-  check(profile.kvCopy, (s) => `${s.tp}`, (s) => s.tokens, 'tokens');
+  check(
+    profile.prefill,
+    (s) => `${s.tp},${s.history}`,
+    (s) => s.tokens,
+    'tokens',
+  );
+  check(
+    profile.decode,
+    (s) => `${s.tp},${s.batch}`,
+    (s) => s.context,
+    'context tokens',
+  );
+  check(
+    profile.kvCopy,
+    (s) => `${s.tp}`,
+    (s) => s.tokens,
+    'tokens',
+  );
   return warnings;
 }
 
@@ -300,7 +377,9 @@ export class InterpolationGrid {
     const keys = [...byOuter.keys()].sort((a, b) => a - b);
     this.keys = Float64Array.from(keys);
     this.rows = keys.map((key) => {
-      const cells = [...(byOuter.get(key) as Map<number, { sum: number; count: number }>).entries()].sort((a, b) => a[0] - b[0]);
+      const cells = [...(byOuter.get(key) as Map<number, { sum: number; count: number }>).entries()].sort(
+        (a, b) => a[0] - b[0],
+      );
       return {
         xs: Float64Array.from(cells.map((c) => c[0])),
         ys: Float64Array.from(cells.map((c) => c[1].sum / c[1].count)),
@@ -372,7 +451,10 @@ export interface ProfileTables {
 }
 
 export function buildProfileTables(profile: MeasuredProfile): ProfileTables {
-  const group = <S extends { tp: number }>(samples: S[], point: (s: S) => { outer: number; inner: number; ms: number }) => {
+  const group = <S extends { tp: number }>(
+    samples: S[],
+    point: (s: S) => { outer: number; inner: number; ms: number },
+  ) => {
     const byTp = new Map<number, { outer: number; inner: number; ms: number }[]>();
     for (const s of samples) {
       const list = byTp.get(s.tp);

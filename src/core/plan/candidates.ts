@@ -38,7 +38,11 @@ function poolGpus(pool: PoolSpec): number {
  * TP within the node shape (a TP group never spans nodes) and within memory, in their own pools when
  * the cluster has separate ones, plus co-located replicas when the plan asks for them.
  */
-export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestFit?: (pool: PoolSpec) => string | undefined): CandidateSpace {
+export function candidateSpace(
+  plan: Plan,
+  fits: FitCheck | undefined,
+  smallestFit?: (pool: PoolSpec) => string | undefined,
+): CandidateSpace {
   const { cluster, planner } = plan;
   const reasons: string[] = [];
   const notes: string[] = [];
@@ -54,11 +58,14 @@ export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestF
   const clusterGpus = pools.reduce((n, p) => n + p.gpus, 0);
   const budget = Math.min(planner.gpuBudget, clusterGpus);
   if (planner.gpuBudget > clusterGpus) {
-    notes.push(`planner.gpuBudget ${planner.gpuBudget} exceeds the cluster's ${clusterGpus} GPUs; planning with ${clusterGpus}`);
+    notes.push(
+      `planner.gpuBudget ${planner.gpuBudget} exceeds the cluster's ${clusterGpus} GPUs; planning with ${clusterGpus}`,
+    );
   }
   const epWidths = plan.model.moe ? [...new Set(planner.epDegrees ?? [])] : [];
   const tps = [...new Set([...planner.tpDegrees, ...epWidths])].sort((a, b) => a - b);
-  if (!plan.model.moe && (planner.epDegrees?.length ?? 0) > 0) notes.push(`planner.epDegrees ignored: ${plan.model.name} has no experts`);
+  if (!plan.model.moe && (planner.epDegrees?.length ?? 0) > 0)
+    notes.push(`planner.epDegrees ignored: ${plan.model.name} has no experts`);
 
   const misfitReasons = new Map<PlanRole, string>();
   const space = (role: PlanRole, poolName: string, pool: PoolSpec): RoleSpace => {
@@ -82,12 +89,15 @@ export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestF
         misfits.push(`${what}${fit.reason ? ` (${fit.reason})` : ''}`);
         continue;
       }
-      const maxReplicas = tp > pool.gpusPerNode ? Math.floor(pool.nodes / (tp / pool.gpusPerNode)) : pool.nodes * (pool.gpusPerNode / tp);
+      const maxReplicas =
+        tp > pool.gpusPerNode ? Math.floor(pool.nodes / (tp / pool.gpusPerNode)) : pool.nodes * (pool.gpusPerNode / tp);
       if (maxReplicas >= 1) allowed.push({ tp, maxReplicas });
       else notes.push(`${what} skipped for ${role}: the ${poolName} pool has ${pool.nodes * pool.gpusPerNode} GPUs`);
     }
     if (allowed.length > 0 && misfits.length > 0) {
-      notes.push(`${misfits.join('; ')}: skipped for ${role}, ${plan.model.name} does not fit a replica of that shape on ${pool.gpu.name}`);
+      notes.push(
+        `${misfits.join('; ')}: skipped for ${role}, ${plan.model.name} does not fit a replica of that shape on ${pool.gpu.name}`,
+      );
     }
     if (allowed.length === 0) {
       misfitReasons.set(
@@ -110,7 +120,8 @@ export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestF
     notes.push('co-located candidates skipped: the cluster has separate prefill and decode pools');
   }
 
-  const disaggregatedMin = roles[0].tps.length > 0 && roles[1].tps.length > 0 ? roles[0].tps[0].tp + roles[1].tps[0].tp : Infinity;
+  const disaggregatedMin =
+    roles[0].tps.length > 0 && roles[1].tps.length > 0 ? roles[0].tps[0].tp + roles[1].tps[0].tp : Infinity;
   const colocatedMin = roles[2]?.tps[0]?.tp ?? Infinity;
   const disaggregatedPossible = disaggregatedMin !== Infinity;
   // A role that fits nowhere is fatal only when the other family cannot stand in.
@@ -133,10 +144,7 @@ export function candidateSpace(plan: Plan, fits: FitCheck | undefined, smallestF
 }
 
 /** Groups per role from replica counts, in TP order. */
-export function deploymentFromCounts(
-  options: { role: PlanRole; tp: number }[],
-  counts: number[],
-): Deployment {
+export function deploymentFromCounts(options: { role: PlanRole; tp: number }[], counts: number[]): Deployment {
   const groups = (role: PlanRole): ReplicaGroup[] =>
     options
       .map((o, i) => ({ role: o.role, tp: o.tp, dp: counts[i] ?? 0 }))

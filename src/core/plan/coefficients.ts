@@ -71,7 +71,10 @@ export function jobKey(plan: Plan, job: SimJob): string {
 
 export function levelRates(plan: Plan, option: { maxReplicas: number }, searchAbovePlanRate: boolean): number[] {
   const rate = plan.workload.arrival.ratePerSec;
-  const divisors = [...(searchAbovePlanRate ? ABOVE_PLAN_RATE : []), ...DIVISORS.filter((d) => d <= option.maxReplicas)];
+  const divisors = [
+    ...(searchAbovePlanRate ? ABOVE_PLAN_RATE : []),
+    ...DIVISORS.filter((d) => d <= option.maxReplicas),
+  ];
   return divisors.map((d) => rate / d);
 }
 
@@ -90,13 +93,7 @@ function companionGroups(space: RoleSpace, gpus: number): ReplicaGroup[] {
  * alone in its role, receiving `rate`, next to a slice of the other role sized like its share of
  * the cluster, so that the other role is not what limits it.
  */
-export function coefficientJob(
-  plan: Plan,
-  space: CandidateSpace,
-  role: PlanRole,
-  tp: number,
-  rate: number,
-): SimJob {
+export function coefficientJob(plan: Plan, space: CandidateSpace, role: PlanRole, tp: number, rate: number): SimJob {
   const seed = plan.workload.seed;
   // The window rule of every planner run (measure.ts): warm-up discarded, several session durations measured.
   const measure = measureFor(plan, rate, 'coefficient');
@@ -108,14 +105,24 @@ export function coefficientJob(
   // against the replica (a decode replica's attainment failing on TTFT).
   const sliceGpus = (r: RoleSpace) => (space.pools.length > 1 ? poolOf(r) : space.budget / 2) * Math.min(1, 2 * share);
   if (role === 'colocated') {
-    const routing: RoutingSpec =
-      plan.policy.routing.name === 'continuum' ? plan.policy.routing : { name: 'colocated' };
-    return { deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] }, routing, seed, ratePerSec: rate, measure, widenCluster: true };
+    const routing: RoutingSpec = plan.policy.routing.name === 'continuum' ? plan.policy.routing : { name: 'colocated' };
+    return {
+      deployment: { kind: 'colocated', colocated: [{ tp, dp: 1 }] },
+      routing,
+      seed,
+      ratePerSec: rate,
+      measure,
+      widenCluster: true,
+    };
   }
   if (role === 'prefill') {
     // Every prefill remote, so the replica sees the whole prefill load of its share.
     return {
-      deployment: { kind: 'disaggregated', prefill: [{ tp, dp: 1 }], decode: companionGroups(decode, sliceGpus(decode)) },
+      deployment: {
+        kind: 'disaggregated',
+        prefill: [{ tp, dp: 1 }],
+        decode: companionGroups(decode, sliceGpus(decode)),
+      },
       routing: { name: 'remote' },
       seed,
       ratePerSec: rate,
@@ -124,7 +131,11 @@ export function coefficientJob(
     };
   }
   return {
-    deployment: { kind: 'disaggregated', prefill: companionGroups(prefill, sliceGpus(prefill)), decode: [{ tp, dp: 1 }] },
+    deployment: {
+      kind: 'disaggregated',
+      prefill: companionGroups(prefill, sliceGpus(prefill)),
+      decode: [{ tp, dp: 1 }],
+    },
     routing: plan.policy.routing,
     seed,
     ratePerSec: rate,
@@ -181,7 +192,8 @@ export async function runCached(
 function wholeLayout(result: SimResult, cells: number): SimResult {
   if (cells <= 1) return result;
   const m = result.metrics;
-  const times = (ci?: [number, number]): [number, number] | undefined => (ci ? [ci[0] * cells, ci[1] * cells] : undefined);
+  const times = (ci?: [number, number]): [number, number] | undefined =>
+    ci ? [ci[0] * cells, ci[1] * cells] : undefined;
   return {
     ...result,
     metrics: {
@@ -190,7 +202,17 @@ function wholeLayout(result: SimResult, cells: number): SimResult {
       goodputCi95: times(m.goodputCi95),
       throughputSessionsPerSec: m.throughputSessionsPerSec * cells,
       throughputTokensPerSec: m.throughputTokensPerSec * cells,
-      measurement: m.measurement ? { ...m.measurement, note: [m.measurement.note, `simulated as one cell carrying 1/${Number(cells.toFixed(2))} of the layout's load, every role in it with at least its share of the replicas`].filter(Boolean).join('; ') } : m.measurement,
+      measurement: m.measurement
+        ? {
+            ...m.measurement,
+            note: [
+              m.measurement.note,
+              `simulated as one cell carrying 1/${Number(cells.toFixed(2))} of the layout's load, every role in it with at least its share of the replicas`,
+            ]
+              .filter(Boolean)
+              .join('; '),
+          }
+        : m.measurement,
     },
   };
 }
@@ -215,7 +237,11 @@ export async function measureCoefficients(
     rates: number[];
   }
   const pending: Pending[] = space.roles.flatMap((r) =>
-    r.tps.map((t) => ({ role: r.role, tp: t.tp, rates: levelRates(plan, t, searchAbovePlanRate).sort((a, b) => a - b) })),
+    r.tps.map((t) => ({
+      role: r.role,
+      tp: t.tp,
+      rates: levelRates(plan, t, searchAbovePlanRate).sort((a, b) => a - b),
+    })),
   );
   const total = pending.reduce((n, p) => n + p.rates.length, 0);
   const coefficients: Coefficient[] = [];

@@ -6,8 +6,12 @@ import type { RouterSetting } from './types';
  * `max_local_prefill_length`), and for adaptive routing, which has no threshold, what decides instead.
  */
 export function routerSettingText(r: Pick<RouterSetting, 'policy' | 'settings'>): string {
-  if (r.settings.maxLocalPrefillTokens !== undefined) return `max_local_prefill_length=${r.settings.maxLocalPrefillTokens} (llm-d non-cached-token threshold)`;
-  const rest = Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(', ');
-  if (r.policy === 'adaptive') return `no fixed threshold: AMPD adaptive routing decides each prefill from windowed TTFT/ITL slack${rest ? ` (${rest})` : ''}`;
+  if (r.settings.maxLocalPrefillTokens !== undefined)
+    return `max_local_prefill_length=${r.settings.maxLocalPrefillTokens} (llm-d non-cached-token threshold)`;
+  const rest = Object.entries(r.settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  if (r.policy === 'adaptive')
+    return `no fixed threshold: AMPD adaptive routing decides each prefill from windowed TTFT/ITL slack${rest ? ` (${rest})` : ''}`;
   return rest || "the policy's defaults";
 }

@@ -35,7 +35,13 @@ export interface HeadroomOptions {
   maxProbes: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomOptions = { target: 0.9, relativeTolerance: 0.05, expand: 1.5, maxExpansions: 12, maxProbes: 14 };
+export const DEFAULT_HEADROOM: HeadroomOptions = {
+  target: 0.9,
+  relativeTolerance: 0.05,
+  expand: 1.5,
+  maxExpansions: 12,
+  maxProbes: 14,
+};
 
 const meets = (p: Probe, target: number) => !p.unstable && p.sloAttainment >= target;
 
@@ -65,7 +71,14 @@ export class HeadroomSearch {
     if (meets(p, this.options.target)) this.lo = Math.max(this.lo ?? 0, p.ratePerSec);
     else this.hi = Math.min(this.hi ?? Infinity, p.ratePerSec);
     // Noise can put a met probe above a missed one; the missed one wins (conservative).
-    if (this.lo !== undefined && this.hi !== undefined && this.lo >= this.hi) this.lo = Math.max(...this.probes.filter((q) => q.ratePerSec < this.hi! && meets(q, this.options.target)).map((q) => q.ratePerSec), 0) || undefined;
+    if (this.lo !== undefined && this.hi !== undefined && this.lo >= this.hi)
+      this.lo =
+        Math.max(
+          ...this.probes
+            .filter((q) => q.ratePerSec < this.hi! && meets(q, this.options.target))
+            .map((q) => q.ratePerSec),
+          0,
+        ) || undefined;
   }
 
   private choose(guess: number): number | undefined {
@@ -96,11 +109,18 @@ export class HeadroomSearch {
 
   result(): Headroom {
     const target = this.options.target;
-    const sureMet = this.probes.filter((p) => p.ci95 ? p.ci95[0] >= target && !p.unstable : meets(p, target)).map((p) => p.ratePerSec);
-    const sureMissed = this.probes.filter((p) => p.unstable || (p.ci95 ? p.ci95[1] < target : !meets(p, target))).map((p) => p.ratePerSec);
+    const sureMet = this.probes
+      .filter((p) => (p.ci95 ? p.ci95[0] >= target && !p.unstable : meets(p, target)))
+      .map((p) => p.ratePerSec);
+    const sureMissed = this.probes
+      .filter((p) => p.unstable || (p.ci95 ? p.ci95[1] < target : !meets(p, target)))
+      .map((p) => p.ratePerSec);
     const rate = this.lo ?? 0;
     const low = Math.min(rate, sureMet.length > 0 ? Math.max(...sureMet.filter((r) => r <= rate), 0) : 0);
-    const high = this.hi === undefined ? Infinity : Math.max(this.hi, sureMissed.length > 0 ? Math.min(...sureMissed.filter((r) => r >= this.hi!)) : this.hi);
+    const high =
+      this.hi === undefined
+        ? Infinity
+        : Math.max(this.hi, sureMissed.length > 0 ? Math.min(...sureMissed.filter((r) => r >= this.hi!)) : this.hi);
     return {
       ratePerSec: rate,
       ci95: [low, Number.isFinite(high) ? high : rate],

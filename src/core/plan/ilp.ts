@@ -73,10 +73,12 @@ function fmt(value: number): string {
 }
 
 function linear(terms: [number, string][]): string {
-  const parts = terms.filter(([c]) => c !== 0).map(([c, v], i) => {
-    const sign = c < 0 ? '-' : i === 0 ? '' : '+';
-    return `${sign} ${fmt(Math.abs(c))} ${v}`;
-  });
+  const parts = terms
+    .filter(([c]) => c !== 0)
+    .map(([c, v], i) => {
+      const sign = c < 0 ? '-' : i === 0 ? '' : '+';
+      return `${sign} ${fmt(Math.abs(c))} ${v}`;
+    });
   return parts.length > 0 ? parts.join(' ') : '0 W';
 }
 
@@ -98,7 +100,12 @@ interface Formulation {
  */
 export function formulate(
   model: IlpModel,
-  stage: { minimise: 'badness' | 'gpus' | 'weighted'; weights?: { badness: number; gpus: number }; badnessBound?: number; gpuBound?: number },
+  stage: {
+    minimise: 'badness' | 'gpus' | 'weighted';
+    weights?: { badness: number; gpus: number };
+    badnessBound?: number;
+    gpuBound?: number;
+  },
   exclude: number[][] = [],
 ): Formulation {
   const rows: string[] = [];
@@ -177,7 +184,8 @@ export function formulate(
   for (const pool of model.pools) {
     const terms: [number, string][] = [];
     model.options.forEach((option, o) => {
-      if (option.pool === pool.name && active(option)) option.levels.forEach((_, j) => terms.push([option.tp, `x_${o}_${j}`]));
+      if (option.pool === pool.name && active(option))
+        option.levels.forEach((_, j) => terms.push([option.tp, `x_${o}_${j}`]));
     });
     if (terms.length > 0 && pool.gpus < model.gpuBudget) rows.push(`${linear(terms)} <= ${pool.gpus}`);
   }
@@ -202,7 +210,10 @@ export function formulate(
     stage.minimise === 'badness'
       ? 'W'
       : stage.minimise === 'weighted' && stage.weights
-        ? linear([[stage.weights.badness, 'W'], ...gpuTerms.map(([c, v]): [number, string] => [c * stage.weights!.gpus, v])])
+        ? linear([
+            [stage.weights.badness, 'W'],
+            ...gpuTerms.map(([c, v]): [number, string] => [c * stage.weights!.gpus, v]),
+          ])
         : gpuTerms.length > 0
           ? linear(gpuTerms)
           : '0 W';
@@ -238,19 +249,30 @@ function readSolution(model: IlpModel, columns: Record<string, { Primal: number 
   return { counts, gpus, worstBadness: worst };
 }
 
-const SOLVER_OPTIONS = { mip_rel_gap: 0, mip_abs_gap: 1e-9, output_flag: false, log_to_console: false, parallel: 'off', threads: 1, mip_heuristic_run_feasibility_jump: false };
+const SOLVER_OPTIONS = {
+  mip_rel_gap: 0,
+  mip_abs_gap: 1e-9,
+  output_flag: false,
+  log_to_console: false,
+  parallel: 'off',
+  threads: 1,
+  mip_heuristic_run_feasibility_jump: false,
+};
 
 /** Lexicographic solve: the primary objective, then the secondary one at the primary's optimum. */
 export function solveIlp(highs: HighsSolver, model: IlpModel, exclude: number[][] = []): IlpOutcome {
   const primary = model.objective === 'bottleneck' ? 'badness' : 'gpus';
-  const usable = (role: PlanRole) => model.options.some((o) => o.role === role && o.levels.length > 0 && o.maxReplicas > 0);
+  const usable = (role: PlanRole) =>
+    model.options.some((o) => o.role === role && o.levels.length > 0 && o.maxReplicas > 0);
   if (!(usable('prefill') && usable('decode')) && !usable('colocated')) {
     return { status: 'Infeasible', variables: 0, constraints: 0 };
   }
   // One solve, lexicographic through weights: both objectives take discrete values (badness
   // thresholds at least `step` apart, whole GPUs), so the primary's weight can dominate every
   // difference in the secondary, and a gap below the smallest step still proves optimality.
-  const badnessValues = [...new Set(model.options.flatMap((o) => o.levels.map((l) => l.badness)))].sort((x, y) => x - y);
+  const badnessValues = [...new Set(model.options.flatMap((o) => o.levels.map((l) => l.badness)))].sort(
+    (x, y) => x - y,
+  );
   const step = badnessValues.slice(1).reduce((m, v, i) => Math.min(m, v - badnessValues[i]), 1);
   const maxBadness = badnessValues[badnessValues.length - 1] ?? 0;
   const weights =
@@ -282,12 +304,13 @@ export function evaluateCounts(model: IlpModel, counts: number[]): IlpSolution |
   if (gpus > model.gpuBudget) return undefined;
   for (const pool of model.pools) if ((poolGpus.get(pool.name) ?? 0) > pool.gpus) return undefined;
   if (!model.mixedTp) {
-    for (const role of roles) if (model.options.filter((o, i) => used[i] && o.role === role).length > 1) return undefined;
+    for (const role of roles)
+      if (model.options.filter((o, i) => used[i] && o.role === role).length > 1) return undefined;
   }
   // The smallest bound W under which every used replica has a level and each role covers the load.
-  const thresholds = [...new Set(model.options.flatMap((o, i) => (used[i] ? o.levels.map((l) => l.badness) : [])))].sort(
-    (a, b) => a - b,
-  );
+  const thresholds = [
+    ...new Set(model.options.flatMap((o, i) => (used[i] ? o.levels.map((l) => l.badness) : []))),
+  ].sort((a, b) => a - b);
   for (const bound of thresholds) {
     let ok = true;
     const covered = new Map<PlanRole, number>();

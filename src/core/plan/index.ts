@@ -88,13 +88,19 @@ function seeksFewest(objective: PlannerObjective): boolean {
   return objective === 'min-gpus' || objective === 'min-cost';
 }
 
-function ilpModel(plan: Plan, space: CandidateSpace, coefficients: Coefficient[], objective: PlannerObjective, rate: number): IlpModel {
+function ilpModel(
+  plan: Plan,
+  space: CandidateSpace,
+  coefficients: Coefficient[],
+  objective: PlannerObjective,
+  rate: number,
+): IlpModel {
   const target = plan.slo.attainmentTarget;
   const options: ReplicaOption[] = space.roles.flatMap((r) =>
     r.tps.map((t) => {
       const mine = coefficients.filter((c) => c.role === r.role && c.tp === t.tp && !c.unstable);
       const levels = mine
-        .filter((c) => !seeksFewest(objective) && objective !== 'max-rate' ? true : c.sloAttainment >= target)
+        .filter((c) => (!seeksFewest(objective) && objective !== 'max-rate' ? true : c.sloAttainment >= target))
         .map((c) => ({
           share: c.ratePerSec / rate,
           // Quantised so that equal-looking replicas tie, and the GPU tie-break decides between them.
@@ -135,7 +141,8 @@ function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
   const decode = best(lightest('decode'), (c) => c.itlP95Ms);
   const colocated = best(lightest('colocated'), (c) => c.p95OverSlo);
   const disaggregatedImpossible =
-    (prefill !== undefined && prefill.ttftP95Ms > plan.slo.ttftMs) || (decode !== undefined && decode.itlP95Ms > plan.slo.itlMs);
+    (prefill !== undefined && prefill.ttftP95Ms > plan.slo.ttftMs) ||
+    (decode !== undefined && decode.itlP95Ms > plan.slo.itlMs);
   const colocatedImpossible = colocated === undefined || colocated.p95OverSlo > 1;
   if (!disaggregatedImpossible || !colocatedImpossible) return [];
   if (prefill && prefill.ttftP95Ms > plan.slo.ttftMs) {
@@ -151,11 +158,12 @@ function physicsReasons(plan: Plan, coefficients: Coefficient[]): string[] {
     );
   }
   if (reasons.length === 0 && colocated) {
-    reasons.push(`no replica shape meets the SLOs even nearly idle (best co-located P95 is ${colocated.p95OverSlo.toFixed(2)}× the SLO)`);
+    reasons.push(
+      `no replica shape meets the SLOs even nearly idle (best co-located P95 is ${colocated.p95OverSlo.toFixed(2)}× the SLO)`,
+    );
   }
   return reasons;
 }
-
 
 export function predictionOf(m: SimMetrics): CandidatePrediction {
   return {
@@ -206,12 +214,25 @@ export function routingFor(plan: Plan, d: Deployment): RoutingSpec {
 }
 
 /** A whole-layout simulation at a rate, measured per `level` (measure.ts). */
-export function layoutJob(plan: Plan, deployment: Deployment, ratePerSec: number, level: RunLevel, routing = routingFor(plan, deployment)): SimJob {
+export function layoutJob(
+  plan: Plan,
+  deployment: Deployment,
+  ratePerSec: number,
+  level: RunLevel,
+  routing = routingFor(plan, deployment),
+): SimJob {
   const split = level === 'verify' ? undefined : cellOf(plan, deployment, ratePerSec, level);
   const cellRate = split ? ratePerSec / split.cells : ratePerSec;
   const measure = measureFor(plan, cellRate, level);
   if (level === 'final') measure.maxReplications = Math.max(measure.maxReplications ?? 1, plan.planner.replications);
-  return { deployment: split?.cell ?? deployment, routing, seed: plan.workload.seed, ratePerSec: cellRate, measure, ...(split ? { cells: split.cells } : {}) };
+  return {
+    deployment: split?.cell ?? deployment,
+    routing,
+    seed: plan.workload.seed,
+    ratePerSec: cellRate,
+    measure,
+    ...(split ? { cells: split.cells } : {}),
+  };
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -235,26 +256,36 @@ export interface CellSplit {
 export function cellOf(plan: Plan, d: Deployment, ratePerSec: number, level: RunLevel): CellSplit | undefined {
   const groups = d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode];
   const limit = LEVEL_RULES[level].cellArrivals;
-  const arrivals = (cells: number) => (ratePerSec / cells) * (measureFor(plan, ratePerSec / cells, level).windowSec ?? 0);
+  const arrivals = (cells: number) =>
+    (ratePerSec / cells) * (measureFor(plan, ratePerSec / cells, level).windowSec ?? 0);
   if (arrivals(1) <= limit) return undefined;
   const common = groups.reduce((g, r) => gcd(g, r.dp), 0);
-  for (let k = 2; k <= common; k++) if (common % k === 0 && arrivals(k) <= limit) return { cell: sliceDeployment(d, k), cells: k };
+  for (let k = 2; k <= common; k++)
+    if (common % k === 0 && arrivals(k) <= limit) return { cell: sliceDeployment(d, k), cells: k };
   const fewest = Math.min(...groups.map((g) => g.dp));
   let split: CellSplit | undefined;
   for (let k = 2; k <= fewest; k++) {
     const cell = sliceDeployment(d, k);
-    const kept = d.kind === 'colocated' ? cell.kind === 'colocated' && cell.colocated : cell.kind === 'disaggregated' && [...cell.prefill, ...cell.decode];
+    const kept =
+      d.kind === 'colocated'
+        ? cell.kind === 'colocated' && cell.colocated
+        : cell.kind === 'disaggregated' && [...cell.prefill, ...cell.decode];
     const share = Math.min(...groups.map((g, i) => (kept ? kept[i].dp : 0) / g.dp));
     split = { cell, cells: 1 / share };
     if (arrivals(split.cells) <= limit) return split;
   }
-  return common > 1 && (!split || arrivals(common) <= arrivals(split.cells)) ? { cell: sliceDeployment(d, common), cells: common } : split;
+  return common > 1 && (!split || arrivals(common) <= arrivals(split.cells))
+    ? { cell: sliceDeployment(d, common), cells: common }
+    : split;
 }
 
 /** ⌊replicas / k⌋ of every group (at least one). */
 function sliceDeployment(d: Deployment, k: number): Deployment {
-  const slice = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: Math.max(1, Math.floor(g.dp / k)) }));
-  return d.kind === 'colocated' ? { kind: 'colocated', colocated: slice(d.colocated) } : { kind: 'disaggregated', prefill: slice(d.prefill), decode: slice(d.decode) };
+  const slice = (groups: { tp: number; dp: number }[]) =>
+    groups.map((g) => ({ tp: g.tp, dp: Math.max(1, Math.floor(g.dp / k)) }));
+  return d.kind === 'colocated'
+    ? { kind: 'colocated', colocated: slice(d.colocated) }
+    : { kind: 'disaggregated', prefill: slice(d.prefill), decode: slice(d.decode) };
 }
 
 /** Headroom searches of several layouts in lockstep, so that every step is one parallel batch. */
@@ -267,7 +298,14 @@ export async function searchHeadrooms(
   relativeTolerance = DEFAULT_HEADROOM.relativeTolerance,
 ): Promise<Headroom[]> {
   const options = { ...DEFAULT_HEADROOM, target: plan.slo.attainmentTarget, relativeTolerance };
-  const searches = layouts.map((l) => new HeadroomSearch(options, l.guess, l.known.map((k) => probeOf(k.rate, k.metrics))));
+  const searches = layouts.map(
+    (l) =>
+      new HeadroomSearch(
+        options,
+        l.guess,
+        l.known.map((k) => probeOf(k.rate, k.metrics)),
+      ),
+  );
   for (;;) {
     const active = searches.map((s, i) => ({ s, i })).filter(({ s }) => s.next !== undefined);
     if (active.length === 0 || !keepGoing()) break;
@@ -288,8 +326,13 @@ interface Screened {
 }
 
 function countsOf(model: IlpModel, d: Deployment): number[] {
-  const groups = d.kind === 'colocated' ? d.colocated.map((g) => ({ role: 'colocated', ...g })) : [...d.prefill.map((g) => ({ role: 'prefill', ...g })), ...d.decode.map((g) => ({ role: 'decode', ...g }))];
-  return model.options.map((o) => groups.filter((g) => g.role === o.role && g.tp === o.tp).reduce((n, g) => n + g.dp, 0));
+  const groups =
+    d.kind === 'colocated'
+      ? d.colocated.map((g) => ({ role: 'colocated', ...g }))
+      : [...d.prefill.map((g) => ({ role: 'prefill', ...g })), ...d.decode.map((g) => ({ role: 'decode', ...g }))];
+  return model.options.map((o) =>
+    groups.filter((g) => g.role === o.role && g.tp === o.tp).reduce((n, g) => n + g.dp, 0),
+  );
 }
 
 /**
@@ -304,12 +347,20 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   const run = startRun(plan, deps, options);
   const { objective, target, rate, notes } = run;
 
-  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) => smallestFittingReplica(plan, pool));
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) =>
+    smallestFittingReplica(plan, pool),
+  );
   notes.push(...space.notes);
   if (space.reasons.length > 0) return run.empty(space.reasons);
 
-  const measured = await measureCoefficients(plan, space, deps.runSimulations, run.cache, objective === 'max-rate', deps.control, () =>
-    run.inTime('the coefficients of the heavier load levels'),
+  const measured = await measureCoefficients(
+    plan,
+    space,
+    deps.runSimulations,
+    run.cache,
+    objective === 'max-rate',
+    deps.control,
+    () => run.inTime('the coefficients of the heavier load levels'),
   );
   run.countCoefficientSimulations(measured.simulated);
   const coefficients = measured.coefficients;
@@ -330,7 +381,8 @@ export async function planDeployment(plan: Plan, deps: PlannerDeps, options: Pla
   }
   const search = layoutSearch(run, space, coefficients, model);
   await search.screen(proposals);
-  if (search.cap() < new Set(proposals.map((p) => layoutKey(p.d))).size) notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
+  if (search.cap() < new Set(proposals.map((p) => layoutKey(p.d))).size)
+    notes.push(`planner.maxCandidates (${plan.planner.maxCandidates}) capped the layouts simulated`);
   if (objective !== 'max-rate') await search.refineTop();
 
   // 2. Towards fewer GPUs, and long runs at the fewest-GPU boundary (max-rate searches on headroom instead, below).
@@ -386,7 +438,12 @@ interface PlannerRun {
   ilpTop(model: IlpModel, n: number): Deployment[];
   countCoefficientSimulations(n: number): void;
   /** The result, with the run's solver statistics, simulation counts, notes and wall time. */
-  result(fields: Omit<PlanResult, 'solver' | 'coefficientSimulations' | 'layoutSimulations' | 'wallMs' | 'notes' | 'partial'>): PlanResult;
+  result(
+    fields: Omit<
+      PlanResult,
+      'solver' | 'coefficientSimulations' | 'layoutSimulations' | 'wallMs' | 'notes' | 'partial'
+    >,
+  ): PlanResult;
   /** The answer when nothing can be recommended, and why. */
   empty(reasons: string[]): PlanResult;
 }
@@ -473,7 +530,8 @@ function startRun(plan: Plan, deps: PlannerDeps, options: PlannerOptions): Plann
       coefficientSimulations += n;
     },
     result,
-    empty: (reasons) => result({ objective, recommended: { gpus: 0 }, candidates: [], routerSettings: [], infeasibleReasons: reasons }),
+    empty: (reasons) =>
+      result({ objective, recommended: { gpus: 0 }, candidates: [], routerSettings: [], infeasibleReasons: reasons }),
   };
 }
 
@@ -484,20 +542,38 @@ type Proposal = { d: Deployment; source: Screened['source'] };
  * target-first objectives, its fewest-GPU ones), the best co-located one, and per TP pairing the
  * fewest GPUs and the widest split the coefficients say reach the rate.
  */
-function proposeLayouts(run: PlannerRun, space: CandidateSpace, coefficients: Coefficient[], model: IlpModel): Proposal[] {
+function proposeLayouts(
+  run: PlannerRun,
+  space: CandidateSpace,
+  coefficients: Coefficient[],
+  model: IlpModel,
+): Proposal[] {
   const { plan, objective, topK, target, rate } = run;
   const gpuModel = ilpModel(plan, space, coefficients, 'min-gpus', rate);
   const proposals: Proposal[] = [];
-  const propose = (ds: Deployment[], source: Screened['source']) => ds.forEach((d) => proposals.push({ d: normalise(d), source }));
+  const propose = (ds: Deployment[], source: Screened['source']) =>
+    ds.forEach((d) => proposals.push({ d: normalise(d), source }));
   const top = run.ilpTop(model, Math.min(Math.max(topK, 2), 3));
   propose(top, 'ilp');
   if (plan.planner.includeColocated) {
     // The best of each family, whichever the ILP prefers overall: shape cuts alone can stay inside one family.
     if (!top.some((d) => d.kind === 'colocated')) {
-      propose(run.ilpTop({ ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
+      propose(
+        run.ilpTop(
+          { ...model, options: model.options.map((o) => (o.role === 'colocated' ? o : { ...o, levels: [] })) },
+          1,
+        ),
+        'ilp',
+      );
     }
     if (!top.some((d) => d.kind === 'disaggregated')) {
-      propose(run.ilpTop({ ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) }, 1), 'ilp');
+      propose(
+        run.ilpTop(
+          { ...model, options: model.options.map((o) => (o.role !== 'colocated' ? o : { ...o, levels: [] })) },
+          1,
+        ),
+        'ilp',
+      );
     }
   }
   if (objective !== 'min-p95-latency') propose(run.ilpTop(gpuModel, 1), 'ilp');
@@ -535,7 +611,12 @@ interface LayoutSearch {
   refineTop(): Promise<void>;
 }
 
-function layoutSearch(run: PlannerRun, space: CandidateSpace, coefficients: Coefficient[], model: IlpModel): LayoutSearch {
+function layoutSearch(
+  run: PlannerRun,
+  space: CandidateSpace,
+  coefficients: Coefficient[],
+  model: IlpModel,
+): LayoutSearch {
   const { plan, objective, target, rate } = run;
   let screenCap = Math.min(SCREEN_MAX_LAYOUTS, plan.planner.maxCandidates);
   const screened = new Map<string, Screened>();
@@ -546,7 +627,18 @@ function layoutSearch(run: PlannerRun, space: CandidateSpace, coefficients: Coef
   };
   const metricsAtRate = (s: Screened): SimMetrics => refined.get(s.key) ?? s.screen;
   const order = (items: Screened[]) =>
-    rankOrder(plan, objective, items.map((s) => rankedOf(s.gpus, metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour))).map((i) => items[i]);
+    rankOrder(
+      plan,
+      objective,
+      items.map((s) =>
+        rankedOf(
+          s.gpus,
+          metricsAtRate(s),
+          capacityEstimate(coefficients, s.deployment, target),
+          layoutCost(plan, s.deployment).usdPerHour,
+        ),
+      ),
+    ).map((i) => items[i]);
   const refineCount = run.topK + REFINE_EXTRA;
   return {
     space,
@@ -565,7 +657,14 @@ function layoutSearch(run: PlannerRun, space: CandidateSpace, coefficients: Coef
       if (fresh.length === 0) return [];
       const results = await run.simulate(fresh.map((f) => layoutJob(plan, f.d, rate, 'screen')));
       return fresh.map((f, i) => {
-        const s: Screened = { deployment: f.d, key: f.key, gpus: deploymentGpus(f.d), source: f.source, screen: results[i].metrics, estimate: estimateOf(f.d) };
+        const s: Screened = {
+          deployment: f.d,
+          key: f.key,
+          gpus: deploymentGpus(f.d),
+          source: f.source,
+          screen: results[i].metrics,
+          estimate: estimateOf(f.d),
+        };
         screened.set(f.key, s);
         return s;
       });
@@ -578,7 +677,9 @@ function layoutSearch(run: PlannerRun, space: CandidateSpace, coefficients: Coef
     order,
     refineTop: async () => {
       for (let pass = 0; pass < 4; pass++) {
-        const todo = order([...screened.values()]).slice(0, refineCount).filter((s) => !refined.has(s.key));
+        const todo = order([...screened.values()])
+          .slice(0, refineCount)
+          .filter((s) => !refined.has(s.key));
         if (todo.length === 0 || !run.inTime('the longer runs of the best layouts')) return;
         const results = await run.simulate(todo.map((s) => layoutJob(plan, s.deployment, rate, 'final')));
         todo.forEach((s, i) => refined.set(s.key, results[i].metrics));
@@ -620,7 +721,11 @@ async function searchFewerGpus(run: PlannerRun, search: LayoutSearch): Promise<v
         seen.add(key);
         return true;
       })
-      .sort((x, y) => capacityEstimate(coefficients, y, target) / deploymentGpus(y) - capacityEstimate(coefficients, x, target) / deploymentGpus(x))
+      .sort(
+        (x, y) =>
+          capacityEstimate(coefficients, y, target) / deploymentGpus(y) -
+          capacityEstimate(coefficients, x, target) / deploymentGpus(x),
+      )
       .slice(0, SEARCH_ROUND_LAYOUTS);
     if (next.length === 0) break;
     search.growCap();
@@ -662,7 +767,9 @@ async function boundaryRuns(run: PlannerRun, search: LayoutSearch): Promise<void
     const moved = search.order([...screened.values()])[0];
     if (!nearMisses.some((s) => s.key === moved.key)) break;
     // Around the new best: its smaller neighbours, screened and refined like the rest.
-    const next = neighbours(search.space, moved.deployment, plan.planner.mixedTp).filter((d) => !screened.has(layoutKey(d)) && deploymentGpus(d) <= moved.gpus);
+    const next = neighbours(search.space, moved.deployment, plan.planner.mixedTp).filter(
+      (d) => !screened.has(layoutKey(d)) && deploymentGpus(d) <= moved.gpus,
+    );
     search.growCap();
     await search.screen(next.map((d) => ({ d, source: 'search' as const })));
     await search.refineTop();
@@ -674,7 +781,10 @@ async function boundaryRuns(run: PlannerRun, search: LayoutSearch): Promise<void
  * race on rising rates, then a local search on headroom around the best; otherwise the K best by
  * the refined runs and any runner-up whose headroom could decide against the K-th.
  */
-async function shortlistWithHeadroom(run: PlannerRun, search: LayoutSearch): Promise<{ shortlist: Screened[]; headrooms: Map<string, Headroom> }> {
+async function shortlistWithHeadroom(
+  run: PlannerRun,
+  search: LayoutSearch,
+): Promise<{ shortlist: Screened[]; headrooms: Map<string, Headroom> }> {
   const { plan, objective, topK, target, rate } = run;
   const { coefficients, refined } = search;
   const race = objective === 'max-rate' ? await raceForRate(run, search) : undefined;
@@ -694,7 +804,11 @@ async function shortlistWithHeadroom(run: PlannerRun, search: LayoutSearch): Pro
   const searchFor = async (items: Screened[]) => {
     const found = await searchHeadrooms(
       plan,
-      items.map((s) => ({ deployment: s.deployment, guess: capacityEstimate(coefficients, s.deployment, target) || rate, known: known(s) })),
+      items.map((s) => ({
+        deployment: s.deployment,
+        guess: capacityEstimate(coefficients, s.deployment, target) || rate,
+        known: known(s),
+      })),
       run.simulate,
       'screen',
       () => run.inTime('part of the headroom searches'),
@@ -706,14 +820,24 @@ async function shortlistWithHeadroom(run: PlannerRun, search: LayoutSearch): Pro
     // Headroom only where it can matter: the K best by the refined runs (the coefficient model's
     // capacity standing in for headroom), and any runner-up meeting the target on as few GPUs as
     // the K-th, whose headroom decides between them. The rest drop out.
-    const proxy = shortlist.map((s) => rankedOf(s.gpus, search.metricsAtRate(s), capacityEstimate(coefficients, s.deployment, target), layoutCost(plan, s.deployment).usdPerHour));
+    const proxy = shortlist.map((s) =>
+      rankedOf(
+        s.gpus,
+        search.metricsAtRate(s),
+        capacityEstimate(coefficients, s.deployment, target),
+        layoutCost(plan, s.deployment).usdPerHour,
+      ),
+    );
     const byProxy = rankOrder(plan, objective, proxy);
     const kth = proxy[byProxy[Math.min(topK, byProxy.length) - 1]];
-    const keep = byProxy.filter((i, r) => r < topK || (meetsTarget(plan, proxy[i]) && meetsTarget(plan, kth) && proxy[i].gpus <= kth.gpus));
+    const keep = byProxy.filter(
+      (i, r) => r < topK || (meetsTarget(plan, proxy[i]) && meetsTarget(plan, kth) && proxy[i].gpus <= kth.gpus),
+    );
     shortlist = keep.map((i) => shortlist[i]);
   }
   await searchFor(shortlist);
-  if (objective === 'max-rate') shortlist = [...shortlist, ...(await searchMoreHeadroom(run, search, headrooms, searchFor))];
+  if (objective === 'max-rate')
+    shortlist = [...shortlist, ...(await searchMoreHeadroom(run, search, headrooms, searchFor))];
   return { shortlist, headrooms };
 }
 
@@ -722,7 +846,10 @@ async function shortlistWithHeadroom(run: PlannerRun, search: LayoutSearch): Pro
  * until at most the few to refine still meet it. What is left has the most headroom; its probes
  * seed the bisections.
  */
-async function raceForRate(run: PlannerRun, search: LayoutSearch): Promise<{ shortlist: Screened[]; probes: Map<string, { rate: number; metrics: SimMetrics }[]> }> {
+async function raceForRate(
+  run: PlannerRun,
+  search: LayoutSearch,
+): Promise<{ shortlist: Screened[]; probes: Map<string, { rate: number; metrics: SimMetrics }[]> }> {
   const { plan, rate } = run;
   const { screened, refineCount } = search;
   const probes = new Map<string, { rate: number; metrics: SimMetrics }[]>();
@@ -730,17 +857,30 @@ async function raceForRate(run: PlannerRun, search: LayoutSearch): Promise<{ sho
   if (alive.length === 0) alive = search.order([...screened.values()]).slice(0, refineCount);
   let raceRate = rate;
   let lastAttainment = new Map<string, number>(alive.map((s) => [s.key, s.screen.sloAttainment]));
-  for (let step = 0; step < 16 && alive.length > refineCount && alive.every((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen))); step++) {
+  for (
+    let step = 0;
+    step < 16 && alive.length > refineCount && alive.every((s) => meetsTarget(plan, rankedOf(s.gpus, s.screen)));
+    step++
+  ) {
     if (!run.inTime('part of the race for the highest rate')) break;
     raceRate *= 1.25;
     const results = await run.simulate(alive.map((s) => layoutJob(plan, s.deployment, raceRate, 'screen')));
-    alive.forEach((s, i) => probes.set(s.key, [...(probes.get(s.key) ?? []), { rate: raceRate, metrics: results[i].metrics }]));
+    alive.forEach((s, i) =>
+      probes.set(s.key, [...(probes.get(s.key) ?? []), { rate: raceRate, metrics: results[i].metrics }]),
+    );
     const still = alive.filter((_, i) => meetsTarget(plan, rankedOf(0, results[i].metrics)));
-    lastAttainment = new Map(alive.map((s, i) => [s.key, results[i].metrics.unstable ? -1 : results[i].metrics.sloAttainment]));
+    lastAttainment = new Map(
+      alive.map((s, i) => [s.key, results[i].metrics.unstable ? -1 : results[i].metrics.sloAttainment]),
+    );
     if (still.length === 0) break;
     alive = still;
   }
-  return { shortlist: [...alive].sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0)).slice(0, refineCount), probes };
+  return {
+    shortlist: [...alive]
+      .sort((a, b) => (lastAttainment.get(b.key) ?? 0) - (lastAttainment.get(a.key) ?? 0))
+      .slice(0, refineCount),
+    probes,
+  };
 }
 
 /**
@@ -771,7 +911,9 @@ async function searchMoreHeadroom(
     if (better.length === 0) break;
     search.growCap();
     const screenedNow = await search.screen(better.map((d) => ({ d, source: 'search' as const })));
-    const fresh = better.map((d) => screened.get(layoutKey(d))).filter((s): s is Screened => s !== undefined && !headrooms.has(s.key));
+    const fresh = better
+      .map((d) => screened.get(layoutKey(d)))
+      .filter((s): s is Screened => s !== undefined && !headrooms.has(s.key));
     if (screenedNow.length === 0 && fresh.length === 0) break;
     await searchFor(fresh);
     if (run.inTime('the longer runs of the best layouts')) {
@@ -784,9 +926,21 @@ async function searchMoreHeadroom(
 }
 
 /** The K best by the simulated ranking, ties marked; a note when the best co-located layout is not among them. */
-function rankCandidates(run: PlannerRun, search: LayoutSearch, shortlist: Screened[], headrooms: Map<string, Headroom>): Candidate[] {
+function rankCandidates(
+  run: PlannerRun,
+  search: LayoutSearch,
+  shortlist: Screened[],
+  headrooms: Map<string, Headroom>,
+): Candidate[] {
   const { plan, objective, topK, notes } = run;
-  const items = shortlist.map((s) => rankedOf(s.gpus, search.metricsAtRate(s), headrooms.get(s.key)?.ratePerSec, layoutCost(plan, s.deployment).usdPerHour));
+  const items = shortlist.map((s) =>
+    rankedOf(
+      s.gpus,
+      search.metricsAtRate(s),
+      headrooms.get(s.key)?.ratePerSec,
+      layoutCost(plan, s.deployment).usdPerHour,
+    ),
+  );
   const ranked = rankOrder(plan, objective, items);
   const shown = ranked.slice(0, topK);
   let candidates: Candidate[] = shown.map((i, r) => {
@@ -813,7 +967,11 @@ function rankCandidates(run: PlannerRun, search: LayoutSearch, shortlist: Screen
       .map(({ o }) => o.rank);
     return ties.length > 0 ? { ...c, tiedWith: ties } : c;
   });
-  const bestColocated = ranked.map((i) => shortlist[i]).find((s) => s.deployment.kind === 'colocated') ?? [...search.screened.values()].filter((s) => s.deployment.kind === 'colocated').sort((a, b) => b.screen.sloAttainment - a.screen.sloAttainment)[0];
+  const bestColocated =
+    ranked.map((i) => shortlist[i]).find((s) => s.deployment.kind === 'colocated') ??
+    [...search.screened.values()]
+      .filter((s) => s.deployment.kind === 'colocated')
+      .sort((a, b) => b.screen.sloAttainment - a.screen.sloAttainment)[0];
   if (plan.planner.includeColocated && bestColocated && !candidates.some((c) => c.deployment.kind === 'colocated')) {
     const m = search.metricsAtRate(bestColocated);
     notes.push(
@@ -837,7 +995,9 @@ function verdict(run: PlannerRun, budget: number, screened: number, candidates: 
     return {
       ...run.empty([
         `the ${budget} GPUs cannot carry ${rate} sessions/s: every layout simulated (${screened}) is unstable at that rate` +
-          (h && h.ratePerSec > 0 ? ` (the best, ${layoutKey(best.deployment)}, meets the target up to about ${Number(h.ratePerSec.toPrecision(3))} sessions/s)` : '') +
+          (h && h.ratePerSec > 0
+            ? ` (the best, ${layoutKey(best.deployment)}, meets the target up to about ${Number(h.ratePerSec.toPrecision(3))} sessions/s)`
+            : '') +
           '; raise planner.gpuBudget or lower workload.arrival.ratePerSec.',
       ]),
       candidates,
@@ -863,13 +1023,21 @@ async function routerSettingsFor(run: PlannerRun, best: Candidate): Promise<Rout
     const thresholds = LOCAL_PREFILL_THRESHOLDS.filter((t) => t <= plan.model.maxContextTokens);
     // The plan's own adaptive routing (with its slack setting) so that its run is the candidate's, from the cache.
     const adaptive: RoutingSpec = plan.policy.routing.name === 'adaptive' ? plan.policy.routing : { name: 'adaptive' };
-    const routings: RoutingSpec[] = [adaptive, ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t }))];
-    const sweep = await run.simulate(routings.map((r, i) => layoutJob(plan, best.deployment, rate, i === 0 ? 'final' : 'screen', r)));
+    const routings: RoutingSpec[] = [
+      adaptive,
+      ...thresholds.map((t): RoutingSpec => ({ name: 'threshold', maxLocalPrefillTokens: t })),
+    ];
+    const sweep = await run.simulate(
+      routings.map((r, i) => layoutJob(plan, best.deployment, rate, i === 0 ? 'final' : 'screen', r)),
+    );
     routings.forEach((routing, i) => {
       const m = sweep[i].metrics;
       routerSettings.push({
         policy: routing.name,
-        settings: routing.name === 'threshold' && routing.maxLocalPrefillTokens !== undefined ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens } : {},
+        settings:
+          routing.name === 'threshold' && routing.maxLocalPrefillTokens !== undefined
+            ? { maxLocalPrefillTokens: routing.maxLocalPrefillTokens }
+            : {},
         sloAttainment: m.sloAttainment,
         localPrefillRatio: m.localPrefillRatio,
         ...(m.unstable ? { unstable: true } : {}),
@@ -880,17 +1048,30 @@ async function routerSettingsFor(run: PlannerRun, best: Candidate): Promise<Rout
 }
 
 /** Attainment against arrival rate for the top three candidates, when a sweep was asked for. */
-async function rateSweepFor(run: PlannerRun, candidates: Candidate[], sweepRate: PlannerOptions['sweepRate']): Promise<PlanResult['rateSweep']> {
+async function rateSweepFor(
+  run: PlannerRun,
+  candidates: Candidate[],
+  sweepRate: PlannerOptions['sweepRate'],
+): Promise<PlanResult['rateSweep']> {
   if (!sweepRate || !run.inTime('the rate sweep')) return undefined;
   const { from, to, steps } = sweepRate;
-  const rates = Array.from({ length: Math.max(1, steps) }, (_, i) => (steps <= 1 ? from : from + ((to - from) * i) / (steps - 1)));
+  const rates = Array.from({ length: Math.max(1, steps) }, (_, i) =>
+    steps <= 1 ? from : from + ((to - from) * i) / (steps - 1),
+  );
   const swept = candidates.slice(0, 3);
-  const out = await run.simulate(swept.flatMap((c) => rates.map((r) => layoutJob(run.plan, c.deployment, r, 'screen'))));
+  const out = await run.simulate(
+    swept.flatMap((c) => rates.map((r) => layoutJob(run.plan, c.deployment, r, 'screen'))),
+  );
   return swept.map((c, ci) => ({
     candidateRank: c.rank,
     points: rates.map((r, ri) => {
       const m = out[ci * rates.length + ri].metrics;
-      return { ratePerSec: r, sloAttainment: m.sloAttainment, goodput: m.goodput, ...(m.unstable ? { unstable: true } : {}) };
+      return {
+        ratePerSec: r,
+        sloAttainment: m.sloAttainment,
+        goodput: m.goodput,
+        ...(m.unstable ? { unstable: true } : {}),
+      };
     }),
   }));
 }
@@ -901,7 +1082,11 @@ function tiedOn(plan: Plan, objective: PlannerObjective, a: Ranked, b: Ranked): 
     case 'max-goodput':
       return tied(a.goodput, a.goodputHalfWidth, b.goodput, b.goodputHalfWidth);
     case 'max-rate':
-      return a.headroom !== undefined && b.headroom !== undefined && Math.abs(a.headroom - b.headroom) <= DEFAULT_HEADROOM.relativeTolerance * Math.max(a.headroom, b.headroom);
+      return (
+        a.headroom !== undefined &&
+        b.headroom !== undefined &&
+        Math.abs(a.headroom - b.headroom) <= DEFAULT_HEADROOM.relativeTolerance * Math.max(a.headroom, b.headroom)
+      );
     case 'min-p95-latency': {
       const worst = (r: Ranked) => Math.max(r.ttftP95Ms / plan.slo.ttftMs, r.itlP95Ms / plan.slo.itlMs);
       return Math.abs(worst(a) - worst(b)) <= 0.05 * Math.max(worst(a), worst(b));

@@ -57,7 +57,11 @@ const groupGpus = (groups: ReplicaGroup[]) => groups.reduce((n, g) => n + g.tp *
  * with each decode layout that fits beside it, and every co-located layout. Stops at `limit`
  * (`truncated` says so): the verifier's enumeration, for small budgets.
  */
-export function enumerateLayouts(space: CandidateSpace, mixedTp: boolean, limit = Infinity): { layouts: Deployment[]; truncated: boolean } {
+export function enumerateLayouts(
+  space: CandidateSpace,
+  mixedTp: boolean,
+  limit = Infinity,
+): { layouts: Deployment[]; truncated: boolean } {
   const layouts: Deployment[] = [];
   const role = (r: PlanRole) => space.roles.find((s) => s.role === r);
   const poolGpus = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;
@@ -79,7 +83,8 @@ export function enumerateLayouts(space: CandidateSpace, mixedTp: boolean, limit 
     }
   }
   if (colocated && colocated.tps.length > 0) {
-    for (const c of roleLayouts(colocated, Math.min(space.budget, poolGpus(colocated)), mixedTp)) push({ kind: 'colocated', colocated: c });
+    for (const c of roleLayouts(colocated, Math.min(space.budget, poolGpus(colocated)), mixedTp))
+      push({ kind: 'colocated', colocated: c });
   }
   return { layouts, truncated };
 }
@@ -93,7 +98,8 @@ export function layoutFits(space: CandidateSpace, d: Deployment, mixedTp: boolea
     return groups.every((g) => g.dp >= 1 && role.tps.some((t) => t.tp === g.tp && g.dp <= t.maxReplicas));
   };
   if (deploymentGpus(d) > space.budget) return false;
-  if (d.kind === 'colocated') return check('colocated', d.colocated) && groupGpus(d.colocated) <= (space.pools[0]?.gpus ?? space.budget);
+  if (d.kind === 'colocated')
+    return check('colocated', d.colocated) && groupGpus(d.colocated) <= (space.pools[0]?.gpus ?? space.budget);
   if (!check('prefill', d.prefill) || !check('decode', d.decode)) return false;
   const [p, dec] = [space.roles[0], space.roles[1]];
   const poolGpus = (name: string) => space.pools.find((x) => x.name === name)?.gpus ?? space.budget;
@@ -124,29 +130,43 @@ export function neighbours(space: CandidateSpace, d: Deployment, mixedTp: boolea
     const out: ReplicaGroup[][] = [];
     groups.forEach((g, i) => {
       const rest = groups.filter((_, j) => j !== i);
-      if (g.dp >= 2 && tps.includes(g.tp * 2)) out.push([...rest, ...(g.dp > 2 ? [{ tp: g.tp, dp: g.dp - 2 }] : []), { tp: g.tp * 2, dp: 1 }]);
-      if (g.tp % 2 === 0 && tps.includes(g.tp / 2)) out.push([...rest, ...(g.dp > 1 ? [{ tp: g.tp, dp: g.dp - 1 }] : []), { tp: g.tp / 2, dp: 2 }]);
+      if (g.dp >= 2 && tps.includes(g.tp * 2))
+        out.push([...rest, ...(g.dp > 2 ? [{ tp: g.tp, dp: g.dp - 2 }] : []), { tp: g.tp * 2, dp: 1 }]);
+      if (g.tp % 2 === 0 && tps.includes(g.tp / 2))
+        out.push([...rest, ...(g.dp > 1 ? [{ tp: g.tp, dp: g.dp - 1 }] : []), { tp: g.tp / 2, dp: 2 }]);
     });
     return out;
   };
   if (d.kind === 'colocated') {
     for (const g of reshape('colocated', d.colocated)) out.push({ kind: 'colocated', colocated: g });
-    if (mixedTp) for (const tp of tpsOf('colocated')) if (!d.colocated.some((g) => g.tp === tp)) out.push({ kind: 'colocated', colocated: [...d.colocated, { tp, dp: 1 }] });
+    if (mixedTp)
+      for (const tp of tpsOf('colocated'))
+        if (!d.colocated.some((g) => g.tp === tp))
+          out.push({ kind: 'colocated', colocated: [...d.colocated, { tp, dp: 1 }] });
     d.colocated.forEach((_, i) => {
-      out.push({ kind: 'colocated', colocated: edit(d.colocated, i, -1) }, { kind: 'colocated', colocated: edit(d.colocated, i, 1) });
+      out.push(
+        { kind: 'colocated', colocated: edit(d.colocated, i, -1) },
+        { kind: 'colocated', colocated: edit(d.colocated, i, 1) },
+      );
       for (const tp of tpsOf('colocated')) {
         const g = retp(d.colocated, i, tp);
         if (g && tp !== d.colocated[i].tp) out.push({ kind: 'colocated', colocated: g });
       }
     });
   } else {
-    const dis = (prefill: ReplicaGroup[], decode: ReplicaGroup[]): Deployment => ({ kind: 'disaggregated', prefill, decode });
+    const dis = (prefill: ReplicaGroup[], decode: ReplicaGroup[]): Deployment => ({
+      kind: 'disaggregated',
+      prefill,
+      decode,
+    });
     for (const g of reshape('prefill', d.prefill)) out.push(dis(g, d.decode));
     for (const g of reshape('decode', d.decode)) out.push(dis(d.prefill, g));
     if (mixedTp) {
       // One more replica at another TP degree.
-      for (const tp of tpsOf('prefill')) if (!d.prefill.some((g) => g.tp === tp)) out.push(dis([...d.prefill, { tp, dp: 1 }], d.decode));
-      for (const tp of tpsOf('decode')) if (!d.decode.some((g) => g.tp === tp)) out.push(dis(d.prefill, [...d.decode, { tp, dp: 1 }]));
+      for (const tp of tpsOf('prefill'))
+        if (!d.prefill.some((g) => g.tp === tp)) out.push(dis([...d.prefill, { tp, dp: 1 }], d.decode));
+      for (const tp of tpsOf('decode'))
+        if (!d.decode.some((g) => g.tp === tp)) out.push(dis(d.prefill, [...d.decode, { tp, dp: 1 }]));
     }
     d.prefill.forEach((_, i) => {
       out.push(dis(edit(d.prefill, i, -1), d.decode), dis(edit(d.prefill, i, 1), d.decode));
@@ -157,7 +177,7 @@ export function neighbours(space: CandidateSpace, d: Deployment, mixedTp: boolea
       d.decode.forEach((_, j) => {
         // A replica's worth of GPUs moved between the roles, at the receiving group's TP.
         const fromP = edit(d.prefill, i, -1);
-        const gainD = Math.floor((d.prefill[i].tp) / d.decode[j].tp);
+        const gainD = Math.floor(d.prefill[i].tp / d.decode[j].tp);
         if (gainD >= 1) out.push(dis(fromP, edit(d.decode, j, gainD)));
         const fromD = edit(d.decode, j, -1);
         const gainP = Math.floor(d.decode[j].tp / d.prefill[i].tp);
@@ -188,7 +208,12 @@ export function neighbours(space: CandidateSpace, d: Deployment, mixedTp: boolea
  * Sessions per second one replica of a role and TP carries at the attainment target, from the
  * coefficients: the highest measured per-replica rate that met it (undefined when nothing ran stably).
  */
-export function replicaCapacity(coefficients: Coefficient[], role: PlanRole, tp: number, target: number): number | undefined {
+export function replicaCapacity(
+  coefficients: Coefficient[],
+  role: PlanRole,
+  tp: number,
+  target: number,
+): number | undefined {
   const stable = coefficients.filter((c) => c.role === role && c.tp === tp && !c.unstable);
   const ok = stable.filter((c) => c.sloAttainment >= target);
   if (ok.length > 0) return Math.max(...ok.map((c) => c.ratePerSec));
@@ -202,7 +227,9 @@ export function replicaCapacity(coefficients: Coefficient[], role: PlanRole, tp:
 export function capacityEstimate(coefficients: Coefficient[], d: Deployment, target: number): number {
   const role = (r: PlanRole, groups: ReplicaGroup[]) =>
     groups.reduce((n, g) => n + g.dp * (replicaCapacity(coefficients, r, g.tp, target) ?? 0), 0);
-  return d.kind === 'colocated' ? role('colocated', d.colocated) : Math.min(role('prefill', d.prefill), role('decode', d.decode));
+  return d.kind === 'colocated'
+    ? role('colocated', d.colocated)
+    : Math.min(role('prefill', d.prefill), role('decode', d.decode));
 }
 
 /**
@@ -210,11 +237,20 @@ export function capacityEstimate(coefficients: Coefficient[], d: Deployment, tar
  * co-located TP): the fewest GPUs whose capacity estimate reaches `rate`, and the split of the
  * whole budget with the highest capacity. The two ends of each pairing's GPUs-versus-headroom line.
  */
-export function capacityLayouts(space: CandidateSpace, coefficients: Coefficient[], target: number, rate: number): { fewest: Deployment[]; widest: Deployment[] } {
+export function capacityLayouts(
+  space: CandidateSpace,
+  coefficients: Coefficient[],
+  target: number,
+  rate: number,
+): { fewest: Deployment[]; widest: Deployment[] } {
   const fewest: { d: Deployment; gpus: number; cap: number }[] = [];
   const widest: { d: Deployment; cap: number }[] = [];
   const poolGpus = (r: RoleSpace) => space.pools.find((p) => p.name === r.pool)?.gpus ?? space.budget;
-  const [prefill, decode, colocated] = [space.roles[0], space.roles[1], space.roles.find((r) => r.role === 'colocated')];
+  const [prefill, decode, colocated] = [
+    space.roles[0],
+    space.roles[1],
+    space.roles.find((r) => r.role === 'colocated'),
+  ];
   if (prefill && decode) {
     const samePool = prefill.pool === decode.pool;
     for (const pt of prefill.tps) {
@@ -226,10 +262,16 @@ export function capacityLayouts(space: CandidateSpace, coefficients: Coefficient
         let bestWide: { d: Deployment; cap: number } | undefined;
         let bestFew: { d: Deployment; gpus: number; cap: number } | undefined;
         for (let np = 1; np <= pt.maxReplicas && np * pt.tp <= Math.min(space.budget, poolGpus(prefill)); np++) {
-          const room = samePool ? Math.min(space.budget, poolGpus(decode)) - np * pt.tp : Math.min(space.budget - np * pt.tp, poolGpus(decode));
+          const room = samePool
+            ? Math.min(space.budget, poolGpus(decode)) - np * pt.tp
+            : Math.min(space.budget - np * pt.tp, poolGpus(decode));
           const maxNd = Math.min(dt.maxReplicas, Math.floor(room / dt.tp));
           if (maxNd < 1) continue;
-          const d = (nd: number): Deployment => ({ kind: 'disaggregated', prefill: [{ tp: pt.tp, dp: np }], decode: [{ tp: dt.tp, dp: nd }] });
+          const d = (nd: number): Deployment => ({
+            kind: 'disaggregated',
+            prefill: [{ tp: pt.tp, dp: np }],
+            decode: [{ tp: dt.tp, dp: nd }],
+          });
           const cap = Math.min(np * pc, maxNd * dc);
           if (!bestWide || cap > bestWide.cap) bestWide = { d: d(maxNd), cap };
           if (np * pc >= rate) {
@@ -253,7 +295,8 @@ export function capacityLayouts(space: CandidateSpace, coefficients: Coefficient
       if (most < 1) continue;
       widest.push({ d: { kind: 'colocated', colocated: [{ tp: t.tp, dp: most }] }, cap: most * c });
       const n = Math.ceil(rate / c - 1e-9);
-      if (n <= most) fewest.push({ d: { kind: 'colocated', colocated: [{ tp: t.tp, dp: n }] }, gpus: n * t.tp, cap: n * c });
+      if (n <= most)
+        fewest.push({ d: { kind: 'colocated', colocated: [{ tp: t.tp, dp: n }] }, gpus: n * t.tp, cap: n * c });
     }
   }
   fewest.sort((a, b) => a.gpus - b.gpus || b.cap - a.cap);

@@ -49,11 +49,46 @@ interface LevelRule {
 }
 
 export const LEVEL_RULES: Record<RunLevel, LevelRule> = {
-  coefficient: { windowSessions: 3, minArrivals: 100, maxArrivals: 1500, halfWidth: 0, maxReplications: 1, cellArrivals: Infinity },
-  screen: { windowSessions: 3, minArrivals: 400, maxArrivals: 3000, halfWidth: 0.03, maxReplications: 2, cellArrivals: 2000 },
-  final: { windowSessions: 5, minArrivals: 1000, maxArrivals: 6000, halfWidth: 0.01, maxReplications: 4, cellArrivals: 4000 },
-  long: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.01, maxReplications: 4, cellArrivals: 10000 },
-  verify: { windowSessions: 8, minArrivals: 3000, maxArrivals: 20000, halfWidth: 0.005, maxReplications: 8, cellArrivals: Infinity },
+  coefficient: {
+    windowSessions: 3,
+    minArrivals: 100,
+    maxArrivals: 1500,
+    halfWidth: 0,
+    maxReplications: 1,
+    cellArrivals: Infinity,
+  },
+  screen: {
+    windowSessions: 3,
+    minArrivals: 400,
+    maxArrivals: 3000,
+    halfWidth: 0.03,
+    maxReplications: 2,
+    cellArrivals: 2000,
+  },
+  final: {
+    windowSessions: 5,
+    minArrivals: 1000,
+    maxArrivals: 6000,
+    halfWidth: 0.01,
+    maxReplications: 4,
+    cellArrivals: 4000,
+  },
+  long: {
+    windowSessions: 8,
+    minArrivals: 3000,
+    maxArrivals: 20000,
+    halfWidth: 0.01,
+    maxReplications: 4,
+    cellArrivals: 10000,
+  },
+  verify: {
+    windowSessions: 8,
+    minArrivals: 3000,
+    maxArrivals: 20000,
+    halfWidth: 0.005,
+    maxReplications: 8,
+    cellArrivals: Infinity,
+  },
 };
 
 /** The measurement spec of a planner run of `level` at `ratePerSec` sessions/s. */
@@ -110,7 +145,9 @@ export function summarisePrecision(metrics: SimMetrics[], precisionAsked = true)
     warmupSec: range(warmups),
     medianHalfWidthPts: pts(widths[Math.floor(widths.length / 2)]),
     maxHalfWidthPts: pts(widths[widths.length - 1]),
-    precisionNotMet: precisionAsked ? metrics.filter((m) => m.measurement && !m.measurement.precisionMet && !m.unstable).length : 0,
+    precisionNotMet: precisionAsked
+      ? metrics.filter((m) => m.measurement && !m.measurement.precisionMet && !m.unstable).length
+      : 0,
     unstable: metrics.filter((m) => m.unstable).length,
   };
 }

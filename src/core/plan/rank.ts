@@ -61,8 +61,16 @@ function tiers<T>(items: T[], score: (t: T) => number, half: (t: T) => number): 
  * - `min-cost`: as `min-gpus` with $/hour in place of GPUs (GPUs when a price is missing).
  */
 export function rankKeys(plan: Plan, objective: PlannerObjective, items: Ranked[]): number[][] {
-  const attainmentTier = tiers(items, (r) => (r.unstable ? -1 : r.sloAttainment), (r) => r.halfWidth);
-  const goodputTier = tiers(items, (r) => (r.unstable ? -1 : r.goodput), (r) => r.goodputHalfWidth);
+  const attainmentTier = tiers(
+    items,
+    (r) => (r.unstable ? -1 : r.sloAttainment),
+    (r) => r.halfWidth,
+  );
+  const goodputTier = tiers(
+    items,
+    (r) => (r.unstable ? -1 : r.goodput),
+    (r) => r.goodputHalfWidth,
+  );
   return items.map((r, i) => {
     const meets = meetsTarget(plan, r);
     const headroom = -(r.headroom ?? 0);
@@ -78,7 +86,9 @@ export function rankKeys(plan: Plan, objective: PlannerObjective, items: Ranked[
         return [headroom, r.gpus, -r.sloAttainment];
       case 'min-cost': {
         const cost = r.usdPerHour ?? r.gpus;
-        return meets ? [0, cost, r.gpus, headroom, -r.sloAttainment] : [1, attainmentTier[i], cost, r.gpus, -r.sloAttainment];
+        return meets
+          ? [0, cost, r.gpus, headroom, -r.sloAttainment]
+          : [1, attainmentTier[i], cost, r.gpus, -r.sloAttainment];
       }
       default:
         return byTarget;

@@ -51,7 +51,13 @@ function chunkedPrefillMs(perf: PerfModel, tokens: number, chunk: number, tp: nu
 }
 
 /** The largest batch at or below `cap` whose decode step at `context` tokens each meets `itlMs` (at least 1). */
-function decodeBatchWithin(perf: PerfModel, tp: number, context: number, cap: number, itlMs: number): { batch: number; stepMs: number } {
+function decodeBatchWithin(
+  perf: PerfModel,
+  tp: number,
+  context: number,
+  cap: number,
+  itlMs: number,
+): { batch: number; stepMs: number } {
   let lo = 1;
   let hi = Math.max(1, cap);
   const step = (b: number) => perf.decodeStepMs(b, b * context, tp);
@@ -88,7 +94,14 @@ export function layoutThroughput(plan: Plan, deployment: Deployment): LayoutThro
     for (const g of groups) {
       const ranks = perf.dpRanks?.(g.tp) ?? 1;
       const nodesPerReplica = g.tp / pool.gpusPerNode;
-      const row: GroupThroughput = { role, shape: replicaShape(g), replicas: g.dp, gpus: g.tp * g.dp, nodes: nodesPerReplica * g.dp, ranksPerReplica: ranks };
+      const row: GroupThroughput = {
+        role,
+        shape: replicaShape(g),
+        replicas: g.dp,
+        gpus: g.tp * g.dp,
+        nodes: nodesPerReplica * g.dp,
+        ranksPerReplica: ranks,
+      };
       if (role !== 'decode') {
         const ms = chunkedPrefillMs(perf, prompt, chunk, g.tp);
         row.promptTokens = prompt;

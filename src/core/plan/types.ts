@@ -80,7 +80,14 @@ export interface PlanResult {
   /** The search stopped growing the rate while still meeting the target: the true maximum is higher. */
   maxRateIsLowerBound?: boolean;
   /** `status`: every solve's status (one word when they all agree, else each with its count). */
-  solver: { status: string; ms: number; variables: number; constraints: number; solves?: number; statuses?: Record<string, number> };
+  solver: {
+    status: string;
+    ms: number;
+    variables: number;
+    constraints: number;
+    solves?: number;
+    statuses?: Record<string, number>;
+  };
   coefficientSimulations: number;
   /** Simulations of whole layouts: screening, refinement, headroom searches, router and rate sweeps. */
   layoutSimulations?: number;

@@ -53,7 +53,12 @@ export interface VerifyReport {
   best?: VerifiedLayout;
   fewestGpus?: VerifiedLayout;
   maxRate?: { ratePerSec: number; ci95: [number, number]; isLowerBound: boolean; deployment: string };
-  planner: { pick?: VerifiedLayout; minGpus?: VerifiedLayout; maxRatePerSec?: number; results: { objective: PlannerObjective; result: PlanResult }[] };
+  planner: {
+    pick?: VerifiedLayout;
+    minGpus?: VerifiedLayout;
+    maxRatePerSec?: number;
+    results: { objective: PlannerObjective; result: PlanResult }[];
+  };
   checks: VerifyCheck[];
   simulations: number;
   pass: boolean;
@@ -82,8 +87,14 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
     return out.results;
   };
 
-  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) => smallestFittingReplica(plan, pool));
-  const { layouts: deployments, truncated } = enumerateLayouts(space, plan.planner.mixedTp, options.limit ?? Math.min(VERIFY_MAX_LAYOUTS, plan.planner.maxCandidates));
+  const space = candidateSpace(plan, deps.replicaFits ?? perfModelFit(plan), (pool) =>
+    smallestFittingReplica(plan, pool),
+  );
+  const { layouts: deployments, truncated } = enumerateLayouts(
+    space,
+    plan.planner.mixedTp,
+    options.limit ?? Math.min(VERIFY_MAX_LAYOUTS, plan.planner.maxCandidates),
+  );
   const long = await simulate(deployments.map((d) => layoutJob(plan, d, rate, 'verify')));
   const layouts: VerifiedLayout[] = deployments.map((d, i) => verified(plan, d, long[i].metrics));
   const byKey = new Map(layouts.map((l, i) => [l.deployment, { l, d: deployments[i], m: long[i].metrics }]));
@@ -104,7 +115,11 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
     );
     todo.forEach((k, i) => (byKey.get(k)!.l.headroom = found[i]));
   };
-  if (fewest !== undefined) await headroomFor(meeting.filter((l) => l.gpus === fewest).map((l) => l.deployment), () => rate * 1.5);
+  if (fewest !== undefined)
+    await headroomFor(
+      meeting.filter((l) => l.gpus === fewest).map((l) => l.deployment),
+      () => rate * 1.5,
+    );
 
   // The highest rate any layout sustains: layouts are probed just above the best headroom so far
   // (one long run each); those that still meet the target get their own bisection. Attainment
@@ -112,7 +127,14 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
   let bestHeadroom = Math.max(0, ...layouts.map((l) => l.headroom?.ratePerSec ?? 0));
   if (bestHeadroom === 0) {
     // Nothing searched yet (no layout meets the target at the plan's rate): start from the best attainment there.
-    const lead = layouts[rankOrder(plan, 'max-attainment', layouts.map((l) => rankedOf(l.gpus, byKey.get(l.deployment)!.m)))[0]];
+    const lead =
+      layouts[
+        rankOrder(
+          plan,
+          'max-attainment',
+          layouts.map((l) => rankedOf(l.gpus, byKey.get(l.deployment)!.m)),
+        )[0]
+      ];
     if (lead) {
       await headroomFor([lead.deployment], () => (lead.meetsTarget ? rate * 1.5 : rate / 1.5));
       bestHeadroom = lead.headroom?.ratePerSec ?? 0;
@@ -122,7 +144,9 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
   let contenders = layouts.filter((l) => !l.headroom && (bestHeadroom < rate || l.meetsTarget));
   for (let round = 0; contenders.length > 0 && round < 50; round++) {
     const probeRate = Math.max(bestHeadroom, rate * 1e-3) * (1 + VERIFY_TOLERANCE);
-    const probes = await simulate(contenders.map((l) => layoutJob(plan, byKey.get(l.deployment)!.d, probeRate, 'verify')));
+    const probes = await simulate(
+      contenders.map((l) => layoutJob(plan, byKey.get(l.deployment)!.d, probeRate, 'verify')),
+    );
     const stillMeet = contenders.filter((_, i) => meetsTarget(plan, rankedOf(0, probes[i].metrics)));
     if (stillMeet.length === 0) break;
     const first = stillMeet[0];
@@ -131,9 +155,15 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
     contenders = stillMeet.slice(1).filter((l) => !l.headroom);
   }
   const top = layouts.filter((l) => l.headroom).sort((a, b) => b.headroom!.ratePerSec - a.headroom!.ratePerSec)[0];
-  const maxRate = top?.headroom && top.headroom.ratePerSec > 0
-    ? { ratePerSec: top.headroom.ratePerSec, ci95: top.headroom.ci95, isLowerBound: top.headroom.isLowerBound, deployment: top.deployment }
-    : undefined;
+  const maxRate =
+    top?.headroom && top.headroom.ratePerSec > 0
+      ? {
+          ratePerSec: top.headroom.ratePerSec,
+          ci95: top.headroom.ci95,
+          isLowerBound: top.headroom.isLowerBound,
+          deployment: top.deployment,
+        }
+      : undefined;
 
   const rankedItems = layouts.map((l) => rankedOf(l.gpus, byKey.get(l.deployment)!.m, l.headroom?.ratePerSec));
   const best = layouts[rankOrder(plan, objective, rankedItems)[0]];
@@ -168,7 +198,8 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
   ];
   // A planner run cut short by planner.timeLimitSec answered with what it had: say so beside its check.
   const partial = (r: PlanResult) => (r.partial ? ' (planner run partial: planner.timeLimitSec ran out)' : '');
-  for (const c of checks) c.detail += partial(c.name === 'pick' ? pickResult : c.name === 'min-gpus' ? minResult : rateResult);
+  for (const c of checks)
+    c.detail += partial(c.name === 'pick' ? pickResult : c.name === 'min-gpus' ? minResult : rateResult);
   return {
     objective,
     ratePerSec: rate,
@@ -186,7 +217,12 @@ export async function verifyPlan(plan: Plan, deps: PlannerDeps, options: VerifyO
 }
 
 /** The planner's pick against the brute-force best under the objective, in attainment points. */
-function pickCheck(objective: PlannerObjective, best: VerifiedLayout, pick: VerifiedLayout | undefined, pickPoints: number): VerifyCheck {
+function pickCheck(
+  objective: PlannerObjective,
+  best: VerifiedLayout,
+  pick: VerifiedLayout | undefined,
+  pickPoints: number,
+): VerifyCheck {
   const distance = pick ? (best.sloAttainment - pick.sloAttainment) * 100 : Infinity;
   return {
     name: 'pick',
@@ -200,7 +236,12 @@ function pickCheck(objective: PlannerObjective, best: VerifiedLayout, pick: Veri
 }
 
 /** The planner's fewest-GPU answer against the fewest GPUs that clearly meet the target in long runs. */
-function minGpusCheck(layouts: VerifiedLayout[], target: number, fewestLayout: VerifiedLayout | undefined, minGpus: VerifiedLayout | undefined): VerifyCheck {
+function minGpusCheck(
+  layouts: VerifiedLayout[],
+  target: number,
+  fewestLayout: VerifiedLayout | undefined,
+  minGpus: VerifiedLayout | undefined,
+): VerifyCheck {
   // A layout whose long-run interval straddles the target meets it or not by chance: the planner
   // is held to the fewest GPUs among layouts that clearly meet it, and may stop at a marginal one.
   const clearly = (l: VerifiedLayout) => l.meetsTarget && (l.ci95 ? l.ci95[0] >= target : true);
@@ -209,8 +250,16 @@ function minGpusCheck(layouts: VerifiedLayout[], target: number, fewestLayout: V
   const truth = fewestLayout?.gpus;
   const bound = clearFewest?.gpus ?? truth;
   const answer = minGpus?.gpus;
-  const pass = answer === undefined ? clearFewest === undefined : bound !== undefined ? answer <= bound && marginal(minGpus!) : false;
-  const margin = fewestLayout && clearFewest && clearFewest.gpus !== fewestLayout.gpus ? `; fewest clearly meeting it (whole 95% interval above): ${clearFewest.deployment} (${clearFewest.gpus} GPUs)` : '';
+  const pass =
+    answer === undefined
+      ? clearFewest === undefined
+      : bound !== undefined
+        ? answer <= bound && marginal(minGpus!)
+        : false;
+  const margin =
+    fewestLayout && clearFewest && clearFewest.gpus !== fewestLayout.gpus
+      ? `; fewest clearly meeting it (whole 95% interval above): ${clearFewest.deployment} (${clearFewest.gpus} GPUs)`
+      : '';
   return {
     name: 'min-gpus',
     pass,
@@ -228,7 +277,12 @@ function minGpusCheck(layouts: VerifiedLayout[], target: number, fewestLayout: V
 /** The planner's highest rate against bisection with long runs over every layout, relative. */
 function maxRateCheck(answer: number | undefined, maxRate: VerifyReport['maxRate'], tolerance: number): VerifyCheck {
   const truth = maxRate?.ratePerSec;
-  const distance = truth && answer !== undefined ? (answer - truth) / truth : truth === undefined && answer === undefined ? 0 : Infinity;
+  const distance =
+    truth && answer !== undefined
+      ? (answer - truth) / truth
+      : truth === undefined && answer === undefined
+        ? 0
+        : Infinity;
   return {
     name: 'max-rate',
     pass: Math.abs(distance) <= tolerance,

@@ -80,16 +80,22 @@ function placeReplicas(
   const perNode = pool.gpusPerNode;
   if (gpus > pool.nodes * perNode) {
     // Checked before expanding replica by replica: a count of a billion must not allocate a billion.
-    throw new SimInputError(`the deployment needs ${gpus} GPUs but the ${where} has ${pool.nodes} node(s) of ${perNode} GPUs; use fewer replicas or add nodes`);
+    throw new SimInputError(
+      `the deployment needs ${gpus} GPUs but the ${where} has ${pool.nodes} node(s) of ${perNode} GPUs; use fewer replicas or add nodes`,
+    );
   }
   const placed: Array<{ tp: number; place: Placement }> = [];
   const full = () => {
-    throw new SimInputError(`the deployment does not fit the ${where}: ${pool.nodes} node(s) of ${perNode} GPUs; use fewer replicas or add nodes`);
+    throw new SimInputError(
+      `the deployment does not fit the ${where}: ${pool.nodes} node(s) of ${perNode} GPUs; use fewer replicas or add nodes`,
+    );
   };
   for (const { tp, dp, ep } of groups) {
     const ranks = ranksOf(tp);
     if (tp > perNode && !(ep && tp % perNode === 0)) {
-      throw new SimInputError(`${what} replica of TP ${tp} needs more GPUs than a node has (${perNode}); use TP ≤ ${perNode}, or an expert-parallel replica of whole nodes (EP${Math.ceil(tp / perNode) * perNode})`);
+      throw new SimInputError(
+        `${what} replica of TP ${tp} needs more GPUs than a node has (${perNode}); use TP ≤ ${perNode}, or an expert-parallel replica of whole nodes (EP${Math.ceil(tp / perNode) * perNode})`,
+      );
     }
     for (let i = 0; i < dp; i++) {
       if (cursor.used > 0 && cursor.used + tp > perNode) {
@@ -99,7 +105,10 @@ function placeReplicas(
       const nodes = Math.ceil(tp / perNode);
       if (cursor.node + nodes > pool.nodes) full();
       for (let r = 0; r < ranks; r++) {
-        placed.push({ tp, place: { cluster, node: cursor.node + Math.floor((cursor.used + (r * tp) / ranks) / perNode) } });
+        placed.push({
+          tp,
+          place: { cluster, node: cursor.node + Math.floor((cursor.used + (r * tp) / ranks) / perNode) },
+        });
       }
       if (tp >= perNode) {
         cursor.node += nodes;
@@ -152,7 +161,13 @@ class Simulation {
   private windowClosed = false;
   /** Rounds waiting anywhere: prefill queues, memory waiters, admit queues. */
   private backlog = 0;
-  private readonly localOption: LocalOption = { queueMs: 0, prefillMs: 0, windowItlMs: 0, batchSize: 0, meanRemainingTokens: 0 };
+  private readonly localOption: LocalOption = {
+    queueMs: 0,
+    prefillMs: 0,
+    windowItlMs: 0,
+    batchSize: 0,
+    meanRemainingTokens: 0,
+  };
   private readonly remotes: RemoteOption[] = [];
   private readonly context: RoutingContext;
   private readonly retrying = new Set<DecodeWorker>();
@@ -181,10 +196,14 @@ class Simulation {
     this.links = new LinkNetwork(plan.cluster, input.perf.decode);
 
     if (deployment.kind === 'colocated' && !policy.colocated) {
-      throw new SimInputError(`policy '${policy.name}' routes between prefill and decode workers, but the deployment is co-located; use --policy colocated or continuum, or a P:…,D:… deployment`);
+      throw new SimInputError(
+        `policy '${policy.name}' routes between prefill and decode workers, but the deployment is co-located; use --policy colocated or continuum, or a P:…,D:… deployment`,
+      );
     }
     if (deployment.kind === 'disaggregated' && policy.colocated) {
-      throw new SimInputError(`policy '${policy.name}' is co-located, but the deployment has separate prefill and decode workers; use a C:TPxN deployment`);
+      throw new SimInputError(
+        `policy '${policy.name}' is co-located, but the deployment has separate prefill and decode workers; use a C:TPxN deployment`,
+      );
     }
     this.placeWorkers();
     for (let i = 0; i < this.prefillWorkers.length; i++) {
@@ -194,7 +213,12 @@ class Simulation {
 
     const workers = this.prefillWorkers.length + this.decodeWorkers.length;
     const expectedArrivals = measure.trace ? 0 : ((measure.warmupMs + measure.windowMs) / 1000) * measure.ratePerSec;
-    this.stability = new StabilityMonitor(workers, this.slo.ttftMs, 100 + 25 * workers + 0.25 * Math.max(expectedArrivals, this.order), Math.max(60_000, 20 * this.slo.ttftMs));
+    this.stability = new StabilityMonitor(
+      workers,
+      this.slo.ttftMs,
+      100 + 25 * workers + 0.25 * Math.max(expectedArrivals, this.order),
+      Math.max(60_000, 20 * this.slo.ttftMs),
+    );
   }
 
   private placeWorkers(): void {
@@ -207,24 +231,58 @@ class Simulation {
     const addDecode = (tp: number, place: Placement, role: DecodeWorker['role']) => {
       const memory = perf.decode.memoryPlan(tp);
       if (!memory.fits || memory.kvCapacityTokens <= 0) {
-        throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} replica of ${decodePool.gpu.name} with room for KV; use a larger TP`);
+        throw new SimInputError(
+          `${plan.model.name} does not fit a TP ${tp} replica of ${decodePool.gpu.name} with room for KV; use a larger TP`,
+        );
       }
-      const worker = new DecodeWorker(this.decodeWorkers.length, tp, role, place, perf.decode, memory.kvCapacityTokens, windowMs);
+      const worker = new DecodeWorker(
+        this.decodeWorkers.length,
+        tp,
+        role,
+        place,
+        perf.decode,
+        memory.kvCapacityTokens,
+        windowMs,
+      );
       worker.kvTp = perf.decode.kvTp?.(tp) ?? tp;
       this.decodeWorkers.push(worker);
     };
     const prefillRanks = (tp: number) => perf.prefill.dpRanks?.(tp) ?? 1;
     const decodeRanks = (tp: number) => perf.decode.dpRanks?.(tp) ?? 1;
     if (deployment.kind === 'colocated') {
-      for (const { tp, place } of placeReplicas(deployment.colocated, cluster, 'main', 'a co-located', undefined, decodeRanks)) addDecode(tp, place, 'colocated');
+      for (const { tp, place } of placeReplicas(
+        deployment.colocated,
+        cluster,
+        'main',
+        'a co-located',
+        undefined,
+        decodeRanks,
+      ))
+        addDecode(tp, place, 'colocated');
       return;
     }
     const cursor = { node: 0, used: 0 };
-    const prefill = placeReplicas(deployment.prefill, prefillPool, separatePools ? 'prefill' : 'main', 'a prefill', cursor, prefillRanks);
-    const decode = placeReplicas(deployment.decode, decodePool, separatePools ? 'decode' : 'main', 'a decode', separatePools ? { node: 0, used: 0 } : cursor, decodeRanks);
+    const prefill = placeReplicas(
+      deployment.prefill,
+      prefillPool,
+      separatePools ? 'prefill' : 'main',
+      'a prefill',
+      cursor,
+      prefillRanks,
+    );
+    const decode = placeReplicas(
+      deployment.decode,
+      decodePool,
+      separatePools ? 'decode' : 'main',
+      'a decode',
+      separatePools ? { node: 0, used: 0 } : cursor,
+      decodeRanks,
+    );
     for (const { tp, place } of prefill) {
       if (!perf.prefill.memoryPlan(tp).fits) {
-        throw new SimInputError(`${plan.model.name} does not fit a TP ${tp} prefill replica of ${prefillPool.gpu.name}; use a larger TP`);
+        throw new SimInputError(
+          `${plan.model.name} does not fit a TP ${tp} prefill replica of ${prefillPool.gpu.name}; use a larger TP`,
+        );
       }
       const worker = new PrefillWorker(this.prefillWorkers.length, tp, place, perf.prefill, windowMs);
       worker.kvTp = perf.prefill.kvTp?.(tp) ?? tp;
@@ -257,7 +315,8 @@ class Simulation {
     const chunk = this.chunk;
     if (tokens <= chunk) return perf.prefillMs(history, tokens, tp);
     let ms = 0;
-    for (let done = 0; done < tokens; done += chunk) ms += perf.prefillMs(history + done, Math.min(chunk, tokens - done), tp);
+    for (let done = 0; done < tokens; done += chunk)
+      ms += perf.prefillMs(history + done, Math.min(chunk, tokens - done), tp);
     return ms;
   }
 
@@ -455,7 +514,10 @@ class Simulation {
     local.queueMs = d.localQueue.queuedMs + Math.max(0, d.busyUntil - now);
     local.prefillMs = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
     // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
-    local.windowItlMs = batch.size > 0 && d.lastStepEnd >= 0 ? d.itlWindow.meanWith(now, batch.openMeanGapMs(now, d.lastStepEnd)) : d.itlWindow.mean(now);
+    local.windowItlMs =
+      batch.size > 0 && d.lastStepEnd >= 0
+        ? d.itlWindow.meanWith(now, batch.openMeanGapMs(now, d.lastStepEnd))
+        : d.itlWindow.mean(now);
     local.batchSize = batch.size;
     local.meanRemainingTokens = batch.size ? batch.remainingTokens / batch.size : 0;
     const prefillWorkers = this.prefillWorkers;
@@ -481,7 +543,9 @@ class Simulation {
       if (link.spec !== shapeSpec || w.tp !== shapeTp) {
         shapeSpec = link.spec;
         shapeTp = w.tp;
-        exclusiveMs = this.links.estimateMs(link, s.historyTokens, d.kvTp, w.kvTp, 0) + this.links.estimateMs(link, s.newTokens, w.kvTp, d.kvTp, 0);
+        exclusiveMs =
+          this.links.estimateMs(link, s.historyTokens, d.kvTp, w.kvTp, 0) +
+          this.links.estimateMs(link, s.newTokens, w.kvTp, d.kvTp, 0);
       }
       option.queueMs = w.queue.queuedMs + Math.max(0, w.busyUntil - now);
       option.prefillMs = cost;
@@ -930,7 +994,8 @@ class Simulation {
     });
     if (samples.tSec.length >= MAX_SAMPLES) {
       // Halve the resolution instead of growing without bound on a long run; peaks survive.
-      const pairs = <T>(xs: T[], merge: (a: T, b: T) => T) => xs.filter((_, i) => i % 2 === 1).map((v, i) => merge(xs[2 * i], v));
+      const pairs = <T>(xs: T[], merge: (a: T, b: T) => T) =>
+        xs.filter((_, i) => i % 2 === 1).map((v, i) => merge(xs[2 * i], v));
       samples.tSec = pairs(samples.tSec, (_a, b) => b);
       for (const id of Object.keys(samples.queueLength)) {
         samples.queueLength[id] = pairs(samples.queueLength[id], Math.max);
@@ -955,7 +1020,10 @@ class Simulation {
     // Often enough that a backlog cannot run far past its limit between checks: about every
     // hundred arrivals, and at least every second and tenth of a session.
     const rate = measure.ratePerSec;
-    const checkEveryMs = Math.max(1e-3, Math.min(1000, measure.sessionMs / 10, rate > 0 && !measure.trace ? 100_000 / rate : 1000));
+    const checkEveryMs = Math.max(
+      1e-3,
+      Math.min(1000, measure.sessionMs / 10, rate > 0 && !measure.trace ? 100_000 / rate : 1000),
+    );
     queue.push(checkEveryMs, STABILITY_CHECK, null);
     if (this.input.timeSeries) this.startSampling();
     if (measure.sessions === 0) this.closeWindow();
@@ -1020,7 +1088,8 @@ class Simulation {
           // in a rare, very long tool wait; only the first makes the run unstable.
           const stuck = this.backlog > 0 && this.oldestWaitMs() > 2 * this.slo.ttftMs;
           if (stuck) this.stopReason = this.stability.unfinished(this.measuredOutstanding, drainLimitMs / 1000);
-          else this.cutOff = `${this.measuredOutstanding} measured session(s) were still between rounds ${(drainLimitMs / 1000).toFixed(0)} s after the window closed and count as missing the SLO`;
+          else
+            this.cutOff = `${this.measuredOutstanding} measured session(s) were still between rounds ${(drainLimitMs / 1000).toFixed(0)} s after the window closed and count as missing the SLO`;
           break;
         }
       }
@@ -1044,7 +1113,10 @@ class Simulation {
     if (measure.trace || !this.windowClosed) this.changeInSystem(0);
     this.tally.unfinished = this.measuredOutstanding;
     if (!this.stopReason && !cancelled && !this.cutOff && this.measuredOutstanding > 0) {
-      this.stopReason = this.stability.unfinished(this.measuredOutstanding, Math.max(0, this.now - this.windowEndMs) / 1000);
+      this.stopReason = this.stability.unfinished(
+        this.measuredOutstanding,
+        Math.max(0, this.now - this.windowEndMs) / 1000,
+      );
     }
     const stopReason = this.stopReason;
     // Rates are over the window the run actually measured: up to the last measured arrival in
@@ -1071,16 +1143,24 @@ class Simulation {
     const windowMs = Math.max(1e-9, Math.min(this.now, this.windowEndMs) - this.warmupMs);
     // (count mode: windowEndMs is the last measured arrival, or Infinity for a trace: up to now)
     // A worker mid-task at the end has busy time not yet accrued: count it up to now.
-    const busy = (w: PrefillWorker | DecodeWorker) => w.busyWindowMs + (w.busy ? this.windowOverlap(w.startedAt, this.now) : 0);
+    const busy = (w: PrefillWorker | DecodeWorker) =>
+      w.busyWindowMs + (w.busy ? this.windowOverlap(w.startedAt, this.now) : 0);
     const utilization = (w: PrefillWorker | DecodeWorker) => (windowMs > 0 ? Math.min(1, busy(w) / windowMs) : 0);
     return [
-      ...this.prefillWorkers.map((w) => ({ id: w.id, role: 'prefill' as const, tp: w.tp, utilization: utilization(w), maxQueueLength: w.maxQueue })),
+      ...this.prefillWorkers.map((w) => ({
+        id: w.id,
+        role: 'prefill' as const,
+        tp: w.tp,
+        utilization: utilization(w),
+        maxQueueLength: w.maxQueue,
+      })),
       ...this.decodeWorkers.map((d) => ({
         id: d.id,
         role: d.role,
         tp: d.tp,
         utilization: utilization(d),
-        localPrefillRatio: d.localPrefills + d.remotePrefills > 0 ? d.localPrefills / (d.localPrefills + d.remotePrefills) : 0,
+        localPrefillRatio:
+          d.localPrefills + d.remotePrefills > 0 ? d.localPrefills / (d.localPrefills + d.remotePrefills) : 0,
         localPrefills: d.localPrefills,
         remotePrefills: d.remotePrefills,
         maxQueueLength: d.maxQueue,

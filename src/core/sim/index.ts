@@ -43,11 +43,23 @@ export const MAX_SESSIONS = 1_000_000;
 export const MIN_RATE_PER_SEC = 1e-9;
 
 function checkRate(rate: number): void {
-  if (!(rate >= MIN_RATE_PER_SEC)) throw new SimInputError(`the arrival rate must be at least ${MIN_RATE_PER_SEC} sessions/s (got ${rate})`);
+  if (!(rate >= MIN_RATE_PER_SEC))
+    throw new SimInputError(`the arrival rate must be at least ${MIN_RATE_PER_SEC} sessions/s (got ${rate})`);
 }
 
 export { SimInputError } from './engine';
-export { parseTrace, generateSessions, sessionGenerator, fitWorkloadToTrace, planOnTrace, traceArrivalRate, scaleTraceToRate, type TraceSession, type TraceRound, type TraceFit } from './workload';
+export {
+  parseTrace,
+  generateSessions,
+  sessionGenerator,
+  fitWorkloadToTrace,
+  planOnTrace,
+  traceArrivalRate,
+  scaleTraceToRate,
+  type TraceSession,
+  type TraceRound,
+  type TraceFit,
+} from './workload';
 export { POLICIES } from './policies';
 
 function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } {
@@ -69,7 +81,8 @@ function perfModels(input: SimInput): { prefill: PerfModel; decode: PerfModel } 
   }
   const expertParallel = [...deployment.prefill, ...deployment.decode].some((g) => g.ep);
   const decode = make(decodePool, 'decode', deployment.decode);
-  const prefill = prefillPool === decodePool && !expertParallel ? decode : make(prefillPool, 'prefill', deployment.prefill);
+  const prefill =
+    prefillPool === decodePool && !expertParallel ? decode : make(prefillPool, 'prefill', deployment.prefill);
   return { prefill, decode };
 }
 
@@ -82,16 +95,26 @@ type TraceReplay = NonNullable<SimResult['traceReplay']>;
  */
 function replayOf(trace: TraceSession[], asked: number | undefined): { sessions: TraceSession[]; info: TraceReplay } {
   const recorded = traceArrivalRate(trace) ?? null;
-  if (asked === undefined) return { sessions: trace, info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: recorded } };
+  if (asked === undefined)
+    return {
+      sessions: trace,
+      info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: recorded },
+    };
   checkRate(asked);
   if (recorded === null) {
-    throw new SimInputError(`the trace's ${trace.length} sessions all arrive at the same moment, so it has no arrival rate to scale to ${asked} sessions/s; replay it as recorded (no rate) or spread its arrivals`);
+    throw new SimInputError(
+      `the trace's ${trace.length} sessions all arrive at the same moment, so it has no arrival rate to scale to ${asked} sessions/s; replay it as recorded (no rate) or spread its arrivals`,
+    );
   }
-  return { sessions: scaleTraceToRate(trace, asked), info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: asked } };
+  return {
+    sessions: scaleTraceToRate(trace, asked),
+    info: { sessions: trace.length, recordedRatePerSec: recorded, replayedRatePerSec: asked },
+  };
 }
 
 function inArrivalOrder(trace: TraceSession[]): TraceSession[] {
-  for (let i = 1; i < trace.length; i++) if (trace[i - 1].arrivalMs > trace[i].arrivalMs) return [...trace].sort((a, b) => a.arrivalMs - b.arrivalMs);
+  for (let i = 1; i < trace.length; i++)
+    if (trace[i - 1].arrivalMs > trace[i].arrivalMs) return [...trace].sort((a, b) => a.arrivalMs - b.arrivalMs);
   return trace;
 }
 
@@ -108,16 +131,23 @@ function prepare(input: SimInput, replications?: number): Prepared {
   const routing = input.routing ?? input.plan.policy.routing;
   const replay = input.trace ? replayOf(inArrivalOrder(input.trace), input.ratePerSec) : undefined;
   if (replay && replay.sessions.length > MAX_SESSIONS) {
-    throw new SimInputError(`the trace holds ${replay.sessions.length} sessions, more than the ${MAX_SESSIONS.toLocaleString('en-US')} a run may hold; replay a part of it`);
+    throw new SimInputError(
+      `the trace holds ${replay.sessions.length} sessions, more than the ${MAX_SESSIONS.toLocaleString('en-US')} a run may hold; replay a part of it`,
+    );
   }
   const rate = input.ratePerSec ?? input.plan.workload.arrival.ratePerSec;
   if (!replay) checkRate(rate);
   let spec: MeasureSpec = { ...input.measure };
   if (input.sessions !== undefined && spec.sessions === undefined) spec.sessions = input.sessions;
-  if (replications !== undefined) spec = { ...spec, minReplications: replications, maxReplications: Math.max(replications, spec.maxReplications ?? replications) };
+  if (replications !== undefined)
+    spec = {
+      ...spec,
+      minReplications: replications,
+      maxReplications: Math.max(replications, spec.maxReplications ?? replications),
+    };
   if (spec.sessions !== undefined) spec.sessions = Math.max(1, Math.min(MAX_SESSIONS, spec.sessions));
   const measure = resolveMeasure(input.plan, spec, rate, replay?.sessions);
-  if (!measure.trace && (measure.warmupMs + measure.windowMs) / 1000 * rate > MAX_SESSIONS * 1.05) {
+  if (!measure.trace && ((measure.warmupMs + measure.windowMs) / 1000) * rate > MAX_SESSIONS * 1.05) {
     throw new SimInputError(
       `the run would measure about ${Math.round((measure.windowMs / 1000) * rate)} sessions (window ${(measure.windowMs / 1000).toFixed(0)} s at ${rate} sessions/s), more than the ${MAX_SESSIONS.toLocaleString('en-US')} a run may hold; lower workload.durationSec or sessions`,
     );
@@ -126,7 +156,9 @@ function prepare(input: SimInput, replications?: number): Prepared {
 }
 
 function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: RunControl): EngineOutput {
-  const source = prepared.replay ? replaySource(prepared.replay.sessions) : sessionGenerator(input.plan.workload, prepared.rate, seed);
+  const source = prepared.replay
+    ? replaySource(prepared.replay.sessions)
+    : sessionGenerator(input.plan.workload, prepared.rate, seed);
   return runEngine({
     plan: input.plan,
     deployment: input.deployment,

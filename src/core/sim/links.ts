@@ -64,7 +64,16 @@ export class LinkNetwork {
   }
 
   /** A new transfer of `tokens` tokens of KV; its latency passes before it joins the link's sharing. */
-  start(link: Link, tokens: number, srcTp: number, dstTp: number, purpose: TransferPurpose, session: Session, worker: PrefillWorker, countBytes: boolean): { transfer: Transfer; latencyMs: number } {
+  start(
+    link: Link,
+    tokens: number,
+    srcTp: number,
+    dstTp: number,
+    purpose: TransferPurpose,
+    session: Session,
+    worker: PrefillWorker,
+    countBytes: boolean,
+  ): { transfer: Transfer; latencyMs: number } {
     const totalMs = this.perf.kvTransferMs(tokens, link.spec, srcTp, dstTp);
     const latencyMs = Math.min(totalMs, link.spec.latencyUs / 1000);
     if (countBytes) this.bytesMoved[link.kind] += this.perf.kvBytes(tokens);

@@ -87,7 +87,9 @@ export function sessionDurations(plan: Plan, trace?: readonly TraceSession[]): {
   const meanMs = total / Math.max(1, n);
   const p95Ms = n > 0 ? durations[Math.min(n - 1, Math.ceil(0.95 * n) - 1)] : meanMs;
   if (!(meanMs <= MAX_SESSION_MS) || !(p95Ms <= MAX_SESSION_MS)) {
-    throw new SimInputError(tooLargeTimeMessage(`a session would last about ${Math.max(meanMs, p95Ms).toPrecision(3)} ms`));
+    throw new SimInputError(
+      tooLargeTimeMessage(`a session would last about ${Math.max(meanMs, p95Ms).toPrecision(3)} ms`),
+    );
   }
   return { meanMs: Math.max(meanMs, 1), p95Ms: Math.max(p95Ms, 1) };
 }
@@ -100,12 +102,20 @@ export function sessionDurations(plan: Plan, trace?: readonly TraceSession[]): {
  *   (`sessions` or `windowSec`), with a note when that is shorter than the rule;
  * - batches of about one session duration each for the batch-means interval.
  */
-export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePerSec: number, trace?: readonly TraceSession[]): MeasurePlan {
+export function resolveMeasure(
+  plan: Plan,
+  spec: MeasureSpec | undefined,
+  ratePerSec: number,
+  trace?: readonly TraceSession[],
+): MeasurePlan {
   const durations = sessionDurations(plan, trace);
   const sessionMs = durations.meanMs;
   const halfWidth = Math.max(0, spec?.halfWidth ?? DEFAULT_HALF_WIDTH);
   const minReplications = Math.max(1, Math.floor(spec?.minReplications ?? 1));
-  const maxReplications = Math.max(minReplications, Math.floor(spec?.maxReplications ?? Math.max(minReplications, DEFAULT_MAX_REPLICATIONS)));
+  const maxReplications = Math.max(
+    minReplications,
+    Math.floor(spec?.maxReplications ?? Math.max(minReplications, DEFAULT_MAX_REPLICATIONS)),
+  );
   const w = plan.workload;
   if (trace) {
     const first = trace.length ? trace[0].arrivalMs : 0;
@@ -114,21 +124,41 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
     let skip = Math.min(w.warmupSessions, Math.floor(trace.length / 5));
     if (spec?.warmupSec !== undefined) {
       const warmupEnd = first + spec.warmupSec * 1000;
-      skip = Math.max(0, Math.min(trace.length - 1, trace.findIndex((s) => s.arrivalMs >= warmupEnd)));
+      skip = Math.max(
+        0,
+        Math.min(
+          trace.length - 1,
+          trace.findIndex((s) => s.arrivalMs >= warmupEnd),
+        ),
+      );
     }
     const warmupMs = trace.length ? trace[skip].arrivalMs : 0;
     const windowMs = Math.max(1e-6, last - warmupMs);
     const batches = Math.min(clampBatches(Math.floor(windowMs / sessionMs)), Math.max(1, trace.length - skip));
     // A recorded trace is what it is: one replication, its batches give the interval.
-    return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications: 1, maxReplications: 1, sessions: trace.length - skip, trace: true, ratePerSec };
+    return {
+      warmupMs,
+      windowMs,
+      batches,
+      sessionMs,
+      longSessionMs: durations.p95Ms,
+      halfWidth,
+      minReplications: 1,
+      maxReplications: 1,
+      sessions: trace.length - skip,
+      trace: true,
+      ratePerSec,
+    };
   }
   const gapMs = 1000 / ratePerSec;
-  const warmupMs = spec?.warmupSec !== undefined ? spec.warmupSec * 1000 : Math.max(durations.p95Ms, w.warmupSessions * gapMs);
+  const warmupMs =
+    spec?.warmupSec !== undefined ? spec.warmupSec * 1000 : Math.max(durations.p95Ms, w.warmupSessions * gapMs);
   const ruleMs = Math.max(WINDOW_SESSION_DURATIONS * sessionMs, MIN_WINDOW_SESSIONS * gapMs);
   let windowMs: number;
   let note: string | undefined;
   const sessions = spec?.sessions !== undefined ? Math.max(1, Math.round(spec.sessions)) : undefined;
-  const asked = sessions !== undefined ? sessions * gapMs : spec?.windowSec !== undefined ? spec.windowSec * 1000 : undefined;
+  const asked =
+    sessions !== undefined ? sessions * gapMs : spec?.windowSec !== undefined ? spec.windowSec * 1000 : undefined;
   if (asked !== undefined) {
     windowMs = asked;
     // Windows arrive rounded (the planner's to 6 significant digits): a hair short is not short.
@@ -137,13 +167,30 @@ export function resolveMeasure(plan: Plan, spec: MeasureSpec | undefined, ratePe
     }
   } else {
     // The plan's own span (durationSec or sessions) is a floor on the window, not a cap.
-    const planned = w.sessions !== undefined ? w.sessions * gapMs : w.durationSec !== undefined ? w.durationSec * 1000 : 0;
+    const planned =
+      w.sessions !== undefined ? w.sessions * gapMs : w.durationSec !== undefined ? w.durationSec * 1000 : 0;
     windowMs = Math.max(ruleMs, planned);
   }
   // Count mode batches by arrival order, so even a few sessions make several batches.
   const durationsInWindow = Math.floor((windowMs / sessionMs) * (1 + 1e-6));
-  const batches = sessions !== undefined ? Math.min(clampBatches(durationsInWindow), Math.max(1, sessions)) : clampBatches(durationsInWindow);
-  return { warmupMs, windowMs, batches, sessionMs, longSessionMs: durations.p95Ms, halfWidth, minReplications, maxReplications, note, sessions, trace: false, ratePerSec };
+  const batches =
+    sessions !== undefined
+      ? Math.min(clampBatches(durationsInWindow), Math.max(1, sessions))
+      : clampBatches(durationsInWindow);
+  return {
+    warmupMs,
+    windowMs,
+    batches,
+    sessionMs,
+    longSessionMs: durations.p95Ms,
+    halfWidth,
+    minReplications,
+    maxReplications,
+    note,
+    sessions,
+    trace: false,
+    ratePerSec,
+  };
 }
 
 function clampBatches(n: number): number {

@@ -92,7 +92,9 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   if (cutOff?.cutOff) notes.push(cutOff.cutOff);
   if (unstableOut) notes.push(`stopped early: ${unstableOut.unstableReason}`);
   else if (halfWidth > requestedHalfWidth) {
-    notes.push(`the 95% interval is ±${(halfWidth * 100).toFixed(1)} points after ${n} replication(s), wider than the ±${(requestedHalfWidth * 100).toFixed(1)} asked for`);
+    notes.push(
+      `the 95% interval is ±${(halfWidth * 100).toFixed(1)} points after ${n} replication(s), wider than the ±${(requestedHalfWidth * 100).toFixed(1)} asked for`,
+    );
   }
   const measurement: Measurement = {
     warmupSec: first.measure.warmupMs / 1000,
@@ -149,7 +151,8 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   };
   if (unstableOut?.unstableReason) metrics.unstableReason = unstableOut.unstableReason;
   // Sessions cut off in a long tool wait count as missing the SLO and are in the notes; the run is stable.
-  if (unfinished > 0 && !unstableOut && !cutOff) metrics.unstableReason = `${unfinished} measured session(s) unfinished`;
+  if (unfinished > 0 && !unstableOut && !cutOff)
+    metrics.unstableReason = `${unfinished} measured session(s) unfinished`;
   return metrics;
 }
 
@@ -166,7 +169,12 @@ function workersOf(outputs: EngineOutput[]): WorkerMetrics[] {
       utilization: sum((x) => x.utilization) / n,
       maxQueueLength: Math.max(...all.map((x) => x.maxQueueLength)),
       ...(w.role !== 'prefill'
-        ? { localPrefills, remotePrefills, localPrefillRatio: localPrefills + remotePrefills > 0 ? localPrefills / (localPrefills + remotePrefills) : 0 }
+        ? {
+            localPrefills,
+            remotePrefills,
+            localPrefillRatio:
+              localPrefills + remotePrefills > 0 ? localPrefills / (localPrefills + remotePrefills) : 0,
+          }
         : {}),
     };
   });

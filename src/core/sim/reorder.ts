@@ -36,7 +36,13 @@ export function tasksMeetingSlo(items: ReorderItem[], order: number[], now: numb
  * to run now. A task already postponed `maxPostpone` times runs first. Ties keep FCFS order, so the
  * result is never worse than FCFS on this objective.
  */
-export function pickNext(items: ReorderItem[], window: number, maxPostpone: number, now: number, ttftSloMs: number): number {
+export function pickNext(
+  items: ReorderItem[],
+  window: number,
+  maxPostpone: number,
+  now: number,
+  ttftSloMs: number,
+): number {
   const w = Math.min(window, items.length, PERMUTATIONS.length - 1);
   if (w <= 1) return 0;
   for (let i = 0; i < w; i++) if (items[i].postponed >= maxPostpone) return i;

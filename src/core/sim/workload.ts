@@ -27,7 +27,12 @@ export interface SessionSource {
  * million sessions holds just those in flight. The draws are the same, in the same order, as
  * `generateSessions`.
  */
-export function sessionGenerator(workload: WorkloadSpec, ratePerSec: number, seed: number, count = Infinity): SessionSource {
+export function sessionGenerator(
+  workload: WorkloadSpec,
+  ratePerSec: number,
+  seed: number,
+  count = Infinity,
+): SessionSource {
   const rng = new Rng(seed);
   const meanGapMs = 1000 / ratePerSec;
   const gamma = workload.arrival.process === 'gamma';
@@ -64,7 +69,12 @@ export function replaySource(sessions: readonly TraceSession[]): SessionSource {
 }
 
 /** `count` sessions drawn from the plan's distributions (see `sessionGenerator`). */
-export function generateSessions(workload: WorkloadSpec, count: number, ratePerSec: number, seed: number): TraceSession[] {
+export function generateSessions(
+  workload: WorkloadSpec,
+  count: number,
+  ratePerSec: number,
+  seed: number,
+): TraceSession[] {
   const source = sessionGenerator(workload, ratePerSec, seed, count);
   const sessions: TraceSession[] = [];
   for (let s = source.next(); s; s = source.next()) sessions.push(s);
@@ -88,7 +98,8 @@ function empiricalOf(values: number[]): Distribution {
   }
   if (distinct.length <= MAX_EMPIRICAL_POINTS) return { kind: 'empirical', values: distinct, weights: counts };
   const quantiles: number[] = [];
-  for (let i = 0; i < MAX_EMPIRICAL_POINTS; i++) quantiles.push(sorted[Math.floor(((i + 0.5) / MAX_EMPIRICAL_POINTS) * sorted.length)]);
+  for (let i = 0; i < MAX_EMPIRICAL_POINTS; i++)
+    quantiles.push(sorted[Math.floor(((i + 0.5) / MAX_EMPIRICAL_POINTS) * sorted.length)]);
   return { kind: 'empirical', values: quantiles };
 }
 
@@ -107,7 +118,8 @@ export interface TraceFit {
  */
 export function fitWorkloadToTrace(workload: WorkloadSpec, sessions: TraceSession[]): TraceFit {
   const traceName = workload.trace ? `the trace ${workload.trace}` : 'the trace';
-  if (sessions.length === 0) return { workload, summary: `${traceName} holds no sessions; planned on the plan's distributions` };
+  if (sessions.length === 0)
+    return { workload, summary: `${traceName} holds no sessions; planned on the plan's distributions` };
   const arrivals = sessions.map((s) => s.arrivalMs).sort((a, b) => a - b);
   const gaps: number[] = [];
   for (let i = 1; i < arrivals.length; i++) gaps.push(arrivals[i] - arrivals[i - 1]);
@@ -223,7 +235,10 @@ export interface TraceLimits {
  * line numbers and never quote the trace (it is not the plan, and may not be the user's to show):
  * they name the line, the field and what was expected.
  */
-export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: TraceSession[]; diagnostics: Diagnostic[] } {
+export function parseTrace(
+  text: string,
+  limits: TraceLimits = {},
+): { sessions: TraceSession[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const bySession = new Map<string, TraceSession & { line: number; context: number }>();
   const lines = text.split(/\r\n|\r|\n/);
@@ -241,7 +256,13 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
   }
   const fail = (line: number, code: string, message: string, raw: string) => {
     if (diagnostics.length < 200) {
-      diagnostics.push({ severity: 'error', code, message: `line ${line + 1}: ${message}`, path: `/${line}`, range: lineRange(line, raw.length) });
+      diagnostics.push({
+        severity: 'error',
+        code,
+        message: `line ${line + 1}: ${message}`,
+        path: `/${line}`,
+        range: lineRange(line, raw.length),
+      });
     }
   };
   const maxContext = limits.maxContextTokens;
@@ -256,12 +277,22 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
     const output = Math.round(outputTokens);
     const tooLong = (context: number): boolean => {
       if (maxContext === undefined || context <= maxContext) return false;
-      fail(line, TRACE_CODES.badNumber, `this round takes its session's context (input and output of every round so far) past the model's ${maxContext} tokens (maxContextTokens); shorten the session or split it`, raw);
+      fail(
+        line,
+        TRACE_CODES.badNumber,
+        `this round takes its session's context (input and output of every round so far) past the model's ${maxContext} tokens (maxContextTokens); shorten the session or split it`,
+        raw,
+      );
       return true;
     };
     if (round === 0) {
       if (existing) {
-        fail(line, TRACE_CODES.roundOrder, `the session of this line already has a round 0 (line ${existing.line + 1}); give each session one round 0`, raw);
+        fail(
+          line,
+          TRACE_CODES.roundOrder,
+          `the session of this line already has a round 0 (line ${existing.line + 1}); give each session one round 0`,
+          raw,
+        );
         return;
       }
       if (arrivalMs === undefined) {
@@ -269,11 +300,22 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
         return;
       }
       if (tooLong(input + output)) return;
-      bySession.set(id, { id, arrivalMs, rounds: [{ inputTokens: input, outputTokens: output, thinkMs: 0 }], line, context: input + output });
+      bySession.set(id, {
+        id,
+        arrivalMs,
+        rounds: [{ inputTokens: input, outputTokens: output, thinkMs: 0 }],
+        line,
+        context: input + output,
+      });
       return;
     }
     if (!existing || existing.rounds.length !== round) {
-      fail(line, TRACE_CODES.roundOrder, `round ${round} of this line's session comes before its round ${existing ? existing.rounds.length : 0}; list rounds in order`, raw);
+      fail(
+        line,
+        TRACE_CODES.roundOrder,
+        `round ${round} of this line's session comes before its round ${existing ? existing.rounds.length : 0}; list rounds in order`,
+        raw,
+      );
       return;
     }
     if (thinkMs === undefined) {
@@ -288,7 +330,13 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
     .sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1))
     .map(({ id, arrivalMs, rounds }) => ({ id, arrivalMs, rounds }));
   if (sessions.length === 0 && diagnostics.length === 0) {
-    diagnostics.push({ severity: 'error', code: TRACE_CODES.empty, message: 'the trace holds no sessions', path: '', range: lineRange(0, 0) });
+    diagnostics.push({
+      severity: 'error',
+      code: TRACE_CODES.empty,
+      message: 'the trace holds no sessions',
+      path: '',
+      range: lineRange(0, 0),
+    });
   }
   return { sessions, diagnostics };
 }
@@ -297,16 +345,31 @@ export function parseTrace(text: string, limits: TraceLimits = {}): { sessions: 
 function traceFields(
   raw: string,
   fail: (code: string, message: string) => void,
-): { session: string | number; round: number; inputTokens: number; outputTokens: number; arrivalMs?: number; thinkMs?: number } | undefined {
+):
+  | {
+      session: string | number;
+      round: number;
+      inputTokens: number;
+      outputTokens: number;
+      arrivalMs?: number;
+      thinkMs?: number;
+    }
+  | undefined {
   let record: unknown;
   try {
     record = JSON.parse(raw);
   } catch {
-    fail(TRACE_CODES.badJson, 'not a JSON object; each line must be one round like {"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}');
+    fail(
+      TRACE_CODES.badJson,
+      'not a JSON object; each line must be one round like {"session":"s1","round":0,"arrivalMs":0,"inputTokens":700,"outputTokens":50}',
+    );
     return undefined;
   }
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    fail(TRACE_CODES.badJson, `expected a JSON object with session, round, inputTokens and outputTokens, found ${kindOf(record)}`);
+    fail(
+      TRACE_CODES.badJson,
+      `expected a JSON object with session, round, inputTokens and outputTokens, found ${kindOf(record)}`,
+    );
     return undefined;
   }
   const r = record as Record<string, unknown>;
@@ -319,7 +382,10 @@ function traceFields(
     const value = r[name];
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-      fail(TRACE_CODES.badNumber, `"${name}" must be ${what} from ${min} to ${max.toExponential()}, found ${kindOf(value)}`);
+      fail(
+        TRACE_CODES.badNumber,
+        `"${name}" must be ${what} from ${min} to ${max.toExponential()}, found ${kindOf(value)}`,
+      );
       return NaN;
     }
     return value;

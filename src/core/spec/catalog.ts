@@ -47,7 +47,10 @@ function namesOf(entry: Named): string[] {
 }
 
 function normalize(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
 }
 
 function find<T>(table: { entry: T; names: string[] }[], name: string): T | undefined {
@@ -122,7 +125,10 @@ export function editDistance(a: string, b: string): number {
  * contained by it (`qwen3` → `Qwen3-32B`). Long inputs are not compared (garbage never matches).
  */
 export function suggest(name: string, candidates: readonly string[]): string | undefined {
-  return suggestSpelling(name, candidates.map((c) => [c]));
+  return suggestSpelling(
+    name,
+    candidates.map((c) => [c]),
+  );
 }
 
 /**
@@ -142,7 +148,9 @@ export function suggestSpelling(name: string, entries: readonly Spellings[]): st
   if (key.length >= 4) {
     // First spellings that continue what was typed, then spellings the typed name continues.
     for (const extends_ of [(n: string) => n.startsWith(key), (n: string) => n.length >= 4 && key.startsWith(n)]) {
-      const matching = entries.map((spellings) => spellings.filter((s) => extends_(normalize(s)))).filter((matches) => matches.length > 0);
+      const matching = entries
+        .map((spellings) => spellings.filter((s) => extends_(normalize(s))))
+        .filter((matches) => matches.length > 0);
       if (matching.length === 1) return closest(matching[0]).spelling;
       if (matching.length > 1) break;
     }

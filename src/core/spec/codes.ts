@@ -29,7 +29,7 @@ export const SPEC_CODES = {
   PDP036: { severity: 'error', title: 'inconsistent model architecture' },
   PDP037: { severity: 'error', title: 'expert-parallel replica the model or the nodes cannot run' },
   PDP040: { severity: 'error', title: 'impossible distribution parameters' },
-  PDP041: { severity: 'error', title: 'distribution outside the quantity\'s range' },
+  PDP041: { severity: 'error', title: "distribution outside the quantity's range" },
   PDP042: { severity: 'error', title: 'workload incomplete' },
   PDP043: { severity: 'error', title: 'warm-up covers every session' },
   PDP044: { severity: 'warning', title: 'trace replaces the distributions' },

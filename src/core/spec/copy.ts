@@ -11,7 +11,8 @@ export function deepCopy<T>(value: T): T {
       const copy = deepCopy((value as Record<string, unknown>)[key]);
       // defineProperty: a YAML key `__proto__` must stay a key, not become the prototype. Only
       // for that key: defining every property costs more than the copy itself.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
       else out[key] = copy;
     }
     return out as T;

@@ -30,15 +30,23 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
     }
     const role = match[1].toUpperCase() as 'P' | 'D' | 'C';
     if (match[4] !== undefined && match[2] === undefined) {
-      return { error: `'${shorten(term.trim())}': '/TP' sets the attention TP of an expert-parallel replica; write e.g. 'D:EP16/TP4x1'` };
+      return {
+        error: `'${shorten(term.trim())}': '/TP' sets the attention TP of an expert-parallel replica; write e.g. 'D:EP16/TP4x1'`,
+      };
     }
     const tp = Number(match[3]);
     const dp = Number(match[5]);
-    const group: ReplicaGroup = match[2] !== undefined ? { tp, dp, ep: tp, attentionTp: match[4] !== undefined ? Number(match[4]) : 1 } : { tp, dp };
+    const group: ReplicaGroup =
+      match[2] !== undefined
+        ? { tp, dp, ep: tp, attentionTp: match[4] !== undefined ? Number(match[4]) : 1 }
+        : { tp, dp };
     const problem = groupProblem(role, group, term.trim());
     if (problem) return { error: problem };
     const existing = groups[role].find((g) => g.tp === group.tp);
-    if (existing && (Boolean(existing.ep) !== Boolean(group.ep) || (existing.attentionTp ?? 1) !== (group.attentionTp ?? 1))) {
+    if (
+      existing &&
+      (Boolean(existing.ep) !== Boolean(group.ep) || (existing.attentionTp ?? 1) !== (group.attentionTp ?? 1))
+    ) {
       return { error: `'${shorten(term.trim())}': one role cannot run replicas of ${tp} GPUs in two ways; pick one` };
     }
     if (existing) existing.dp += group.dp;
@@ -51,7 +59,9 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
     return checkedDeployment({ kind: 'colocated', colocated: groups.C });
   }
   if (groups.P.length === 0 || groups.D.length === 0) {
-    return { error: "a disaggregated deployment needs both prefill (P:…) and decode (D:…) replicas, e.g. 'P:4x2,D:8x1'" };
+    return {
+      error: "a disaggregated deployment needs both prefill (P:…) and decode (D:…) replicas, e.g. 'P:4x2,D:8x1'",
+    };
   }
   return checkedDeployment({ kind: 'disaggregated', prefill: groups.P, decode: groups.D });
 }
@@ -60,22 +70,30 @@ export function parseDeploymentSpec(text: string): DeploymentParse {
 function groupProblem(role: string, group: ReplicaGroup, term = `${role}:${group.tp}x${group.dp}`): string | undefined {
   const { tp, dp } = group;
   if (tp < 1 || dp < 1) return `'${shorten(term)}': TP and replicas must be at least 1`;
-  if (tp > MAX_TP) return `'${shorten(term)}': TP ${tp > 1e9 ? 'that large' : tp} is more GPUs than a node can have (at most ${MAX_TP})`;
-  if (dp > MAX_REPLICAS) return `'${shorten(term)}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)`;
+  if (tp > MAX_TP)
+    return `'${shorten(term)}': TP ${tp > 1e9 ? 'that large' : tp} is more GPUs than a node can have (at most ${MAX_TP})`;
+  if (dp > MAX_REPLICAS)
+    return `'${shorten(term)}': more replicas than a deployment may have (at most ${MAX_REPLICAS.toLocaleString('en-US')} in all)`;
   // After the bounds: a number too long to hold exactly is too large, not fractional.
-  if (!Number.isInteger(tp) || !Number.isInteger(dp)) return `'${shorten(term)}': TP and replicas must be whole numbers`;
+  if (!Number.isInteger(tp) || !Number.isInteger(dp))
+    return `'${shorten(term)}': TP and replicas must be whole numbers`;
   if (group.ep !== undefined) {
     const attentionTp = group.attentionTp ?? 1;
-    if (group.ep !== tp) return `'${shorten(term)}': ep (${group.ep}) must equal tp (${tp}); an expert-parallel replica shards its experts over all its GPUs`;
+    if (group.ep !== tp)
+      return `'${shorten(term)}': ep (${group.ep}) must equal tp (${tp}); an expert-parallel replica shards its experts over all its GPUs`;
     if (tp < 2) return `'${shorten(term)}': an expert-parallel replica needs at least 2 GPUs (EP2)`;
-    if (!Number.isInteger(attentionTp) || attentionTp < 1 || tp % attentionTp !== 0) return `'${shorten(term)}': attention TP ${attentionTp} must divide EP ${tp}`;
+    if (!Number.isInteger(attentionTp) || attentionTp < 1 || tp % attentionTp !== 0)
+      return `'${shorten(term)}': attention TP ${attentionTp} must divide EP ${tp}`;
   }
   return undefined;
 }
 
 function checkedDeployment(deployment: Deployment): DeploymentParse {
   const replicas = deploymentReplicas(deployment);
-  if (replicas > MAX_REPLICAS) return { error: `${replicas.toLocaleString('en-US')} replicas in all; a deployment may have at most ${MAX_REPLICAS.toLocaleString('en-US')}` };
+  if (replicas > MAX_REPLICAS)
+    return {
+      error: `${replicas.toLocaleString('en-US')} replicas in all; a deployment may have at most ${MAX_REPLICAS.toLocaleString('en-US')}`,
+    };
   return { deployment };
 }
 
@@ -101,7 +119,8 @@ export function checkDeploymentValue(value: unknown): DeploymentParse {
     }
     return groups;
   };
-  if (typeof v !== 'object' || v === null) return { error: "a deployment must be an object such as { kind: 'colocated', colocated: [{ tp: 4, dp: 2 }] }" };
+  if (typeof v !== 'object' || v === null)
+    return { error: "a deployment must be an object such as { kind: 'colocated', colocated: [{ tp: 4, dp: 2 }] }" };
   if (v.kind === 'colocated') {
     const colocated = groupsOf('colocated', v.colocated);
     return typeof colocated === 'string' ? { error: colocated } : checkedDeployment({ kind: 'colocated', colocated });
@@ -141,12 +160,14 @@ export function replicaShape(g: ReplicaGroup): string {
 
 export function deploymentGpus(deployment: Deployment): number {
   const sum = (groups: ReplicaGroup[]) => groups.reduce((n, g) => n + g.tp * g.dp, 0);
-  return deployment.kind === 'colocated'
-    ? sum(deployment.colocated)
-    : sum(deployment.prefill) + sum(deployment.decode);
+  return deployment.kind === 'colocated' ? sum(deployment.colocated) : sum(deployment.prefill) + sum(deployment.decode);
 }
 
 /** The layout as separate role lists, the shape `pdplan plan --json` gives its consumers. */
-export function deploymentRoles(deployment: Deployment): { colocated: ReplicaGroup[] } | { prefill: ReplicaGroup[]; decode: ReplicaGroup[] } {
-  return deployment.kind === 'colocated' ? { colocated: deployment.colocated } : { prefill: deployment.prefill, decode: deployment.decode };
+export function deploymentRoles(
+  deployment: Deployment,
+): { colocated: ReplicaGroup[] } | { prefill: ReplicaGroup[]; decode: ReplicaGroup[] } {
+  return deployment.kind === 'colocated'
+    ? { colocated: deployment.colocated }
+    : { prefill: deployment.prefill, decode: deployment.decode };
 }

@@ -65,12 +65,23 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     if (fix) diagnostic.fix = { ...fix, range };
     diagnostics.push(diagnostic);
   };
-  const report: Report = (code, path, message, opts) => add(code, path, message, rangeOf(path, opts?.at ?? 'value'), opts?.fix);
-  const result = (plan?: Plan): PlanLoad => ({ plan, diagnostics, references, rangeOf: (path: string) => rangeOf(path) });
+  const report: Report = (code, path, message, opts) =>
+    add(code, path, message, rangeOf(path, opts?.at ?? 'value'), opts?.fix);
+  const result = (plan?: Plan): PlanLoad => ({
+    plan,
+    diagnostics,
+    references,
+    rangeOf: (path: string) => rangeOf(path),
+  });
 
   try {
     if (text.length > MAX_PLAN_CHARS) {
-      add('PDP003', '', `the plan is ${(text.length / 1048576).toFixed(1)} MB; plans are limited to 1 MB — move bulk data into a trace or profile file.`, EMPTY_RANGE);
+      add(
+        'PDP003',
+        '',
+        `the plan is ${(text.length / 1048576).toFixed(1)} MB; plans are limited to 1 MB — move bulk data into a trace or profile file.`,
+        EMPTY_RANGE,
+      );
       return result();
     }
     // Old Mac line ends (a lone CR) are line breaks to the editor but not to the YAML parser. LF in
@@ -88,7 +99,12 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     checkNames(raw, '', report, references, options);
     const variants: Record<string, Raw> = isRecord(raw.variants) ? raw.variants : {};
     if (Object.keys(variants).length > MAX_VARIANTS) {
-      add('PDP003', '/variants', `the plan has ${Object.keys(variants).length} variants; at most ${MAX_VARIANTS} are compared — split them over several plan files.`, rangeOf('/variants', 'key'));
+      add(
+        'PDP003',
+        '/variants',
+        `the plan has ${Object.keys(variants).length} variants; at most ${MAX_VARIANTS} are compared — split them over several plan files.`,
+        rangeOf('/variants', 'key'),
+      );
       return result();
     }
     for (const [name, override] of Object.entries(variants)) {
@@ -115,23 +131,45 @@ export function loadPlan(text: string, options: LoadOptions = {}): PlanLoad {
     checkSemantics(plan, base, (code, path, message, opts) => report(code, existing(path), message, opts));
     const baseFindings = new Set(diagnostics.map((d) => `${d.code}|${d.path}`));
 
-    const resolvedVariants = resolveVariants(base, variants, { parsed, add, report, rangeOf, baseFindings, diagnostics });
+    const resolvedVariants = resolveVariants(base, variants, {
+      parsed,
+      add,
+      report,
+      rangeOf,
+      baseFindings,
+      diagnostics,
+    });
     if (Object.keys(variants).length > 0) plan.variants = resolvedVariants;
     return result(hasErrors(diagnostics) ? undefined : plan);
   } catch (error) {
     // A bug of ours: still a diagnostic, never an exception out of the loader.
-    add('PDP099', '', `internal error while validating (please report it): ${error instanceof Error ? error.message : String(error)}`, EMPTY_RANGE);
+    add(
+      'PDP099',
+      '',
+      `internal error while validating (please report it): ${error instanceof Error ? error.message : String(error)}`,
+      EMPTY_RANGE,
+    );
     return result();
   }
 }
 
-type AddDiagnostic = (code: SpecCode, path: string, message: string, range: Range, fix?: { replacement: string; title: string }) => void;
+type AddDiagnostic = (
+  code: SpecCode,
+  path: string,
+  message: string,
+  range: Range,
+  fix?: { replacement: string; title: string },
+) => void;
 
 /**
  * The plan as plain data, or undefined when the YAML stops it (too deep, syntax errors, empty, too
  * many aliases, not a mapping), each problem added as a diagnostic.
  */
-function planData(parsed: ParsedYaml, add: AddDiagnostic, rangeOf: (path: string) => Range): Record<string, Raw> | undefined {
+function planData(
+  parsed: ParsedYaml,
+  add: AddDiagnostic,
+  rangeOf: (path: string) => Range,
+): Record<string, Raw> | undefined {
   if (parsed.tooDeepAt !== undefined) {
     const at = parsed.tooDeepAt;
     const message = parsed.tooDeepInBlocks
@@ -142,15 +180,30 @@ function planData(parsed: ParsedYaml, add: AddDiagnostic, rangeOf: (path: string
   }
   if (reportYamlErrors(parsed, add)) return undefined;
   if (parsed.depth > MAX_PLAN_DEPTH) {
-    add('PDP003', '', `the plan nests deeper than ${MAX_PLAN_DEPTH} levels; no plan section is that deep — check the indentation.`, deepestRange(parsed));
+    add(
+      'PDP003',
+      '',
+      `the plan nests deeper than ${MAX_PLAN_DEPTH} levels; no plan section is that deep — check the indentation.`,
+      deepestRange(parsed),
+    );
     return undefined;
   }
   if (parsed.doc?.contents === null) {
-    add('PDP004', '', "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.", EMPTY_RANGE);
+    add(
+      'PDP004',
+      '',
+      "the plan is empty; start with 'version: 1' and the model, cluster, workload and slo sections.",
+      EMPTY_RANGE,
+    );
     return undefined;
   }
   if ((parsed.aliases ?? 0) > MAX_PLAN_ALIASES) {
-    add('PDP003', '', `the plan uses ${parsed.aliases} YAML aliases (*name); at most ${MAX_PLAN_ALIASES} are expanded — write the values out instead.`, parsed.firstAlias ? toRange(parsed, parsed.firstAlias) : rangeOf(''));
+    add(
+      'PDP003',
+      '',
+      `the plan uses ${parsed.aliases} YAML aliases (*name); at most ${MAX_PLAN_ALIASES} are expanded — write the values out instead.`,
+      parsed.firstAlias ? toRange(parsed, parsed.firstAlias) : rangeOf(''),
+    );
     return undefined;
   }
   let raw: Raw;
@@ -158,11 +211,21 @@ function planData(parsed: ParsedYaml, add: AddDiagnostic, rangeOf: (path: string
     // The one-walk data is absent for what only toJS converts (aliases, merge keys, tags, …).
     raw = parsed.data ? parsed.data.value : parsed.doc?.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    add('PDP003', '', `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`, EMPTY_RANGE);
+    add(
+      'PDP003',
+      '',
+      `the plan expands too far through YAML aliases (${error instanceof Error ? error.message : String(error)}); write the values out instead.`,
+      EMPTY_RANGE,
+    );
     return undefined;
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    add('PDP004', '', `the plan must be a mapping of sections (version, model, cluster, …), not ${Array.isArray(raw) ? 'a list' : 'a single value'}.`, rangeOf(''));
+    add(
+      'PDP004',
+      '',
+      `the plan must be a mapping of sections (version, model, cluster, …), not ${Array.isArray(raw) ? 'a list' : 'a single value'}.`,
+      rangeOf(''),
+    );
     return undefined;
   }
   return raw;
@@ -197,14 +260,22 @@ function resolveVariants(base: Raw, variants: Record<string, Raw>, ctx: VariantC
     };
     const before = diagnostics.length;
     for (const issue of schemaIssues(merged)) {
-      variantReport(issue.code, issue.path, issue.message, { at: issue.at === 'parent' ? 'key' : issue.at, fix: issue.fix });
+      variantReport(issue.code, issue.path, issue.message, {
+        at: issue.at === 'parent' ? 'key' : issue.at,
+        fix: issue.fix,
+      });
     }
     if (diagnostics.slice(before).some((d) => d.severity === 'error')) continue;
     const variantPlan = resolvePlan(merged);
     variantPlan.name = isRecord(override) && typeof override.name === 'string' ? override.name : name;
     checkSemantics(variantPlan, merged, variantReport);
     if (isRecord(override) && Object.keys(override).filter((k) => k !== 'name').length === 0) {
-      add('PDP060', variantPath, `variant '${name}' overrides nothing, so it repeats the plan; add the settings it should change, or remove it.`, rangeOf(variantPath, 'key'));
+      add(
+        'PDP060',
+        variantPath,
+        `variant '${name}' overrides nothing, so it repeats the plan; add the settings it should change, or remove it.`,
+        rangeOf(variantPath, 'key'),
+      );
     }
     resolvedVariants[name] = variantPlan;
   }
@@ -231,7 +302,6 @@ function firstLine(parsed: ParsedYaml): [number, number] {
   return [start, end < 0 ? parsed.text.length : end];
 }
 
-
 function deepestRange(parsed: ParsedYaml): Range {
   let deepest: [number, number] = [0, 0];
   let depth = -1;
@@ -256,18 +326,31 @@ const YAML_HINTS: Record<string, string> = {
 };
 
 /** True when the YAML could not be read as one clean document. */
-function reportYamlErrors(parsed: ParsedYaml, add: (code: SpecCode, path: string, message: string, range: Range) => void): boolean {
+function reportYamlErrors(
+  parsed: ParsedYaml,
+  add: (code: SpecCode, path: string, message: string, range: Range) => void,
+): boolean {
   const errors = parsed.doc?.errors ?? [];
   for (const span of parsed.duplicateKeys.slice(0, 50)) {
     const key = parsed.text.slice(span[0], span[1]);
-    add('PDP002', '', `duplicate key '${key.length > 40 ? key.slice(0, 37) + '...' : key}': it appears twice in the same mapping; remove or rename one of them.`, toRange(parsed, span));
+    add(
+      'PDP002',
+      '',
+      `duplicate key '${key.length > 40 ? key.slice(0, 37) + '...' : key}': it appears twice in the same mapping; remove or rename one of them.`,
+      toRange(parsed, span),
+    );
   }
   for (const error of errors.slice(0, 50)) {
     const span: [number, number] = [error.pos[0], Math.max(error.pos[0], error.pos[1])];
     const range = toRange(parsed, span);
     const raw = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     if (error.code === 'MULTIPLE_DOCS') {
-      add('PDP004', '', "a plan file holds one YAML document; remove the '---' separator and what follows, or move it into another file.", range);
+      add(
+        'PDP004',
+        '',
+        "a plan file holds one YAML document; remove the '---' separator and what follows, or move it into another file.",
+        range,
+      );
     } else {
       add('PDP001', '', `YAML syntax error: ${raw}; ${YAML_HINTS[error.code] ?? 'fix the YAML syntax here'}.`, range);
     }

@@ -37,7 +37,9 @@ export function schemaRange(...path: string[]): { min?: number; max?: number; ex
   let node: unknown = (planSchema as { definitions: unknown }).definitions;
   for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
   const n = (node ?? {}) as { minimum?: number; maximum?: number; exclusiveMinimum?: number };
-  return n.exclusiveMinimum !== undefined ? { min: n.exclusiveMinimum, max: n.maximum, exclusiveMin: true } : { min: n.minimum, max: n.maximum };
+  return n.exclusiveMinimum !== undefined
+    ? { min: n.exclusiveMinimum, max: n.maximum, exclusiveMin: true }
+    : { min: n.minimum, max: n.maximum };
 }
 
 export function rateRange(): { min: number; max: number } {
@@ -49,13 +51,20 @@ export function rateRange(): { min: number; max: number } {
  * Checks what a run overrides against the plan it runs on, as the loader checks the plan's own
  * fields; the deployment and routing to run are given when there are no problems of severity error.
  */
-export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { deployment?: string; policy?: string; rate?: string } = {}): CheckedOverrides {
+export function checkRunOverrides(
+  plan: Plan,
+  overrides: RunOverrides,
+  names: { deployment?: string; policy?: string; rate?: string } = {},
+): CheckedOverrides {
   const problems: OverrideProblem[] = [];
   const deploymentOption = names.deployment ?? '--deployment';
   const policyOption = names.policy ?? '--policy';
   let deployment = plan.deployment;
   if (overrides.deployment !== undefined) {
-    const parsed = typeof overrides.deployment === 'string' ? parseDeploymentSpec(overrides.deployment) : checkDeploymentValue(overrides.deployment);
+    const parsed =
+      typeof overrides.deployment === 'string'
+        ? parseDeploymentSpec(overrides.deployment)
+        : checkDeploymentValue(overrides.deployment);
     if ('error' in parsed) {
       problems.push({ option: deploymentOption, code: 'PDP024', message: parsed.error });
       return { problems };
@@ -65,7 +74,11 @@ export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { 
   let routing = plan.policy.routing;
   if (overrides.policy !== undefined) {
     if (!ROUTING_POLICY_NAMES.includes(overrides.policy as RoutingPolicyName)) {
-      problems.push({ option: policyOption, code: 'PDP013', message: `unknown policy '${overrides.policy.slice(0, 40)}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}` });
+      problems.push({
+        option: policyOption,
+        code: 'PDP013',
+        message: `unknown policy '${overrides.policy.slice(0, 40)}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}`,
+      });
       return { problems };
     }
     // Another policy runs with its own defaults: the plan's settings belong to the plan's policy.
@@ -75,14 +88,21 @@ export function checkRunOverrides(plan: Plan, overrides: RunOverrides, names: { 
   if (overrides.ratePerSec !== undefined) {
     const { min, max } = rateRange();
     if (!(overrides.ratePerSec >= min && overrides.ratePerSec <= max)) {
-      problems.push({ option: names.rate ?? '--rate', code: 'PDP014', message: `the arrival rate must be from ${min} to ${max} sessions/s, as workload.arrival.ratePerSec` });
+      problems.push({
+        option: names.rate ?? '--rate',
+        code: 'PDP014',
+        message: `the arrival rate must be from ${min} to ${max} sessions/s, as workload.arrival.ratePerSec`,
+      });
     }
   }
   if (overrides.deployment === undefined && overrides.policy === undefined) return { deployment, routing, problems };
 
   const effective: Plan = { ...plan, deployment, policy: { ...plan.policy, routing } };
   // As written: the notation (so findings point at the whole layout) and the routing name.
-  const raw = { deployment: overrides.deployment ?? plan.deployment, policy: { routing: routing.name } } as Record<string, unknown>;
+  const raw = { deployment: overrides.deployment ?? plan.deployment, policy: { routing: routing.name } } as Record<
+    string,
+    unknown
+  >;
   const where = (path: string): string => {
     if (path.startsWith('/policy')) return overrides.policy !== undefined ? policyOption : deploymentOption;
     return overrides.deployment !== undefined ? deploymentOption : policyOption;

@@ -74,7 +74,14 @@ function replacesWhole(depth: number, key: string, value: unknown): boolean {
   return isObject(value) && 'kind' in value;
 }
 
-const SYNTHETIC_WORKLOAD_KEYS = ['profile', 'rounds', 'initialPromptTokens', 'incrementalTokens', 'outputTokens', 'toolLatencyMs'];
+const SYNTHETIC_WORKLOAD_KEYS = [
+  'profile',
+  'rounds',
+  'initialPromptTokens',
+  'incrementalTokens',
+  'outputTokens',
+  'toolLatencyMs',
+];
 
 /**
  * A variant over the base: mappings merge key by key; lists, scalars, names and distributions
@@ -119,7 +126,8 @@ function omitKeys(source: Record<string, unknown>, omit: readonly string[]): Rec
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(source)) {
     if (omit.includes(key)) continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
     else out[key] = source[key];
   }
   return out;
@@ -130,7 +138,7 @@ const MODEL_OWN_KEYS = ['preset', 'moe', 'mla'];
 const POLICY_OWN_KEYS = ['routing'];
 
 function resolveGpu(raw: Raw): GpuSpec {
-  const base: Partial<GpuSpec> = raw.preset ? findGpu(raw.preset) ?? {} : {};
+  const base: Partial<GpuSpec> = raw.preset ? (findGpu(raw.preset) ?? {}) : {};
   const gpu = { ...base, ...omitKeys(raw, GPU_OWN_KEYS) } as GpuSpec;
   gpu.name = raw.name ?? base.name ?? raw.preset ?? 'custom GPU';
   gpu.fp8Tflops ??= gpu.bf16Tflops;
@@ -138,7 +146,7 @@ function resolveGpu(raw: Raw): GpuSpec {
 }
 
 function resolveModel(raw: Raw): ModelSpec {
-  const base: Partial<ModelSpec> = raw.preset ? findModel(raw.preset) ?? {} : {};
+  const base: Partial<ModelSpec> = raw.preset ? (findModel(raw.preset) ?? {}) : {};
   const { moe, mla } = raw;
   const model = { ...DEFAULTS.model, ...base, ...omitKeys(raw, MODEL_OWN_KEYS) } as ModelSpec;
   model.name = raw.name ?? base.name ?? raw.preset ?? 'custom model';
@@ -150,14 +158,18 @@ function resolveModel(raw: Raw): ModelSpec {
 }
 
 function resolveLink(raw: Raw, fallback: LinkSpec): LinkSpec {
-  return { bandwidthGBps: raw?.bandwidthGBps ?? fallback.bandwidthGBps, latencyUs: raw?.latencyUs ?? fallback.latencyUs };
+  return {
+    bandwidthGBps: raw?.bandwidthGBps ?? fallback.bandwidthGBps,
+    latencyUs: raw?.latencyUs ?? fallback.latencyUs,
+  };
 }
 
 function resolvePool(raw: Raw, parent?: PoolSpec): PoolSpec {
   const gpu = raw.gpu ? resolveGpu(raw.gpu) : parent!.gpu;
-  const intraFallback = parent && !raw.gpu
-    ? parent.intraNode
-    : { bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs };
+  const intraFallback =
+    parent && !raw.gpu
+      ? parent.intraNode
+      : { bandwidthGBps: gpu.nvlinkBandwidthGBps, latencyUs: DEFAULTS.intraNodeLatencyUs };
   const pool: PoolSpec = {
     gpu,
     gpusPerNode: raw.gpusPerNode ?? parent?.gpusPerNode ?? DEFAULTS.cluster.gpusPerNode,
@@ -165,7 +177,8 @@ function resolvePool(raw: Raw, parent?: PoolSpec): PoolSpec {
     intraNode: resolveLink(raw.intraNode, intraFallback),
     interNode: resolveLink(raw.interNode, parent?.interNode ?? DEFAULTS.interNode),
   };
-  const domain = raw.nvlinkDomainGpus ?? (raw.gpu ? gpu.nvlinkDomainGpus : parent?.nvlinkDomainGpus ?? gpu.nvlinkDomainGpus);
+  const domain =
+    raw.nvlinkDomainGpus ?? (raw.gpu ? gpu.nvlinkDomainGpus : (parent?.nvlinkDomainGpus ?? gpu.nvlinkDomainGpus));
   if (domain !== undefined) pool.nvlinkDomainGpus = domain;
   return pool;
 }
@@ -236,11 +249,19 @@ function resolveRouting(raw: Raw): RoutingSpec {
     case 'adaptive':
       return { name, slack: raw.slack ?? d.slack };
     case 'threshold':
-      return { name, maxLocalPrefillTokens: raw.maxLocalPrefillTokens ?? d.maxLocalPrefillTokens, ...(raw.maxLocalDecodeBatch !== undefined ? { maxLocalDecodeBatch: raw.maxLocalDecodeBatch } : {}) };
+      return {
+        name,
+        maxLocalPrefillTokens: raw.maxLocalPrefillTokens ?? d.maxLocalPrefillTokens,
+        ...(raw.maxLocalDecodeBatch !== undefined ? { maxLocalDecodeBatch: raw.maxLocalDecodeBatch } : {}),
+      };
     case 'ppd':
       return { name, ttftWeight: raw.ttftWeight ?? d.ttftWeight };
     case 'prfaas':
-      return { name, minRemotePrefillTokens: raw.minRemotePrefillTokens ?? d.minRemotePrefillTokens, maxRemoteQueue: raw.maxRemoteQueue ?? d.maxRemoteQueue };
+      return {
+        name,
+        minRemotePrefillTokens: raw.minRemotePrefillTokens ?? d.minRemotePrefillTokens,
+        maxRemoteQueue: raw.maxRemoteQueue ?? d.maxRemoteQueue,
+      };
     case 'continuum':
       return { name, kvTtlMs: raw.kvTtlMs ?? d.kvTtlMs };
     case 'remote':

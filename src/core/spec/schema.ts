@@ -65,12 +65,18 @@ function nonFiniteIssues(data: unknown): SchemaIssue[] {
     }
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
-        issues.push({ code: 'PDP014', path, at: 'value', message: `'${displayPath(path)}' must be a finite number, not ${String(value)}; write the value out.` });
+        issues.push({
+          code: 'PDP014',
+          path,
+          at: 'value',
+          message: `'${displayPath(path)}' must be a finite number, not ${String(value)}; write the value out.`,
+        });
       }
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => stack.push({ value: item, path: `${path}/${i}` }));
     } else if (value !== null && typeof value === 'object') {
-      for (const key of Object.keys(value)) stack.push({ value: (value as Record<string, unknown>)[key], path: path + pointer([key]) });
+      for (const key of Object.keys(value))
+        stack.push({ value: (value as Record<string, unknown>)[key], path: path + pointer([key]) });
     }
   }
   return issues;
@@ -193,7 +199,8 @@ function issueOf(error: ErrorObject, data: unknown): SchemaIssue | undefined {
     }
     case 'enum':
     case 'const': {
-      const allowed = (error.keyword === 'const' ? [error.params.allowedValue] : (error.params.allowedValues as unknown[])) ?? [];
+      const allowed =
+        (error.keyword === 'const' ? [error.params.allowedValue] : (error.params.allowedValues as unknown[])) ?? [];
       const guess = typeof value === 'string' ? suggest(value, allowed.map(String)) : undefined;
       return {
         code: 'PDP013',
@@ -225,9 +232,19 @@ function issueOf(error: ErrorObject, data: unknown): SchemaIssue | undefined {
       };
     }
     case 'minItems':
-      return { code: 'PDP015', path, at: 'value', message: `${where} must list at least ${String(error.params.limit)} item(s); add one.` };
+      return {
+        code: 'PDP015',
+        path,
+        at: 'value',
+        message: `${where} must list at least ${String(error.params.limit)} item(s); add one.`,
+      };
     case 'maxItems':
-      return { code: 'PDP015', path, at: 'value', message: `${where} may list at most ${String(error.params.limit)} item(s); remove some.` };
+      return {
+        code: 'PDP015',
+        path,
+        at: 'value',
+        message: `${where} may list at most ${String(error.params.limit)} item(s); remove some.`,
+      };
     case 'uniqueItems':
       return {
         code: 'PDP015',
@@ -240,7 +257,8 @@ function issueOf(error: ErrorObject, data: unknown): SchemaIssue | undefined {
     case 'pattern':
     case 'propertyNames': {
       // ajv reports a bad property name twice: once from the inner 'pattern', once as 'propertyNames'.
-      if (error.keyword === 'pattern' && (error as { propertyName?: string }).propertyName !== undefined) return undefined;
+      if (error.keyword === 'pattern' && (error as { propertyName?: string }).propertyName !== undefined)
+        return undefined;
       const name = error.params.propertyName as string | undefined;
       if (name !== undefined) {
         return {
@@ -250,7 +268,12 @@ function issueOf(error: ErrorObject, data: unknown): SchemaIssue | undefined {
           message: `name '${truncate(name)}' in ${where} may use only letters, digits, '_', '.' and '-', starting with a letter or digit; rename it.`,
         };
       }
-      return { code: 'PDP015', path, at: 'value', message: `${where} does not have the expected form; see the hover text for examples.` };
+      return {
+        code: 'PDP015',
+        path,
+        at: 'value',
+        message: `${where} does not have the expected form; see the hover text for examples.`,
+      };
     }
     default:
       return { code: 'PDP015', path, at: 'value', message: `${where} ${error.message ?? 'is invalid'}.` };

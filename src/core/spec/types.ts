@@ -221,14 +221,7 @@ export interface SloSpec {
 }
 
 export type RoutingPolicyName =
-  | 'adaptive'
-  | 'remote'
-  | 'local'
-  | 'threshold'
-  | 'ppd'
-  | 'prfaas'
-  | 'colocated'
-  | 'continuum';
+  'adaptive' | 'remote' | 'local' | 'threshold' | 'ppd' | 'prfaas' | 'colocated' | 'continuum';
 
 export const ROUTING_POLICY_NAMES: readonly RoutingPolicyName[] = [
   'adaptive',
@@ -303,12 +296,7 @@ export interface PolicySpec {
 }
 
 export type PlannerObjective =
-  | 'min-p95-latency'
-  | 'max-attainment'
-  | 'max-goodput'
-  | 'min-gpus'
-  | 'min-cost'
-  | 'max-rate';
+  'min-p95-latency' | 'max-attainment' | 'max-goodput' | 'min-gpus' | 'min-cost' | 'max-rate';
 
 export interface PlannerSpec {
   gpuBudget: number;

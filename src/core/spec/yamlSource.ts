@@ -1,4 +1,16 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  YAMLMap,
+  YAMLSeq,
+  Scalar,
+  type Document,
+  type Node,
+} from 'yaml';
 import { escapeSegment } from './jsonPointer';
 import type { Position, Range } from './types';
 
@@ -75,12 +87,27 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   // The parser recurses on flow collections: refuse absurd bracket nesting before it overflows.
   const tooDeepAt = flowTooDeep(text, maxDepth * 2);
   if (tooDeepAt !== undefined) {
-    return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt };
+    return {
+      text,
+      lineStarts: starts,
+      source: { value: new Map(), key: new Map() },
+      depth: Infinity,
+      duplicateKeys: [],
+      tooDeepAt,
+    };
   }
   // It recurses on block collections too: thousands of `- - -` overflow the stack.
   const blockDeepAt = blockTooDeep(text, maxDepth * BLOCK_DEPTH_SLACK);
   if (blockDeepAt !== undefined) {
-    return { text, lineStarts: starts, source: { value: new Map(), key: new Map() }, depth: Infinity, duplicateKeys: [], tooDeepAt: blockDeepAt, tooDeepInBlocks: true };
+    return {
+      text,
+      lineStarts: starts,
+      source: { value: new Map(), key: new Map() },
+      depth: Infinity,
+      duplicateKeys: [],
+      tooDeepAt: blockDeepAt,
+      tooDeepInBlocks: true,
+    };
   }
   const source: SourceMap = { value: new Map(), key: new Map() };
   // yaml's own uniqueKeys check is quadratic in the size of a mapping; indexNodes finds duplicates in linear time.
@@ -136,7 +163,9 @@ function blockTooDeep(text: string, limit: number): number | undefined {
     for (;;) {
       const c = text.charCodeAt(i);
       const next = text.charCodeAt(i + 1);
-      const opens = (c === 45 /* - */ || c === 63 /* ? */ || c === 58) /* : */ && (next === 32 || next === 10 || next === 13 || Number.isNaN(next));
+      const opens =
+        (c === 45 /* - */ || c === 63 /* ? */ || c === 58) /* : */ &&
+        (next === 32 || next === 10 || next === 13 || Number.isNaN(next));
       if (!opens) break;
       compact++;
       i++;
@@ -175,7 +204,8 @@ function plainOf(node: unknown): unknown {
   const proto = Object.getPrototypeOf(node);
   if (proto === Scalar.prototype) {
     const value = (node as Scalar).value;
-    const primitive = value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    const primitive =
+      value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
     return primitive ? value : INCONVERTIBLE;
   }
   // Exact classes: yaml's !!omap, !!pairs and !!set are subclasses that convert differently.
@@ -248,7 +278,13 @@ function indexNodes(
           const object = out as Record<string, unknown>;
           const jsKey = plainKey(keyNode);
           if (jsKey === undefined) convertible = false;
-          else if (jsKey in object) Object.defineProperty(object, jsKey, { value: child, writable: true, enumerable: true, configurable: true });
+          else if (jsKey in object)
+            Object.defineProperty(object, jsKey, {
+              value: child,
+              writable: true,
+              enumerable: true,
+              configurable: true,
+            });
           else object[jsKey] = child;
         }
         if (item.value) stack.push({ node: item.value, path: childPath, depth: depth + 1, out: child });
@@ -307,7 +343,10 @@ export function toPosition(starts: number[], text: string, offset: number): Posi
   }
   const lineEnd = lo + 1 < starts.length ? starts[lo + 1] : text.length;
   let contentEnd = lineEnd;
-  while (contentEnd > starts[lo] && (text.charCodeAt(contentEnd - 1) === 10 || text.charCodeAt(contentEnd - 1) === 13)) {
+  while (
+    contentEnd > starts[lo] &&
+    (text.charCodeAt(contentEnd - 1) === 10 || text.charCodeAt(contentEnd - 1) === 13)
+  ) {
     contentEnd--;
   }
   // An offset on the line break itself sits at the end of the line's content.

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalogPrices, describeCost, gpuHourPrice, inputPerOutputToken, layoutCost, measuredCost } from '../../../src/core/cost';
+import {
+  catalogPrices,
+  describeCost,
+  gpuHourPrice,
+  inputPerOutputToken,
+  layoutCost,
+  measuredCost,
+} from '../../../src/core/cost';
 import { findGpu } from '../../../src/core/spec/catalog';
 import { parseDeploymentSpec } from '../../../src/core/spec/deployment';
 import { validatePlanText } from '../../../src/core/validate';
@@ -27,16 +34,23 @@ test('every catalog price names a catalog GPU, a date and a source', () => {
 test('price of a GPU-hour: the plan overrides the catalog, by one number or by GPU name (aliases too)', () => {
   const plan = testPlan(); // GPU 'H100'
   assert.equal(gpuHourPrice(plan, plan.cluster.gpu)?.from, 'catalog');
-  assert.equal(gpuHourPrice(plan, plan.cluster.gpu)?.usdPerGpuHour, catalogPrices().find((p) => p.gpu === 'H100-SXM')!.usdPerGpuHour);
+  assert.equal(
+    gpuHourPrice(plan, plan.cluster.gpu)?.usdPerGpuHour,
+    catalogPrices().find((p) => p.gpu === 'H100-SXM')!.usdPerGpuHour,
+  );
   plan.cost = { gpuHourUsd: 2 };
   assert.deepEqual(gpuHourPrice(plan, plan.cluster.gpu), { gpu: 'H100', usdPerGpuHour: 2, from: 'plan' });
   plan.cost = { gpuHourUsd: { 'h100-sxm5': 2.5 } };
   assert.equal(gpuHourPrice(plan, plan.cluster.gpu)?.usdPerGpuHour, 2.5);
   plan.cluster.gpu = { ...plan.cluster.gpu, name: 'H20' };
-  assert.equal(gpuHourPrice(plan, plan.cluster.gpu), undefined, 'H20 has no catalog price and the plan prices another type');
+  assert.equal(
+    gpuHourPrice(plan, plan.cluster.gpu),
+    undefined,
+    'H20 has no catalog price and the plan prices another type',
+  );
 });
 
-test('$/hour of a layout: GPUs of each role at their pool\'s price; a missing price is named, not guessed', () => {
+test("$/hour of a layout: GPUs of each role at their pool's price; a missing price is named, not guessed", () => {
   const plan = testPlan();
   plan.cost = { gpuHourUsd: { H100: 3, B200: 5 } };
   assert.equal(layoutCost(plan, layout('P:2x2,D:4x1')).usdPerHour, 8 * 3);
@@ -52,7 +66,13 @@ test('$/hour of a layout: GPUs of each role at their pool\'s price; a missing pr
 });
 
 function metrics(over: Partial<SimMetrics>): SimMetrics {
-  return { throughputTokensPerSec: 1000, throughputSessionsPerSec: 2, goodput: 1.5, unstable: false, ...over } as SimMetrics;
+  return {
+    throughputTokensPerSec: 1000,
+    throughputSessionsPerSec: 2,
+    goodput: 1.5,
+    unstable: false,
+    ...over,
+  } as SimMetrics;
 }
 
 test('$/M tokens at the measured window rates; an unstable run has no cost per token', () => {
@@ -69,21 +89,31 @@ test('$/M tokens at the measured window rates; an unstable run has no cost per t
   assert.ok(Math.abs(cost.usdPerMillionInputTokens! - 20 / (3.6 * 5)) < 1e-9);
   // Three quarters of the sessions met the SLO: tokens within SLO cost 4/3 as much.
   assert.ok(Math.abs(cost.usdPerMillionGoodOutputTokens! - (20 / 3.6) * (4 / 3)) < 1e-9);
-  assert.match(describeCost(cost), /\$20\.00\/h for 8 GPUs .* \$5\.56\/M output tokens, \$7\.41\/M output tokens within SLO, \$1\.11\/M input tokens · 125 output tokens\/s\/GPU/);
+  assert.match(
+    describeCost(cost),
+    /\$20\.00\/h for 8 GPUs .* \$5\.56\/M output tokens, \$7\.41\/M output tokens within SLO, \$1\.11\/M input tokens · 125 output tokens\/s\/GPU/,
+  );
   assert.equal(measuredCost(plan, deployment, metrics({ unstable: true })), undefined);
   assert.equal(measuredCost(plan, deployment, metrics({ goodput: 0 }))!.usdPerMillionGoodOutputTokens, null);
 });
 
 test('the plan file takes cost.gpuHourUsd and refuses a bad price with a clear message', () => {
-  const base = 'version: 1\nmodel: Qwen3-32B\ncluster: { gpu: H20, gpusPerNode: 8, nodes: 1 }\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\n';
+  const base =
+    'version: 1\nmodel: Qwen3-32B\ncluster: { gpu: H20, gpusPerNode: 8, nodes: 1 }\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\n';
   const ok = validatePlanText(`${base}cost: { gpuHourUsd: { H20: 1.2 } }\n`, { fileName: 'p.pdplan.yaml' });
-  assert.deepEqual(ok.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    ok.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.deepEqual(ok.plan?.cost, { gpuHourUsd: { H20: 1.2 } });
   for (const bad of ['cost: { gpuHourUsd: -1 }', 'cost: { gpuHourUsd: { H20: cheap } }', 'cost: { dollars: 3 }']) {
     const load = validatePlanText(`${base}${bad}\n`, { fileName: 'p.pdplan.yaml' });
     const errors = load.diagnostics.filter((d) => d.severity === 'error');
     assert.ok(errors.length > 0, bad);
-    assert.ok(errors.every((e) => e.path.startsWith('/cost')), `${bad}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    assert.ok(
+      errors.every((e) => e.path.startsWith('/cost')),
+      `${bad}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    );
   }
 });
 
@@ -101,7 +131,13 @@ test('min-cost ranks layouts meeting the target by $/hour, then GPUs; below the 
 });
 
 test('the plan file accepts objective min-cost', () => {
-  const load = validatePlanText('version: 1\nmodel: Qwen3-32B\ncluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1 }\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\nplanner: { objective: min-cost }\n', { fileName: 'p.pdplan.yaml' });
-  assert.deepEqual(load.diagnostics.filter((d) => d.severity === 'error'), []);
+  const load = validatePlanText(
+    'version: 1\nmodel: Qwen3-32B\ncluster: { gpu: H100-SXM, gpusPerNode: 8, nodes: 1 }\nworkload: ToolBench\nslo: { ttftMs: 2000, itlMs: 50 }\nplanner: { objective: min-cost }\n',
+    { fileName: 'p.pdplan.yaml' },
+  );
+  assert.deepEqual(
+    load.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.equal(load.plan?.planner.objective, 'min-cost');
 });

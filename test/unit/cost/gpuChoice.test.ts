@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseGpu, CONFIRM_MEASURE, planGpuTypes, planOnGpu, planOnGpuPair, SCREEN_MEASURE } from '../../../src/core/cost/gpuChoice';
+import {
+  chooseGpu,
+  CONFIRM_MEASURE,
+  planGpuTypes,
+  planOnGpu,
+  planOnGpuPair,
+  SCREEN_MEASURE,
+} from '../../../src/core/cost/gpuChoice';
 import { simulate, type SimInput } from '../../../src/core/sim';
 import type { SimResult } from '../../../src/core/sim/types';
 import { formatDeployment } from '../../../src/core/spec/deployment';
@@ -12,7 +19,10 @@ function fake(speed: Record<string, number>, log: string[], confirmFails = new S
   return (input: SimInput): SimResult => {
     const d = input.deployment;
     const layout = formatDeployment(d);
-    const gpus = d.kind === 'colocated' ? d.colocated.reduce((n, g) => n + g.tp * g.dp, 0) : [...d.prefill, ...d.decode].reduce((n, g) => n + g.tp * g.dp, 0);
+    const gpus =
+      d.kind === 'colocated'
+        ? d.colocated.reduce((n, g) => n + g.tp * g.dp, 0)
+        : [...d.prefill, ...d.decode].reduce((n, g) => n + g.tp * g.dp, 0);
     const gpu = input.plan.cluster.gpu.name;
     const confirming = input.measure === CONFIRM_MEASURE;
     log.push(`${gpu} ${layout} ${confirming ? 'confirm' : 'screen'}`);
@@ -37,7 +47,12 @@ test('GPU choice: per type the cheapest layout meeting the target, confirmed by 
   plan.cost = { gpuHourUsd: { 'H100-SXM': 3, H200: 4 } };
   const log: string[] = [];
   // H200 is twice as fast: 2 GPUs carry the load; H100 needs 4. 2 x $4 < 4 x $3.
-  const choice = chooseGpu({ plan, gpus: ['H100-SXM', 'H200'], pairs: false, simulateFn: fake({ 'H100-SXM': 1, H200: 2 }, log) });
+  const choice = chooseGpu({
+    plan,
+    gpus: ['H100-SXM', 'H200'],
+    pairs: false,
+    simulateFn: fake({ 'H100-SXM': 1, H200: 2 }, log),
+  });
   const [h100, h200] = choice.options;
   assert.equal(h100.cost?.gpus, 4);
   assert.equal(h100.cost?.usdPerHour, 12);
@@ -47,7 +62,10 @@ test('GPU choice: per type the cheapest layout meeting the target, confirmed by 
   assert.deepEqual(h200.attainmentCi95, [0.95, 0.99]);
   // Tried from the cheapest up: nothing costlier than the answer was simulated for H200.
   const h200Runs = log.filter((l) => l.startsWith('H200'));
-  assert.ok(h200Runs.every((l) => /(C:1x1|C:1x2|C:2x1|P:1x1,D:1x1) /.test(l)), h200Runs.join('; '));
+  assert.ok(
+    h200Runs.every((l) => /(C:1x1|C:1x2|C:2x1|P:1x1,D:1x1) /.test(l)),
+    h200Runs.join('; '),
+  );
   assert.ok(log.includes(`H200 ${h200.layout} confirm`));
   assert.equal(SCREEN_MEASURE.maxReplications, 1);
 });
@@ -58,7 +76,11 @@ test('GPU choice: a layout that fails its confirming run is not the answer; no l
   plan.planner.includeColocated = true;
   plan.cost = { gpuHourUsd: 2 };
   const log: string[] = [];
-  const choice = chooseGpu({ plan, gpus: ['H200'], simulateFn: fake({ H200: 2 }, log, new Set(['H200 C:2x1', 'H200 P:1x1,D:1x1'])) });
+  const choice = chooseGpu({
+    plan,
+    gpus: ['H200'],
+    simulateFn: fake({ H200: 2 }, log, new Set(['H200 C:2x1', 'H200 P:1x1,D:1x1'])),
+  });
   const option = choice.options[0];
   assert.notEqual(option.layout, 'C:2x1');
   assert.notEqual(option.layout, 'P:1x1,D:1x1');
@@ -103,7 +125,13 @@ function perRole(prefillSpeed: Record<string, number>, decodeSpeed: Record<strin
         : size(d.prefill) * prefillSpeed[prefillGpu] >= 2 && size(d.decode) * decodeSpeed[decodeGpu] >= 2;
     return {
       deployment: d,
-      metrics: { unstable: false, sloAttainment: ok ? 0.97 : 0.5, throughputTokensPerSec: 1000, throughputSessionsPerSec: 2, goodput: ok ? 1.94 : 1 },
+      metrics: {
+        unstable: false,
+        sloAttainment: ok ? 0.97 : 0.5,
+        throughputTokensPerSec: 1000,
+        throughputSessionsPerSec: 2,
+        goodput: ok ? 1.94 : 1,
+      },
     } as unknown as SimResult;
   };
 }
@@ -115,7 +143,11 @@ test('GPU pair: prefill on the type fast at prefill, decode on the type fast at 
   plan.cost = { gpuHourUsd: { 'H100-SXM': 3, H200: 4 } };
   const seen: SimInput[] = [];
   // H200 prefills twice as fast, H100 decodes twice as fast (made up for the test, not a claim about the GPUs).
-  const choice = chooseGpu({ plan, gpus: ['H100-SXM', 'H200'], simulateFn: perRole({ 'H100-SXM': 1, H200: 2 }, { 'H100-SXM': 2, H200: 1 }, seen) });
+  const choice = chooseGpu({
+    plan,
+    gpus: ['H100-SXM', 'H200'],
+    simulateFn: perRole({ 'H100-SXM': 1, H200: 2 }, { 'H100-SXM': 2, H200: 1 }, seen),
+  });
   const byLabel = Object.fromEntries(choice.options.map((o) => [o.gpu, o]));
   assert.deepEqual(Object.keys(byLabel), ['H100-SXM', 'H200', 'P:H100-SXM + D:H200', 'P:H200 + D:H100-SXM']);
   assert.equal(byLabel['H100-SXM'].layout, 'P:1x2,D:1x1');
@@ -127,25 +159,38 @@ test('GPU pair: prefill on the type fast at prefill, decode on the type fast at 
   assert.equal(pair.prefillGpu, 'H200');
   assert.equal(pair.decodeGpu, 'H100-SXM');
   assert.equal(pair.cost?.usdPerHour, 7, '1 H200 at $4 + 1 H100 at $3');
-  assert.deepEqual(pair.cost?.parts.map((p) => `${p.role} ${p.gpu}`), ['prefill H200', 'decode H100-SXM']);
+  assert.deepEqual(
+    pair.cost?.parts.map((p) => `${p.role} ${p.gpu}`),
+    ['prefill H200', 'decode H100-SXM'],
+  );
   assert.equal(byLabel['P:H100-SXM + D:H200'].cost?.usdPerHour, 14);
   assert.equal(choice.cheapest, 'P:H200 + D:H100-SXM');
   assert.equal(choice.cheapestPair, 'P:H200 + D:H100-SXM');
   assert.equal(choice.cheapestSingle, 'H100-SXM');
   // The simulator got two pools on their own GPU types, linked by the plan's inter-node link.
-  const pairRun = seen.find((s) => s.plan.cluster.prefillPool?.gpu.name === 'H200' && s.plan.cluster.decodePool?.gpu.name === 'H100-SXM');
+  const pairRun = seen.find(
+    (s) => s.plan.cluster.prefillPool?.gpu.name === 'H200' && s.plan.cluster.decodePool?.gpu.name === 'H100-SXM',
+  );
   assert.ok(pairRun);
   assert.deepEqual(pairRun.plan.cluster.crossCluster, plan.cluster.interNode);
   assert.equal(pairRun.plan.cluster.prefillPool?.nodes, plan.cluster.nodes);
-  assert.ok(seen.every((s) => s.deployment.kind === 'disaggregated' || !s.plan.cluster.prefillPool), 'separate pools run no co-located layout');
+  assert.ok(
+    seen.every((s) => s.deployment.kind === 'disaggregated' || !s.plan.cluster.prefillPool),
+    'separate pools run no co-located layout',
+  );
 
-  const single = chooseGpu({ plan, gpus: ['H100-SXM', 'H200'], pairs: false, simulateFn: perRole({ 'H100-SXM': 1, H200: 2 }, { 'H100-SXM': 2, H200: 1 }, []) });
+  const single = chooseGpu({
+    plan,
+    gpus: ['H100-SXM', 'H200'],
+    pairs: false,
+    simulateFn: perRole({ 'H100-SXM': 1, H200: 2 }, { 'H100-SXM': 2, H200: 1 }, []),
+  });
   assert.equal(single.options.length, 2);
   assert.equal(single.cheapest, 'H100-SXM');
   assert.equal(single.cheapestPair, undefined);
 });
 
-test('a plan split onto two GPU types keeps its pools\' sizes and links and drops its profile and layout', () => {
+test("a plan split onto two GPU types keeps its pools' sizes and links and drops its profile and layout", () => {
   const plan = testPlan({ nodes: 2 });
   plan.perf.profile = 'h100-qwen3-32b';
   plan.deployment = { kind: 'colocated', colocated: [{ tp: 8, dp: 1 }] };
@@ -166,7 +211,7 @@ test('a plan split onto two GPU types keeps its pools\' sizes and links and drop
   assert.match((planOnGpuPair(plan, 'H200', 'TPU') as { error: string }).error, /'TPU' is not a GPU type/);
 });
 
-test('the simulator runs a split plan\'s pools on their own GPU types and moves KV over the link between them', () => {
+test("the simulator runs a split plan's pools on their own GPU types and moves KV over the link between them", () => {
   const plan = testPlan({ rate: 0.5 });
   const deployment = { kind: 'disaggregated' as const, prefill: [{ tp: 2, dp: 1 }], decode: [{ tp: 2, dp: 1 }] };
   const routing = { name: 'remote' as const };
@@ -179,9 +224,15 @@ test('the simulator runs a split plan\'s pools on their own GPU types and moves 
   const onA100 = run('A100-80GB', 'H100-SXM');
   const onB200 = run('B200', 'H100-SXM');
   // B200 has about 2.3x the A100's dense bf16 compute: its prefills (Turn-1 TTFT, compute-bound) are faster.
-  assert.ok(onB200.turn1.ttftMs.p50 < onA100.turn1.ttftMs.p50 * 0.7, `${onB200.turn1.ttftMs.p50} vs ${onA100.turn1.ttftMs.p50}`);
+  assert.ok(
+    onB200.turn1.ttftMs.p50 < onA100.turn1.ttftMs.p50 * 0.7,
+    `${onB200.turn1.ttftMs.p50} vs ${onA100.turn1.ttftMs.p50}`,
+  );
   // Decode runs on the H100 in both: the same step times within noise.
-  assert.ok(Math.abs(onB200.itlMs.mean - onA100.itlMs.mean) < 0.15 * onA100.itlMs.mean, `${onB200.itlMs.mean} vs ${onA100.itlMs.mean}`);
+  assert.ok(
+    Math.abs(onB200.itlMs.mean - onA100.itlMs.mean) < 0.15 * onA100.itlMs.mean,
+    `${onB200.itlMs.mean} vs ${onA100.itlMs.mean}`,
+  );
   const decodeOnA100 = run('B200', 'A100-80GB');
   assert.ok(decodeOnA100.itlMs.mean > onB200.itlMs.mean * 1.2, `${decodeOnA100.itlMs.mean} vs ${onB200.itlMs.mean}`);
   // Every remote prefill's KV crosses between the pools: a 1 GB/s link instead of 50 GB/s shows in TTFT.
@@ -198,13 +249,23 @@ test('a plan split onto two GPU types of its own is one more option, its inline 
   plan.cost = { gpuHourUsd: { H200: 4, 'H20-custom': 1 } };
   assert.deepEqual(planGpuTypes(plan), ['H200'], 'an inline GPU is not a catalog type to move the plan onto');
   const seen: SimInput[] = [];
-  const choice = chooseGpu({ plan, gpus: planGpuTypes(plan), simulateFn: perRole({ H200: 2 }, { H200: 2, 'H20-custom': 2 }, seen) });
-  assert.deepEqual(choice.options.map((o) => o.gpu), ['H200', 'P:H200 + D:H20-custom']);
+  const choice = chooseGpu({
+    plan,
+    gpus: planGpuTypes(plan),
+    simulateFn: perRole({ H200: 2 }, { H200: 2, 'H20-custom': 2 }, seen),
+  });
+  assert.deepEqual(
+    choice.options.map((o) => o.gpu),
+    ['H200', 'P:H200 + D:H20-custom'],
+  );
   const own = choice.options[1];
   assert.equal(own.cost?.usdPerHour, 5, '1 H200 at $4 + 1 H20-custom at $1');
   assert.equal(choice.cheapest, own.gpu);
   assert.equal(choice.cheapestPair, own.gpu);
   assert.equal(choice.cheapestSingle, 'H200');
   assert.ok(seen.some((s) => s.plan.cluster.decodePool?.gpu.name === 'H20-custom'));
-  assert.equal(chooseGpu({ plan, gpus: ['H200'], pairs: false, simulateFn: perRole({ H200: 2 }, { H200: 2 }, []) }).options.length, 1);
+  assert.equal(
+    chooseGpu({ plan, gpus: ['H200'], pairs: false, simulateFn: perRole({ H200: 2 }, { H200: 2 }, []) }).options.length,
+    1,
+  );
 });

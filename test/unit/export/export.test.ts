@@ -9,7 +9,13 @@ import * as crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import Ajv from 'ajv';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { exportDeployment, ExportError, LLMD_CHARACTERS_PER_TOKEN, routerSetting, type ExportFormat } from '../../../src/core/export';
+import {
+  exportDeployment,
+  ExportError,
+  LLMD_CHARACTERS_PER_TOKEN,
+  routerSetting,
+  type ExportFormat,
+} from '../../../src/core/export';
 import { parseDeploymentSpec } from '../../../src/core/spec/deployment';
 import type { Deployment, RoutingSpec } from '../../../src/core/spec/types';
 import { testPlan } from '../plan/fixtures';
@@ -43,7 +49,9 @@ function undeclared(schema: any, value: unknown, at = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((item, i) => undeclared(schema.items, item, `${at}/${i}`));
   const out: string[] = [];
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    const sub = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    const sub =
+      schema.properties?.[key] ??
+      (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
     if (sub === undefined && schema.properties) out.push(`${at}/${key}`);
     else out.push(...undeclared(sub, child, `${at}/${key}`));
   }
@@ -57,7 +65,12 @@ function dynamoSchema() {
     const crd = parseYaml(fs.readFileSync(vendor('dynamo/nvidia.com_dynamographdeployments.yaml'), 'utf8'));
     const version = crd.spec.versions.find((v: any) => v.name === 'v1alpha1');
     const schema = version.schema.openAPIV3Schema;
-    dynamoValidator = { schema, validate: new Ajv(ajvOptions).compile(schema), group: crd.spec.group, kind: crd.spec.names.kind };
+    dynamoValidator = {
+      schema,
+      validate: new Ajv(ajvOptions).compile(schema),
+      group: crd.spec.group,
+      kind: crd.spec.names.kind,
+    };
   }
   return dynamoValidator;
 }
@@ -76,8 +89,15 @@ test('vendored schemas are the files their source names (sha256 in catalog/vendo
   for (const entry of sources.files) {
     assert.match(entry.commit, /^[0-9a-f]{40}$/, entry.path);
     assert.match(entry.repository, /^https:\/\/github\.com\//, entry.path);
-    const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(root, entry.path))).digest('hex');
-    assert.equal(digest, entry.sha256, `${entry.path} changed; re-copy it from ${entry.repository}@${entry.commit} or update SOURCES.json`);
+    const digest = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(root, entry.path)))
+      .digest('hex');
+    assert.equal(
+      digest,
+      entry.sha256,
+      `${entry.path} changed; re-copy it from ${entry.repository}@${entry.commit} or update SOURCES.json`,
+    );
   }
 });
 
@@ -95,12 +115,18 @@ test('dynamo: the graph deployment passes the DynamoGraphDeployment CRD schema a
     // Every planned replica group is a worker service with its replicas, GPUs and TP flag.
     const workers = Object.values(doc.spec.services as Record<string, any>).filter((s) => s.componentType === 'worker');
     const deployment = layout(spec);
-    const groups = deployment.kind === 'colocated'
-      ? deployment.colocated.map((g) => ({ ...g, role: undefined }))
-      : [...deployment.prefill.map((g) => ({ ...g, role: 'prefill' })), ...deployment.decode.map((g) => ({ ...g, role: 'decode' }))];
+    const groups =
+      deployment.kind === 'colocated'
+        ? deployment.colocated.map((g) => ({ ...g, role: undefined }))
+        : [
+            ...deployment.prefill.map((g) => ({ ...g, role: 'prefill' })),
+            ...deployment.decode.map((g) => ({ ...g, role: 'decode' })),
+          ];
     assert.equal(workers.length, groups.length, spec);
     for (const group of groups) {
-      const match = workers.find((w) => w.subComponentType === group.role && w.resources.limits.gpu === String(group.tp));
+      const match = workers.find(
+        (w) => w.subComponentType === group.role && w.resources.limits.gpu === String(group.tp),
+      );
       assert.ok(match, `${spec}: no worker for ${group.role} TP ${group.tp}`);
       assert.equal(match.replicas, group.dp);
       const args: string[] = match.extraPodSpec.mainContainer.args;
@@ -135,7 +161,10 @@ test('llm-d: modelservice values pass the chart schema; replicas, TP and thresho
   }
   const prefill = values.filter((v) => v.prefill.create).map((v) => [v.prefill.parallelism.tensor, v.prefill.replicas]);
   const decode = values.filter((v) => v.decode.create).map((v) => [v.decode.parallelism.tensor, v.decode.replicas]);
-  assert.deepEqual(prefill.sort(), [[1, 2], [2, 2]]);
+  assert.deepEqual(prefill.sort(), [
+    [1, 2],
+    [2, 2],
+  ]);
   assert.deepEqual(decode, [[4, 1]]);
   const gaie = parseYaml(fileOf(result, 'gaie-values.yaml'));
   const pdConfig = parseYaml(gaie.inferenceExtension.pluginsCustomConfig['pd-config.yaml']);
@@ -157,7 +186,10 @@ test('llm-d: modelservice values pass the chart schema; replicas, TP and thresho
 
 function serveLines(script: string, command: RegExp): string[] {
   // One engine a replica: each starts on a line of its own and runs until the line ending in '&'.
-  return script.split(/\n(?=\s*CUDA_VISIBLE_DEVICES=)/).filter((block) => command.test(block)).map((b) => b.slice(0, b.indexOf('&')));
+  return script
+    .split(/\n(?=\s*CUDA_VISIBLE_DEVICES=)/)
+    .filter((block) => command.test(block))
+    .map((b) => b.slice(0, b.indexOf('&')));
 }
 
 test('vllm: one engine per replica with the planned TP and the NIXL connector; the scripts parse in bash', () => {
@@ -192,33 +224,57 @@ test('sglang: prefill and decode servers with their disaggregation mode and TP; 
   const router = fileOf(result, 'router-sglang.sh');
   assert.equal((router.match(/--prefill http:\/\/\S+ \d+/g) ?? []).length, 2);
   assert.equal((router.match(/--decode http/g) ?? []).length, 3);
-  for (const file of result.files) assert.equal(spawnSync('bash', ['-n'], { input: file.content }).status, 0, file.path);
+  for (const file of result.files)
+    assert.equal(spawnSync('bash', ['-n'], { input: file.content }).status, 0, file.path);
 });
 
 test('router setting: threshold carried exactly, adaptive approximated with a note, co-located without disaggregation', () => {
   const disaggregated = layout('P:2x1,D:2x1');
-  assert.deepEqual(routerSetting(disaggregated, { name: 'threshold', maxLocalPrefillTokens: 300 }), { disaggregated: true, maxLocalPrefillTokens: 300, exact: true, note: undefined });
+  assert.deepEqual(routerSetting(disaggregated, { name: 'threshold', maxLocalPrefillTokens: 300 }), {
+    disaggregated: true,
+    maxLocalPrefillTokens: 300,
+    exact: true,
+    note: undefined,
+  });
   const adaptive = routerSetting(disaggregated, { name: 'adaptive' });
   assert.equal(adaptive.exact, false);
   assert.match(adaptive.note!, /adaptive/);
   assert.equal(routerSetting(layout('C:2x2'), { name: 'colocated' }).disaggregated, false);
   // llm-d with a threshold note says it converted tokens to characters.
-  assert.ok(run('llm-d', 'P:2x1,D:2x1', { name: 'threshold', maxLocalPrefillTokens: 100 }).notes.some((n) => /400 characters/.test(n)));
+  assert.ok(
+    run('llm-d', 'P:2x1,D:2x1', { name: 'threshold', maxLocalPrefillTokens: 100 }).notes.some((n) =>
+      /400 characters/.test(n),
+    ),
+  );
 });
 
 test('roles on different GPU types: a note says to place each on its type', () => {
   const plan = testPlan({ nodes: 2 });
   plan.cluster.decodePool = { ...plan.cluster, nodes: 1, gpu: { ...plan.cluster.gpu, name: 'H200' } };
   plan.cluster.prefillPool = { ...plan.cluster, nodes: 1 };
-  const result = exportDeployment({ plan, deployment: layout('P:4x2,D:8x1'), routing: { name: 'remote' }, format: 'vllm' });
-  assert.ok(result.notes.some((n) => /prefill runs on H100 and decode on H200/.test(n)), result.notes.join('; '));
+  const result = exportDeployment({
+    plan,
+    deployment: layout('P:4x2,D:8x1'),
+    routing: { name: 'remote' },
+    format: 'vllm',
+  });
+  assert.ok(
+    result.notes.some((n) => /prefill runs on H100 and decode on H200/.test(n)),
+    result.notes.join('; '),
+  );
   // Each role on its own pool's nodes: the launch script has two nodes.
   assert.match(fileOf(result, 'launch-vllm.sh'), /start_node_1\(\) \{ {2}# decode pool node 0/);
-  assert.equal(run('vllm', 'P:4x1,D:4x1').notes.some((n) => /GPU type/.test(n)), false);
+  assert.equal(
+    run('vllm', 'P:4x1,D:4x1').notes.some((n) => /GPU type/.test(n)),
+    false,
+  );
 });
 
 test('a layout that does not fit the nodes is refused with the reason', () => {
   // Two TP-8 replicas need two nodes; TP 6 + TP 4 cannot share an 8-GPU node either.
-  assert.throws(() => run('dynamo', 'P:8x1,D:8x1', { name: 'remote' }, 1), (e: unknown) => e instanceof ExportError && /do not fit/.test((e as Error).message));
+  assert.throws(
+    () => run('dynamo', 'P:8x1,D:8x1', { name: 'remote' }, 1),
+    (e: unknown) => e instanceof ExportError && /do not fit/.test((e as Error).message),
+  );
   assert.throws(() => run('vllm', 'P:4x1,D:6x1', { name: 'remote' }, 1), ExportError);
 });

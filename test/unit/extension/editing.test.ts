@@ -17,7 +17,12 @@ policy:
 const at = (text: string, marker: string, delta = 0) => text.indexOf(marker) + delta;
 
 test('placeAt finds values and keys by JSON path', () => {
-  assert.deepEqual(placeAt(plan, at(plan, 'H20', 1)), { path: ['cluster', 'gpu'], on: 'value', text: 'H20', span: [at(plan, 'H20'), at(plan, 'H20') + 3] });
+  assert.deepEqual(placeAt(plan, at(plan, 'H20', 1)), {
+    path: ['cluster', 'gpu'],
+    on: 'value',
+    text: 'H20',
+    span: [at(plan, 'H20'), at(plan, 'H20') + 3],
+  });
   const key = placeAt(plan, at(plan, 'gpusPerNode', 2));
   assert.equal(key.on, 'key');
   assert.deepEqual(key.path, ['cluster']);
@@ -36,24 +41,37 @@ test('placeAt places a half-typed line by indentation', () => {
 
 test('outline lists sections with their children', () => {
   const entries = outline(plan);
-  assert.deepEqual(entries.map((e) => e.name), ['version', 'model', 'cluster', 'policy']);
-  assert.deepEqual(entries[2].children.map((c) => c.name), ['gpu', 'gpusPerNode']);
+  assert.deepEqual(
+    entries.map((e) => e.name),
+    ['version', 'model', 'cluster', 'policy'],
+  );
+  assert.deepEqual(
+    entries[2].children.map((c) => c.name),
+    ['gpu', 'gpusPerNode'],
+  );
 });
 
 test('the schema navigator gives keys, enum values and descriptions from the real plan schema', () => {
   const schema = JSON.parse(readFileSync(join(__dirname, '../../../schemas/pdplan.schema.json'), 'utf8')) as JsonSchema;
   const nav = new SchemaNavigator(schema);
   const top = nav.keys([]).map((k) => k.name);
-  for (const key of ['version', 'model', 'cluster', 'workload', 'slo', 'policy', 'planner']) assert.ok(top.includes(key), key);
+  for (const key of ['version', 'model', 'cluster', 'workload', 'slo', 'policy', 'planner'])
+    assert.ok(top.includes(key), key);
   assert.ok(nav.keys(['cluster']).some((k) => k.name === 'gpusPerNode'));
   assert.ok(nav.enumValues(['planner', 'objective']).includes('max-attainment'));
   assert.ok(nav.description(['slo', 'ttftMs']), 'slo.ttftMs has a description');
   assert.deepEqual(nav.keys(['no-such-section']), []);
   // Scalar-or-mapping fields branch with if/then/else: both forms are offered.
   assert.ok(nav.enumValues(['policy', 'routing']).includes('threshold'), 'routing: <name>');
-  assert.ok(nav.keys(['policy', 'routing']).some((k) => k.name === 'slack'), 'routing: { slack }');
+  assert.ok(
+    nav.keys(['policy', 'routing']).some((k) => k.name === 'slack'),
+    'routing: { slack }',
+  );
   assert.deepEqual(nav.enumValues(['policy', 'routing', 'slack']), ['estimated', 'windowed']);
-  assert.ok(nav.keys(['model']).some((k) => k.name === 'kvHeads'), 'inline model keys');
+  assert.ok(
+    nav.keys(['model']).some((k) => k.name === 'kvHeads'),
+    'inline model keys',
+  );
   assert.ok(nav.enumValues(['workload', 'outputTokens', 'kind']).includes('lognormal'), 'distribution kinds');
 });
 
@@ -62,7 +80,10 @@ test('completion and hover know the expert-parallel fields', () => {
   const nav = new SchemaNavigator(schema);
   const planner = nav.keys(['planner']).map((k) => k.name);
   for (const key of ['epDegrees', 'attentionTp']) assert.ok(planner.includes(key), key);
-  assert.deepEqual(nav.keys(['perf', 'moe']).map((k) => k.name), ['eplb', 'expertImbalance', 'twoBatchOverlap']);
+  assert.deepEqual(
+    nav.keys(['perf', 'moe']).map((k) => k.name),
+    ['eplb', 'expertImbalance', 'twoBatchOverlap'],
+  );
   assert.ok(nav.keys(['cluster']).some((k) => k.name === 'nvlinkDomainGpus'));
   assert.ok(nav.keys(['cluster', 'decodePool']).some((k) => k.name === 'nvlinkDomainGpus'));
   assert.match(nav.description(['planner', 'epDegrees']) ?? '', /expert-parallel/);

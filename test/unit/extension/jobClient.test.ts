@@ -10,7 +10,9 @@ const source = (fileName: string) => ({ text: 'version: 1', fileName });
 test('a job waits for the ready handshake, reports progress and resolves with the result', async () => {
   const client = new JobClient(fakeWorker);
   const progress: string[] = [];
-  const { result, cached } = await client.run({ type: 'sweep', source: source('a.pdplan.yaml'), rates: [1] }, (f, m) => progress.push(`${f}:${m}`)).promise;
+  const { result, cached } = await client.run({ type: 'sweep', source: source('a.pdplan.yaml'), rates: [1] }, (f, m) =>
+    progress.push(`${f}:${m}`),
+  ).promise;
   assert.deepEqual(progress, ['0.5:half way']);
   assert.equal(cached, false);
   assert.deepEqual(result, { kind: 'sweep', deployment: 'seen 1', points: [] });

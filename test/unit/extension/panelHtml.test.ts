@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { contentSecurityPolicy, panelHtml } from '../../../src/extension/panelHtml';
 
 test('panel HTML: nonce-only scripts, no remote sources, title escaped', () => {
-  const html = panelHtml({ cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/dist/webview.js', styleUri: 'vscode-webview://abc/media/panel.css', title: '<b>x</b>', nonce: 'N0NCE' });
+  const html = panelHtml({
+    cspSource: 'vscode-webview://abc',
+    scriptUri: 'vscode-webview://abc/dist/webview.js',
+    styleUri: 'vscode-webview://abc/media/panel.css',
+    title: '<b>x</b>',
+    nonce: 'N0NCE',
+  });
   const csp = contentSecurityPolicy('vscode-webview://abc', 'N0NCE');
   assert.ok(html.includes(csp));
   assert.match(csp, /default-src 'none'/);

@@ -38,12 +38,17 @@ function refused(read: () => unknown, problem: InputError['problem'], message: R
 test('special files are refused by their type before anything is read: FIFO, character device, directory, a link to a FIFO', () => {
   const pipe = fifo('plan.fifo');
   if (pipe) {
-    refused(() => readInputSync(pipe, 'plan'), 'not-a-file', /plan file .*plan\.fifo is a FIFO \(named pipe\); name a regular file/);
+    refused(
+      () => readInputSync(pipe, 'plan'),
+      'not-a-file',
+      /plan file .*plan\.fifo is a FIFO \(named pipe\); name a regular file/,
+    );
     const link = path.join(dir, 'link-to-fifo.csv');
     fs.symlinkSync(pipe, link);
     refused(() => readInputSync(link, 'profile'), 'not-a-file', /profile file .* is a FIFO/);
   }
-  if (fs.existsSync('/dev/zero')) refused(() => readInputSync('/dev/zero', 'trace'), 'not-a-file', /trace file \/dev\/zero is a character device/);
+  if (fs.existsSync('/dev/zero'))
+    refused(() => readInputSync('/dev/zero', 'trace'), 'not-a-file', /trace file \/dev\/zero is a character device/);
   refused(() => readInputSync(dir, 'plan'), 'not-a-file', /is a directory/);
   refused(() => readInputSync(path.join(dir, 'nope.yaml'), 'plan'), 'missing', /does not exist/);
 });
@@ -54,7 +59,10 @@ test('the async read (the extension host) refuses the same files and never waits
   if (pipe) cases.push([pipe, /is a FIFO/]);
   if (fs.existsSync('/dev/zero')) cases.push(['/dev/zero', /character device/]);
   for (const [target, message] of cases) {
-    await assert.rejects(readInput(target, 'trace'), (error: unknown) => error instanceof InputError && message.test(error.message));
+    await assert.rejects(
+      readInput(target, 'trace'),
+      (error: unknown) => error instanceof InputError && message.test(error.message),
+    );
   }
   assert.equal((await readInput(file('ok.jsonl', '{"a":1}\r'), 'trace')).text, '{"a":1}\n');
 });
@@ -74,7 +82,11 @@ test('sizes are capped per kind: a huge sparse file is refused from its size, wi
 test('a read that takes too long is given up with a message (the clock is injected)', () => {
   const big = file('big.jsonl', Buffer.alloc(3 * 1024 * 1024, 0x20));
   let t = 0;
-  refused(() => readInputSync(big, 'trace', { timeLimitMs: 5, now: () => (t += 10) }), 'too-slow', /took more than 0.005 s to read; copy it to a local disk/);
+  refused(
+    () => readInputSync(big, 'trace', { timeLimitMs: 5, now: () => (t += 10) }),
+    'too-slow',
+    /took more than 0.005 s to read; copy it to a local disk/,
+  );
 });
 
 test('encodings are decided by the byte-order mark; without one the text must be UTF-8', () => {
@@ -85,14 +97,23 @@ test('encodings are decided by the byte-order mark; without one the text must be
   utf16be[1] = 0xff;
   for (let i = 2; i < utf16be.length; i += 2) [utf16be[i], utf16be[i + 1]] = [utf16le[i + 1], utf16le[i]];
   assert.deepEqual(decodeInput(Buffer.from(text)), { text, encoding: 'utf-8' });
-  assert.deepEqual(decodeInput(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])), { text, encoding: 'utf-8' });
+  assert.deepEqual(decodeInput(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])), {
+    text,
+    encoding: 'utf-8',
+  });
   assert.deepEqual(decodeInput(utf16le), { text, encoding: 'utf-16le' });
   assert.deepEqual(decodeInput(utf16be), { text, encoding: 'utf-16be' });
   const bad = (bytes: number[] | Buffer, message: RegExp) =>
-    assert.throws(() => decodeInput(Buffer.from(bytes), 'x.yaml', 'plan file'), (e: unknown) => e instanceof InputError && e.problem === 'encoding' && message.test(e.message));
-  bad(Buffer.concat([Buffer.from('a: 1\nb: '), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]), /plan file x\.yaml is not UTF-8 text \(invalid byte on line 2\); save it as UTF-8/);
+    assert.throws(
+      () => decodeInput(Buffer.from(bytes), 'x.yaml', 'plan file'),
+      (e: unknown) => e instanceof InputError && e.problem === 'encoding' && message.test(e.message),
+    );
+  bad(
+    Buffer.concat([Buffer.from('a: 1\nb: '), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]),
+    /plan file x\.yaml is not UTF-8 text \(invalid byte on line 2\); save it as UTF-8/,
+  );
   bad(Buffer.from('a\u0000b', 'latin1'), /NUL byte on line 1: it is binary, or UTF-16 without a byte-order mark/);
-  bad(Buffer.from(text, "utf16le"), /NUL byte on line 1: it is binary, or UTF-16 without a byte-order mark/);
+  bad(Buffer.from(text, 'utf16le'), /NUL byte on line 1: it is binary, or UTF-16 without a byte-order mark/);
   bad([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0], /UTF-32/);
   bad([0xff, 0xfe, 0x61], /odd number of bytes/);
   bad([0xff, 0xfe, 0x00, 0xd8, 0x61, 0x00], /not valid UTF-16/);
@@ -112,6 +133,9 @@ test('no gate message quotes the file: secrets stay out of messages whatever the
     () => readInputSync(file('secret.env', secret), 'profile', { maxBytes: 4 }),
   ];
   for (const fail of failures) {
-    assert.throws(fail, (e: unknown) => e instanceof InputError && !e.message.includes('s3cr3t') && !e.message.includes('AKIA'));
+    assert.throws(
+      fail,
+      (e: unknown) => e instanceof InputError && !e.message.includes('s3cr3t') && !e.message.includes('AKIA'),
+    );
   }
 });

@@ -28,7 +28,10 @@ test('every number in the schema has a maximum, or a ceiling of its own in the l
     if (node === null || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
     const bounded = n.maximum !== undefined || n.exclusiveMaximum !== undefined || BOUNDED_ELSEWHERE.has(key);
-    const used = !path.startsWith('/definitions/') || path.split('/').length > 3 || JSON.stringify(planSchema).includes(`"#${path}"`);
+    const used =
+      !path.startsWith('/definitions/') ||
+      path.split('/').length > 3 ||
+      JSON.stringify(planSchema).includes(`"#${path}"`);
     if ((n.type === 'number' || n.type === 'integer') && !bounded && used) unbounded.push(path);
     for (const [k, v] of Object.entries(n)) walk(v, `${path}/${k}`, k === 'items' ? key : k);
   };
@@ -72,7 +75,10 @@ test('docs/plan-file.md lists every limit', () => {
 });
 
 test('every field of a full plan at either end of its range validates and simulates, or is refused at its place', () => {
-  const base = parse(readFileSync(join(ROOT, 'examples', 'all-features.pdplan.yaml'), 'utf8')) as Record<string, unknown>;
+  const base = parse(readFileSync(join(ROOT, 'examples', 'all-features.pdplan.yaml'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   delete base.variants;
   const leaves: string[][] = [];
   const walk = (value: unknown, at: string[]) => {
@@ -92,13 +98,19 @@ test('every field of a full plan at either end of its range validates and simula
       const validation = validatePlanText(stringify(doc));
       if (!validation.plan) {
         const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-        assert.ok(errors.every((d) => d.code !== 'PDP099' && d.message.length > 0), where);
+        assert.ok(
+          errors.every((d) => d.code !== 'PDP099' && d.message.length > 0),
+          where,
+        );
         continue;
       }
       simulated++;
       const steps = { n: 0 };
       try {
-        const result = simulate({ plan: validation.plan, deployment: validation.plan.deployment!, measure: { sessions: 30 } }, { isCancelled: () => ++steps.n > 5e6 });
+        const result = simulate(
+          { plan: validation.plan, deployment: validation.plan.deployment!, measure: { sessions: 30 } },
+          { isCancelled: () => ++steps.n > 5e6 },
+        );
         assert.doesNotMatch(JSON.stringify(result.metrics), /null|NaN|Infinity/, `${where}: metrics`);
       } catch (error) {
         // Refused with a reason is a bounded answer; anything else is a bug.

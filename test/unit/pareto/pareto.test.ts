@@ -15,17 +15,50 @@ test('frontier: the points no other beats on both axes, in either x direction', 
     { x: 1.5, y: 4 }, // dominated by (2, 9)
     { x: 3, y: 5 }, // a duplicate is listed once
   ];
-  assert.deepEqual(paretoFrontier(pts, (p) => p.x, (p) => p.y, true), [0, 2, 3]);
+  assert.deepEqual(
+    paretoFrontier(
+      pts,
+      (p) => p.x,
+      (p) => p.y,
+      true,
+    ),
+    [0, 2, 3],
+  );
   // Lower x is better (TTFT): (1, 10) beats everything.
-  assert.deepEqual(paretoFrontier(pts, (p) => p.x, (p) => p.y, false), [0]);
-  assert.deepEqual(paretoFrontier([], (p: { x: number }) => p.x, () => 0, true), []);
+  assert.deepEqual(
+    paretoFrontier(
+      pts,
+      (p) => p.x,
+      (p) => p.y,
+      false,
+    ),
+    [0],
+  );
+  assert.deepEqual(
+    paretoFrontier(
+      [],
+      (p: { x: number }) => p.x,
+      () => 0,
+      true,
+    ),
+    [],
+  );
 });
 
 test('layouts: one TP per role using the budget, co-located when the plan asks; an even spread keeps both ends', () => {
   const plan = testPlan({ budget: 4 });
   plan.planner.tpDegrees = [1, 2];
   const layouts = sweepLayouts(plan).map(formatDeployment);
-  assert.deepEqual(layouts, ['P:1x1,D:1x3', 'P:1x2,D:1x2', 'P:1x2,D:2x1', 'P:2x1,D:1x2', 'P:2x1,D:2x1', 'P:1x3,D:1x1', 'C:1x4', 'C:2x2']);
+  assert.deepEqual(layouts, [
+    'P:1x1,D:1x3',
+    'P:1x2,D:1x2',
+    'P:1x2,D:2x1',
+    'P:2x1,D:1x2',
+    'P:2x1,D:2x1',
+    'P:1x3,D:1x1',
+    'C:1x4',
+    'C:2x2',
+  ]);
   assert.ok(sweepLayouts(plan, true).length > layouts.length);
   assert.deepEqual(spreadSample([1, 2, 3, 4, 5, 6, 7], 3), [1, 4, 7]);
   assert.deepEqual(spreadSample([1, 2], 5), [1, 2]);
@@ -35,7 +68,10 @@ test('layouts: one TP per role using the budget, co-located when the plan asks; 
 function fakeSim(input: SimInput): SimResult {
   const d = input.deployment;
   if (d.kind === 'colocated' && d.colocated[0].tp === 1) throw new SimInputError('model does not fit a TP 1 replica');
-  const gpus = d.kind === 'colocated' ? d.colocated[0].tp * d.colocated[0].dp : d.prefill[0].tp * d.prefill[0].dp + d.decode[0].tp * d.decode[0].dp;
+  const gpus =
+    d.kind === 'colocated'
+      ? d.colocated[0].tp * d.colocated[0].dp
+      : d.prefill[0].tp * d.prefill[0].dp + d.decode[0].tp * d.decode[0].dp;
   const decodeGpus = d.kind === 'colocated' ? gpus / 2 : d.decode[0].tp * d.decode[0].dp;
   const rate = input.ratePerSec!;
   const load = rate / (decodeGpus * 1.5);

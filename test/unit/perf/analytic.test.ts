@@ -66,7 +66,10 @@ test('hand-computed toy model: decode step at batch 1 is the weight read', () =>
   // GEMM activations 2·(4·1024 + 32·128 + 3·4096) = 40,960 B; LM head 2,048,000 B;
   // element-wise 2·(8·1024 + 2·32·128 + 3·4096) + 2·1024 = 59,392 B; 8 KV heads × 0.02 µs.
   // No context, no all-reduce, no runtime overhead.
-  close(toy.decodeStepMs(1, 0, 1), 0.033558528 + 0.00004096 + 0.002048 + 0.000059392 + 0.00016 + FIXED_MS + ATTENTION_FIXED_MS);
+  close(
+    toy.decodeStepMs(1, 0, 1),
+    0.033558528 + 0.00004096 + 0.002048 + 0.000059392 + 0.00016 + FIXED_MS + ATTENTION_FIXED_MS,
+  );
 });
 
 test('hand-computed toy model: prefill of 1000 tokens is compute-bound', () => {
@@ -74,7 +77,7 @@ test('hand-computed toy model: prefill of 1000 tokens is compute-bound', () => {
   // Attention: 1000·(0 + 1001/2) pairs × 4·8·128 FLOP = 2.050048 GFLOP at 45 % of 100 TFLOP/s,
   // ramped by 1 − exp(−1000/1500). LM head for the last token: weight read 0.002048 ms.
   // Element-wise: 1000 × 59,392 B → 0.059392 ms.
-  const attention = 2.050048e9 / (100e12 * 0.45) * 1e3 / -Math.expm1(-1000 / 1500);
+  const attention = ((2.050048e9 / (100e12 * 0.45)) * 1e3) / -Math.expm1(-1000 / 1500);
   close(toy.prefillMs(0, 1000, 1), 0.33554432 + attention + 0.002048 + 0.059392 + FIXED_MS + ATTENTION_FIXED_MS);
 });
 
@@ -146,7 +149,11 @@ test('time grows with new tokens and with history', () => {
 test('small-batch decode is bandwidth-bound and large prefill compute-bound', () => {
   const base = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK });
   const moreFlops = createPerfModel(LLAMA_70B, { ...H100, bf16Tflops: 2 * H100.bf16Tflops }, { intraNode: NVLINK });
-  const moreBandwidth = createPerfModel(LLAMA_70B, { ...H100, hbmBandwidthGBps: 2 * H100.hbmBandwidthGBps }, { intraNode: NVLINK });
+  const moreBandwidth = createPerfModel(
+    LLAMA_70B,
+    { ...H100, hbmBandwidthGBps: 2 * H100.hbmBandwidthGBps },
+    { intraNode: NVLINK },
+  );
   const decode = (m: typeof base) => m.decodeStepMs(1, 2048, 4);
   const prefill = (m: typeof base) => m.prefillMs(0, 8192, 4);
   assert.ok(decode(moreFlops) / decode(base) > 0.99, 'decode barely cares about FLOPs');
@@ -195,12 +202,19 @@ test('MoE decode reads fewer bytes than a dense model of the same total size', (
   const dense: ModelSpec = { ...MIXTRAL_8X7B, name: 'dense-46b', moe: undefined, ffnSize: 8 * 14336 };
   // Equal up to Mixtral's router (d·E per layer).
   const routerWeights = 32 * 4096 * 8;
-  assert.equal(describeArchitecture(dense).totalWeights + routerWeights, describeArchitecture(MIXTRAL_8X7B).totalWeights);
+  assert.equal(
+    describeArchitecture(dense).totalWeights + routerWeights,
+    describeArchitecture(MIXTRAL_8X7B).totalWeights,
+  );
   const moe = createPerfModel(MIXTRAL_8X7B, H100, { intraNode: NVLINK });
   const denseModel = createPerfModel(dense, H100, { intraNode: NVLINK });
   assert.equal(moe.memoryPlan(2).weightBytesPerGpu, denseModel.memoryPlan(2).weightBytesPerGpu + routerWeights);
   // Batch 1 touches 2 of 8 experts, batch 2 on average 3.5, batch 4 5.5.
-  for (const [batch, bound] of [[1, 0.4], [2, 0.6], [4, 0.85]]) {
+  for (const [batch, bound] of [
+    [1, 0.4],
+    [2, 0.6],
+    [4, 0.85],
+  ]) {
     const ratio = moe.decodeStepMs(batch, batch * 1024, 2) / denseModel.decodeStepMs(batch, batch * 1024, 2);
     assert.ok(ratio < bound, `batch ${batch}: ${ratio}`);
   }
@@ -244,7 +258,12 @@ test('estimates are finite and non-negative at the edges', () => {
 test('decode step time is affine in the context at a fixed batch, with the terms decodeStepAffine gives', async () => {
   const { createPerfModel } = await import('../../../src/core/perf');
   const { findModel, findGpu } = await import('../../../src/core/spec/catalog');
-  for (const [modelName, gpuName] of [['Llama-3.1-8B', 'H100'], ['Qwen3-32B', 'H200'], ['Mixtral-8x7B', 'H20'], ['Llama-3.1-70B', 'A100-80GB']] as const) {
+  for (const [modelName, gpuName] of [
+    ['Llama-3.1-8B', 'H100'],
+    ['Qwen3-32B', 'H200'],
+    ['Mixtral-8x7B', 'H20'],
+    ['Llama-3.1-70B', 'A100-80GB'],
+  ] as const) {
     const model = findModel(modelName);
     const gpu = findGpu(gpuName);
     if (!model || !gpu) throw new Error(`${modelName} / ${gpuName} not in the catalog`);
@@ -256,7 +275,10 @@ test('decode step time is affine in the context at a fixed batch, with the terms
         for (const context of [0, 100, 5_000, 250_000, 4_000_000]) {
           const direct = perf.decodeStepMs(batch, context, tp);
           const viaTerms = affine.fixedMs + affine.msPerContextToken * context;
-          assert.ok(Math.abs(direct - viaTerms) <= 1e-9 * direct, `${modelName} TP ${tp} batch ${batch} context ${context}: ${direct} vs ${viaTerms}`);
+          assert.ok(
+            Math.abs(direct - viaTerms) <= 1e-9 * direct,
+            `${modelName} TP ${tp} batch ${batch} context ${context}: ${direct} vs ${viaTerms}`,
+          );
         }
       }
     }

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPerfModel, type PerfModel } from '../../../src/core/perf';
 import { listGpus, listModels, findGpu, findModel } from '../../../src/core/spec/catalog';
-import type { DecodeAttentionCalibration, DType, GpuCalibration, GpuSpec, LinkSpec, ModelSpec } from '../../../src/core/spec/types';
+import type {
+  DecodeAttentionCalibration,
+  DType,
+  GpuCalibration,
+  GpuSpec,
+  LinkSpec,
+  ModelSpec,
+} from '../../../src/core/spec/types';
 
 // Hardware invariants of the performance model, over every GPU and model of the catalog, in every
 // precision a user can deploy: a better GPU is never slower, more bandwidth never slows decode,
@@ -15,8 +22,21 @@ const PRECISIONS: { weightDtype: DType; kvDtype: DType }[] = [
   { weightDtype: 'fp4', kvDtype: 'fp8' },
   { weightDtype: 'int4', kvDtype: 'bf16' },
 ];
-const PREFILLS: [number, number][] = [[0, 1], [0, 128], [0, 2048], [8192, 512], [0, 16384], [32768, 8192]];
-const DECODES: [number, number][] = [[1, 512], [1, 32768], [8, 4096], [64, 2048], [256, 8192]];
+const PREFILLS: [number, number][] = [
+  [0, 1],
+  [0, 128],
+  [0, 2048],
+  [8192, 512],
+  [0, 16384],
+  [32768, 8192],
+];
+const DECODES: [number, number][] = [
+  [1, 512],
+  [1, 32768],
+  [8, 4096],
+  [64, 2048],
+  [256, 8192],
+];
 /** Relative slack for floating-point noise only. */
 const EPS = 1e-9;
 
@@ -25,7 +45,9 @@ const perf = (model: ModelSpec, gpu: GpuSpec, link: LinkSpec = linkOf(gpu)): Per
   createPerfModel(model, gpu, { intraNode: link, perf: { stepOverheadMs: 0.15 } });
 
 const variants = (): { label: string; model: ModelSpec }[] =>
-  listModels().flatMap((m) => PRECISIONS.map((p) => ({ label: `${m.name} ${p.weightDtype}/${p.kvDtype}`, model: { ...m, ...p } })));
+  listModels().flatMap((m) =>
+    PRECISIONS.map((p) => ({ label: `${m.name} ${p.weightDtype}/${p.kvDtype}`, model: { ...m, ...p } })),
+  );
 
 /** Every op time of `faster` is at most that of `slower`, on every shape; returns the first counterexample. */
 function neverSlower(faster: PerfModel, slower: PerfModel, ops: 'all' | 'decode' = 'all'): string | undefined {
@@ -70,8 +92,15 @@ function betterCalibration(c: GpuCalibration, factor: number): GpuCalibration {
   return {
     ...c,
     gemm,
-    prefillAttention: { compute: c.prefillAttention.compute * factor, rampTokens: c.prefillAttention.rampTokens / factor, overheadUs: c.prefillAttention.overheadUs / factor },
-    decodeAttention: { ...decode(c.decodeAttention), ...(c.decodeAttention.fp8Kv ? { fp8Kv: decode(c.decodeAttention.fp8Kv) } : {}) },
+    prefillAttention: {
+      compute: c.prefillAttention.compute * factor,
+      rampTokens: c.prefillAttention.rampTokens / factor,
+      overheadUs: c.prefillAttention.overheadUs / factor,
+    },
+    decodeAttention: {
+      ...decode(c.decodeAttention),
+      ...(c.decodeAttention.fp8Kv ? { fp8Kv: decode(c.decodeAttention.fp8Kv) } : {}),
+    },
     allReduce: {
       latencyUs: a.latencyUs / factor,
       ringLatencyUs: a.ringLatencyUs / factor,
@@ -85,7 +114,14 @@ function betterCalibration(c: GpuCalibration, factor: number): GpuCalibration {
 }
 
 test('raising any one spec of any catalog GPU never makes any op of any catalog model slower', () => {
-  const fields = ['bf16Tflops', 'fp8Tflops', 'fp4Tflops', 'hbmBandwidthGBps', 'nvlinkBandwidthGBps', 'memoryGB'] as const;
+  const fields = [
+    'bf16Tflops',
+    'fp8Tflops',
+    'fp4Tflops',
+    'hbmBandwidthGBps',
+    'nvlinkBandwidthGBps',
+    'memoryGB',
+  ] as const;
   let checked = 0;
   for (const gpu of listGpus()) {
     for (const field of fields) {
@@ -106,7 +142,11 @@ test('raising any one spec of any catalog GPU never makes any op of any catalog 
     if (gpu.calibration) {
       const better = { ...gpu, calibration: betterCalibration(gpu.calibration, 1.2) };
       for (const { label, model } of variants()) {
-        assert.equal(neverSlower(perf(model, better), perf(model, gpu)), undefined, `${gpu.name} with every fitted rate × 1.2, ${label}`);
+        assert.equal(
+          neverSlower(perf(model, better), perf(model, gpu)),
+          undefined,
+          `${gpu.name} with every fitted rate × 1.2, ${label}`,
+        );
       }
     }
   }
@@ -130,10 +170,21 @@ test('between catalog GPUs, one at least as good in every spec is never slower, 
       if (a === b || !atLeastAsGood(a, b)) continue;
       pairs.push(`${a.name} ≥ ${b.name}`);
       for (const efficiencies of [a, b]) {
-        const same = { calibration: efficiencies.calibration, computeEfficiency: efficiencies.computeEfficiency, memoryEfficiency: efficiencies.memoryEfficiency };
+        const same = {
+          calibration: efficiencies.calibration,
+          computeEfficiency: efficiencies.computeEfficiency,
+          memoryEfficiency: efficiencies.memoryEfficiency,
+        };
         for (const { label, model } of variants()) {
-          const failure = neverSlower(perf(model, { ...a, ...same, name: `${a.name}'` }), perf(model, { ...b, ...same, name: `${b.name}'` }));
-          assert.equal(failure, undefined, `${a.name} vs ${b.name} with ${efficiencies.name}'s efficiencies, ${label}: ${failure}`);
+          const failure = neverSlower(
+            perf(model, { ...a, ...same, name: `${a.name}'` }),
+            perf(model, { ...b, ...same, name: `${b.name}'` }),
+          );
+          assert.equal(
+            failure,
+            undefined,
+            `${a.name} vs ${b.name} with ${efficiencies.name}'s efficiencies, ${label}: ${failure}`,
+          );
         }
       }
     }
@@ -154,7 +205,11 @@ test('more HBM bandwidth never slows a decode step, on any catalog GPU and model
     for (const factor of [1.1, 2]) {
       const faster = { ...gpu, hbmBandwidthGBps: gpu.hbmBandwidthGBps * factor };
       for (const { label, model } of variants()) {
-        assert.equal(neverSlower(perf(model, faster), perf(model, gpu), 'decode'), undefined, `${gpu.name} bandwidth × ${factor}, ${label}`);
+        assert.equal(
+          neverSlower(perf(model, faster), perf(model, gpu), 'decode'),
+          undefined,
+          `${gpu.name} bandwidth × ${factor}, ${label}`,
+        );
       }
     }
   }
@@ -170,8 +225,12 @@ test('doubling TP never raises what one GPU holds: weights, KV per token, and ne
         assert.ok(two.weightBytesPerGpu <= one.weightBytesPerGpu, `${gpu.name} ${label} weights TP${tp}→${2 * tp}`);
         assert.ok(two.reserveBytesPerGpu <= one.reserveBytesPerGpu, `${gpu.name} ${label} reserve TP${tp}→${2 * tp}`);
         // KV bytes one GPU stores per token: the replica's bytes over its ranks, GQA heads replicated past TP = KV heads.
-        const perGpuKv = (plan: typeof one) => (plan.kvCapacityTokens > 0 ? (gpu.memoryGB * 1024 ** 3 - plan.weightBytesPerGpu - plan.reserveBytesPerGpu) / plan.kvCapacityTokens : 0);
-        if (one.kvCapacityTokens > 0) assert.ok(perGpuKv(two) <= perGpuKv(one) * (1 + 1e-6), `${gpu.name} ${label} KV/token/GPU TP${tp}→${2 * tp}`);
+        const perGpuKv = (plan: typeof one) =>
+          plan.kvCapacityTokens > 0
+            ? (gpu.memoryGB * 1024 ** 3 - plan.weightBytesPerGpu - plan.reserveBytesPerGpu) / plan.kvCapacityTokens
+            : 0;
+        if (one.kvCapacityTokens > 0)
+          assert.ok(perGpuKv(two) <= perGpuKv(one) * (1 + 1e-6), `${gpu.name} ${label} KV/token/GPU TP${tp}→${2 * tp}`);
         assert.ok(two.kvCapacityTokens >= one.kvCapacityTokens, `${gpu.name} ${label} KV capacity TP${tp}→${2 * tp}`);
       }
     }

@@ -69,9 +69,24 @@ test('grouped-GEMM efficiency is the share of padded 64-row blocks that carry to
 });
 
 test('EPLB setting: imbalance 1.1 and 32 redundant experts (at most one per GPU); without it 1.5 and none', () => {
-  assert.deepEqual(resolveMoeServing(undefined, 256, 72), { eplb: true, imbalance: 1.1, redundantExperts: 32, twoBatchOverlap: true });
-  assert.deepEqual(resolveMoeServing(undefined, 256, 16), { eplb: true, imbalance: 1.1, redundantExperts: 16, twoBatchOverlap: true });
-  assert.deepEqual(resolveMoeServing({ eplb: false }, 256, 72), { eplb: false, imbalance: 1.5, redundantExperts: 0, twoBatchOverlap: true });
+  assert.deepEqual(resolveMoeServing(undefined, 256, 72), {
+    eplb: true,
+    imbalance: 1.1,
+    redundantExperts: 32,
+    twoBatchOverlap: true,
+  });
+  assert.deepEqual(resolveMoeServing(undefined, 256, 16), {
+    eplb: true,
+    imbalance: 1.1,
+    redundantExperts: 16,
+    twoBatchOverlap: true,
+  });
+  assert.deepEqual(resolveMoeServing({ eplb: false }, 256, 72), {
+    eplb: false,
+    imbalance: 1.5,
+    redundantExperts: 0,
+    twoBatchOverlap: true,
+  });
   assert.equal(resolveMoeServing({ expertImbalance: 1.3 }, 256, 72).imbalance, 1.3);
 });
 
@@ -93,7 +108,7 @@ test('MLA caches 512 + 64 values per token per layer for DeepSeek-V3/R1, whole o
   assert.equal(kvBytesPerTokenPerRank(gqa, 4), (94 * 2 * 4 * 128 * 2) / 4);
 });
 
-test('MLA decode attention is priced at FlashMLA\'s compute rate, not the GQA calibration', () => {
+test("MLA decode attention is priced at FlashMLA's compute rate, not the GQA calibration", () => {
   const deepseek = model('DeepSeek-R1');
   const perf = createPerfModel(deepseek, gpu('H100'), { intraNode: NVLINK });
   // At batch 256 and 2,048 context the absorbed attention is 2·128·(512+64+512) FLOPs per pair over
@@ -104,7 +119,7 @@ test('MLA decode attention is priced at FlashMLA\'s compute rate, not the GQA ca
   assert.ok(Math.abs(step - (flops / (989e12 * 0.59)) * 1e3) < 0.5, `attention ${step} ms at TP 1`);
   // At TP 8 the heads split but the latent does not: each rank still streams all 36.8 GB.
   const tp8 = perf.decodeStepMs(256, 256 * 2048, 8) - perf.decodeStepMs(256, 0, 8);
-  assert.ok(Math.abs(tp8 - (256 * 2048 * 70_272) / (3350e9 * 0.847) * 1e3) < 0.5, `attention ${tp8} ms at TP 8`);
+  assert.ok(Math.abs(tp8 - ((256 * 2048 * 70_272) / (3350e9 * 0.847)) * 1e3) < 0.5, `attention ${tp8} ms at TP 8`);
 });
 
 // ---- parallelism constraints ----
@@ -155,16 +170,40 @@ test('deployment notation: EP replicas, attention TP, and the mistakes it refuse
 
 test('the plan names widths it runs expert-parallel; the simulator places a rank per GPU group across nodes', () => {
   const plan = { model: model('DeepSeek-R1'), planner: { epDegrees: [16, 72], attentionTp: 1 } } as unknown as Plan;
-  const d = applyExpertParallel(plan, { kind: 'disaggregated', prefill: [{ tp: 16, dp: 2 }], decode: [{ tp: 8, dp: 1 }, { tp: 72, dp: 1 }] });
+  const d = applyExpertParallel(plan, {
+    kind: 'disaggregated',
+    prefill: [{ tp: 16, dp: 2 }],
+    decode: [
+      { tp: 8, dp: 1 },
+      { tp: 72, dp: 1 },
+    ],
+  });
   assert.equal(formatDeployment(d), 'P:EP16x2,D:8x1,D:EP72x1');
   const dense = { ...plan, model: model('Llama-3.1-70B') } as Plan;
-  assert.equal(formatDeployment(applyExpertParallel(dense, { kind: 'disaggregated', prefill: [{ tp: 16, dp: 1 }], decode: [{ tp: 8, dp: 1 }] })), 'P:16x1,D:8x1');
+  assert.equal(
+    formatDeployment(
+      applyExpertParallel(dense, { kind: 'disaggregated', prefill: [{ tp: 16, dp: 1 }], decode: [{ tp: 8, dp: 1 }] }),
+    ),
+    'P:16x1,D:8x1',
+  );
 });
 
 // ---- the expert-parallel replica model ----
 
-function r1Model(gpus: number, mode: 'normal' | 'low-latency', links = H100_NODES, gpuName = 'H100'): ExpertParallelModel {
-  return new ExpertParallelModel(model('DeepSeek-R1'), gpu(gpuName), { gpus, attentionTp: 1, mode }, links, { intraNode: links.intraNode, typicalContextTokens: 2100 }, undefined);
+function r1Model(
+  gpus: number,
+  mode: 'normal' | 'low-latency',
+  links = H100_NODES,
+  gpuName = 'H100',
+): ExpertParallelModel {
+  return new ExpertParallelModel(
+    model('DeepSeek-R1'),
+    gpu(gpuName),
+    { gpus, attentionTp: 1, mode },
+    links,
+    { intraNode: links.intraNode, typicalContextTokens: 2100 },
+    undefined,
+  );
 }
 
 test('an EP replica holds its share of the experts plus everything else whole, and KV per DP rank', () => {
@@ -174,7 +213,11 @@ test('an EP replica holds its share of the experts plus everything else whole, a
   assert.equal(m.dpRanks, 32);
   const plan = m.memoryPlan();
   const expertBytes = 58 * 9 * 3 * 7168 * 2048; // FP8, 58 MoE layers
-  const dense = createPerfModel({ ...model('DeepSeek-R1'), moe: { ...model('DeepSeek-R1').moe!, experts: 0, activeExperts: 0 } }, gpu('H100'), { intraNode: NVLINK }).memoryPlan(1);
+  const dense = createPerfModel(
+    { ...model('DeepSeek-R1'), moe: { ...model('DeepSeek-R1').moe!, experts: 0, activeExperts: 0 } },
+    gpu('H100'),
+    { intraNode: NVLINK },
+  ).memoryPlan(1);
   assert.equal(plan.weightBytesPerGpu, dense.weightBytesPerGpu + expertBytes);
   // The KV each rank (one GPU) holds: what weights and the 10 % reserve leave, at 70,272 B a token.
   assert.equal(plan.kvCapacityTokens, Math.floor((80 * 1024 ** 3 * 0.9 - plan.weightBytesPerGpu) / 70_272));
@@ -184,7 +227,12 @@ test('an EP replica holds its share of the experts plus everything else whole, a
 test('decode on H100 nodes is all-to-all bound at EP 72, and a GB200 NVL72 rack removes the network', () => {
   const nodes = r1Model(72, 'low-latency').decodeBreakdown(256, 256 * 2048);
   assert.ok(nodes.allToAllMs > nodes.denseMs + nodes.expertMs, JSON.stringify(nodes));
-  const rack = r1Model(72, 'low-latency', { nvlinkDomainGpus: 72, intraNode: { bandwidthGBps: 900, latencyUs: 5 }, interNode: IB }, 'GB200').decodeBreakdown(256, 256 * 2048);
+  const rack = r1Model(
+    72,
+    'low-latency',
+    { nvlinkDomainGpus: 72, intraNode: { bandwidthGBps: 900, latencyUs: 5 }, interNode: IB },
+    'GB200',
+  ).decodeBreakdown(256, 256 * 2048);
   assert.ok(rack.allToAllMs < nodes.allToAllMs / 5, `${rack.allToAllMs} vs ${nodes.allToAllMs}`);
   assert.ok(rack.totalMs < nodes.totalMs / 2);
 });
@@ -192,8 +240,22 @@ test('decode on H100 nodes is all-to-all bound at EP 72, and a GB200 NVL72 rack 
 test('two-batch overlap hides half the smaller phase; without it compute and all-to-all add up', () => {
   const links = H100_NODES;
   const opts = { intraNode: NVLINK, typicalContextTokens: 2100 };
-  const on = new ExpertParallelModel(model('DeepSeek-R1'), gpu('H100'), { gpus: 72, attentionTp: 1, mode: 'low-latency' }, links, opts, undefined).decodeBreakdown(128, 128 * 2000);
-  const off = new ExpertParallelModel(model('DeepSeek-R1'), gpu('H100'), { gpus: 72, attentionTp: 1, mode: 'low-latency' }, links, opts, { twoBatchOverlap: false }).decodeBreakdown(128, 128 * 2000);
+  const on = new ExpertParallelModel(
+    model('DeepSeek-R1'),
+    gpu('H100'),
+    { gpus: 72, attentionTp: 1, mode: 'low-latency' },
+    links,
+    opts,
+    undefined,
+  ).decodeBreakdown(128, 128 * 2000);
+  const off = new ExpertParallelModel(
+    model('DeepSeek-R1'),
+    gpu('H100'),
+    { gpus: 72, attentionTp: 1, mode: 'low-latency' },
+    links,
+    opts,
+    { twoBatchOverlap: false },
+  ).decodeBreakdown(128, 128 * 2000);
   assert.equal(on.allToAllMs, off.allToAllMs);
   const compute = off.totalMs - off.allToAllMs;
   assert.ok(Math.abs(on.totalMs - (Math.max(compute, on.allToAllMs) + 0.5 * Math.min(compute, on.allToAllMs))) < 1e-9);
@@ -210,7 +272,8 @@ function planFor(modelName: string, gpuName: string, perNode = 8): Plan {
 }
 
 test('each new model fits from a stated replica up, and not one step below', () => {
-  const fits = (m: string, g: string, tp: number) => createPerfModel(model(m), gpu(g), { intraNode: NVLINK }).memoryPlan(tp).fits;
+  const fits = (m: string, g: string, tp: number) =>
+    createPerfModel(model(m), gpu(g), { intraNode: NVLINK }).memoryPlan(tp).fits;
   // Weights by hand (elements · bytes): Qwen3-235B-A22B ~235e9 · 2 B = 470 GB; per GPU 117 GB at
   // TP 4 (no room in 80 GiB), 59 GB at TP 8.
   assert.equal(fits('Qwen3-235B-A22B', 'H100', 4), false);
@@ -237,8 +300,14 @@ test('each new model fits from a stated replica up, and not one step below', () 
 });
 
 test('when nothing allowed fits, the message names the smallest replica that would', () => {
-  assert.match(smallestFittingReplica(planFor('DeepSeek-R1', 'H100'), planFor('DeepSeek-R1', 'H100').cluster) ?? '', /expert-parallel EP16 \(2 nodes of 8\): add 16 to planner\.epDegrees/);
-  assert.match(smallestFittingReplica(planFor('Llama-4-Maverick', 'H100'), planFor('Llama-4-Maverick', 'H100').cluster) ?? '', /TP 8: add 8 to planner\.tpDegrees/);
+  assert.match(
+    smallestFittingReplica(planFor('DeepSeek-R1', 'H100'), planFor('DeepSeek-R1', 'H100').cluster) ?? '',
+    /expert-parallel EP16 \(2 nodes of 8\): add 16 to planner\.epDegrees/,
+  );
+  assert.match(
+    smallestFittingReplica(planFor('Llama-4-Maverick', 'H100'), planFor('Llama-4-Maverick', 'H100').cluster) ?? '',
+    /TP 8: add 8 to planner\.tpDegrees/,
+  );
   const load = loadPlan(
     'version: 1\nmodel: DeepSeek-R1\ncluster: { gpu: H100, gpusPerNode: 8, nodes: 4 }\nworkload: { profile: Chat }\nslo: { ttftMs: 1000, itlMs: 50 }\nplanner: { tpDegrees: [8] }\n',
   );
@@ -250,5 +319,8 @@ test('when nothing allowed fits, the message names the smallest replica that wou
     'version: 1\nmodel: DeepSeek-R1\ncluster: { gpu: H100, gpusPerNode: 8, nodes: 4 }\nworkload: { profile: Chat }\nslo: { ttftMs: 1000, itlMs: 50 }\nplanner: { tpDegrees: [8], epDegrees: [16, 32] }\n',
   );
   assert.ok(withEp.plan, JSON.stringify(withEp.diagnostics));
-  assert.deepEqual(checkPlanPhysics(withEp.plan, { rangeOf: withEp.rangeOf }).filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    checkPlanPhysics(withEp.plan, { rangeOf: withEp.rangeOf }).filter((d) => d.severity === 'error'),
+    [],
+  );
 });

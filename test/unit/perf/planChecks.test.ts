@@ -50,7 +50,9 @@ function plan(overrides: Partial<Plan> = {}): Plan {
 }
 
 const codes = (p: Plan, profileText?: string) =>
-  checkPlanPhysics(p, { rangeOf, profile: profileText ? parseProfile(profileText).profile : undefined }).map((d) => `${d.code}:${d.severity}`);
+  checkPlanPhysics(p, { rangeOf, profile: profileText ? parseProfile(profileText).profile : undefined }).map(
+    (d) => `${d.code}:${d.severity}`,
+  );
 
 test('typical sizes: mean prompt, and the mean context over a session', () => {
   const sizes = typicalSizes(plan().workload);
@@ -67,7 +69,10 @@ test('a sensible plan passes the physics checks', () => {
 test('a model that fits at no allowed TP is an error that names the TP that would fit', () => {
   const p = plan({ planner: { ...plan().planner, tpDegrees: [1] } });
   const diagnostics = checkPlanPhysics(p, { rangeOf });
-  assert.deepEqual(diagnostics.map((d) => d.code), ['PDP100']);
+  assert.deepEqual(
+    diagnostics.map((d) => d.code),
+    ['PDP100'],
+  );
   assert.equal(diagnostics[0].path, '/planner/tpDegrees');
   assert.match(diagnostics[0].message, /Allow TP 2 or more/);
 });
@@ -75,7 +80,10 @@ test('a model that fits at no allowed TP is an error that names the TP that woul
 test('a budget below the smallest deployment is an error; co-location lowers the minimum', () => {
   const small = plan({ planner: { ...plan().planner, gpuBudget: 3, tpDegrees: [2, 4] } });
   const diagnostics = checkPlanPhysics(small, { rangeOf });
-  assert.deepEqual(diagnostics.map((d) => d.code), ['PDP101']);
+  assert.deepEqual(
+    diagnostics.map((d) => d.code),
+    ['PDP101'],
+  );
   assert.match(diagnostics[0].message, /at least 4/);
   assert.deepEqual(codes(plan({ planner: { ...small.planner, includeColocated: true } })), []);
 });
@@ -100,19 +108,36 @@ test('separate pools are checked with their own GPU', () => {
   const p = plan({
     planner: { ...plan().planner, tpDegrees: [1] },
     model: LLAMA_8B,
-    cluster: { ...plan().cluster, decodePool: { gpu: { ...smallGpu, memoryGB: 16 }, gpusPerNode: 8, nodes: 1, intraNode: NVLINK, interNode: IB_400G } },
+    cluster: {
+      ...plan().cluster,
+      decodePool: {
+        gpu: { ...smallGpu, memoryGB: 16 },
+        gpusPerNode: 8,
+        nodes: 1,
+        intraNode: NVLINK,
+        interNode: IB_400G,
+      },
+    },
   });
   const diagnostics = checkPlanPhysics(p, { rangeOf });
-  assert.deepEqual(diagnostics.map((d) => d.code), ['PDP100']);
+  assert.deepEqual(
+    diagnostics.map((d) => d.code),
+    ['PDP100'],
+  );
   assert.match(diagnostics[0].message, /decode pool/);
 });
 
 test('a profile from another GPU or model, or without the allowed TPs, is flagged', () => {
   const rows = 'op,tp,history,tokens,batch,context,ms\nprefill,4,0,1024,,,80\n';
-  assert.deepEqual(codes(plan(), `# pdplan-profile v1\n# gpu: NVIDIA H100 80GB HBM3\n# model: meta-llama/Llama-3.1-70B\n${rows}`), []);
-  assert.deepEqual(codes(plan(), `# pdplan-profile v1\n# gpu: NVIDIA H200\n# model: meta-llama/Llama-3.1-8B\n${rows}`), [
-    'PDP105:warning',
-    'PDP105:warning',
+  assert.deepEqual(
+    codes(plan(), `# pdplan-profile v1\n# gpu: NVIDIA H100 80GB HBM3\n# model: meta-llama/Llama-3.1-70B\n${rows}`),
+    [],
+  );
+  assert.deepEqual(
+    codes(plan(), `# pdplan-profile v1\n# gpu: NVIDIA H200\n# model: meta-llama/Llama-3.1-8B\n${rows}`),
+    ['PDP105:warning', 'PDP105:warning'],
+  );
+  assert.deepEqual(codes(plan({ planner: { ...plan().planner, tpDegrees: [2, 8] } }), `# pdplan-profile v1\n${rows}`), [
+    'PDP106:warning',
   ]);
-  assert.deepEqual(codes(plan({ planner: { ...plan().planner, tpDegrees: [2, 8] } }), `# pdplan-profile v1\n${rows}`), ['PDP106:warning']);
 });

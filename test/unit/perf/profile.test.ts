@@ -63,9 +63,13 @@ test('interpolates piecewise-linearly between samples, along both axes', () => {
 
 test('kv_copy rows stand for the NVLink they were copied over, never for another link or an intra-GPU copy', () => {
   // The bug this guards: 4k tokens of 70B KV over a 50 GB/s link priced at the NVLink copy's 6 ms.
-  for (const tokens of [1024, 4096]) assert.equal(measured.kvTransferMs(tokens, IB_400G, 4, 4), analytic.kvTransferMs(tokens, IB_400G, 4, 4));
+  for (const tokens of [1024, 4096])
+    assert.equal(measured.kvTransferMs(tokens, IB_400G, 4, 4), analytic.kvTransferMs(tokens, IB_400G, 4, 4));
   assert.notEqual(measured.kvTransferMs(4096, IB_400G, 4, 4), 6);
-  const withinGpu = parseProfile(PROFILE_TEXT.replace('GPU 0 -> GPU 1 (peer access)', 'within one GPU (device-to-device memcpy)'), 'one-gpu.csv');
+  const withinGpu = parseProfile(
+    PROFILE_TEXT.replace('GPU 0 -> GPU 1 (peer access)', 'within one GPU (device-to-device memcpy)'),
+    'one-gpu.csv',
+  );
   const oneGpu = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile: withinGpu.profile });
   assert.equal(oneGpu.kvTransferMs(4096, NVLINK, 4, 4), analytic.kvTransferMs(4096, NVLINK, 4, 4));
 });
@@ -100,17 +104,20 @@ test('malformed profiles give diagnostics with line numbers, never a crash', () 
   assert.deepEqual(codesAndLines('# pdplan-profile v1\nop,tp,tokens,ms\nprefill,1,2,3\n'), ['PDP151@2:error']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nprefill,4,0,1024,,80\n`), ['PDP152@3:error']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nwarmup,4,0,1024,,,80\n`), ['PDP153@3:error']);
-  assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nprefill,4,0,abc,,,80\nprefill,0,0,10,,,1\nprefill,4,0,10,,,-1\n`), [
-    'PDP154@3:error',
-    'PDP154@4:error',
-    'PDP154@5:error',
-  ]);
+  assert.deepEqual(
+    codesAndLines(`# pdplan-profile v1\n${header}\nprefill,4,0,abc,,,80\nprefill,0,0,10,,,1\nprefill,4,0,10,,,-1\n`),
+    ['PDP154@3:error', 'PDP154@4:error', 'PDP154@5:error'],
+  );
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\ndecode,4,,,8,,20\n`), ['PDP155@3:error']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\ndecode,4,0,,8,100,20\n`), ['PDP156@3:warning']);
-  assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,1.2\n`), ['PDP157@4:warning']);
+  assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,1.2\n`), [
+    'PDP157@4:warning',
+  ]);
   assert.deepEqual(codesAndLines(`# pdplan-profile v2\n${header}\n`), ['PDP158@1:error']);
   assert.deepEqual(codesAndLines(`${header}\nkv_copy,4,,10,,,1\n`), ['PDP158@1:warning']);
-  assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,5\nkv_copy,4,,20,,,1\n`), ['PDP160@4:warning']);
+  assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\nkv_copy,4,,10,,,5\nkv_copy,4,,20,,,1\n`), [
+    'PDP160@4:warning',
+  ]);
   assert.deepEqual(codesAndLines('# pdplan-profile v1\n# only comments\n'), ['PDP151@1:error']);
   assert.deepEqual(codesAndLines('{"prefill": []}\n'), ['PDP151@1:error']);
   assert.deepEqual(codesAndLines(`# pdplan-profile v1\n${header}\n`), ['PDP159@1:warning']);
@@ -120,7 +127,9 @@ test('malformed profiles give diagnostics with line numbers, never a crash', () 
 });
 
 test('duplicate samples are averaged', () => {
-  const { profile } = parseProfile('# kv_copy: GPU 0 -> GPU 1\nop,tp,history,tokens,batch,context,ms\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,2\n');
+  const { profile } = parseProfile(
+    '# kv_copy: GPU 0 -> GPU 1\nop,tp,history,tokens,batch,context,ms\nkv_copy,4,,10,,,1\nkv_copy,4,,10,,,2\n',
+  );
   const perf = createPerfModel(LLAMA_70B, H100, { intraNode: NVLINK, profile });
   assert.equal(perf.kvTransferMs(10, NVLINK, 4, 4), 1.5);
 });

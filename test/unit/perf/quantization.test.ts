@@ -11,7 +11,8 @@ const llama70b = findModel('Llama-3.1-70B')!;
 const [h200, b200, a100] = ['H200', 'B200', 'A100-80GB'].map((name) => findGpu(name)!);
 const link = { bandwidthGBps: 450, latencyUs: 5 };
 const with_ = (weightDtype: DType, kvDtype: DType): ModelSpec => ({ ...llama70b, weightDtype, kvDtype });
-const perf = (model: ModelSpec, gpu: GpuSpec) => createPerfModel(model, gpu, { intraNode: link, typicalContextTokens: 4096 });
+const perf = (model: ModelSpec, gpu: GpuSpec) =>
+  createPerfModel(model, gpu, { intraNode: link, typicalContextTokens: 4096 });
 
 test('FP8 weights halve the layer weights; embeddings, LM head and norms stay BF16', () => {
   const bf16 = perf(with_('bf16', 'bf16'), h200).memoryPlan(8).weightBytesPerGpu;
@@ -28,7 +29,10 @@ test('an FP8 KV cache doubles the KV capacity of the same weights', () => {
     const bf16 = perf(with_('fp8', 'bf16'), h200).memoryPlan(tp);
     const fp8 = perf(with_('fp8', 'fp8'), h200).memoryPlan(tp);
     assert.equal(fp8.kvBytesPerToken * 2, bf16.kvBytesPerToken);
-    assert.ok(Math.abs(fp8.kvCapacityTokens - 2 * bf16.kvCapacityTokens) <= 1, `TP${tp}: ${fp8.kvCapacityTokens} vs 2 × ${bf16.kvCapacityTokens}`);
+    assert.ok(
+      Math.abs(fp8.kvCapacityTokens - 2 * bf16.kvCapacityTokens) <= 1,
+      `TP${tp}: ${fp8.kvCapacityTokens} vs 2 × ${bf16.kvCapacityTokens}`,
+    );
   }
 });
 

@@ -22,7 +22,10 @@ test('coefficient jobs measure one replica beside a slice of the other role, in 
   assert.equal(decode.routing?.name, 'adaptive', "decode replicas see the plan's own routing");
   // The window rule: at least 3 session durations and 60 arrivals (after the simulator's warm-up).
   const session = sloPacedSessionSec(plan);
-  for (const [job, rate] of [[prefill, 4], [decode, 1]] as const) {
+  for (const [job, rate] of [
+    [prefill, 4],
+    [decode, 1],
+  ] as const) {
     const m = job.measure!;
     assert.equal(job.sessions, undefined, 'measured by simulated time, not a session count');
     assert.ok(m.windowSec! >= 3 * session && m.windowSec! * rate >= 60, JSON.stringify(m));
@@ -53,5 +56,13 @@ test('a budget above the cluster is capped with a note; TPs that do not fit a no
   assert.equal(space.budget, 8);
   assert.ok(space.notes.some((n) => /exceeds the cluster's 8 GPUs/.test(n)));
   assert.ok(space.notes.some((n) => /TP 16 skipped/.test(n)));
-  assert.deepEqual(space.roles[0].tps.map((t) => [t.tp, t.maxReplicas]), [[1, 8], [2, 4], [4, 2], [8, 1]]);
+  assert.deepEqual(
+    space.roles[0].tps.map((t) => [t.tp, t.maxReplicas]),
+    [
+      [1, 8],
+      [2, 4],
+      [4, 2],
+      [8, 1],
+    ],
+  );
 });

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import loadHighs = require('highs');
-import { bruteForce, solveIlp, evaluateCounts, type HighsSolver, type IlpModel, type ReplicaOption } from '../../../src/core/plan/ilp';
+import {
+  bruteForce,
+  solveIlp,
+  evaluateCounts,
+  type HighsSolver,
+  type IlpModel,
+  type ReplicaOption,
+} from '../../../src/core/plan/ilp';
 
 const highsReady = loadHighs.default({
   locateFile: () => path.join(__dirname, '..', '..', '..', 'node_modules', 'highs', 'build', 'highs.wasm'),
@@ -20,7 +27,13 @@ function lcg(seed: number): () => number {
 const SHARES = [1, 1 / 2, 1 / 3, 1 / 4, 1 / 6, 1 / 8];
 
 /** A replica's badness grows with its share and shrinks with TP, with noise so ties are rare. */
-function syntheticModel(seed: number, budget: number, objective: IlpModel['objective'], mixedTp: boolean, colocated: boolean): IlpModel {
+function syntheticModel(
+  seed: number,
+  budget: number,
+  objective: IlpModel['objective'],
+  mixedTp: boolean,
+  colocated: boolean,
+): IlpModel {
   const rand = lcg(seed);
   const options: ReplicaOption[] = [];
   const roles = colocated ? (['prefill', 'decode', 'colocated'] as const) : (['prefill', 'decode'] as const);
@@ -49,12 +62,19 @@ test('the ILP optimum equals brute-force enumeration on small budgets', async ()
     const ilp = solveIlp(highs, model);
     compared++;
     if (!brute) {
-      assert.equal(ilp.solution, undefined, `seed ${seed}: brute force found nothing, ILP found ${JSON.stringify(ilp.solution)}`);
+      assert.equal(
+        ilp.solution,
+        undefined,
+        `seed ${seed}: brute force found nothing, ILP found ${JSON.stringify(ilp.solution)}`,
+      );
       continue;
     }
     feasible++;
     assert.ok(ilp.solution, `seed ${seed}: ILP ${ilp.status} but brute force found ${JSON.stringify(brute)}`);
-    assert.ok(Math.abs(ilp.solution.worstBadness - brute.worstBadness) < 1e-9, `seed ${seed} badness ${ilp.solution.worstBadness} vs ${brute.worstBadness}`);
+    assert.ok(
+      Math.abs(ilp.solution.worstBadness - brute.worstBadness) < 1e-9,
+      `seed ${seed} badness ${ilp.solution.worstBadness} vs ${brute.worstBadness}`,
+    );
     assert.equal(ilp.solution.gpus, brute.gpus, `seed ${seed} gpus`);
     // The solver's counts are themselves a valid deployment scoring what it claims.
     const rescored = evaluateCounts(model, ilp.solution.counts);

@@ -5,7 +5,15 @@ import { HeadroomSearch, DEFAULT_HEADROOM } from '../../../src/core/plan/headroo
 import { testPlan } from './fixtures';
 
 const item = (gpus: number, sloAttainment: number, halfWidth: number, headroom?: number, unstable = false): Ranked => ({
-  gpus, sloAttainment, halfWidth, goodput: sloAttainment * 2, goodputHalfWidth: halfWidth * 2, unstable, ttftP95Ms: 500, itlP95Ms: 20, headroom,
+  gpus,
+  sloAttainment,
+  halfWidth,
+  goodput: sloAttainment * 2,
+  goodputHalfWidth: halfWidth * 2,
+  unstable,
+  ttftP95Ms: 500,
+  itlP95Ms: 20,
+  headroom,
 });
 
 test('a difference inside the 95% interval of the difference is a tie, outside it is not', () => {

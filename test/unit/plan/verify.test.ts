@@ -17,7 +17,13 @@ test('the enumeration holds every layout of the budget once, within the pools an
   assert.equal(truncated, false);
   assert.equal(new Set(keys).size, keys.length, 'no duplicates');
   // Prefill and decode with TP 1/2/4 in 4 GPUs: (1..3 TP1 | 1 TP2) × what fits beside, plus 4+2+1 co-located.
-  assert.ok(keys.includes('P:1x1,D:1x1') && keys.includes('P:1x3,D:1x1') && keys.includes('P:2x1,D:2x1') && keys.includes('C:4x1') && keys.includes('C:1x4'));
+  assert.ok(
+    keys.includes('P:1x1,D:1x1') &&
+      keys.includes('P:1x3,D:1x1') &&
+      keys.includes('P:2x1,D:2x1') &&
+      keys.includes('C:4x1') &&
+      keys.includes('C:1x4'),
+  );
   assert.ok(!keys.includes('P:2x1,D:4x1'), 'over budget');
   assert.equal(keys.filter((k) => k.startsWith('C:')).length, 4 + 2 + 1);
   assert.equal(enumerateLayouts(space, false, 5).truncated, true);
@@ -30,7 +36,10 @@ test('the planner passes its brute-force verifier on a small budget (pick, min-g
     const report = await verifyPlan(plan, deps);
     assert.ok(report.layouts.length > 30, `${report.layouts.length} layouts`);
     for (const check of report.checks) assert.ok(check.pass, `rate ${rate}: ${check.name}: ${check.detail}`);
-    assert.ok(report.maxRate && (rate === 3) === report.maxRate.ratePerSec < rate, `the budget serves ${report.maxRate?.ratePerSec}/s`);
+    assert.ok(
+      report.maxRate && (rate === 3) === report.maxRate.ratePerSec < rate,
+      `the budget serves ${report.maxRate?.ratePerSec}/s`,
+    );
   }
 });
 
@@ -46,7 +55,15 @@ test('the verifier fails a planner answer that is off: a worse pick, more GPUs, 
   const report = await verifyPlan(plan, deps, {
     plannerResults: {
       pick: { ...bad, candidates: [worstCandidate] },
-      'min-gpus': { ...bad, candidates: [{ ...bad.candidates[0], deployment: parse(truth.layouts.filter((l) => l.meetsTarget).sort((a, b) => b.gpus - a.gpus)[0].deployment) }] },
+      'min-gpus': {
+        ...bad,
+        candidates: [
+          {
+            ...bad.candidates[0],
+            deployment: parse(truth.layouts.filter((l) => l.meetsTarget).sort((a, b) => b.gpus - a.gpus)[0].deployment),
+          },
+        ],
+      },
       'max-rate': { ...honest, maxRatePerSec: truth.maxRate!.ratePerSec * 1.4 },
     },
   });
@@ -64,5 +81,7 @@ function parse(spec: string) {
     return { role, tp, dp };
   });
   const of = (r: string) => groups.filter((g) => g.role === r).map(({ tp, dp }) => ({ tp, dp }));
-  return groups[0].role === 'C' ? { kind: 'colocated' as const, colocated: of('C') } : { kind: 'disaggregated' as const, prefill: of('P'), decode: of('D') };
+  return groups[0].role === 'C'
+    ? { kind: 'colocated' as const, colocated: of('C') }
+    : { kind: 'disaggregated' as const, prefill: of('P'), decode: of('D') };
 }

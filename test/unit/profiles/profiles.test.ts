@@ -11,13 +11,19 @@ import { findGpu, findModel } from '../../../src/core/spec/catalog';
 import { captureIo } from '../../helpers/io';
 
 const PROFILE_DIR = 'catalog/profiles';
-const shipped = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.csv')).sort();
+const shipped = readdirSync(PROFILE_DIR)
+  .filter((f) => f.endsWith('.csv'))
+  .sort();
 const NVLINK = { bandwidthGBps: 450, latencyUs: 5 };
 
 function load(file: string): MeasuredProfile {
   const { profile, diagnostics } = parseProfile(readFileSync(path.join(PROFILE_DIR, file), 'utf8'), file);
   // Warnings too: a shipped profile must not trip the parser's noise checks (PDP160).
-  assert.deepEqual(diagnostics.map((d) => `${d.severity} ${d.code}: ${d.message}`), [], file);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.severity} ${d.code}: ${d.message}`),
+    [],
+    file,
+  );
   assert.ok(profile, file);
   return profile;
 }
@@ -31,9 +37,13 @@ test('H100 and H200 profiles for Llama-3.1-8B and -70B are shipped', () => {
 test('every shipped profile parses with no diagnostics and carries its provenance', () => {
   for (const file of shipped) {
     const profile = load(file);
-    for (const key of ['gpu', 'model', 'driver', 'torch', 'date']) assert.ok(profile.metadata[key], `${file}: no '# ${key}:' line`);
+    for (const key of ['gpu', 'model', 'driver', 'torch', 'date'])
+      assert.ok(profile.metadata[key], `${file}: no '# ${key}:' line`);
     assert.ok(profile.prefill.length > 0 && profile.decode.length > 0 && profile.kvCopy.length > 0, file);
-    assert.ok(findModel(profile.metadata.model.replace(/^.*\//, '')), `${file}: model '${profile.metadata.model}' not in the catalog`);
+    assert.ok(
+      findModel(profile.metadata.model.replace(/^.*\//, '')),
+      `${file}: model '${profile.metadata.model}' not in the catalog`,
+    );
     assert.ok(findGpu(file.split('-')[0]), `${file}: GPU not in the catalog`);
   }
 });
@@ -49,7 +59,10 @@ test('the perf model reproduces every measured point of every shipped profile', 
       assert.ok(Math.abs(perf.prefillMs(s.history, s.tokens, s.tp) - s.ms) < 1e-9 * s.ms, `${file}:${s.line}`);
     }
     for (const s of profile.decode) {
-      assert.ok(Math.abs(perf.decodeStepMs(s.batch, s.batch * s.context, s.tp) - s.ms) < 1e-9 * s.ms, `${file}:${s.line}`);
+      assert.ok(
+        Math.abs(perf.decodeStepMs(s.batch, s.batch * s.context, s.tp) - s.ms) < 1e-9 * s.ms,
+        `${file}:${s.line}`,
+      );
     }
     // The profile, not the analytical model, answered (they differ at a measured point).
     const first = profile.prefill[0];

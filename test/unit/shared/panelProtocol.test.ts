@@ -5,7 +5,11 @@ import { parsePersistedState, parseWebviewMessage } from '../../../src/shared/pa
 test('webview messages are narrowed; anything unknown or malformed is dropped', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
   assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'markdown' }), { type: 'export', format: 'markdown' });
-  assert.deepEqual(parseWebviewMessage({ type: 'rendered', kind: 'plan', charts: 3, extra: 1 }), { type: 'rendered', kind: 'plan', charts: 3 });
+  assert.deepEqual(parseWebviewMessage({ type: 'rendered', kind: 'plan', charts: 3, extra: 1 }), {
+    type: 'rendered',
+    kind: 'plan',
+    charts: 3,
+  });
   assert.equal(parseWebviewMessage({ type: 'export', format: 'exe' }), undefined);
   assert.equal(parseWebviewMessage({ type: 'simulateCandidate', rank: 0 }), undefined);
   assert.equal(parseWebviewMessage({ type: 'rendered', kind: 'evil', charts: 1 }), undefined);

@@ -21,13 +21,31 @@ function local(o: Partial<LocalOption>): LocalOption {
 }
 
 function route(slack: AdaptiveSlack, remotes: RemoteOption[], localOption: LocalOption) {
-  const policy = { alpha: 0.9, beta: 0.9, reorderWindow: 1, maxPostpone: 3, statsWindowSec: 10, maxDecodeBatch: 256, maxBatchTokens: 16384 } as PolicySpec;
-  const ctx: RoutingContext<'adaptive'> = { slo: SLO, policy, routing: { name: 'adaptive', slack }, local: localOption, remotes };
+  const policy = {
+    alpha: 0.9,
+    beta: 0.9,
+    reorderWindow: 1,
+    maxPostpone: 3,
+    statsWindowSec: 10,
+    maxDecodeBatch: 256,
+    maxBatchTokens: 16384,
+  } as PolicySpec;
+  const ctx: RoutingContext<'adaptive'> = {
+    slo: SLO,
+    policy,
+    routing: { name: 'adaptive', slack },
+    local: localOption,
+    remotes,
+  };
   return adaptivePolicy.route(TASK, ctx);
 }
 
 test('step 1: the cheapest prefill worker with TTFT slack takes the task, under both readings', () => {
-  const remotes = [remote(0, { queueMs: 300 }), remote(1, { queueMs: 100 }), remote(2, { queueMs: 50, windowTtftMs: 950 })];
+  const remotes = [
+    remote(0, { queueMs: 300 }),
+    remote(1, { queueMs: 100 }),
+    remote(2, { queueMs: 50, windowTtftMs: 950 }),
+  ];
   // Worker 2 is cheapest but its windowed TTFT (950) is over α·SLO (900): worker 1 wins.
   assert.deepEqual(route('windowed', remotes, local({})), { kind: 'remote', worker: 1 });
   assert.deepEqual(route('estimated', remotes, local({})), { kind: 'remote', worker: 1 });
@@ -63,7 +81,10 @@ test('step 3 takes the cheaper side when the projected ITL is within the SLO', (
   // Projected 46 + 2 = 48 ms: between β·SLO and the SLO, local cost 100 < remote 3110.
   assert.deepEqual(route('estimated', busy, local({ windowItlMs: 46 })), { kind: 'local' });
   // Local queue longer than the remote one: remote.
-  assert.deepEqual(route('estimated', busy, local({ windowItlMs: 46, queueMs: 4000, meanRemainingTokens: 1e6 })), { kind: 'remote', worker: 0 });
+  assert.deepEqual(route('estimated', busy, local({ windowItlMs: 46, queueMs: 4000, meanRemainingTokens: 1e6 })), {
+    kind: 'remote',
+    worker: 0,
+  });
 });
 
 function deployment(spec: string): Deployment {
@@ -72,12 +93,19 @@ function deployment(spec: string): Deployment {
   return parsed.deployment;
 }
 
-test('past the remote baseline\'s knee, adaptive routing beats remote on the same deployment and runs some increments locally', () => {
+test("past the remote baseline's knee, adaptive routing beats remote on the same deployment and runs some increments locally", () => {
   // DuReader on Llama-3.1-70B, the AMPD paper's setup (docs/validation.md); seeded, so exact.
   const file = join(__dirname, '../../../examples/dureader-llama-3.1-70b.pdplan.yaml');
   const plan = loadPlan(readFileSync(file, 'utf8')).plan!;
   const run = (routing: 'adaptive' | 'remote', slack?: AdaptiveSlack) =>
-    simulate({ plan, deployment: deployment('P:4x3,D:4x1'), routing: { name: routing, slack }, ratePerSec: 2.2, sessions: 160, seed: 1 }).metrics;
+    simulate({
+      plan,
+      deployment: deployment('P:4x3,D:4x1'),
+      routing: { name: routing, slack },
+      ratePerSec: 2.2,
+      sessions: 160,
+      seed: 1,
+    }).metrics;
   const remoteRun = run('remote');
   const adaptiveRun = run('adaptive', 'estimated');
   const literalRun = run('adaptive', 'windowed');

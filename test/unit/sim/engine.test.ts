@@ -22,7 +22,9 @@ const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} ≠ ${expected}`);
 
 test('one session alone takes exactly prefill + KV transfer + decode', () => {
-  const trace: TraceSession[] = [{ id: 'a', arrivalMs: 0, rounds: [{ inputTokens: 100, outputTokens: 11, thinkMs: 0 }] }];
+  const trace: TraceSession[] = [
+    { id: 'a', arrivalMs: 0, rounds: [{ inputTokens: 100, outputTokens: 11, thinkMs: 0 }] },
+  ];
   const result = simulate({ plan: testPlan(), deployment: deployment('P:1x1,D:1x1'), trace, perf: both });
   const m = result.metrics;
   // prefill 10 + 0.1·100 = 20 ms; write-back 1 + 0.01·100 = 2 ms; 10 decode steps of 5 ms.
@@ -35,7 +37,14 @@ test('one session alone takes exactly prefill + KV transfer + decode', () => {
 
 test('a second round reads its history lazily, computes the increment and writes it back', () => {
   const trace: TraceSession[] = [
-    { id: 'a', arrivalMs: 0, rounds: [{ inputTokens: 100, outputTokens: 11, thinkMs: 0 }, { inputTokens: 50, outputTokens: 2, thinkMs: 1000 }] },
+    {
+      id: 'a',
+      arrivalMs: 0,
+      rounds: [
+        { inputTokens: 100, outputTokens: 11, thinkMs: 0 },
+        { inputTokens: 50, outputTokens: 2, thinkMs: 1000 },
+      ],
+    },
   ];
   const result = simulate({ plan: testPlan(), deployment: deployment('P:1x1,D:1x1'), trace, perf: both });
   const m = result.metrics;
@@ -58,9 +67,22 @@ test('two sessions arriving together queue on one prefill worker', () => {
 
 test('local routing runs the increment on the decode worker, pausing its batch', () => {
   const trace: TraceSession[] = [
-    { id: 'a', arrivalMs: 0, rounds: [{ inputTokens: 100, outputTokens: 2, thinkMs: 0 }, { inputTokens: 50, outputTokens: 2, thinkMs: 10 }] },
+    {
+      id: 'a',
+      arrivalMs: 0,
+      rounds: [
+        { inputTokens: 100, outputTokens: 2, thinkMs: 0 },
+        { inputTokens: 50, outputTokens: 2, thinkMs: 10 },
+      ],
+    },
   ];
-  const result = simulate({ plan: testPlan(), deployment: deployment('P:1x1,D:1x1'), routing: { name: 'local' }, trace, perf: both });
+  const result = simulate({
+    plan: testPlan(),
+    deployment: deployment('P:1x1,D:1x1'),
+    routing: { name: 'local' },
+    trace,
+    perf: both,
+  });
   // Round 2 runs locally: no transfer, prefill 10 + 5 + 0.01·102 ms.
   close(result.metrics.turn2plus.ttftMs.p50, 16.02, 'local Turn-2 TTFT');
   assert.equal(result.metrics.localPrefillRatio, 1);
@@ -91,7 +113,13 @@ test('every requested output token is decoded exactly once, under every policy',
 });
 
 test("Little's law holds on a steady run", () => {
-  const result = simulate({ plan: testPlan(), deployment: deployment('P:1x2,D:1x2'), ratePerSec: 2, sessions: 3000, perf: both });
+  const result = simulate({
+    plan: testPlan(),
+    deployment: deployment('P:1x2,D:1x2'),
+    ratePerSec: 2,
+    sessions: 3000,
+    perf: both,
+  });
   const { meanInSystem, arrivalRatePerSec, meanSojournSec } = result.metrics.littlesLaw;
   assert.ok(meanInSystem > 1, 'the run should keep several sessions in the system');
   const relative = Math.abs(meanInSystem - arrivalRatePerSec * meanSojournSec) / meanInSystem;
@@ -119,7 +147,13 @@ test('eviction and recomputation happen when KV memory is short, and not otherwi
 });
 
 test('the same seed gives byte-identical JSON; another seed differs', () => {
-  const input = { plan: testPlan(), deployment: deployment('P:1x2,D:1x2'), routing: { name: 'adaptive' as const }, ratePerSec: 3, sessions: 150 };
+  const input = {
+    plan: testPlan(),
+    deployment: deployment('P:1x2,D:1x2'),
+    routing: { name: 'adaptive' as const },
+    ratePerSec: 3,
+    sessions: 150,
+  };
   const a = JSON.stringify(simulate({ ...input, seed: 5 }));
   const b = JSON.stringify(simulate({ ...input, seed: 5 }));
   const c = JSON.stringify(simulate({ ...input, seed: 6 }));
@@ -128,7 +162,13 @@ test('the same seed gives byte-identical JSON; another seed differs', () => {
 });
 
 test('an overloaded deployment is flagged unstable and stops early', () => {
-  const result = simulate({ plan: testPlan(), deployment: deployment('P:1x1,D:1x1'), ratePerSec: 200, sessions: 3000, perf: both });
+  const result = simulate({
+    plan: testPlan(),
+    deployment: deployment('P:1x1,D:1x1'),
+    ratePerSec: 200,
+    sessions: 3000,
+    perf: both,
+  });
   assert.equal(result.metrics.unstable, true);
   assert.ok(result.metrics.sloAttainment < 0.2);
 });
@@ -151,14 +191,28 @@ test('KV transfers finish at large clock values, where rounding leaves slivers o
   const base = loadPlan(text).plan;
   assert.ok(base);
   const plan = { ...base, policy: { ...base.policy, reorderWindow: 1 } };
-  const result = simulate({ plan, deployment: deployment('P:4x1,D:2x2'), routing: { name: 'remote' }, seed: 1, ratePerSec: 0.0625, sessions: 1333 });
+  const result = simulate({
+    plan,
+    deployment: deployment('P:4x1,D:2x2'),
+    routing: { name: 'remote' },
+    seed: 1,
+    ratePerSec: 0.0625,
+    sessions: 1333,
+  });
   assert.ok(result.simulatedSec > 10_000, 'the run reaches large clock values');
   assert.equal(result.metrics.completedSessions, result.metrics.sessions);
 });
 
 test('a lognormal far wider than its mean still samples finite values (its variance would overflow)', () => {
   const rng = new Rng(1);
-  for (const [mean, std] of [[3, 1], [3, 1e10], [3, 1e160], [3, 1.7e308], [1e200, 1e200], [5, 1e200]]) {
+  for (const [mean, std] of [
+    [3, 1],
+    [3, 1e10],
+    [3, 1e160],
+    [3, 1.7e308],
+    [1e200, 1e200],
+    [5, 1e200],
+  ]) {
     for (let i = 0; i < 200; i++) {
       const v = sample({ kind: 'lognormal', mean, std, min: 1, max: 1e300 }, rng);
       assert.ok(Number.isFinite(v) && v >= 1 && v <= 1e300, `mean ${mean}, std ${std}: sampled ${v}`);
@@ -173,7 +227,10 @@ test('a session still in a very long tool wait when the drain ends is cut off: i
       '  arrival: { process: poisson, ratePerSec: 1 }\n  sessions: 200\n  warmupSessions: 0\n  seed: 1',
   });
   const m = simulate({ plan, deployment: deployment('P:1x1,D:1x1') }).metrics;
-  assert.match(m.measurement?.note ?? '', /measured session\(s\) were still between rounds .* count as missing the SLO/);
+  assert.match(
+    m.measurement?.note ?? '',
+    /measured session\(s\) were still between rounds .* count as missing the SLO/,
+  );
   assert.equal(m.unstable, false);
   assert.equal(m.unstableReason, undefined);
 });

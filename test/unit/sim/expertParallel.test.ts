@@ -62,7 +62,10 @@ test('a plain width listed in planner.epDegrees is simulated expert-parallel, de
 
 test('a TP replica wider than a node is refused with the expert-parallel alternative', () => {
   const dense = { ...plan(), planner: { ...plan().planner, epDegrees: [] } };
-  assert.throws(() => simulate({ plan: dense, deployment: deployment('P:16x1,D:EP16x1') }), (e: unknown) => e instanceof SimInputError && /EP16/.test(e.message));
+  assert.throws(
+    () => simulate({ plan: dense, deployment: deployment('P:16x1,D:EP16x1') }),
+    (e: unknown) => e instanceof SimInputError && /EP16/.test(e.message),
+  );
 });
 
 test('the planner offers expert-parallel widths across nodes, and says why TP 8 is out', () => {
@@ -73,7 +76,10 @@ test('the planner offers expert-parallel widths across nodes, and says why TP 8 
     { tp: 24, maxReplicas: 2 },
     { tp: 32, maxReplicas: 1 },
   ]);
-  assert.ok(space.notes.some((n) => /TP 8/.test(n) && /does not fit/.test(n)), space.notes.join('\n'));
+  assert.ok(
+    space.notes.some((n) => /TP 8/.test(n) && /does not fit/.test(n)),
+    space.notes.join('\n'),
+  );
   assert.deepEqual(space.reasons, []);
 });
 
@@ -85,7 +91,9 @@ test('per-node throughput: prefill input tokens/s and decode output tokens/s fro
   // 16 ranks, each a 2,000-token prompt per prefillMs, over 2 nodes.
   assert.ok(Math.abs(prefill.inputTokensPerSecPerNode! - (16 * 2000 * 1000) / prefill.prefillMs! / 2) < 1e-6);
   assert.ok(decode.stepMs! <= 100);
-  assert.ok(Math.abs(decode.outputTokensPerSecPerNode! - (32 * decode.decodeBatchPerRank! * 1000) / decode.stepMs! / 4) < 1e-6);
+  assert.ok(
+    Math.abs(decode.outputTokensPerSecPerNode! - (32 * decode.decodeBatchPerRank! * 1000) / decode.stepMs! / 4) < 1e-6,
+  );
   // At 4 sessions/s: 4 · (2000 + 2·200) input tokens over 2 nodes, 4 · 3 · 100 output over 4.
   assert.equal(t.atLoad.inputTokensPerSecPerPrefillNode, 4800);
   assert.equal(t.atLoad.outputTokensPerSecPerDecodeNode, 300);

@@ -32,7 +32,10 @@ interface Case {
   planText?: string;
 }
 
-const golden = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'legacy-sim.json'), 'utf8')) as { sessions: number; cases: Case[] };
+const golden = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'legacy-sim.json'), 'utf8')) as {
+  sessions: number;
+  cases: Case[];
+};
 
 function meanAndSe(values: number[]): { mean: number; se: number } {
   const n = values.length;
@@ -46,11 +49,16 @@ function agree(oldValues: number[], newValues: number[], floor: number): { ok: b
   const a = meanAndSe(oldValues);
   const b = meanAndSe(newValues);
   const allowed = 3 * Math.hypot(a.se, b.se) + floor;
-  return { ok: Math.abs(a.mean - b.mean) <= allowed, text: `old ${a.mean.toFixed(4)} new ${b.mean.toFixed(4)} (allowed ±${allowed.toFixed(4)})` };
+  return {
+    ok: Math.abs(a.mean - b.mean) <= allowed,
+    text: `old ${a.mean.toFixed(4)} new ${b.mean.toFixed(4)} (allowed ±${allowed.toFixed(4)})`,
+  };
 }
 
 test('the engine gives the distributions the engine it replaced gave, on every example and policy', () => {
-  const plans = new Map(golden.cases.filter((c) => c.planText).map((c) => [c.example, loadPlan(c.planText as string).plan]));
+  const plans = new Map(
+    golden.cases.filter((c) => c.planText).map((c) => [c.example, loadPlan(c.planText as string).plan]),
+  );
   const failures: string[] = [];
   let compared = 0;
   for (const c of golden.cases) {
@@ -61,13 +69,16 @@ test('the engine gives the distributions the engine it replaced gave, on every e
     if ('error' in parsed) throw new Error(parsed.error);
     const fresh = c.seeds.map(({ seed }) => {
       const trace = generateSessions(plan.workload, golden.sessions, c.rate as number, seed);
-      return simulate({ plan, deployment: parsed.deployment, routing: { name: c.policy as RoutingPolicyName }, trace }).metrics;
+      return simulate({ plan, deployment: parsed.deployment, routing: { name: c.policy as RoutingPolicyName }, trace })
+        .metrics;
     });
     // Overloaded runs stop where each engine's stability rule says: their numbers are not comparable.
     if (fresh.some((m) => m.unstable) || c.seeds.some((s) => s.unstable)) continue;
     compared += 1;
     const where = `${c.example} ${c.layout} ${c.policy}`;
-    const checks: Array<[string, number[], number[], number]> = [['attainment', c.seeds.map((s) => s.sloAttainment), fresh.map((m) => m.sloAttainment), 0.01]];
+    const checks: Array<[string, number[], number[], number]> = [
+      ['attainment', c.seeds.map((s) => s.sloAttainment), fresh.map((m) => m.sloAttainment), 0.01],
+    ];
     for (const q of ['p50', 'p90', 'p99'] as const) {
       for (const metric of ['ttftMs', 'itlMs'] as const) {
         const oldValues = c.seeds.map((s) => s[metric][q]);

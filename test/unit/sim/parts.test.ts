@@ -17,7 +17,15 @@ import { parseDeploymentSpec } from '../../../src/core/spec/deployment';
 import { testPlan } from '../../helpers/plan';
 import { toyPerf } from '../../helpers/perf';
 
-const session = (order: number, rounds = 1) => new Session({ id: `s${order}`, arrivalMs: 0, rounds: Array.from({ length: rounds }, () => ({ inputTokens: 10, outputTokens: 5, thinkMs: 0 })) }, order);
+const session = (order: number, rounds = 1) =>
+  new Session(
+    {
+      id: `s${order}`,
+      arrivalMs: 0,
+      rounds: Array.from({ length: rounds }, () => ({ inputTokens: 10, outputTokens: 5, thinkMs: 0 })),
+    },
+    order,
+  );
 
 test('event queue: time order, insertion order on ties, growth past its first capacity', () => {
   const q = new EventQueue<string>();
@@ -91,9 +99,15 @@ test('decode batch: rounds finish after exactly their remaining steps, and the r
     assert.deepEqual(finished, due, `step ${step}`);
     for (const s of due) live.delete(s);
     assert.equal(batch.size, live.size);
-    assert.equal(batch.remainingTokens, [...live.values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      batch.remainingTokens,
+      [...live.values()].reduce((a, b) => a + b, 0),
+    );
     // Context: each round's full context less what it has yet to decode.
-    assert.equal(batch.context, [...live].reduce((a, [s, left]) => a + s.contextTokens - left, 0));
+    assert.equal(
+      batch.context,
+      [...live].reduce((a, [s, left]) => a + s.contextTokens - left, 0),
+    );
   }
 });
 
@@ -160,16 +174,27 @@ test('decode steps run several to an event with exactly the results of one event
     ['dureader-llama-3.1-70b', 'P:4x1,D:4x1', ['adaptive', 'remote']],
   ] as const;
   for (const [example, layout, policies] of cases) {
-    const plan = loadPlan(readFileSync(join(__dirname, '..', '..', '..', 'examples', `${example}.pdplan.yaml`), 'utf8')).plan!;
+    const plan = loadPlan(
+      readFileSync(join(__dirname, '..', '..', '..', 'examples', `${example}.pdplan.yaml`), 'utf8'),
+    ).plan!;
     const parsed = parseDeploymentSpec(layout);
     if ('error' in parsed) throw new Error(parsed.error);
     for (const name of policies) {
       const run = (stepRuns: boolean): SimResult =>
-        simulate({ plan, deployment: parsed.deployment, routing: { name }, ratePerSec: plan.workload.arrival.ratePerSec * 2, measure: { sessions: 200, maxReplications: 1 }, stepRuns, timeSeries: true });
+        simulate({
+          plan,
+          deployment: parsed.deployment,
+          routing: { name },
+          ratePerSec: plan.workload.arrival.ratePerSec * 2,
+          measure: { sessions: 200, maxReplications: 1 },
+          stepRuns,
+          timeSeries: true,
+        });
       const grouped = run(true);
       const single = run(false);
       // Busy time of a run of steps is added once instead of step by step: equal to the last bits.
-      const rounded = (m: SimResult['metrics']) => JSON.stringify(m, (_key, value) => (typeof value === 'number' ? Number(value.toPrecision(10)) : value));
+      const rounded = (m: SimResult['metrics']) =>
+        JSON.stringify(m, (_key, value) => (typeof value === 'number' ? Number(value.toPrecision(10)) : value));
       assert.equal(rounded(grouped.metrics), rounded(single.metrics), `${example} ${layout} ${name}`);
       assert.equal(grouped.events, single.events, `${example} ${layout} ${name}: the same events, grouped or not`);
     }

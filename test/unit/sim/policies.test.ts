@@ -13,7 +13,15 @@ import type { LocalOption, PrefillTaskView, RemoteOption, RoutingContext } from 
 import type { PolicySpec, RoutingOf, RoutingPolicyName, SloSpec } from '../../../src/core/spec/types';
 
 const SLO: SloSpec = { ttftMs: 1000, itlMs: 50, attainmentTarget: 0.9, scope: 'session', itlStatistic: 'mean' };
-const POLICY = { alpha: 0.9, beta: 0.9, reorderWindow: 1, maxPostpone: 3, statsWindowSec: 10, maxDecodeBatch: 256, maxBatchTokens: 16384 } as PolicySpec;
+const POLICY = {
+  alpha: 0.9,
+  beta: 0.9,
+  reorderWindow: 1,
+  maxPostpone: 3,
+  statsWindowSec: 10,
+  maxDecodeBatch: 256,
+  maxBatchTokens: 16384,
+} as PolicySpec;
 
 function remote(worker: number, o: Partial<RemoteOption> = {}): RemoteOption {
   return { worker, queueMs: 0, prefillMs: 100, transferMs: 10, queueLength: 0, windowTtftMs: 200, ...o };
@@ -27,7 +35,12 @@ function task(o: Partial<PrefillTaskView> = {}): PrefillTaskView {
   return { historyTokens: 1000, newTokens: 200, incremental: true, ...o };
 }
 
-function route<N extends RoutingPolicyName>(routing: RoutingOf<N>, t: PrefillTaskView, remotes: RemoteOption[], localOption = local()) {
+function route<N extends RoutingPolicyName>(
+  routing: RoutingOf<N>,
+  t: PrefillTaskView,
+  remotes: RemoteOption[],
+  localOption = local(),
+) {
   const ctx: RoutingContext<N> = { slo: SLO, policy: POLICY, routing, local: localOption, remotes };
   return POLICIES[routing.name as N].route(t, ctx);
 }
@@ -43,9 +56,12 @@ test('remote: every prefill, initial or incremental, goes to the prefill worker 
   assert.deepEqual(route({ name: 'remote' }, task(), slowLink), { kind: 'remote', worker: 1 });
 });
 
-test('local: incremental prefills on the session\'s decode worker, initial ones on the cheapest prefill worker', () => {
+test("local: incremental prefills on the session's decode worker, initial ones on the cheapest prefill worker", () => {
   assert.deepEqual(route({ name: 'local' }, task({ incremental: true }), REMOTES), { kind: 'local' });
-  assert.deepEqual(route({ name: 'local' }, task({ incremental: false, historyTokens: 0 }), REMOTES), { kind: 'remote', worker: 1 });
+  assert.deepEqual(route({ name: 'local' }, task({ incremental: false, historyTokens: 0 }), REMOTES), {
+    kind: 'remote',
+    worker: 1,
+  });
 });
 
 test('threshold: local at or below the uncached-token threshold, remote above it', () => {
@@ -55,19 +71,30 @@ test('threshold: local at or below the uncached-token threshold, remote above it
   // The rule is on uncached tokens only: an initial prefill under the threshold runs locally too.
   assert.deepEqual(route(routing, task({ newTokens: 100, incremental: false }), REMOTES), { kind: 'local' });
   // Unset, the threshold is the policy's default.
-  assert.deepEqual(route({ name: 'threshold' }, task({ newTokens: DEFAULT_MAX_LOCAL_PREFILL_TOKENS }), REMOTES), { kind: 'local' });
-  assert.deepEqual(route({ name: 'threshold' }, task({ newTokens: DEFAULT_MAX_LOCAL_PREFILL_TOKENS + 1 }), REMOTES), { kind: 'remote', worker: 1 });
+  assert.deepEqual(route({ name: 'threshold' }, task({ newTokens: DEFAULT_MAX_LOCAL_PREFILL_TOKENS }), REMOTES), {
+    kind: 'local',
+  });
+  assert.deepEqual(route({ name: 'threshold' }, task({ newTokens: DEFAULT_MAX_LOCAL_PREFILL_TOKENS + 1 }), REMOTES), {
+    kind: 'remote',
+    worker: 1,
+  });
 });
 
 test('threshold with a decode-batch limit: local only while the running batch is within it', () => {
   const routing: RoutingOf<'threshold'> = { name: 'threshold', maxLocalPrefillTokens: 512, maxLocalDecodeBatch: 8 };
   assert.deepEqual(route(routing, task({ newTokens: 100 }), REMOTES, local({ batchSize: 8 })), { kind: 'local' });
-  assert.deepEqual(route(routing, task({ newTokens: 100 }), REMOTES, local({ batchSize: 9 })), { kind: 'remote', worker: 1 });
+  assert.deepEqual(route(routing, task({ newTokens: 100 }), REMOTES, local({ batchSize: 9 })), {
+    kind: 'remote',
+    worker: 1,
+  });
 });
 
 test('ppd: initial prefills stay remote; an increment runs where its weighted TTFT and ITL score is lower', () => {
   const routing: RoutingOf<'ppd'> = { name: 'ppd', ttftWeight: 0.5 };
-  assert.deepEqual(route(routing, task({ incremental: false }), REMOTES, local({ prefillMs: 1 })), { kind: 'remote', worker: 1 });
+  assert.deepEqual(route(routing, task({ incremental: false }), REMOTES, local({ prefillMs: 1 })), {
+    kind: 'remote',
+    worker: 1,
+  });
   // A short local prefill on an idle batch scores better than any remote: local.
   assert.deepEqual(route(routing, task(), REMOTES, local({ prefillMs: 10, batchSize: 0 })), { kind: 'local' });
   // A long local queue costs TTFT: the remote option (60 ms) wins.
@@ -76,7 +103,10 @@ test('ppd: initial prefills stay remote; an increment runs where its weighted TT
   // weighted towards ITL it goes remote, weighted towards TTFT it stays local.
   const stalling = local({ prefillMs: 300, meanRemainingTokens: 10, batchSize: 8 });
   const slowRemote = [remote(0, { queueMs: 600 })];
-  assert.deepEqual(route({ name: 'ppd', ttftWeight: 0.1 }, task(), slowRemote, stalling), { kind: 'remote', worker: 0 });
+  assert.deepEqual(route({ name: 'ppd', ttftWeight: 0.1 }, task(), slowRemote, stalling), {
+    kind: 'remote',
+    worker: 0,
+  });
   assert.deepEqual(route({ name: 'ppd', ttftWeight: 0.9 }, task(), slowRemote, stalling), { kind: 'local' });
 });
 
@@ -90,12 +120,17 @@ test('prfaas: short prefills stay local; long ones go to the remote cluster unle
   const full = [remote(0, { queueLength: 5 }), remote(1, { queueLength: 9 })];
   assert.deepEqual(route(routing, task({ newTokens: 4096 }), full), { kind: 'local' });
   // Unset, both limits are the policy's defaults.
-  assert.deepEqual(route({ name: 'prfaas' }, task({ newTokens: DEFAULT_MIN_REMOTE_PREFILL_TOKENS - 1 }), REMOTES), { kind: 'local' });
+  assert.deepEqual(route({ name: 'prfaas' }, task({ newTokens: DEFAULT_MIN_REMOTE_PREFILL_TOKENS - 1 }), REMOTES), {
+    kind: 'local',
+  });
   const atDefaultLimit = [remote(0, { queueLength: DEFAULT_MAX_REMOTE_QUEUE })];
-  assert.deepEqual(route({ name: 'prfaas' }, task({ newTokens: DEFAULT_MIN_REMOTE_PREFILL_TOKENS }), atDefaultLimit), { kind: 'remote', worker: 0 });
+  assert.deepEqual(route({ name: 'prfaas' }, task({ newTokens: DEFAULT_MIN_REMOTE_PREFILL_TOKENS }), atDefaultLimit), {
+    kind: 'remote',
+    worker: 0,
+  });
 });
 
-test('colocated and continuum: every prefill on the session\'s own worker; continuum puts sessions in flight first and pins their KV', () => {
+test("colocated and continuum: every prefill on the session's own worker; continuum puts sessions in flight first and pins their KV", () => {
   for (const name of ['colocated', 'continuum'] as const) {
     assert.equal(POLICIES[name].colocated, true, name);
     assert.deepEqual(route({ name }, task({ incremental: false, newTokens: 100_000 }), []), { kind: 'local' }, name);
@@ -103,9 +138,12 @@ test('colocated and continuum: every prefill on the session\'s own worker; conti
   }
   assert.equal(POLICIES.colocated.localPriority, undefined, 'colocated serves its queue first come, first served');
   const continuum = POLICIES.continuum;
-  assert.ok(continuum.localPriority!(task({ incremental: true })) < continuum.localPriority!(task({ incremental: false })));
+  assert.ok(
+    continuum.localPriority!(task({ incremental: true })) < continuum.localPriority!(task({ incremental: false })),
+  );
   assert.equal(continuum.kvPinMs!({ name: 'continuum', kvTtlMs: 1234 }), 1234);
   assert.equal(continuum.kvPinMs!({ name: 'continuum' }), DEFAULT_KV_TTL_MS);
   // The disaggregated policies need prefill workers.
-  for (const name of ['adaptive', 'remote', 'local', 'threshold', 'ppd', 'prfaas'] as const) assert.equal(POLICIES[name].colocated, false, name);
+  for (const name of ['adaptive', 'remote', 'local', 'threshold', 'ppd', 'prfaas'] as const)
+    assert.equal(POLICIES[name].colocated, false, name);
 });

@@ -69,11 +69,23 @@ test("a prefill worker's reordering is counted the same way (remote routing)", (
 test('a round waiting for KV memory starts as soon as another session goes idle, evicting it', () => {
   // 300 tokens of KV. A holds 152 after its first round and then waits 10 s for a tool; B needs 202.
   const trace: TraceSession[] = [
-    { id: 'A', arrivalMs: 0, rounds: [{ inputTokens: 150, outputTokens: 2, thinkMs: 0 }, { inputTokens: 10, outputTokens: 2, thinkMs: 10_000 }] },
+    {
+      id: 'A',
+      arrivalMs: 0,
+      rounds: [
+        { inputTokens: 150, outputTokens: 2, thinkMs: 0 },
+        { inputTokens: 10, outputTokens: 2, thinkMs: 10_000 },
+      ],
+    },
     { id: 'B', arrivalMs: 10, rounds: [{ inputTokens: 200, outputTokens: 2, thinkMs: 0 }] },
   ];
   const perf = toyPerf({ kvCapacityTokens: 300 });
-  const m = simulate({ plan: testPlan(), deployment: deployment('P:1x1,D:1x1'), trace, perf: { prefill: perf, decode: perf } }).metrics;
+  const m = simulate({
+    plan: testPlan(),
+    deployment: deployment('P:1x1,D:1x1'),
+    trace,
+    perf: { prefill: perf, decode: perf },
+  }).metrics;
   // A: prefill 25 + write-back 2.5 → first token at 27.5, one 5 ms step → idle at 32.5.
   // B waited from 10 to 32.5, then prefill 30 + write-back 3: first token at 65.5, TTFT 55.5.
   close(m.turn1.ttftMs.max, 55.5, "B's TTFT");

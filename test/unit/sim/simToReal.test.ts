@@ -13,20 +13,35 @@ import { testPlan } from '../../helpers/plan';
 const loaded = loadPlan();
 const rows = RATES.map((rate) => compareRate(rate, loaded));
 
-test('sim-to-real: the rates below the engine\'s knee are the four lightest, and the engine saturates past them', () => {
-  assert.deepEqual(rows.filter((r) => r.belowKnee).map((r) => r.rate), [0.5, 1, 1.25, 1.6]);
+test("sim-to-real: the rates below the engine's knee are the four lightest, and the engine saturates past them", () => {
+  assert.deepEqual(
+    rows.filter((r) => r.belowKnee).map((r) => r.rate),
+    [0.5, 1, 1.25, 1.6],
+  );
   for (const r of rows.filter((x) => !x.belowKnee)) {
-    assert.ok(r.measured.unfinishedSessions / r.measured.sessions > 0.1, `rate ${r.rate}: ${r.measured.unfinishedSessions} of ${r.measured.sessions} unfinished`);
-    assert.ok(r.measured.attainment < 0.2 && r.simulated.attainment < 0.3, `rate ${r.rate}: both overloaded (${r.measured.attainment}, ${r.simulated.attainment})`);
+    assert.ok(
+      r.measured.unfinishedSessions / r.measured.sessions > 0.1,
+      `rate ${r.rate}: ${r.measured.unfinishedSessions} of ${r.measured.sessions} unfinished`,
+    );
+    assert.ok(
+      r.measured.attainment < 0.2 && r.simulated.attainment < 0.3,
+      `rate ${r.rate}: both overloaded (${r.measured.attainment}, ${r.simulated.attainment})`,
+    );
   }
 });
 
 test('sim-to-real: median absolute error of TTFT and ITL p50/p90 below the knee is at most 15%', () => {
   const { median, errors } = medianErrorBelowKnee(rows);
   assert.equal(errors.length, 16);
-  assert.ok(median <= 0.15, `median error ${(median * 100).toFixed(1)}% (${errors.map((e) => (e * 100).toFixed(0)).join(', ')}%)`);
+  assert.ok(
+    median <= 0.15,
+    `median error ${(median * 100).toFixed(1)}% (${errors.map((e) => (e * 100).toFixed(0)).join(', ')}%)`,
+  );
   for (const r of rows.filter((x) => x.belowKnee)) {
-    assert.ok(Math.abs(r.simulated.attainment - r.measured.attainment) <= 0.15, `rate ${r.rate}: attainment ${r.simulated.attainment} vs ${r.measured.attainment}`);
+    assert.ok(
+      Math.abs(r.simulated.attainment - r.measured.attainment) <= 0.15,
+      `rate ${r.rate}: attainment ${r.simulated.attainment} vs ${r.measured.attainment}`,
+    );
   }
 });
 
@@ -36,7 +51,10 @@ test('sim-to-real: without mixed batching (a prefill pausing the decodes) the si
   );
   const withMixed = medianErrorBelowKnee(rows).median;
   const without = medianErrorBelowKnee(prefillFirst).median;
-  assert.ok(without > 2 * withMixed, `prefill-first ${(without * 100).toFixed(1)}% vs mixed ${(withMixed * 100).toFixed(1)}%`);
+  assert.ok(
+    without > 2 * withMixed,
+    `prefill-first ${(without * 100).toFixed(1)}% vs mixed ${(withMixed * 100).toFixed(1)}%`,
+  );
 });
 
 // ---- the two plan settings the engine needed, on a model whose answers can be worked out by hand ----
@@ -75,13 +93,25 @@ test('mixedBatching: a long prefill runs in chunks beside the decodes instead of
   assert.ok(s1Ttft > 11 * 14.7 && s1Ttft < 11 * 30, `s1 TTFT ${s1Ttft} ms`);
 });
 
-test('prefixReuseBlockTokens: a round recomputes its history\'s partial last block with its new tokens', () => {
+test("prefixReuseBlockTokens: a round recomputes its history's partial last block with its new tokens", () => {
   // Round 0: 300 prompt + 10 output tokens = a 310-token history; round 1 appends 100 on an idle worker.
-  const trace: TraceSession[] = [{ id: 's0', arrivalMs: 0, rounds: [{ inputTokens: 300, outputTokens: 10, thinkMs: 0 }, { inputTokens: 100, outputTokens: 1, thinkMs: 1000 }] }];
+  const trace: TraceSession[] = [
+    {
+      id: 's0',
+      arrivalMs: 0,
+      rounds: [
+        { inputTokens: 300, outputTokens: 10, thinkMs: 0 },
+        { inputTokens: 100, outputTokens: 1, thinkMs: 1000 },
+      ],
+    },
+  ];
   const whole = runToy('', trace);
   const blocks = runToy('  prefixReuseBlockTokens: 256', trace);
   // Whole history reused: 10 + 0.1·100 + 0.01·310. Blocks of 256: 54 tokens recomputed on a 256-token history.
   assert.ok(Math.abs(whole.turn2plus.ttftMs.p50 - (10 + 10 + 3.1)) < 1e-9, `${whole.turn2plus.ttftMs.p50}`);
-  assert.ok(Math.abs(blocks.turn2plus.ttftMs.p50 - (10 + 0.1 * 154 + 0.01 * 256)) < 1e-9, `${blocks.turn2plus.ttftMs.p50}`);
+  assert.ok(
+    Math.abs(blocks.turn2plus.ttftMs.p50 - (10 + 0.1 * 154 + 0.01 * 256)) < 1e-9,
+    `${blocks.turn2plus.ttftMs.p50}`,
+  );
   assert.throws(() => runToy('  prefixReuseBlockTokens: 0', trace), /prefixReuseBlockTokens|minimum|>= 1/);
 });

@@ -49,7 +49,10 @@ test('a trace drawn from known distributions is fitted back to them: rate, burst
     assert.equal(dist.kind, 'empirical', name);
     if (dist.kind === 'empirical') assert.ok(dist.values.length <= 256, `${name}: ${dist.values.length} points`);
     const got = sampleMean(dist);
-    assert.ok(Math.abs(got - expected) / expected < 0.04, `${name}: fitted mean ${got.toFixed(1)}, trace mean ${expected.toFixed(1)}`);
+    assert.ok(
+      Math.abs(got - expected) / expected < 0.04,
+      `${name}: fitted mean ${got.toFixed(1)}, trace mean ${expected.toFixed(1)}`,
+    );
   }
   // Few distinct values are kept exactly, with their counts as weights.
   assert.deepEqual(fitted.rounds.kind === 'empirical' && fitted.rounds.values, [1, 2, 3, 4, 5, 6]);
@@ -57,18 +60,29 @@ test('a trace drawn from known distributions is fitted back to them: rate, burst
 });
 
 test('a regular or bursty trace gives the burstiness it has, bounded', () => {
-  const session = (id: number, arrivalMs: number): TraceSession => ({ id: `s${id}`, arrivalMs, rounds: [{ inputTokens: 100, outputTokens: 10, thinkMs: 0 }] });
+  const session = (id: number, arrivalMs: number): TraceSession => ({
+    id: `s${id}`,
+    arrivalMs,
+    rounds: [{ inputTokens: 100, outputTokens: 10, thinkMs: 0 }],
+  });
   const regular = Array.from({ length: 50 }, (_, i) => session(i, i * 500));
   const fitRegular = fitWorkloadToTrace(workload(), regular).workload.arrival;
   assert.equal(fitRegular.ratePerSec, 2);
   assert.equal(fitRegular.cv, 0.05, 'a perfectly regular trace is held at the lower bound');
   const bursts = Array.from({ length: 60 }, (_, i) => session(i, Math.floor(i / 20) * 60_000 + (i % 20)));
-  assert.ok((fitWorkloadToTrace(workload(), bursts).workload.arrival.cv ?? 0) > 3, 'bursts of sessions a minute apart are bursty');
+  assert.ok(
+    (fitWorkloadToTrace(workload(), bursts).workload.arrival.cv ?? 0) > 3,
+    'bursts of sessions a minute apart are bursty',
+  );
 });
 
-test('a single-round trace keeps the plan\'s later-round distributions; a trace with no time span keeps the plan\'s rate', () => {
+test("a single-round trace keeps the plan's later-round distributions; a trace with no time span keeps the plan's rate", () => {
   const plan = workload({ incrementalTokens: constant(777), toolLatencyMs: constant(999) });
-  const trace: TraceSession[] = [1, 2, 3].map((i) => ({ id: `s${i}`, arrivalMs: 0, rounds: [{ inputTokens: 100 * i, outputTokens: 10, thinkMs: 0 }] }));
+  const trace: TraceSession[] = [1, 2, 3].map((i) => ({
+    id: `s${i}`,
+    arrivalMs: 0,
+    rounds: [{ inputTokens: 100 * i, outputTokens: 10, thinkMs: 0 }],
+  }));
   const { workload: fitted, summary } = fitWorkloadToTrace(plan, trace);
   assert.deepEqual(fitted.incrementalTokens, constant(777));
   assert.deepEqual(fitted.toolLatencyMs, constant(999));
@@ -78,12 +92,19 @@ test('a single-round trace keeps the plan\'s later-round distributions; a trace 
 });
 
 test('many distinct values become equally weighted quantiles', () => {
-  const trace: TraceSession[] = Array.from({ length: 10_000 }, (_, i) => ({ id: `s${i}`, arrivalMs: i * 100, rounds: [{ inputTokens: i + 1, outputTokens: 1, thinkMs: 0 }] }));
+  const trace: TraceSession[] = Array.from({ length: 10_000 }, (_, i) => ({
+    id: `s${i}`,
+    arrivalMs: i * 100,
+    rounds: [{ inputTokens: i + 1, outputTokens: 1, thinkMs: 0 }],
+  }));
   const fitted = fitWorkloadToTrace(workload(), trace).workload.initialPromptTokens;
   assert.ok(fitted.kind === 'empirical');
   assert.equal(fitted.values.length, 256);
   assert.equal(fitted.weights, undefined);
-  assert.ok(fitted.values.every((v, i) => i === 0 || v > fitted.values[i - 1]), 'quantiles ascend');
+  assert.ok(
+    fitted.values.every((v, i) => i === 0 || v > fitted.values[i - 1]),
+    'quantiles ascend',
+  );
   assert.ok(fitted.values[0] < 100 && fitted.values[255] > 9900, 'they span the range');
 });
 

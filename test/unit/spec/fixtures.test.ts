@@ -37,7 +37,9 @@ function expectationsOf(text: string): Expectation[] {
   });
 }
 
-const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.pdplan.yaml')).sort();
+const files = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.pdplan.yaml'))
+  .sort();
 
 for (const file of files) {
   test(`fixture ${file}`, () => {
@@ -47,11 +49,22 @@ for (const file of files) {
     const load = loadPlan(text, { fileName: file, profileNames: PROFILE_NAMES });
     for (const expected of expectations) {
       const found = load.diagnostics.filter((d) => d.code === expected.code);
-      assert.ok(found.length > 0, `${expected.code} missing; got ${JSON.stringify(load.diagnostics.map((d) => [d.code, d.message]))}`);
-      assert.deepEqual(found.map((d) => d.range), [expected.range], `${expected.code} range`);
+      assert.ok(
+        found.length > 0,
+        `${expected.code} missing; got ${JSON.stringify(load.diagnostics.map((d) => [d.code, d.message]))}`,
+      );
+      assert.deepEqual(
+        found.map((d) => d.range),
+        [expected.range],
+        `${expected.code} range`,
+      );
     }
     const codes = new Set(load.diagnostics.map((d) => d.code));
-    assert.deepEqual([...codes].sort(), [...new Set(expectations.map((e) => e.code))].sort(), 'unexpected extra diagnostics');
+    assert.deepEqual(
+      [...codes].sort(),
+      [...new Set(expectations.map((e) => e.code))].sort(),
+      'unexpected extra diagnostics',
+    );
     for (const d of load.diagnostics) {
       assert.ok(d.message.length > 20, 'message explains the fix');
       assert.equal(d.severity, SPEC_CODES[d.code as keyof typeof SPEC_CODES].severity);
@@ -64,6 +77,8 @@ for (const file of files) {
 test('fixtures cover every code the loader itself emits', () => {
   const covered = new Set(files.map((f) => f.slice(0, 6)));
   // PDP070 comes from the CLI's file checks (test/integration/validate.test.ts); PDP099 must never happen.
-  const missing = Object.keys(SPEC_CODES).filter((code) => !covered.has(code) && code !== 'PDP070' && code !== 'PDP099');
+  const missing = Object.keys(SPEC_CODES).filter(
+    (code) => !covered.has(code) && code !== 'PDP070' && code !== 'PDP099',
+  );
   assert.deepEqual(missing, []);
 });

@@ -18,7 +18,10 @@ slo:
 
 function clean(text: string) {
   const load = loadPlan(text);
-  assert.deepEqual(load.diagnostics.map((d) => `${d.code} ${d.message}`), []);
+  assert.deepEqual(
+    load.diagnostics.map((d) => `${d.code} ${d.message}`),
+    [],
+  );
   assert.ok(load.plan);
   return { ...load, plan: load.plan };
 }
@@ -37,7 +40,13 @@ test('defaults are filled in as the schema documents them', () => {
     mixedBatching: false,
     prefixReuseBlockTokens: 1,
   });
-  assert.deepEqual(plan.slo, { ttftMs: 2000, itlMs: 50, attainmentTarget: 0.9, scope: 'session', itlStatistic: 'mean' });
+  assert.deepEqual(plan.slo, {
+    ttftMs: 2000,
+    itlMs: 50,
+    attainmentTarget: 0.9,
+    scope: 'session',
+    itlStatistic: 'mean',
+  });
   assert.equal(plan.planner.objective, 'max-attainment');
   assert.equal(plan.planner.topK, 3);
   assert.equal(plan.planner.replications, 3);
@@ -52,12 +61,18 @@ test('defaults are filled in as the schema documents them', () => {
 });
 
 test("the schema's defaults and the loader's agree", () => {
-  const defs = (planSchema as { definitions: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }).definitions;
+  const defs = (
+    planSchema as {
+      definitions: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }>;
+    }
+  ).definitions;
   const schemaDefault = (def: string, prop: string) => defs[def].properties![prop].default;
-  for (const [key, value] of Object.entries(DEFAULTS.policy)) assert.equal(schemaDefault('policy', key) ?? defs.routing.default, value, key);
+  for (const [key, value] of Object.entries(DEFAULTS.policy))
+    assert.equal(schemaDefault('policy', key) ?? defs.routing.default, value, key);
   for (const [key, value] of Object.entries(DEFAULTS.slo)) assert.equal(schemaDefault('slo', key), value, key);
   for (const [key, value] of Object.entries(DEFAULTS.planner)) assert.equal(schemaDefault('planner', key), value, key);
-  for (const [key, value] of Object.entries(DEFAULTS.model)) assert.equal(schemaDefault('modelObject', key), value, key);
+  for (const [key, value] of Object.entries(DEFAULTS.model))
+    assert.equal(schemaDefault('modelObject', key), value, key);
   assert.equal((defs.gpusPerNode as { default?: unknown }).default, DEFAULTS.cluster.gpusPerNode);
   assert.equal((defs.nodes as { default?: unknown }).default, DEFAULTS.cluster.nodes);
   assert.equal(schemaDefault('workloadObject', 'seed'), DEFAULTS.workload.seed);
@@ -76,7 +91,8 @@ test('deployment notation and mapping give the same deployment', () => {
   const b = clean(BASE + 'deployment:\n  prefill: [{ tp: 4, dp: 2 }]\n  decode: [{ tp: 8, dp: 1 }]\n').plan.deployment;
   assert.deepEqual(a, { kind: 'disaggregated', prefill: [{ tp: 4, dp: 2 }], decode: [{ tp: 8, dp: 1 }] });
   assert.deepEqual(a, b);
-  const c = clean(BASE + 'policy: { routing: colocated }\ndeployment: { colocated: [{ tp: 4, dp: 4 }] }\n').plan.deployment;
+  const c = clean(BASE + 'policy: { routing: colocated }\ndeployment: { colocated: [{ tp: 4, dp: 4 }] }\n').plan
+    .deployment;
   assert.deepEqual(c, { kind: 'colocated', colocated: [{ tp: 4, dp: 4 }] });
 });
 
@@ -110,7 +126,12 @@ test('variants merge over the plan: mappings merge, names and distributions repl
 });
 
 test('separate pools inherit what they leave out; budget counts both pools', () => {
-  const { plan } = clean(BASE.replace('  nodes: 2\n', '  nodes: 2\n  prefillPool: { gpu: H100-SXM, nodes: 1 }\n  decodePool: { nodes: 3 }\n'));
+  const { plan } = clean(
+    BASE.replace(
+      '  nodes: 2\n',
+      '  nodes: 2\n  prefillPool: { gpu: H100-SXM, nodes: 1 }\n  decodePool: { nodes: 3 }\n',
+    ),
+  );
   assert.equal(plan.cluster.prefillPool!.gpu.name, 'H100-SXM');
   assert.equal(plan.cluster.prefillPool!.gpusPerNode, 8);
   assert.equal(plan.cluster.decodePool!.gpu.name, 'H20');
@@ -119,7 +140,9 @@ test('separate pools inherit what they leave out; budget counts both pools', () 
 });
 
 test('references: trace and profile paths, built-in profile names', () => {
-  const text = BASE.replace('workload: ToolBench', 'workload:\n  profile: ToolBench\n  trace: traces/x.jsonl') + 'perf:\n  profile: measured/h20.csv\n';
+  const text =
+    BASE.replace('workload: ToolBench', 'workload:\n  profile: ToolBench\n  trace: traces/x.jsonl') +
+    'perf:\n  profile: measured/h20.csv\n';
   const load = loadPlan(text);
   assert.deepEqual(
     load.references.map((r) => [r.kind, r.path, r.jsonPath, r.range.start.line, r.range.start.character]),
@@ -129,7 +152,10 @@ test('references: trace and profile paths, built-in profile names', () => {
     ],
   );
   const builtIn = loadPlan(BASE + 'perf: { profile: h20-qwen3-32b }\n', { profileNames: ['h20-qwen3-32b'] });
-  assert.deepEqual(builtIn.references.map((r) => [r.path, r.builtIn]), [['catalog/profiles/h20-qwen3-32b.csv', true]]);
+  assert.deepEqual(
+    builtIn.references.map((r) => [r.path, r.builtIn]),
+    [['catalog/profiles/h20-qwen3-32b.csv', true]],
+  );
 });
 
 test('rangeOf: the value, else the key, else the nearest ancestor', () => {
@@ -147,7 +173,10 @@ test('UTF-16 characters and CRLF line endings give LSP positions', () => {
   assert.equal(d.code, 'PDP021');
   assert.deepEqual(d.range, { start: { line: 4, character: 7 }, end: { line: 4, character: 10 } });
   const name = loadPlan(text.replace('slo:', 'name2: 1\nslo:'));
-  assert.deepEqual(name.rangeOf('/name'), { start: { line: 1, character: 6 }, end: { line: 1, character: 6 + '"日本語 🚀 plan"'.length } });
+  assert.deepEqual(name.rangeOf('/name'), {
+    start: { line: 1, character: 6 },
+    end: { line: 1, character: 6 + '"日本語 🚀 plan"'.length },
+  });
 });
 
 test('a synthetic workload without a profile: rounds default to 1, the rest is required', () => {
@@ -162,15 +191,29 @@ test('a synthetic workload without a profile: rounds default to 1, the rest is r
   assert.deepEqual(plan.workload.rounds, { kind: 'constant', value: 1 });
   assert.equal(plan.workload.arrival.ratePerSec, 3);
   const missing = loadPlan(BASE.replace('workload: ToolBench\n', 'workload:\n  outputTokens: 50\n'));
-  assert.deepEqual(missing.diagnostics.map((d) => d.code), ['PDP042']);
-  assert.match(missing.diagnostics[0].message, /needs arrival\.ratePerSec, initialPromptTokens, incrementalTokens, toolLatencyMs;/);
+  assert.deepEqual(
+    missing.diagnostics.map((d) => d.code),
+    ['PDP042'],
+  );
+  assert.match(
+    missing.diagnostics[0].message,
+    /needs arrival\.ratePerSec, initialPromptTokens, incrementalTokens, toolLatencyMs;/,
+  );
 });
 
 test('TP errors show with the other errors, each with a quick fix to the nearest valid TP', () => {
-  const text = BASE.replace('gpu: H20', 'gpu: A100-SXM').replace('ttftMs: 2000', 'ttftMs: -5') + 'deployment:\n  prefill: [{ tp: 3, dp: 1 }]\n  decode: [{ tp: 16, dp: 1 }]\nplanner:\n  tpDegrees: [1, 6]\n';
+  const text =
+    BASE.replace('gpu: H20', 'gpu: A100-SXM').replace('ttftMs: 2000', 'ttftMs: -5') +
+    'deployment:\n  prefill: [{ tp: 3, dp: 1 }]\n  decode: [{ tp: 16, dp: 1 }]\nplanner:\n  tpDegrees: [1, 6]\n';
   const load = loadPlan(text);
   const codes = load.diagnostics.map((d) => `${d.code} ${d.path}`).sort();
-  assert.deepEqual(codes, ['PDP014 /slo/ttftMs', 'PDP021 /cluster/gpu', 'PDP030 /deployment/prefill/0/tp', 'PDP030 /planner/tpDegrees/1', 'PDP032 /deployment/decode/0/tp']);
+  assert.deepEqual(codes, [
+    'PDP014 /slo/ttftMs',
+    'PDP021 /cluster/gpu',
+    'PDP030 /deployment/prefill/0/tp',
+    'PDP030 /planner/tpDegrees/1',
+    'PDP032 /deployment/decode/0/tp',
+  ]);
   const fixOf = (path: string) => load.diagnostics.find((d) => d.path === path)?.fix;
   assert.equal(fixOf('/deployment/prefill/0/tp')?.replacement, '2');
   assert.equal(fixOf('/deployment/decode/0/tp')?.replacement, '8');
@@ -179,14 +222,23 @@ test('TP errors show with the other errors, each with a quick fix to the nearest
   assert.equal(fixOf('/cluster/gpu')?.replacement, 'A100-SXM-80GB');
   // Applying every fix leaves the schema error only.
   let fixed = text;
-  for (const d of [...load.diagnostics].filter((d) => d.fix).sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character)) {
+  for (const d of [...load.diagnostics]
+    .filter((d) => d.fix)
+    .sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character)) {
     const lines = fixed.split('\n');
     const line = lines[d.fix!.range.start.line];
-    lines[d.fix!.range.start.line] = line.slice(0, d.fix!.range.start.character) + d.fix!.replacement + line.slice(d.fix!.range.end.character);
+    lines[d.fix!.range.start.line] =
+      line.slice(0, d.fix!.range.start.character) + d.fix!.replacement + line.slice(d.fix!.range.end.character);
     fixed = lines.join('\n');
   }
-  assert.deepEqual(loadPlan(fixed).diagnostics.map((d) => d.code), ['PDP014']);
+  assert.deepEqual(
+    loadPlan(fixed).diagnostics.map((d) => d.code),
+    ['PDP014'],
+  );
   // Without the other errors the same TP findings come from the full checks.
   const alone = loadPlan(fixed.replace('ttftMs: -5', 'ttftMs: 2000').replace('tp: 2,', 'tp: 3,'));
-  assert.deepEqual(alone.diagnostics.map((d) => d.code), ['PDP030']);
+  assert.deepEqual(
+    alone.diagnostics.map((d) => d.code),
+    ['PDP030'],
+  );
 });

@@ -8,7 +8,9 @@ import { planSchema } from '../../../src/core/spec/schema';
 const ROOT = join(__dirname, '../../..');
 
 test('the precompiled validator is up to date with schemas/pdplan.schema.json', () => {
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-schema-validator.mjs'), '--check'], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-schema-validator.mjs'), '--check'], {
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
 });
 
@@ -29,7 +31,10 @@ test('the precompiled validator reports what a runtime-compiled one does', () =>
   assert.equal(standalone(broken), false);
   assert.equal(compiled(broken), false);
   assert.deepEqual(shape(standalone.errors), shape(compiled.errors!));
-  assert.ok(standalone.errors.every((e: { parentSchema?: unknown }) => e.parentSchema !== undefined), 'verbose errors');
+  assert.ok(
+    standalone.errors.every((e: { parentSchema?: unknown }) => e.parentSchema !== undefined),
+    'verbose errors',
+  );
 });
 
 test('every property of the schema has a description (hover text)', () => {

@@ -25,9 +25,28 @@ test('the job worker checks a layout and sweep rates as the plan file and the CL
       return true;
     });
   };
-  await refused({ type: 'sweep', source, deployment: { kind: 'colocated', colocated: [{ tp: 7, dp: 1 }] }, rates: [1] }, /deployment C:7x1: TP 7 does not divide the 32 attention heads .*\(PDP030\)/);
-  await refused({ type: 'sweep', source, deployment: { kind: 'colocated', colocated: [{ tp: 1, dp: 999999999 }] }, rates: [1] }, /more replicas than a deployment may have/);
-  await refused({ type: 'sweep', source, deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, rates: [1, 1e9] }, /sweep rate of 1000000000 sessions\/s is outside 0.001–100000/);
-  const { result } = await client.run({ type: 'sweep', source, deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, rates: [1] }).promise;
+  await refused(
+    { type: 'sweep', source, deployment: { kind: 'colocated', colocated: [{ tp: 7, dp: 1 }] }, rates: [1] },
+    /deployment C:7x1: TP 7 does not divide the 32 attention heads .*\(PDP030\)/,
+  );
+  await refused(
+    { type: 'sweep', source, deployment: { kind: 'colocated', colocated: [{ tp: 1, dp: 999999999 }] }, rates: [1] },
+    /more replicas than a deployment may have/,
+  );
+  await refused(
+    {
+      type: 'sweep',
+      source,
+      deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] },
+      rates: [1, 1e9],
+    },
+    /sweep rate of 1000000000 sessions\/s is outside 0.001–100000/,
+  );
+  const { result } = await client.run({
+    type: 'sweep',
+    source,
+    deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] },
+    rates: [1],
+  }).promise;
   assert.equal(result.kind, 'sweep');
 });

@@ -29,7 +29,8 @@ test('simulations in the job worker use the measured profile the plan names, rea
   t.after(() => client.dispose());
   const timesFrom: string[] = [];
   const ttftP50 = async (text: string, files?: Record<string, string>) => {
-    const { result } = await client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml', files } }).promise;
+    const { result } = await client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml', files } })
+      .promise;
     assert.equal(result.kind, 'simulate');
     if (result.kind !== 'simulate') return NaN;
     timesFrom.push(result.timesFrom);
@@ -37,7 +38,9 @@ test('simulations in the job worker use the measured profile the plan names, rea
   };
   const analytic = await ttftP50(planText(''));
   const measured = await ttftP50(planText('perf: { profile: profiles/h100.csv }'), { 'profiles/h100.csv': profileCsv });
-  const builtIn = await ttftP50(planText('perf: { profile: h100-llama-3.1-8b }'), { 'catalog/profiles/h100-llama-3.1-8b.csv': profileCsv });
+  const builtIn = await ttftP50(planText('perf: { profile: h100-llama-3.1-8b }'), {
+    'catalog/profiles/h100-llama-3.1-8b.csv': profileCsv,
+  });
   // An untrusted workspace sends no files: the plan still runs, on the analytical model, and says so.
   const unread = await ttftP50(planText('perf: { profile: profiles/h100.csv }'));
   assert.ok(analytic > 0);
@@ -55,10 +58,15 @@ test('simulations in the job worker use the measured profile the plan names, rea
 test('a variant simulated in the job worker runs on its own profile, the base plan on its own', async (t) => {
   const client = new JobClient(realWorker);
   t.after(() => client.dispose());
-  const text = planText('variants:\n  measured: { perf: { profile: profiles/h100.csv } }\n  same: { slo: { ttftMs: 2000 } }');
+  const text = planText(
+    'variants:\n  measured: { perf: { profile: profiles/h100.csv } }\n  same: { slo: { ttftMs: 2000 } }',
+  );
   const files = { 'profiles/h100.csv': profileCsv };
   const run = async (variant?: string) => {
-    const { result } = await client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml', files, variant } }).promise;
+    const { result } = await client.run({
+      type: 'simulate',
+      source: { text, fileName: '/w/p.pdplan.yaml', files, variant },
+    }).promise;
     if (result.kind !== 'simulate') throw new Error('not a simulate result');
     return { ttft: result.sim.metrics.ttftMs.p50, timesFrom: result.timesFrom };
   };
@@ -85,17 +93,27 @@ test('a sweep of a plan that replays a trace time-scales it to multiples of its 
     .join('\n');
   const text = planText('').replace(/^workload: .*$/m, 'workload: { trace: t.jsonl, warmupSessions: 0 }');
   const sweep = (rates: number[], files?: Record<string, string>) =>
-    client.run({ type: 'sweep', source: { text, fileName: '/w/p.pdplan.yaml', files }, rates, relativeToTrace: true }).promise;
+    client.run({ type: 'sweep', source: { text, fileName: '/w/p.pdplan.yaml', files }, rates, relativeToTrace: true })
+      .promise;
   const { result } = await sweep([0.5, 1, 16], { 't.jsonl': trace });
   if (result.kind !== 'sweep') throw new Error('not a sweep result');
-  assert.deepEqual(result.points.map((p) => p.ratePerSec), [1, 2, 32]);
+  assert.deepEqual(
+    result.points.map((p) => p.ratePerSec),
+    [1, 2, 32],
+  );
   const attainment = result.points.map((p) => p.sloAttainment);
   // Before, every point replayed the trace as recorded: a flat curve.
-  assert.ok(attainment[2] < attainment[0], `attainment ${attainment.join(', ')} does not fall as the trace is replayed faster`);
+  assert.ok(
+    attainment[2] < attainment[0],
+    `attainment ${attainment.join(', ')} does not fall as the trace is replayed faster`,
+  );
   // An untrusted workspace sends no files: the trace has no rate to sweep around, and the job says so.
   await assert.rejects(sweep([1]), /t\.jsonl was not read/);
   // Nor does a simulation, which has nothing else to run (before: 'the arrival rate must be above 0').
-  await assert.rejects(client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml' } }).promise, /trace t\.jsonl was not read.*trust the workspace/);
+  await assert.rejects(
+    client.run({ type: 'simulate', source: { text, fileName: '/w/p.pdplan.yaml' } }).promise,
+    /trace t\.jsonl was not read.*trust the workspace/,
+  );
 });
 
 test('a plan job on a plan that replays a trace plans on the fitted workload, and sweeps around its rate', async (t) => {
@@ -119,7 +137,11 @@ test('a plan job on a plan that replays a trace plans on the fitted workload, an
     '',
   ].join('\n');
   const plan = async (workload: string) => {
-    const source = { text: text.replace(/^workload: .*$/m, workload), fileName: '/w/p.pdplan.yaml', files: { 't.jsonl': trace } };
+    const source = {
+      text: text.replace(/^workload: .*$/m, workload),
+      fileName: '/w/p.pdplan.yaml',
+      files: { 't.jsonl': trace },
+    };
     // What the extension asks for: rates around the plan's written rate (none, for a trace alone).
     const { result } = await client.run({ type: 'plan', source, sweepRates: [0.5, 1] }).promise;
     assert.equal(result.kind, 'plan');
@@ -129,7 +151,10 @@ test('a plan job on a plan that replays a trace plans on the fitted workload, an
   // A trace alone: the plan's rate resolves to 0, so the sweep goes around the trace's.
   const alone = await plan('workload: { trace: t.jsonl, sessions: 40 }');
   assert.equal(alone.ratePerSec, 4, 'eight sessions 250 ms apart arrive at 4 sessions/s');
-  assert.ok(alone.plan.notes?.some((n) => n.includes('fitted to the trace t.jsonl (8 sessions, 16 rounds)')), JSON.stringify(alone.plan.notes));
+  assert.ok(
+    alone.plan.notes?.some((n) => n.includes('fitted to the trace t.jsonl (8 sessions, 16 rounds)')),
+    JSON.stringify(alone.plan.notes),
+  );
   assert.ok(alone.plan.candidates.length > 0);
   // The planner sweeps evenly between the lowest and highest rate asked for.
   const around = defaultSweepRates(4);
@@ -137,7 +162,10 @@ test('a plan job on a plan that replays a trace plans on the fitted workload, an
   assert.deepEqual([swept[0], swept.at(-1), swept.length], [Math.min(...around), Math.max(...around), around.length]);
   // A written rate of 2: the requested rates are scaled by 4 / 2.
   const written = await plan('workload: { trace: t.jsonl, sessions: 40, arrival: { ratePerSec: 2 } }');
-  assert.deepEqual(written.plan.rateSweep?.[0].points.map((p) => p.ratePerSec), [1, 2]);
+  assert.deepEqual(
+    written.plan.rateSweep?.[0].points.map((p) => p.ratePerSec),
+    [1, 2],
+  );
 });
 
 const paretoPlan = [
@@ -150,21 +178,33 @@ const paretoPlan = [
   '',
 ].join('\n');
 
-test('a Pareto job in the worker reports progress after each simulation and returns both views\' frontiers', async (t) => {
+test("a Pareto job in the worker reports progress after each simulation and returns both views' frontiers", async (t) => {
   const client = new JobClient(realWorker);
   t.after(() => client.dispose());
   const fractions: number[] = [];
-  const { result } = await client.run({ type: 'pareto', source: { text: paretoPlan, fileName: '/w/p.pdplan.yaml' } }, (f) => fractions.push(f)).promise;
+  const { result } = await client.run(
+    { type: 'pareto', source: { text: paretoPlan, fileName: '/w/p.pdplan.yaml' } },
+    (f) => fractions.push(f),
+  ).promise;
   assert.equal(result.kind, 'pareto');
   if (result.kind !== 'pareto') return;
   const { pareto } = result;
   assert.deepEqual(pareto.layouts, ['P:1x1,D:1x2', 'P:1x2,D:1x1', 'C:1x3']);
   assert.equal(pareto.points.length, pareto.simulations);
-  assert.deepEqual(pareto.frontiers.session.map((f) => f.against), ['tokensPerSecPerUser', 'ttftP90Ms']);
-  assert.deepEqual(pareto.frontiers.round.map((f) => f.against), ['turn1TtftP90Ms', 'turn2plusTtftP90Ms']);
+  assert.deepEqual(
+    pareto.frontiers.session.map((f) => f.against),
+    ['tokensPerSecPerUser', 'ttftP90Ms'],
+  );
+  assert.deepEqual(
+    pareto.frontiers.round.map((f) => f.against),
+    ['turn1TtftP90Ms', 'turn2plusTtftP90Ms'],
+  );
   assert.ok(pareto.frontiers.session[0].all.length > 0);
   assert.ok(fractions.length >= 3, `progress ${fractions.join(', ')}`);
-  assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]), 'progress never goes back');
+  assert.ok(
+    fractions.every((f, i) => i === 0 || f >= fractions[i - 1]),
+    'progress never goes back',
+  );
   assert.equal(result.timesFrom, 'analytical performance model');
 });
 
@@ -174,12 +214,21 @@ test('a cancelled Pareto job stops between simulations in the worker, which then
   t.after(() => client.dispose());
   let cancel = () => {};
   let progressCalls = 0;
-  const handle = client.run({ type: 'pareto', source: { text: paretoPlan.replace('gpuBudget: 3', 'gpuBudget: 8'), fileName: '/w/p.pdplan.yaml' } }, () => {
-    if (++progressCalls === 1) cancel();
-  });
+  const handle = client.run(
+    {
+      type: 'pareto',
+      source: { text: paretoPlan.replace('gpuBudget: 3', 'gpuBudget: 8'), fileName: '/w/p.pdplan.yaml' },
+    },
+    () => {
+      if (++progressCalls === 1) cancel();
+    },
+  );
   cancel = handle.cancel;
   await assert.rejects(handle.promise, Cancelled);
-  const after = await client.run({ type: 'simulate', source: { text: paretoPlan + 'deployment: P:1x1,D:1x1\n', fileName: '/w/p.pdplan.yaml' } }).promise;
+  const after = await client.run({
+    type: 'simulate',
+    source: { text: paretoPlan + 'deployment: P:1x1,D:1x1\n', fileName: '/w/p.pdplan.yaml' },
+  }).promise;
   assert.equal(after.result.kind, 'simulate');
 });
 
@@ -189,7 +238,7 @@ function layout(text: string): Deployment {
   return parsed.deployment;
 }
 
-test('an export job returns the deployment files of the plan\'s layout with its TP, and a clear error for a layout that does not fit', async (t) => {
+test("an export job returns the deployment files of the plan's layout with its TP, and a clear error for a layout that does not fit", async (t) => {
   const client = new JobClient(realWorker);
   t.after(() => client.dispose());
   const source = { text: paretoPlan + 'deployment: P:1x2,D:2x1\n', fileName: '/w/p.pdplan.yaml' };
@@ -200,8 +249,16 @@ test('an export job returns the deployment files of the plan\'s layout with its 
   const scripts = result.files.map((f) => f.content).join('\n');
   assert.match(scripts, /--tensor-parallel-size 2/);
   assert.ok(result.files.some((f) => f.executable));
-  const dynamo = await client.run({ type: 'exportDeployment', source, deployment: layout('P:1x1,D:1x1'), format: 'dynamo' }).promise;
+  const dynamo = await client.run({
+    type: 'exportDeployment',
+    source,
+    deployment: layout('P:1x1,D:1x1'),
+    format: 'dynamo',
+  }).promise;
   if (dynamo.result.kind !== 'exportDeployment') throw new Error('not an export');
   assert.match(dynamo.result.files[0].content, /kind: DynamoGraphDeployment/);
-  await assert.rejects(client.run({ type: 'exportDeployment', source, deployment: layout('P:16x1,D:1x1'), format: 'vllm' }).promise, /16/);
+  await assert.rejects(
+    client.run({ type: 'exportDeployment', source, deployment: layout('P:16x1,D:1x1'), format: 'vllm' }).promise,
+    /16/,
+  );
 });

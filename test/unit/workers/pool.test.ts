@@ -49,11 +49,18 @@ test('cancellation stops a running simulation and rejects the batch', async () =
 
 test('the real simulation worker uses the measured profile the pool is given', async () => {
   const realScript = path.join(__dirname, '..', '..', '..', 'src', 'workers', 'simWorker.ts');
-  const csv = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'catalog', 'profiles', 'h100-llama-3.1-8b.csv'), 'utf8');
+  const csv = fs.readFileSync(
+    path.join(__dirname, '..', '..', '..', 'catalog', 'profiles', 'h100-llama-3.1-8b.csv'),
+    'utf8',
+  );
   const { profile } = parseProfile(csv, 'h100-llama-3.1-8b.csv');
   assert.ok(profile);
   const plan = testPlan();
-  const job = { deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] }, seed: 1, sessions: 20 };
+  const job = {
+    deployment: { kind: 'disaggregated' as const, prefill: [{ tp: 1, dp: 1 }], decode: [{ tp: 1, dp: 1 }] },
+    seed: 1,
+    sessions: 20,
+  };
   const ttftP50 = async (withProfile: boolean) => {
     const pool = new SimPool(plan, { script: realScript, size: 1, profile: withProfile ? profile : undefined });
     try {

@@ -49,4 +49,3 @@ export function projectedItlMs(local: LocalOption): number {
   if (local.batchSize === 0) return local.windowItlMs;
   return local.windowItlMs + (local.queueMs + local.prefillMs) / Math.max(1, local.meanRemainingTokens);
 }
-

@@ -29,4 +29,11 @@ export function policyFor(routing: RoutingSpec): RoutingPolicy {
   return POLICIES[routing.name] as RoutingPolicy;
 }
 
-export type { RoutingPolicy, RoutingContext, RouteDecision, PrefillTaskView, LocalOption, RemoteOption } from './policy';
+export type {
+  RoutingPolicy,
+  RoutingContext,
+  RouteDecision,
+  PrefillTaskView,
+  LocalOption,
+  RemoteOption,
+} from './policy';
