@@ -31,6 +31,7 @@ export default tseslint.config(
         console: 'readonly',
         process: 'readonly',
         __dirname: 'readonly',
+        __filename: 'readonly',
         require: 'readonly',
         module: 'writable',
         performance: 'readonly',

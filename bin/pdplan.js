@@ -7,11 +7,34 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write('pdplan: dist/cli.js is missing; run `npm run build` (npm install runs it for you).\n');
   process.exit(2);
 }
-// A command line lives seconds: V8's optimising tier would spend more CPU compiling the HiGHS solver's
-// WebAssembly in the background (about 1.7 CPU-s on the 1,024-GPU plan of bench/plan1024.bench.ts,
-// measured per thread) than the few solves of one run gain from it. The extension's long-lived
-// worker keeps the default.
-require('v8').setFlagsFromString('--liftoff-only');
+
+// The commands that run simulations on every core live seconds to minutes while their simulation
+// threads already fill the cores, so V8's background work costs more than it saves: compiling the
+// HiGHS solver's WebAssembly with the optimising tier (about 1.7 CPU-s on the 1,024-GPU plan of
+// bench/plan1024.bench.ts, more than the solves gain), and helper threads for garbage collection and
+// compilation that compete with the simulations for the same cores. V8 takes these flags only at
+// start, so those commands run in a child node that has them (measured: docs/simulator.md, "Speed").
+const V8_FLAGS = ['--liftoff-only', '--single-threaded-gc', '--no-concurrent-recompilation'];
+const SIMULATING = new Set(['plan', 'simulate', 'compare', 'cost', 'pareto']);
+if (SIMULATING.has(process.argv[2]) && !V8_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+  const { spawn } = require('child_process');
+  const args = [...process.execArgv, ...V8_FLAGS, __filename, ...process.argv.slice(2)];
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const forward = (signal) => child.kill(signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
+  child.on('error', (error) => {
+    process.stderr.write(`pdplan: could not start node: ${error.message}\n`);
+    process.exit(2);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.removeListener(s, forward);
+      process.kill(process.pid, signal);
+    } else process.exit(code ?? 1);
+  });
+  return;
+}
+
 // A reader that stops early (`pdplan plan … | head`) closes the pipe: that ends the output, not an error.
 process.stdout.on('error', (error) => {
   if (error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
