@@ -10,6 +10,8 @@ import type { FromSimWorker, SimulateJob, ToSimWorker } from './simProtocol';
  * with `simulate` and reports progress. Cancellation arrives through a shared flag per job slot,
  * because a running simulation holds the thread and cannot read messages.
  */
+const PROGRESS_INTERVAL_MS = 200;
+
 export function serveSimulations(port: MessagePort, simulate: SimulateJob): void {
   let plan: Plan | undefined;
   let profile: MeasuredProfile | undefined;
@@ -33,7 +35,9 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
       send({ type: 'cancelled', id });
       return;
     }
-    let lastReport = -1;
+    // A progress bar needs a few updates a second, not one per tenth of every short planner run:
+    // each message costs both threads a wake-up.
+    let lastReportAt = performance.now();
     try {
       const result = simulate(
         planForJob(plan, job),
@@ -41,12 +45,10 @@ export function serveSimulations(port: MessagePort, simulate: SimulateJob): void
         {
           isCancelled,
           onProgress: (done: number, total: number) => {
-            const fraction = done / total;
-            // Tenths are plenty for a progress bar and keep the channel quiet.
-            const tenth = Math.floor(fraction * 10);
-            if (tenth !== lastReport) {
-              lastReport = tenth;
-              send({ type: 'progress', id, fraction });
+            const now = performance.now();
+            if (now - lastReportAt >= PROGRESS_INTERVAL_MS) {
+              lastReportAt = now;
+              send({ type: 'progress', id, fraction: done / total });
             }
           },
         },

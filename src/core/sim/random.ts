@@ -61,6 +61,33 @@ function clamp(value: number, min?: number, max?: number): number {
   return v;
 }
 
+type Lognormal = Extract<Distribution, { kind: 'lognormal' }>;
+interface LogSpace {
+  mean: number;
+  std: number;
+  mu: number;
+  sigma: number;
+}
+
+/** Workloads draw from a handful of distributions millions of times: their log-space parameters once each. */
+const logSpaceOf = new WeakMap<Lognormal, LogSpace>();
+
+/** The log-space parameters of a lognormal stated, as users state it, by the mean and standard deviation of the value itself. */
+function lognormalParameters(dist: Lognormal): LogSpace {
+  const known = logSpaceOf.get(dist);
+  if (known !== undefined && known.mean === dist.mean && known.std === dist.std) return known;
+  const variance = dist.std * dist.std;
+  let sigma2 = Math.log(1 + variance / (dist.mean * dist.mean));
+  if (!Number.isFinite(sigma2)) {
+    // A square overflowed: the same ln(1 + (std/mean)²) from the ratio, which is 2·ln(ratio) once that is past 1e150.
+    const ratio = dist.std / dist.mean;
+    sigma2 = ratio < 1e150 ? Math.log1p(ratio * ratio) : 2 * Math.log(ratio);
+  }
+  const parameters = { mean: dist.mean, std: dist.std, mu: Math.log(dist.mean) - sigma2 / 2, sigma: Math.sqrt(sigma2) };
+  logSpaceOf.set(dist, parameters);
+  return parameters;
+}
+
 export function sample(dist: Distribution, rng: Rng): number {
   switch (dist.kind) {
     case 'constant':
@@ -70,16 +97,8 @@ export function sample(dist: Distribution, rng: Rng): number {
     case 'normal':
       return clamp(dist.mean + dist.std * rng.normal(), dist.min, dist.max);
     case 'lognormal': {
-      // Parameterised by the mean and standard deviation of the value itself, as users state them.
-      const variance = dist.std * dist.std;
-      let sigma2 = Math.log(1 + variance / (dist.mean * dist.mean));
-      if (!Number.isFinite(sigma2)) {
-        // A square overflowed: the same ln(1 + (std/mean)²) from the ratio, which is 2·ln(ratio) once that is past 1e150.
-        const ratio = dist.std / dist.mean;
-        sigma2 = ratio < 1e150 ? Math.log1p(ratio * ratio) : 2 * Math.log(ratio);
-      }
-      const mu = Math.log(dist.mean) - sigma2 / 2;
-      return clamp(Math.exp(mu + Math.sqrt(sigma2) * rng.normal()), dist.min, dist.max);
+      const { mu, sigma } = lognormalParameters(dist);
+      return clamp(Math.exp(mu + sigma * rng.normal()), dist.min, dist.max);
     }
     case 'exponential':
       return clamp(rng.exponential(dist.mean), dist.min, dist.max);
