@@ -134,10 +134,22 @@ function writeSettings(userData: string, theme: string): void {
 }
 
 async function runCommand(page: Page, title: string, timeoutMs?: number): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`>${title}`, { timeout: timeoutMs });
+  // Right after a theme switch the workbench can be inert for a moment and close the palette it
+  // just opened: open it again rather than wait out the whole step on a closed one.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : timeoutMs });
+      await input.fill(`>${title}`, { timeout: attempt < 3 ? 5_000 : timeoutMs });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(`the command palette closed before '${title}' could be typed; opening it again`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
   await page
     .locator('.quick-input-list .monaco-list-row', { hasText: title })
     .first()
