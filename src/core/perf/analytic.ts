@@ -422,25 +422,31 @@ export class AnalyticModel {
   memoryPlan(tp: number): MemoryPlan {
     const cached = this.memoryPlans[tp];
     if (cached) return cached;
-    const arch = this.arch;
+    // Frozen: the same object is handed to every caller.
+    const plan: MemoryPlan = Object.freeze(this.planMemory(tp, weightBytesPerRank(this.arch, tp), tp));
+    this.memoryPlans[tp] = plan;
+    return plan;
+  }
+
+  /**
+   * What is left of one GPU for KV after `weightBytesPerGpu` of weights and the reserve, in tokens
+   * of a rank whose attention is split `kvTp` ways, and the decode batch that holds at the
+   * workload's typical context. `tp` is the replica's width as reported.
+   */
+  planMemory(tp: number, weightBytesPerGpu: number, kvTp: number): MemoryPlan {
     const memoryBytes = this.gpu.memoryGB * BYTES_PER_GB;
-    const weightBytesPerGpu = weightBytesPerRank(arch, tp);
     const reserveBytesPerGpu = this.memoryReserveFraction * memoryBytes;
     const freeBytes = memoryBytes - weightBytesPerGpu - reserveBytesPerGpu;
-    const perRankTokenBytes = kvBytesPerTokenPerRank(arch, tp);
-    const kvCapacityTokens = freeBytes > 0 ? Math.floor(freeBytes / perRankTokenBytes) : 0;
+    const kvCapacityTokens = freeBytes > 0 ? Math.floor(freeBytes / kvBytesPerTokenPerRank(this.arch, kvTp)) : 0;
     const maxDecodeBatch = Math.floor(kvCapacityTokens / this.typicalContextTokens);
-    // Frozen: the same object is handed to every caller.
-    const plan: MemoryPlan = Object.freeze({
+    return {
       tp,
       weightBytesPerGpu,
-      kvBytesPerToken: kvBytesPerToken(arch),
+      kvBytesPerToken: kvBytesPerToken(this.arch),
       reserveBytesPerGpu,
       kvCapacityTokens,
       maxDecodeBatch,
       fits: maxDecodeBatch >= 1,
-    });
-    this.memoryPlans[tp] = plan;
-    return plan;
+    };
   }
 }

@@ -10,8 +10,8 @@ import type {
 } from '../spec/types';
 import { REDUNDANT_EXPERTS } from '../spec/parallelism';
 import { AnalyticModel, type AnalyticOptions } from './analytic';
-import { weightBytesPerRank, kvBytesPerToken, kvBytesPerTokenPerRank } from './architecture';
-import { BYTES_PER_GB, LINK_EFFICIENCY } from './constants';
+import { weightBytesPerRank } from './architecture';
+import { LINK_EFFICIENCY } from './constants';
 import type { MemoryPlan, PerfModel } from './types';
 
 /**
@@ -317,20 +317,9 @@ export class ExpertParallelModel {
     if (this.plan) return this.plan;
     const arch = this.dense.arch;
     const a = this.shape.attentionTp;
-    const memoryBytes = this.gpu.memoryGB * BYTES_PER_GB;
     const weightBytesPerGpu = weightBytesPerRank(arch, a) + arch.moeLayers * this.expertsPerGpu * this.expertBytes;
-    const reserveBytesPerGpu = this.dense.memoryReserveFraction * memoryBytes;
-    const freeBytes = memoryBytes - weightBytesPerGpu - reserveBytesPerGpu;
-    const kvCapacityTokens = freeBytes > 0 ? Math.floor(freeBytes / kvBytesPerTokenPerRank(arch, a)) : 0;
-    const maxDecodeBatch = Math.floor(kvCapacityTokens / this.dense.typicalContextTokens);
     this.plan = Object.freeze({
-      tp: this.shape.gpus,
-      weightBytesPerGpu,
-      kvBytesPerToken: kvBytesPerToken(arch),
-      reserveBytesPerGpu,
-      kvCapacityTokens,
-      maxDecodeBatch,
-      fits: maxDecodeBatch >= 1,
+      ...this.dense.planMemory(this.shape.gpus, weightBytesPerGpu, a),
       dpRanks: this.dpRanks,
     });
     return this.plan;
