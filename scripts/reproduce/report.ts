@@ -9,6 +9,7 @@ import type { PlannerSummary } from './planner';
 import type { PpdRootCause, ReorderCause } from './rootcause';
 import { ppdRootCause, reorderRootCause } from './rootcauseReport';
 import { barChart, lineChart } from './svg';
+import { table } from './markdown';
 
 export interface AmpdCase {
   file: string;
@@ -85,14 +86,6 @@ function relativeGains(a: Point[], b: Point[]): number[] {
   return a
     .map((p, i) => (b[i].sloAttainment >= 0.05 ? p.sloAttainment / b[i].sloAttainment - 1 : NaN))
     .filter(Number.isFinite);
-}
-
-function table(header: string[], rows: Array<Array<string | number>>): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
 }
 
 function verdictLine(v: Verdict, why: string): string {

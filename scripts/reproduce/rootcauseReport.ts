@@ -3,6 +3,7 @@
 
 import type { Point } from './experiments';
 import type { PpdRootCause, PpdSetup, ReorderCause } from './rootcause';
+import { table } from './markdown';
 
 interface ReorderCase {
   file: string;
@@ -23,14 +24,6 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 /** Relative gain of `a` over `b`, undefined (NaN) where the baseline is below 5%. */
 const gain = (a: Point, b: Point) => (b.sloAttainment >= 0.05 ? a.sloAttainment / b.sloAttainment - 1 : NaN);
 const finite = (xs: number[]) => xs.filter(Number.isFinite);
-
-function table(header: string[], rows: Array<Array<string | number>>): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-}
 
 /** The gap between our "reordering on top" and the paper's 13.42–14.81%, located by runs. */
 export function reorderRootCause(

@@ -1,4 +1,5 @@
 /** The CLI's one home for how numbers and tables look in text output. */
+import type { Percentiles } from '../core/sim/types';
 
 export interface TableStyle {
   /** The character of the rule under the header. */
@@ -42,14 +43,7 @@ export function msText(x: number | undefined, overloadedAtMs = Infinity): string
  * Cells of a latency summary: '–' throughout when it summarises nothing (no round got that far,
  * so every figure is the empty summary's 0 — a latency no run can have), never "0.00 ms".
  */
-export function latencyCells(q: {
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  max: number;
-}): string[] {
+export function latencyCells(q: Percentiles): string[] {
   const empty = q.max === 0 && q.mean === 0;
   return [q.p50, q.p90, q.p95, q.p99, q.mean].map((x) => (empty ? '–' : msText(x)));
 }

@@ -59,18 +59,12 @@ export class TaskQueue {
       this.queuedMs = 0;
     } else {
       this.queuedMs -= task.estimatedMs;
-      if (this.head > 1024 && this.head * 2 > this.tail) this.compact();
+      if (this.head > COMPACT_AFTER && this.head * 2 > this.tail) {
+        this.tail = moveToFront(items, this.head, this.tail);
+        this.head = 0;
+      }
     }
     return task;
-  }
-
-  private compact(): void {
-    const items = this.items;
-    const n = this.tail - this.head;
-    for (let k = 0; k < n; k++) items[k] = items[this.head + k];
-    for (let k = n; k < this.tail; k++) items[k] = undefined;
-    this.head = 0;
-    this.tail = n;
   }
 
   /**
@@ -103,6 +97,17 @@ export class TaskQueue {
 
 const SCRATCH: Session[] = [];
 
+/** A queue whose head has advanced this far (and past half its entries) moves them to the front. */
+const COMPACT_AFTER = 1024;
+
+/** Moves items[head, tail) to items[0, …), clears the rest and returns the new tail. */
+function moveToFront<T>(items: (T | undefined)[], head: number, tail: number): number {
+  const n = tail - head;
+  for (let k = 0; k < n; k++) items[k] = items[head + k];
+  for (let k = n; k < tail; k++) items[k] = undefined;
+  return n;
+}
+
 /** A plain FIFO with an advancing head (memory waiters, rounds waiting for a batch slot). */
 export class Fifo<T> {
   // As TaskQueue: items[head, tail), never shrunk, indices reset when empty.
@@ -132,12 +137,9 @@ export class Fifo<T> {
     if (this.head === this.tail) {
       this.head = 0;
       this.tail = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.tail) {
-      const n = this.tail - this.head;
-      for (let k = 0; k < n; k++) items[k] = items[this.head + k];
-      for (let k = n; k < this.tail; k++) items[k] = undefined;
+    } else if (this.head > COMPACT_AFTER && this.head * 2 > this.tail) {
+      this.tail = moveToFront(items, this.head, this.tail);
       this.head = 0;
-      this.tail = n;
     }
     return item;
   }
