@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT_USAGE, type CliIo } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -39,6 +40,29 @@ export function parseCommandArgs(
     const unknown = /^Unknown option '([^']*)'/.exec(message);
     return { error: unknown ? `unknown option '${unknown[1]}'` : message };
   }
+}
+
+/**
+ * The options and the one plan file of a command that takes exactly one (`pdplan simulate FILE …`),
+ * or, after writing the usage error, the exit code to return.
+ */
+export function parseOnePlanCommand(
+  args: string[],
+  options: Options,
+  command: string,
+  usage: string,
+  io: CliIo,
+): { values: Record<string, string | boolean | undefined>; file: string } | number {
+  const parsed = parseCommandArgs(args, options);
+  if ('error' in parsed) {
+    io.err(`pdplan ${command}: ${parsed.error}\n${usage}`);
+    return EXIT_USAGE;
+  }
+  if (parsed.positionals.length !== 1) {
+    io.err(`pdplan ${command}: name exactly one plan file.\n${usage}`);
+    return EXIT_USAGE;
+  }
+  return { values: parsed.values, file: parsed.positionals[0] };
 }
 
 /** Decimal notation only: `0x10`, `0b1`, `1_000`, `Infinity` and the empty string are not numbers on our command line. */

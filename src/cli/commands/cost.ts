@@ -3,7 +3,7 @@ import { describeCost, layoutCost } from '../../core/cost';
 import { chooseGpu, planGpuTypes, type GpuChoice } from '../../core/cost/gpuChoice';
 import { findGpu } from '../../core/spec/catalog';
 import { checkRunOverrides, formatOverrideProblems } from '../../core/spec/overrides';
-import { parseCommandArgs } from '../args';
+import { parseOnePlanCommand } from '../args';
 import { pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, planOrVariant } from '../runInputs';
@@ -62,22 +62,21 @@ export function describeChoice(choice: GpuChoice): string {
 }
 
 export async function costCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, {
-    gpus: { type: 'string' },
-    'single-type': { type: 'boolean' },
-    deployment: { type: 'string' },
-    variant: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if ('error' in parsed) {
-    io.err(`pdplan cost: ${parsed.error}\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.err(`pdplan cost: name exactly one plan file.\n${USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseOnePlanCommand(
+    args,
+    {
+      gpus: { type: 'string' },
+      'single-type': { type: 'boolean' },
+      deployment: { type: 'string' },
+      variant: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'cost',
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, file } = parsed;
   const named =
     values.gpus === undefined
       ? undefined
@@ -100,7 +99,7 @@ export async function costCommand(args: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
   }
-  const inputs = loadRunInputs(positionals[0], io, 'cost');
+  const inputs = loadRunInputs(file, io, 'cost');
   if ('exitCode' in inputs) return inputs.exitCode;
   const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'cost');
   if ('exitCode' in plan) return plan.exitCode;

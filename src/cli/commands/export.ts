@@ -3,7 +3,7 @@ import { EXPORT_FORMATS, ExportError, exportDeployment, type ExportFormat } from
 import { formatDeployment } from '../../core/spec/deployment';
 import { checkRunOverrides, formatOverrideProblems } from '../../core/spec/overrides';
 import { ROUTING_POLICY_NAMES, type RoutingPolicyName } from '../../core/spec/types';
-import { parseCommandArgs } from '../args';
+import { parseOnePlanCommand } from '../args';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, planOrVariant } from '../runInputs';
 
@@ -16,23 +16,22 @@ export const USAGE =
   '  Without --out the files are printed; --json prints {format, files, notes}. docs/export.md names the engine versions.\n';
 
 export async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, {
-    format: { type: 'string' },
-    deployment: { type: 'string' },
-    policy: { type: 'string' },
-    variant: { type: 'string' },
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if ('error' in parsed) {
-    io.err(`pdplan export: ${parsed.error}\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.err(`pdplan export: name exactly one plan file.\n${USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseOnePlanCommand(
+    args,
+    {
+      format: { type: 'string' },
+      deployment: { type: 'string' },
+      policy: { type: 'string' },
+      variant: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'export',
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, file } = parsed;
   const format = values.format as string | undefined;
   if (format === undefined || !EXPORT_FORMATS.includes(format as ExportFormat)) {
     io.err(
@@ -45,7 +44,7 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
     io.err(`pdplan export: unknown policy '${policyName}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}.\n`);
     return EXIT_USAGE;
   }
-  const inputs = loadRunInputs(positionals[0], io, 'export');
+  const inputs = loadRunInputs(file, io, 'export');
   if ('exitCode' in inputs) return inputs.exitCode;
   const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'export');
   if ('exitCode' in plan) return plan.exitCode;

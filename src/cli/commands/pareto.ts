@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { paretoSweep, type Frontier, type ParetoPoint, type ParetoResult } from '../../core/pareto';
 import { rateRange } from '../../core/spec/overrides';
-import { intOption, parseCommandArgs } from '../args';
+import { intOption, parseOnePlanCommand } from '../args';
 import { msText, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, planOrVariant, traceFor } from '../runInputs';
@@ -141,25 +141,24 @@ function parseRates(text: string): number[] | { error: string } {
 }
 
 export async function paretoCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, {
-    rates: { type: 'string' },
-    sessions: { type: 'string' },
-    'all-sizes': { type: 'boolean' },
-    'max-layouts': { type: 'string' },
-    view: { type: 'string' },
-    variant: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if ('error' in parsed) {
-    io.err(`pdplan pareto: ${parsed.error}\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.err(`pdplan pareto: name exactly one plan file.\n${USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseOnePlanCommand(
+    args,
+    {
+      rates: { type: 'string' },
+      sessions: { type: 'string' },
+      'all-sizes': { type: 'boolean' },
+      'max-layouts': { type: 'string' },
+      view: { type: 'string' },
+      variant: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'pareto',
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, file } = parsed;
   const sessions = intOption(values.sessions, 'sessions', 20, 100_000);
   const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1);
   const maxLayouts = intOption(values['max-layouts'], 'max-layouts', 1, 10_000);
@@ -179,7 +178,7 @@ export async function paretoCommand(args: string[], io: CliIo): Promise<number> 
     io.err(`pdplan pareto: --view must be session or round (got '${view}')\n`);
     return EXIT_USAGE;
   }
-  const inputs = loadRunInputs(positionals[0], io, 'pareto');
+  const inputs = loadRunInputs(file, io, 'pareto');
   if ('exitCode' in inputs) return inputs.exitCode;
   const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'pareto');
   if ('exitCode' in plan) return plan.exitCode;

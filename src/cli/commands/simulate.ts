@@ -5,7 +5,7 @@ import type { SimResult } from '../../core/sim/types';
 import { formatDeployment } from '../../core/spec/deployment';
 import { checkRunOverrides, formatOverrideProblems, rateRange } from '../../core/spec/overrides';
 import { ROUTING_POLICY_NAMES, type Deployment, type Plan, type RoutingPolicyName } from '../../core/spec/types';
-import { intOption, numberOption, parseCommandArgs } from '../args';
+import { intOption, numberOption, parseOnePlanCommand } from '../args';
 import { latencyCells, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
 import { loadRunInputs, planOrVariant, traceFor } from '../runInputs';
@@ -96,26 +96,25 @@ export function describeResult(result: SimResult, plan?: Plan): string {
 }
 
 export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, {
-    policy: { type: 'string' },
-    deployment: { type: 'string' },
-    variant: { type: 'string' },
-    seed: { type: 'string' },
-    replications: { type: 'string' },
-    rate: { type: 'string' },
-    sessions: { type: 'string' },
-    precision: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if ('error' in parsed) {
-    io.err(`pdplan simulate: ${parsed.error}\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.err(`pdplan simulate: name exactly one plan file.\n${USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseOnePlanCommand(
+    args,
+    {
+      policy: { type: 'string' },
+      deployment: { type: 'string' },
+      variant: { type: 'string' },
+      seed: { type: 'string' },
+      replications: { type: 'string' },
+      rate: { type: 'string' },
+      sessions: { type: 'string' },
+      precision: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'simulate',
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, file } = parsed;
   const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1);
   const replications = intOption(values.replications, 'replications', 1, 100);
   const sessions = intOption(values.sessions, 'sessions', 1, MAX_SESSIONS);
@@ -139,7 +138,7 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
     io.err(`pdplan simulate: unknown policy '${policyName}'; use one of ${ROUTING_POLICY_NAMES.join(', ')}.\n`);
     return EXIT_USAGE;
   }
-  const inputs = loadRunInputs(positionals[0], io, 'simulate');
+  const inputs = loadRunInputs(file, io, 'simulate');
   if ('exitCode' in inputs) return inputs.exitCode;
   const plan = planOrVariant(inputs, values.variant as string | undefined, io, 'simulate');
   if ('exitCode' in plan) return plan.exitCode;
