@@ -74,23 +74,39 @@ const numericTicks = (extra: Record<string, unknown> = {}) => ({
 /** Percentile bars of one latency against its SLO line, on an axis that keeps both readable. */
 function latencyChart(label: string, m: Percentiles, sloMs: number, draws: Draw[]): HTMLElement {
   const bars = percentileBars(m);
-  const axis = latencyAxis(bars.values, sloMs);
+  return latencyBarsAgainstSlo(label, sloMs, bars.labels, bars.values, draws, (colours) => [
+    { label: `${label} (ms)`, data: bars.values, backgroundColor: colours[0] },
+  ]);
+}
+
+/**
+ * Bars of one latency (`values`, every bar's height, set the axis) and the SLO as a dashed line
+ * across them, on a linear axis, or a logarithmic one where the SLO is far from the bars.
+ */
+function latencyBarsAgainstSlo(
+  label: string,
+  sloMs: number,
+  labels: string[],
+  values: number[],
+  draws: Draw[],
+  bars: (colours: string[]) => { label: string; data: number[]; backgroundColor: string }[],
+): HTMLElement {
+  const axis = latencyAxis(values, sloMs);
   const { box, canvas } = chartBox(
     `${label} percentiles`,
     axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`,
   );
   draws.push(() => {
-    const colours = palette();
     drawChart(canvas, {
       type: 'bar',
       data: {
-        labels: bars.labels,
+        labels,
         datasets: [
-          { label: `${label} (ms)`, data: bars.values, backgroundColor: colours[0] },
+          ...bars(palette()),
           {
             type: 'line',
             label: `SLO ${ms(sloMs)}`,
-            data: bars.labels.map(() => sloMs),
+            data: labels.map(() => sloMs),
             borderColor: referenceColour(),
             backgroundColor: referenceColour(),
             pointRadius: 0,
@@ -708,50 +724,14 @@ function comparisonLatencyChart(
 ): HTMLElement {
   const keys = ['p50', 'p95', 'p99'] as const;
   const values = data.columns.flatMap((c) => keys.map((k) => pick(c.metrics)[k]));
-  const axis = latencyAxis(values, sloMs);
-  const { box, canvas } = chartBox(
-    `${label} percentiles`,
-    axis.type === 'logarithmic' ? `log scale: the SLO (${ms(sloMs)}) is far from the bars` : `SLO ${ms(sloMs)}`,
+  const labels = keys.map((k) => k.toUpperCase());
+  return latencyBarsAgainstSlo(label, sloMs, labels, values, draws, (colours) =>
+    data.columns.map((c, i) => ({
+      label: c.label,
+      data: keys.map((k) => pick(c.metrics)[k]),
+      backgroundColor: colours[i % colours.length],
+    })),
   );
-  draws.push(() => {
-    const colours = palette();
-    const labels = keys.map((k) => k.toUpperCase());
-    drawChart(canvas, {
-      type: 'bar',
-      data: {
-        labels,
-        datasets: [
-          ...data.columns.map((c, i) => ({
-            label: c.label,
-            data: keys.map((k) => pick(c.metrics)[k]),
-            backgroundColor: colours[i % colours.length],
-          })),
-          {
-            type: 'line',
-            label: `SLO ${ms(sloMs)}`,
-            data: labels.map(() => sloMs),
-            borderColor: referenceColour(),
-            backgroundColor: referenceColour(),
-            pointRadius: 0,
-            borderDash: [6, 4],
-          } as never,
-        ],
-      },
-      options: {
-        scales: {
-          x: { title: axisTitle('percentile') },
-          y: {
-            type: axis.type,
-            min: axis.min,
-            max: axis.max,
-            title: axisTitle(axis.type === 'logarithmic' ? `${label} (ms, log scale)` : `${label} (ms)`),
-            ticks: numericTicks(),
-          },
-        },
-      },
-    });
-  });
-  return box;
 }
 
 export function renderComparison(data: ComparisonPanelData, post: Post): { root: HTMLElement; draws: Draw[] } {
