@@ -85,7 +85,10 @@ export function displayPath(path: string): string {
 export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   const starts = lineStarts(text);
   // The parser recurses on flow collections: refuse absurd bracket nesting before it overflows.
-  const tooDeepAt = flowTooDeep(text, maxDepth * 2);
+  const flowDeepAt = flowTooDeep(text, maxDepth * 2);
+  // It recurses on block collections too: thousands of `- - -` overflow the stack.
+  const blockDeepAt = flowDeepAt === undefined ? blockTooDeep(text, maxDepth * BLOCK_DEPTH_SLACK) : undefined;
+  const tooDeepAt = flowDeepAt ?? blockDeepAt;
   if (tooDeepAt !== undefined) {
     return {
       text,
@@ -94,19 +97,7 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
       depth: Infinity,
       duplicateKeys: [],
       tooDeepAt,
-    };
-  }
-  // It recurses on block collections too: thousands of `- - -` overflow the stack.
-  const blockDeepAt = blockTooDeep(text, maxDepth * BLOCK_DEPTH_SLACK);
-  if (blockDeepAt !== undefined) {
-    return {
-      text,
-      lineStarts: starts,
-      source: { value: new Map(), key: new Map() },
-      depth: Infinity,
-      duplicateKeys: [],
-      tooDeepAt: blockDeepAt,
-      tooDeepInBlocks: true,
+      ...(blockDeepAt !== undefined ? { tooDeepInBlocks: true } : {}),
     };
   }
   const source: SourceMap = { value: new Map(), key: new Map() };
