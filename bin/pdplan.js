@@ -13,7 +13,7 @@ if (!fs.existsSync(bundle)) {
 // HiGHS solver's WebAssembly with the optimising tier (about 1.7 CPU-s on the 1,024-GPU plan of
 // bench/plan1024.bench.ts, more than the solves gain), and helper threads for garbage collection and
 // compilation that compete with the simulations for the same cores. V8 takes these flags only at
-// start, so those commands run in a child node that has them (measured: docs/simulator.md, "Speed").
+// start, so those commands run in a child node that has them (measured: docs/planner.md, "Speed").
 const V8_FLAGS = ['--liftoff-only', '--single-threaded-gc', '--no-concurrent-recompilation'];
 const SIMULATING = new Set(['plan', 'simulate', 'compare', 'cost', 'pareto']);
 if (SIMULATING.has(process.argv[2]) && !V8_FLAGS.every((flag) => process.execArgv.includes(flag))) {

@@ -265,13 +265,8 @@ export function cellOf(plan: Plan, d: Deployment, ratePerSec: number, level: Run
   const fewest = Math.min(...groups.map((g) => g.dp));
   let split: CellSplit | undefined;
   for (let k = 2; k <= fewest; k++) {
-    const cell = sliceDeployment(d, k);
-    const kept =
-      d.kind === 'colocated'
-        ? cell.kind === 'colocated' && cell.colocated
-        : cell.kind === 'disaggregated' && [...cell.prefill, ...cell.decode];
-    const share = Math.min(...groups.map((g, i) => (kept ? kept[i].dp : 0) / g.dp));
-    split = { cell, cells: 1 / share };
+    const share = Math.min(...groups.map((g) => keptReplicas(g.dp, k) / g.dp));
+    split = { cell: sliceDeployment(d, k), cells: 1 / share };
     if (arrivals(split.cells) <= limit) return split;
   }
   return common > 1 && (!split || arrivals(common) <= arrivals(split.cells))
@@ -279,10 +274,12 @@ export function cellOf(plan: Plan, d: Deployment, ratePerSec: number, level: Run
     : split;
 }
 
+/** ⌊replicas / k⌋ of a group, at least one. */
+const keptReplicas = (dp: number, k: number) => Math.max(1, Math.floor(dp / k));
+
 /** ⌊replicas / k⌋ of every group (at least one). */
 function sliceDeployment(d: Deployment, k: number): Deployment {
-  const slice = (groups: { tp: number; dp: number }[]) =>
-    groups.map((g) => ({ tp: g.tp, dp: Math.max(1, Math.floor(g.dp / k)) }));
+  const slice = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: keptReplicas(g.dp, k) }));
   return d.kind === 'colocated'
     ? { kind: 'colocated', colocated: slice(d.colocated) }
     : { kind: 'disaggregated', prefill: slice(d.prefill), decode: slice(d.decode) };

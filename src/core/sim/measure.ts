@@ -94,6 +94,9 @@ export function sessionDurations(plan: Plan, trace?: readonly TraceSession[]): {
   return { meanMs: Math.max(meanMs, 1), p95Ms: Math.max(p95Ms, 1) };
 }
 
+/** Windows arrive rounded (the planner's to 6 significant digits): a hair short of a duration is not short. */
+const ROUNDING = 1e-6;
+
 /**
  * Warm-up, window, batches and precision for a run at `ratePerSec` (DESIGN.md "Steady state"):
  * - warm-up: the 95th percentile of session durations (the time the system takes to fill), or
@@ -161,8 +164,7 @@ export function resolveMeasure(
     sessions !== undefined ? sessions * gapMs : spec?.windowSec !== undefined ? spec.windowSec * 1000 : undefined;
   if (asked !== undefined) {
     windowMs = asked;
-    // Windows arrive rounded (the planner's to 6 significant digits): a hair short is not short.
-    if (asked < WINDOW_SESSION_DURATIONS * sessionMs * (1 - 1e-6)) {
+    if (asked < WINDOW_SESSION_DURATIONS * sessionMs * (1 - ROUNDING)) {
       note = `the measurement window (${(asked / 1000).toPrecision(3)} s) is shorter than ${WINDOW_SESSION_DURATIONS} mean session durations (${((WINDOW_SESSION_DURATIONS * sessionMs) / 1000).toPrecision(3)} s): figures may not be steady-state`;
     }
   } else {
@@ -172,7 +174,7 @@ export function resolveMeasure(
     windowMs = Math.max(ruleMs, planned);
   }
   // Count mode batches by arrival order, so even a few sessions make several batches.
-  const durationsInWindow = Math.floor((windowMs / sessionMs) * (1 + 1e-6));
+  const durationsInWindow = Math.floor((windowMs / sessionMs) * (1 + ROUNDING));
   const batches =
     sessions !== undefined
       ? Math.min(clampBatches(durationsInWindow), Math.max(1, sessions))
