@@ -1009,7 +1009,7 @@ class Simulation {
   // ---- the run ----
 
   run(): EngineOutput {
-    const { measure, isCancelled, onProgress } = this.input;
+    const { measure } = this.input;
     const queue = this.queue;
     const first = this.input.source.next();
     if (first) queue.push(first.arrivalMs, ARRIVE, first);
