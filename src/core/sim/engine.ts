@@ -507,12 +507,18 @@ class Simulation {
   private route(s: Session): void {
     const d = s.decode;
     const now = this.now;
+    const local = this.localOption;
+    local.prefillMs = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
+    const prefillWorkers = this.prefillWorkers;
+    if (prefillWorkers.length === 0) {
+      // Co-located: nowhere else to go, and nothing to weigh.
+      this.runLocally(s);
+      return;
+    }
     // The router reads the worker's step in progress and its batch as of now.
     this.catchUp(d);
-    const local = this.localOption;
     const batch = d.batch;
     local.queueMs = d.localQueue.queuedMs + Math.max(0, d.busyUntil - now);
-    local.prefillMs = this.prefillCost(d.perf, s.historyTokens, s.newTokens, d.tp);
     // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
     local.windowItlMs =
       batch.size > 0 && d.lastStepEnd >= 0
@@ -520,11 +526,6 @@ class Simulation {
         : d.itlWindow.mean(now);
     local.batchSize = batch.size;
     local.meanRemainingTokens = batch.size ? batch.remainingTokens / batch.size : 0;
-    const prefillWorkers = this.prefillWorkers;
-    if (prefillWorkers.length === 0) {
-      this.runLocally(s);
-      return;
-    }
     // Prefill and exclusive-link transfer times depend only on the worker's TP and its link's
     // kind: computed once per such shape, not once per worker (a large cluster has hundreds).
     let costTp = -1;
