@@ -1021,7 +1021,7 @@ class Simulation {
   // ---- the run ----
 
   run(): EngineOutput {
-    const { measure, isCancelled, onProgress } = this.input;
+    const { measure } = this.input;
     const queue = this.queue;
     const first = this.input.source.next();
     if (first) queue.push(first.arrivalMs, ARRIVE, first);
@@ -1043,6 +1043,14 @@ class Simulation {
     // measured session has finished — or this long, after which the system is not keeping up.
     const drainLimitMs = Math.max(60_000, 10 * measure.longSessionMs);
     const progressSpan = this.warmupMs + measure.windowMs + measure.sessionMs;
+    const cancelled = this.runEvents(checkEveryMs, drainLimitMs, progressSpan);
+    return this.finish(cancelled);
+  }
+
+  /** The event loop, apart so that its optimised code holds nothing else: true when cancelled. */
+  private runEvents(checkEveryMs: number, drainLimitMs: number, progressSpan: number): boolean {
+    const { isCancelled, onProgress } = this.input;
+    const queue = this.queue;
     let cancelled = false;
     let nextProgress = 0;
     let iterations = 0;
@@ -1119,6 +1127,11 @@ class Simulation {
         }
       }
     }
+    return cancelled;
+  }
+
+  private finish(cancelled: boolean): EngineOutput {
+    const { measure } = this.input;
     // Steps that ended by now but had no reason to be looked at yet.
     for (const d of this.decodeWorkers) this.catchUp(d);
     // A trace that ran dry closes its window when its last session is done.

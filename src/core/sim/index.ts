@@ -3,7 +3,7 @@ import type { MeasuredProfile, PerfModel } from '../perf/types';
 import { applyExpertParallel, expertParallelOptions } from '../perf/moe';
 import type { Deployment, Plan, PoolSpec, ReplicaGroup, RoutingSpec } from '../spec/types';
 import { runEngine, SimInputError, type EngineOutput } from './engine';
-import { computeMetrics } from './metrics';
+import { attainmentInterval, computeMetrics } from './metrics';
 import { policyFor } from './policies';
 import type { MeasureSpec, SimResult } from './types';
 import { resolveMeasure, type MeasurePlan } from './measure';
@@ -210,11 +210,8 @@ export function simulate(given: SimInput, control?: RunControl, replications?: n
       onProgress: control?.onProgress ? (f) => control.onProgress?.(Math.min(0.99, (i + f) / share), 1) : undefined,
     });
     outputs.push(output);
-    if (output.cancelled || output.unstable) break;
-    if (outputs.length >= minReplications) {
-      const m = computeMetrics(outputs, input.plan, halfWidth).measurement;
-      if (m && m.attainmentHalfWidth <= halfWidth) break;
-    }
+    if (output.cancelled || output.unstable || outputs.length === maxReplications) break;
+    if (outputs.length >= minReplications && attainmentInterval(outputs, input.plan).halfWidth <= halfWidth) break;
   }
   return toResult(input, prepared, seed, outputs);
 }

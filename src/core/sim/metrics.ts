@@ -6,6 +6,41 @@ import { meanInterval95 } from './stats';
 import type { Measurement, SimMetrics, TurnMetrics, WorkerMetrics } from './types';
 
 /**
+ * SLO attainment pooled over replications (per session, or per round when the SLO's scope is a
+ * round) with its 95% interval from batch means: the figure a replication rule stops on, without
+ * the latency distributions the full metrics sort.
+ */
+export function attainmentInterval(
+  outputs: EngineOutput[],
+  plan: Plan,
+): { attainment: number; ci: [number, number]; halfWidth: number; batches: number } {
+  const roundScope = plan.slo.scope === 'round';
+  const batchAttainment: number[] = [];
+  let good = 0;
+  let total = 0;
+  for (const out of outputs) {
+    const t = out.tally;
+    for (let b = 0; b < t.batches; b++) {
+      const batchTotal = roundScope ? t.batchRounds[b] : t.batchSessions[b];
+      if (batchTotal === 0) continue;
+      const batchGood = roundScope ? t.batchRoundsMet[b] : t.batchMet[b];
+      batchAttainment.push(batchGood / batchTotal);
+    }
+    good += roundScope ? sum(t.batchRoundsMet, t.batches) : t.met;
+    total += roundScope ? sum(t.batchRounds, t.batches) : t.sessions;
+  }
+  const attainment = total ? good / total : 0;
+  const ci = meanInterval95(batchAttainment, attainment, [0, 1]);
+  return { attainment, ci, halfWidth: (ci[1] - ci[0]) / 2, batches: batchAttainment.length };
+}
+
+function sum(values: Float64Array, count: number): number {
+  let total = 0;
+  for (let i = 0; i < count; i++) total += values[i];
+  return total;
+}
+
+/**
  * Metrics exactly as DESIGN.md defines them, pooled over replications: sessions arriving in each
  * replication's measurement window count; one a run never finished counts as missing the SLO.
  * Rates are over the window, not over a span that includes warm-up or the drain. Attainment and
@@ -17,14 +52,11 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   const turn1 = new TurnTally();
   const turn2 = new TurnTally();
   const e2e = new LatencySketch();
-  const batchAttainment: number[] = [];
   const batchGoodput: number[] = [];
   let sessions = 0;
   let completed = 0;
   let met = 0;
   let failed = 0;
-  let rounds = 0;
-  let roundsMet = 0;
   let requested = 0;
   let decoded = 0;
   let windowTokens = 0;
@@ -47,10 +79,7 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
       const total = roundScope ? t.batchRounds[b] : t.batchSessions[b];
       if (total === 0) continue;
       const good = roundScope ? t.batchRoundsMet[b] : t.batchMet[b];
-      batchAttainment.push(good / total);
       if (batchSec > 0) batchGoodput.push((roundScope ? (good / total) * t.batchCompleted[b] : good) / batchSec);
-      rounds += t.batchRounds[b];
-      roundsMet += t.batchRoundsMet[b];
     }
     turn1.merge(t.turn1);
     turn2.merge(t.turn2);
@@ -79,11 +108,9 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
   }
   const n = outputs.length;
   const windowSec = windowMs / 1000;
-  const attainment = roundScope ? (rounds ? roundsMet / rounds : 0) : sessions ? met / sessions : 0;
+  const { attainment, ci: attainmentCi, halfWidth, batches } = attainmentInterval(outputs, plan);
   const goodput = windowSec > 0 ? (roundScope ? attainment * completed : met) / windowSec : 0;
-  const attainmentCi = meanInterval95(batchAttainment, attainment, [0, 1]);
   const goodputCi = meanInterval95(batchGoodput, goodput, [0, Infinity]);
-  const halfWidth = (attainmentCi[1] - attainmentCi[0]) / 2;
   const unstableOut = outputs.find((o) => o.unstable);
   const first = outputs[0];
   const notes: string[] = [];
@@ -100,7 +127,7 @@ export function computeMetrics(outputs: EngineOutput[], plan: Plan, requestedHal
     warmupSec: first.measure.warmupMs / 1000,
     windowSec: first.measure.windowMs / 1000,
     replications: n,
-    batches: batchAttainment.length,
+    batches,
     measuredSessions: sessions,
     attainmentHalfWidth: halfWidth,
     precisionMet: !unstableOut && halfWidth <= requestedHalfWidth,

@@ -62,20 +62,9 @@ function clamp(value: number, min?: number, max?: number): number {
 }
 
 type Lognormal = Extract<Distribution, { kind: 'lognormal' }>;
-interface LogSpace {
-  mean: number;
-  std: number;
-  mu: number;
-  sigma: number;
-}
-
-/** Workloads draw from a handful of distributions millions of times: their log-space parameters once each. */
-const logSpaceOf = new WeakMap<Lognormal, LogSpace>();
 
 /** The log-space parameters of a lognormal stated, as users state it, by the mean and standard deviation of the value itself. */
-function lognormalParameters(dist: Lognormal): LogSpace {
-  const known = logSpaceOf.get(dist);
-  if (known !== undefined && known.mean === dist.mean && known.std === dist.std) return known;
+function lognormalParameters(dist: Lognormal): { mu: number; sigma: number } {
   const variance = dist.std * dist.std;
   let sigma2 = Math.log(1 + variance / (dist.mean * dist.mean));
   if (!Number.isFinite(sigma2)) {
@@ -83,43 +72,77 @@ function lognormalParameters(dist: Lognormal): LogSpace {
     const ratio = dist.std / dist.mean;
     sigma2 = ratio < 1e150 ? Math.log1p(ratio * ratio) : 2 * Math.log(ratio);
   }
-  const parameters = { mean: dist.mean, std: dist.std, mu: Math.log(dist.mean) - sigma2 / 2, sigma: Math.sqrt(sigma2) };
-  logSpaceOf.set(dist, parameters);
-  return parameters;
+  return { mu: Math.log(dist.mean) - sigma2 / 2, sigma: Math.sqrt(sigma2) };
 }
 
-export function sample(dist: Distribution, rng: Rng): number {
+/** Draws one value of a distribution: its parameters worked out once, each draw only the arithmetic. */
+export type Sampler = (rng: Rng) => number;
+
+/**
+ * The sampler of `dist` as it is now (a later change to the object is not seen): a workload draws
+ * from a handful of distributions millions of times, so each is resolved once into a closure of
+ * its own kind instead of a switch and a parameter lookup per draw. The draws, and the random
+ * numbers they consume, are those of `sample`.
+ */
+export function samplerOf(dist: Distribution): Sampler {
+  const { min, max } = dist as { min?: number; max?: number };
+  const bounded = (draw: Sampler): Sampler =>
+    min === undefined && max === undefined ? draw : (rng) => clamp(draw(rng), min, max);
   switch (dist.kind) {
-    case 'constant':
-      return dist.value;
-    case 'uniform':
-      return dist.min + (dist.max - dist.min) * rng.next();
-    case 'normal':
-      return clamp(dist.mean + dist.std * rng.normal(), dist.min, dist.max);
+    case 'constant': {
+      const value = dist.value;
+      return () => value;
+    }
+    case 'uniform': {
+      const low = dist.min;
+      const span = dist.max - dist.min;
+      return (rng) => low + span * rng.next();
+    }
+    case 'normal': {
+      const { mean, std } = dist;
+      return bounded((rng) => mean + std * rng.normal());
+    }
     case 'lognormal': {
       const { mu, sigma } = lognormalParameters(dist);
-      return clamp(Math.exp(mu + sigma * rng.normal()), dist.min, dist.max);
+      return bounded((rng) => Math.exp(mu + sigma * rng.normal()));
     }
-    case 'exponential':
-      return clamp(rng.exponential(dist.mean), dist.min, dist.max);
+    case 'exponential': {
+      const mean = dist.mean;
+      return bounded((rng) => rng.exponential(mean));
+    }
     case 'gamma': {
       const shape = 1 / (dist.cv * dist.cv);
-      return clamp(rng.gamma(shape, dist.mean / shape), dist.min, dist.max);
+      const scale = dist.mean / shape;
+      return bounded((rng) => rng.gamma(shape, scale));
     }
     case 'empirical': {
-      const weights = dist.weights ?? dist.values.map(() => 1);
+      const values = [...dist.values];
+      const weights = dist.weights ? [...dist.weights] : values.map(() => 1);
       const total = weights.reduce((a, b) => a + b, 0);
-      let u = rng.next() * total;
-      for (let i = 0; i < dist.values.length; i++) {
-        u -= weights[i];
-        if (u < 0) return dist.values[i];
-      }
-      return dist.values[dist.values.length - 1];
+      return (rng) => {
+        let u = rng.next() * total;
+        for (let i = 0; i < values.length; i++) {
+          u -= weights[i];
+          if (u < 0) return values[i];
+        }
+        return values[values.length - 1];
+      };
     }
   }
 }
 
 /** A positive whole number of tokens or rounds. */
+export function countSamplerOf(dist: Distribution): Sampler {
+  const draw = samplerOf(dist);
+  return (rng) => Math.max(1, Math.round(draw(rng)));
+}
+
+/** One draw of `dist` (a one-off; code that draws from the same distribution again keeps its `samplerOf`). */
+export function sample(dist: Distribution, rng: Rng): number {
+  return samplerOf(dist)(rng);
+}
+
+/** A positive whole number of tokens or rounds. */
 export function sampleCount(dist: Distribution, rng: Rng): number {
-  return Math.max(1, Math.round(sample(dist, rng)));
+  return countSamplerOf(dist)(rng);
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic, Distribution, Plan, WorkloadSpec } from '../spec/types';
-import { Rng, sample, sampleCount } from './random';
+import { countSamplerOf, Rng, samplerOf } from './random';
 
 export interface TraceRound {
   /** New (uncached) tokens this round adds: the prompt in round 0, the append after. */
@@ -38,19 +38,24 @@ export function sessionGenerator(
   const gamma = workload.arrival.process === 'gamma';
   const cv = gamma ? (workload.arrival.cv ?? 1) : 1;
   const shape = 1 / (cv * cv);
+  const roundsOf = countSamplerOf(workload.rounds);
+  const initialTokens = countSamplerOf(workload.initialPromptTokens);
+  const incrementalTokens = countSamplerOf(workload.incrementalTokens);
+  const outputTokens = countSamplerOf(workload.outputTokens);
+  const toolLatencyMs = samplerOf(workload.toolLatencyMs);
   let t = 0;
   let i = 0;
   return {
     next() {
       if (i >= count) return undefined;
       t += gamma ? rng.gamma(shape, meanGapMs / shape) : rng.exponential(meanGapMs);
-      const roundCount = sampleCount(workload.rounds, rng);
+      const roundCount = roundsOf(rng);
       const rounds: TraceRound[] = [];
       for (let r = 0; r < roundCount; r++) {
         rounds.push({
-          inputTokens: sampleCount(r === 0 ? workload.initialPromptTokens : workload.incrementalTokens, rng),
-          outputTokens: sampleCount(workload.outputTokens, rng),
-          thinkMs: r === 0 ? 0 : Math.max(0, sample(workload.toolLatencyMs, rng)),
+          inputTokens: r === 0 ? initialTokens(rng) : incrementalTokens(rng),
+          outputTokens: outputTokens(rng),
+          thinkMs: r === 0 ? 0 : Math.max(0, toolLatencyMs(rng)),
         });
       }
       i += 1;
