@@ -770,11 +770,13 @@ class Simulation {
       // and a comparison for the context growing past the piece (a layer's KV turning large).
       let fixed = d.affineFixed;
       let slope = d.affineSlope;
+      let below = d.affineBelow;
       for (let j = 0; j < steps; j++) {
-        if (context >= d.affineBelow) {
+        if (context >= below) {
           this.refreshAffine(d, size, context);
           fixed = d.affineFixed;
           slope = d.affineSlope;
+          below = d.affineBelow;
         }
         t += fixed + slope * context;
         d.stepEnds[j] = t;
