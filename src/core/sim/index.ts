@@ -7,7 +7,7 @@ import { attainmentInterval, computeMetrics } from './metrics';
 import { policyFor } from './policies';
 import type { MeasureSpec, SimResult } from './types';
 import { resolveMeasure, type MeasurePlan } from './measure';
-import { replaySource, scaleTraceToRate, sessionGenerator, traceArrivalRate, type TraceSession } from './workload';
+import { replaySource, scaleTraceToRate, sharedSessionSource, traceArrivalRate, type TraceSession } from './workload';
 import type { RunControl } from '../control';
 
 export interface SimInput {
@@ -158,7 +158,7 @@ function prepare(input: SimInput, replications?: number): Prepared {
 function runOnce(input: SimInput, prepared: Prepared, seed: number, control?: RunControl): EngineOutput {
   const source = prepared.replay
     ? replaySource(prepared.replay.sessions)
-    : sessionGenerator(input.plan.workload, prepared.rate, seed);
+    : sharedSessionSource(input.plan.workload, prepared.rate, seed);
   return runEngine({
     plan: input.plan,
     deployment: input.deployment,

@@ -11,6 +11,13 @@ export class Rng {
     this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   }
 
+  /** A generator that continues from here independently: the same numbers this one would give next. */
+  copy(): Rng {
+    const twin = new Rng(0);
+    twin.state = this.state;
+    return twin;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

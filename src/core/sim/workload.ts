@@ -21,11 +21,32 @@ export interface SessionSource {
   next(): TraceSession | undefined;
 }
 
+/** The draws of one session after its arrival gap (in the generator's order): its rounds. */
+function roundDraws(workload: WorkloadSpec): (rng: Rng) => TraceRound[] {
+  const roundsOf = countSamplerOf(workload.rounds);
+  const initialTokens = countSamplerOf(workload.initialPromptTokens);
+  const incrementalTokens = countSamplerOf(workload.incrementalTokens);
+  const outputTokens = countSamplerOf(workload.outputTokens);
+  const toolLatencyMs = samplerOf(workload.toolLatencyMs);
+  return (rng) => {
+    const roundCount = roundsOf(rng);
+    const rounds: TraceRound[] = [];
+    for (let r = 0; r < roundCount; r++) {
+      rounds.push({
+        inputTokens: r === 0 ? initialTokens(rng) : incrementalTokens(rng),
+        outputTokens: outputTokens(rng),
+        thinkMs: r === 0 ? 0 : Math.max(0, toolLatencyMs(rng)),
+      });
+    }
+    return rounds;
+  };
+}
+
 /**
  * Sessions drawn lazily from the plan's distributions: inter-arrival, rounds, token counts, tool
  * waits. A simulation asks for the next session only when the previous one arrives, so a run of a
  * million sessions holds just those in flight. The draws are the same, in the same order, as
- * `generateSessions`.
+ * `generateSessions`: per session the arrival gap, then the round count and each round's draws.
  */
 export function sessionGenerator(
   workload: WorkloadSpec,
@@ -38,28 +59,88 @@ export function sessionGenerator(
   const gamma = workload.arrival.process === 'gamma';
   const cv = gamma ? (workload.arrival.cv ?? 1) : 1;
   const shape = 1 / (cv * cv);
-  const roundsOf = countSamplerOf(workload.rounds);
-  const initialTokens = countSamplerOf(workload.initialPromptTokens);
-  const incrementalTokens = countSamplerOf(workload.incrementalTokens);
-  const outputTokens = countSamplerOf(workload.outputTokens);
-  const toolLatencyMs = samplerOf(workload.toolLatencyMs);
+  const drawRounds = roundDraws(workload);
   let t = 0;
   let i = 0;
   return {
     next() {
       if (i >= count) return undefined;
       t += gamma ? rng.gamma(shape, meanGapMs / shape) : rng.exponential(meanGapMs);
-      const roundCount = roundsOf(rng);
-      const rounds: TraceRound[] = [];
-      for (let r = 0; r < roundCount; r++) {
-        rounds.push({
-          inputTokens: r === 0 ? initialTokens(rng) : incrementalTokens(rng),
-          outputTokens: outputTokens(rng),
-          thinkMs: r === 0 ? 0 : Math.max(0, toolLatencyMs(rng)),
-        });
-      }
+      const rounds = drawRounds(rng);
       i += 1;
       return { id: `s${i}`, arrivalMs: t, rounds };
+    },
+  };
+}
+
+/** Sessions of one (workload, seed) kept for reuse, and the generator positioned after the last. */
+interface DrawnSessions {
+  /** −ln u of each arrival gap: the gap at any rate is this × the mean gap, as `Rng.exponential` computes it. */
+  unitGaps: number[];
+  rounds: TraceRound[][];
+  ids: string[];
+  rng: Rng;
+  drawRounds: (rng: Rng) => TraceRound[];
+}
+
+/** Sessions kept per (workload, seed): a long planner run's worth; a longer run draws the rest itself. */
+const KEPT_SESSIONS = 32_768;
+/** Seeds kept per workload (replications use seed, seed + 1, …), the most recently used first. */
+const KEPT_SEEDS = 4;
+const drawnByWorkload = new WeakMap<WorkloadSpec, Map<number, DrawnSessions>>();
+
+function drawnSessions(workload: WorkloadSpec, seed: number): DrawnSessions {
+  let bySeed = drawnByWorkload.get(workload);
+  if (!bySeed) {
+    bySeed = new Map();
+    drawnByWorkload.set(workload, bySeed);
+  }
+  let drawn = bySeed.get(seed);
+  if (drawn) bySeed.delete(seed);
+  else drawn = { unitGaps: [], rounds: [], ids: [], rng: new Rng(seed), drawRounds: roundDraws(workload) };
+  bySeed.set(seed, drawn);
+  if (bySeed.size > KEPT_SEEDS) bySeed.delete(bySeed.keys().next().value as number);
+  return drawn;
+}
+
+/**
+ * `sessionGenerator`'s sessions for Poisson arrivals, bit for bit, from draws shared between runs:
+ * a planner simulates hundreds of layouts and load levels on the same seeds, and apart from the
+ * arrival times (the same unit gaps scaled by the rate) their sessions are the same. The engine
+ * only reads sessions, so runs share their rounds; callers that hand sessions out use
+ * `sessionGenerator`. Gamma arrivals are drawn afresh (a gamma gap does not scale exactly).
+ */
+export function sharedSessionSource(workload: WorkloadSpec, ratePerSec: number, seed: number): SessionSource {
+  if (workload.arrival.process === 'gamma') return sessionGenerator(workload, ratePerSec, seed);
+  const drawn = drawnSessions(workload, seed);
+  const meanGapMs = 1000 / ratePerSec;
+  let own: Rng | undefined;
+  let t = 0;
+  let i = 0;
+  return {
+    next() {
+      let unitGap: number;
+      let rounds: TraceRound[];
+      let id: string;
+      if (i < drawn.unitGaps.length || (drawn.unitGaps.length < KEPT_SESSIONS && !own)) {
+        if (i === drawn.unitGaps.length) {
+          drawn.unitGaps.push(-Math.log(drawn.rng.open()));
+          drawn.rounds.push(drawn.drawRounds(drawn.rng));
+          drawn.ids.push(`s${i + 1}`);
+        }
+        unitGap = drawn.unitGaps[i];
+        rounds = drawn.rounds[i];
+        id = drawn.ids[i];
+      } else {
+        // Past what is kept: on from where the kept draws end, on a generator of this run's own.
+        own ??= drawn.rng.copy();
+        unitGap = -Math.log(own.open());
+        rounds = drawn.drawRounds(own);
+        id = `s${i + 1}`;
+      }
+      t += unitGap * meanGapMs;
+      i += 1;
+      return { id, arrivalMs: t, rounds };
     },
   };
 }

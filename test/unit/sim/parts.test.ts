@@ -49,6 +49,32 @@ test('event queue: time order, insertion order on ties, growth past its first ca
   assert.equal(q.size, 0);
 });
 
+test('event queue: pushes and pops interleaved (freed slots reused) keep time and insertion order', () => {
+  const q = new EventQueue<number>();
+  const rng = new Rng(11);
+  // The reference: every pending event, sorted on each pop.
+  let pending: Array<[number, number]> = [];
+  let seq = 0;
+  let now = 0;
+  for (let step = 0; step < 20000; step++) {
+    const pushes = Math.floor(rng.next() * 3);
+    for (let k = 0; k < pushes; k++) {
+      const t = now + Math.floor(rng.next() * 50);
+      pending.push([t, seq]);
+      q.push(t, seq % 5, seq, seq);
+      seq++;
+    }
+    if (pending.length === 0 || rng.next() < 0.3) continue;
+    pending.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const [t, s] = pending[0];
+    pending = pending.slice(1);
+    assert.ok(q.pop());
+    assert.deepEqual([q.time, q.item, q.kind, q.arg], [t, s, s % 5, s]);
+    now = t;
+  }
+  assert.equal(q.size, pending.length);
+});
+
 test('latency sketch: exact while small, within its stated relative error once bucketed, merges', () => {
   const exact = new LatencySketch();
   for (const v of [5, 1, 4, 2, 3]) exact.add(v);
@@ -199,4 +225,28 @@ test('decode steps run several to an event with exactly the results of one event
       assert.equal(grouped.events, single.events, `${example} ${layout} ${name}: the same events, grouped or not`);
     }
   }
+});
+
+test('shared session draws give generateSessions its sessions bit for bit, at any rate, past what they keep', async () => {
+  const { sessionGenerator, sharedSessionSource } = await import('../../../src/core/sim/workload');
+  const plan = testPlan();
+  const take = (source: { next(): unknown }, n: number) => Array.from({ length: n }, () => source.next());
+  // Two rates on one seed, then the first again: the second and third read the first's draws.
+  for (const rate of [3, 0.7, 3]) {
+    assert.deepEqual(
+      take(sharedSessionSource(plan.workload, rate, 5), 500),
+      take(sessionGenerator(plan.workload, rate, 5), 500),
+    );
+  }
+  // Two runs of the same seed advancing in turn, one of them past the 32,768 sessions kept.
+  const a = sharedSessionSource(plan.workload, 2, 6);
+  const b = sharedSessionSource(plan.workload, 9, 6);
+  const fresh = sessionGenerator(plan.workload, 9, 6);
+  take(a, 100);
+  const far = take(b, 40000);
+  assert.deepEqual(far.slice(-3), take(fresh, 40000).slice(-3));
+  assert.deepEqual(take(a, 3), take(sessionGenerator(plan.workload, 2, 6), 103).slice(100));
+  // Gamma arrivals are drawn afresh and match too.
+  const gamma = { ...plan.workload, arrival: { process: 'gamma' as const, ratePerSec: 2, cv: 2 } };
+  assert.deepEqual(take(sharedSessionSource(gamma, 2, 7), 200), take(sessionGenerator(gamma, 2, 7), 200));
 });
