@@ -103,13 +103,27 @@ const KV_BYTES: Record<string, number> = { bf16: 2, fp8: 1 };
 // ---- the model of each op, from hardware.ts, under candidate parameters ----
 
 type Params = Record<string, number>;
+/**
+ * One fitted parameter's range. `later`: a term added to a form the rest was fitted without; its
+ * `off` value removes it. Such parameters are fitted in a second stage (see fitStaged), so that
+ * the coarse grid stays over the form's first parameters and a GPU where the term does not help
+ * keeps the fit it had without it.
+ */
+interface ParamSpec {
+  name: string;
+  from: number;
+  to: number;
+  log?: boolean;
+  tiesHigh?: boolean;
+  later?: { off: number };
+}
 interface OpFamily {
   name: string;
   rows: (rows: Row[]) => Row[];
   /** Which shape a row belongs to, for the held-out split. */
   group: (row: Row) => string;
   /** Searched linearly, or geometrically when `log` (scale parameters spanning decades). */
-  params: { name: string; from: number; to: number; log?: boolean; tiesHigh?: boolean }[];
+  params: ParamSpec[];
   /** The model of this op under parameters `p`, as a function of one row (rates made once). */
   model: (gpu: GpuSpec, p: Params) => (row: Row) => number;
   describe: (row: Row) => string;
@@ -206,6 +220,9 @@ const decodeAttention = (kvDtype: 'bf16' | 'fp8'): OpFamily => ({
     { name: 'overheadUs', from: 0, to: 40 },
     { name: 'pairUs', from: 0, to: 0.1 },
     { name: 'pairGBps', from: 2, to: 5000, log: true, tiesHigh: true },
+    // The step once a call's KV is large (types.ts largeKvUs): none where it does not help.
+    { name: 'largeKvUs', from: 0, to: 40, later: { off: 0 } },
+    { name: 'largeKvMB', from: 4, to: 4000, log: true, tiesHigh: true, later: { off: 4000 } },
   ],
   model: (gpu, p) => {
     const rates = ratesWith(gpu, { decodeAttention: p as unknown as GpuCalibration['decodeAttention'] }, 'bf16');
@@ -267,10 +284,10 @@ function loss(family: OpFamily, gpu: GpuSpec, p: Params, rows: Row[]): number {
  * refinement around the best point with a shrinking step: deterministic, and enough for these
  * 2–4 smooth parameters.
  */
-function minimise(specs: OpFamily['params'], objective: (p: Params) => number): Params {
+function minimise(specs: ParamSpec[], objective: (p: Params) => number): Params {
   // Seven points a parameter, five past five parameters (the grid grows as points^parameters).
   const coarse = specs.length > 5 ? 5 : 7;
-  const fromUnit = (s: OpFamily['params'][number], u: number) => {
+  const fromUnit = (s: ParamSpec, u: number) => {
     const c = Math.min(1, Math.max(0, u));
     return s.log ? s.from * Math.pow(s.to / s.from, c) : s.from + (s.to - s.from) * c;
   };
@@ -324,7 +341,27 @@ function minimise(specs: OpFamily['params'], objective: (p: Params) => number): 
 }
 
 function fit(family: OpFamily, gpu: GpuSpec, rows: Row[]): Params {
-  return minimise(family.params, (p) => loss(family, gpu, p, rows));
+  return fitStaged(family.params, (p) => loss(family, gpu, p, rows));
+}
+
+const LATER_TERM_MIN_GAIN = 0.005;
+
+/**
+ * The form's first parameters with every `later` term off, then the later terms on top of them
+ * (the first ones kept): where a later term does not help, the fit is the one without it.
+ */
+function fitStaged(specs: ParamSpec[], objective: (p: Params) => number): Params {
+  const later = specs.filter((s) => s.later);
+  if (later.length === 0) return minimise(specs, objective);
+  const off = Object.fromEntries(later.map((s) => [s.name, s.later!.off]));
+  const first = minimise(
+    specs.filter((s) => !s.later),
+    (p) => objective({ ...p, ...off }),
+  );
+  const both = { ...first, ...minimise(later, (p) => objective({ ...first, ...p })) };
+  // Kept only where it lowers the fitted median error by half a point or more: a smaller gain is
+  // the median's noise, and would add a term the data does not show.
+  return objective({ ...first, ...off }) - objective(both) >= LATER_TERM_MIN_GAIN ? both : { ...first, ...off };
 }
 
 interface ErrorRow {
@@ -443,7 +480,7 @@ function calibrate(
     const p = shared
       ? {
           ...shared,
-          ...minimise(
+          ...fitStaged(
             family.params.filter((q) => MEMORY_PARAMS.has(q.name)),
             (free) => loss(family, gpu, { ...shared, ...free }, fitRows),
           ),
@@ -478,11 +515,16 @@ function calibrate(
         ...(tileLimits ? { tileGBps: p.tileGBps } : {}),
       };
   }
-  // A per-pair rate at the top of its range never limited the fitted shapes: no limit is stored.
+  // A per-pair rate at the top of its range never limited the fitted shapes: no limit is stored;
+  // nor a large-KV step of no cost or past every fitted shape.
   const decode = (p: Params | undefined) => {
     if (!p) return undefined;
-    const { pairGBps, ...rest } = p;
-    return { ...rest, ...(pairGBps < 4000 ? { pairGBps } : {}) } as unknown as GpuCalibration['decodeAttention'];
+    const { pairGBps, largeKvUs, largeKvMB, ...rest } = p;
+    return {
+      ...rest,
+      ...(pairGBps < 4000 ? { pairGBps } : {}),
+      ...(largeKvUs > 0 && largeKvMB < 4000 ? { largeKvUs, largeKvMB } : {}),
+    } as unknown as GpuCalibration['decodeAttention'];
   };
   const fp8Kv = decode(fitted['decode attention, FP8 KV']);
   const calibration: GpuCalibration = {

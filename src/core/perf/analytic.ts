@@ -20,7 +20,7 @@ import {
 } from './architecture';
 import { allReduceForms, hardwareRates, kvParallelism, weightStreamSlowdown, type HardwareRates } from './hardware';
 import { decodeAttentionFlops } from './mla';
-import type { MemoryPlan } from './types';
+import type { DecodeStepPiece, MemoryPlan } from './types';
 
 export interface AnalyticOptions {
   intraNode: LinkSpec;
@@ -65,6 +65,12 @@ interface TpCoefficients {
   kvHeadsPerRank: number;
   /** Decode attention cost per (sequence, KV head) pair, all layers. */
   decodePairMs: number;
+  /**
+   * From this total context on, each layer's decode-attention call reads enough KV to pay the
+   * large-KV step (hardware.ts decodeAttentionMs), all layers: decodeLargeKvMs (Infinity: never).
+   */
+  decodeLargeKvContext: number;
+  decodeLargeKvMs: number;
   /** LM head (one logit row per sequence in prefill, one per sequence in decode; BF16 in every checkpoint). */
   lmHeadMsPerToken: number;
   lmHeadWeightMs: number;
@@ -206,6 +212,7 @@ export class AnalyticModel {
       kvReadMsPerToken: kvBytesPerTokenPerRank(arch, tp) * msPerKvByte,
       kvHeadsPerRank: arch.kvShardableHeads > 0 ? Math.ceil(arch.kvShardableHeads / tp) : 1,
       decodePairMs: (arch.layers * rates.decodeAttentionPairUs) / 1e3,
+      ...this.largeKvTerms(tp),
       lmHeadMsPerToken: ((2 * arch.lmHeadWeights) / tp) * msPerBf16Flop,
       lmHeadWeightMs: ((arch.lmHeadWeights * ub) / tp) * msPerBf16WeightByte,
       elementwiseMsPerToken: elementwiseBytesPerToken * msPerElementwiseByte,
@@ -219,6 +226,19 @@ export class AnalyticModel {
         this.stepOverheadMs,
       prefillAttentionFixedMs: (arch.layers * rates.attentionOverheadUs) / 1e3,
       decodeAttentionFixedMs: (arch.layers * rates.decodeAttentionOverheadUs) / 1e3,
+    };
+  }
+
+  /** The large-KV step of decode attention as a threshold on the total context of a step, and its cost. */
+  private largeKvTerms(tp: number): { decodeLargeKvContext: number; decodeLargeKvMs: number } {
+    const { arch, rates } = this;
+    if (!(rates.decodeLargeKvUs > 0) || rates.decodeLargeKvBytes === Infinity)
+      return { decodeLargeKvContext: Infinity, decodeLargeKvMs: 0 };
+    const bytesPerTokenPerLayer = kvBytesPerTokenPerRank(arch, tp) / arch.layers;
+    return {
+      // Whole tokens: a step's context is a whole number, so the comparison is exact.
+      decodeLargeKvContext: Math.ceil(rates.decodeLargeKvBytes / bytesPerTokenPerLayer),
+      decodeLargeKvMs: (arch.layers * rates.decodeLargeKvUs) / 1e3,
     };
   }
 
@@ -363,7 +383,8 @@ export class AnalyticModel {
     const pairs = b * c.kvHeadsPerRank;
     const attention =
       Math.max(context * c.decodeAttentionMsPerContextToken, (context * c.kvReadMsPerToken) / this.pairRamp(pairs)) +
-      pairs * c.decodePairMs;
+      pairs * c.decodePairMs +
+      (context >= c.decodeLargeKvContext ? c.decodeLargeKvMs : 0);
     const lmHead = Math.max(b * c.lmHeadMsPerToken, c.lmHeadWeightMs);
     return (
       gemms +
@@ -376,15 +397,22 @@ export class AnalyticModel {
     );
   }
 
-  /** decodeStepMs(batch, context, tp) = fixedMs + msPerContextToken × context, for context ≥ 0. */
-  decodeStepAffine(batch: number, tp: number): { fixedMs: number; msPerContextToken: number } {
+  /**
+   * The affine piece of decodeStepMs at this batch that holds at total context `totalContextTokens`:
+   * decodeStepMs(batch, x, tp) = fixedMs + msPerContextToken × x for every x in [validFromContext,
+   * validBelowContext). Two pieces at most: below and from the large-KV step (decodeLargeKvContext).
+   */
+  decodeStepAffine(batch: number, tp: number, totalContextTokens = 0): DecodeStepPiece {
     const c = this.coefficientsAt(tp);
     const pairs = batch * c.kvHeadsPerRank;
+    const large = batch > 0 && totalContextTokens >= c.decodeLargeKvContext;
     // max(x·a, x·b) = x·max(a, b) for x ≥ 0: the attention term is linear in the context.
     return {
-      fixedMs: this.decodeStepMs(batch, 0, tp),
+      fixedMs: this.decodeStepMs(batch, 0, tp) + (large ? c.decodeLargeKvMs : 0),
       msPerContextToken:
         batch > 0 ? Math.max(c.decodeAttentionMsPerContextToken, c.kvReadMsPerToken / this.pairRamp(pairs)) : 0,
+      validFromContext: large ? c.decodeLargeKvContext : 0,
+      validBelowContext: large || batch <= 0 ? Infinity : c.decodeLargeKvContext,
     };
   }
 

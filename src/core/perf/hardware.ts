@@ -62,6 +62,9 @@ export interface HardwareRates {
   decodeAttentionFlops: number;
   decodeAttentionOverheadUs: number;
   decodeAttentionPairUs: number;
+  /** Added to a decode-attention call reading at least `decodeLargeKvBytes` of KV (0 and Infinity: no step). */
+  decodeLargeKvUs: number;
+  decodeLargeKvBytes: number;
   /** Memory-bound element-wise kernels and activation traffic stream at the weight rate. */
   elementwiseBytesPerSec: number;
   allReduceLatencyUs: number;
@@ -127,6 +130,8 @@ export function hardwareRates(
     decodeAttentionFlops: bf16 * (decode?.compute ?? DEFAULT_DECODE_ATTENTION_COMPUTE_EFFICIENCY),
     decodeAttentionOverheadUs: decode?.overheadUs ?? DEFAULT_ATTENTION_OVERHEAD_US,
     decodeAttentionPairUs: decode?.pairUs ?? DEFAULT_DECODE_PAIR_US,
+    decodeLargeKvUs: decode?.largeKvUs ?? 0,
+    decodeLargeKvBytes: decode?.largeKvMB !== undefined ? decode.largeKvMB * 1e6 : Infinity,
     // Element-wise kernels stream BF16 activations whatever the weights' path.
     elementwiseBytesPerSec: hbm * (userMemory ?? calibration?.gemm.bf16?.memory ?? memoryEfficiency(gpu)),
     allReduceLatencyUs: allReduce?.latencyUs ?? intraNode.latencyUs,
@@ -208,13 +213,13 @@ export function decodeAttentionMs(
   headDim: number,
   kvBytesPerElement: number,
 ): number {
-  const kvRead =
-    (batch * context * 2 * kvHeads * headDim * kvBytesPerElement) /
-    (rates.kvBytesPerSec * kvParallelism(rates, batch * kvHeads));
+  const kvBytes = batch * context * 2 * kvHeads * headDim * kvBytesPerElement;
+  const kvRead = kvBytes / (rates.kvBytesPerSec * kvParallelism(rates, batch * kvHeads));
   const compute = (batch * context * 4 * heads * headDim) / rates.decodeAttentionFlops;
+  const largeKv = kvBytes >= rates.decodeLargeKvBytes ? rates.decodeLargeKvUs : 0;
   return (
     1e3 * Math.max(kvRead, compute) +
-    (rates.decodeAttentionOverheadUs + batch * kvHeads * rates.decodeAttentionPairUs) / 1e3
+    (rates.decodeAttentionOverheadUs + largeKv + batch * kvHeads * rates.decodeAttentionPairUs) / 1e3
   );
 }
 

@@ -60,7 +60,7 @@ function basePerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfModelOptions
   const analyticTransfer = (tokens: number, link: LinkSpec, srcTp: number, dstTp: number) =>
     analytic.kvTransferMs(tokens, link, srcTp, dstTp);
 
-  const analyticAffine = (batch: number, tp: number) => analytic.decodeStepAffine(batch, tp);
+  const analyticAffine = (batch: number, tp: number, context: number) => analytic.decodeStepAffine(batch, tp, context);
 
   if (!options.profile) {
     return {
@@ -112,9 +112,9 @@ function basePerfModel(model: ModelSpec, gpu: GpuSpec, options: PerfModelOptions
       if (!grid || batch <= 0) return analyticDecode(batch, totalContext, tp);
       return grid.estimate(batch, totalContext / batch, shapesAt(tp).decode);
     },
-    decodeStepAffine(batch, tp) {
+    decodeStepAffine(batch, tp, context) {
       // Measured decode tables interpolate piecewise: not affine, so only TPs they do not cover.
-      return decodeGrids[tp] ? undefined : analyticAffine(batch, tp);
+      return decodeGrids[tp] ? undefined : analyticAffine(batch, tp, context);
     },
     kvTransferMs(tokens, link, srcTp, dstTp) {
       // kv_copy rows were measured between replicas of one TP over the profiler host's NVLink:

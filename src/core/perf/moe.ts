@@ -345,7 +345,7 @@ export function withExpertParallel(base: PerfModel, shapes: Map<number, ExpertPa
       return ep ? ep.decodeStepMs(batch, context) : base.decodeStepMs(batch, context, tp);
     },
     // max(compute, all-to-all) is not affine in the context: EP widths are timed step by step.
-    decodeStepAffine: (batch, tp) => (byWidth[tp] ? undefined : base.decodeStepAffine?.(batch, tp)),
+    decodeStepAffine: (batch, tp, context) => (byWidth[tp] ? undefined : base.decodeStepAffine?.(batch, tp, context)),
     kvTransferMs: (tokens, link, srcTp, dstTp) => base.kvTransferMs(tokens, link, srcTp, dstTp),
     kvBytes: (tokens) => base.kvBytes(tokens),
     memoryPlan: (tp) => byWidth[tp]?.memoryPlan() ?? base.memoryPlan(tp),

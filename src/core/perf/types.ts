@@ -19,6 +19,14 @@ export interface MemoryPlan {
   dpRanks?: number;
 }
 
+/** decodeStepMs(batch, x, tp) = fixedMs + msPerContextToken × x for every total context x in [validFromContext, validBelowContext). */
+export interface DecodeStepPiece {
+  fixedMs: number;
+  msPerContextToken: number;
+  validFromContext: number;
+  validBelowContext: number;
+}
+
 /**
  * Time estimates for one model on one GPU type. Every call is pure and cheap: the simulator
  * calls these millions of times.
@@ -31,11 +39,12 @@ export interface PerfModel {
    */
   decodeStepMs(batch: number, totalContextTokens: number, tp: number): number;
   /**
-   * Where decodeStepMs is affine in the context at a fixed batch (the analytical model: weights
-   * and kernels cost per step, KV streaming per context token), its two terms, so that a simulator
+   * Where decodeStepMs is piecewise affine in the context at a fixed batch (the analytical model:
+   * weights and kernels cost per step, KV streaming per context token, a step up once a layer's
+   * KV is large), the piece that holds at total context `totalContextTokens`, so that a simulator
    * can time a run of steps without a call per step. Undefined where it is not (measured tables).
    */
-  decodeStepAffine?(batch: number, tp: number): { fixedMs: number; msPerContextToken: number } | undefined;
+  decodeStepAffine?(batch: number, tp: number, totalContextTokens: number): DecodeStepPiece | undefined;
   /** Moving `tokens` tokens of KV between replicas of TP `srcTp` and `dstTp` over `link`, ms. */
   kvTransferMs(tokens: number, link: LinkSpec, srcTp: number, dstTp: number): number;
   /** KV bytes of `tokens` tokens for the whole replica (independent of TP). */

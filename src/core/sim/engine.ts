@@ -764,12 +764,21 @@ class Simulation {
     const size = batch.size;
     let context = batch.context;
     let t = now;
-    if (d.affineSize !== size) this.refreshAffine(d, size);
+    if (d.affineSize !== size || context < d.affineFrom || context >= d.affineBelow)
+      this.refreshAffine(d, size, context);
     if (d.affineSlope >= 0) {
-      // An affine step time (the analytical model): two operations a step instead of a model call.
-      const fixed = d.affineFixed;
-      const slope = d.affineSlope;
+      // An affine step time (the analytical model): two operations a step instead of a model call,
+      // and a comparison for the context growing past the piece (a layer's KV turning large).
+      let fixed = d.affineFixed;
+      let slope = d.affineSlope;
+      let below = d.affineBelow;
       for (let j = 0; j < steps; j++) {
+        if (context >= below) {
+          this.refreshAffine(d, size, context);
+          fixed = d.affineFixed;
+          slope = d.affineSlope;
+          below = d.affineBelow;
+        }
         t += fixed + slope * context;
         d.stepEnds[j] = t;
         context += size;
@@ -846,12 +855,17 @@ class Simulation {
     for (const s of done) this.firstToken(s);
   }
 
-  /** The worker's step time as fixed + slope × context for this batch size, or slope −1 when the model gives none. */
-  private refreshAffine(d: DecodeWorker, size: number): void {
-    const affine = d.perf.decodeStepAffine?.(size, d.tp);
+  /**
+   * The worker's step time as fixed + slope × context for this batch size, on the piece that holds
+   * at `context`, or slope −1 when the model gives none.
+   */
+  private refreshAffine(d: DecodeWorker, size: number, context: number): void {
+    const affine = d.perf.decodeStepAffine?.(size, d.tp, context);
     d.affineSize = size;
     d.affineFixed = affine ? affine.fixedMs : 0;
     d.affineSlope = affine ? affine.msPerContextToken : -1;
+    d.affineFrom = affine ? affine.validFromContext : -Infinity;
+    d.affineBelow = affine ? affine.validBelowContext : Infinity;
   }
 
   /** Completes the steps of the worker's run that ended by now, all but the run's last (its event does that). */

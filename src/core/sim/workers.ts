@@ -181,6 +181,9 @@ export class DecodeWorker {
   affineSize = -1;
   affineFixed = 0;
   affineSlope = -1;
+  /** Total contexts over which that affine piece holds: [affineFrom, affineBelow). */
+  affineFrom = 0;
+  affineBelow = Infinity;
   busyMs = 0;
   /** Busy time inside the measurement window, ms. */
   busyWindowMs = 0;

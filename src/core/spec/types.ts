@@ -134,6 +134,13 @@ export interface DecodeAttentionCalibration {
   compute: number;
   overheadUs: number;
   pairUs: number;
+  /**
+   * Fixed cost, µs, added to a call whose KV read (one layer, one GPU) is at least `largeKvMB` MB:
+   * the engine's decode attention takes ~10–20 µs more once its KV outgrows a few tens of MB
+   * (H100/H200, docs/calibration.md), whatever the (sequence, KV head, context) split. Absent: no such step.
+   */
+  largeKvUs?: number;
+  largeKvMB?: number;
 }
 
 /** How a mixture-of-experts model is served with expert parallelism (perf-model terms in perf/moe.ts). */

@@ -255,12 +255,14 @@ test('estimates are finite and non-negative at the edges', () => {
   }
 });
 
-test('decode step time is affine in the context at a fixed batch, with the terms decodeStepAffine gives', async () => {
+test('decode step time is piecewise affine in the context at a fixed batch, with the pieces decodeStepAffine gives', async () => {
   const { createPerfModel } = await import('../../../src/core/perf');
   const { findModel, findGpu } = await import('../../../src/core/spec/catalog');
+  let stepped = 0;
   for (const [modelName, gpuName] of [
     ['Llama-3.1-8B', 'H100'],
     ['Qwen3-32B', 'H200'],
+    ['Llama-3.1-70B', 'H200'],
     ['Mixtral-8x7B', 'H20'],
     ['Llama-3.1-70B', 'A100-80GB'],
   ] as const) {
@@ -270,17 +272,34 @@ test('decode step time is affine in the context at a fixed batch, with the terms
     const perf = createPerfModel(model, gpu, { intraNode: { bandwidthGBps: 450, latencyUs: 5 } });
     for (const tp of [1, 2, 4, 8]) {
       for (const batch of [1, 3, 16, 64, 256]) {
-        const affine = perf.decodeStepAffine?.(batch, tp);
-        assert.ok(affine, `${modelName} TP ${tp}`);
-        for (const context of [0, 100, 5_000, 250_000, 4_000_000]) {
-          const direct = perf.decodeStepMs(batch, context, tp);
-          const viaTerms = affine.fixedMs + affine.msPerContextToken * context;
+        for (const at of [0, 100, 5_000, 250_000, 4_000_000]) {
+          const piece = perf.decodeStepAffine?.(batch, tp, at);
+          assert.ok(piece, `${modelName} TP ${tp}`);
+          const where = `${modelName} on ${gpuName} TP ${tp} batch ${batch} context ${at}`;
           assert.ok(
-            Math.abs(direct - viaTerms) <= 1e-9 * direct,
-            `${modelName} TP ${tp} batch ${batch} context ${context}: ${direct} vs ${viaTerms}`,
+            piece.validFromContext <= at && at < piece.validBelowContext,
+            `${where}: piece does not hold there`,
           );
+          if (piece.validBelowContext < Infinity) stepped++;
+          // Exact on the whole piece (no interpolation): at its ends and inside.
+          const last = piece.validBelowContext < Infinity ? piece.validBelowContext - 1 : 2 * at + 10_000_000;
+          for (const context of [piece.validFromContext, at, Math.floor((at + last) / 2), last]) {
+            const direct = perf.decodeStepMs(batch, context, tp);
+            const viaPiece = piece.fixedMs + piece.msPerContextToken * context;
+            assert.ok(
+              Math.abs(direct - viaPiece) <= 1e-9 * direct,
+              `${where}, at ${context}: ${direct} vs ${viaPiece}`,
+            );
+          }
+          // The next piece starts where this one ends, and takes over there.
+          if (piece.validBelowContext < Infinity) {
+            const next = perf.decodeStepAffine?.(batch, tp, piece.validBelowContext);
+            assert.equal(next?.validFromContext, piece.validBelowContext, where);
+          }
         }
       }
     }
   }
+  // The H200's fit has the large-KV step: the two-piece case is exercised.
+  assert.ok(stepped > 0, 'no catalog GPU here has a large-KV step');
 });

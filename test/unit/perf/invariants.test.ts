@@ -87,6 +87,8 @@ function betterCalibration(c: GpuCalibration, factor: number): GpuCalibration {
     compute: d.compute * factor,
     overheadUs: d.overheadUs / factor,
     pairUs: d.pairUs / factor,
+    // The same threshold: moving it would trade small calls for large ones, not improve both.
+    ...(d.largeKvUs !== undefined ? { largeKvUs: d.largeKvUs / factor, largeKvMB: d.largeKvMB } : {}),
   });
   const a = c.allReduce;
   return {
