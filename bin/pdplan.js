@@ -12,9 +12,17 @@ if (!fs.existsSync(bundle)) {
 // threads already fill the cores, so V8's background work costs more than it saves: compiling the
 // HiGHS solver's WebAssembly with the optimising tier (about 1.7 CPU-s on the 1,024-GPU plan of
 // bench/plan1024.bench.ts, more than the solves gain), and helper threads for garbage collection and
-// compilation that compete with the simulations for the same cores. V8 takes these flags only at
-// start, so those commands run in a child node that has them (measured: docs/planner.md, "Speed").
-const V8_FLAGS = ['--liftoff-only', '--single-threaded-gc', '--no-concurrent-recompilation'];
+// compilation that compete with the simulations for the same cores; and type feedback collected
+// from a function's first call rather than its eighth, so the simulator's hot functions are first
+// optimised on fuller feedback and deoptimised (then recompiled) less often. V8 takes these flags
+// only at start, so those commands run in a child node that has them (measured: docs/planner.md,
+// "Speed").
+const V8_FLAGS = [
+  '--liftoff-only',
+  '--single-threaded-gc',
+  '--no-concurrent-recompilation',
+  '--no-lazy-feedback-allocation',
+];
 const SIMULATING = new Set(['plan', 'simulate', 'compare', 'cost', 'pareto']);
 if (SIMULATING.has(process.argv[2]) && !V8_FLAGS.every((flag) => process.execArgv.includes(flag))) {
   const { spawn } = require('child_process');
