@@ -515,8 +515,31 @@ class Simulation {
       this.runLocally(s);
       return;
     }
+    this.weighOptions(s, d);
+    const decision = this.policy.route(s, this.context);
+    if (decision.kind === 'local') {
+      this.runLocally(s);
+      return;
+    }
+    const w = prefillWorkers[decision.worker];
+    const option = this.remotes[decision.worker];
+    s.estimatedMs = option.prefillMs + option.transferMs;
+    if (s.incremental && this.inWindow(now)) {
+      d.remotePrefills += 1;
+      this.tally.remotePrefills += 1;
+    }
+    w.queue.push(s);
+    this.queued(w, w.index, w.queue.length);
+    this.kickPrefill(w);
+  }
+
+  /** What the router weighs: the local option (past its prefill time) and every prefill worker's, as of now. */
+  private weighOptions(s: Session, d: DecodeWorker): void {
     // The router reads the worker's step in progress and its batch as of now.
     this.catchUp(d);
+    const now = this.now;
+    const local = this.localOption;
+    const prefillWorkers = this.prefillWorkers;
     const batch = d.batch;
     local.queueMs = d.localQueue.queuedMs + Math.max(0, d.busyUntil - now);
     // While local prefills hold the batch back no step ends, so the open gap joins the statistic.
@@ -555,21 +578,6 @@ class Simulation {
       option.queueLength = w.queue.length;
       option.windowTtftMs = w.ttftWindow.mean(now);
     }
-    const decision = this.policy.route(s, this.context);
-    if (decision.kind === 'local') {
-      this.runLocally(s);
-      return;
-    }
-    const w = prefillWorkers[decision.worker];
-    const option = this.remotes[decision.worker];
-    s.estimatedMs = option.prefillMs + option.transferMs;
-    if (s.incremental && this.inWindow(now)) {
-      d.remotePrefills += 1;
-      this.tally.remotePrefills += 1;
-    }
-    w.queue.push(s);
-    this.queued(w, w.index, w.queue.length);
-    this.kickPrefill(w);
   }
 
   private runLocally(s: Session): void {
