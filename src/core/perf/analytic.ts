@@ -113,7 +113,7 @@ export class AnalyticModel {
   private readonly memoryPlans: (MemoryPlan | undefined)[] = [];
   private readonly logExpertMiss: number;
   /** distinctExperts(n) for whole n below DISTINCT_TABLE_SIZE, filled on first use. */
-  private distinctTable: Float64Array | undefined;
+  private distinctTable: Float64Array | undefined = undefined;
   /** Per (srcTp, dstTp): KV bytes delivered per token per rank pair, and messages per pair. */
   private readonly transferPlans = new Map<number, { bytesPerTokenPerPair: number; messages: number }>();
 
@@ -293,7 +293,7 @@ export class AnalyticModel {
   }
 
   /** Prefill attention's ramp for whole key counts below KEY_RAMP_TABLE_SIZE, filled on first use. */
-  private keyRampTable: Float64Array | undefined;
+  private keyRampTable: Float64Array | undefined = undefined;
 
   private keyRamp(keys: number, rate: number): number {
     const x = keys * rate;
@@ -312,7 +312,7 @@ export class AnalyticModel {
   }
 
   /** Decode attention's ramp for whole pair counts below RAMP_TABLE_SIZE, filled on first use. */
-  private pairRampTable: Float64Array | undefined;
+  private pairRampTable: Float64Array | undefined = undefined;
 
   private pairRamp(pairs: number): number {
     if (pairs < RAMP_TABLE_SIZE && (pairs | 0) === pairs) {

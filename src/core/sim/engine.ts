@@ -171,7 +171,7 @@ class Simulation {
   private readonly remotes: RemoteOption[] = [];
   private readonly context: RoutingContext;
   private readonly retrying = new Set<DecodeWorker>();
-  private samples: TimeSeries | undefined;
+  private samples: TimeSeries | undefined = undefined;
   private sampleEvery = 0;
   private readonly lastBusy: number[] = [];
   private readonly peakQueue: number[] = [];
@@ -375,9 +375,9 @@ class Simulation {
     this.stopReason = this.stability.judgeWindow(this.oldestWaitMs());
   }
 
-  private stopReason: string | undefined;
+  private stopReason: string | undefined = undefined;
   /** Set when the run stopped with measured sessions idle in very long tool waits (not overload). */
-  private cutOff: string | undefined;
+  private cutOff: string | undefined = undefined;
 
   private startRound(s: Session): void {
     const round = s.trace.rounds[s.roundIndex];

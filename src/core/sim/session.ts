@@ -31,7 +31,7 @@ export class Session implements PrefillTaskView, ReorderItem {
   outputTokens = 0;
   maxGapMs = 0;
   /** Token gaps of the round, kept only when the ITL statistic is a percentile of them. */
-  gaps: number[] | undefined;
+  gaps: number[] | undefined = undefined;
 
   // ---- the round's prefill task ----
   historyTokens = 0;

@@ -20,7 +20,7 @@ const BUCKETS = Math.ceil(Math.log(1e12) / LOG_GAMMA) - OFFSET + 1;
  */
 export class LatencySketch {
   private exact: Float64Array | undefined = new Float64Array(64);
-  private buckets: Float64Array | undefined;
+  private buckets: Float64Array | undefined = undefined;
   private zeros = 0;
   count = 0;
   sum = 0;

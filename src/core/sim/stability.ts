@@ -14,7 +14,7 @@ export const STABILITY_SAMPLES = 20;
 
 export class StabilityMonitor {
   readonly samples: number[] = [];
-  reason: string | undefined;
+  reason: string | undefined = undefined;
 
   constructor(
     private readonly workers: number,

@@ -18,7 +18,7 @@ export class PrefillWorker {
   busy = false;
   busyUntil = 0;
   /** The task running (its history read, then its compute). */
-  current: Session | undefined;
+  current: Session | undefined = undefined;
   startedAt = 0;
   busyMs = 0;
   /** Busy time inside the measurement window, ms. */
@@ -162,7 +162,7 @@ export class DecodeWorker {
   busyUntil = 0;
   startedAt = 0;
   /** The local prefill running instead of a decode step, if any. */
-  runningPrefill: Session | undefined;
+  runningPrefill: Session | undefined = undefined;
   /** policy.mixedBatching: prefills taken into the worker's steps and not yet finished, in arrival order. */
   readonly mixedPrefills: Session[] = [];
   /** The step in flight carries prefill chunks (mixedBatching). */
