@@ -131,7 +131,14 @@ function placeReplicas(
 class Simulation {
   private now = 0;
   private events = 0;
-  private readonly queue = new EventQueue<unknown>();
+  private readonly insertion = { next: 0 };
+  private readonly queue = new EventQueue<unknown>(this.insertion);
+  /**
+   * Rounds waiting out a tool call (READY events): most of a busy run's pending events and the
+   * furthest off. Kept apart, the heap every other event goes through stays a few levels deep; the
+   * two pop merged in one order (time, then insertion).
+   */
+  private readonly toolWaits = new EventQueue<Session>(this.insertion);
   private readonly prefillWorkers: PrefillWorker[] = [];
   private readonly decodeWorkers: DecodeWorker[] = [];
   private readonly links: LinkNetwork;
@@ -455,7 +462,7 @@ class Simulation {
     }
     s.pinnedUntil = now + this.pinMs;
     markIdle(d, s);
-    this.queue.push(now + s.trace.rounds[s.roundIndex].thinkMs, READY, s);
+    this.toolWaits.push(now + s.trace.rounds[s.roundIndex].thinkMs, READY, s);
     // Its KV just became evictable, which may be what a round waiting for memory needs.
     if (this.pinMs <= 0 && d.memoryWaiters.length > 0) this.retryMemoryWaiters(d);
   }
@@ -1061,12 +1068,15 @@ class Simulation {
   /** The event loop, apart so that its optimised code holds nothing else: true when cancelled. */
   private runEvents(checkEveryMs: number, drainLimitMs: number, progressSpan: number): boolean {
     const { isCancelled, onProgress } = this.input;
-    const queue = this.queue;
+    const events = this.queue;
+    const toolWaits = this.toolWaits;
     let cancelled = false;
     let nextProgress = 0;
     let iterations = 0;
 
-    while (queue.pop()) {
+    for (;;) {
+      const queue = toolWaits.size > 0 && (events.size === 0 || toolWaits.precedes(events)) ? toolWaits : events;
+      if (!queue.pop()) break;
       const time = queue.time;
       if (!Number.isFinite(time)) {
         // An infinite clock never advances past its events: stop instead of looping there forever.
@@ -1108,7 +1118,7 @@ class Simulation {
           // On the simulated clock, so that where an overloaded run stops does not depend on how
           // the engine groups its events.
           this.stopReason = this.stability.check(this.backlog, this.oldestWaitMs());
-          queue.push(this.now + checkEveryMs, STABILITY_CHECK, null);
+          events.push(this.now + checkEveryMs, STABILITY_CHECK, null);
           break;
       }
       if (this.stopReason) break;

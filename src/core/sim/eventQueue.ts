@@ -19,7 +19,6 @@ export class EventQueue<T> {
   private free = new Int32Array(64);
   private freeCount = 64;
   private count = 0;
-  private counter = 0;
 
   /** The popped event. */
   time = 0;
@@ -27,7 +26,11 @@ export class EventQueue<T> {
   arg = 0;
   item: T | undefined = undefined;
 
-  constructor() {
+  /**
+   * @param order Where insertion order is counted: queues that share it pop, merged by `precedes`,
+   * in exactly the order one queue holding all their events would.
+   */
+  constructor(private readonly order: { next: number } = { next: 0 }) {
     for (let k = 0; k < 64; k++) this.free[k] = 63 - k;
   }
 
@@ -35,10 +38,17 @@ export class EventQueue<T> {
     return this.count;
   }
 
+  /** Whether this queue's earliest event comes before `other`'s (both non-empty, sharing their order). */
+  precedes(other: EventQueue<unknown>): boolean {
+    const t = this.times[0];
+    const u = other.times[0];
+    return t < u || (t === u && this.seqs[this.slots[0]] < other.seqs[other.slots[0]]);
+  }
+
   push(time: number, kind: number, item: T, arg = 0): void {
     if (this.freeCount === 0) this.grow();
     const slot = this.free[--this.freeCount];
-    const seq = this.counter++;
+    const seq = this.order.next++;
     const { times, slots, seqs } = this;
     seqs[slot] = seq;
     this.kinds[slot] = kind;

@@ -75,6 +75,27 @@ test('event queue: pushes and pops interleaved (freed slots reused) keep time an
   assert.equal(q.size, pending.length);
 });
 
+test('event queues sharing their insertion order pop, merged by precedes, in the order of one queue', () => {
+  const order = { next: 0 };
+  const near = new EventQueue<number>(order);
+  const far = new EventQueue<number>(order);
+  const one = new EventQueue<number>();
+  const rng = new Rng(12);
+  for (let i = 0; i < 3000; i++) {
+    // Whole-number times, so ties between the two queues are common.
+    const t = Math.floor(rng.next() * 100);
+    (rng.next() < 0.4 ? far : near).push(t, 1, i);
+    one.push(t, 1, i);
+  }
+  for (;;) {
+    const q = far.size > 0 && (near.size === 0 || far.precedes(near)) ? far : near;
+    if (!q.pop()) break;
+    assert.ok(one.pop());
+    assert.deepEqual([q.time, q.item], [one.time, one.item]);
+  }
+  assert.equal(one.size, 0);
+});
+
 test('latency sketch: exact while small, within its stated relative error once bucketed, merges', () => {
   const exact = new LatencySketch();
   for (const v of [5, 1, 4, 2, 3]) exact.add(v);
