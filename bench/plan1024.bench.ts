@@ -37,8 +37,8 @@ function timed(command: string): { cpu: number; wall: number; status: string } {
   return { cpu: user + sys, wall, status: out.trim() };
 }
 
-/** Runs of each command: the machine is shared, so the bench reports the median and the spread. */
-const RUNS = 3;
+/** Runs of each command: the machine is shared, so the bench reports the median and the spread of five. */
+const RUNS = 5;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pdplan-plan1024-'));
