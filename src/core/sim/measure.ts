@@ -72,8 +72,24 @@ function durationSample(workload: WorkloadSpec): TraceSession[] {
  * sessions in the system settles only once the long ones that arrived at the start have left.
  */
 export function sessionDurations(plan: Plan, trace?: readonly TraceSession[]): { meanMs: number; p95Ms: number } {
-  const { slo } = plan;
-  const sessions = trace && trace.length > 0 ? trace : durationSample(plan.workload);
+  if (trace && trace.length > 0) return durationsOf(trace, plan.slo);
+  // A planner asks once per simulation, with the same workload and SLO objects each time.
+  let bySlo = durationsByWorkload.get(plan.workload);
+  if (!bySlo) {
+    bySlo = new WeakMap();
+    durationsByWorkload.set(plan.workload, bySlo);
+  }
+  let known = bySlo.get(plan.slo);
+  if (!known) {
+    known = durationsOf(durationSample(plan.workload), plan.slo);
+    bySlo.set(plan.slo, known);
+  }
+  return known;
+}
+
+const durationsByWorkload = new WeakMap<WorkloadSpec, WeakMap<Plan['slo'], { meanMs: number; p95Ms: number }>>();
+
+function durationsOf(sessions: readonly TraceSession[], slo: Plan['slo']): { meanMs: number; p95Ms: number } {
   const n = Math.min(sessions.length, 5000);
   const durations = new Float64Array(n);
   let total = 0;
