@@ -2,6 +2,7 @@ import type { ClusterSpec, Deployment, Plan, PolicySpec, PoolSpec, ReplicaGroup,
 import type { MeasureSpec, SimResult } from '../sim/types';
 import type { CandidateSpace, RoleSpace } from './candidates';
 import type { PlanRole } from './ilp';
+import { asWholeLayout } from './cells';
 import { measureFor } from './measure';
 import { Cancelled, type RunControl } from '../control';
 
@@ -24,7 +25,7 @@ export interface SimJob {
   policy?: Partial<Omit<PolicySpec, 'routing'>>;
   /**
    * The job is a cell of a larger layout carrying 1/`cells` of its load (its deployment and rate
-   * are the cell's; see plan/index.ts `cellOf`): rates in its result (goodput, throughput) are
+   * are the cell's; see plan/cells.ts `cellOf`): rates in its result (goodput, throughput) are
    * scaled back to the whole layout.
    */
   cells?: number;
@@ -185,35 +186,9 @@ export async function runCached(
     const results = await run(missing, control);
     results.forEach((result, i) => cache.set(missingKeys[i], result));
   }
-  return { results: keys.map((key, i) => wholeLayout(cache.get(key)!, jobs[i].cells ?? 1)), simulated: missing.length };
-}
-
-/** A cell's result as the whole layout's: sessions per second and tokens per second times the load it stands for. */
-function wholeLayout(result: SimResult, cells: number): SimResult {
-  if (cells <= 1) return result;
-  const m = result.metrics;
-  const times = (ci?: [number, number]): [number, number] | undefined =>
-    ci ? [ci[0] * cells, ci[1] * cells] : undefined;
   return {
-    ...result,
-    metrics: {
-      ...m,
-      goodput: m.goodput * cells,
-      goodputCi95: times(m.goodputCi95),
-      throughputSessionsPerSec: m.throughputSessionsPerSec * cells,
-      throughputTokensPerSec: m.throughputTokensPerSec * cells,
-      measurement: m.measurement
-        ? {
-            ...m.measurement,
-            note: [
-              m.measurement.note,
-              `simulated as one cell carrying 1/${Number(cells.toFixed(2))} of the layout's load, every role in it with at least its share of the replicas`,
-            ]
-              .filter(Boolean)
-              .join('; '),
-          }
-        : m.measurement,
-    },
+    results: keys.map((key, i) => asWholeLayout(cache.get(key)!, jobs[i].cells ?? 1)),
+    simulated: missing.length,
   };
 }
 

@@ -15,7 +15,8 @@ import {
 import { evaluateCounts, solveIlp, type HighsSolver, type IlpModel, type ReplicaOption } from './ilp';
 import { DEFAULT_HEADROOM, HeadroomSearch, probeOf, type Headroom } from './headroom';
 import { capacityEstimate, capacityLayouts, layoutKey, neighbours, normalise } from './layouts';
-import { LEVEL_RULES, measureFor, summarisePrecision, type RunLevel } from './measure';
+import { cellOf } from './cells';
+import { measureFor, summarisePrecision, type RunLevel } from './measure';
 import { meetsTarget, rankOrder, tied, type Ranked } from './rank';
 import { layoutCost } from '../cost';
 import type { Candidate, CandidatePrediction, PlanResult, RouterSetting } from './types';
@@ -233,56 +234,6 @@ export function layoutJob(
     measure,
     ...(split ? { cells: split.cells } : {}),
   };
-}
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-/** A slice of a layout simulated in its place: `cell` carries 1/`cells` of the load. */
-export interface CellSplit {
-  cell: Deployment;
-  cells: number;
-}
-
-/**
- * The cell a large layout is simulated as, when its window at `ratePerSec` would hold more
- * arrivals than the level's `cellArrivals` (measure.ts): 2,000 for screening, 4,000 for the
- * candidates shown, 10,000 for long runs. Where every group's replica count shares a factor k, the cell is 1/k of
- * every group at 1/k of the rate (the smallest such k). Otherwise the cell keeps ⌊replicas / k⌋ of
- * every group and carries the load share of its thinnest group, so that no role in it has less
- * than its share of the capacity. Sessions in a cell never use another cell's replicas, which a
- * real router would: the cell's attainment is a slightly conservative estimate of the whole
- * layout's. The verifier never uses cells.
- */
-export function cellOf(plan: Plan, d: Deployment, ratePerSec: number, level: RunLevel): CellSplit | undefined {
-  const groups = d.kind === 'colocated' ? d.colocated : [...d.prefill, ...d.decode];
-  const limit = LEVEL_RULES[level].cellArrivals;
-  const arrivals = (cells: number) =>
-    (ratePerSec / cells) * (measureFor(plan, ratePerSec / cells, level).windowSec ?? 0);
-  if (arrivals(1) <= limit) return undefined;
-  const common = groups.reduce((g, r) => gcd(g, r.dp), 0);
-  for (let k = 2; k <= common; k++)
-    if (common % k === 0 && arrivals(k) <= limit) return { cell: sliceDeployment(d, k), cells: k };
-  const fewest = Math.min(...groups.map((g) => g.dp));
-  let split: CellSplit | undefined;
-  for (let k = 2; k <= fewest; k++) {
-    const share = Math.min(...groups.map((g) => keptReplicas(g.dp, k) / g.dp));
-    split = { cell: sliceDeployment(d, k), cells: 1 / share };
-    if (arrivals(split.cells) <= limit) return split;
-  }
-  return common > 1 && (!split || arrivals(common) <= arrivals(split.cells))
-    ? { cell: sliceDeployment(d, common), cells: common }
-    : split;
-}
-
-/** ⌊replicas / k⌋ of a group, at least one. */
-const keptReplicas = (dp: number, k: number) => Math.max(1, Math.floor(dp / k));
-
-/** ⌊replicas / k⌋ of every group (at least one). */
-function sliceDeployment(d: Deployment, k: number): Deployment {
-  const slice = (groups: { tp: number; dp: number }[]) => groups.map((g) => ({ tp: g.tp, dp: keptReplicas(g.dp, k) }));
-  return d.kind === 'colocated'
-    ? { kind: 'colocated', colocated: slice(d.colocated) }
-    : { kind: 'disaggregated', prefill: slice(d.prefill), decode: slice(d.decode) };
 }
 
 /** Headroom searches of several layouts in lockstep, so that every step is one parallel batch. */

@@ -42,7 +42,7 @@ interface LevelRule {
   maxReplications: number;
   /**
    * Arrivals a whole-layout run's window may hold before the layout is run as a cell of it
-   * (plan/index.ts `cellOf`); coefficient runs are one replica already and the verifier runs whole
+   * (plan/cells.ts `cellOf`); coefficient runs are one replica already and the verifier runs whole
    * layouts.
    */
   cellArrivals: number;
