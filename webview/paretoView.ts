@@ -14,6 +14,7 @@ import {
   frontierChart,
   frontierRows,
   logTickLabel,
+  measureText,
   pointLabel,
   type FrontierChart,
   type XY,
@@ -136,7 +137,7 @@ export function renderPareto(data: ParetoPanelData, post: Post): { root: HTMLEle
   const best = bestFeasible(r);
   const feasible = r.points.filter((p) => p.feasible).length;
   const root = el('main', { 'data-panel': 'pareto' });
-  const subtitle = `${r.layouts.length} layouts × ${r.rates.length} rates · ${r.simulations} simulations of ${r.measure.sessions} sessions each`;
+  const subtitle = `${r.layouts.length} layouts × ${r.rates.length} rates · ${r.simulations} simulations, ${measureText(r.measure)}`;
   root.append(header(`Pareto frontier: ${data.context.planName}`, withTimes(subtitle, data.context), post));
   root.append(
     el(

@@ -16,7 +16,7 @@ import {
 import { deploymentGpus, formatDeployment } from '../core/spec/deployment';
 import type { ExportFormat, PanelData } from '../shared/panelProtocol';
 import type { SimMetrics } from '../core/sim/types';
-import { bestFeasible, FRONTIER_COLUMNS, frontierRows } from '../shared/paretoModel';
+import { bestFeasible, FRONTIER_COLUMNS, frontierRows, measureText } from '../shared/paretoModel';
 
 /** Output tokens/s and goodput per GPU of a steady-state run: figures that do not depend on the run's length. */
 export function perGpuText(m: SimMetrics, gpus: number): string {
@@ -148,7 +148,7 @@ function buildReport(data: PanelData): Report {
       return {
         title: `PD Planner Pareto frontier: ${data.context.planName}`,
         summary: [
-          `${r.points.length} points (${r.layouts.length} layouts × ${r.rates.length} rates, ${r.simulations} simulations of ${r.measure.sessions} sessions); ${feasible} meet ${pct(r.attainmentTarget)} within SLO`,
+          `${r.points.length} points (${r.layouts.length} layouts × ${r.rates.length} rates, ${r.simulations} simulations, ${measureText(r.measure)}); ${feasible} meet ${pct(r.attainmentTarget)} within SLO`,
           best
             ? `Most output tokens/s/GPU within the SLO: ${best.layout} at ${tickLabel(best.ratePerSec)} sessions/s, ${best.outputTokensPerSecPerGpu.toFixed(1)} output tokens/s/GPU, ${best.tokensPerSecPerUser.toFixed(1)} tokens/s/user`
             : 'No point meets the SLO target',

@@ -3,7 +3,7 @@
  * the x axis the SLO allows, the axis type, and the table of frontier points. No DOM, no Chart.js,
  * so it is unit-tested in Node.
  */
-import type { Frontier, ParetoPoint, ParetoResult } from '../core/pareto';
+import type { Frontier, ParetoMeasure, ParetoPoint, ParetoResult } from '../core/pareto';
 import { ms, pct, tickLabel } from './panelModel';
 
 export type ParetoView = 'session' | 'round';
@@ -105,6 +105,18 @@ export function frontiersOf(result: ParetoResult, view: ParetoView): Frontier[] 
 }
 
 /** The point with the most output tokens/s/GPU among the SLO-feasible ones (session view), if any. */
+/** How each point was measured, in words (panel subtitle, report, command line). */
+export function measureText(m: ParetoMeasure): string {
+  const [fewest, most] = m.measuredSessions;
+  const sessions = fewest === most ? `${fewest}` : `${fewest}–${most}`;
+  const rule =
+    m.sessions !== undefined
+      ? `${m.sessions} measured sessions each`
+      : `each a warm-up and a window of 3 mean session durations (${sessions} measured sessions)`;
+  const cells = m.cellPoints > 0 ? `, ${m.cellPoints} as a cell of their layout` : '';
+  return `${rule}${cells}; ${m.maxReplications} replication`;
+}
+
 export function bestFeasible(result: ParetoResult): ParetoPoint | undefined {
   return result.points
     .filter((p) => p.feasible)

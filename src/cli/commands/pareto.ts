@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { paretoSweep, type Frontier, type ParetoPoint, type ParetoResult } from '../../core/pareto';
 import { rateRange } from '../../core/spec/overrides';
+import { measureText } from '../../shared/paretoModel';
 import { intOption, parseOnePlanCommand } from '../args';
 import { msText, pct, textTable } from '../format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from '../io';
@@ -12,7 +13,9 @@ export const USAGE =
   "  TTFT p90, over the layouts of one TP per role that use the plan's GPU budget (--all-sizes: any size within it;\n" +
   '  an even spread of at most --max-layouts, default 40)\n' +
   "  at several arrival rates (default the plan's rate x 0.5, 1, 2, 4, 8, 16). Each point is a short steady-state\n" +
-  '  simulation (--sessions measured sessions, default 300; one replication). SLO-feasible points are marked.\n' +
+  '  simulation: a warm-up, then a window of three mean session durations and 400-3,000 arrivals (a large layout\n' +
+  '  at a high rate as a cell of itself), one replication; --sessions N measures N sessions instead. SLO-feasible\n' +
+  '  points are marked.\n' +
   '  --view round shows Turn-1 and Turn-2+ TTFT frontiers instead (multi-round workloads). Exit 1 when no point is feasible.\n';
 
 const AXIS: Record<Frontier['against'], string> = {
@@ -91,7 +94,7 @@ function frontierTable(result: ParetoResult, f: Frontier): string {
 export function describePareto(result: ParetoResult, view: 'session' | 'round'): string {
   const lines: string[] = [
     `${result.simulations} simulations: ${result.layouts.length} layouts${result.layoutsLeftOut ? ` (an even spread; ${result.layoutsLeftOut} more with --max-layouts)` : ''} x rates ${result.rates.map((r) => Number(r.toPrecision(4))).join(', ')} sessions/s, ` +
-      `${result.measure.sessions} measured sessions each (1 replication); SLO target ${pct(result.attainmentTarget)}`,
+      `${measureText(result.measure)}; SLO target ${pct(result.attainmentTarget)}`,
   ];
   for (const f of result.frontiers[view]) {
     lines.push(

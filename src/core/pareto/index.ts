@@ -1,4 +1,6 @@
 import { inputPerOutputToken, layoutCost } from '../cost';
+import { asWholeLayout, cellOf } from '../plan/cells';
+import { measureFor } from '../plan/measure';
 import { SimInputError, simulate, type SimInput } from '../sim';
 import type { SimResult } from '../sim/types';
 import { formatDeployment } from '../spec/deployment';
@@ -10,8 +12,10 @@ import type { Deployment, Plan, ReplicaGroup, RoutingSpec } from '../spec/types'
 /**
  * The Pareto frontier of a plan (AIConfigurator-style): output tokens/s per GPU against per-user
  * speed (tokens/s/user = 1000 / mean ITL) and against TTFT, over layouts within the GPU budget and
- * several arrival rates, each point a short steady-state simulation. Per-GPU and per-user figures
- * come from the simulator's window rates only.
+ * several arrival rates, each point a steady-state simulation under the planner's screening rule
+ * (a warm-up, then a window of three mean session durations and 400–3,000 arrivals; a large layout
+ * at a high rate as a cell of itself). Per-GPU and per-user figures come from the simulator's
+ * window rates only.
  *
  * Two views, for multi-round workloads:
  * - session: a point is SLO-feasible when its attainment (the plan's scope) reaches the target;
@@ -73,7 +77,19 @@ export interface ParetoResult {
   skipped: { layout: string; ratePerSec?: number; reason: string }[];
   simulations: number;
   attainmentTarget: number;
-  measure: { sessions: number; maxReplications: number; halfWidth: number };
+  measure: ParetoMeasure;
+}
+
+/** How the sweep's points were measured. */
+export interface ParetoMeasure {
+  /** Sessions asked per point (the window closes at that many arrivals); absent: the screening rule. */
+  sessions?: number;
+  maxReplications: number;
+  halfWidth: number;
+  /** Measured sessions of the smallest and of the largest stable point (of any point when none is stable). */
+  measuredSessions: [number, number];
+  /** Points simulated as a cell of their layout (a slice of its replicas carrying its share of the load). */
+  cellPoints: number;
 }
 
 export interface ParetoOptions {
@@ -86,7 +102,7 @@ export interface ParetoOptions {
   allSizes?: boolean;
   /** At most this many layouts, spread evenly over the enumerated ones (default MAX_LAYOUTS; the result says how many were left out). */
   maxLayouts?: number;
-  /** Sessions measured per point (short steady-state runs). */
+  /** Sessions measured per point instead of the screening rule's window. */
   sessions?: number;
   seed?: number;
   trace?: TraceSession[];
@@ -110,7 +126,8 @@ export function spreadSample<T>(items: readonly T[], count: number): T[] {
   return Array.from({ length: count }, (_, k) => items[Math.round((k * (items.length - 1)) / (count - 1))]);
 }
 
-export const PARETO_MEASURE = { sessions: 300, maxReplications: 1, halfWidth: 0.05 } as const;
+/** One replication per point: its interval on attainment is what one run gives. */
+export const PARETO_RUN = { maxReplications: 1, halfWidth: 0.05 } as const;
 
 const COLOCATED_POLICIES = new Set(['colocated', 'continuum']);
 
@@ -240,8 +257,7 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
   const run = options.simulateFn ?? simulate;
   const base = plan.workload.arrival.ratePerSec;
   const rates = [...new Set(options.rates ?? DEFAULT_RATE_FACTORS.map((f) => base * f))].sort((a, b) => a - b);
-  const sessions = options.sessions ?? PARETO_MEASURE.sessions;
-  const measure = { ...PARETO_MEASURE, sessions };
+  const asked = options.sessions;
   const skipped: ParetoResult['skipped'] = [];
   const valid = (options.layouts ?? sweepLayouts(plan, options.allSizes)).filter((deployment) => {
     const checked = checkRunOverrides(plan, {
@@ -256,6 +272,7 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
   const leftOut = valid.length - layouts.length;
   const points: ParetoPoint[] = [];
   let simulations = 0;
+  let cellPoints = 0;
   const total = layouts.length * rates.length;
   for (const deployment of layouts) {
     const layout = formatDeployment(deployment);
@@ -264,16 +281,27 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
       let result: SimResult;
       try {
         simulations++;
+        // A trace sets its own window, and a count asked for is the user's; otherwise the screening rule.
+        const split = asked === undefined && !options.trace ? cellOf(plan, deployment, rate, 'screen') : undefined;
+        const cells = split?.cells ?? 1;
+        const measure =
+          asked !== undefined
+            ? { sessions: asked, ...PARETO_RUN }
+            : { ...measureFor(plan, rate / cells, 'screen'), ...PARETO_RUN };
         result = run({
           plan,
-          deployment,
+          deployment: split?.cell ?? deployment,
           routing: routingForLayout(plan, deployment),
-          ratePerSec: rate,
+          ratePerSec: rate / cells,
           seed: options.seed,
           measure,
           trace: options.trace,
           profile: options.profile,
         });
+        if (split) {
+          cellPoints++;
+          result = asWholeLayout(result, cells);
+        }
       } catch (error) {
         if (!(error instanceof SimInputError)) throw error;
         skipped.push({ layout, reason: error.message });
@@ -322,8 +350,20 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
     skipped,
     simulations,
     attainmentTarget: plan.slo.attainmentTarget,
-    measure,
+    measure: {
+      ...(asked !== undefined ? { sessions: asked } : {}),
+      ...PARETO_RUN,
+      measuredSessions: sessionRange(points.some(stable) ? points.filter(stable) : points),
+      cellPoints,
+    },
   };
+}
+
+/** Fewest and most measured sessions of the points (unstable runs stop early, so the charted ones count). */
+function sessionRange(points: ParetoPoint[]): [number, number] {
+  if (points.length === 0) return [0, 0];
+  const counts = points.map((p) => p.measuredSessions);
+  return [Math.min(...counts), Math.max(...counts)];
 }
 
 /** The whole sweep at once (the CLI). */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { paretoFrontier, paretoSweep, spreadSample, sweepLayouts } from '../../../src/core/pareto';
+import { sloPacedSessionSec } from '../../../src/core/plan/measure';
 import { SimInputError, type SimInput } from '../../../src/core/sim';
 import type { SimResult } from '../../../src/core/sim/types';
 import { formatDeployment } from '../../../src/core/spec/deployment';
@@ -109,7 +110,10 @@ test('sweep: every layout at every rate until it turns unstable; refusals and cu
     rates: [4, 1, 2], // sorted ascending
     simulateFn: (input) => {
       seen.push(`${formatDeployment(input.deployment)}@${input.ratePerSec}:${input.routing!.name}`);
-      assert.deepEqual(input.measure, { sessions: 300, maxReplications: 1, halfWidth: 0.05 });
+      // The screening rule: a window of three mean session durations (and enough arrivals), one replication.
+      const { windowSec, maxReplications, halfWidth, sessions } = input.measure!;
+      assert.ok(windowSec! >= 3 * sloPacedSessionSec(plan) * (1 - 1e-6), `window ${windowSec} s`);
+      assert.deepEqual([maxReplications, halfWidth, sessions], [1, 0.05, undefined]);
       return fakeSim(input);
     },
   });
@@ -146,4 +150,41 @@ test('a real sweep on a small plan is deterministic and finds feasible points', 
   assert.deepEqual(a.layouts, ['P:2x1,D:2x1']);
   assert.equal(a.points.length, 2);
   assert.ok(a.points.every((p) => p.measuredSessions >= 20 && p.outputTokensPerSecPerGpu > 0));
+});
+
+test('sweep: a large layout at a high rate runs as a cell of itself, its figures scaled back to the whole layout', () => {
+  const plan = testPlan({ budget: 64, rate: 40 });
+  plan.cluster.nodes = 8;
+  plan.planner.tpDegrees = [8];
+  plan.planner.includeColocated = false;
+  const asked: string[] = [];
+  const result = paretoSweep({
+    plan,
+    rates: [40],
+    simulateFn: (input) => {
+      asked.push(`${formatDeployment(input.deployment)}@${input.ratePerSec}`);
+      return fakeSim(input);
+    },
+  });
+  // P:8x4,D:8x4 at 40 sessions/s would measure far more than 2,000 arrivals: a slice of it at its share of the rate.
+  const whole = result.points.find((p) => p.layout === 'P:8x4,D:8x4')!;
+  assert.ok(asked.includes('P:8x1,D:8x1@10'), asked.join(' '));
+  assert.ok(!asked.includes('P:8x4,D:8x4@40'), asked.join(' '));
+  assert.ok(result.measure.cellPoints > 0);
+  // The fake's output is 600 tokens per session/s of the rate it was run at: scaled back, per GPU as the whole.
+  assert.equal(whole.outputTokensPerSecPerGpu, (40 * 600) / 64);
+  assert.equal(whole.gpus, 64);
+  // --sessions N measures N sessions of the whole layout, as asked.
+  const counted = paretoSweep({
+    plan,
+    rates: [40],
+    sessions: 500,
+    simulateFn: (input) => {
+      assert.equal(input.measure!.sessions, 500);
+      assert.equal(input.ratePerSec, 40);
+      return fakeSim(input);
+    },
+  });
+  assert.equal(counted.measure.cellPoints, 0);
+  assert.equal(counted.measure.sessions, 500);
 });

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ParetoPoint, ParetoResult } from '../../../src/core/pareto';
-import { bestFeasible, frontierChart, frontierRows, logTickLabel, sloSide } from '../../../src/shared/paretoModel';
+import {
+  bestFeasible,
+  frontierChart,
+  frontierRows,
+  logTickLabel,
+  measureText,
+  sloSide,
+} from '../../../src/shared/paretoModel';
 import { parseWebviewMessage } from '../../../src/shared/panelProtocol';
 import { renderReport } from '../../../src/extension/report';
 import { perGpuFigures } from '../../../src/core/cost/perGpu';
@@ -68,7 +75,7 @@ const result: ParetoResult = {
   skipped: [],
   simulations: 4,
   attainmentTarget: 0.9,
-  measure: { sessions: 300, maxReplications: 1, halfWidth: 0.05 },
+  measure: { maxReplications: 1, halfWidth: 0.05, measuredSessions: [412, 3000], cellPoints: 2 },
 };
 const slo = { ttftMs: 2000, itlMs: 40 };
 
@@ -203,4 +210,15 @@ test("reports carry per-GPU figures: a simulation's output tokens/s and goodput 
   const first = planResult().candidates[0];
   const row = plan.split('\n').find((l) => l.startsWith(`| ${first.rank}`))!;
   assert.equal(row.split(' | ')[column], (first.metrics!.throughputTokensPerSec / first.gpus).toFixed(1));
+});
+
+test('how the points were measured, in words: the screening rule with its session range and cells, or the count asked for', () => {
+  assert.equal(
+    measureText(result.measure),
+    'each a warm-up and a window of 3 mean session durations (412–3000 measured sessions), 2 as a cell of their layout; 1 replication',
+  );
+  assert.equal(
+    measureText({ sessions: 300, maxReplications: 1, halfWidth: 0.05, measuredSessions: [300, 300], cellPoints: 0 }),
+    '300 measured sessions each; 1 replication',
+  );
 });
