@@ -107,12 +107,14 @@ export function frontiersOf(result: ParetoResult, view: ParetoView): Frontier[] 
 /** The point with the most output tokens/s/GPU among the SLO-feasible ones (session view), if any. */
 /** How each point was measured, in words (panel subtitle, report, command line). */
 export function measureText(m: ParetoMeasure): string {
-  const [fewest, most] = m.measuredSessions;
-  const sessions = fewest === most ? `${fewest}` : `${fewest}–${most}`;
+  const range = m.measuredSessions;
+  const sessions = range ? ` (${range[0] === range[1] ? range[0] : `${range[0]}–${range[1]}`} measured sessions)` : '';
   const rule =
     m.sessions !== undefined
       ? `${m.sessions} measured sessions each`
-      : `each a warm-up and a window of 3 mean session durations (${sessions} measured sessions)`;
+      : m.trace
+        ? `each the recorded trace replayed at the rate${sessions}`
+        : `each a warm-up and a window of 3 mean session durations${sessions}`;
   const cells = m.cellPoints > 0 ? `, ${m.cellPoints} as a cell of their layout` : '';
   return `${rule}${cells}; ${m.maxReplications} replication`;
 }

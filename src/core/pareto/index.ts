@@ -86,8 +86,10 @@ export interface ParetoMeasure {
   sessions?: number;
   maxReplications: number;
   halfWidth: number;
-  /** Measured sessions of the smallest and of the largest stable point (of any point when none is stable). */
-  measuredSessions: [number, number];
+  /** A recorded trace replayed at each rate: its own sessions set the window. */
+  trace?: boolean;
+  /** Measured sessions of the smallest and of the largest stable point (of any point when none is stable); absent with no point. */
+  measuredSessions?: [number, number];
   /** Points simulated as a cell of their layout (a slice of its replicas carrying its share of the load). */
   cellPoints: number;
 }
@@ -353,7 +355,10 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
     measure: {
       ...(asked !== undefined ? { sessions: asked } : {}),
       ...PARETO_RUN,
-      measuredSessions: sessionRange(points.some(stable) ? points.filter(stable) : points),
+      ...(options.trace ? { trace: true } : {}),
+      ...(points.length > 0
+        ? { measuredSessions: sessionRange(points.some(stable) ? points.filter(stable) : points) }
+        : {}),
       cellPoints,
     },
   };
@@ -361,7 +366,6 @@ export function* paretoSteps(options: ParetoOptions): Generator<{ done: number; 
 
 /** Fewest and most measured sessions of the points (unstable runs stop early, so the charted ones count). */
 function sessionRange(points: ParetoPoint[]): [number, number] {
-  if (points.length === 0) return [0, 0];
   const counts = points.map((p) => p.measuredSessions);
   return [Math.min(...counts), Math.max(...counts)];
 }

@@ -221,4 +221,13 @@ test('how the points were measured, in words: the screening rule with its sessio
     measureText({ sessions: 300, maxReplications: 1, halfWidth: 0.05, measuredSessions: [300, 300], cellPoints: 0 }),
     '300 measured sessions each; 1 replication',
   );
+  assert.equal(
+    measureText({ trace: true, maxReplications: 1, halfWidth: 0.05, measuredSessions: [4, 4], cellPoints: 0 }),
+    'each the recorded trace replayed at the rate (4 measured sessions); 1 replication',
+  );
+  // No point simulated (every layout refused): no session count to give.
+  assert.equal(
+    measureText({ maxReplications: 1, halfWidth: 0.05, cellPoints: 0 }),
+    'each a warm-up and a window of 3 mean session durations; 1 replication',
+  );
 });
