@@ -38,8 +38,13 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(this.open())) * Math.cos(2 * Math.PI * this.next());
   }
 
+  /** Exponential with mean 1: × a mean gives `exponential(mean)` bit for bit. */
+  unitExponential(): number {
+    return -Math.log(this.open());
+  }
+
   exponential(mean: number): number {
-    return -Math.log(this.open()) * mean;
+    return this.unitExponential() * mean;
   }
 
   /** Gamma with shape k and scale θ (Marsaglia–Tsang). */

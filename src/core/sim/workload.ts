@@ -75,7 +75,7 @@ export function sessionGenerator(
 
 /** Sessions of one (workload, seed) kept for reuse, and the generator positioned after the last. */
 interface DrawnSessions {
-  /** −ln u of each arrival gap: the gap at any rate is this × the mean gap, as `Rng.exponential` computes it. */
+  /** Each arrival gap at mean 1 (`Rng.unitExponential`): × the mean gap, the gap at any rate. */
   unitGaps: number[];
   rounds: TraceRound[][];
   ids: string[];
@@ -119,28 +119,23 @@ export function sharedSessionSource(workload: WorkloadSpec, ratePerSec: number, 
   let i = 0;
   return {
     next() {
-      let unitGap: number;
-      let rounds: TraceRound[];
-      let id: string;
-      if (i < drawn.unitGaps.length || (drawn.unitGaps.length < KEPT_SESSIONS && !own)) {
-        if (i === drawn.unitGaps.length) {
-          drawn.unitGaps.push(-Math.log(drawn.rng.open()));
-          drawn.rounds.push(drawn.drawRounds(drawn.rng));
-          drawn.ids.push(`s${i + 1}`);
-        }
-        unitGap = drawn.unitGaps[i];
-        rounds = drawn.rounds[i];
-        id = drawn.ids[i];
+      if (i === drawn.unitGaps.length && i < KEPT_SESSIONS) {
+        drawn.unitGaps.push(drawn.rng.unitExponential());
+        drawn.rounds.push(drawn.drawRounds(drawn.rng));
+        drawn.ids.push(`s${i + 1}`);
+      }
+      let session: TraceSession;
+      if (i < drawn.unitGaps.length) {
+        t += drawn.unitGaps[i] * meanGapMs;
+        session = { id: drawn.ids[i], arrivalMs: t, rounds: drawn.rounds[i] };
       } else {
         // Past what is kept: on from where the kept draws end, on a generator of this run's own.
         own ??= drawn.rng.copy();
-        unitGap = -Math.log(own.open());
-        rounds = drawn.drawRounds(own);
-        id = `s${i + 1}`;
+        t += own.unitExponential() * meanGapMs;
+        session = { id: `s${i + 1}`, arrivalMs: t, rounds: drawn.drawRounds(own) };
       }
-      t += unitGap * meanGapMs;
       i += 1;
-      return { id, arrivalMs: t, rounds };
+      return session;
     },
   };
 }
