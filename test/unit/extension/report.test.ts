@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderReport } from '../../../src/extension/report';
 import type { PanelData } from '../../../src/shared/panelProtocol';
-import { planResult, simMetrics } from '../../fixtures/extension/results';
+import { panelContext, planResult, simMetrics } from '../../fixtures/extension/results';
 
-const context = {
-  planName: 'demo',
-  fileName: '/w/demo.pdplan.yaml',
-  gpuName: 'H20',
-  nodes: 1,
-  gpusPerNode: 8,
-  sloTtftMs: 2000,
-  sloItlMs: 50,
-  attainmentTarget: 0.9,
-  ratePerSec: 2,
-};
+const context = panelContext;
 const planPanel: PanelData = { kind: 'plan', context, result: planResult() };
 
 test('Markdown report carries the split, attainment and the ranked candidates', () => {

@@ -13,7 +13,7 @@ import { parseWebviewMessage } from '../../../src/shared/panelProtocol';
 import { renderReport } from '../../../src/extension/report';
 import { perGpuFigures } from '../../../src/core/cost/perGpu';
 import { comparisonRows, perGpuTokens } from '../../../src/shared/panelModel';
-import { planResult, simMetrics, simResult } from '../../fixtures/extension/results';
+import { panelContext, planResult, simMetrics, simResult } from '../../fixtures/extension/results';
 
 function point(
   layout: string,
@@ -188,17 +188,7 @@ test('a log axis labels 1, 2 and 5 times a power of ten only; a linear Pareto ax
 });
 
 test("reports carry per-GPU figures: a simulation's output tokens/s and goodput per GPU, a plan's per candidate", () => {
-  const context = {
-    planName: 'demo',
-    fileName: '/w/demo.pdplan.yaml',
-    gpuName: 'H20',
-    nodes: 1,
-    gpusPerNode: 8,
-    sloTtftMs: 2000,
-    sloItlMs: 50,
-    attainmentTarget: 0.9,
-    ratePerSec: 2,
-  };
+  const context = panelContext;
   const metrics = simMetrics({ throughputTokensPerSec: 1600, goodput: 1.6 });
   const sim = renderReport({ kind: 'simulation', context, result: simResult(metrics) }, 'markdown');
   // P:2x2,D:4x1 is 8 GPUs.
